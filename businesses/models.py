@@ -1,0 +1,695 @@
+"""Regions, reference data and the registry: businesses, owners, yearly figures, products, sentra."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Left, Length
+from django.db.models.lookups import Exact
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from businesses import validators as v
+from businesses.choices import (
+    ACTIVE_STATUSES,
+    AssistanceKind,
+    BusinessStatus,
+    FundingSource,
+    KbliLevel,
+    LegalForm,
+    MarketReach,
+    ObstacleKind,
+    RegionKind,
+    RegionLevel,
+    ScaleBps,
+    ScaleIndustry,
+    ScalePp7,
+    Sex,
+)
+from ikm_registry.scoping import ScopedQuerySet
+
+MILLION = 1_000_000
+BILLION = 1_000_000_000
+# PP 29/2018: a sentra is at least five IKM units making similar products.
+SENTRA_MIN_MEMBERS = 5
+
+
+def whitespace_collapsed(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+# --- reference data -----------------------------------------------------------------------------------------------
+
+
+class RegionQuerySet(ScopedQuerySet):
+    region_field = "code"
+
+    def villages(self):
+        return self.filter(level=RegionLevel.VILLAGE)
+
+
+class Region(models.Model):
+    """A Kemendagri administrative area: province → regency/city → district (kecamatan) → village."""
+
+    code = models.CharField(_("kode"), max_length=13, primary_key=True)
+    name = models.CharField(_("nama"), max_length=120)
+    level = models.CharField(_("tingkat"), max_length=10, choices=RegionLevel.choices, db_index=True)
+    kind = models.CharField(_("jenis"), max_length=10, choices=RegionKind.choices, blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("induk"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("wilayah")
+        verbose_name_plural = _("wilayah")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(level=RegionLevel.PROVINCE, code__regex=r"^[0-9]{2}$", parent__isnull=True)
+                    | Q(level=RegionLevel.REGENCY, code__regex=r"^[0-9]{2}\.[0-9]{2}$", parent__isnull=False)
+                    | Q(level=RegionLevel.DISTRICT, code__regex=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$", parent__isnull=False)
+                    | Q(level=RegionLevel.VILLAGE, code__regex=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$", parent__isnull=False)
+                ),
+                name="region_code_matches_level",
+                violation_error_message=_("Kode wilayah tidak sesuai dengan tingkatnya (mis. 51, 51.71, 51.71.01, 51.71.01.1001)."),
+            ),
+        ]
+
+    def __str__(self):
+        if self.level in (RegionLevel.DISTRICT, RegionLevel.VILLAGE):
+            return f"{self.name} ({self.code})"
+        return self.name
+
+    @property
+    def label(self) -> str:
+        """Name with its parents, e.g. 'Desa Dalung, Kec. Kuta Utara, Kabupaten Badung'."""
+        if self.level == RegionLevel.VILLAGE:
+            district = self.parent
+            return f"{self.get_kind_display()} {self.name}, Kec. {district.name}, {district.parent.name}"
+        if self.level == RegionLevel.DISTRICT:
+            return f"Kec. {self.name}, {self.parent.name}"
+        return self.name
+
+    def clean(self):
+        if self.parent_id and not self.code.startswith(self.parent_id + "."):
+            raise ValidationError({"parent": _("Kode wilayah harus diawali kode induknya.")})
+
+
+class Kbli(models.Model):
+    """KBLI 2020: section (letter) → division (2) → group (3) → class (4) → subclass (5 digits)."""
+
+    code = models.CharField(_("kode"), max_length=5, primary_key=True)
+    title = models.CharField(_("judul"), max_length=400)
+    level = models.CharField(_("tingkat"), max_length=10, choices=KbliLevel.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("induk"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+
+    class Meta:
+        verbose_name = _("KBLI")
+        verbose_name_plural = _("KBLI")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(level=KbliLevel.SECTION, code__regex=r"^[A-Z]$")
+                    | Q(level=KbliLevel.DIVISION, code__regex=r"^[0-9]{2}$")
+                    | Q(level=KbliLevel.GROUP, code__regex=r"^[0-9]{3}$")
+                    | Q(level=KbliLevel.CLASS, code__regex=r"^[0-9]{4}$")
+                    | Q(level=KbliLevel.SUBCLASS, code__regex=r"^[0-9]{5}$")
+                ),
+                name="kbli_code_matches_level",
+                violation_error_message=_("Kode KBLI tidak sesuai dengan tingkatnya."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} — {self.title}"
+
+
+class CreativeSubsector(models.Model):
+    """One of the 17 subsectors of the creative economy (ekonomi kreatif)."""
+
+    code = models.SlugField(_("kode"), max_length=40, primary_key=True)
+    name = models.CharField(_("nama"), max_length=100)
+    name_en = models.CharField(_("nama (Inggris)"), max_length=100)
+
+    class Meta:
+        verbose_name = _("subsektor ekonomi kreatif")
+        verbose_name_plural = _("subsektor ekonomi kreatif")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+
+# --- the registry -------------------------------------------------------------------------------------------------
+
+
+class BusinessQuerySet(ScopedQuerySet):
+    region_field = "village__code"
+
+
+class BusinessChildQuerySet(ScopedQuerySet):
+    """Rows that belong to one business (owner, yearly figures, products, assistance, obstacles)."""
+
+    region_field = "business__village__code"
+
+
+class Business(models.Model):
+    """An IKM: one registered business at one location. Its yearly figures live in BusinessYear."""
+
+    name = models.CharField(_("nama usaha"), max_length=200)
+    legal_form = models.CharField(_("bentuk usaha"), max_length=20, choices=LegalForm.choices, default=LegalForm.PERORANGAN)
+    nib = models.CharField(
+        _("NIB"), max_length=13, blank=True, validators=[v.validate_nib], help_text=_("Nomor Induk Berusaha, 13 angka (boleh kosong).")
+    )
+    address = models.CharField(_("alamat usaha"), max_length=300, blank=True)
+    village = models.ForeignKey(
+        Region,
+        verbose_name=_("desa/kelurahan"),
+        on_delete=models.PROTECT,
+        related_name="businesses",
+        limit_choices_to={"level": RegionLevel.VILLAGE},
+    )
+    latitude = models.DecimalField(
+        _("lintang"), max_digits=9, decimal_places=6, null=True, blank=True, validators=[v.validate_latitude]
+    )
+    longitude = models.DecimalField(
+        _("bujur"), max_digits=9, decimal_places=6, null=True, blank=True, validators=[v.validate_longitude]
+    )
+    kbli = models.ForeignKey(
+        Kbli,
+        verbose_name=_("KBLI"),
+        on_delete=models.PROTECT,
+        related_name="businesses",
+        limit_choices_to={"level": KbliLevel.SUBCLASS},
+        help_text=_("Kode KBLI 2020 tingkat kelompok (5 angka)."),
+    )
+    subsector = models.ForeignKey(
+        CreativeSubsector,
+        verbose_name=_("subsektor ekraf"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="businesses",
+    )
+    main_product = models.CharField(_("komoditi / produk utama"), max_length=200, blank=True)
+    year_founded = models.PositiveSmallIntegerField(
+        _("tahun berdiri"), null=True, blank=True, validators=[v.validate_past_year]
+    )
+    raw_materials = models.CharField(_("bahan baku"), max_length=300, blank=True)
+    market_reach = models.CharField(_("jangkauan pemasaran"), max_length=10, choices=MarketReach.choices, blank=True)
+    online_channels = models.CharField(
+        _("kanal online"), max_length=300, blank=True, help_text=_("Marketplace dan media sosial, pisahkan dengan koma.")
+    )
+    sentra = models.ForeignKey(
+        "Sentra", verbose_name=_("sentra"), on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=BusinessStatus.choices, default=BusinessStatus.DRAFT, db_index=True
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dibuat oleh"), on_delete=models.SET_NULL, null=True, blank=True, editable=False
+    )
+
+    objects = BusinessQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("IKM")
+        verbose_name_plural = _("IKM")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["village", "name"], name="business_village_name")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nib"],
+                condition=~Q(nib=""),
+                name="business_unique_nib",
+                violation_error_message=_("NIB ini sudah terdaftar untuk IKM lain."),
+            ),
+            models.CheckConstraint(
+                condition=Q(nib="") | Q(nib__regex=r"^[0-9]{13}$"),
+                name="business_nib_13_digits",
+                violation_error_message=_("NIB harus terdiri dari 13 angka."),
+            ),
+            models.CheckConstraint(
+                condition=Exact(Length("kbli"), 5),
+                name="business_kbli_is_subclass",
+                violation_error_message=_("Kode KBLI harus 5 angka (tingkat kelompok/subclass)."),
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__gte=v.LATITUDE_RANGE[0], latitude__lte=v.LATITUDE_RANGE[1])
+                & Q(longitude__gte=v.LONGITUDE_RANGE[0], longitude__lte=v.LONGITUDE_RANGE[1]),
+                name="business_coordinates_in_indonesia",
+                violation_error_message=_("Koordinat harus diisi berpasangan dan berada di wilayah Indonesia."),
+            ),
+            models.CheckConstraint(
+                condition=Q(year_founded__isnull=True) | Q(year_founded__gte=v.EARLIEST_YEAR, year_founded__lte=2100),
+                name="business_year_founded_range",
+                violation_error_message=_("Tahun berdiri tidak masuk akal."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        self.name = whitespace_collapsed(self.name)
+        errors = {}
+        if self.kbli_id:
+            if len(self.kbli_id) != 5 or not self.kbli_id.isdigit():
+                errors["kbli"] = _("Kode KBLI harus 5 angka (tingkat kelompok/subclass).")
+        if (self.latitude is None) != (self.longitude is None):
+            errors["longitude" if self.longitude is None else "latitude"] = _("Isi lintang dan bujur berpasangan.")
+        if errors:
+            raise ValidationError(errors)
+
+    def latest_year(self):
+        return self.years.order_by("-year").first()
+
+
+class Owner(models.Model):
+    """The owner (pelaku usaha) of a business. NIK, phone, e-mail and home address are private.
+
+    A contact channel may appear publicly only with the owner's recorded consent for that channel.
+    """
+
+    business = models.OneToOneField(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="owner")
+    name = models.CharField(_("nama pemilik"), max_length=200)
+    nik = models.CharField(_("NIK"), max_length=16, blank=True, validators=[v.validate_nik])
+    sex = models.CharField(_("jenis kelamin"), max_length=1, choices=Sex.choices, blank=True)
+    phone = models.CharField(_("telepon"), max_length=20, blank=True, validators=[v.validate_phone])
+    email = models.EmailField(_("e-mail"), blank=True)
+    home_address = models.CharField(_("alamat rumah"), max_length=300, blank=True)
+    phone_public_since = models.DateField(
+        _("setuju telepon dipublikasikan sejak"), null=True, blank=True, help_text=_("Kosong = tidak setuju.")
+    )
+    email_public_since = models.DateField(
+        _("setuju e-mail dipublikasikan sejak"), null=True, blank=True, help_text=_("Kosong = tidak setuju.")
+    )
+
+    objects = BusinessChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pemilik")
+        verbose_name_plural = _("pemilik")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(nik="") | Q(nik__regex=r"^[0-9]{16}$"),
+                name="owner_nik_16_digits",
+                violation_error_message=_("NIK harus terdiri dari 16 angka."),
+            ),
+            models.CheckConstraint(
+                condition=Q(sex__in=["", Sex.MALE, Sex.FEMALE]),
+                name="owner_sex_code",
+                violation_error_message=_("Jenis kelamin harus L atau P."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        self.name = whitespace_collapsed(self.name)
+        if self.nik and self.sex and len(self.nik) == 16 and self.nik.isdigit():
+            decoded = v.nik_birth_date(self.nik)
+            if decoded is not None and decoded[1] != (self.sex == Sex.FEMALE):
+                raise ValidationError(
+                    {"nik": _("NIK menunjukkan jenis kelamin yang berbeda (tanggal lahir perempuan ditambah 40).")}
+                )
+        if self.phone_public_since and not self.phone:
+            raise ValidationError({"phone_public_since": _("Tidak ada nomor telepon untuk dipublikasikan.")})
+        if self.email_public_since and not self.email:
+            raise ValidationError({"email_public_since": _("Tidak ada e-mail untuk dipublikasikan.")})
+
+
+def _scale_pp7(amount: str, limits: tuple[int, int, int]) -> Case:
+    mikro, kecil, menengah = limits
+    return Case(
+        When(**{f"{amount}__lte": mikro}, then=Value(ScalePp7.MIKRO)),
+        When(**{f"{amount}__lte": kecil}, then=Value(ScalePp7.KECIL)),
+        When(**{f"{amount}__lte": menengah}, then=Value(ScalePp7.MENENGAH)),
+        default=Value(ScalePp7.BESAR),
+    )
+
+
+# PP 7/2021 Pasal 35: modal usaha (excluding land and buildings) ≤ Rp1 M / Rp5 M / Rp10 M; hasil penjualan tahunan
+# ≤ Rp2 M / Rp15 M / Rp50 M. Modal usaha classifies at founding; for an operating business the annual sales
+# govern (ayat 5), so sales decide when recorded and modal usaha otherwise.
+SCALE_PP7 = Case(
+    When(turnover__isnull=False, then=_scale_pp7("turnover", (2 * BILLION, 15 * BILLION, 50 * BILLION))),
+    When(investment__isnull=False, then=_scale_pp7("investment", (1 * BILLION, 5 * BILLION, 10 * BILLION))),
+    default=None,
+    output_field=models.CharField(),
+)
+
+WORKFORCE = F("workforce_male") + F("workforce_female")
+
+# Permenperin 64/2016: kecil ≤ 19 workers and investment < Rp1 M; menengah ≤ 19 workers and ≥ Rp1 M, or ≥ 20
+# workers and ≤ Rp15 M; besar ≥ 20 workers and > Rp15 M (investment excludes land and buildings).
+SCALE_INDUSTRY = Case(
+    When(investment__isnull=True, then=None),
+    When(Q(workforce_male__lte=19 - F("workforce_female")) & Q(investment__lt=1 * BILLION), then=Value(ScaleIndustry.KECIL)),
+    When(workforce_male__lte=19 - F("workforce_female"), then=Value(ScaleIndustry.MENENGAH)),
+    When(investment__lte=15 * BILLION, then=Value(ScaleIndustry.MENENGAH)),
+    default=Value(ScaleIndustry.BESAR),
+    output_field=models.CharField(),
+)
+
+# BPS by workforce: mikro 1–4, kecil 5–19, sedang 20–99, besar ≥ 100; no class without workers.
+SCALE_BPS = Case(
+    When(workforce_male__lte=0 - F("workforce_female"), then=None),
+    When(workforce_male__lte=4 - F("workforce_female"), then=Value(ScaleBps.MIKRO)),
+    When(workforce_male__lte=19 - F("workforce_female"), then=Value(ScaleBps.KECIL)),
+    When(workforce_male__lte=99 - F("workforce_female"), then=Value(ScaleBps.SEDANG)),
+    default=Value(ScaleBps.BESAR),
+    output_field=models.CharField(),
+)
+
+
+class BusinessYear(models.Model):
+    """The figures of one business for one data year (pendataan tahunan). Scale classes are derived, never typed."""
+
+    business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="years")
+    year = models.PositiveSmallIntegerField(_("tahun data"), validators=[v.validate_past_year])
+    workforce_male = models.PositiveIntegerField(
+        _("tenaga kerja laki-laki"), default=0, validators=[v.validate_non_negative]
+    )
+    workforce_female = models.PositiveIntegerField(
+        _("tenaga kerja perempuan"), default=0, validators=[v.validate_non_negative]
+    )
+    investment = models.BigIntegerField(
+        _("nilai investasi (Rp)"),
+        null=True,
+        blank=True,
+        validators=[v.validate_non_negative],
+        help_text=_("Modal usaha, tidak termasuk tanah dan bangunan."),
+    )
+    turnover = models.BigIntegerField(_("omzet per tahun (Rp)"), null=True, blank=True, validators=[v.validate_non_negative])
+    production_capacity = models.DecimalField(
+        _("kapasitas produksi"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[v.validate_non_negative]
+    )
+    capacity_unit = models.CharField(_("satuan kapasitas"), max_length=50, blank=True, help_text=_("Mis. buah/tahun"))
+    production_value = models.BigIntegerField(
+        _("nilai produksi (Rp)"), null=True, blank=True, validators=[v.validate_non_negative]
+    )
+    workforce_total = models.GeneratedField(
+        verbose_name=_("tenaga kerja"), expression=WORKFORCE, output_field=models.PositiveIntegerField(), db_persist=True
+    )
+    scale_pp7 = models.GeneratedField(
+        verbose_name=_("skala (PP 7/2021)"),
+        expression=SCALE_PP7,
+        output_field=models.CharField(max_length=10, choices=ScalePp7.choices),
+        db_persist=True,
+    )
+    scale_industry = models.GeneratedField(
+        verbose_name=_("skala industri (Permenperin 64/2016)"),
+        expression=SCALE_INDUSTRY,
+        output_field=models.CharField(max_length=10, choices=ScaleIndustry.choices),
+        db_persist=True,
+    )
+    scale_bps = models.GeneratedField(
+        verbose_name=_("skala (BPS)"),
+        expression=SCALE_BPS,
+        output_field=models.CharField(max_length=10, choices=ScaleBps.choices),
+        db_persist=True,
+    )
+
+    objects = BusinessChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("data tahunan")
+        verbose_name_plural = _("data tahunan")
+        ordering = ["business", "-year"]
+        indexes = [models.Index(fields=["year", "business"], name="businessyear_year_business")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "year"],
+                name="businessyear_unique_year",
+                violation_error_message=_("Data tahun ini sudah ada untuk IKM tersebut."),
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=v.EARLIEST_YEAR, year__lte=2100),
+                name="businessyear_year_range",
+                violation_error_message=_("Tahun data tidak masuk akal."),
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0}),
+                    name=f"businessyear_{field}_non_negative",
+                    violation_error_message=_("Nilai tidak boleh negatif."),
+                )
+                for field in (
+                    "workforce_male",
+                    "workforce_female",
+                    "investment",
+                    "turnover",
+                    "production_capacity",
+                    "production_value",
+                )
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.business} — {self.year}"
+
+
+class Product(models.Model):
+    """Something a business makes, with a photo for its profile."""
+
+    business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="products")
+    name = models.CharField(_("nama produk"), max_length=200)
+    description = models.TextField(_("keterangan"), blank=True)
+    photo = models.ImageField(_("foto"), upload_to="products/%Y/", blank=True)
+    is_featured = models.BooleanField(_("produk unggulan"), default=False)
+
+    objects = BusinessChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("produk")
+        verbose_name_plural = _("produk")
+        ordering = ["business", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class SentraQuerySet(ScopedQuerySet):
+    region_field = "village__code"
+
+    def with_member_counts(self):
+        """Annotate `member_count` (active members) and `similar_member_count` (same KBLI class as the sentra)."""
+        active = Q(members__status__in=ACTIVE_STATUSES)
+        return self.annotate(
+            member_count=models.Count("members", filter=active, distinct=True),
+            similar_member_count=models.Count(
+                "members",
+                filter=active & Q(members__kbli_id__startswith=Left("kbli_id", 4)),
+                distinct=True,
+            ),
+        )
+
+
+class Sentra(models.Model):
+    """A sentra IKM: a cluster of IKM in one place making similar products (PP 29/2018), set by decree."""
+
+    name = models.CharField(_("nama sentra"), max_length=200)
+    main_product = models.CharField(_("komoditi / produk"), max_length=200)
+    kbli = models.ForeignKey(
+        Kbli,
+        verbose_name=_("KBLI produk"),
+        on_delete=models.PROTECT,
+        related_name="sentra",
+        limit_choices_to={"level": KbliLevel.SUBCLASS},
+        help_text=_("Anggota dengan KBLI subgolongan (4 angka) yang sama dihitung sebagai produk sejenis."),
+    )
+    village = models.ForeignKey(
+        Region,
+        verbose_name=_("desa/kelurahan"),
+        on_delete=models.PROTECT,
+        related_name="sentra",
+        limit_choices_to={"level": RegionLevel.VILLAGE},
+    )
+    address = models.CharField(_("alamat"), max_length=300, blank=True)
+    decree_number = models.CharField(_("nomor SK penetapan"), max_length=100, blank=True)
+    decree_date = models.DateField(_("tanggal SK"), null=True, blank=True)
+    decree_issuer = models.CharField(
+        _("penerbit SK"), max_length=100, blank=True, help_text=_("Mis. Bupati Gianyar atau Walikota Denpasar")
+    )
+    institution = models.CharField(
+        _("kelembagaan"), max_length=200, blank=True, help_text=_("Mis. koperasi, KUB, asosiasi, paguyuban")
+    )
+    upt_name = models.CharField(_("UPT"), max_length=200, blank=True, help_text=_("Unit Pelaksana Teknis, jika ada"))
+    year_established = models.PositiveSmallIntegerField(
+        _("tahun terbentuk"), null=True, blank=True, validators=[v.validate_past_year]
+    )
+    description = models.TextField(_("keterangan"), blank=True)
+
+    objects = SentraQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sentra IKM")
+        verbose_name_plural = _("sentra IKM")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "name"],
+                name="sentra_unique_name_per_village",
+                violation_error_message=_("Sentra dengan nama ini sudah ada di desa tersebut."),
+            ),
+            models.CheckConstraint(
+                condition=Exact(Length("kbli"), 5),
+                name="sentra_kbli_is_subclass",
+                violation_error_message=_("Kode KBLI harus 5 angka (tingkat kelompok/subclass)."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def similar_members(self):
+        """Active members whose KBLI shares the sentra's class (first four digits)."""
+        return self.members.filter(status__in=ACTIVE_STATUSES, kbli_id__startswith=self.kbli_id[:4])
+
+    @property
+    def meets_pp29(self) -> bool:
+        """Whether the sentra meets PP 29/2018: at least five IKM making similar products."""
+        count = getattr(self, "similar_member_count", None)
+        if count is None:
+            count = self.similar_members().count()
+        return count >= SENTRA_MIN_MEMBERS
+
+
+class SentraChildQuerySet(ScopedQuerySet):
+    region_field = "sentra__village__code"
+
+
+class SentraOfficer(models.Model):
+    """A member of a sentra's management (pengurus)."""
+
+    sentra = models.ForeignKey(Sentra, on_delete=models.CASCADE, related_name="officers", verbose_name=_("sentra"))
+    position = models.CharField(_("jabatan"), max_length=100, help_text=_("Mis. ketua, sekretaris, bendahara"))
+    name = models.CharField(_("nama"), max_length=200)
+    phone = models.CharField(_("telepon"), max_length=20, blank=True, validators=[v.validate_phone])
+
+    objects = SentraChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pengurus sentra")
+        verbose_name_plural = _("pengurus sentra")
+
+    def __str__(self):
+        return f"{self.position}: {self.name}"
+
+
+class FacilityCondition(models.TextChoices):
+    GOOD = "baik", _("Baik")
+    MINOR_DAMAGE = "rusak_ringan", _("Rusak ringan")
+    MAJOR_DAMAGE = "rusak_berat", _("Rusak berat")
+
+
+class SentraFacility(models.Model):
+    """A facility (sarana-prasarana) of a sentra: a showroom, a shared kiln, machines, a road."""
+
+    sentra = models.ForeignKey(Sentra, on_delete=models.CASCADE, related_name="facilities", verbose_name=_("sentra"))
+    name = models.CharField(_("sarana/prasarana"), max_length=200)
+    quantity = models.PositiveIntegerField(_("jumlah"), default=1)
+    condition = models.CharField(_("kondisi"), max_length=15, choices=FacilityCondition.choices, default=FacilityCondition.GOOD)
+    year_acquired = models.PositiveSmallIntegerField(
+        _("tahun pengadaan"), null=True, blank=True, validators=[v.validate_past_year]
+    )
+
+    objects = SentraChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sarana-prasarana sentra")
+        verbose_name_plural = _("sarana-prasarana sentra")
+
+    def __str__(self):
+        return self.name
+
+
+class SentraRevitalisation(models.Model):
+    """A revitalisation or funding record of a sentra (often DAK non-fisik)."""
+
+    sentra = models.ForeignKey(Sentra, on_delete=models.CASCADE, related_name="revitalisations", verbose_name=_("sentra"))
+    year = models.PositiveSmallIntegerField(_("tahun"), validators=[v.validate_past_year])
+    activity = models.CharField(_("kegiatan"), max_length=300)
+    funding_source = models.CharField(_("sumber dana"), max_length=15, choices=FundingSource.choices)
+    amount = models.BigIntegerField(_("nilai (Rp)"), null=True, blank=True, validators=[v.validate_non_negative])
+
+    objects = SentraChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("revitalisasi / pendanaan sentra")
+        verbose_name_plural = _("revitalisasi / pendanaan sentra")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="sentrarevitalisation_amount_non_negative",
+                violation_error_message=_("Nilai tidak boleh negatif."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year}: {self.activity}"
+
+
+class Assistance(models.Model):
+    """Help a business received (bantuan / fasilitasi): equipment, training, marketing, KUR, HKI, certification."""
+
+    business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="assistance")
+    year = models.PositiveSmallIntegerField(_("tahun"), validators=[v.validate_past_year])
+    kind = models.CharField(_("jenis bantuan"), max_length=15, choices=AssistanceKind.choices)
+    description = models.CharField(_("uraian"), max_length=300, blank=True)
+    provider = models.CharField(_("pemberi"), max_length=200, blank=True, help_text=_("Mis. Disperindag, Kemenperin, BRI"))
+    value = models.BigIntegerField(_("nilai (Rp)"), null=True, blank=True, validators=[v.validate_non_negative])
+
+    objects = BusinessChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bantuan / fasilitasi")
+        verbose_name_plural = _("bantuan / fasilitasi")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=0),
+                name="assistance_value_non_negative",
+                violation_error_message=_("Nilai tidak boleh negatif."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.year})"
+
+
+class Obstacle(models.Model):
+    """Something that holds a business back (kendala)."""
+
+    business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="obstacles")
+    kind = models.CharField(_("kendala"), max_length=15, choices=ObstacleKind.choices)
+    description = models.CharField(_("uraian"), max_length=300, blank=True)
+    year = models.PositiveSmallIntegerField(_("tahun"), validators=[v.validate_past_year])
+
+    objects = BusinessChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("kendala")
+        verbose_name_plural = _("kendala")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "kind", "year"],
+                name="obstacle_unique_kind_per_year",
+                violation_error_message=_("Kendala ini sudah dicatat untuk tahun tersebut."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_kind_display()

@@ -1,0 +1,42 @@
+"""Reads of the registry: what the public sees and what staff need to look at."""
+
+from django.db.models import Count, Exists, OuterRef
+from django.utils import timezone
+
+from businesses.choices import ACTIVE_STATUSES, BusinessStatus
+from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessYear, Sentra
+
+
+def public_counts() -> dict:
+    """Counts for the public home page: published businesses and the sentra and desa they are in."""
+    published = Business.objects.filter(status=BusinessStatus.PUBLISHED)
+    return {
+        "businesses": published.count(),
+        "sentra": Sentra.objects.filter(members__status=BusinessStatus.PUBLISHED).distinct().count(),
+        "villages": published.values("village").distinct().count(),
+    }
+
+
+def attention_summary(*, user) -> dict:
+    """What needs a staff user's attention in their region: the admin home page."""
+    businesses = Business.objects.restrict(user)
+    year = timezone.localdate().year
+    status_counts = dict(businesses.values_list("status").annotate(n=Count("pk")).order_by())
+    active = businesses.filter(status__in=ACTIVE_STATUSES)
+    has_recent_figures = Exists(BusinessYear.objects.filter(business=OuterRef("pk"), year__gte=year - 1))
+    sentra = Sentra.objects.restrict(user).with_member_counts()
+    return {
+        "statuses": [
+            {"value": value, "label": label, "count": status_counts.get(value, 0)} for value, label in BusinessStatus.choices
+        ],
+        "total": sum(status_counts.values()),
+        "submitted_oldest": list(
+            businesses.filter(status=BusinessStatus.SUBMITTED).select_related("village").order_by("updated_at")[:10]
+        ),
+        "missing_figures": active.exclude(has_recent_figures).count(),
+        "missing_coordinates": active.filter(latitude__isnull=True).count(),
+        "missing_nib": active.filter(nib="").count(),
+        "figures_year": year - 1,
+        "sentra_below_rule": list(sentra.filter(similar_member_count__lt=SENTRA_MIN_MEMBERS).order_by("name")[:10]),
+        "sentra_min_members": SENTRA_MIN_MEMBERS,
+    }

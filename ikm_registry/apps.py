@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
+
+
+class IkmRegistryConfig(AppConfig):
+    """Project-wide infrastructure: offices, staff roles, region scoping, the admin site."""
+
+    default = True
+    name = "ikm_registry"
+    verbose_name = _("Kantor dan staf")
+
+
+class RegistryAdminConfig(admin_apps.AdminConfig):
+    default = False
+    default_site = "ikm_registry.admin_site.RegistryAdminSite"

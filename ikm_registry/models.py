@@ -1,0 +1,94 @@
+"""Offices (Dinas) and the staff who work for them."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ikm_registry.choices import StaffRole
+from ikm_registry.scoping import ScopedQuerySet
+
+
+class OfficeQuerySet(ScopedQuerySet):
+    region_field = "region__code"
+
+
+class Office(models.Model):
+    """A regional trade-and-industry office (Disperindag) covering one province or regency/city.
+
+    The letterhead fields make the kop surat of the PDF reports an office prints.
+    """
+
+    name = models.CharField(_("nama kantor"), max_length=200, help_text=_("Mis. Dinas Perindustrian dan Perdagangan"))
+    region = models.ForeignKey(
+        "businesses.Region",
+        verbose_name=_("wilayah kerja"),
+        on_delete=models.PROTECT,
+        related_name="offices",
+        limit_choices_to={"level__in": ["province", "regency"]},
+    )
+    government_name = models.CharField(
+        _("nama pemerintah daerah"), max_length=200, blank=True, help_text=_("Baris pertama kop surat, mis. PEMERINTAH KABUPATEN BADUNG")
+    )
+    address = models.CharField(_("alamat"), max_length=300, blank=True)
+    postal_code = models.CharField(_("kode pos"), max_length=5, blank=True)
+    phone = models.CharField(_("telepon"), max_length=50, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    website = models.URLField(_("situs web"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="offices/", blank=True)
+    head_title = models.CharField(_("jabatan penanda tangan"), max_length=200, blank=True)
+    head_name = models.CharField(_("nama penanda tangan"), max_length=200, blank=True)
+    head_nip = models.CharField(_("NIP penanda tangan"), max_length=18, blank=True)
+
+    objects = OfficeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("kantor")
+        verbose_name_plural = _("kantor")
+        ordering = ["region_id", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "name"],
+                name="office_unique_name_per_region",
+                violation_error_message=_("Kantor dengan nama ini sudah ada di wilayah tersebut."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} — {self.region.name}"
+
+    def clean(self):
+        if self.region_id and self.region.level not in ("province", "regency"):
+            raise ValidationError({"region": _("Wilayah kerja kantor harus provinsi atau kabupaten/kota.")})
+
+
+class StaffMembershipQuerySet(ScopedQuerySet):
+    region_field = "office__region__code"
+
+
+class StaffMembership(models.Model):
+    """Links a staff user to the office they work for and the role they have there."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("pengguna"), on_delete=models.CASCADE, related_name="membership"
+    )
+    office = models.ForeignKey(Office, verbose_name=_("kantor"), on_delete=models.PROTECT, related_name="staff")
+    role = models.CharField(_("peran"), max_length=20, choices=StaffRole.choices, default=StaffRole.OPERATOR)
+
+    objects = StaffMembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("keanggotaan staf")
+        verbose_name_plural = _("keanggotaan staf")
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()}, {self.office.name})"
+
+    def clean(self):
+        if not self.office_id:
+            return
+        level = self.office.region.level
+        if self.role == StaffRole.PROVINCE and level != "province":
+            raise ValidationError({"role": _("Staf provinsi harus anggota kantor tingkat provinsi.")})
+        if self.role == StaffRole.OPERATOR and level != "regency":
+            raise ValidationError({"role": _("Operator harus anggota kantor kabupaten/kota.")})

@@ -1,0 +1,88 @@
+"""Region scoping: the one place that decides what a staff user may see and change.
+
+A staff account belongs to an office that covers one region (a province or a regency/city).
+It sees records whose location lies inside that region by Kemendagri code prefix. National
+staff and superusers see everything; an official (Kepala Dinas, Kabid) only reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Q
+
+VIEW = "view"
+CHANGE = "change"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a user may reach: every region, one region subtree, or nothing."""
+
+    everything: bool = False
+    region_code: str | None = None
+    can_write: bool = False
+
+    @property
+    def has_access(self) -> bool:
+        return self.everything or self.region_code is not None
+
+    def allows(self, action: str) -> bool:
+        return self.has_access and (action == VIEW or self.can_write)
+
+
+NO_ACCESS = Scope()
+
+
+def scope_for(user) -> Scope:
+    """Return the scope of `user`, cached on the user object for the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NO_ACCESS
+    cached = getattr(user, "_registry_scope", None)
+    if cached is not None:
+        return cached
+    scope = _compute_scope(user)
+    user._registry_scope = scope
+    return scope
+
+
+def _compute_scope(user) -> Scope:
+    from ikm_registry.choices import StaffRole
+    from ikm_registry.models import StaffMembership
+
+    if user.is_superuser:
+        return Scope(everything=True, can_write=True)
+    if not user.is_staff:
+        return NO_ACCESS
+    membership = StaffMembership.objects.select_related("office").filter(user=user).first()
+    if membership is None:
+        return NO_ACCESS
+    if membership.role == StaffRole.NATIONAL:
+        return Scope(everything=True, can_write=True)
+    return Scope(region_code=membership.office.region_id, can_write=membership.role != StaffRole.OFFICIAL)
+
+
+def region_q(field: str, code: str) -> Q:
+    """Records whose region code `field` is `code` or lies below it (dotted-prefix match)."""
+    return Q(**{field: code}) | Q(**{f"{field}__startswith": f"{code}."})
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset whose rows have a location; `region_field` is the path to its region code."""
+
+    region_field = "village__code"
+
+    def restrict(self, user, action: str = VIEW):
+        """Rows `user` may see (action="view") or change (action="change")."""
+        scope = scope_for(user)
+        if not scope.allows(action):
+            return self.none()
+        if scope.everything:
+            return self
+        return self.filter(region_q(self.region_field, scope.region_code))
+
+    def in_region(self, code: str):
+        """Rows located in region `code` or below it."""
+        return self.filter(region_q(self.region_field, code))
+
