@@ -71,10 +71,16 @@ class Region(models.Model):
                     Q(level=RegionLevel.PROVINCE, code__regex=r"^[0-9]{2}$", parent__isnull=True)
                     | Q(level=RegionLevel.REGENCY, code__regex=r"^[0-9]{2}\.[0-9]{2}$", parent__isnull=False)
                     | Q(level=RegionLevel.DISTRICT, code__regex=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$", parent__isnull=False)
-                    | Q(level=RegionLevel.VILLAGE, code__regex=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$", parent__isnull=False)
+                    | Q(
+                        level=RegionLevel.VILLAGE,
+                        code__regex=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$",
+                        parent__isnull=False,
+                    )
                 ),
                 name="region_code_matches_level",
-                violation_error_message=_("Kode wilayah tidak sesuai dengan tingkatnya (mis. 51, 51.71, 51.71.01, 51.71.01.1001)."),
+                violation_error_message=_(
+                    "Kode wilayah tidak sesuai dengan tingkatnya (mis. 51, 51.71, 51.71.01, 51.71.01.1001)."
+                ),
             ),
         ]
 
@@ -163,9 +169,15 @@ class Business(models.Model):
     """An IKM: one registered business at one location. Its yearly figures live in BusinessYear."""
 
     name = models.CharField(_("nama usaha"), max_length=200)
-    legal_form = models.CharField(_("bentuk usaha"), max_length=20, choices=LegalForm.choices, default=LegalForm.PERORANGAN)
+    legal_form = models.CharField(
+        _("bentuk usaha"), max_length=20, choices=LegalForm.choices, default=LegalForm.PERORANGAN
+    )
     nib = models.CharField(
-        _("NIB"), max_length=13, blank=True, validators=[v.validate_nib], help_text=_("Nomor Induk Berusaha, 13 angka (boleh kosong).")
+        _("NIB"),
+        max_length=13,
+        blank=True,
+        validators=[v.validate_nib],
+        help_text=_("Nomor Induk Berusaha, 13 angka (boleh kosong)."),
     )
     address = models.CharField(_("alamat usaha"), max_length=300, blank=True)
     village = models.ForeignKey(
@@ -204,7 +216,10 @@ class Business(models.Model):
     raw_materials = models.CharField(_("bahan baku"), max_length=300, blank=True)
     market_reach = models.CharField(_("jangkauan pemasaran"), max_length=10, choices=MarketReach.choices, blank=True)
     online_channels = models.CharField(
-        _("kanal online"), max_length=300, blank=True, help_text=_("Marketplace dan media sosial, pisahkan dengan koma.")
+        _("kanal online"),
+        max_length=300,
+        blank=True,
+        help_text=_("Marketplace dan media sosial, pisahkan dengan koma."),
     )
     sentra = models.ForeignKey(
         "Sentra", verbose_name=_("sentra"), on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
@@ -215,7 +230,12 @@ class Business(models.Model):
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("dibuat oleh"), on_delete=models.SET_NULL, null=True, blank=True, editable=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("dibuat oleh"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
     )
 
     objects = BusinessQuerySet.as_manager()
@@ -355,7 +375,10 @@ WORKFORCE = F("workforce_male") + F("workforce_female")
 # workers and ≤ Rp15 M; besar ≥ 20 workers and > Rp15 M (investment excludes land and buildings).
 SCALE_INDUSTRY = Case(
     When(investment__isnull=True, then=None),
-    When(Q(workforce_male__lte=19 - F("workforce_female")) & Q(investment__lt=1 * BILLION), then=Value(ScaleIndustry.KECIL)),
+    When(
+        Q(workforce_male__lte=19 - F("workforce_female")) & Q(investment__lt=1 * BILLION),
+        then=Value(ScaleIndustry.KECIL),
+    ),
     When(workforce_male__lte=19 - F("workforce_female"), then=Value(ScaleIndustry.MENENGAH)),
     When(investment__lte=15 * BILLION, then=Value(ScaleIndustry.MENENGAH)),
     default=Value(ScaleIndustry.BESAR),
@@ -391,16 +414,26 @@ class BusinessYear(models.Model):
         validators=[v.validate_non_negative],
         help_text=_("Modal usaha, tidak termasuk tanah dan bangunan."),
     )
-    turnover = models.BigIntegerField(_("omzet per tahun (Rp)"), null=True, blank=True, validators=[v.validate_non_negative])
+    turnover = models.BigIntegerField(
+        _("omzet per tahun (Rp)"), null=True, blank=True, validators=[v.validate_non_negative]
+    )
     production_capacity = models.DecimalField(
-        _("kapasitas produksi"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[v.validate_non_negative]
+        _("kapasitas produksi"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[v.validate_non_negative],
     )
     capacity_unit = models.CharField(_("satuan kapasitas"), max_length=50, blank=True, help_text=_("Mis. buah/tahun"))
     production_value = models.BigIntegerField(
         _("nilai produksi (Rp)"), null=True, blank=True, validators=[v.validate_non_negative]
     )
     workforce_total = models.GeneratedField(
-        verbose_name=_("tenaga kerja"), expression=WORKFORCE, output_field=models.PositiveIntegerField(), db_persist=True
+        verbose_name=_("tenaga kerja"),
+        expression=WORKFORCE,
+        output_field=models.PositiveIntegerField(),
+        db_persist=True,
     )
     scale_pp7 = models.GeneratedField(
         verbose_name=_("skala (PP 7/2021)"),
@@ -600,7 +633,9 @@ class SentraFacility(models.Model):
     sentra = models.ForeignKey(Sentra, on_delete=models.CASCADE, related_name="facilities", verbose_name=_("sentra"))
     name = models.CharField(_("sarana/prasarana"), max_length=200)
     quantity = models.PositiveIntegerField(_("jumlah"), default=1)
-    condition = models.CharField(_("kondisi"), max_length=15, choices=FacilityCondition.choices, default=FacilityCondition.GOOD)
+    condition = models.CharField(
+        _("kondisi"), max_length=15, choices=FacilityCondition.choices, default=FacilityCondition.GOOD
+    )
     year_acquired = models.PositiveSmallIntegerField(
         _("tahun pengadaan"), null=True, blank=True, validators=[v.validate_past_year]
     )
@@ -618,7 +653,9 @@ class SentraFacility(models.Model):
 class SentraRevitalisation(models.Model):
     """A revitalisation or funding record of a sentra (often DAK non-fisik)."""
 
-    sentra = models.ForeignKey(Sentra, on_delete=models.CASCADE, related_name="revitalisations", verbose_name=_("sentra"))
+    sentra = models.ForeignKey(
+        Sentra, on_delete=models.CASCADE, related_name="revitalisations", verbose_name=_("sentra")
+    )
     year = models.PositiveSmallIntegerField(_("tahun"), validators=[v.validate_past_year])
     activity = models.CharField(_("kegiatan"), max_length=300)
     funding_source = models.CharField(_("sumber dana"), max_length=15, choices=FundingSource.choices)
@@ -649,7 +686,9 @@ class Assistance(models.Model):
     year = models.PositiveSmallIntegerField(_("tahun"), validators=[v.validate_past_year])
     kind = models.CharField(_("jenis bantuan"), max_length=15, choices=AssistanceKind.choices)
     description = models.CharField(_("uraian"), max_length=300, blank=True)
-    provider = models.CharField(_("pemberi"), max_length=200, blank=True, help_text=_("Mis. Disperindag, Kemenperin, BRI"))
+    provider = models.CharField(
+        _("pemberi"), max_length=200, blank=True, help_text=_("Mis. Disperindag, Kemenperin, BRI")
+    )
     value = models.BigIntegerField(_("nilai (Rp)"), null=True, blank=True, validators=[v.validate_non_negative])
 
     objects = BusinessChildQuerySet.as_manager()

@@ -2,9 +2,11 @@
 
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from businesses.choices import ACTIVE_STATUSES, BusinessStatus
-from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessYear, Sentra
+from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessYear, Region, Sentra
+from ikm_registry.scoping import scope_for
 
 
 def public_counts() -> dict:
@@ -25,9 +27,16 @@ def attention_summary(*, user) -> dict:
     active = businesses.filter(status__in=ACTIVE_STATUSES)
     has_recent_figures = Exists(BusinessYear.objects.filter(business=OuterRef("pk"), year__gte=year - 1))
     sentra = Sentra.objects.restrict(user).with_member_counts()
+    scope = scope_for(user)
+    if scope.everything:
+        scope_label = _("Seluruh Indonesia")
+    else:
+        scope_label = Region.objects.filter(code=scope.region_code).values_list("name", flat=True).first()
     return {
+        "scope_label": scope_label,
         "statuses": [
-            {"value": value, "label": label, "count": status_counts.get(value, 0)} for value, label in BusinessStatus.choices
+            {"value": value, "label": label, "count": status_counts.get(value, 0)}
+            for value, label in BusinessStatus.choices
         ],
         "total": sum(status_counts.values()),
         "submitted_oldest": list(

@@ -24,7 +24,12 @@ REGION_FILES = (
     ("districts.csv", RegionLevel.DISTRICT, "regency_code"),
     ("villages.csv", RegionLevel.VILLAGE, "district_code"),
 )
-REGION_KINDS = {"KABUPATEN": RegionKind.KABUPATEN, "KOTA": RegionKind.KOTA, "DESA": RegionKind.DESA, "KELURAHAN": RegionKind.KELURAHAN}
+REGION_KINDS = {
+    "KABUPATEN": RegionKind.KABUPATEN,
+    "KOTA": RegionKind.KOTA,
+    "DESA": RegionKind.DESA,
+    "KELURAHAN": RegionKind.KELURAHAN,
+}
 
 
 @dataclass
@@ -54,7 +59,8 @@ def _read_csv(path: Path, required: Iterable[str]) -> list[dict[str, str]]:
         missing = set(required) - set(reader.fieldnames or [])
         if missing:
             raise ValidationError(
-                _("Berkas %(path)s tidak memiliki kolom: %(columns)s.") % {"path": path, "columns": ", ".join(sorted(missing))}
+                _("Berkas %(path)s tidak memiliki kolom: %(columns)s.")
+                % {"path": path, "columns": ", ".join(sorted(missing))}
             )
         return [{key: (value or "").strip() for key, value in row.items()} for row in reader]
 
@@ -134,7 +140,8 @@ def regions_import(*, directory: Path, progress: Callable[[str], None] = lambda 
             kind = row.get("type", "").upper()
             if kind and kind not in REGION_KINDS:
                 raise ValidationError(
-                    _("%(path)s baris %(line)s: jenis %(kind)s tidak dikenal.") % {"path": filename, "line": line, "kind": kind}
+                    _("%(path)s baris %(line)s: jenis %(kind)s tidak dikenal.")
+                    % {"path": filename, "line": line, "kind": kind}
                 )
             rows[code] = {
                 "name": whitespace_collapsed(row["name"]),

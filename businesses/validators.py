@@ -47,10 +47,14 @@ def validate_nik(value: str) -> None:
         raise ValidationError(_("NIK harus terdiri dari 16 angka."), code="invalid_nik")
     if value[:2] not in PROVINCE_CODES:
         raise ValidationError(
-            _("Dua angka pertama NIK (%(code)s) bukan kode provinsi."), code="invalid_nik_province", params={"code": value[:2]}
+            _("Dua angka pertama NIK (%(code)s) bukan kode provinsi."),
+            code="invalid_nik_province",
+            params={"code": value[:2]},
         )
     if value[2:4] == "00" or value[4:6] == "00":
-        raise ValidationError(_("Kode kabupaten/kota atau kecamatan pada NIK tidak boleh 00."), code="invalid_nik_region")
+        raise ValidationError(
+            _("Kode kabupaten/kota atau kecamatan pada NIK tidak boleh 00."), code="invalid_nik_region"
+        )
     if nik_birth_date(value) is None:
         raise ValidationError(_("Tanggal lahir pada NIK (angka 7–12) tidak valid."), code="invalid_nik_birth_date")
     if value[12:] == "0000":

@@ -28,7 +28,10 @@ class Office(models.Model):
         limit_choices_to={"level__in": ["province", "regency"]},
     )
     government_name = models.CharField(
-        _("nama pemerintah daerah"), max_length=200, blank=True, help_text=_("Baris pertama kop surat, mis. PEMERINTAH KABUPATEN BADUNG")
+        _("nama pemerintah daerah"),
+        max_length=200,
+        blank=True,
+        help_text=_("Baris pertama kop surat, mis. PEMERINTAH KABUPATEN BADUNG"),
     )
     address = models.CharField(_("alamat"), max_length=300, blank=True)
     postal_code = models.CharField(_("kode pos"), max_length=5, blank=True)

@@ -85,4 +85,3 @@ class ScopedQuerySet(models.QuerySet):
     def in_region(self, code: str):
         """Rows located in region `code` or below it."""
         return self.filter(region_q(self.region_field, code))
-

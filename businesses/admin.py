@@ -1,0 +1,311 @@
+"""The registry admin: what a Disperindag operator works in every day."""
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from businesses import admin_filters as filters
+from businesses.models import (
+    Assistance,
+    Business,
+    BusinessYear,
+    CreativeSubsector,
+    Kbli,
+    Obstacle,
+    Owner,
+    Product,
+    Region,
+    Sentra,
+    SentraFacility,
+    SentraOfficer,
+    SentraRevitalisation,
+)
+from businesses.services import business_duplicates
+from ikm_registry.admin_base import ReferenceDataAdmin, ScopedInlineMixin, ScopedModelAdmin
+
+# --- reference data -----------------------------------------------------------------------------------------------
+
+
+@admin.register(Region)
+class RegionAdmin(ScopedModelAdmin):
+    list_display = ["code", "name", "level", "kind", "parent"]
+    list_filter = ["level", "kind"]
+    search_fields = ["^code", "name"]
+    list_select_related = ["parent"]
+    list_per_page = 50
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("parent__parent")
+
+    # Regions come from the Kemendagri import; only a superuser corrects one by hand.
+    has_add_permission = ReferenceDataAdmin.has_add_permission
+    has_change_permission = ReferenceDataAdmin.has_change_permission
+    has_delete_permission = ReferenceDataAdmin.has_delete_permission
+
+
+@admin.register(Kbli)
+class KbliAdmin(ReferenceDataAdmin):
+    list_display = ["code", "title", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["^code", "title"]
+    list_per_page = 50
+
+
+@admin.register(CreativeSubsector)
+class CreativeSubsectorAdmin(ReferenceDataAdmin):
+    list_display = ["name", "name_en", "code"]
+    search_fields = ["name", "name_en"]
+
+
+# --- businesses ---------------------------------------------------------------------------------------------------
+
+
+class OwnerInlineFormSet(BaseInlineFormSet):
+    """Also the place where a new or edited business is checked for duplicates (NIB, else name + owner + desa)."""
+
+    def clean(self):
+        super().clean()
+        business = self.instance
+        owners = [form.cleaned_data for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        if not owners or not business.village_id or business.nib:
+            return  # NIB duplicates are refused by the unique constraint on the business form itself
+        duplicates = business_duplicates(
+            name=business.name, owner_name=owners[0]["name"], village_id=business.village_id, exclude_pk=business.pk
+        )
+        if duplicates.exists():
+            raise ValidationError(
+                _("Kemungkinan duplikat: IKM dengan nama, pemilik dan desa yang sama sudah terdaftar (ID %(ids)s).")
+                % {"ids": ", ".join(str(pk) for pk in duplicates.values_list("pk", flat=True)[:5])},
+                code="duplicate",
+            )
+
+
+class OwnerInline(ScopedInlineMixin, admin.StackedInline):
+    model = Owner
+    formset = OwnerInlineFormSet
+    min_num = 1
+    max_num = 1
+    can_delete = False
+    fieldsets = [
+        (None, {"fields": [("name", "sex"), "nik", ("phone", "email"), "home_address"]}),
+        (_("Persetujuan publikasi kontak"), {"fields": [("phone_public_since", "email_public_since")]}),
+    ]
+
+
+class BusinessYearInline(ScopedInlineMixin, admin.TabularInline):
+    model = BusinessYear
+    extra = 0
+    fields = [
+        "year",
+        "workforce_male",
+        "workforce_female",
+        "investment",
+        "turnover",
+        "production_capacity",
+        "capacity_unit",
+        "production_value",
+        "scale_bps",
+        "scale_industry",
+        "scale_pp7",
+    ]
+    readonly_fields = ["scale_bps", "scale_industry", "scale_pp7"]
+    ordering = ["-year"]
+
+
+class ProductInline(ScopedInlineMixin, admin.TabularInline):
+    model = Product
+    extra = 0
+    fields = ["name", "description", "photo", "is_featured"]
+
+
+class AssistanceInline(ScopedInlineMixin, admin.TabularInline):
+    model = Assistance
+    extra = 0
+    fields = ["year", "kind", "description", "provider", "value"]
+
+
+class ObstacleInline(ScopedInlineMixin, admin.TabularInline):
+    model = Obstacle
+    extra = 0
+    fields = ["year", "kind", "description"]
+
+
+def latest_figures(field):
+    return Subquery(BusinessYear.objects.filter(business=OuterRef("pk")).order_by("-year").values(field)[:1])
+
+
+@admin.register(Business)
+class BusinessAdmin(ScopedModelAdmin):
+    list_display = [
+        "name",
+        "owner_name",
+        "village_name",
+        "district_name",
+        "kbli_code",
+        "sentra",
+        "workforce",
+        "scale",
+        "status",
+        "updated_at",
+    ]
+    list_display_links = ["name"]
+    list_select_related = ["owner", "village__parent", "kbli", "sentra"]
+    list_filter = [
+        "status",
+        filters.RegencyFilter,
+        filters.DistrictFilter,
+        filters.KbliDivisionFilter,
+        ("subsector", admin.RelatedOnlyFieldListFilter),
+        filters.ScaleFilter,
+        ("sentra", admin.RelatedOnlyFieldListFilter),
+        filters.CompletenessFilter,
+        "legal_form",
+    ]
+    search_fields = ["name", "=nib", "owner__name", "=owner__nik", "main_product", "village__name"]
+    search_help_text = _("Cari nama usaha, NIB, nama atau NIK pemilik, produk, atau desa.")
+    autocomplete_fields = ["village", "kbli", "sentra"]
+    ordering = ["name"]
+    list_per_page = 50
+    date_hierarchy = None
+    readonly_fields = ["created_at", "updated_at", "created_by"]
+    fieldsets = [
+        (_("Identitas usaha"), {"fields": ["name", ("legal_form", "nib"), "status"]}),
+        (_("Lokasi"), {"fields": ["village", "address", ("latitude", "longitude")]}),
+        (
+            _("Kegiatan usaha"),
+            {
+                "fields": [
+                    "kbli",
+                    "subsector",
+                    "main_product",
+                    ("year_founded", "market_reach"),
+                    "raw_materials",
+                    "online_channels",
+                    "sentra",
+                ]
+            },
+        ),
+        (_("Riwayat"), {"fields": [("created_at", "updated_at", "created_by")], "classes": ["collapse"]}),
+    ]
+    inlines = [OwnerInline, BusinessYearInline, ProductInline, AssistanceInline, ObstacleInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(latest_workforce=latest_figures("workforce_total"), latest_scale_bps=latest_figures("scale_bps"))
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("pemilik"), ordering="owner__name")
+    def owner_name(self, obj):
+        owner = getattr(obj, "owner", None)
+        return owner.name if owner else "—"
+
+    @admin.display(description=_("desa/kelurahan"), ordering="village__name")
+    def village_name(self, obj):
+        return obj.village.name
+
+    @admin.display(description=_("kecamatan"), ordering="village__parent__name")
+    def district_name(self, obj):
+        return obj.village.parent.name
+
+    @admin.display(description=_("KBLI"), ordering="kbli")
+    def kbli_code(self, obj):
+        return format_html('<span title="{}">{}</span>', obj.kbli.title, obj.kbli_id)
+
+    @admin.display(description=_("tenaga kerja"), ordering="latest_workforce")
+    def workforce(self, obj):
+        return obj.latest_workforce if obj.latest_workforce is not None else "—"
+
+    @admin.display(description=_("skala (BPS)"), ordering="latest_scale_bps")
+    def scale(self, obj):
+        from businesses.choices import ScaleBps
+
+        return ScaleBps(obj.latest_scale_bps).label if obj.latest_scale_bps else "—"
+
+
+# --- sentra -------------------------------------------------------------------------------------------------------
+
+
+class SentraOfficerInline(ScopedInlineMixin, admin.TabularInline):
+    model = SentraOfficer
+    extra = 0
+
+
+class SentraFacilityInline(ScopedInlineMixin, admin.TabularInline):
+    model = SentraFacility
+    extra = 0
+
+
+class SentraRevitalisationInline(ScopedInlineMixin, admin.TabularInline):
+    model = SentraRevitalisation
+    extra = 0
+
+
+@admin.register(Sentra)
+class SentraAdmin(ScopedModelAdmin):
+    list_display = ["name", "main_product", "village_label", "member_count", "similar_member_count", "meets_rule"]
+    list_select_related = ["village__parent__parent"]
+    list_filter = [filters.RegencyFilter, filters.MeetsPp29Filter]
+    search_fields = ["name", "main_product", "village__name"]
+    autocomplete_fields = ["village", "kbli"]
+    ordering = ["name"]
+    readonly_fields = ["members_overview"]
+    fieldsets = [
+        (None, {"fields": ["name", "main_product", "kbli", "village", "address", "year_established"]}),
+        (_("Legalitas"), {"fields": ["decree_number", "decree_date", "decree_issuer"]}),
+        (_("Kelembagaan"), {"fields": ["institution", "upt_name", "description"]}),
+        (_("Anggota"), {"fields": ["members_overview"]}),
+    ]
+    inlines = [SentraOfficerInline, SentraFacilityInline, SentraRevitalisationInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_member_counts()
+
+    @admin.display(description=_("desa/kelurahan"), ordering="village__name")
+    def village_label(self, obj):
+        return obj.village.label
+
+    @admin.display(description=_("anggota aktif"), ordering="member_count")
+    def member_count(self, obj):
+        return obj.member_count
+
+    @admin.display(description=_("anggota sejenis"), ordering="similar_member_count")
+    def similar_member_count(self, obj):
+        return obj.similar_member_count
+
+    @admin.display(description=_("memenuhi PP 29/2018"), boolean=True)
+    def meets_rule(self, obj):
+        return obj.meets_pp29
+
+    @admin.display(description=_("anggota"))
+    def members_overview(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        members = obj.members.select_related("kbli").order_by("name")
+        rows = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> — {} ({})</li>',
+            (
+                (reverse("admin:businesses_business_change", args=[m.pk]), m.name, m.kbli_id, m.get_status_display())
+                for m in members
+            ),
+        )
+        verdict = _("memenuhi") if obj.meets_pp29 else _("belum memenuhi")
+        return format_html(
+            "<p>{} {}: {}</p><ul>{}</ul>",
+            _("Sentra ini"),
+            verdict,
+            _("PP 29/2018 mensyaratkan paling sedikit 5 IKM dengan produk sejenis (KBLI subgolongan sama)"),
+            rows,
+        )
