@@ -1,0 +1,40 @@
+# Registri IKM — the two commands of the quick start: `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PYTHON ?= python3
+
+.PHONY: run test lint messages clean-db
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+## make run: install, migrate, load the Bali demo, print the logins, serve on 127.0.0.1:$(PORT)
+run: export DEBUG ?= 1
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## make test: install test needs (Chromium and poppler from Debian when root), run the whole suite
+test: export SECRET_KEY ?= test-only-secret-key
+test: $(VENV)/.installed-dev
+	@bash scripts/ensure-system-packages.sh
+	$(PY) manage.py makemigrations --check --dry-run -v0
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## make messages: refresh locale/en/LC_MESSAGES/django.po after changing UI strings, then compile it
+messages: $(VENV)/.installed-dev
+	DEBUG=1 $(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=tests --ignore=benchmarks
+	DEBUG=1 $(PY) manage.py compilemessages -l en --ignore=.venv

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Browser and PDF tests need Debian's Chromium and poppler-utils. Install them when we can (root);
+# otherwise say what is missing: those tests skip locally, and fail under CI=true.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${missing[*]} from Debian ..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null \
+        || { echo "apt-get install ${missing[*]} failed" >&2; exit 1; }
+else
+    echo "Missing ${missing[*]}: install with 'sudo apt-get install ${missing[*]}' for browser/PDF tests." >&2
+    [ "${CI:-}" = "true" ] && exit 1
+fi
+exit 0
