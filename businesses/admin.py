@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from businesses import admin_filters as filters
+from businesses.choices import ScaleBps, ScaleIndustry, ScalePp7
 from businesses.models import (
     Assistance,
     Business,
@@ -109,12 +110,24 @@ class BusinessYearInline(ScopedInlineMixin, admin.TabularInline):
         "production_capacity",
         "capacity_unit",
         "production_value",
-        "scale_bps",
-        "scale_industry",
-        "scale_pp7",
+        "bps_scale",
+        "industry_scale",
+        "pp7_scale",
     ]
-    readonly_fields = ["scale_bps", "scale_industry", "scale_pp7"]
+    readonly_fields = ["bps_scale", "industry_scale", "pp7_scale"]
     ordering = ["-year"]
+
+    @admin.display(description=_("skala (BPS)"))
+    def bps_scale(self, obj):
+        return ScaleBps(obj.scale_bps).label if obj.scale_bps else "—"
+
+    @admin.display(description=_("skala industri (Permenperin 64/2016)"))
+    def industry_scale(self, obj):
+        return ScaleIndustry(obj.scale_industry).label if obj.scale_industry else "—"
+
+    @admin.display(description=_("skala (PP 7/2021)"))
+    def pp7_scale(self, obj):
+        return ScalePp7(obj.scale_pp7).label if obj.scale_pp7 else "—"
 
 
 class ProductInline(ScopedInlineMixin, admin.TabularInline):
@@ -229,8 +242,6 @@ class BusinessAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("skala (BPS)"), ordering="latest_scale_bps")
     def scale(self, obj):
-        from businesses.choices import ScaleBps
-
         return ScaleBps(obj.latest_scale_bps).label if obj.latest_scale_bps else "—"
 
 

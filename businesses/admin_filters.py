@@ -76,7 +76,7 @@ class KbliDivisionFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(kbli_id__startswith=self.value())
+            return queryset.filter(kbli__code__startswith=self.value())
         return queryset
 
 

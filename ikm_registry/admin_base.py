@@ -59,6 +59,8 @@ class ScopedModelAdmin(ScopedFormFieldsMixin, admin.ModelAdmin):
         return self._allowed(request, CHANGE, obj)
 
     def get_object(self, request, object_id, from_field=None):
+        if not scope_for(request.user).has_access:
+            raise PermissionDenied
         obj = super().get_object(request, object_id, from_field)
         if obj is None:
             raise Http404("Not found in your region.")
