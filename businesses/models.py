@@ -263,8 +263,10 @@ class Business(models.Model):
                 violation_error_message=_("Kode KBLI harus 5 angka (tingkat kelompok/subclass)."),
             ),
             models.CheckConstraint(
+                # The explicit isnull=False matters: with one side NULL the range test is NULL, which a CHECK passes.
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
-                | Q(latitude__gte=v.LATITUDE_RANGE[0], latitude__lte=v.LATITUDE_RANGE[1])
+                | Q(latitude__isnull=False, longitude__isnull=False)
+                & Q(latitude__gte=v.LATITUDE_RANGE[0], latitude__lte=v.LATITUDE_RANGE[1])
                 & Q(longitude__gte=v.LONGITUDE_RANGE[0], longitude__lte=v.LONGITUDE_RANGE[1]),
                 name="business_coordinates_in_indonesia",
                 violation_error_message=_("Koordinat harus diisi berpasangan dan berada di wilayah Indonesia."),
@@ -523,7 +525,7 @@ class SentraQuerySet(ScopedQuerySet):
             member_count=models.Count("members", filter=active, distinct=True),
             similar_member_count=models.Count(
                 "members",
-                filter=active & Q(members__kbli_id__startswith=Left("kbli_id", 4)),
+                filter=active & Q(members__kbli__code__startswith=Left("kbli_id", 4)),
                 distinct=True,
             ),
         )
@@ -588,7 +590,7 @@ class Sentra(models.Model):
 
     def similar_members(self):
         """Active members whose KBLI shares the sentra's class (first four digits)."""
-        return self.members.filter(status__in=ACTIVE_STATUSES, kbli_id__startswith=self.kbli_id[:4])
+        return self.members.filter(status__in=ACTIVE_STATUSES, kbli__code__startswith=self.kbli_id[:4])
 
     @property
     def meets_pp29(self) -> bool:
