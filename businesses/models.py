@@ -374,9 +374,10 @@ SCALE_PP7 = Case(
 WORKFORCE = F("workforce_male") + F("workforce_female")
 
 # Permenperin 64/2016: kecil ≤ 19 workers and investment < Rp1 M; menengah ≤ 19 workers and ≥ Rp1 M, or ≥ 20
-# workers and ≤ Rp15 M; besar ≥ 20 workers and > Rp15 M (investment excludes land and buildings).
+# workers and ≤ Rp15 M; besar ≥ 20 workers and > Rp15 M (investment excludes land and buildings). As with BPS,
+# a year without workers has no class.
 SCALE_INDUSTRY = Case(
-    When(investment__isnull=True, then=None),
+    When(Q(investment__isnull=True) | Q(workforce_male__lte=0 - F("workforce_female")), then=None),
     When(
         Q(workforce_male__lte=19 - F("workforce_female")) & Q(investment__lt=1 * BILLION),
         then=Value(ScaleIndustry.KECIL),

@@ -92,7 +92,9 @@ def test_pp7_turnover_wins_over_investment(figures, investment, turnover, expect
 @pytest.mark.parametrize(
     ("workers", "investment", "expected"),
     [
-        (0, 0, ScaleIndustry.KECIL),
+        (0, 0, None),
+        (0, 20 * M, None),
+        (1, 0, ScaleIndustry.KECIL),
         (19, 1 * M - 1, ScaleIndustry.KECIL),
         (19, 1 * M, ScaleIndustry.MENENGAH),
         (19, 100 * M, ScaleIndustry.MENENGAH),
