@@ -1,7 +1,9 @@
 """The registry admin: what a Disperindag operator works in every day."""
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from businesses import admin_filters as filters
 from businesses.choices import ScaleBps, ScaleIndustry, ScalePp7
+from businesses.forms import RupiahField, RupiahInput
 from businesses.models import (
     Assistance,
     Business,
@@ -98,9 +101,22 @@ class OwnerInline(ScopedInlineMixin, admin.StackedInline):
     ]
 
 
+# Rupiah amounts are read and typed with dots between thousands; small inputs keep the yearly table on screen.
+MONEY_AND_NUMBERS = {
+    models.BigIntegerField: {"form_class": RupiahField, "widget": RupiahInput},
+    models.PositiveIntegerField: {"widget": forms.NumberInput(attrs={"style": "width: 5em"})},
+    models.PositiveSmallIntegerField: {"widget": forms.NumberInput(attrs={"style": "width: 5em"})},
+    models.DecimalField: {"widget": forms.NumberInput(attrs={"style": "width: 8em", "step": "any"})},
+}
+
+
 class BusinessYearInline(ScopedInlineMixin, admin.TabularInline):
     model = BusinessYear
     extra = 0
+    formfield_overrides = {
+        **MONEY_AND_NUMBERS,
+        models.CharField: {"widget": forms.TextInput(attrs={"size": 10})},
+    }
     fields = [
         "year",
         "workforce_male",
@@ -133,12 +149,14 @@ class BusinessYearInline(ScopedInlineMixin, admin.TabularInline):
 class ProductInline(ScopedInlineMixin, admin.TabularInline):
     model = Product
     extra = 0
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
     fields = ["name", "description", "photo", "is_featured"]
 
 
 class AssistanceInline(ScopedInlineMixin, admin.TabularInline):
     model = Assistance
     extra = 0
+    formfield_overrides = MONEY_AND_NUMBERS
     fields = ["year", "kind", "description", "provider", "value"]
 
 
@@ -157,14 +175,12 @@ class BusinessAdmin(ScopedModelAdmin):
     list_display = [
         "name",
         "owner_name",
-        "village_name",
-        "district_name",
+        "location",
         "kbli_code",
         "sentra",
         "workforce",
         "scale",
         "status",
-        "updated_at",
     ]
     list_display_links = ["name"]
     list_select_related = ["owner", "village__parent", "kbli", "sentra"]
@@ -184,7 +200,6 @@ class BusinessAdmin(ScopedModelAdmin):
     autocomplete_fields = ["village", "kbli", "sentra"]
     ordering = ["name"]
     list_per_page = 50
-    date_hierarchy = None
     readonly_fields = ["created_at", "updated_at", "created_by"]
     fieldsets = [
         (_("Identitas usaha"), {"fields": ["name", ("legal_form", "nib"), "status"]}),
@@ -224,13 +239,9 @@ class BusinessAdmin(ScopedModelAdmin):
         owner = getattr(obj, "owner", None)
         return owner.name if owner else "—"
 
-    @admin.display(description=_("desa/kelurahan"), ordering="village__name")
-    def village_name(self, obj):
-        return obj.village.name
-
-    @admin.display(description=_("kecamatan"), ordering="village__parent__name")
-    def district_name(self, obj):
-        return obj.village.parent.name
+    @admin.display(description=_("desa / kecamatan"), ordering="village__name")
+    def location(self, obj):
+        return format_html("{}<br><small>{}</small>", obj.village.name, obj.village.parent.name)
 
     @admin.display(description=_("KBLI"), ordering="kbli")
     def kbli_code(self, obj):
@@ -261,6 +272,7 @@ class SentraFacilityInline(ScopedInlineMixin, admin.TabularInline):
 class SentraRevitalisationInline(ScopedInlineMixin, admin.TabularInline):
     model = SentraRevitalisation
     extra = 0
+    formfield_overrides = MONEY_AND_NUMBERS
 
 
 @admin.register(Sentra)

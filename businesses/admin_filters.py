@@ -6,7 +6,7 @@ from django.db.models.functions import Left
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from businesses.choices import KbliLevel, RegionLevel, ScaleBps
+from businesses.choices import SCALE_BPS_WORKERS, KbliLevel, RegionLevel, ScaleBps
 from businesses.models import SENTRA_MIN_MEMBERS, BusinessYear, Kbli, Region
 from ikm_registry.scoping import scope_for
 
@@ -87,7 +87,7 @@ class ScaleFilter(admin.SimpleListFilter):
     parameter_name = "skala"
 
     def lookups(self, request, model_admin):
-        return ScaleBps.choices
+        return [(value, f"{label} ({SCALE_BPS_WORKERS[value]})") for value, label in ScaleBps.choices]
 
     def queryset(self, request, queryset):
         if self.value():

@@ -82,10 +82,14 @@ class ScaleIndustry(models.TextChoices):
 class ScaleBps(models.TextChoices):
     """BPS by workforce (industri mikro, kecil, sedang, besar)."""
 
-    MIKRO = "mikro", _("Mikro (1–4)")
-    KECIL = "kecil", _("Kecil (5–19)")
-    SEDANG = "sedang", _("Sedang (20–99)")
-    BESAR = "besar", _("Besar (≥ 100)")
+    MIKRO = "mikro", _("Mikro")
+    KECIL = "kecil", _("Kecil")
+    SEDANG = "sedang", _("Sedang")
+    BESAR = "besar", _("Besar")
+
+
+# Workforce ranges of the BPS classes, for filters and help texts.
+SCALE_BPS_WORKERS = {ScaleBps.MIKRO: "1–4", ScaleBps.KECIL: "5–19", ScaleBps.SEDANG: "20–99", ScaleBps.BESAR: "≥ 100"}
 
 
 class AssistanceKind(models.TextChoices):

@@ -17,6 +17,8 @@ class RegistryAdminSite(admin.AdminSite):
     site_title = _("Registri IKM")
     index_title = _("Beranda")
     index_template = "admin/registry_index.html"
+    # The home page lists the models; the list pages need the width for their columns and filters.
+    enable_nav_sidebar = False
 
     def autocomplete_view(self, request):
         return LabelledAutocompleteJsonView.as_view(admin_site=self)(request)

@@ -1,0 +1,70 @@
+"""Form fields for the way Indonesian offices write numbers: Rp 25.000.000, 1.500."""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+_GROUPED = re.compile(r"[0-9]{1,3}(\.[0-9]{3})+")
+_PLAIN = re.compile(r"[0-9]+")
+
+
+def parse_rupiah(text: str) -> int | None:
+    """Parse '1.500.000', 'Rp 1.500.000,00', '1500000' or '-' style input into whole rupiah; '' is None.
+
+    Raises ValueError for anything else (US-style '1,500,000', fractions of a rupiah, words).
+    """
+    cleaned = re.sub(r"^rp\.?", "", (text or "").strip(), flags=re.IGNORECASE).replace(" ", "").replace("\u00a0", "")
+    if cleaned == "":
+        return None
+    negative = cleaned.startswith("-")
+    cleaned = cleaned.lstrip("-")
+    whole, _sep, fraction = cleaned.partition(",")
+    if fraction and not (fraction.isdigit() and int(fraction) == 0):
+        raise ValueError(text)
+    if _GROUPED.fullmatch(whole):
+        whole = whole.replace(".", "")
+    elif not _PLAIN.fullmatch(whole):
+        raise ValueError(text)
+    return -int(whole) if negative else int(whole)
+
+
+def format_rupiah(value) -> str:
+    """1404300000 → '1.404.300.000'."""
+    if value in (None, ""):
+        return ""
+    return f"{int(value):,}".replace(",", ".")
+
+
+class RupiahInput(forms.TextInput):
+    """A text input that shows whole rupiah with dots between thousands."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "numeric", "size": 15, "class": "rupiah", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, int):
+            return format_rupiah(value)
+        return super().format_value(value)
+
+
+class RupiahField(forms.IntegerField):
+    """Whole rupiah, typed as 25.000.000, Rp 25.000.000 or 25000000."""
+
+    widget = RupiahInput
+    default_error_messages = {"invalid": _("Tulis nilai rupiah sebagai angka, mis. 25.000.000.")}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_rupiah(str(value))
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def widget_attrs(self, widget):
+        # IntegerField would add type=number min/max attributes that refuse "25.000.000" in the browser.
+        return {}
