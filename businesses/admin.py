@@ -42,6 +42,7 @@ class RegionAdmin(ScopedModelAdmin):
     list_select_related = ["parent"]
     list_per_page = 50
     show_full_result_count = False
+    autocomplete_fields = ["parent"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("parent__parent")
@@ -58,6 +59,7 @@ class KbliAdmin(ReferenceDataAdmin):
     list_filter = ["level"]
     search_fields = ["^code", "title"]
     list_per_page = 50
+    autocomplete_fields = ["parent"]
 
 
 @admin.register(CreativeSubsector)

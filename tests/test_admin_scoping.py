@@ -313,3 +313,25 @@ class TestInlinesAndFilters:
         assert response.status_code == 200
         assert "Nilai tidak boleh negatif." in response.content.decode()
         assert not BusinessYear.objects.filter(business=business).exists()
+
+
+def test_no_foreign_key_to_a_large_table_renders_as_a_dropdown():
+    """Regions (91k rows) and KBLI (2.7k) are always chosen by autocomplete, never a <select> of every row."""
+    from django.contrib import admin as django_admin
+
+    from businesses.models import Kbli, Region
+
+    def large_foreign_keys(model):
+        return [
+            field.name
+            for field in model._meta.get_fields()
+            if field.many_to_one and field.editable and field.related_model in (Region, Kbli)
+        ]
+
+    checked = 0
+    for model, model_admin in django_admin.site._registry.items():
+        for owner, model_class in [(model_admin, model)] + [(inline, inline.model) for inline in model_admin.inlines]:
+            for name in large_foreign_keys(model_class):
+                assert name in owner.autocomplete_fields, f"{getattr(owner, '__name__', type(owner).__name__)}.{name}"
+                checked += 1
+    assert checked >= 6  # business, sentra, office, region and KBLI parents
