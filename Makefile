@@ -21,6 +21,8 @@ run: export DEBUG ?= 1
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "Registri IKM: http://127.0.0.1:$(PORT)/   admin: http://127.0.0.1:$(PORT)/admin/"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: install test needs (Chromium and poppler from Debian when root), run the whole suite
