@@ -29,6 +29,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from businesses.choices import (
     AssistanceKind,
@@ -1519,7 +1521,7 @@ class Planner:
     def sentra_members(self, spec: SentraSpec) -> list[BusinessPlan]:
         members = []
         for trade, status, count in spec.members:
-            for _ in range(count):
+            for _index in range(count):
                 nearby = spec.neighbours and self.rng.random() < 0.3
                 village = self.rng.choice(spec.neighbours) if nearby else spec.village
                 members.append(self.business(trade, village, status, self.scale(True), sentra=spec.name))
@@ -1809,18 +1811,22 @@ def seed(*, force: bool = False, progress: Callable[[str], None] = lambda messag
     with transaction.atomic():
         if not force and is_complete(plan):
             refresh_passwords()
-            progress("Data demo sudah lengkap; hanya kata sandi akun demo yang disetel ulang.")
+            progress(_("Data demo sudah lengkap; hanya kata sandi akun demo yang disetel ulang."))
             return SeedResult(created=False, counts=plan.counts(), data_years=plan.data_years)
-        progress("Wilayah Bali …")
+        progress(_("Wilayah Bali …"))
         load_regions(progress)
-        progress(f"KBLI: {load_kbli()} kode baru/diperbarui")
+        kbli_count = load_kbli()
+        progress(
+            ngettext("KBLI: %(count)s kode baru/diperbarui", "KBLI: %(count)s kode baru/diperbarui", kbli_count)
+            % {"count": kbli_count}
+        )
         offices = load_offices()
         users = load_users(offices)
-        progress(f"Kantor: {len(offices)}, akun: {len(users)}")
+        progress(_("Kantor: %(offices)s, akun: %(accounts)s") % {"offices": len(offices), "accounts": len(users)})
         sentra = load_sentra(plan)
-        progress(f"Sentra: {len(sentra)}")
+        progress(_("Sentra: %(count)s") % {"count": len(sentra)})
         load_businesses(plan, sentra, users)
-        progress(f"IKM: {len(plan.businesses)}")
+        progress(_("IKM: %(count)s") % {"count": len(plan.businesses)})
         return SeedResult(created=True, counts=database_counts(plan), data_years=plan.data_years)
 
 

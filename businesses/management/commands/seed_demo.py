@@ -4,6 +4,8 @@ import time
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from businesses.demo import demo_logins, demo_summary, seed
 
@@ -31,11 +33,28 @@ class Command(BaseCommand):
             raise CommandError("; ".join(error.messages)) from error
         elapsed = time.monotonic() - started
         counts = result.counts
+        if result.created:
+            message = _(
+                "Demo Bali dimuat dalam %(seconds)s s: %(businesses)s IKM, %(sentra)s sentra, %(years)s data tahunan "
+                "(%(first_year)s–%(last_year)s), %(products)s produk."
+            )
+        else:
+            message = _(
+                "Demo Bali sudah ada dalam %(seconds)s s: %(businesses)s IKM, %(sentra)s sentra, %(years)s data "
+                "tahunan (%(first_year)s–%(last_year)s), %(products)s produk."
+            )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo Bali {'dimuat' if result.created else 'sudah ada'} dalam {elapsed:.1f} s: "
-                f"{counts['businesses']} IKM, {counts['sentra']} sentra, {counts['years']} data tahunan "
-                f"({result.data_years[0]}–{result.data_years[1]}), {counts['products']} produk."
+                message
+                % {
+                    "seconds": f"{elapsed:.1f}",
+                    "businesses": counts["businesses"],
+                    "sentra": counts["sentra"],
+                    "years": counts["years"],
+                    "first_year": result.data_years[0],
+                    "last_year": result.data_years[1],
+                    "products": counts["products"],
+                }
             )
         )
         if summary:
@@ -44,11 +63,19 @@ class Command(BaseCommand):
 
     def write_logins(self):
         """The demo accounts as a plain-text table."""
-        rows = [("username", "password", "peran", "kantor")]
+        # With a context, so that Django's own catalogues ("username" → "nama pengguna") do not apply.
+        rows = [
+            (
+                pgettext("demo login table", "username"),
+                pgettext("demo login table", "password"),
+                _("peran"),
+                _("kantor"),
+            )
+        ]
         rows += [(row["username"], row["password"], row["role"], row["office"]) for row in demo_logins()]
         widths = [max(len(str(row[column])) for row in rows) for column in range(4)]
         self.stdout.write("")
-        self.stdout.write("Akun demo:")
+        self.stdout.write(_("Akun demo:"))
         for index, row in enumerate(rows):
             self.stdout.write(
                 "  " + "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
@@ -60,20 +87,25 @@ class Command(BaseCommand):
         """Counts per regency, status and BPS scale, and each sentra against PP 29/2018."""
         data = demo_summary()
         self.stdout.write("")
-        self.stdout.write("IKM per kabupaten/kota:")
+        self.stdout.write(_("IKM per kabupaten/kota:"))
         for name, count in data["per_regency"].items():
             self.stdout.write(f"  {name:<24} {count:>4}")
-        self.stdout.write("IKM per status:")
+        self.stdout.write(_("IKM per status:"))
         for status, count in data["per_status"].items():
             self.stdout.write(f"  {status:<24} {count:>4}")
         for year, scales in data["per_scale_bps"].items():
-            self.stdout.write(f"Skala BPS {year}:")
+            self.stdout.write(_("Skala BPS %(year)s:") % {"year": year})
             for scale, count in scales.items():
-                self.stdout.write(f"  {scale or '(tanpa tenaga kerja)':<24} {count:>4}")
-        self.stdout.write("Sentra (PP 29/2018: ≥ 5 anggota aktif sejenis):")
+                self.stdout.write(f"  {scale or _('(tanpa tenaga kerja)'):<24} {count:>4}")
+        self.stdout.write(_("Sentra (PP 29/2018: ≥ 5 anggota aktif sejenis):"))
         for row in data["sentra"]:
-            verdict = "memenuhi" if row["meets_pp29"] else "BELUM memenuhi"
+            verdict = _("memenuhi") if row["meets_pp29"] else _("BELUM memenuhi")
             self.stdout.write(
-                f"  {row['name']:<42} KBLI {row['kbli']}  anggota aktif {row['members']:>2}, "
-                f"sejenis {row['similar_members']:>2}: {verdict}"
+                f"  {row['name']:<42} KBLI {row['kbli']}  "
+                + _("anggota aktif %(members)s, sejenis %(similar)s: %(verdict)s")
+                % {
+                    "members": f"{row['members']:>2}",
+                    "similar": f"{row['similar_members']:>2}",
+                    "verdict": verdict,
+                }
             )
