@@ -96,7 +96,9 @@ class Command(BaseCommand):
         for year, scales in data["per_scale_bps"].items():
             self.stdout.write(_("Skala BPS %(year)s:") % {"year": year})
             for scale, count in scales.items():
-                self.stdout.write(f"  {scale or _('(tanpa tenaga kerja)'):<24} {count:>4}")
+                # Outside the f-string: xgettext does not look inside f-string expressions.
+                label = scale or _("(tanpa tenaga kerja)")
+                self.stdout.write(f"  {label:<24} {count:>4}")
         self.stdout.write(_("Sentra (PP 29/2018: ≥ 5 anggota aktif sejenis):"))
         for row in data["sentra"]:
             verdict = _("memenuhi") if row["meets_pp29"] else _("BELUM memenuhi")
