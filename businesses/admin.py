@@ -14,6 +14,7 @@ from businesses import admin_filters as filters
 from businesses.choices import ScaleBps, ScaleIndustry, ScalePp7
 from businesses.forms import RupiahField, RupiahInput
 from businesses.models import (
+    SENTRA_MIN_MEMBERS,
     Assistance,
     Business,
     BusinessYear,
@@ -326,11 +327,11 @@ class SentraAdmin(ScopedModelAdmin):
                 for m in members
             ),
         )
-        verdict = _("memenuhi") if obj.meets_pp29 else _("belum memenuhi")
-        return format_html(
-            "<p>{} {}: {}</p><ul>{}</ul>",
-            _("Sentra ini"),
-            verdict,
-            _("PP 29/2018 mensyaratkan paling sedikit 5 IKM dengan produk sejenis (KBLI subgolongan sama)"),
-            rows,
-        )
+        if obj.meets_pp29:
+            verdict = _("Sentra ini memenuhi PP 29/2018: paling sedikit %(n)s IKM dengan produk sejenis (KBLI subgolongan sama).")
+        else:
+            verdict = _(
+                "Sentra ini belum memenuhi PP 29/2018, yang mensyaratkan paling sedikit %(n)s IKM dengan produk sejenis "
+                "(KBLI subgolongan sama)."
+            )
+        return format_html("<p>{}</p><ul>{}</ul>", verdict % {"n": SENTRA_MIN_MEMBERS}, rows)

@@ -1840,7 +1840,7 @@ def demo_logins() -> list[dict[str, str]]:
         {
             "username": username,
             "password": DEMO_PASSWORD,
-            "role": StaffRole(role).label if role else "Superuser",
+            "role": StaffRole(role).label if role else _("Superuser"),
             "office": office_names[region] if region else "—",
         }
         for username, _first, _last, role, region in STAFF

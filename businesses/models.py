@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Left, Length
 from django.db.models.lookups import Exact
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from businesses import validators as v
@@ -63,7 +63,7 @@ class Region(models.Model):
 
     class Meta:
         verbose_name = _("wilayah")
-        verbose_name_plural = _("wilayah")
+        verbose_name_plural = pgettext_lazy("plural", "wilayah")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -94,9 +94,14 @@ class Region(models.Model):
         """Name with its parents, e.g. 'Desa Dalung, Kec. Kuta Utara, Kabupaten Badung'."""
         if self.level == RegionLevel.VILLAGE:
             district = self.parent
-            return f"{self.get_kind_display()} {self.name}, Kec. {district.name}, {district.parent.name}"
+            return gettext("%(kind)s %(name)s, Kec. %(district)s, %(regency)s") % {
+                "kind": self.get_kind_display(),
+                "name": self.name,
+                "district": district.name,
+                "regency": district.parent.name,
+            }
         if self.level == RegionLevel.DISTRICT:
-            return f"Kec. {self.name}, {self.parent.name}"
+            return gettext("Kec. %(name)s, %(regency)s") % {"name": self.name, "regency": self.parent.name}
         return self.name
 
     def clean(self):
@@ -116,7 +121,7 @@ class Kbli(models.Model):
 
     class Meta:
         verbose_name = _("KBLI")
-        verbose_name_plural = _("KBLI")
+        verbose_name_plural = pgettext_lazy("plural", "KBLI")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -145,7 +150,7 @@ class CreativeSubsector(models.Model):
 
     class Meta:
         verbose_name = _("subsektor ekonomi kreatif")
-        verbose_name_plural = _("subsektor ekonomi kreatif")
+        verbose_name_plural = pgettext_lazy("plural", "subsektor ekonomi kreatif")
         ordering = ["name"]
 
     def __str__(self):
@@ -242,7 +247,7 @@ class Business(models.Model):
 
     class Meta:
         verbose_name = _("IKM")
-        verbose_name_plural = _("IKM")
+        verbose_name_plural = pgettext_lazy("plural", "IKM")
         ordering = ["name"]
         indexes = [models.Index(fields=["village", "name"], name="business_village_name")]
         constraints = [
@@ -260,7 +265,7 @@ class Business(models.Model):
             models.CheckConstraint(
                 condition=Exact(Length("kbli"), 5),
                 name="business_kbli_is_subclass",
-                violation_error_message=_("Kode KBLI harus 5 angka (tingkat kelompok/subclass)."),
+                violation_error_message=_("Kode KBLI harus 5 angka (tingkat kelompok)."),
             ),
             models.CheckConstraint(
                 # The explicit isnull=False matters: with one side NULL the range test is NULL, which a CHECK passes.
@@ -286,7 +291,7 @@ class Business(models.Model):
         errors = {}
         if self.kbli_id:
             if len(self.kbli_id) != 5 or not self.kbli_id.isdigit():
-                errors["kbli"] = _("Kode KBLI harus 5 angka (tingkat kelompok/subclass).")
+                errors["kbli"] = _("Kode KBLI harus 5 angka (tingkat kelompok).")
         if (self.latitude is None) != (self.longitude is None):
             errors["longitude" if self.longitude is None else "latitude"] = _("Isi lintang dan bujur berpasangan.")
         if errors:
@@ -320,7 +325,7 @@ class Owner(models.Model):
 
     class Meta:
         verbose_name = _("pemilik")
-        verbose_name_plural = _("pemilik")
+        verbose_name_plural = pgettext_lazy("plural", "pemilik")
         constraints = [
             models.CheckConstraint(
                 condition=Q(nik="") | Q(nik__regex=r"^[0-9]{16}$"),
@@ -461,7 +466,7 @@ class BusinessYear(models.Model):
 
     class Meta:
         verbose_name = _("data tahunan")
-        verbose_name_plural = _("data tahunan")
+        verbose_name_plural = pgettext_lazy("plural", "data tahunan")
         ordering = ["business", "-year"]
         indexes = [models.Index(fields=["year", "business"], name="businessyear_year_business")]
         constraints = [
@@ -509,7 +514,7 @@ class Product(models.Model):
 
     class Meta:
         verbose_name = _("produk")
-        verbose_name_plural = _("produk")
+        verbose_name_plural = pgettext_lazy("plural", "produk")
         ordering = ["business", "name"]
 
     def __str__(self):
@@ -571,7 +576,7 @@ class Sentra(models.Model):
 
     class Meta:
         verbose_name = _("sentra IKM")
-        verbose_name_plural = _("sentra IKM")
+        verbose_name_plural = pgettext_lazy("plural", "sentra IKM")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
@@ -582,7 +587,7 @@ class Sentra(models.Model):
             models.CheckConstraint(
                 condition=Exact(Length("kbli"), 5),
                 name="sentra_kbli_is_subclass",
-                violation_error_message=_("Kode KBLI harus 5 angka (tingkat kelompok/subclass)."),
+                violation_error_message=_("Kode KBLI harus 5 angka (tingkat kelompok)."),
             ),
         ]
 
@@ -618,7 +623,7 @@ class SentraOfficer(models.Model):
 
     class Meta:
         verbose_name = _("pengurus sentra")
-        verbose_name_plural = _("pengurus sentra")
+        verbose_name_plural = pgettext_lazy("plural", "pengurus sentra")
 
     def __str__(self):
         return f"{self.position}: {self.name}"
@@ -647,7 +652,7 @@ class SentraFacility(models.Model):
 
     class Meta:
         verbose_name = _("sarana-prasarana sentra")
-        verbose_name_plural = _("sarana-prasarana sentra")
+        verbose_name_plural = pgettext_lazy("plural", "sarana-prasarana sentra")
 
     def __str__(self):
         return self.name
@@ -668,7 +673,7 @@ class SentraRevitalisation(models.Model):
 
     class Meta:
         verbose_name = _("revitalisasi / pendanaan sentra")
-        verbose_name_plural = _("revitalisasi / pendanaan sentra")
+        verbose_name_plural = pgettext_lazy("plural", "revitalisasi / pendanaan sentra")
         ordering = ["-year"]
         constraints = [
             models.CheckConstraint(
@@ -698,7 +703,7 @@ class Assistance(models.Model):
 
     class Meta:
         verbose_name = _("bantuan / fasilitasi")
-        verbose_name_plural = _("bantuan / fasilitasi")
+        verbose_name_plural = pgettext_lazy("plural", "bantuan / fasilitasi")
         ordering = ["-year"]
         constraints = [
             models.CheckConstraint(
@@ -724,7 +729,7 @@ class Obstacle(models.Model):
 
     class Meta:
         verbose_name = _("kendala")
-        verbose_name_plural = _("kendala")
+        verbose_name_plural = pgettext_lazy("plural", "kendala")
         constraints = [
             models.UniqueConstraint(
                 fields=["business", "kind", "year"],

@@ -32,6 +32,11 @@ REGION_KINDS = {
 }
 
 
+def thousands(number: int) -> str:
+    """12345 → '12.345' (Indonesian grouping), whatever the active language."""
+    return f"{number:,}".replace(",", ".")
+
+
 @dataclass
 class ImportCounts:
     """What an import did to one table."""
@@ -44,10 +49,10 @@ class ImportCounts:
     def __str__(self):
         return _("%(label)s: %(rows)s baris, %(created)s baru, %(updated)s diperbarui, %(same)s tetap") % {
             "label": self.label,
-            "rows": f"{self.rows:,}".replace(",", "."),
-            "created": f"{self.created:,}".replace(",", "."),
-            "updated": f"{self.updated:,}".replace(",", "."),
-            "same": f"{self.rows - self.created - self.updated:,}".replace(",", "."),
+            "rows": thousands(self.rows),
+            "created": thousands(self.created),
+            "updated": thousands(self.updated),
+            "same": thousands(self.rows - self.created - self.updated),
         }
 
 
@@ -79,7 +84,10 @@ def _upsert(model, rows: dict[str, dict], fields: list[str], counts: ImportCount
             to_update.append(obj)
     for start in range(0, len(to_create), BATCH_SIZE):
         model.objects.bulk_create(to_create[start : start + BATCH_SIZE])
-        progress(f"  {counts.label}: {min(start + BATCH_SIZE, len(to_create)):,}/{len(to_create):,} " + _("dibuat"))
+        progress(
+            _("  %(label)s: %(done)s dari %(total)s dibuat")
+            % {"label": counts.label, "done": thousands(min(start + BATCH_SIZE, len(to_create))), "total": thousands(len(to_create))}
+        )
     if to_update:
         model.objects.bulk_update(to_update, fields, batch_size=BATCH_SIZE)
     counts.rows, counts.created, counts.updated = len(rows), len(to_create), len(to_update)

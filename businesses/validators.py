@@ -111,4 +111,4 @@ def validate_non_negative(value) -> None:
 def validate_kbli_subclass_code(value: str) -> None:
     """A KBLI 2020 subclass (kelompok) code: 5 digits."""
     if not (_DIGITS.fullmatch(value or "") and len(value) == 5):
-        raise ValidationError(_("Kode KBLI harus 5 angka (tingkat kelompok/subclass)."), code="invalid_kbli")
+        raise ValidationError(_("Kode KBLI harus 5 angka (tingkat kelompok)."), code="invalid_kbli")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ikm_registry.choices import StaffRole
 from ikm_registry.scoping import ScopedQuerySet
@@ -47,7 +48,7 @@ class Office(models.Model):
 
     class Meta:
         verbose_name = _("kantor")
-        verbose_name_plural = _("kantor")
+        verbose_name_plural = pgettext_lazy("plural", "kantor")
         ordering = ["region_id", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -82,7 +83,7 @@ class StaffMembership(models.Model):
 
     class Meta:
         verbose_name = _("keanggotaan staf")
-        verbose_name_plural = _("keanggotaan staf")
+        verbose_name_plural = pgettext_lazy("plural", "keanggotaan staf")
 
     def __str__(self):
         return f"{self.user} ({self.get_role_display()}, {self.office.name})"

@@ -7,7 +7,6 @@ project directory (django-environ). See the configuration table in README.md.
 from pathlib import Path
 
 import environ
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -100,7 +99,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Indonesian is the source language of our own strings; English is the translation.
 LANGUAGE_CODE = env("LANGUAGE_CODE")
-LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("Inggris"))]
+# Each language is named in its own language in the switcher.
+LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE")
 USE_I18N = True

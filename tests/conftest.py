@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 import pytest
+from django.utils import translation
 
 from tests.factories import make_kbli, make_region
 
@@ -11,6 +12,14 @@ from tests.factories import make_kbli, make_region
 def fast_password_hashing(settings):
     """PBKDF2 costs ~0.1 s a user; the tests only need passwords that work, not ones that resist cracking."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def default_language_afterwards():
+    """LocaleMiddleware activates the request's language in the test thread and leaves it active after the
+    response; without this, a test that asks for English would leave English on for the tests that follow."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -162,7 +162,7 @@ def test_clean_refuses_longitude_without_latitude():
 def test_clean_refuses_a_kbli_code_that_is_not_five_digits(kbli):
     business = BusinessFactory.build(kbli=kbli.jewellery_class, owner=None)
     errors = clean_errors(business)
-    assert "Kode KBLI harus 5 angka (tingkat kelompok/subclass)." in errors["kbli"]
+    assert "Kode KBLI harus 5 angka (tingkat kelompok)." in errors["kbli"]
 
 
 def test_clean_collapses_whitespace_in_the_name():

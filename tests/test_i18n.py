@@ -37,14 +37,6 @@ def positional(text: str) -> list[str]:
     return POSITIONAL_PLACEHOLDER.findall(text.replace("%%", ""))
 
 
-@pytest.fixture(autouse=True)
-def default_language_afterwards():
-    """LocaleMiddleware activates the request's language in this thread and leaves it active after the response;
-    without this, a test here that asks for English would leave English on for the test modules that follow."""
-    yield
-    translation.deactivate()
-
-
 @pytest.fixture(scope="module")
 def po():
     return polib.pofile(str(PO_PATH))

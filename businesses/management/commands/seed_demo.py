@@ -4,9 +4,11 @@ import time
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from businesses.choices import BusinessStatus, ScaleBps
 from businesses.demo import demo_logins, demo_summary, seed
 
 
@@ -35,19 +37,19 @@ class Command(BaseCommand):
         counts = result.counts
         if result.created:
             message = _(
-                "Demo Bali dimuat dalam %(seconds)s s: %(businesses)s IKM, %(sentra)s sentra, %(years)s data tahunan "
+                "Demo Bali dimuat (%(seconds)s detik): %(businesses)s IKM, %(sentra)s sentra, %(years)s data tahunan "
                 "(%(first_year)s–%(last_year)s), %(products)s produk."
             )
         else:
             message = _(
-                "Demo Bali sudah ada dalam %(seconds)s s: %(businesses)s IKM, %(sentra)s sentra, %(years)s data "
+                "Demo Bali sudah lengkap (%(seconds)s detik): %(businesses)s IKM, %(sentra)s sentra, %(years)s data "
                 "tahunan (%(first_year)s–%(last_year)s), %(products)s produk."
             )
         self.stdout.write(
             self.style.SUCCESS(
                 message
                 % {
-                    "seconds": f"{elapsed:.1f}",
+                    "seconds": number_format(elapsed, 1),
                     "businesses": counts["businesses"],
                     "sentra": counts["sentra"],
                     "years": counts["years"],
@@ -92,12 +94,13 @@ class Command(BaseCommand):
             self.stdout.write(f"  {name:<24} {count:>4}")
         self.stdout.write(_("IKM per status:"))
         for status, count in data["per_status"].items():
-            self.stdout.write(f"  {status:<24} {count:>4}")
+            label = str(BusinessStatus(status).label)
+            self.stdout.write(f"  {label:<24} {count:>4}")
         for year, scales in data["per_scale_bps"].items():
             self.stdout.write(_("Skala BPS %(year)s:") % {"year": year})
             for scale, count in scales.items():
                 # Outside the f-string: xgettext does not look inside f-string expressions.
-                label = scale or _("(tanpa tenaga kerja)")
+                label = str(ScaleBps(scale).label) if scale else _("(tanpa tenaga kerja)")
                 self.stdout.write(f"  {label:<24} {count:>4}")
         self.stdout.write(_("Sentra (PP 29/2018: ≥ 5 anggota aktif sejenis):"))
         for row in data["sentra"]:
