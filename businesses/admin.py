@@ -328,7 +328,9 @@ class SentraAdmin(ScopedModelAdmin):
             ),
         )
         if obj.meets_pp29:
-            verdict = _("Sentra ini memenuhi PP 29/2018: paling sedikit %(n)s IKM dengan produk sejenis (KBLI subgolongan sama).")
+            verdict = _(
+                "Sentra ini memenuhi PP 29/2018: paling sedikit %(n)s IKM dengan produk sejenis (KBLI subgolongan sama)."
+            )
         else:
             verdict = _(
                 "Sentra ini belum memenuhi PP 29/2018, yang mensyaratkan paling sedikit %(n)s IKM dengan produk sejenis "

@@ -86,7 +86,11 @@ def _upsert(model, rows: dict[str, dict], fields: list[str], counts: ImportCount
         model.objects.bulk_create(to_create[start : start + BATCH_SIZE])
         progress(
             _("  %(label)s: %(done)s dari %(total)s dibuat")
-            % {"label": counts.label, "done": thousands(min(start + BATCH_SIZE, len(to_create))), "total": thousands(len(to_create))}
+            % {
+                "label": counts.label,
+                "done": thousands(min(start + BATCH_SIZE, len(to_create))),
+                "total": thousands(len(to_create)),
+            }
         )
     if to_update:
         model.objects.bulk_update(to_update, fields, batch_size=BATCH_SIZE)
