@@ -104,6 +104,11 @@ class OwnerInline(ScopedInlineMixin, admin.StackedInline):
     ]
 
 
+def choice_label(choices, value) -> str:
+    """The label of a derived (generated) choice value; GeneratedField has no get_FOO_display()."""
+    return choices(value).label if value else "—"
+
+
 # Rupiah amounts are read and typed with dots between thousands; small inputs keep the yearly table on screen.
 MONEY_AND_NUMBERS = {
     models.BigIntegerField: {"form_class": RupiahField, "widget": RupiahInput},
@@ -138,15 +143,15 @@ class BusinessYearInline(ScopedInlineMixin, admin.TabularInline):
 
     @admin.display(description=_("skala (BPS)"))
     def bps_scale(self, obj):
-        return ScaleBps(obj.scale_bps).label if obj.scale_bps else "—"
+        return choice_label(ScaleBps, obj.scale_bps)
 
     @admin.display(description=_("skala industri (Permenperin 64/2016)"))
     def industry_scale(self, obj):
-        return ScaleIndustry(obj.scale_industry).label if obj.scale_industry else "—"
+        return choice_label(ScaleIndustry, obj.scale_industry)
 
     @admin.display(description=_("skala (PP 7/2021)"))
     def pp7_scale(self, obj):
-        return ScalePp7(obj.scale_pp7).label if obj.scale_pp7 else "—"
+        return choice_label(ScalePp7, obj.scale_pp7)
 
 
 class ProductInline(ScopedInlineMixin, admin.TabularInline):
@@ -203,6 +208,7 @@ class BusinessAdmin(ScopedModelAdmin):
     autocomplete_fields = ["village", "kbli", "sentra"]
     ordering = ["name"]
     list_per_page = 50
+    show_full_result_count = False  # one COUNT per page view is enough on a large register
     readonly_fields = ["created_at", "updated_at", "created_by"]
     fieldsets = [
         (_("Identitas usaha"), {"fields": ["name", ("legal_form", "nib"), "status"]}),
@@ -256,7 +262,7 @@ class BusinessAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("skala (BPS)"), ordering="latest_scale_bps")
     def scale(self, obj):
-        return ScaleBps(obj.latest_scale_bps).label if obj.latest_scale_bps else "—"
+        return choice_label(ScaleBps, obj.latest_scale_bps)
 
 
 # --- sentra -------------------------------------------------------------------------------------------------------

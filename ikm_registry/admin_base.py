@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from ikm_registry.scoping import CHANGE, VIEW, scope_for
+from ikm_registry.scoping import CHANGE, VIEW, scope_for, user_may
 
 
 def _restricted(model, user, action=VIEW):
@@ -36,27 +36,20 @@ class ScopedModelAdmin(ScopedFormFieldsMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).restrict(request.user, VIEW)
 
-    def _allowed(self, request, action, obj=None):
-        if not scope_for(request.user).allows(action):
-            return False
-        if obj is None or obj.pk is None:
-            return True
-        return self.model._default_manager.restrict(request.user, action).filter(pk=obj.pk).exists()
-
     def has_module_permission(self, request):
         return scope_for(request.user).has_access
 
     def has_view_permission(self, request, obj=None):
-        return self._allowed(request, VIEW, obj)
+        return user_may(request.user, VIEW, obj)
 
     def has_add_permission(self, request):
-        return scope_for(request.user).allows(CHANGE)
+        return user_may(request.user, CHANGE)
 
     def has_change_permission(self, request, obj=None):
-        return self._allowed(request, CHANGE, obj)
+        return user_may(request.user, CHANGE, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self._allowed(request, CHANGE, obj)
+        return user_may(request.user, CHANGE, obj)
 
     def get_object(self, request, object_id, from_field=None):
         if not scope_for(request.user).has_access:
@@ -77,27 +70,19 @@ class ScopedModelAdmin(ScopedFormFieldsMixin, admin.ModelAdmin):
 
 
 class ScopedInlineMixin(ScopedFormFieldsMixin):
-    """Inline rows follow the permissions of the parent object."""
-
-    def _parent_allows(self, request, action, obj):
-        scope = scope_for(request.user)
-        if not scope.allows(action):
-            return False
-        if obj is None or obj.pk is None:
-            return True
-        return type(obj)._default_manager.restrict(request.user, action).filter(pk=obj.pk).exists()
+    """Inline rows follow the permissions of the parent object (`obj` is the parent)."""
 
     def has_view_permission(self, request, obj=None):
-        return self._parent_allows(request, VIEW, obj)
+        return user_may(request.user, VIEW, obj)
 
     def has_add_permission(self, request, obj=None):
-        return self._parent_allows(request, CHANGE, obj)
+        return user_may(request.user, CHANGE, obj)
 
     def has_change_permission(self, request, obj=None):
-        return self._parent_allows(request, CHANGE, obj)
+        return user_may(request.user, CHANGE, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self._parent_allows(request, CHANGE, obj)
+        return user_may(request.user, CHANGE, obj)
 
 
 class ReferenceDataAdmin(admin.ModelAdmin):

@@ -68,6 +68,15 @@ def region_q(field: str, code: str) -> Q:
     return Q(**{field: code}) | Q(**{f"{field}__startswith": f"{code}."})
 
 
+def user_may(user, action: str, obj=None) -> bool:
+    """Whether `user` may do `action` ("view" or "change") at all, or to `obj` when one is given."""
+    if not scope_for(user).allows(action):
+        return False
+    if obj is None or obj.pk is None:
+        return True
+    return type(obj)._default_manager.restrict(user, action).filter(pk=obj.pk).exists()
+
+
 class ScopedQuerySet(models.QuerySet):
     """A queryset whose rows have a location; `region_field` is the path to its region code."""
 
