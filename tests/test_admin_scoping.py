@@ -270,7 +270,9 @@ class TestInlinesAndFilters:
         BusinessFactory(name="Keripik Serangan", village=world["denpasar_village"], kbli_id="10794")
         response = operator_client.get(reverse("admin:businesses_business_changelist"), {"kbli": "32"})
         assert [business.name for business in response.context["cl"].result_list] == ["Perak Jimbaran"]
-        (spec,) = [spec for spec in response.context["cl"].filter_specs if getattr(spec, "parameter_name", "") == "kbli"]
+        (spec,) = [
+            spec for spec in response.context["cl"].filter_specs if getattr(spec, "parameter_name", "") == "kbli"
+        ]
         # Divisions of the businesses the operator can see; 10 exists only in Denpasar.
         assert [code for code, _label in spec.lookup_choices] == ["13", "32"]
 
