@@ -1,5 +1,5 @@
 """Indonesian is the source language; English comes from locale/en. The catalogue is complete, the committed .mo
-matches the .po, and the admin and the public site switch language by cookie or Accept-Language."""
+matches the .po, and the admin and the public site switch language by the cookie the language switch sets (not by Accept-Language)."""
 
 import re
 from io import StringIO
@@ -190,12 +190,13 @@ def test_admin_home_in_english_with_the_language_cookie(superuser_client):
     assert "Perlu perhatian" not in page
 
 
-def test_admin_home_in_english_with_accept_language(superuser_client):
-    response = superuser_client.get(reverse("admin:index"), headers={"accept-language": "en"})
+def test_an_english_browser_still_gets_indonesian(superuser_client):
+    """Office PCs often run an English browser; only the language switch (cookie) selects English."""
+    response = superuser_client.get(reverse("admin:index"), headers={"accept-language": "en-US,en;q=0.9"})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Needs attention" in page
-    assert "Perlu perhatian" not in page
+    assert "Perlu perhatian" in page
+    assert "Needs attention" not in page
 
 
 @pytest.mark.django_db
@@ -226,3 +227,12 @@ def test_language_switcher_sets_the_cookie(client):
     assert response.status_code == 302
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     assert "Registry of Small and Medium Industries (IKM)" in client.get("/").content.decode()
+
+
+def test_admin_offers_the_language_switch(superuser_client):
+    page = superuser_client.get(reverse("admin:index")).content.decode()
+    assert 'name="language" value="en"' in page
+    superuser_client.post(reverse("set_language"), {"language": "en", "next": reverse("admin:index")})
+    page = superuser_client.get(reverse("admin:index")).content.decode()
+    assert "Needs attention" in page
+    assert 'name="language" value="id"' in page

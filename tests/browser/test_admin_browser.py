@@ -69,3 +69,16 @@ def test_province_staff_sees_both_regencies(page, badung_and_denpasar):
     page.wait_for_url("**kabupaten=51.71**")
     page.wait_for_load_state()
     assert page.locator("#result_list tbody tr").count() == 1
+
+
+def test_english_browser_sees_indonesian_until_switching(page, badung_and_denpasar):
+    # Chromium sends Accept-Language from the context locale; an English browser still gets Indonesian.
+    page.context.set_extra_http_headers({"Accept-Language": "en-US,en;q=0.9"})
+    log_in(page, "operator.badung")
+    assert page.locator("#attention-title").inner_text() == "Perlu perhatian"
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    assert page.locator("#attention-title").inner_text() == "Needs attention"
+    page.get_by_role("button", name="Bahasa Indonesia").click()
+    page.wait_for_load_state()
+    assert page.locator("#attention-title").inner_text() == "Perlu perhatian"
