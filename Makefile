@@ -26,7 +26,6 @@ run: $(VENV)/.installed
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: install test needs (Chromium and poppler from Debian when root), run the whole suite
-test: export SECRET_KEY ?= test-only-secret-key
 test: $(VENV)/.installed-dev
 	@bash scripts/ensure-system-packages.sh
 	$(PY) manage.py makemigrations --check --dry-run -v0

@@ -23,12 +23,10 @@ env = environ.Env(
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env("DEBUG")
-# A development key is only acceptable with DEBUG on; production must set SECRET_KEY.
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me" if DEBUG else None)
-if not SECRET_KEY:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured("Set SECRET_KEY in the environment or .env (required when DEBUG is off).")
+# Management commands and tests work without a key; the WSGI/ASGI entry points refuse to serve with this
+# default when DEBUG is off (see ikm_registry/wsgi.py), so production must set SECRET_KEY.
+INSECURE_DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = env("SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 
