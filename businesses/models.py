@@ -8,6 +8,7 @@ from django.db.models.functions import Left, Length
 from django.db.models.lookups import Exact
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from businesses import validators as v
 from businesses.choices import (
@@ -244,6 +245,7 @@ class Business(models.Model):
     )
 
     objects = BusinessQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("IKM")
@@ -322,6 +324,7 @@ class Owner(models.Model):
     )
 
     objects = BusinessChildQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("pemilik")
@@ -404,6 +407,10 @@ SCALE_BPS = Case(
 )
 
 
+# Columns the database derives from the typed figures; history keeps only what was typed.
+DERIVED_FIGURES = ["workforce_total", "scale_pp7", "scale_industry", "scale_bps"]
+
+
 class BusinessYear(models.Model):
     """The figures of one business for one data year (pendataan tahunan). Scale classes are derived, never typed."""
 
@@ -463,6 +470,7 @@ class BusinessYear(models.Model):
     )
 
     objects = BusinessChildQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=DERIVED_FIGURES)
 
     class Meta:
         verbose_name = _("data tahunan")
@@ -511,6 +519,7 @@ class Product(models.Model):
     is_featured = models.BooleanField(_("produk unggulan"), default=False)
 
     objects = BusinessChildQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("produk")
@@ -573,6 +582,7 @@ class Sentra(models.Model):
     description = models.TextField(_("keterangan"), blank=True)
 
     objects = SentraQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("sentra IKM")
@@ -620,6 +630,7 @@ class SentraOfficer(models.Model):
     phone = models.CharField(_("telepon"), max_length=20, blank=True, validators=[v.validate_phone])
 
     objects = SentraChildQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("pengurus sentra")
@@ -649,6 +660,7 @@ class SentraFacility(models.Model):
     )
 
     objects = SentraChildQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("sarana-prasarana sentra")
@@ -670,6 +682,7 @@ class SentraRevitalisation(models.Model):
     amount = models.BigIntegerField(_("nilai (Rp)"), null=True, blank=True, validators=[v.validate_non_negative])
 
     objects = SentraChildQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("revitalisasi / pendanaan sentra")
@@ -700,6 +713,7 @@ class Assistance(models.Model):
     value = models.BigIntegerField(_("nilai (Rp)"), null=True, blank=True, validators=[v.validate_non_negative])
 
     objects = BusinessChildQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("bantuan / fasilitasi")
@@ -726,6 +740,7 @@ class Obstacle(models.Model):
     year = models.PositiveSmallIntegerField(_("tahun"), validators=[v.validate_past_year])
 
     objects = BusinessChildQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("kendala")
@@ -740,3 +755,65 @@ class Obstacle(models.Model):
 
     def __str__(self):
         return self.get_kind_display()
+
+
+class BusinessTransition(models.Model):
+    """One step of a business through the review workflow: who moved it, when, from where to where, and why."""
+
+    business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(_("dari status"), max_length=10, choices=BusinessStatus.choices)
+    to_status = models.CharField(_("ke status"), max_length=10, choices=BusinessStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("oleh"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("Kosong untuk pendaftaran mandiri dari situs publik."),
+    )
+    at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+    note = models.TextField(_("catatan"), blank=True)
+
+    objects = BusinessChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("riwayat status")
+        verbose_name_plural = pgettext_lazy("plural", "riwayat status")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["business", "-at"], name="transition_business_at")]
+
+    def __str__(self):
+        return f"{self.business}: {self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class BusinessImport(models.Model):
+    """An uploaded spreadsheet of businesses: previewed first, applied on confirmation."""
+
+    class State(models.TextChoices):
+        PREVIEWED = "previewed", _("Pratinjau")
+        APPLIED = "applied", _("Diterapkan")
+        FAILED = "failed", _("Gagal")
+
+    file = models.FileField(_("berkas"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("nama berkas"), max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("diunggah oleh"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("diunggah"), auto_now_add=True)
+    data_year = models.PositiveSmallIntegerField(_("tahun data"), validators=[v.validate_past_year])
+    skip_invalid = models.BooleanField(_("lewati baris tidak valid"), default=False)
+    state = models.CharField(_("keadaan"), max_length=10, choices=State.choices, default=State.PREVIEWED)
+    rows = models.PositiveIntegerField(_("baris"), default=0)
+    created = models.PositiveIntegerField(_("baru"), default=0)
+    updated = models.PositiveIntegerField(_("diperbarui"), default=0)
+    unchanged = models.PositiveIntegerField(_("tetap"), default=0)
+    invalid = models.PositiveIntegerField(_("tidak valid"), default=0)
+    applied_at = models.DateTimeField(_("diterapkan"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("impor IKM")
+        verbose_name_plural = pgettext_lazy("plural", "impor IKM")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.uploaded_at:%Y-%m-%d %H:%M})"

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from ikm_registry.choices import StaffRole
 from ikm_registry.scoping import ScopedQuerySet
@@ -45,6 +46,7 @@ class Office(models.Model):
     head_nip = models.CharField(_("NIP penanda tangan"), max_length=18, blank=True)
 
     objects = OfficeQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("kantor")
@@ -80,6 +82,7 @@ class StaffMembership(models.Model):
     role = models.CharField(_("peran"), max_length=20, choices=StaffRole.choices, default=StaffRole.OPERATOR)
 
     objects = StaffMembershipQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("keanggotaan staf")
@@ -96,3 +99,25 @@ class StaffMembership(models.Model):
             raise ValidationError({"role": _("Staf provinsi harus anggota kantor tingkat provinsi.")})
         if self.role == StaffRole.OPERATOR and level != "regency":
             raise ValidationError({"role": _("Operator harus anggota kantor kabupaten/kota.")})
+
+
+class ExportLog(models.Model):
+    """A record of every export that contained personal data (UU 27/2022 PDP): who, when, what filter, how many rows."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("pengguna"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+    what = models.CharField(_("data"), max_length=100, help_text=_("Mis. businesses.business"))
+    file_format = models.CharField(_("format"), max_length=10)
+    filter = models.TextField(_("penyaring"), blank=True)
+    row_count = models.PositiveIntegerField(_("jumlah baris"))
+    personal_data = models.BooleanField(_("berisi data pribadi"), default=True)
+
+    class Meta:
+        verbose_name = _("log ekspor")
+        verbose_name_plural = pgettext_lazy("plural", "log ekspor")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.user} — {self.what} ({self.row_count}) {self.at:%Y-%m-%d %H:%M}"

@@ -1,4 +1,4 @@
-"""Writes to the registry: reference-data imports and duplicate detection."""
+"""Reference-data imports: Kemendagri regions and KBLI 2020."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from businesses.choices import KbliLevel, RegionKind, RegionLevel
-from businesses.models import Business, Kbli, Region, whitespace_collapsed
+from businesses.models import Kbli, Region, whitespace_collapsed
 
 BATCH_SIZE = 2000
 
@@ -207,18 +207,3 @@ def kbli_import(*, path: Path, progress: Callable[[str], None] = lambda message:
     _upsert(Kbli, ordered, ["title", "level", "parent_id"], counts, progress)
     progress(str(counts))
     return counts
-
-
-def business_duplicates(*, name: str, owner_name: str, village_id: str, nib: str = "", exclude_pk=None):
-    """Businesses that look like the same IKM: the same NIB, or else the same name, owner name and desa."""
-    if nib:
-        candidates = Business.objects.filter(nib=nib)
-    else:
-        candidates = Business.objects.filter(
-            name__iexact=whitespace_collapsed(name),
-            owner__name__iexact=whitespace_collapsed(owner_name),
-            village_id=village_id,
-        )
-    if exclude_pk is not None:
-        candidates = candidates.exclude(pk=exclude_pk)
-    return candidates
