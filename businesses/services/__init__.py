@@ -2,5 +2,31 @@
 
 from businesses.services.duplicates import business_duplicates
 from businesses.services.reference import ImportCounts, kbli_import, regions_import, thousands
+from businesses.services.workflow import (
+    TRANSITIONS,
+    available_transitions,
+    business_deactivate,
+    business_publish,
+    business_reject,
+    business_resubmit,
+    business_return,
+    business_submit,
+    business_verify,
+)
 
-__all__ = ["ImportCounts", "business_duplicates", "kbli_import", "regions_import", "thousands"]
+__all__ = [
+    "TRANSITIONS",
+    "ImportCounts",
+    "available_transitions",
+    "business_deactivate",
+    "business_duplicates",
+    "business_publish",
+    "business_reject",
+    "business_resubmit",
+    "business_return",
+    "business_submit",
+    "business_verify",
+    "kbli_import",
+    "regions_import",
+    "thousands",
+]
