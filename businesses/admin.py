@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from businesses import admin_filters as filters
+from businesses.admin_workflow import WorkflowAdminMixin
 from businesses.choices import ScaleBps, ScaleIndustry, ScalePp7
 from businesses.forms import RupiahField, RupiahInput
 from businesses.models import (
@@ -179,7 +180,7 @@ def latest_figures(field):
 
 
 @admin.register(Business)
-class BusinessAdmin(ScopedModelAdmin):
+class BusinessAdmin(WorkflowAdminMixin, ScopedModelAdmin):
     list_display = [
         "name",
         "owner_name",
@@ -209,7 +210,9 @@ class BusinessAdmin(ScopedModelAdmin):
     ordering = ["name"]
     list_per_page = 50
     show_full_result_count = False  # one COUNT per page view is enough on a large register
-    readonly_fields = ["created_at", "updated_at", "created_by"]
+    # Only the workflow services change the status: the buttons on the change page and the bulk actions.
+    readonly_fields = ["status", "created_at", "updated_at", "created_by"]
+    actions = WorkflowAdminMixin.workflow_actions
     fieldsets = [
         (_("Identitas usaha"), {"fields": ["name", ("legal_form", "nib"), "status"]}),
         (_("Lokasi"), {"fields": ["village", "address", ("latitude", "longitude")]}),

@@ -1,11 +1,12 @@
 """Reads of the registry: what the public sees and what staff need to look at."""
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from businesses.choices import ACTIVE_STATUSES, BusinessStatus
-from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessYear, Region, Sentra
+from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessTransition, BusinessYear, Region, Sentra
 from ikm_registry.scoping import scope_for
 
 
@@ -17,6 +18,33 @@ def public_counts() -> dict:
         "sentra": Sentra.objects.filter(members__status=BusinessStatus.PUBLISHED).distinct().count(),
         "villages": published.values("village").distinct().count(),
     }
+
+
+def submitted_queue(businesses):
+    """Submitted businesses, longest waiting first, each with `submitted_at`: when it last entered `submitted`.
+
+    Records that got their status without a transition (seeded or imported ones) count from their creation.
+    """
+    entered = BusinessTransition.objects.filter(business=OuterRef("pk"), to_status=BusinessStatus.SUBMITTED)
+    return (
+        businesses.filter(status=BusinessStatus.SUBMITTED)
+        .annotate(submitted_at=Coalesce(Subquery(entered.order_by("-at").values("at")[:1]), F("created_at")))
+        .select_related("village")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def business_transitions(*, business) -> list:
+    """The workflow steps of one business, newest first, with who took them."""
+    return list(business.transitions.select_related("actor").order_by("-at", "-pk"))
+
+
+def review_note(*, business) -> BusinessTransition | None:
+    """For a returned or rejected business: the step that sent it there (who, when, the note); else None."""
+    if business.status not in (BusinessStatus.RETURNED, BusinessStatus.REJECTED):
+        return None
+    steps = business.transitions.filter(to_status=business.status).select_related("actor")
+    return steps.order_by("-at", "-pk").first()
 
 
 def attention_summary(*, user) -> dict:
@@ -39,9 +67,7 @@ def attention_summary(*, user) -> dict:
             for value, label in BusinessStatus.choices
         ],
         "total": sum(status_counts.values()),
-        "submitted_oldest": list(
-            businesses.filter(status=BusinessStatus.SUBMITTED).select_related("village").order_by("updated_at")[:10]
-        ),
+        "submitted_oldest": list(submitted_queue(businesses)[:10]),
         "missing_figures": active.exclude(has_recent_figures).count(),
         "missing_coordinates": active.filter(latitude__isnull=True).count(),
         "missing_nib": active.filter(nib="").count(),

@@ -1,0 +1,171 @@
+"""The review workflow in the business admin: buttons on the change page, bulk actions, the status history.
+
+Every status change goes through the services in `businesses.services.workflow`; the status field itself is
+read-only in the admin.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from businesses.models import Business
+from businesses.selectors import business_transitions, review_note
+from businesses.services.workflow import SERVICES, TRANSITIONS, available_transitions, status_label
+
+# Refused rows a bulk action names one by one; the rest are only counted.
+MAX_LISTED_REFUSALS = 20
+
+
+def error_text(error: Exception) -> str:
+    """A refusal from a workflow service as one line for a message."""
+    if isinstance(error, PermissionDenied):
+        return str(error) or gettext("Anda tidak berwenang mengubah status IKM ini.")
+    if not hasattr(error, "error_dict"):
+        return " ".join(error.messages)
+    parts = []
+    for field, field_errors in error.message_dict.items():
+        text = " ".join(field_errors)
+        if field == NON_FIELD_ERRORS:
+            parts.append(text)
+            continue
+        try:
+            label = Business._meta.get_field(field).verbose_name
+        except FieldDoesNotExist:
+            label = field
+        parts.append(f"{label}: {text}")
+    return " ".join(parts)
+
+
+def actor_name(user) -> str:
+    if user is None:
+        return gettext("pendaftaran mandiri (situs publik)")
+    return user.get_full_name() or user.get_username()
+
+
+class WorkflowAdminMixin:
+    """For BusinessAdmin: the workflow steps the user may take now, as buttons and as bulk actions."""
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/transition/<str:action>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="{}_{}_transition".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def transition_view(self, request, object_id, action):
+        """POST only: take one workflow step on one business, then back to its change page with a message."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if action not in TRANSITIONS:
+            raise Http404
+        business = self.get_object(request, unquote(object_id))  # 404 outside the user's region
+        if not self.has_change_permission(request, business):
+            raise PermissionDenied
+        try:
+            business = SERVICES[action](business=business, actor=request.user, note=request.POST.get("note", ""))
+        except ValidationError as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                gettext("Status “%(name)s” sekarang %(status)s.")
+                % {"name": business, "status": status_label(business.status)},
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(self._workflow_url(request, "change", business.pk))
+
+    def _workflow_url(self, request, view, *args):
+        url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}", args=args)
+        return add_preserved_filters({"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}, url)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            context.update(self.workflow_context(request, obj))
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def workflow_context(self, request, business):
+        note = review_note(business=business)
+        if note is not None:
+            note.actor_name = actor_name(note.actor)
+        steps = business_transitions(business=business)
+        for step in steps:
+            step.actor_name = actor_name(step.actor)
+        return {
+            "workflow_actions": [
+                {"transition": t, "url": self._workflow_url(request, "transition", business.pk, t.action)}
+                for t in available_transitions(business=business, user=request.user)
+            ],
+            "review_note": note,
+            "workflow_steps": steps,
+        }
+
+    # --- bulk actions (not return or reject: those need a note per record) ----------------------------------------
+
+    def run_bulk_transition(self, request, queryset, action):
+        """Take `action` on every selected row, each in its own transaction; report what moved and what was refused."""
+        service = SERVICES[action]
+        moved, refused = 0, []
+        for business in queryset.order_by("name", "pk"):
+            try:
+                service(business=business, actor=request.user)
+            except (ValidationError, PermissionDenied) as error:
+                refused.append((business, error_text(error)))
+            else:
+                moved += 1
+        target = status_label(TRANSITIONS[action].target)
+        if moved:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s IKM sekarang berstatus %(status)s.",
+                    "%(count)s IKM sekarang berstatus %(status)s.",
+                    moved,
+                )
+                % {"count": moved, "status": target},
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s IKM tidak diubah. Setiap IKM diproses sendiri-sendiri, jadi yang berhasil tetap tersimpan.",
+                    "%(count)s IKM tidak diubah. Setiap IKM diproses sendiri-sendiri, jadi yang berhasil tetap tersimpan.",
+                    len(refused),
+                )
+                % {"count": len(refused)},
+                messages.WARNING,
+            )
+            for business, reason in refused[:MAX_LISTED_REFUSALS]:
+                link = format_html('<a href="{}">{}</a>', self._workflow_url(request, "change", business.pk), business)
+                self.message_user(request, format_html("{}: {}", link, reason), messages.WARNING)
+            if len(refused) > MAX_LISTED_REFUSALS:
+                more = len(refused) - MAX_LISTED_REFUSALS
+                self.message_user(request, gettext("… dan %(count)s lainnya.") % {"count": more}, messages.WARNING)
+
+    @admin.action(description=_("Ajukan IKM terpilih"), permissions=["change"])
+    def submit_selected(self, request, queryset):
+        self.run_bulk_transition(request, queryset, "submit")
+
+    @admin.action(description=_("Verifikasi IKM terpilih"), permissions=["change"])
+    def verify_selected(self, request, queryset):
+        self.run_bulk_transition(request, queryset, "verify")
+
+    @admin.action(description=_("Terbitkan IKM terpilih"), permissions=["change"])
+    def publish_selected(self, request, queryset):
+        self.run_bulk_transition(request, queryset, "publish")
+
+    @admin.action(description=_("Nonaktifkan IKM terpilih"), permissions=["change"])
+    def deactivate_selected(self, request, queryset):
+        self.run_bulk_transition(request, queryset, "deactivate")
+
+    workflow_actions = ["submit_selected", "verify_selected", "publish_selected", "deactivate_selected"]
