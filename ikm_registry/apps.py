@@ -10,6 +10,9 @@ class IkmRegistryConfig(AppConfig):
     name = "ikm_registry"
     verbose_name = _("Kantor dan staf")
 
+    def ready(self):
+        from ikm_registry import history  # noqa: F401  (connects the attribution of historical rows)
+
 
 class RegistryAdminConfig(admin_apps.AdminConfig):
     default = False
