@@ -142,6 +142,9 @@ class BusinessYearInline(ScopedInlineMixin, admin.TabularInline):
     readonly_fields = ["bps_scale", "industry_scale", "pp7_scale"]
     ordering = ["-year"]
 
+    def history_label(self, instance):
+        return str(instance.year)  # "Data tahunan: 2024" on the business's Riwayat page
+
     @admin.display(description=_("skala (BPS)"))
     def bps_scale(self, obj):
         return choice_label(ScaleBps, obj.scale_bps)

@@ -2,13 +2,16 @@
 
 Lists, change/delete/history views, autocomplete, bulk actions and the choices in forms all go
 through `ScopedQuerySet.restrict(user, action)`; an object outside the user's region is a 404, an
-action the user's role does not allow is a 403.
+action the user's role does not allow is a 403. History pages, versions and reverts are scoped the
+same way (admin_history.py).
 """
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
 
+from ikm_registry.admin_history import ScopedHistoryMixin
 from ikm_registry.scoping import CHANGE, VIEW, scope_for, user_may
 
 
@@ -30,8 +33,8 @@ class ScopedFormFieldsMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ScopedModelAdmin(ScopedFormFieldsMixin, admin.ModelAdmin):
-    """A ModelAdmin for a model whose default manager is a ScopedQuerySet."""
+class ScopedModelAdmin(ScopedFormFieldsMixin, ScopedHistoryMixin, SimpleHistoryAdmin):
+    """A ModelAdmin for a model whose default manager is a ScopedQuerySet, with its change history (Riwayat)."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).restrict(request.user, VIEW)
@@ -71,6 +74,10 @@ class ScopedModelAdmin(ScopedFormFieldsMixin, admin.ModelAdmin):
 
 class ScopedInlineMixin(ScopedFormFieldsMixin):
     """Inline rows follow the permissions of the parent object (`obj` is the parent)."""
+
+    def history_label(self, instance) -> str:
+        """How a row is named on its parent's Riwayat page, after the model name (e.g. "Pemilik: Made")."""
+        return str(instance)
 
     def has_view_permission(self, request, obj=None):
         return user_may(request.user, VIEW, obj)
