@@ -1,10 +1,12 @@
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ikm_registry.admin_base import ScopedModelAdmin
-from ikm_registry.models import Office, StaffMembership
+from ikm_registry.models import ExportLog, Office, StaffMembership
 from ikm_registry.scoping import scope_for
 
 
@@ -60,3 +62,46 @@ class StaffUserAdmin(UserAdmin):
     def office(self, obj):
         membership = getattr(obj, "membership", None)
         return membership.office.name if membership else "—"
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(admin.ModelAdmin):
+    """The export log (UU 27/2022 PDP): read-only for everyone; national staff and superusers see every row, other
+    staff only their own exports. Rows are written by ikm_registry.services.export_logged, never by hand."""
+
+    list_display = ["at", "user", "what_label", "file_format", "filter", "row_count", "personal_data"]
+    list_select_related = ["user"]
+    list_filter = ["personal_data", "file_format"]
+    search_fields = ["user__username", "what", "filter"]
+    date_hierarchy = "at"
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if scope_for(request.user).everything else queryset.filter(user=request.user)
+
+    def has_module_permission(self, request):
+        return scope_for(request.user).has_access
+
+    def has_view_permission(self, request, obj=None):
+        scope = scope_for(request.user)
+        if obj is None or scope.everything:
+            return scope.has_access
+        return scope.has_access and obj.user_id == request.user.pk
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("data"), ordering="what")
+    def what_label(self, obj):
+        """The model's plural name ("IKM") for a label such as businesses.business; anything else as written."""
+        try:
+            return capfirst(apps.get_model(obj.what)._meta.verbose_name_plural)
+        except (LookupError, ValueError):
+            return obj.what
