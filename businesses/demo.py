@@ -31,6 +31,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from businesses.choices import (
     AssistanceKind,
@@ -62,6 +63,8 @@ from ikm_registry.choices import StaffRole
 from ikm_registry.models import Office, StaffMembership
 
 DEMO_PASSWORD = "registri-demo"
+# The first version of every demo row in its history (simple-history), so a later edit shows as a change.
+HISTORY_REASON = "seed_demo"
 SEED = 2026
 REGIONS_DIR = Path(__file__).resolve().parent / "demo_data" / "regions"
 PROVINCE = "51"
@@ -1679,9 +1682,12 @@ def load_sentra(plan: DemoPlan) -> dict[str, Sentra]:
             )
             for year, activity, source, amount in spec.revitalisations
         ]
-    SentraOfficer.objects.bulk_create(officers)
-    SentraFacility.objects.bulk_create(facilities)
-    SentraRevitalisation.objects.bulk_create(revitalisations)
+    for model, rows in (
+        (SentraOfficer, officers),
+        (SentraFacility, facilities),
+        (SentraRevitalisation, revitalisations),
+    ):
+        bulk_create_with_history(rows, model, default_change_reason=HISTORY_REASON)
     return result
 
 
@@ -1730,9 +1736,9 @@ def load_businesses(plan: DemoPlan, sentra: dict[str, Sentra], users: dict) -> N
         obj.sentra = sentra[spec.sentra] if spec.sentra else None
         obj.created_by = _creator(spec.village, users)
         _validated(obj)
-    Business.objects.bulk_create(to_create)
+    bulk_create_with_history(to_create, Business, default_change_reason=HISTORY_REASON)
     if to_update:
-        Business.objects.bulk_update(to_update, BUSINESS_FIELDS)
+        bulk_update_with_history(to_update, Business, BUSINESS_FIELDS, default_change_reason=HISTORY_REASON)
     ids = _demo_business_ids(plan)
     for model in (Owner, BusinessYear, Product, Assistance, Obstacle):
         model.objects.filter(business_id__in=ids.values()).delete()
@@ -1751,7 +1757,7 @@ def load_businesses(plan: DemoPlan, sentra: dict[str, Sentra], users: dict) -> N
         (Assistance, assistance),
         (Obstacle, obstacles),
     ):
-        model.objects.bulk_create(rows, batch_size=500)
+        bulk_create_with_history(rows, model, batch_size=500, default_change_reason=HISTORY_REASON)
 
 
 def database_counts(plan: DemoPlan) -> dict[str, int]:

@@ -102,3 +102,9 @@ def test_second_run_changes_nothing_and_prints_logins(seeded):
     assert {model.__name__: model.objects.count() for model in MODELS} == seeded["counts"]
     for output in (seeded["first"], seeded["second"]):
         assert "operator.badung" in output and DEMO_PASSWORD in output
+
+
+def test_every_demo_row_has_a_first_version_in_its_history(seeded):
+    assert Business.history.filter(history_type="+").count() == Business.objects.count()
+    assert BusinessYear.history.filter(history_type="+").count() == BusinessYear.objects.count()
+    assert set(Business.history.values_list("history_change_reason", flat=True)) == {"seed_demo"}
