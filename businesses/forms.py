@@ -1,6 +1,7 @@
 """Form fields for the way Indonesian offices write numbers: Rp 25.000.000, 1.500."""
 
 import re
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -28,6 +29,34 @@ def parse_rupiah(text: str) -> int | None:
     elif not _PLAIN.fullmatch(whole):
         raise ValueError(text)
     return -int(whole) if negative else int(whole)
+
+
+_GROUPED_DECIMAL = re.compile(r"[1-9][0-9]{0,2}(\.[0-9]{3})+")
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
+def parse_decimal(text: str, *, grouping: bool = True) -> Decimal | None:
+    """Parse '1.500' (thousands), '1.500,75', '12,5', '12.5' into a Decimal; '' is None.
+
+    A comma is always the decimal mark. With `grouping` (quantities), dots followed by groups of exactly three
+    digits separate thousands, the Indonesian way ('1.500' is 1500, '0.250' and '12.5' are decimals); without it
+    (coordinates), a dot is a decimal mark too. Raises ValueError for anything else.
+    """
+    cleaned = (text or "").strip().replace(" ", "").replace("\u00a0", "")
+    if cleaned == "":
+        return None
+    sign = "-" if cleaned.startswith("-") else ""
+    cleaned = cleaned.removeprefix("-")
+    whole, comma, fraction = cleaned.partition(",")
+    if grouping and _GROUPED_DECIMAL.fullmatch(whole):
+        whole = whole.replace(".", "")
+    if comma:
+        if not (_PLAIN.fullmatch(whole) and _PLAIN.fullmatch(fraction)):
+            raise ValueError(text)
+        whole = f"{whole}.{fraction}"
+    elif not _PLAIN_DECIMAL.fullmatch(whole):
+        raise ValueError(text)
+    return Decimal(sign + whole)
 
 
 def format_rupiah(value) -> str:
