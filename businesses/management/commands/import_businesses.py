@@ -1,0 +1,83 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from businesses.services.importing import businesses_import_apply, businesses_import_plan
+from businesses.services.layout import CSV_ENCODING
+
+
+class Command(BaseCommand):
+    help = (
+        "Import businesses (IKM) from a CSV or XLSX file in the layout of DESIGN.md §8. Every row is checked "
+        "first; errors name the row (header = row 1), the column and the reason. If any row is invalid nothing is "
+        "written and the command exits non-zero, unless --skip-invalid: then the valid rows are written and the "
+        "invalid ones saved with an 'alasan' column to a rejects file. Rows match registered businesses by NIB, "
+        "else by name + owner + desa; re-importing the same file changes nothing. --user is required: the import "
+        "runs with that staff account's region and role (an official may not import), and history names it."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="CSV (UTF-8, comma or semicolon) or XLSX (first sheet)")
+        parser.add_argument("--user", required=True, help="username of the staff account the import runs as")
+        parser.add_argument(
+            "--year", type=int, default=None, help="data year of the yearly figures (default: the current year)"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+        parser.add_argument(
+            "--skip-invalid", action="store_true", help="write the valid rows and save the invalid ones to --rejects"
+        )
+        parser.add_argument(
+            "--rejects",
+            help="rejects file (default: <name>.rejects.csv next to FILE; with --dry-run written only when given)",
+        )
+
+    def handle(self, *args, file, user, year, dry_run, skip_invalid, rejects, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(_("Berkas %(path)s tidak ditemukan.") % {"path": path})
+        account = get_user_model().objects.filter(username=user).first()
+        if account is None or not account.is_active:
+            raise CommandError(_("Tidak ada pengguna aktif %(user)s.") % {"user": user})
+        year = year or timezone.localdate().year
+        progress = self.stderr.write if options["verbosity"] >= 1 else (lambda message: None)
+        try:
+            plan = businesses_import_plan(source=path, filename=path.name, user=account, year=year, progress=progress)
+        except PermissionDenied as error:
+            raise CommandError(str(error)) from error
+        except ValidationError as error:
+            raise CommandError("\n".join(error.messages)) from error
+
+        for error in plan.errors:
+            self.stderr.write(str(error))
+        for row, note in plan.notes:
+            self.stdout.write(_("baris %(row)s: %(message)s") % {"row": row, "message": note})
+        self.stdout.write(f"{path.name}: {plan.summary()}")
+
+        invalid = plan.counts["invalid"]
+        if invalid and skip_invalid and (rejects or not dry_run):
+            rejects_path = Path(rejects) if rejects else path.with_name(f"{path.stem}.rejects.csv")
+            with rejects_path.open("w", encoding=CSV_ENCODING, newline="") as handle:
+                plan.write_rejects(handle)
+            self.stdout.write(_("%(n)s baris tidak valid disimpan di %(path)s") % {"n": invalid, "path": rejects_path})
+        if invalid and not skip_invalid:
+            raise CommandError(
+                _("Tidak ada yang ditulis: %(n)s baris tidak valid. Perbaiki, atau pakai --skip-invalid.")
+                % {"n": invalid}
+            )
+        if dry_run:
+            self.stdout.write(_("Uji coba (--dry-run): tidak ada yang ditulis."))
+            return
+        try:
+            result = businesses_import_apply(plan, user=account, skip_invalid=skip_invalid, progress=progress)
+        except (PermissionDenied, ValidationError) as error:
+            raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from error
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Ditulis: %(created)s baru, %(updated)s diperbarui, %(unchanged)s tetap.")
+                % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+            )
+        )
