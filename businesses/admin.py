@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from businesses import admin_filters as filters
+from businesses.admin_import import ImportExportAdminMixin
 from businesses.admin_workflow import WorkflowAdminMixin
 from businesses.choices import ScaleBps, ScaleIndustry, ScalePp7
 from businesses.forms import RupiahField, RupiahInput
@@ -183,7 +184,7 @@ def latest_figures(field):
 
 
 @admin.register(Business)
-class BusinessAdmin(WorkflowAdminMixin, ScopedModelAdmin):
+class BusinessAdmin(ImportExportAdminMixin, WorkflowAdminMixin, ScopedModelAdmin):
     list_display = [
         "name",
         "owner_name",

@@ -1,0 +1,351 @@
+"""Import and export on the business list: upload → preview → confirm, the template, CSV/XLSX export.
+
+The views call the same services as the `import_businesses` command (businesses/services/importing.py) and the
+export service (businesses/services/exporting.py). An upload is kept as a BusinessImport row with its file; the
+preview and the confirmation re-read that file and re-check it against the registry and the user's region as
+they are at that moment.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+from pathlib import Path
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG, IS_POPUP_VAR, PAGE_VAR
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from businesses import validators as v
+from businesses.models import BusinessImport, BusinessYear, Region
+from businesses.services.exporting import (
+    CONTENT_TYPES,
+    CSV,
+    FORMATS,
+    XLSX,
+    businesses_export,
+    template_example,
+    write_csv,
+    write_xlsx,
+)
+from businesses.services.importing import Action, businesses_import_apply, businesses_import_plan
+from businesses.services.layout import COLUMNS, CSV_ENCODING, REQUIRED
+from ikm_registry.scoping import CHANGE, VIEW, user_may
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+PREVIEW_ROWS = 100
+EXAMPLE_VILLAGE = "51.03.01.1001"
+# Parameters of the export link that are not filters of the list.
+EXPORT_PARAMS = ("format", "tahun")
+
+
+class BusinessImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Berkas"),
+        help_text=gettext_lazy("CSV (UTF-8, dipisah koma atau titik koma) atau XLSX (lembar pertama)."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+    data_year = forms.IntegerField(
+        label=gettext_lazy("Tahun data"),
+        validators=[v.validate_past_year],
+        help_text=gettext_lazy("Tahun untuk tenaga kerja, investasi, omzet dan produksi dalam berkas."),
+        widget=forms.NumberInput(attrs={"style": "width: 6em"}),
+    )
+    skip_invalid = forms.BooleanField(
+        label=gettext_lazy("Lewati baris tidak valid"),
+        required=False,
+        help_text=gettext_lazy(
+            "Tulis baris yang valid saja; baris tidak valid dapat diunduh beserta alasannya. Tanpa centang ini, "
+            "satu baris tidak valid membatalkan seluruh impor."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() not in (".csv", ".xlsx"):
+            raise ValidationError(_("Pilih berkas .csv atau .xlsx."))
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                _("Berkas terlalu besar (paling besar %(mb)s MB); bagi menjadi beberapa berkas.")
+                % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+class ImportExportAdminMixin:
+    """For BusinessAdmin: "Impor" (upload, preview, confirm), the template, and export of the list as shown."""
+
+    change_list_template = "admin/businesses/business/change_list.html"
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        return [
+            path("import/", wrap(self.import_view), name="{}_{}_import".format(*info)),
+            path("import/<int:import_id>/", wrap(self.import_preview_view), name="{}_{}_import_preview".format(*info)),
+            path(
+                "import/<int:import_id>/rejects.csv",
+                wrap(self.import_rejects_view),
+                name="{}_{}_import_rejects".format(*info),
+            ),
+            path(
+                "import/template.<str:file_format>",
+                wrap(self.import_template_view),
+                name="{}_{}_import_template".format(*info),
+            ),
+            path("export/", wrap(self.export_view), name="{}_{}_export".format(*info)),
+            *super().get_urls(),
+        ]
+
+    def _url(self, view, *args):
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}", args=args)
+
+    def _require_import_permission(self, request):
+        if not user_may(request.user, CHANGE):
+            raise PermissionDenied
+
+    def _context(self, request, title, **extra):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "has_view_permission": self.has_view_permission(request),
+            "template_csv_url": self._url("import_template", CSV),
+            "template_xlsx_url": self._url("import_template", XLSX),
+            "import_url": self._url("import"),
+            "columns": COLUMNS,
+            "required_columns": REQUIRED,
+            **extra,
+        }
+
+    # --- the list -----------------------------------------------------------------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        context = {}
+        if IS_POPUP_VAR not in request.GET:
+            context["business_export_url"] = self._url("export")
+            context["business_export_params"] = [
+                (key, value)
+                for key, values in request.GET.lists()
+                if key not in (PAGE_VAR, ERROR_FLAG, *EXPORT_PARAMS)
+                for value in values
+            ]
+            context["business_export_years"] = list(
+                BusinessYear.objects.restrict(request.user, VIEW)
+                .order_by("-year")
+                .values_list("year", flat=True)
+                .distinct()[:20]
+            )
+            if user_may(request.user, CHANGE):
+                context["business_import_url"] = self._url("import")
+        return super().changelist_view(request, {**context, **(extra_context or {})})
+
+    def export_view(self, request):
+        """The business list as CSV or XLSX: the list's own queryset, so the same filter, search, order and scope."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        file_format = request.GET.get("format", CSV)
+        if file_format not in FORMATS:
+            raise Http404
+        year = request.GET.get("tahun", "")
+        year = int(year) if year.isdigit() else None
+        list_request = copy.copy(request)
+        list_request.GET = request.GET.copy()
+        for key in EXPORT_PARAMS:
+            list_request.GET.pop(key, None)
+        try:
+            changelist = self.get_changelist_instance(list_request)
+        except IncorrectLookupParameters:
+            self.message_user(request, _("Penyaring daftar tidak valid; ekspor dibatalkan."), messages.ERROR)
+            return HttpResponseRedirect(self._url("changelist"))
+        export = businesses_export(
+            queryset=changelist.queryset,  # = changelist.get_queryset(list_request), without building the filters again
+            user=request.user,
+            file_format=file_format,
+            year=year,
+            filter=list_request.GET.urlencode(),
+        )
+        return FileResponse(export.file, as_attachment=True, filename=export.filename, content_type=export.content_type)
+
+    # --- import -------------------------------------------------------------------------------------------------
+
+    def import_view(self, request):
+        """Upload a file; it is kept with its settings and checked on the preview page."""
+        self._require_import_permission(request)
+        if request.method == "POST":
+            form = BusinessImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                business_import = BusinessImport.objects.create(
+                    file=upload,
+                    original_name=Path(upload.name).name[:255],
+                    uploaded_by=request.user,
+                    data_year=form.cleaned_data["data_year"],
+                    skip_invalid=form.cleaned_data["skip_invalid"],
+                )
+                return HttpResponseRedirect(self._url("import_preview", business_import.pk))
+        else:
+            form = BusinessImportForm(initial={"data_year": timezone.localdate().year})
+        recent = BusinessImport.objects.filter(uploaded_by=request.user).order_by("-uploaded_at")[:10]
+        context = self._context(request, _("Impor IKM"), form=form, recent_imports=recent)
+        return render(request, "admin/businesses/business/import_form.html", context)
+
+    def _get_import(self, request, import_id) -> BusinessImport:
+        """The user's own upload (a superuser sees every one); anything else is a 404."""
+        self._require_import_permission(request)
+        imports = BusinessImport.objects.select_related("uploaded_by")
+        if not request.user.is_superuser:
+            imports = imports.filter(uploaded_by=request.user)
+        business_import = imports.filter(pk=import_id).first()
+        if business_import is None:
+            raise Http404
+        return business_import
+
+    def _plan(self, request, business_import):
+        with business_import.file.open("rb") as handle:
+            return businesses_import_plan(
+                source=handle,
+                filename=business_import.original_name,
+                user=request.user,
+                year=business_import.data_year,
+            )
+
+    @staticmethod
+    def _store_counts(business_import, counts, **fields):
+        for name in ("rows", "created", "updated", "unchanged", "invalid"):
+            setattr(business_import, name, counts[name])
+        for name, value in fields.items():
+            setattr(business_import, name, value)
+        business_import.save(update_fields=["rows", "created", "updated", "unchanged", "invalid", *fields])
+
+    def import_preview_view(self, request, import_id):
+        """GET: what the upload would do, every invalid row with its reasons. POST: apply it (once)."""
+        business_import = self._get_import(request, import_id)
+        if request.method == "POST":
+            return self._import_confirm(request, business_import)
+        plan, file_errors = None, []
+        if business_import.state == BusinessImport.State.PREVIEWED:
+            try:
+                plan = self._plan(request, business_import)
+            except ValidationError as error:
+                file_errors = error.messages
+                business_import.state = BusinessImport.State.FAILED
+                business_import.save(update_fields=["state"])
+            else:
+                self._store_counts(business_import, plan.counts)
+        counts = plan.counts if plan else None
+        if business_import.state == BusinessImport.State.APPLIED:
+            title = _("Impor: %(file)s") % {"file": business_import.original_name}
+        else:
+            title = _("Pratinjau impor: %(file)s") % {"file": business_import.original_name}
+        context = self._context(
+            request,
+            title,
+            business_import=business_import,
+            plan=plan,
+            counts=counts,
+            file_errors=file_errors,
+            preview_rows=plan.rows[:PREVIEW_ROWS] if plan else [],
+            preview_limit=PREVIEW_ROWS,
+            errors=plan.errors if plan else [],
+            notes=plan.notes if plan else [],
+            can_confirm=bool(
+                plan
+                and (counts["created"] or counts["updated"])
+                and (business_import.skip_invalid or not counts["invalid"])
+            ),
+            rejects_url=self._url("import_rejects", business_import.pk),
+            changelist_url=self._url("changelist"),
+            actions=Action,
+        )
+        return render(request, "admin/businesses/business/import_preview.html", context)
+
+    def _import_confirm(self, request, business_import):
+        preview_url = self._url("import_preview", business_import.pk)
+        state = BusinessImport.State
+        try:
+            with transaction.atomic():
+                # Claiming the row first makes a second confirmation (double click, two tabs) find it applied.
+                claimed = BusinessImport.objects.filter(pk=business_import.pk, state=state.PREVIEWED).update(
+                    state=state.APPLIED, applied_at=timezone.now()
+                )
+                if not claimed:
+                    self.message_user(
+                        request, _("Impor ini sudah diterapkan atau dibatalkan; tidak diterapkan lagi."), messages.ERROR
+                    )
+                    return HttpResponseRedirect(preview_url)
+                business_import.refresh_from_db()
+                plan = self._plan(request, business_import)
+                result = businesses_import_apply(plan, user=request.user, skip_invalid=business_import.skip_invalid)
+                if not result.written:
+                    self._store_counts(business_import, plan.counts, state=state.FAILED, applied_at=None)
+                    self.message_user(
+                        request,
+                        _("Tidak ada yang ditulis: %(n)s baris tidak valid.") % {"n": result.invalid},
+                        messages.ERROR,
+                    )
+                    return HttpResponseRedirect(preview_url)
+                self._store_counts(business_import, plan.counts)
+        except (ValidationError, PermissionDenied) as error:
+            text = " ".join(getattr(error, "messages", None) or [str(error)])
+            self.message_user(request, _("Impor gagal: %(reason)s") % {"reason": text}, messages.ERROR)
+            return HttpResponseRedirect(preview_url)
+        self.message_user(
+            request,
+            _(
+                "Impor %(file)s diterapkan: %(created)s baru, %(updated)s diperbarui, %(unchanged)s tetap, %(invalid)s dilewati."
+            )
+            % {
+                "file": business_import.original_name,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "invalid": result.invalid,
+            },
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(preview_url)
+
+    def import_rejects_view(self, request, import_id):
+        """The invalid rows of an upload with an `alasan` column, to fix and upload again."""
+        business_import = self._get_import(request, import_id)
+        try:
+            plan = self._plan(request, business_import)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(self._url("import_preview", business_import.pk))
+        text = io.StringIO()
+        plan.write_rejects(text)
+        response = HttpResponse(text.getvalue().encode(CSV_ENCODING), content_type=CONTENT_TYPES[CSV])
+        name = Path(business_import.original_name).stem
+        response["Content-Disposition"] = f'attachment; filename="{name}.rejects.csv"'
+        return response
+
+    def import_template_view(self, request, file_format):
+        """The layout's header and one example row (in a desa of the user's own region)."""
+        self._require_import_permission(request)
+        if file_format not in FORMATS:
+            raise Http404
+        village = Region.objects.restrict(request.user).villages().values_list("code", flat=True).first()
+        rows = [template_example(village_code=village or EXAMPLE_VILLAGE)]
+        handle = io.BytesIO()
+        if file_format == CSV:
+            write_csv(rows, list(COLUMNS), handle)
+        else:
+            write_xlsx(rows, list(COLUMNS), handle)
+        handle.seek(0)
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=f"template-impor-ikm.{file_format}",
+            content_type=CONTENT_TYPES[file_format],
+        )

@@ -1,0 +1,257 @@
+"""Business export in the import layout (DESIGN §8): what an exported file holds imports back unchanged.
+
+The caller passes the rows to export — in the admin, the business list's own queryset, so an export is filtered,
+searched, ordered and region-scoped exactly as the list shows. Personal columns (NIK, phone, e-mail) go only to
+roles that may see them, and every file that holds them is logged (UU 27/2022 PDP).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+import openpyxl
+from django.db.models import Max, Prefetch
+from django.utils import timezone
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from businesses.models import Business, BusinessYear
+from businesses.services.layout import (
+    COLUMNS,
+    CSV_DELIMITER,
+    CSV_ENCODING,
+    NUMERIC,
+    PERSONAL,
+    decimal_text,
+    neutralise,
+)
+from ikm_registry.choices import StaffRole
+from ikm_registry.models import StaffMembership
+from ikm_registry.services import export_logged
+
+CHUNK_SIZE = 2000
+CSV = "csv"
+XLSX = "xlsx"
+FORMATS = (CSV, XLSX)
+CONTENT_TYPES = {
+    CSV: "text/csv; charset=utf-8",
+    XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# Roles that may see an owner's NIK, phone and e-mail; officials (read-only) get the file without them.
+PERSONAL_DATA_ROLES = (StaffRole.OPERATOR, StaffRole.PROVINCE, StaffRole.NATIONAL)
+# Kept as text in XLSX so Excel neither rounds (NIK, NIB) nor drops leading zeros (phone, KBLI).
+TEXT_FORMAT_COLUMNS = ("nib", "nik_pemilik", "telepon", "kode_wilayah", "kbli")
+# Spool to disk past this size: a large register's file does not stay in memory.
+SPOOL_BYTES = 8 * 1024 * 1024
+
+
+def may_see_personal_data(user) -> bool:
+    """Superusers and operator, province and national staff; not officials, not anyone without a role."""
+    if not (user and user.is_active and user.is_staff):
+        return False
+    if user.is_superuser:
+        return True
+    return StaffMembership.objects.filter(user=user, role__in=PERSONAL_DATA_ROLES).exists()
+
+
+def export_columns(*, personal: bool) -> list[str]:
+    return [column for column in COLUMNS if personal or column not in PERSONAL]
+
+
+def latest_data_year(queryset) -> int | None:
+    """The latest year with figures among the businesses of `queryset`."""
+    return BusinessYear.objects.filter(business__in=queryset.order_by().values("pk")).aggregate(year=Max("year"))[
+        "year"
+    ]
+
+
+def business_values(business: Business, figures: BusinessYear | None) -> dict[str, object]:
+    """One business as a row of the layout: text as str, figures as int or Decimal, blanks as None."""
+    owner = getattr(business, "owner", None)
+    values = {
+        "nama_usaha": business.name,
+        "nib": business.nib,
+        "bentuk_usaha": business.legal_form,
+        "nama_pemilik": owner.name if owner else "",
+        "nik_pemilik": owner.nik if owner else "",
+        "jenis_kelamin_pemilik": owner.sex if owner else "",
+        "telepon": owner.phone if owner else "",
+        "email": owner.email if owner else "",
+        "alamat": business.address,
+        "kode_wilayah": business.village_id,
+        "kbli": business.kbli_id,
+        "subsektor_ekraf": business.subsector_id or "",
+        "produk_utama": business.main_product,
+        "tahun_berdiri": business.year_founded,
+        "latitude": business.latitude,
+        "longitude": business.longitude,
+        "status": business.status,
+    }
+    if figures is not None:
+        values.update(
+            {
+                "tenaga_kerja_laki": figures.workforce_male,
+                "tenaga_kerja_perempuan": figures.workforce_female,
+                "nilai_investasi": figures.investment,
+                "omzet_tahunan": figures.turnover,
+                "kapasitas_produksi": figures.production_capacity,
+                "satuan_kapasitas": figures.capacity_unit,
+                "nilai_produksi": figures.production_value,
+            }
+        )
+    return values
+
+
+def export_rows(queryset, *, year: int | None, columns: list[str]) -> Iterator[list]:
+    """The rows of `queryset` in `columns`, with the figures of `year`; a fixed number of queries per chunk."""
+    figures = BusinessYear.objects.filter(year=year) if year else BusinessYear.objects.none()
+    rows = queryset.select_related("owner").prefetch_related(
+        Prefetch("years", queryset=figures, to_attr="export_figures")
+    )
+    for business in rows.iterator(chunk_size=CHUNK_SIZE):
+        found = business.export_figures
+        values = business_values(business, found[0] if found else None)
+        yield [values.get(column) for column in columns]
+
+
+def _csv_cell(column: str, value) -> str:
+    if value is None:
+        return ""
+    if column in NUMERIC:
+        return decimal_text(value) if isinstance(value, Decimal) else str(value)
+    return neutralise(str(value))
+
+
+def write_csv(rows, columns: list[str], handle) -> int:
+    """Write a header and `rows` as semicolon-separated UTF-8 (with BOM) to a binary handle; return the row count."""
+    text = io.TextIOWrapper(handle, encoding=CSV_ENCODING, newline="")
+    writer = csv.writer(text, delimiter=CSV_DELIMITER)
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow([_csv_cell(column, value) for column, value in zip(columns, row, strict=True)])
+        count += 1
+    text.flush()
+    text.detach()
+    return count
+
+
+def write_xlsx(rows, columns: list[str], handle, *, title: str = "IKM") -> int:
+    """Write a header and `rows` to the first sheet of an XLSX workbook (streamed: write-only mode)."""
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = max(12, len(column) + 2)
+    bold = Font(bold=True)
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, column)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for row in rows:
+        cells = []
+        for column, value in zip(columns, row, strict=True):
+            if value is None or value == "":
+                cells.append(None)
+            elif column in NUMERIC:
+                cells.append(float(value) if isinstance(value, Decimal) else value)
+            elif column in TEXT_FORMAT_COLUMNS:
+                cell = WriteOnlyCell(sheet, neutralise(str(value)))
+                cell.number_format = "@"
+                cells.append(cell)
+            else:
+                cells.append(neutralise(str(value)))
+        sheet.append(cells)
+        count += 1
+    workbook.save(handle)
+    return count
+
+
+@dataclass
+class ExportFile:
+    """A finished export: an open binary file positioned at the start, its name, type and row count."""
+
+    file: object
+    filename: str
+    content_type: str
+    row_count: int
+    personal_data: bool
+    year: int | None
+
+
+def businesses_export(
+    *, queryset, user, file_format: str, year: int | None = None, filter: str = "", personal: bool | None = None
+) -> ExportFile:
+    """Export `queryset` (already filtered and scoped by the caller) in the import layout; log personal exports.
+
+    `year` is the data year of the figures (default: the latest present among the rows). Personal columns are
+    included when the user's role allows it; pass `personal=False` to leave them out anyway.
+    """
+    if file_format not in FORMATS:
+        raise ValueError(f"unknown format {file_format!r}")
+    allowed = may_see_personal_data(user)
+    personal = allowed if personal is None else (personal and allowed)
+    if year is None:
+        year = latest_data_year(queryset)
+    columns = export_columns(personal=personal)
+    handle = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    rows = export_rows(queryset, year=year, columns=columns)
+    count = write_csv(rows, columns, handle) if file_format == CSV else write_xlsx(rows, columns, handle)
+    handle.seek(0)
+    if personal:
+        export_logged(
+            user=user,
+            what=Business,
+            file_format=file_format,
+            filter=filter,
+            row_count=count,
+            personal_data=True,
+        )
+    suffix = f"-{year}" if year else ""
+    return ExportFile(
+        file=handle,
+        filename=f"ikm-{timezone.localdate():%Y%m%d}{suffix}.{file_format}",
+        content_type=CONTENT_TYPES[file_format],
+        row_count=count,
+        personal_data=personal,
+        year=year,
+    )
+
+
+def template_example(*, village_code: str) -> list:
+    """One believable row for the downloadable template, in the full layout (a batik maker in `village_code`)."""
+    example = {
+        "nama_usaha": "Batik Sekar Jagad",
+        "nib": "9120001234567",
+        "bentuk_usaha": "ud",
+        "nama_pemilik": "Ni Made Sari",
+        "nik_pemilik": "5103015508850001",
+        "jenis_kelamin_pemilik": "P",
+        "telepon": "0812 3456 7890",
+        "email": "sekarjagad@example.com",
+        "alamat": "Jl. Raya Tuban No. 12",
+        "kode_wilayah": village_code,
+        "kbli": "13134",
+        "subsektor_ekraf": "kriya",
+        "produk_utama": "Kain batik tulis",
+        "tahun_berdiri": 2015,
+        "tenaga_kerja_laki": 2,
+        "tenaga_kerja_perempuan": 3,
+        "nilai_investasi": 50_000_000,
+        "omzet_tahunan": 300_000_000,
+        "kapasitas_produksi": Decimal("1500"),
+        "satuan_kapasitas": "lembar/tahun",
+        "nilai_produksi": 250_000_000,
+        "latitude": Decimal("-8.738300"),
+        "longitude": Decimal("115.168600"),
+        "status": "verified",
+    }
+    return [example[column] for column in COLUMNS]
