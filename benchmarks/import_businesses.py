@@ -1,0 +1,263 @@
+"""Time the business import engine against a bare `bulk_create` of the same rows, on SQLite and PostgreSQL.
+
+Usage (from the project root, after `make test` created .venv):
+
+    .venv/bin/python benchmarks/import_businesses.py [--rows 10000] [--postgres postgres://postgres@127.0.0.1:5432]
+
+It writes a CSV of valid businesses spread over the Bali villages of businesses/demo_data/regions (a few KBLI
+subclasses, Indonesian number formats, half with NIB), prepares a fresh database with the regions, the demo KBLI
+subset, offices and staff (a temporary SQLite file; a scratch PostgreSQL database `ikm_bench_businesses` and two
+copies, all dropped at the end), then measures in separate processes on identical copies:
+
+- bare: Business, Owner and BusinessYear objects built from the same parsed rows, saved with plain bulk_create
+  into the empty registry (no checks, no matching, no history);
+- import: businesses_import() as the command runs it (read, check every row, match, write with history), and a
+  re-import of the same file (everything unchanged).
+
+Times exclude Django start-up. The target is import ≤ 3 × bare.
+"""
+
+import argparse
+import csv
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+DATABASE = "ikm_bench_businesses"
+USERNAME = "staf.bali"  # province staff of Bali (demo accounts): every Bali desa is in scope
+
+
+# --- the file -----------------------------------------------------------------------------------------------------
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ikm_registry.settings")
+    import django
+
+    django.setup()
+
+
+def generate(path: Path, rows: int, year: int) -> None:
+    """A valid file of `rows` businesses in Bali, written the way an office types it (mixed number formats)."""
+    setup_django()
+    from businesses.demo import KBLI_ROWS
+    from businesses.services.layout import COLUMNS
+
+    villages = []
+    with (ROOT / "businesses/demo_data/regions/villages.csv").open(encoding="utf-8") as handle:
+        villages = [line["code"] for line in csv.DictReader(handle)]
+    subclasses = [code for code, _title in KBLI_ROWS if len(code) == 5][:8]
+    subsectors = ["kriya", "kuliner", "fesyen", "", ""]
+    randomly = random.Random(2026)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(COLUMNS)
+        for number in range(1, rows + 1):
+            village = randomly.choice(villages)
+            female = randomly.random() < 0.5
+            day = randomly.randint(1, 28) + (40 if female else 0)
+            nik = f"{village[:2]}{village[3:5]}{village[6:8]}{day:02d}{randomly.randint(1, 12):02d}"
+            nik += f"{randomly.randint(60, 99):02d}{number % 9999 + 1:04d}"
+            investment = randomly.randint(5, 900) * 1_000_000
+            values = {
+                "nama_usaha": f"Usaha Bench {number}",
+                "nib": f"{9_100_000_000_000 + number:013d}" if number % 2 else "",
+                "bentuk_usaha": randomly.choice(["perorangan", "UD", "cv", ""]),
+                "nama_pemilik": f"Pemilik Bench {number}",
+                "nik_pemilik": nik if number % 3 else "",
+                "jenis_kelamin_pemilik": "P" if female else "L",
+                "telepon": f"0812 {randomly.randint(1000, 9999)} {randomly.randint(1000, 9999)}",
+                "email": f"usaha{number}@example.com" if number % 4 == 0 else "",
+                "alamat": f"Jl. Bench No. {number}",
+                "kode_wilayah": village,
+                "kbli": randomly.choice(subclasses),
+                "subsektor_ekraf": randomly.choice(subsectors),
+                "produk_utama": "Produk bench",
+                "tahun_berdiri": str(randomly.randint(1980, year)),
+                "tenaga_kerja_laki": str(randomly.randint(0, 12)),
+                "tenaga_kerja_perempuan": str(randomly.randint(1, 12)),
+                "nilai_investasi": randomly.choice([f"Rp {investment:,}".replace(",", "."), str(investment)]),
+                "omzet_tahunan": f"{investment * 3:,}".replace(",", "."),
+                "kapasitas_produksi": randomly.choice(["1.500", "12,5", "300", ""]),
+                "satuan_kapasitas": "buah/tahun",
+                "nilai_produksi": str(investment * 2),
+                "latitude": f"-8,{randomly.randint(100000, 800000)}",
+                "longitude": f"115.{randomly.randint(100000, 600000)}",
+                "status": randomly.choice(["verified", "verified", "published", "draft", ""]),
+            }
+            writer.writerow([values[column] for column in COLUMNS])
+
+
+# --- the worker (runs inside Django, one process per step) --------------------------------------------------------
+
+
+def worker(step: str, path: Path, year: int) -> dict:
+    setup_django()
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from businesses import demo
+    from businesses.models import Business, BusinessYear, Owner
+
+    if step == "setup":
+        demo.load_regions(lambda message: None)
+        demo.load_kbli()
+        demo.load_users(demo.load_offices())
+        return {}
+    user = get_user_model().objects.get(username=USERNAME)
+    if step == "bare":
+        from businesses.services import importing
+
+        columns, _delimiter, rows = importing.read_rows(path)
+        parsed = [{column: importing.PARSERS[column](row.values[column]) for column in columns} for row in rows]
+        start = time.perf_counter()
+        businesses, owners, years = [], [], []
+        for values in parsed:
+            business = Business(
+                name=values["nama_usaha"],
+                nib=values["nib"],
+                legal_form=values["bentuk_usaha"],
+                address=values["alamat"],
+                village_id=values["kode_wilayah"],
+                kbli_id=values["kbli"],
+                subsector_id=values["subsektor_ekraf"] or None,
+                main_product=values["produk_utama"],
+                year_founded=values["tahun_berdiri"],
+                latitude=values["latitude"],
+                longitude=values["longitude"],
+                status=values["status"],
+                created_by=user,
+            )
+            owner = Owner(**{field: values[column] for column, field in importing.OWNER_FIELDS.items()})
+            figures = BusinessYear(year=year, **{field: values[c] for c, field in importing.YEAR_FIELDS.items()})
+            businesses.append(business)
+            owners.append(owner)
+            years.append(figures)
+        with transaction.atomic():
+            Business.objects.bulk_create(businesses, batch_size=1000)
+            for business, owner, figures in zip(businesses, owners, years, strict=True):
+                owner.business = business
+                figures.business = business
+            Owner.objects.bulk_create(owners, batch_size=1000)
+            BusinessYear.objects.bulk_create(years, batch_size=1000)
+        return {"seconds": time.perf_counter() - start, "rows": len(businesses)}
+    if step == "import":
+        from businesses.services.importing import businesses_import_apply, businesses_import_plan
+
+        result = {}
+        for run in ("first", "again"):
+            start = time.perf_counter()
+            plan = businesses_import_plan(source=path, filename=path.name, user=user, year=year)
+            planned = time.perf_counter()
+            outcome = businesses_import_apply(plan, user=user)
+            done = time.perf_counter()
+            assert outcome.written and not outcome.invalid, plan.errors[:5]
+            result[run] = {
+                "seconds": done - start,
+                "plan": planned - start,
+                "write": done - planned,
+                "created": outcome.created,
+                "unchanged": outcome.unchanged,
+            }
+        assert Business.objects.count() == result["first"]["created"]
+        return result
+    raise ValueError(step)
+
+
+# --- the driver ---------------------------------------------------------------------------------------------------
+
+
+def run_worker(database_url: str, step: str, path: Path, year: int) -> dict:
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0"}
+    command = [PYTHON, __file__, "--worker", step, "--file", str(path), "--year", str(year)]
+    output = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def migrate(database_url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "1"}
+    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+
+
+def psql(server: str, sql: str) -> None:
+    env = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}
+    subprocess.run(["psql", f"{server}/postgres", "-q", "-c", sql], check=True, stdout=subprocess.DEVNULL, env=env)
+
+
+def report(label: str, bare: dict, imported: dict) -> None:
+    rows = bare["rows"]
+    first, again = imported["first"], imported["again"]
+    print(f"{label:10} bare bulk_create   {bare['seconds']:6.2f} s  {rows / bare['seconds']:8,.0f} rows/s")
+    print(
+        f"{label:10} import (first)     {first['seconds']:6.2f} s  {rows / first['seconds']:8,.0f} rows/s"
+        f"   (check {first['plan']:.2f} s, write {first['write']:.2f} s)   ratio {first['seconds'] / bare['seconds']:.2f}×"
+    )
+    print(
+        f"{label:10} re-import (same)   {again['seconds']:6.2f} s  {rows / again['seconds']:8,.0f} rows/s"
+        f"   ({again['unchanged']:,} unchanged)"
+    )
+
+
+def bench_sqlite(path: Path, year: int, tmp: Path) -> None:
+    base = tmp / "base.sqlite3"
+    migrate(f"sqlite:///{base}")
+    run_worker(f"sqlite:///{base}", "setup", path, year)
+    results = {}
+    for step in ("bare", "import"):
+        copy = tmp / f"{step}.sqlite3"
+        shutil.copy(base, copy)
+        results[step] = run_worker(f"sqlite:///{copy}", step, path, year)
+    report("SQLite", results["bare"], results["import"])
+
+
+def bench_postgres(server: str, path: Path, year: int) -> None:
+    names = [DATABASE, f"{DATABASE}_bare", f"{DATABASE}_import"]
+    for name in names:
+        psql(server, f"DROP DATABASE IF EXISTS {name}")
+    psql(server, f"CREATE DATABASE {DATABASE}")
+    try:
+        migrate(f"{server}/{DATABASE}")
+        run_worker(f"{server}/{DATABASE}", "setup", path, year)
+        results = {}
+        for step in ("bare", "import"):
+            psql(server, f"CREATE DATABASE {DATABASE}_{step} TEMPLATE {DATABASE}")
+            results[step] = run_worker(f"{server}/{DATABASE}_{step}", step, path, year)
+        report("PostgreSQL", results["bare"], results["import"])
+    finally:
+        for name in names:
+            psql(server, f"DROP DATABASE IF EXISTS {name}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="server URL, no database")
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--year", type=int, default=time.localtime().tm_year - 1, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.file, args.year)))
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        tmp = Path(directory)
+        path = tmp / "businesses.csv"
+        generate(path, args.rows, args.year)
+        print(f"{args.rows:,} businesses, {path.stat().st_size / 1e6:.1f} MB CSV; data year {args.year}")
+        bench_sqlite(path, args.year, tmp)
+        if not args.skip_postgres:
+            bench_postgres(args.postgres, path, args.year)
+
+
+if __name__ == "__main__":
+    main()
