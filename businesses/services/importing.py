@@ -697,6 +697,8 @@ class _Planner:
                         _("Nama usaha, nama pemilik dan desa sama dengan baris %(row)s.") % {"row": first},
                     )
                 )
+        if seen.get(("nib", nib)) not in (None, number) or seen.get(("key", key)) not in (None, number):
+            return None  # already refused as a repeat of an earlier row
         existing = ref.by_nib.get(nib) if nib else None
         if existing is None and key:
             # A row without NIB is the registered business of that name, owner and desa; a row whose NIB is new may

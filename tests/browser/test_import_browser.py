@@ -1,0 +1,53 @@
+"""The business import as an operator uses it, in a real Chromium: a messy spreadsheet, its preview, Konfirmasi."""
+
+import pytest
+
+from businesses.models import Business
+from ikm_registry.choices import StaffRole
+from tests.browser.conftest import log_in
+from tests.business_files import csv_bytes, row
+from tests.factories import make_kbli, make_village, staff_user
+
+
+@pytest.fixture
+def badung(transactional_db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    make_village("51.03.01.1001", "Tuban")
+    make_village("51.71.01.1001", "Serangan")
+    make_kbli("13134")
+    staff_user(StaffRole.OPERATOR, "51.03", username="operator.badung")
+
+
+def messy_file(tmp_path):
+    """BOM, semicolons, mixed-case headers, Rp amounts, and two bad rows (unknown KBLI, a desa in Denpasar)."""
+    rows = [
+        row(1, nilai_investasi="Rp 35.000.000", omzet_tahunan="Rp 240.000.000"),
+        row(2, kbli="99999"),
+        row(3, kode_wilayah="51.71.01.1001"),
+    ]
+    content = csv_bytes(rows, delimiter=";", bom=True).replace(b"nama_usaha;nib", b"Nama_Usaha; NIB ", 1)
+    path = tmp_path / "impor berantakan.csv"
+    path.write_bytes(content)
+    return path
+
+
+def test_upload_preview_and_confirm(page, badung, tmp_path):
+    log_in(page, "operator.badung")
+    page.goto("/admin/businesses/business/")
+    page.click(".object-tools a:has-text('Impor')")
+    page.set_input_files("#id_file", str(messy_file(tmp_path)))
+    page.check("#id_skip_invalid")
+    page.click("input[type=submit]")
+
+    page.wait_for_selector(".import-counts")
+    assert page.locator(".action-create .count").inner_text() == "1"
+    assert page.locator(".action-invalid .count").inner_text() == "2"
+    errors = page.locator(".import-errors tbody").inner_text()
+    assert "3\tkbli\tKBLI 99999 tidak dikenal (KBLI 2020)." in errors
+    assert "4\tkode_wilayah\tDesa 51.71.01.1001 berada di luar wilayah Anda (51.03)." in errors
+
+    page.click("input[value=Konfirmasi]")
+    page.wait_for_selector(".messagelist .success")
+    assert "1 baru" in page.locator(".messagelist").inner_text()
+    assert list(Business.objects.values_list("name", flat=True)) == ["Batik Sekar Jagad 1"]
+    assert page.locator("input[value=Konfirmasi]").count() == 0
