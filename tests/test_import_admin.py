@@ -186,3 +186,10 @@ def test_upload_page_lists_the_layout_and_recent_uploads(operator_client):
     page = operator_client.get(IMPORT_URL).content.decode()
     assert "<code>nama_usaha*</code>" in page and "<code>nib</code>" in page
     assert "pendataan-2025.csv" in page
+
+
+def test_a_file_with_no_valid_row_says_so(operator_client):
+    business_import = upload(operator_client, csv_bytes([row(1, kbli="99999")]), skip_invalid=True)
+    page = operator_client.get(preview_url(business_import)).content.decode()
+    assert "Tidak ada baris yang valid" in page
+    assert 'value="Konfirmasi"' not in page

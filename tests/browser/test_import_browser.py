@@ -2,7 +2,7 @@
 
 import pytest
 
-from businesses.models import Business
+from businesses.models import Business, CreativeSubsector
 from ikm_registry.choices import StaffRole
 from tests.browser.conftest import log_in
 from tests.business_files import csv_bytes, row
@@ -15,6 +15,8 @@ def badung(transactional_db, settings, tmp_path):
     make_village("51.03.01.1001", "Tuban")
     make_village("51.71.01.1001", "Serangan")
     make_kbli("13134")
+    # A transactional test before this one may have flushed the subsectors the data migration loaded.
+    CreativeSubsector.objects.get_or_create(code="kriya", defaults={"name": "Kriya", "name_en": "Crafts"})
     staff_user(StaffRole.OPERATOR, "51.03", username="operator.badung")
 
 
@@ -40,7 +42,7 @@ def test_upload_preview_and_confirm(page, badung, tmp_path):
     page.click("input[type=submit]")
 
     page.wait_for_selector(".import-counts")
-    assert page.locator(".action-create .count").inner_text() == "1"
+    assert page.locator(".action-create .count").inner_text() == "1", page.locator("#content-main").inner_text()
     assert page.locator(".action-invalid .count").inner_text() == "2"
     errors = page.locator(".import-errors tbody").inner_text()
     assert "3\tkbli\tKBLI 99999 tidak dikenal (KBLI 2020)." in errors
