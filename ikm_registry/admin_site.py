@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,6 +23,24 @@ class RegistryAdminSite(admin.AdminSite):
 
     def autocomplete_view(self, request):
         return LabelledAutocompleteJsonView.as_view(admin_site=self)(request)
+
+    def get_urls(self):
+        from ikm_registry.admin_reports import reports_view
+
+        return [path("laporan/", self.admin_view(lambda request: reports_view(request, self)), name="reports")] + [
+            *super().get_urls()
+        ]
+
+    def get_app_list(self, request, app_label=None):
+        """The apps, and on the home page a "Laporan" entry for the PDF reports (staff with a scope)."""
+        from ikm_registry.scoping import VIEW, scope_for
+
+        app_list = super().get_app_list(request, app_label)
+        if app_label is None and scope_for(request.user).allows(VIEW):
+            url = reverse("admin:reports", current_app=self.name)
+            entry = {"name": _("Laporan PDF"), "object_name": "Report", "admin_url": url, "view_only": True}
+            app_list.append({"name": _("Laporan"), "app_label": "laporan", "app_url": url, "models": [entry]})
+        return app_list
 
     def index(self, request, extra_context=None):
         from businesses.selectors import attention_summary

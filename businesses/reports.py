@@ -1,0 +1,136 @@
+"""The registry's PDF reports (DESIGN §6). Registered with ikm_registry.reports; made from the admin "Laporan"
+page or `manage.py render_report`."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Count, Sum
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from businesses.choices import BusinessStatus, RegionLevel
+from businesses.models import BusinessYear, CreativeSubsector, Kbli, Region
+from businesses.validators import EARLIEST_YEAR
+from ikm_registry.reports import Report, ReportForm, register
+from ikm_registry.reports.charts import bar_chart
+
+# The rekap counts businesses that are real and checked: verified or published, with figures for the year.
+REKAP_STATUSES = (BusinessStatus.VERIFIED, BusinessStatus.PUBLISHED)
+
+# Per region of the report's level, the rows go one level down: province → regencies → kecamatan → desa.
+CHILD_PATH = {
+    RegionLevel.PROVINCE: "business__village__parent__parent",
+    RegionLevel.REGENCY: "business__village__parent",
+    RegionLevel.DISTRICT: "business__village",
+}
+CHILD_HEADING = {
+    RegionLevel.PROVINCE: gettext_lazy("Kabupaten/kota"),
+    RegionLevel.REGENCY: gettext_lazy("Kecamatan"),
+    RegionLevel.DISTRICT: gettext_lazy("Desa/kelurahan"),
+}
+
+FIGURES = {
+    "ikm": Count("pk"),
+    "male": Sum("workforce_male"),
+    "female": Sum("workforce_female"),
+    "workforce": Sum("workforce_total"),
+    "investment": Sum("investment"),
+    "production": Sum("production_value"),
+}
+ZERO = dict.fromkeys(FIGURES, 0)
+
+
+def default_year() -> int:
+    return timezone.localdate().year - 1
+
+
+class RekapForm(ReportForm):
+    year = forms.IntegerField(
+        label=gettext_lazy("Tahun data"),
+        min_value=EARLIEST_YEAR,
+        initial=default_year,
+        widget=forms.NumberInput(attrs={"style": "width: 6em"}),
+    )
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if year > timezone.localdate().year:
+            raise forms.ValidationError(_("Tahun data tidak boleh setelah tahun ini."))
+        return year
+
+
+def rekap_figures(*, region: Region, year: int, user=None) -> dict:
+    """The rekapitulasi of `region` for data `year`, aggregated in the database: one grouped query per table.
+
+    Counts businesses with status verified or published that have figures (a BusinessYear row) for `year`;
+    `user` (None: full access) limits the rows to what that user may see.
+    """
+    rows = BusinessYear.objects.filter(year=year, business__status__in=REKAP_STATUSES).in_region(region.code)
+    if user is not None:
+        rows = rows.restrict(user)
+
+    child_path = CHILD_PATH[region.level]
+    by_child = {row[child_path]: row for row in rows.values(child_path).annotate(**FIGURES).order_by()}
+    regions = [
+        {"label": child.name, "code": child.code, **{k: by_child.get(child.code, ZERO)[k] for k in FIGURES}}
+        for child in Region.objects.filter(parent=region).order_by("code")
+    ]
+
+    by_division = list(
+        rows.annotate(division=Substr("business__kbli_id", 1, 2)).values("division").annotate(**FIGURES).order_by()
+    )
+    titles = dict(Kbli.objects.filter(code__in=[row["division"] for row in by_division]).values_list("code", "title"))
+    divisions = sorted(
+        ({"label": titles.get(row["division"], ""), "code": row["division"], **row} for row in by_division),
+        key=lambda row: row["code"],
+    )
+
+    by_subsector = list(rows.values("business__subsector").annotate(**FIGURES).order_by())
+    names = {
+        s.code: str(s)
+        for s in CreativeSubsector.objects.filter(code__in=[r["business__subsector"] for r in by_subsector])
+    }
+    subsectors = sorted(
+        (
+            {"label": names.get(row["business__subsector"]) or _("Bukan subsektor ekonomi kreatif"), **row}
+            for row in by_subsector
+        ),
+        key=lambda row: (row["business__subsector"] is None, row["label"]),
+    )
+
+    totals = {**ZERO, **{k: v for k, v in rows.aggregate(**FIGURES).items() if v is not None}}
+    return {"regions": regions, "divisions": divisions, "subsectors": subsectors, "totals": totals}
+
+
+@register
+class RekapReport(Report):
+    """Rekapitulasi IKM: per region below the chosen one, per KBLI division and per creative subsector."""
+
+    name = "rekap"
+    title = gettext_lazy("Rekapitulasi IKM")
+    description = gettext_lazy(
+        "Jumlah IKM, tenaga kerja, investasi dan nilai produksi per wilayah, golongan pokok KBLI dan subsektor "
+        "ekonomi kreatif (IKM terverifikasi dan terbit dengan data tahun tersebut)."
+    )
+    form_class = RekapForm
+    template_name = "reports/rekap.html"
+    landscape = True
+
+    def get_title(self, *, params):
+        return _("Rekapitulasi IKM %(region)s Tahun %(year)s") % {
+            "region": params["region"].name,
+            "year": params["year"],
+        }
+
+    def get_context(self, *, user, params):
+        region, year = params["region"], params["year"]
+        figures = rekap_figures(region=region, year=year, user=user)
+        child_heading = CHILD_HEADING[region.level]
+        chart = bar_chart(
+            [row["label"] for row in figures["regions"]],
+            [row["ikm"] for row in figures["regions"]],
+            title=_("Jumlah IKM per %(level)s") % {"level": str(child_heading).lower()},
+        )
+        return {**figures, "region": region, "year": year, "child_heading": child_heading, "chart": chart}

@@ -1,0 +1,42 @@
+"""The admin "Laporan" page: choose a report, fill its form, download the PDF. Region choices follow the user's
+scope, so an operator reports only on their region; officials (read-only) may use it too."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from ikm_registry.reports import ReportError, all_reports, get_report
+from ikm_registry.scoping import VIEW, scope_for
+
+
+def reports_view(request, admin_site):
+    if not scope_for(request.user).allows(VIEW):
+        raise PermissionDenied
+    reports = all_reports()
+    name = request.POST.get("report") or request.GET.get("report") or (reports[0].name if reports else "")
+    try:
+        report = get_report(name) if name else None
+    except ReportError:
+        raise PermissionDenied from None  # a name not offered on the page
+    form = None
+    if report is not None:
+        if request.method == "POST":
+            form = report.form_class(data=request.POST, user=request.user)
+            if form.is_valid():
+                pdf = report().render(user=request.user, params=form.cleaned_data, filter_description=form.describe())
+                filename = slugify(report().get_title(params=form.cleaned_data)) or report.name
+                response = HttpResponse(pdf, content_type="application/pdf")
+                response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
+                return response
+        else:
+            form = report.form_class(user=request.user)
+    context = {
+        **admin_site.each_context(request),
+        "title": _("Laporan"),
+        "reports": reports,
+        "report": report,
+        "form": form,
+    }
+    return TemplateResponse(request, "admin/registry/reports.html", context)

@@ -1,0 +1,56 @@
+"""`render_report NAME [--region CODE] [--year YYYY] [--user USERNAME] --output FILE.pdf` and `render_report --list`.
+
+Without --user the report is made with full access: whoever runs manage.py already has the database. With --user it
+sees only what that staff user may see, and a region outside the user's scope is refused.
+"""
+
+import time
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from ikm_registry.reports import ReportError, all_reports, get_report
+
+
+class Command(BaseCommand):
+    help = "Render a PDF report (DESIGN §6). --list names the reports."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", nargs="?", help="Report name (see --list)")
+        parser.add_argument("--list", action="store_true", help="List the reports and exit")
+        parser.add_argument("--region", help="Region code, e.g. 51 or 51.03 or 51.03.01")
+        parser.add_argument("--year", help="Data year, e.g. 2025")
+        parser.add_argument("--user", help="Make the report as this staff user (their scope applies)")
+        parser.add_argument("--output", help="The PDF file to write")
+
+    def handle(self, *args, name, list, region, year, user, output, **options):
+        if list:
+            for report in all_reports():
+                self.stdout.write(f"{report.name}\t{report.title}")
+            return
+        if not name:
+            raise CommandError("Name a report (render_report --list shows them).")
+        if not output:
+            raise CommandError("--output FILE.pdf is required.")
+        try:
+            report = get_report(name)
+        except ReportError as error:
+            raise CommandError(f"{error} Known: {', '.join(r.name for r in all_reports())}.") from None
+        as_user = None
+        if user:
+            as_user = get_user_model().objects.filter(username=user).first()
+            if as_user is None:
+                raise CommandError(f"No user '{user}'.")
+        data = {key: value for key, value in {"region": region, "year": year}.items() if value is not None}
+        form = report.form_class(data=data, user=as_user)
+        if not form.is_valid():
+            problems = "; ".join(
+                f"--{field}: {' '.join(errors)}" if field != "__all__" else " ".join(errors)
+                for field, errors in form.errors.items()
+            )
+            raise CommandError(problems)
+        started = time.perf_counter()
+        pdf = report().render(user=as_user, params=form.cleaned_data, filter_description=form.describe())
+        Path(output).write_bytes(pdf)
+        self.stdout.write(f"{output}: {len(pdf):,} bytes in {time.perf_counter() - started:.2f} s")

@@ -1,0 +1,195 @@
+"""The report registry, the parameter form every report starts from, the letterhead and the PDF rendering."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ikm_registry.reports.formatting import long_date, printed_at
+from ikm_registry.scoping import scope_for
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+
+_registry: dict[str, type[Report]] = {}
+_discovered = False
+
+
+class ReportError(Exception):
+    """A report cannot be made with these parameters (the message says why, for the user)."""
+
+
+def register(report_class):
+    """Class decorator: make a report reachable by its `name` from the admin and the command."""
+    _registry[report_class.name] = report_class
+    return report_class
+
+
+def _discover():
+    global _discovered
+    if not _discovered:
+        autodiscover_modules("reports")
+        _discovered = True
+
+
+def all_reports() -> list[type[Report]]:
+    _discover()
+    return sorted(_registry.values(), key=lambda report: report.name)
+
+
+def get_report(name: str) -> type[Report]:
+    _discover()
+    try:
+        return _registry[name]
+    except KeyError:
+        raise ReportError(_("Laporan '%(name)s' tidak ada.") % {"name": name}) from None
+
+
+# --- parameters ---------------------------------------------------------------------------------------------------
+
+
+def regions_for(user):
+    """Regions a report may be made for by `user` (None: full access): provinces, regencies and kecamatan in scope."""
+    from businesses.choices import RegionLevel
+    from businesses.models import Region
+
+    regions = Region.objects.filter(level__in=[RegionLevel.PROVINCE, RegionLevel.REGENCY, RegionLevel.DISTRICT])
+    return regions if user is None else regions.restrict(user)
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        indent = "\u2003" * obj.code.count(".")
+        return f"{indent}{obj.code} {obj.name}"
+
+
+class ReportForm(forms.Form):
+    """Parameters of a report. `user` limits the region choices to the user's scope; None means full access
+    (the `render_report` command without --user: an operator's shell)."""
+
+    region = RegionChoiceField(
+        label=gettext_lazy("Wilayah"),
+        queryset=None,
+        to_field_name="code",
+        help_text=gettext_lazy("Provinsi, kabupaten/kota atau kecamatan."),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if "region" in self.fields:
+            self.fields["region"].queryset = regions_for(user).order_by("code")
+            self.fields["region"].error_messages["invalid_choice"] = _(
+                "Wilayah ini tidak ada atau di luar wilayah kerja Anda."
+            )
+
+    def describe(self) -> list[tuple[str, str]]:
+        """The filter as (label, value) pairs, printed under the report title."""
+        described = []
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if value in (None, ""):
+                continue
+            if name == "region":
+                value = value.label
+            described.append((str(field.label), str(value)))
+        return described
+
+
+# --- letterhead -------------------------------------------------------------------------------------------------
+
+
+def letterhead_office(*, user=None, region=None):
+    """The office whose kop surat a report carries: the user's own office; else the office of `region` or of its
+    nearest ancestor that has one (national staff, superusers and the command without --user)."""
+    from ikm_registry.models import Office
+
+    membership = getattr(user, "membership", None) if user is not None and user.pk else None
+    if membership is not None and not scope_for(user).everything:
+        return membership.office
+    if region is None:
+        return None
+    codes = region.code.split(".")
+    candidates = [".".join(codes[:n]) for n in range(len(codes), 0, -1)]
+    offices = {office.region_id: office for office in Office.objects.filter(region_id__in=candidates)}
+    return next((offices[code] for code in candidates if code in offices), None)
+
+
+def signing_place(office) -> str:
+    """The place in "Badung, 22 November 2026": the office's region without "Kabupaten"/"Kota"."""
+    name = office.region.name
+    for prefix in ("Kabupaten ", "Kota ", "Provinsi "):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+# --- reports ----------------------------------------------------------------------------------------------------
+
+
+class Report:
+    """One kind of PDF report. Subclasses set `name`, `title`, `form_class`, `template_name` and `get_context()`,
+    or override `render()` altogether."""
+
+    name: str = ""
+    title = ""
+    description = ""
+    form_class = ReportForm
+    template_name = ""
+    landscape = False
+    signed = True
+
+    def get_context(self, *, user, params: dict) -> dict:
+        raise NotImplementedError
+
+    def get_title(self, *, params: dict) -> str:
+        return str(self.title)
+
+    def render(self, *, user, params: dict, filter_description=()) -> bytes:
+        """The PDF for validated form data `params`, made as `user` (None: full access)."""
+        context = self.get_context(user=user, params=params)
+        region = params.get("region")
+        office = letterhead_office(user=user, region=region)
+        context.update(
+            report=self,
+            title=self.get_title(params=params),
+            office=office,
+            logo_url=_logo_url(office),
+            filters=filter_description,
+            printed_at=printed_at(),
+            landscape=self.landscape,
+            signed=self.signed and office is not None,
+            signing_place=signing_place(office) if office else "",
+            signing_date=long_date(_today()),
+            font_dir=FONT_DIR.as_uri(),
+            page_label=_("Halaman"),
+            of_label=_("dari"),
+        )
+        return html_to_pdf(render_to_string(self.template_name, context))
+
+
+def _today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def _logo_url(office) -> str:
+    if office is None or not office.logo:
+        return ""
+    try:
+        path = Path(office.logo.path)
+    except NotImplementedError:  # a storage without local files
+        return office.logo.url
+    return path.as_uri() if path.exists() else ""
+
+
+def html_to_pdf(html: str) -> bytes:
+    import weasyprint  # imported late: it loads Pango, which the rest of the site does not need
+
+    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()

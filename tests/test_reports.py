@@ -1,0 +1,256 @@
+"""PDF reports: the rekapitulasi's numbers against the database (via pdftotext), the page furniture, the
+formatting filters, the chart helper and the admin "Laporan" page's scoping."""
+
+import datetime
+import os
+import re
+import shutil
+import subprocess
+import zoneinfo
+
+import pytest
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import translation
+
+from businesses.choices import BusinessStatus
+from businesses.models import BusinessYear, CreativeSubsector
+from businesses.reports import REKAP_STATUSES, RekapForm, RekapReport, rekap_figures
+from ikm_registry.choices import StaffRole
+from ikm_registry.reports import ReportError, all_reports, get_report
+from ikm_registry.reports.charts import bar_chart
+from ikm_registry.reports.formatting import long_date, number, printed_at, rupiah
+from tests.factories import BusinessFactory, BusinessYearFactory, UserFactory, office_for, staff_user
+
+YEAR = 2025
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of a PDF by poppler's pdftotext (-layout keeps a table row on one line)."""
+    if shutil.which("pdftotext") is None:
+        message = "pdftotext not found (apt-get install poppler-utils)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+    return result.stdout.decode()
+
+
+def row_pattern(label: str, *numbers: str) -> re.Pattern:
+    return re.compile(re.escape(label) + r"\s+" + r"\s+".join(re.escape(n) for n in numbers) + r"(\s|$)", re.M)
+
+
+@pytest.fixture
+def rekap_data(bali_regions, kbli):
+    """Badung: three counted businesses in Kuta, one in Mengwi; and some that must not be counted."""
+    subsector, _ = CreativeSubsector.objects.get_or_create(
+        code="kriya", defaults={"name": "Kriya", "name_en": "Crafts"}
+    )
+    badung_office = office_for("51.03")
+    badung_office.government_name = "PEMERINTAH KABUPATEN BADUNG"
+    badung_office.name = "Dinas Perindustrian dan Perdagangan Kabupaten Badung"
+    badung_office.head_title = "Kepala Dinas"
+    badung_office.head_name = "I Made Contoh, S.T."
+    badung_office.head_nip = "197208171998031007"
+    badung_office.save()
+
+    def counted(village, status, kbli_code, male, female, investment, production, sub=None):
+        business = BusinessFactory(village=village, status=status, kbli=kbli_code, subsector=sub)
+        BusinessYearFactory(
+            business=business,
+            year=YEAR,
+            workforce_male=male,
+            workforce_female=female,
+            investment=investment,
+            production_value=production,
+        )
+        return business
+
+    counted(bali_regions.tuban, BusinessStatus.VERIFIED, kbli.batik, 2, 3, 1_234_567, 10_000_000, subsector)
+    counted(bali_regions.kuta_village, BusinessStatus.PUBLISHED, kbli.batik, 4, 1, 2_000_000, 5_000_000)
+    counted(bali_regions.tuban, BusinessStatus.PUBLISHED, kbli.silver, 1, 0, None, 7_500_000, subsector)
+    counted(bali_regions.munggu, BusinessStatus.VERIFIED, kbli.silver, 10, 20, 300_000_000, 900_000_000)
+    # Not counted: a draft, an inactive business, one without figures for YEAR, one in Denpasar (outside Badung).
+    counted(bali_regions.tuban, BusinessStatus.DRAFT, kbli.batik, 50, 50, 50, 50)
+    counted(bali_regions.munggu, BusinessStatus.INACTIVE, kbli.batik, 50, 50, 50, 50)
+    BusinessYearFactory(business=BusinessFactory(village=bali_regions.tuban), year=YEAR - 1, workforce_male=70)
+    counted(bali_regions.serangan, BusinessStatus.VERIFIED, kbli.batik, 9, 9, 9, 9)
+    return bali_regions
+
+
+def rekap_pdf(region, user=None, year=YEAR):
+    form = RekapForm(data={"region": region.code, "year": year}, user=user)
+    assert form.is_valid(), form.errors
+    return RekapReport().render(user=user, params=form.cleaned_data, filter_description=form.describe())
+
+
+def counted_rows(district=None):
+    rows = BusinessYear.objects.filter(year=YEAR, business__status__in=REKAP_STATUSES)
+    return rows.filter(business__village__parent=district) if district else rows.in_region("51.03")
+
+
+# --- the numbers ----------------------------------------------------------------------------------------------
+
+
+def test_rekap_per_kecamatan_matches_a_direct_count(rekap_data):
+    text = pdf_text(rekap_pdf(rekap_data.badung))
+    for district in (rekap_data.kuta, rekap_data.mengwi):
+        rows = counted_rows(district)
+        sums = rows.aggregate(m=Sum("workforce_male"), f=Sum("workforce_female"), i=Sum("investment"))
+        expected = row_pattern(
+            district.name,
+            str(rows.count()),
+            number(sums["m"]),
+            number(sums["f"]),
+            number(sums["m"] + sums["f"]),
+            number(sums["i"]),
+        )
+        assert expected.search(text), f"{district.name} row not found in:\n{text}"
+    assert row_pattern("Kuta", "3", "7", "4", "11", "3.234.567", "22.500.000").search(text)
+
+
+def test_rekap_totals_match_the_database(rekap_data):
+    text = pdf_text(rekap_pdf(rekap_data.badung))
+    rows = counted_rows()
+    assert rows.count() == 4
+    total = rows.aggregate(i=Sum("investment"), p=Sum("production_value"))
+    assert row_pattern("Jumlah", "4", "17", "24", "41", number(total["i"]), number(total["p"])).search(text)
+    assert number(total["i"]) == "303.234.567"
+    # The same totals close the KBLI and subsector tables: three "Jumlah" rows with the same figures.
+    assert len(row_pattern("Jumlah", "4", "17", "24", "41").findall(text)) == 3
+
+
+def test_rekap_per_kbli_division_and_subsector(rekap_data):
+    text = pdf_text(rekap_pdf(rekap_data.badung))
+    assert row_pattern("13 Industri tekstil", "2", "6", "4", "10").search(text)
+    assert row_pattern("32 Industri pengolahan lainnya", "2", "11", "20", "31").search(text)
+    assert row_pattern("Kriya", "2", "3", "3", "6").search(text)
+    assert row_pattern("Bukan subsektor ekonomi kreatif", "2", "14", "21", "35").search(text)
+
+
+def test_rekap_figures_aggregate_in_a_fixed_number_of_queries(rekap_data, django_assert_max_num_queries):
+    with django_assert_max_num_queries(7):
+        figures = rekap_figures(region=rekap_data.badung, year=YEAR)
+    assert [(row["label"], row["ikm"]) for row in figures["regions"]] == [("Kuta", 3), ("Mengwi", 1)]
+
+
+def test_rekap_of_a_province_has_a_row_per_regency(rekap_data):
+    figures = rekap_figures(region=rekap_data.bali, year=YEAR)
+    assert {row["code"]: row["ikm"] for row in figures["regions"]} == {"51.03": 4, "51.71": 1}
+    assert figures["totals"]["ikm"] == 5
+
+
+def test_rekap_restricted_to_the_user(rekap_data):
+    operator = staff_user(StaffRole.OPERATOR, "51.03")
+    figures = rekap_figures(region=rekap_data.bali, year=YEAR, user=operator)
+    assert figures["totals"]["ikm"] == 4
+
+
+def test_rekap_page_furniture(rekap_data):
+    text = pdf_text(rekap_pdf(rekap_data.badung))
+    pages = text.count("\f")
+    assert re.search(rf"Halaman 1 dari {pages}\b", text)
+    assert re.search(rf"Halaman {pages} dari {pages}\b", text)
+    assert re.search(r"Dicetak pada \d{1,2} \w+ \d{4} pukul \d{2}\.\d{2} WIB", text)
+    assert "DINAS PERINDUSTRIAN DAN PERDAGANGAN KABUPATEN BADUNG" in text
+    assert "PEMERINTAH KABUPATEN BADUNG" in text
+    assert "REKAPITULASI IKM KABUPATEN BADUNG TAHUN 2025" in text
+    assert "I Made Contoh, S.T." in text
+    assert "NIP 197208171998031007" in text
+    assert re.search(r"Badung, \d{1,2} \w+ \d{4}", text)
+
+
+def test_letterhead_falls_back_to_the_nearest_ancestor_office(rekap_data):
+    office_for("51")  # the province has an office; Denpasar has none
+    text = pdf_text(rekap_pdf(rekap_data.denpasar))
+    assert "Disperindag Bali".upper() in text.upper()
+
+
+def test_fonts_are_embedded(rekap_data, tmp_path):
+    if shutil.which("pdffonts") is None:
+        pytest.skip("pdffonts not found")
+    path = tmp_path / "rekap.pdf"
+    path.write_bytes(rekap_pdf(rekap_data.badung))
+    listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    fonts = listing.splitlines()[2:]
+    assert fonts and all(" yes " in line for line in fonts), listing
+    assert any("Report-Sans" in line for line in fonts)
+
+
+# --- registry, formatting, chart ------------------------------------------------------------------------------
+
+
+def test_registry_lists_the_rekap():
+    assert "rekap" in [report.name for report in all_reports()]
+    assert get_report("rekap") is RekapReport
+    with pytest.raises(ReportError):
+        get_report("tidak-ada")
+
+
+def test_number_formatting():
+    assert number(1234567) == "1.234.567"
+    assert number(0) == "0"
+    assert number(None) == "–"
+    assert rupiah(1234567) == "Rp 1.234.567"
+    assert rupiah(None) == "–"
+
+
+def test_dates_in_the_active_language():
+    assert long_date(datetime.date(2026, 8, 17)) == "17 Agustus 2026"
+    with translation.override("en"):
+        assert long_date(datetime.date(2026, 8, 17)) == "17 August 2026"
+
+
+def test_printed_at_in_western_indonesian_time():
+    moment = datetime.datetime(2026, 11, 22, 7, 5, tzinfo=zoneinfo.ZoneInfo("UTC"))
+    assert printed_at(moment) == "22 November 2026 pukul 14.05 WIB"
+
+
+def test_bar_chart_is_svg_with_the_labels():
+    svg = bar_chart(["Kuta", "Mengwi"], [1200, 3], title="Jumlah IKM")
+    assert svg.startswith("<svg")
+    assert "Kuta" in svg and "Mengwi" in svg and "1.200" in svg
+
+
+# --- the admin "Laporan" page --------------------------------------------------------------------------------
+
+
+def post_rekap(client, user, region_code):
+    client.force_login(user)
+    return client.post(
+        reverse("admin:reports") + "?report=rekap", {"report": "rekap", "region": region_code, "year": YEAR}
+    )
+
+
+def test_admin_home_links_to_the_reports(client, bali_regions):
+    client.force_login(staff_user(StaffRole.OPERATOR, "51.03"))
+    response = client.get(reverse("admin:index"))
+    assert reverse("admin:reports") in response.content.decode()
+
+
+def test_operator_choices_are_their_region(client, bali_regions):
+    client.force_login(staff_user(StaffRole.OPERATOR, "51.03"))
+    page = client.get(reverse("admin:reports")).content.decode()
+    assert 'value="51.03"' in page and 'value="51.03.01"' in page
+    assert 'value="51.71"' not in page and 'value="51"' not in page
+
+
+def test_operator_of_badung_cannot_report_on_denpasar(client, rekap_data):
+    response = post_rekap(client, staff_user(StaffRole.OPERATOR, "51.03"), "51.71")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "di luar wilayah kerja Anda" in response.content.decode()
+
+
+def test_official_downloads_the_rekap(client, rekap_data):
+    response = post_rekap(client, staff_user(StaffRole.OFFICIAL, "51.03"), "51.03")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+    text = pdf_text(response.content)
+    assert row_pattern("Jumlah", "4", "17", "24", "41").search(text)
+
+
+def test_staff_without_an_office_are_refused(client, bali_regions):
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(reverse("admin:reports")).status_code == 403
