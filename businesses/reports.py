@@ -119,8 +119,10 @@ class RekapReport(Report):
     landscape = True
 
     def get_title(self, *, params):
+        region = params["region"]
+        name = _("Kecamatan %(name)s") % {"name": region.name} if region.level == RegionLevel.DISTRICT else region.name
         return _("Rekapitulasi IKM %(region)s Tahun %(year)s") % {
-            "region": params["region"].name,
+            "region": name,
             "year": params["year"],
         }
 

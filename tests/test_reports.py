@@ -2,6 +2,7 @@
 formatting filters, the chart helper and the admin "Laporan" page's scoping."""
 
 import datetime
+import io
 import os
 import re
 import shutil
@@ -254,3 +255,32 @@ def test_official_downloads_the_rekap(client, rekap_data):
 def test_staff_without_an_office_are_refused(client, bali_regions):
     client.force_login(UserFactory(is_staff=True))
     assert client.get(reverse("admin:reports")).status_code == 403
+
+
+def test_chart_ticks_are_whole_numbers():
+    from ikm_registry.reports.charts import integer_ticks
+
+    assert integer_ticks(2) == [0, 1, 2]
+    assert integer_ticks(18) == [0, 2, 4, 6, 8, 10, 12, 14, 16, 18]
+    assert integer_ticks(62) == [0, 10, 20, 30, 40, 50, 60, 70]
+
+
+def test_letterhead_logo_is_drawn(rekap_data, settings, tmp_path):
+    if shutil.which("pdfimages") is None:
+        pytest.skip("pdfimages not found")
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 40), "red").save(buffer, "PNG")
+    office = office_for("51.03")
+    office.logo.save("logo.png", ContentFile(buffer.getvalue()))
+    path = tmp_path / "rekap.pdf"
+    path.write_bytes(rekap_pdf(rekap_data.badung))
+    listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True).stdout
+    assert len(listing.splitlines()) == 3, listing  # two header lines and the logo
+
+
+def test_title_of_a_kecamatan(rekap_data):
+    assert "REKAPITULASI IKM KECAMATAN KUTA TAHUN 2025" in pdf_text(rekap_pdf(rekap_data.kuta))

@@ -32,6 +32,19 @@ STYLE = Style(
 )
 
 
+def integer_ticks(largest: float, most: int = 10) -> list[int]:
+    """Ticks 0, step, 2·step, ... covering `largest` with a round step (1, 2, 5, 10, 20, ...) and at most `most` steps:
+    counts get whole-number ticks, never "0 0 1 1 2" from rounded fractions."""
+    step = 1
+    while largest / step > most:
+        for factor in (2, 5 / 2, 2):
+            step = int(step * factor)
+            if largest / step <= most:
+                break
+    top = -(-int(largest) // step) * step if largest > 0 else step
+    return list(range(0, top + step, step))
+
+
 def bar_chart(labels: list[str], values: list[int | float], *, title: str = "", width: int = 900) -> str:
     """A horizontal bar chart (one bar per label, value printed at its end) as an SVG string.
 
@@ -54,6 +67,7 @@ def bar_chart(labels: list[str], values: list[int | float], *, title: str = "", 
         spacing=6,
     )
     # pygal draws the first series value at the bottom; reverse so the list reads top to bottom like the table.
+    chart.y_labels = integer_ticks(max(values, default=0))
     chart.x_labels = list(reversed(labels))
     chart.add("", list(reversed(values)))
     return chart.render(is_unicode=True)
