@@ -16,7 +16,7 @@ from django.utils import translation
 
 from businesses.choices import BusinessStatus
 from businesses.models import BusinessYear, CreativeSubsector
-from businesses.reports import REKAP_STATUSES, RekapForm, RekapReport, rekap_figures
+from businesses.reports.rekap import REKAP_STATUSES, RekapForm, RekapReport, rekap_figures
 from ikm_registry.choices import StaffRole
 from ikm_registry.reports import ReportError, all_reports, get_report
 from ikm_registry.reports.charts import bar_chart

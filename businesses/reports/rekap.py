@@ -1,4 +1,4 @@
-"""The registry's PDF reports (DESIGN §6). Registered with ikm_registry.reports; made from the admin "Laporan"
+"""Rekapitulasi IKM: per kecamatan (or regency), KBLI division and subsector, for a region and data year. Made from the admin "Laporan"
 page or `manage.py render_report`."""
 
 from __future__ import annotations
