@@ -1,5 +1,6 @@
 """Reads of the registry: what the public sees and what staff need to look at."""
 
+from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -18,6 +19,15 @@ def public_counts() -> dict:
         "sentra": Sentra.objects.filter(members__status=BusinessStatus.PUBLISHED).distinct().count(),
         "villages": published.values("village").distinct().count(),
     }
+
+
+def business_public_url(business) -> str:
+    """The absolute address of a business's page in the public directory (printed as a QR code on its profile).
+
+    The public site's urlconf (businesses/urls.py) will serve this path; it is built here, once, so the paper and
+    the site agree: PUBLIC_BASE_URL + /direktori/ikm/<pk>/.
+    """
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/direktori/ikm/{business.pk}/"
 
 
 def submitted_queue(businesses):

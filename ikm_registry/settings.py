@@ -19,6 +19,7 @@ env = environ.Env(
     MEDIA_ROOT=(str, str(BASE_DIR / "media")),
     STATIC_ROOT=(str, str(BASE_DIR / "staticfiles")),
     CONN_MAX_AGE=(int, 60),
+    PUBLIC_BASE_URL=(str, "http://127.0.0.1:8000"),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -29,6 +30,8 @@ INSECURE_DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me"
 SECRET_KEY = env("SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
+# Where the public site answers, for links printed on paper (the QR code of a Profil IKM).
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL")
 
 INSTALLED_APPS = [
     "ikm_registry.apps.RegistryAdminConfig",

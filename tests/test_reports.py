@@ -231,7 +231,7 @@ def test_admin_home_links_to_the_reports(client, bali_regions):
 
 def test_operator_choices_are_their_region(client, bali_regions):
     client.force_login(staff_user(StaffRole.OPERATOR, "51.03"))
-    page = client.get(reverse("admin:reports")).content.decode()
+    page = client.get(reverse("admin:reports") + "?report=rekap").content.decode()
     assert 'value="51.03"' in page and 'value="51.03.01"' in page
     assert 'value="51.71"' not in page and 'value="51"' not in page
 

@@ -1,4 +1,7 @@
 """The registry's PDF reports (DESIGN §6), one module each; importing this package registers them with
 ikm_registry.reports (its autodiscovery imports `<app>.reports`)."""
 
-from businesses.reports import rekap  # noqa: F401  (registers the report)
+from businesses.reports import (
+    profiles,  # noqa: F401  (registers the reports)
+    rekap,  # noqa: F401  (registers the report)
+)

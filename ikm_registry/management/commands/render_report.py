@@ -1,4 +1,5 @@
-"""`render_report NAME [--region CODE] [--year YYYY] [--user USERNAME] --output FILE.pdf` and `render_report --list`.
+"""`render_report NAME [--region CODE] [--year YYYY] [--user USERNAME] [--business ID] [--sentra ID]
+[--param FIELD=VALUE ...] --output FILE.pdf` and `render_report --list`.
 
 Without --user the report is made with full access: whoever runs manage.py already has the database. With --user it
 sees only what that staff user may see, and a region outside the user's scope is refused.
@@ -13,6 +14,17 @@ from django.core.management.base import BaseCommand, CommandError
 from ikm_registry.reports import ReportError, all_reports, get_report
 
 
+def report_params(options) -> dict:
+    """--business, --sentra and every --param FIELD=VALUE as form data (later ones win)."""
+    data = {key: options[key] for key in ("business", "sentra") if options.get(key) is not None}
+    for item in options.get("param") or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise CommandError(f"--param {item!r}: write FIELD=VALUE.")
+        data[key.strip().replace("-", "_")] = value
+    return data
+
+
 class Command(BaseCommand):
     help = "Render a PDF report (DESIGN §6). --list names the reports."
 
@@ -23,6 +35,15 @@ class Command(BaseCommand):
         parser.add_argument("--year", help="Data year, e.g. 2025")
         parser.add_argument("--user", help="Make the report as this staff user (their scope applies)")
         parser.add_argument("--output", help="The PDF file to write")
+        parser.add_argument("--business", help="Business ID (profil-ikm)")
+        parser.add_argument("--sentra", help="Sentra ID (profil-sentra)")
+        parser.add_argument(
+            "--param",
+            action="append",
+            default=[],
+            metavar="FIELD=VALUE",
+            help="Any other field of the report's form, e.g. --param business=12; repeatable",
+        )
 
     def handle(self, *args, name, list, region, year, user, output, **options):
         if list:
@@ -43,6 +64,7 @@ class Command(BaseCommand):
             if as_user is None:
                 raise CommandError(f"No user '{user}'.")
         data = {key: value for key, value in {"region": region, "year": year}.items() if value is not None}
+        data.update(report_params(options))
         form = report.form_class(data=data, user=as_user)
         if not form.is_valid():
             problems = "; ".join(
