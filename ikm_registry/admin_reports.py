@@ -1,9 +1,12 @@
 """The admin "Laporan" page: choose a report, fill its form, download the PDF. Region choices follow the user's
 scope, so an operator reports only on their region; officials (read-only) may use it too."""
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -25,6 +28,11 @@ def reports_view(request, admin_site):
         if request.method == "POST":
             form = report.form_class(data=request.POST, user=request.user)
             if form.is_valid():
+                maker = report()
+                if getattr(maker, "needs_background", None) and maker.needs_background(
+                    user=request.user, params=form.cleaned_data
+                ):
+                    return _queue(request, maker, form)
                 pdf = report().render(user=request.user, params=form.cleaned_data, filter_description=form.describe())
                 filename = slugify(report().get_title(params=form.cleaned_data)) or report.name
                 response = HttpResponse(pdf, content_type="application/pdf")
@@ -40,3 +48,18 @@ def reports_view(request, admin_site):
         "form": form,
     }
     return TemplateResponse(request, "admin/registry/reports.html", context)
+
+
+def _queue(request, report, form):
+    """A long report: a ReportJob made now, rendered by the worker (`manage.py db_worker`) after this commits."""
+    from ikm_registry.models import ReportJob
+    from ikm_registry.tasks import report_job_enqueue
+
+    params = {name: form.data.get(name, "") for name in form.fields}
+    with transaction.atomic():
+        job = ReportJob.objects.create(
+            user=request.user, report=report.name, title=report.get_title(params=form.cleaned_data), params=params
+        )
+        report_job_enqueue(job=job)
+    messages.info(request, _("Laporan ini panjang; dibuat di latar belakang. Unduh dari halaman ini setelah selesai."))
+    return HttpResponseRedirect(reverse("admin:report_jobs"))

@@ -25,10 +25,18 @@ class RegistryAdminSite(admin.AdminSite):
         return LabelledAutocompleteJsonView.as_view(admin_site=self)(request)
 
     def get_urls(self):
+        from ikm_registry.admin_report_jobs import job_download_view, jobs_view
         from ikm_registry.admin_reports import reports_view
 
-        return [path("laporan/", self.admin_view(lambda request: reports_view(request, self)), name="reports")] + [
-            *super().get_urls()
+        return [
+            path("laporan/", self.admin_view(lambda request: reports_view(request, self)), name="reports"),
+            path("laporan/tugas/", self.admin_view(lambda request: jobs_view(request, self)), name="report_jobs"),
+            path(
+                "laporan/tugas/<int:pk>/unduh/",
+                self.admin_view(lambda request, pk: job_download_view(request, self, pk)),
+                name="report_job_download",
+            ),
+            *super().get_urls(),
         ]
 
     def get_app_list(self, request, app_label=None):

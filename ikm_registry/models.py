@@ -121,3 +121,48 @@ class ExportLog(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.what} ({self.row_count}) {self.at:%Y-%m-%d %H:%M}"
+
+
+def _report_storage():
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.REPORT_FILES_ROOT)
+
+
+class ReportJob(models.Model):
+    """A report made in the background (a long Daftar IKM): who asked, with what filter, how far it is, the file.
+    Only its owner (and superusers) may download the file."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Menunggu")
+        RUNNING = "running", _("Diproses")
+        DONE = "done", _("Selesai")
+        FAILED = "failed", _("Gagal")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("pengguna"), on_delete=models.CASCADE, related_name="report_jobs"
+    )
+    report = models.CharField(_("laporan"), max_length=50)
+    title = models.CharField(_("judul"), max_length=300, blank=True)
+    params = models.JSONField(_("penyaring"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    pages_done = models.PositiveIntegerField(_("halaman selesai"), default=0)
+    pages_total = models.PositiveIntegerField(_("jumlah halaman"), default=0)
+    file = models.FileField(_("berkas"), storage=_report_storage, upload_to="%Y/%m/", blank=True)
+    error = models.TextField(_("kesalahan"), blank=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tugas laporan")
+        verbose_name_plural = pgettext_lazy("plural", "tugas laporan")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.title or self.report} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, 100 * self.pages_done // self.pages_total) if self.pages_total else 0

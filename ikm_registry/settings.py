@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "ikm_registry",
     "businesses",
     "events",
@@ -114,6 +116,15 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env("STATIC_ROOT")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT")
+
+# Background work (a long Daftar IKM): django-tasks with its database backend, so no extra server; run the worker
+# with `manage.py db_worker`. Reports longer than REPORT_BACKGROUND_ROWS rows are queued from the admin; a queued
+# report is rendered by REPORT_WORKERS processes; finished files live in REPORT_FILES_ROOT, outside MEDIA_ROOT
+# (only their owner downloads them, through the admin).
+TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+REPORT_BACKGROUND_ROWS = env.int("REPORT_BACKGROUND_ROWS", default=300)
+REPORT_WORKERS = env.int("REPORT_WORKERS", default=2)
+REPORT_FILES_ROOT = env("REPORT_FILES_ROOT", default=str(BASE_DIR / "var" / "reports"))
 
 LOGIN_URL = "admin:login"
 

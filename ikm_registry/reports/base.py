@@ -152,6 +152,11 @@ class Report:
 
     def render(self, *, user, params: dict, filter_description=()) -> bytes:
         """The PDF for validated form data `params`, made as `user` (None: full access)."""
+        context = self.document_context(user=user, params=params, filter_description=filter_description)
+        return html_to_pdf(render_to_string(self.template_name, context))
+
+    def document_context(self, *, user, params: dict, filter_description=()) -> dict:
+        """get_context() and the page furniture every report template uses (letterhead, title, filter, signature)."""
         context = self.get_context(user=user, params=params)
         region = params.get("region")
         office = letterhead_office(user=user, region=region)
@@ -170,7 +175,7 @@ class Report:
             page_label=_("Halaman"),
             of_label=_("dari"),
         )
-        return html_to_pdf(render_to_string(self.template_name, context))
+        return context
 
 
 def _today():

@@ -1,0 +1,31 @@
+"""The admin pages of background reports: the user's jobs with their progress, and the download of a finished file
+(its owner and superusers only; anyone else gets 404)."""
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+
+from ikm_registry.models import ReportJob
+from ikm_registry.scoping import VIEW, scope_for
+
+
+def jobs_view(request, admin_site):
+    if not scope_for(request.user).allows(VIEW):
+        raise Http404
+    jobs = ReportJob.objects.filter(user=request.user)[:50]
+    context = {
+        **admin_site.each_context(request),
+        "title": _("Laporan di latar belakang"),
+        "jobs": jobs,
+        "refresh": any(job.status in (ReportJob.Status.QUEUED, ReportJob.Status.RUNNING) for job in jobs),
+    }
+    return TemplateResponse(request, "admin/registry/report_jobs.html", context)
+
+
+def job_download_view(request, admin_site, pk):
+    jobs = ReportJob.objects.all() if request.user.is_superuser else ReportJob.objects.filter(user=request.user)
+    job = get_object_or_404(jobs, pk=pk, status=ReportJob.Status.DONE)
+    if not job.file:
+        raise Http404
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
