@@ -71,3 +71,54 @@ def bar_chart(labels: list[str], values: list[int | float], *, title: str = "", 
     chart.x_labels = list(reversed(labels))
     chart.add("", list(reversed(values)))
     return chart.render(is_unicode=True)
+
+
+LINE_COLOURS = (BAR_COLOUR, "#d9822b", "#a33b3b", "#4f8a3a")
+
+
+def line_chart(
+    labels: list[str],
+    series: dict[str, list[int | float]],
+    *,
+    title: str = "",
+    width: int = 900,
+    dashed: tuple[str, ...] = (),
+) -> str:
+    """A line chart as an SVG string: one line per entry of `series` (name → values, one per label, e.g. per year),
+    the value printed at each point but zero, the names in a legend below. Series named in `dashed` are drawn
+    dashed, so a line that runs on top of another stays visible."""
+    style = Style(**{**{k: v for k, v in vars(STYLE).items() if not k.startswith("_")}, "colors": LINE_COLOURS})
+    chart = pygal.Line(
+        width=width,
+        height=380,
+        style=style,
+        title=title or None,
+        show_legend=len(series) > 1,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=max(len(series), 1),
+        print_values=True,
+        value_formatter=number,
+        disable_xml_declaration=True,
+        js=[],
+        truncate_label=-1,
+        truncate_legend=-1,
+        margin=8,
+        dots_size=4,
+        classes=["pygal-chart", "line-chart"],
+        # pygal's own rule (#chart-id .reactive: 1px) beats a per-series stroke_style; these win over it.
+        css=[
+            *pygal.Config().css,
+            "inline:svg.line-chart .series path.line { stroke-width: 3px !important; }",
+            *(
+                f"inline:svg.line-chart .serie-{index} path.line {{ stroke-dasharray: 12, 8 !important; }}"
+                for index, name in enumerate(series)
+                if name in dashed
+            ),
+        ],
+    )
+    chart.y_labels = integer_ticks(max((max(values, default=0) for values in series.values()), default=0))
+    chart.x_labels = labels
+    for name, values in series.items():
+        # Zeros go unlabelled: along the axis their labels would cover the x labels (the y ticks still say 0).
+        chart.add(name, values, formatter=lambda value: number(value) if value else "")
+    return chart.render(is_unicode=True)

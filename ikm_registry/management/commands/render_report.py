@@ -1,4 +1,5 @@
-"""`render_report NAME [--region CODE] [--year YYYY] [--user USERNAME] [--business ID] [--sentra ID]
+"""`render_report NAME [--region CODE] [--year YYYY] [--year-from YYYY --year-to YYYY] [--user USERNAME]
+[--business ID] [--sentra ID]
 [--param FIELD=VALUE ...] --output FILE.pdf` and `render_report --list`.
 
 Without --user the report is made with full access: whoever runs manage.py already has the database. With --user it
@@ -33,6 +34,8 @@ class Command(BaseCommand):
         parser.add_argument("--list", action="store_true", help="List the reports and exit")
         parser.add_argument("--region", help="Region code, e.g. 51 or 51.03 or 51.03.01")
         parser.add_argument("--year", help="Data year, e.g. 2025")
+        parser.add_argument("--year-from", help="First data year of a range (pertumbuhan), e.g. 2021")
+        parser.add_argument("--year-to", help="Last data year of a range (pertumbuhan), e.g. 2025")
         parser.add_argument("--user", help="Make the report as this staff user (their scope applies)")
         parser.add_argument("--output", help="The PDF file to write")
         parser.add_argument("--business", help="Business ID (profil-ikm)")
@@ -45,7 +48,7 @@ class Command(BaseCommand):
             help="Any other field of the report's form, e.g. --param business=12; repeatable",
         )
 
-    def handle(self, *args, name, list, region, year, user, output, **options):
+    def handle(self, *args, name, list, region, year, year_from, year_to, user, output, **options):
         if list:
             for report in all_reports():
                 self.stdout.write(f"{report.name}\t{report.title}")
@@ -63,12 +66,13 @@ class Command(BaseCommand):
             as_user = get_user_model().objects.filter(username=user).first()
             if as_user is None:
                 raise CommandError(f"No user '{user}'.")
-        data = {key: value for key, value in {"region": region, "year": year}.items() if value is not None}
+        given = {"region": region, "year": year, "year_from": year_from, "year_to": year_to}
+        data = {key: value for key, value in given.items() if value is not None}
         data.update(report_params(options))
         form = report.form_class(data=data, user=as_user)
         if not form.is_valid():
             problems = "; ".join(
-                f"--{field}: {' '.join(errors)}" if field != "__all__" else " ".join(errors)
+                f"--{field.replace('_', '-')}: {' '.join(errors)}" if field != "__all__" else " ".join(errors)
                 for field, errors in form.errors.items()
             )
             raise CommandError(problems)

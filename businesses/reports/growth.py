@@ -1,0 +1,274 @@
+"""Pertumbuhan IKM: businesses per data year over a range of years, per kecamatan (or regency, or desa), with the
+growth year on year. Made from the admin "Laporan" page or `manage.py render_report pertumbuhan --region CODE
+--year-from YYYY --year-to YYYY`.
+
+Definitions (also printed in the report's footnote). The businesses counted are those with status verified, published
+or inactive (GROWTH_STATUSES: real businesses that were checked; inactive ones have closed). For a data year Y:
+
+- terdaftar (registered): counted businesses known to exist in or before Y — founded (year_founded) in or before Y,
+  or with yearly figures (a BusinessYear row) for Y or an earlier year; the earlier of the two counts. A business
+  that closed stays registered. A business with neither a founding year nor any yearly figures is not counted.
+- aktif (active): counted businesses with yearly figures for Y (the pendataan tahunan found them operating).
+- tutup (closed): inactive businesses whose last yearly figures are for Y − 1 (they stopped reporting after it).
+- tenaga kerja (workforce): the workforce (L + P) of the active businesses in Y.
+- pertumbuhan (growth) in Y: (value in Y − value in Y − 1) / value in Y − 1 × 100 %, for active businesses and for
+  the workforce; the first year of the range is compared with the year before it. A dash when the previous value
+  is 0. The last column compares the last year of the range with the first: (to − from) / from × 100 %.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce, Least
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from businesses.choices import BusinessStatus, RegionLevel
+from businesses.models import Business, BusinessYear, Region
+from businesses.reports.rekap import CHILD_HEADING, CHILD_PATH
+from businesses.validators import EARLIEST_YEAR
+from ikm_registry.reports import Report, ReportForm, register
+from ikm_registry.reports.charts import line_chart
+from ikm_registry.reports.formatting import EMPTY, number
+
+GROWTH_STATUSES = (BusinessStatus.VERIFIED, BusinessStatus.PUBLISHED, BusinessStatus.INACTIVE)
+MEASURES = ("registered", "active", "closed", "workforce")
+MAX_YEARS = 15
+WIDE_FROM = 8  # more years than this: a smaller font and narrower year columns (15 years fit a landscape page)
+
+# The same one-level-down paths as the rekap, from a Business instead of a BusinessYear.
+BUSINESS_CHILD_PATH = {level: path.removeprefix("business__") for level, path in CHILD_PATH.items()}
+
+
+def percent(value: float | None) -> str:
+    """5.8123 → "5,8 %" (Indonesian decimal comma); None → "–"."""
+    return EMPTY if value is None else f"{number(round(value, 1), 1)} %"
+
+
+def growth(previous: int, current: int) -> float | None:
+    """Growth from `previous` to `current` in percent; None when `previous` is 0 (no base to grow from)."""
+    if not previous:
+        return None
+    return (current - previous) / previous * 100
+
+
+class GrowthForm(ReportForm):
+    year_from = forms.IntegerField(
+        label=gettext_lazy("Dari tahun"),
+        min_value=EARLIEST_YEAR,
+        initial=lambda: timezone.localdate().year - 5,
+        widget=forms.NumberInput(attrs={"style": "width: 6em"}),
+    )
+    year_to = forms.IntegerField(
+        label=gettext_lazy("Sampai tahun"),
+        min_value=EARLIEST_YEAR,
+        initial=lambda: timezone.localdate().year - 1,
+        widget=forms.NumberInput(attrs={"style": "width: 6em"}),
+    )
+
+    def _not_future(self, name):
+        year = self.cleaned_data[name]
+        if year > timezone.localdate().year:
+            raise forms.ValidationError(_("Tahun data tidak boleh setelah tahun ini."))
+        return year
+
+    def clean_year_from(self):
+        return self._not_future("year_from")
+
+    def clean_year_to(self):
+        return self._not_future("year_to")
+
+    def clean(self):
+        cleaned = super().clean()
+        year_from, year_to = cleaned.get("year_from"), cleaned.get("year_to")
+        if year_from is None or year_to is None:
+            return cleaned
+        if year_from > year_to:
+            raise forms.ValidationError(_("Tahun awal tidak boleh setelah tahun akhir."))
+        if year_to - year_from + 1 > MAX_YEARS:
+            raise forms.ValidationError(
+                _("Rentang paling banyak %(max)s tahun.") % {"max": MAX_YEARS}, code="range_too_long"
+            )
+        return cleaned
+
+    def describe(self):
+        described = [
+            pair for pair in super().describe() if pair[0] not in (self["year_from"].label, self["year_to"].label)
+        ]
+        described.append((str(_("Tahun data")), f"{self.cleaned_data['year_from']}–{self.cleaned_data['year_to']}"))
+        return described
+
+
+def growth_figures(*, region: Region, year_from: int, year_to: int, user=None) -> dict:
+    """Registered, active and closed businesses and the workforce per data year from `year_from` to `year_to`, per
+    region one level below `region`, aggregated in the database (four queries whatever the size). See the module
+    docstring for the definitions. `user` (None: full access) limits the businesses to what that user may see.
+
+    Returns {"years": [...], "children": [{"code", "label", "registered": {year: n}, "active": ..., "closed": ...,
+    "workforce": ...}], "totals": {same measures}}; each measure also holds year_from − 1 (the base of the first
+    year's growth).
+    """
+    years = list(range(year_from - 1, year_to + 1))
+    businesses = Business.objects.filter(status__in=GROWTH_STATUSES).in_region(region.code)
+    rows = BusinessYear.objects.filter(business__status__in=GROWTH_STATUSES, year__in=years).in_region(region.code)
+    if user is not None:
+        businesses = businesses.restrict(user)
+        rows = rows.restrict(user)
+    child_path = CHILD_PATH[region.level]
+    business_child_path = BUSINESS_CHILD_PATH[region.level]
+
+    children = {
+        child.code: {"code": child.code, "label": child.name, **{m: dict.fromkeys(years, 0) for m in MEASURES}}
+        for child in Region.objects.filter(parent=region).order_by("code")
+    }
+
+    def add(code, measure, year, value):
+        if code in children and year in children[code][measure]:
+            children[code][measure][year] += value or 0
+
+    # Active businesses and their workforce: one grouped query over the yearly figures.
+    for row in rows.values(child_path, "year").annotate(n=Count("pk"), workforce=Sum("workforce_total")).order_by():
+        add(row[child_path], "active", row["year"], row["n"])
+        add(row[child_path], "workforce", row["year"], row["workforce"])
+
+    # Registered: grouped by the year a business is first known (founded or first figures, the earlier); summed
+    # up to each year below.
+    first_figures = Subquery(
+        BusinessYear.objects.filter(business=OuterRef("pk")).order_by("year").values("year")[:1],
+        output_field=IntegerField(),
+    )
+    # PostgreSQL's LEAST skips NULLs, SQLite's MIN() returns NULL: the Coalesce makes both give the known one.
+    known = (
+        businesses.annotate(first_figures=first_figures)
+        .annotate(known=Coalesce(Least("year_founded", "first_figures"), "year_founded", "first_figures"))
+        .filter(known__lte=year_to)
+        .values(business_child_path, "known")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in known:
+        for year in years:
+            if row["known"] <= year:
+                add(row[business_child_path], "registered", year, row["n"])
+
+    # Closed in Y: inactive businesses whose last figures are for Y − 1 (no later row).
+    later = BusinessYear.objects.filter(business=OuterRef("business"), year__gt=OuterRef("year"))
+    last_rows = (
+        rows.filter(business__status=BusinessStatus.INACTIVE, year__lt=year_to)
+        .filter(~Exists(later))
+        .values(child_path, "year")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in last_rows:
+        add(row[child_path], "closed", row["year"] + 1, row["n"])
+
+    totals = {m: {year: sum(child[m][year] for child in children.values()) for year in years} for m in MEASURES}
+    return {"years": years[1:], "base_year": years[0], "children": list(children.values()), "totals": totals}
+
+
+def _matrix_row(label, values: dict, years: list[int], *, kind: str) -> dict:
+    """One table row: `kind` "count" (numbers, last column growth over the range), "sum" (numbers, last column their
+    sum) or "growth" (percent year on year, last column growth over the range)."""
+    first, last = years[0], years[-1]
+    if kind == "growth":
+        cells = [percent(growth(values[year - 1], values[year])) for year in years]
+    else:
+        cells = [number(values[year]) for year in years]
+    if kind == "sum":
+        closing = number(sum(values[year] for year in years))
+    else:
+        closing = percent(growth(values[first], values[last]))
+    return {"label": label, "cells": cells, "last": closing}
+
+
+@register
+class GrowthReport(Report):
+    """Pertumbuhan IKM: registered, active and closed businesses and the workforce per year, per region below the
+    chosen one, with growth year on year and over the range (definitions in the module docstring)."""
+
+    name = "pertumbuhan"
+    title = gettext_lazy("Pertumbuhan IKM")
+    description = gettext_lazy(
+        "IKM terdaftar, aktif dan tutup serta tenaga kerja per tahun data dan per wilayah, dengan pertumbuhan "
+        "tahun ke tahun (paling banyak 15 tahun)."
+    )
+    form_class = GrowthForm
+    template_name = "reports/pertumbuhan.html"
+    landscape = True
+
+    def get_title(self, *, params):
+        region = params["region"]
+        name = _("Kecamatan %(name)s") % {"name": region.name} if region.level == RegionLevel.DISTRICT else region.name
+        year_from, year_to = params["year_from"], params["year_to"]
+        if year_from == year_to:
+            return _("Pertumbuhan IKM %(region)s Tahun %(year)s") % {"region": name, "year": year_to}
+        return _("Pertumbuhan IKM %(region)s Tahun %(from)s–%(to)s") % {
+            "region": name,
+            "from": year_from,
+            "to": year_to,
+        }
+
+    def get_context(self, *, user, params):
+        region, year_from, year_to = params["region"], params["year_from"], params["year_to"]
+        figures = growth_figures(region=region, year_from=year_from, year_to=year_to, user=user)
+        years, totals = figures["years"], figures["totals"]
+        child_heading = CHILD_HEADING[region.level]
+        level = str(child_heading).lower()
+        summary = [
+            {
+                "year": year,
+                "registered": number(totals["registered"][year]),
+                "active": number(totals["active"][year]),
+                "closed": number(totals["closed"][year]),
+                "active_growth": percent(growth(totals["active"][year - 1], totals["active"][year])),
+                "workforce": number(totals["workforce"][year]),
+                "workforce_growth": percent(growth(totals["workforce"][year - 1], totals["workforce"][year])),
+            }
+            for year in years
+        ]
+        growth_heading = _("Pertumbuhan %(range)s") % {"range": f"{year_from}–{year_to}"}
+        specs = [
+            ("registered", "count", _("IKM terdaftar per %(level)s"), growth_heading),
+            ("active", "count", _("IKM aktif per %(level)s"), growth_heading),
+            ("active", "growth", _("Pertumbuhan IKM aktif per %(level)s (%%, tahun ke tahun)"), growth_heading),
+            ("closed", "sum", _("IKM tutup per %(level)s"), _("Jumlah")),
+            ("workforce", "count", _("Tenaga kerja IKM aktif per %(level)s (orang)"), growth_heading),
+            ("workforce", "growth", _("Pertumbuhan tenaga kerja per %(level)s (%%, tahun ke tahun)"), growth_heading),
+        ]
+        tables = [
+            {
+                "title": f"{chr(ord('B') + index)}. {title % {'level': level}}",
+                "last_heading": last_heading,
+                "rows": [_matrix_row(c["label"], c[measure], years, kind=kind) for c in figures["children"]],
+                "total": _matrix_row(_("Jumlah"), totals[measure], years, kind=kind),
+            }
+            for index, (measure, kind, title, last_heading) in enumerate(specs)
+        ]
+        # Closed businesses stay out of the chart: a few per year along the axis only hide the year labels.
+        registered_label = _("IKM terdaftar")
+        chart = line_chart(
+            [str(year) for year in years],
+            {
+                _("IKM aktif"): [totals["active"][year] for year in years],
+                registered_label: [totals["registered"][year] for year in years],  # dashed, on top: both stay visible
+            },
+            title=_("Jumlah IKM per tahun"),
+            dashed=(registered_label,),
+        )
+        return {
+            "region": region,
+            "years": years,
+            "year_from": year_from,
+            "year_to": year_to,
+            "base_year": figures["base_year"],
+            "summary": summary,
+            "tables": tables,
+            "child_heading": child_heading,
+            "chart": chart,
+            "wide": len(years) > WIDE_FROM,
+            # Few years: a table only as wide as its columns (No., name, years, last), not stretched across the page.
+            "table_width": f"{min(9 + 60 + 20 * len(years) + 30, 264)}mm" if len(years) <= WIDE_FROM else "100%",
+        }
