@@ -25,9 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from businesses.choices import BusinessStatus, RegionLevel
+from businesses.choices import BusinessStatus
 from businesses.models import Business, BusinessYear, Region
-from businesses.reports.rekap import CHILD_HEADING, CHILD_PATH
+from businesses.reports.rekap import CHILD_HEADING, CHILD_PATH, region_title
 from businesses.validators import EARLIEST_YEAR
 from ikm_registry.reports import Report, ReportForm, register
 from ikm_registry.reports.charts import line_chart
@@ -201,7 +201,7 @@ class GrowthReport(Report):
 
     def get_title(self, *, params):
         region = params["region"]
-        name = _("Kecamatan %(name)s") % {"name": region.name} if region.level == RegionLevel.DISTRICT else region.name
+        name = region_title(region)
         year_from, year_to = params["year_from"], params["year_to"]
         if year_from == year_to:
             return _("Pertumbuhan IKM %(region)s Tahun %(year)s") % {"region": name, "year": year_to}

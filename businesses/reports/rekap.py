@@ -104,6 +104,11 @@ def rekap_figures(*, region: Region, year: int, user=None) -> dict:
     return {"regions": regions, "divisions": divisions, "subsectors": subsectors, "totals": totals}
 
 
+def region_title(region: Region) -> str:
+    """A region as a report title names it: 'Kabupaten Badung' or 'Kecamatan Kuta' (a kecamatan's bare name is ambiguous)."""
+    return _("Kecamatan %(name)s") % {"name": region.name} if region.level == RegionLevel.DISTRICT else region.name
+
+
 @register
 class RekapReport(Report):
     """Rekapitulasi IKM: per region below the chosen one, per KBLI division and per creative subsector."""
@@ -120,9 +125,8 @@ class RekapReport(Report):
 
     def get_title(self, *, params):
         region = params["region"]
-        name = _("Kecamatan %(name)s") % {"name": region.name} if region.level == RegionLevel.DISTRICT else region.name
         return _("Rekapitulasi IKM %(region)s Tahun %(year)s") % {
-            "region": name,
+            "region": region_title(region),
             "year": params["year"],
         }
 
