@@ -1,7 +1,7 @@
 """Reads of the registry: what the public sees and what staff need to look at."""
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,111 @@ def public_counts() -> dict:
         "sentra": Sentra.objects.filter(members__status=BusinessStatus.PUBLISHED).distinct().count(),
         "villages": published.values("village").distinct().count(),
     }
+
+
+# The columns of a business the public may see. Everything else (workflow status, who entered it, raw materials) and
+# everything of the owner (NIK, home address, unconsented contact) and of the yearly figures stays on the staff side.
+PUBLIC_FIELDS = (
+    "id",
+    "name",
+    "legal_form",
+    "nib",
+    "address",
+    "village",
+    "latitude",
+    "longitude",
+    "kbli",
+    "subsector",
+    "main_product",
+    "year_founded",
+    "market_reach",
+    "online_channels",
+    "sentra",
+)
+# Public columns of the rows a business row joins: the desa with its kecamatan, regency and province, KBLI,
+# subsector and sentra.
+PUBLIC_RELATED_FIELDS = (
+    "village__code",
+    "village__name",
+    "village__kind",
+    "village__level",
+    "village__parent",
+    "village__parent__code",
+    "village__parent__name",
+    "village__parent__level",
+    "village__parent__parent",
+    "village__parent__parent__code",
+    "village__parent__parent__name",
+    "village__parent__parent__kind",
+    "village__parent__parent__level",
+    "village__parent__parent__parent",
+    "village__parent__parent__parent__code",
+    "village__parent__parent__parent__name",
+    "village__parent__parent__parent__level",
+    "kbli__code",
+    "kbli__title",
+    "subsector__code",
+    "subsector__name",
+    "subsector__name_en",
+    "sentra__id",
+    "sentra__name",
+)
+PUBLIC_CONTACT_ANNOTATIONS = ("public_phone", "public_email")
+
+
+def _consented(channel: str, today) -> Case:
+    """The owner's `channel` (phone or email) when its publication consent has started, else an empty string."""
+    return Case(
+        When(
+            Q(**{f"owner__{channel}_public_since__lte": today}) & ~Q(**{f"owner__{channel}": ""}),
+            then=F(f"owner__{channel}"),
+        ),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def business_public():
+    """The only way a business reaches the public: published businesses, public columns only.
+
+    Rows carry the desa and its parents, KBLI, subsector and sentra (one query for any number of rows), and the
+    owner's contact as `public_phone` / `public_email` only for the channels the owner consented to publish, from
+    the consent date on; otherwise the empty string. The owner row itself is never loaded, nor yearly figures.
+    """
+    today = timezone.localdate()
+    return (
+        Business.objects.filter(status=BusinessStatus.PUBLISHED)
+        .select_related("village__parent__parent__parent", "kbli", "subsector", "sentra")
+        .only(*PUBLIC_FIELDS, *PUBLIC_RELATED_FIELDS)
+        .annotate(public_phone=_consented("phone", today), public_email=_consented("email", today))
+        .order_by("name", "pk")
+    )
+
+
+def sentra_public():
+    """Sentra with at least one published member, each with `published_member_count`; public columns only."""
+    published = Count("members", filter=Q(members__status=BusinessStatus.PUBLISHED), distinct=True)
+    return (
+        Sentra.objects.select_related("village__parent__parent", "kbli")
+        .only(
+            "id",
+            "name",
+            "main_product",
+            "kbli__code",
+            "kbli__title",
+            "village__code",
+            "village__name",
+            "village__kind",
+            "village__parent__name",
+            "village__parent__parent__name",
+            "address",
+            "year_established",
+            "description",
+        )
+        .annotate(published_member_count=published)
+        .filter(published_member_count__gt=0)
+        .order_by("name", "pk")
+    )
 
 
 def business_public_url(business) -> str:

@@ -1,0 +1,113 @@
+"""The directory's search and filters: one FilterSet over `business_public()`, shared by pages, API and exports.
+
+Query parameters are part of the public interface (shared links): q, wilayah, kbli, subsektor, skala, sentra, urut.
+"""
+
+import django_filters
+from django import forms
+from django.core.validators import RegexValidator
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Left
+from django.utils.translation import gettext_lazy as _
+
+from businesses.choices import KbliLevel, ScaleBps
+from businesses.models import Business, BusinessYear, CreativeSubsector, Kbli, Region, Sentra
+from businesses.selectors import business_public
+from ikm_registry.scoping import region_q
+
+REGION_CODE = RegexValidator(
+    r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$",
+    _("Kode wilayah tidak dikenal bentuknya (mis. 51, 51.03, 51.03.01, 51.03.01.1001)."),
+)
+KBLI_CODE = RegexValidator(r"^([A-Za-z]|[0-9]{2,5})$", _("Kode KBLI berupa huruf kategori atau 2–5 angka."))
+
+# urut=<key>: the whitelisted sort orders; the first is the default.
+ORDERINGS = {
+    "nama": (_("Nama (A–Z)"), ("name", "pk")),
+    "-nama": (_("Nama (Z–A)"), ("-name", "-pk")),
+    "terbaru": (_("Terbaru didaftarkan"), ("-created_at", "-pk")),
+    "tertua": (_("Paling lama berdiri"), (F("year_founded").asc(nulls_last=True), "name", "pk")),
+}
+
+
+class BusinessPublicFilterForm(forms.Form):
+    """Checks that region and KBLI codes exist, so an unknown code is an error on its field."""
+
+    def clean_wilayah(self):
+        code = self.cleaned_data.get("wilayah")
+        if code and not Region.objects.filter(code=code).exists():
+            raise forms.ValidationError(_("Wilayah dengan kode %(code)s tidak ada."), params={"code": code})
+        return code
+
+    def clean_kbli(self):
+        code = (self.cleaned_data.get("kbli") or "").upper()
+        if code and not Kbli.objects.filter(code=code).exists():
+            raise forms.ValidationError(_("KBLI dengan kode %(code)s tidak ada."), params={"code": code})
+        return code
+
+
+class BusinessPublicFilterSet(django_filters.FilterSet):
+    """Search and filters of the public directory, always over `business_public()` (published, public fields).
+
+    A parameter with an invalid value leaves an error on the form and the result empty (a filter the visitor asked
+    for that cannot match), except `urut`, which then falls back to the default order.
+    """
+
+    q = django_filters.CharFilter(label=_("Cari"), method="filter_q", max_length=100)
+    wilayah = django_filters.CharFilter(
+        label=_("Wilayah"), method="filter_wilayah", max_length=13, validators=[REGION_CODE]
+    )
+    kbli = django_filters.CharFilter(label=_("KBLI"), method="filter_kbli", max_length=5, validators=[KBLI_CODE])
+    subsektor = django_filters.ModelChoiceFilter(
+        label=_("Subsektor"), field_name="subsector", queryset=CreativeSubsector.objects.all()
+    )
+    skala = django_filters.ChoiceFilter(label=_("Skala (BPS)"), choices=ScaleBps.choices, method="filter_skala")
+    sentra = django_filters.ModelChoiceFilter(label=_("Sentra"), field_name="sentra", queryset=Sentra.objects.all())
+    urut = django_filters.ChoiceFilter(
+        label=_("Urutkan"),
+        choices=[(key, label) for key, (label, _fields) in ORDERINGS.items()],
+        method="sort",
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Business
+        fields = []
+        form = BusinessPublicFilterForm
+
+    def __init__(self, data=None, queryset=None, **kwargs):
+        super().__init__(data, queryset if queryset is not None else business_public(), **kwargs)
+
+    def filter_queryset(self, queryset):
+        if any(name != "urut" for name in self.form.errors):
+            return queryset.none()
+        return super().filter_queryset(queryset)
+
+    def filter_q(self, queryset, name, value):
+        """Portable text search; on PostgreSQL full-text and trigram search will replace this method."""
+        words = value.split()
+        for word in words:
+            queryset = queryset.filter(
+                Q(name__icontains=word)
+                | Q(main_product__icontains=word)
+                | Q(kbli__title__icontains=word)
+                | Q(village__name__icontains=word)
+            )
+        return queryset
+
+    def filter_wilayah(self, queryset, name, value):
+        return queryset.filter(region_q("village__code", value))
+
+    def filter_kbli(self, queryset, name, value):
+        if value.isalpha():
+            divisions = Kbli.objects.filter(parent_id=value, level=KbliLevel.DIVISION).values("code")
+            return queryset.alias(kbli_division=Left("kbli_id", 2)).filter(kbli_division__in=divisions)
+        return queryset.filter(kbli__code__startswith=value)
+
+    def filter_skala(self, queryset, name, value):
+        """BPS class of the latest data year; the figures themselves never leave the database."""
+        latest = BusinessYear.objects.filter(business=OuterRef("pk")).order_by("-year").values("scale_bps")[:1]
+        return queryset.alias(latest_scale_bps=Subquery(latest)).filter(latest_scale_bps=value)
+
+    def sort(self, queryset, name, value):
+        return queryset.order_by(*ORDERINGS[value][1])
