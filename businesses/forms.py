@@ -7,6 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ikm_registry.numbers import thousands
+
 _GROUPED = re.compile(r"[0-9]{1,3}(\.[0-9]{3})+")
 _PLAIN = re.compile(r"[0-9]+")
 
@@ -63,7 +65,7 @@ def format_rupiah(value) -> str:
     """1404300000 → '1.404.300.000'."""
     if value in (None, ""):
         return ""
-    return f"{int(value):,}".replace(",", ".")
+    return thousands(value)
 
 
 class RupiahInput(forms.TextInput):

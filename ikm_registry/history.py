@@ -44,6 +44,7 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext
 from simple_history.signals import pre_create_historical_record
 
+from ikm_registry.numbers import thousands
 from ikm_registry.scoping import VIEW, region_q, scope_for
 
 # history_change_reason is a CharField(max_length=100) in every historical table.
@@ -221,7 +222,7 @@ class HistoryFormatter:
         if isinstance(field, models.BooleanField):
             return gettext("Ya") if value else gettext("Tidak")
         if isinstance(field, models.BigIntegerField):
-            return f"{value:,}".replace(",", ".")  # rupiah: dots between thousands, as typed in the forms
+            return thousands(value)  # rupiah: dots between thousands, as typed in the forms
         if isinstance(field, models.FileField):
             return os.path.basename(str(value))
         if isinstance(field, models.DecimalField):

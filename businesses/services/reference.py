@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from businesses.choices import KbliLevel, RegionKind, RegionLevel
 from businesses.models import Kbli, Region, whitespace_collapsed
+from ikm_registry.numbers import thousands
 
 BATCH_SIZE = 2000
 
@@ -30,11 +31,6 @@ REGION_KINDS = {
     "DESA": RegionKind.DESA,
     "KELURAHAN": RegionKind.KELURAHAN,
 }
-
-
-def thousands(number: int) -> str:
-    """12345 → '12.345' (Indonesian grouping), whatever the active language."""
-    return f"{number:,}".replace(",", ".")
 
 
 @dataclass
