@@ -13,10 +13,10 @@ from ikm_registry.scoping import scope_for
 
 def public_counts() -> dict:
     """Counts for the public home page: published businesses and the sentra and desa they are in."""
-    published = Business.objects.filter(status=BusinessStatus.PUBLISHED)
+    published = business_public()
     return {
         "businesses": published.count(),
-        "sentra": Sentra.objects.filter(members__status=BusinessStatus.PUBLISHED).distinct().count(),
+        "sentra": sentra_public().count(),
         "villages": published.values("village").distinct().count(),
     }
 

@@ -6,7 +6,13 @@ import pytest
 from django.utils import timezone
 
 from businesses.choices import BusinessStatus
-from businesses.selectors import PUBLIC_CONTACT_ANNOTATIONS, PUBLIC_FIELDS, business_public, sentra_public
+from businesses.selectors import (
+    PUBLIC_CONTACT_ANNOTATIONS,
+    PUBLIC_FIELDS,
+    business_public,
+    public_counts,
+    sentra_public,
+)
 from tests.factories import BusinessFactory, BusinessYearFactory, SentraFactory
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +133,11 @@ def test_sentra_without_published_members_is_left_out():
     BusinessFactory(sentra=sentra, status=BusinessStatus.SUBMITTED)
     SentraFactory()
     assert not sentra_public().exists()
+
+
+def test_home_page_counts_read_through_the_public_selectors():
+    sentra = SentraFactory()
+    published(sentra=sentra)
+    BusinessFactory(status=BusinessStatus.VERIFIED, sentra=SentraFactory())  # a sentra with no published member
+    BusinessFactory(status=BusinessStatus.SUBMITTED)
+    assert public_counts() == {"businesses": 1, "sentra": 1, "villages": 1}
