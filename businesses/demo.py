@@ -61,6 +61,7 @@ from businesses.models import (
 from businesses.services import regions_import
 from ikm_registry.choices import StaffRole
 from ikm_registry.models import Office, StaffMembership
+from ikm_registry.public_cache import bump_public_version
 
 DEMO_PASSWORD = "registri-demo"
 # The first version of every demo row in its history (simple-history), so a later edit shows as a change.
@@ -1832,6 +1833,7 @@ def seed(*, force: bool = False, progress: Callable[[str], None] = lambda messag
         sentra = load_sentra(plan)
         progress(_("Sentra: %(count)s") % {"count": len(sentra)})
         load_businesses(plan, sentra, users)
+        bump_public_version()  # bulk writes send no signals
         progress(_("IKM: %(count)s") % {"count": len(plan.businesses)})
         return SeedResult(created=True, counts=database_counts(plan), data_years=plan.data_years)
 

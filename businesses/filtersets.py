@@ -1,11 +1,20 @@
 """The directory's search and filters: one FilterSet over `business_public()`, shared by pages, API and exports.
 
 Query parameters are part of the public interface (shared links): q, wilayah, kbli, subsektor, skala, sentra, urut.
+
+Text search (`q`) matches `Business.search_document` (name and main product, lower-cased). On PostgreSQL every word
+must occur in it or be trigram-similar to one of its words ("batk" finds batik), or the whole query must match its
+Indonesian full-text vector (stems: "ukiran" finds ukir); results are ranked by full-text rank plus word similarity.
+Both conditions are served by GIN indexes (migration 0008). On SQLite every word must occur as a substring.
 """
+
+import re
 
 import django_filters
 from django import forms
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
 from django.core.validators import RegexValidator
+from django.db import connections, models
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Left
 from django.utils.translation import gettext_lazy as _
@@ -21,8 +30,18 @@ REGION_CODE = RegexValidator(
 )
 KBLI_CODE = RegexValidator(r"^([A-Za-z]|[0-9]{2,5})$", _("Kode KBLI berupa huruf kategori atau 2–5 angka."))
 
-# urut=<key>: the whitelisted sort orders; the first is the default.
+SEARCH_CONFIG = "indonesian"
+MAX_SEARCH_WORDS = 8
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a query as the search compares them: lower-case letters and digits, at most 8 words."""
+    return re.findall(r"\w+", text.lower())[:MAX_SEARCH_WORDS]
+
+
+# urut=<key>: the whitelisted sort orders; the first is the default (with a text query: relevance).
 ORDERINGS = {
+    "relevan": (_("Paling sesuai"), ("-search_rank", "name", "pk")),
     "nama": (_("Nama (A–Z)"), ("name", "pk")),
     "-nama": (_("Nama (Z–A)"), ("-name", "-pk")),
     "terbaru": (_("Terbaru didaftarkan"), ("-created_at", "-pk")),
@@ -83,17 +102,50 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
             return queryset.none()
         return super().filter_queryset(queryset)
 
-    def filter_q(self, queryset, name, value):
-        """Portable text search; on PostgreSQL full-text and trigram search will replace this method."""
-        words = value.split()
-        for word in words:
-            queryset = queryset.filter(
-                Q(name__icontains=word)
-                | Q(main_product__icontains=word)
-                | Q(kbli__title__icontains=word)
-                | Q(village__name__icontains=word)
-            )
+    def queryset_without(self, name: str):
+        """The results as if parameter `name` were not given (the others still apply): facet counts."""
+        if not self.is_bound or any(field != "urut" for field in self.form.errors):
+            return self.qs
+        queryset = self.queryset.all()
+        for field, value in self.form.cleaned_data.items():
+            if field not in (name, "urut"):
+                queryset = self.filters[field].filter(queryset, value)
         return queryset
+
+    def filter_q(self, queryset, name, value):
+        words = search_words(value)
+        if not words:
+            return queryset
+        if queryset.db and self._is_postgresql(queryset):
+            return self._search_postgresql(queryset, words)
+        for word in words:
+            queryset = queryset.filter(search_document__contains=word)
+        # Without a rank, the closest thing to relevance: names that start with the first word come first.
+        return queryset.alias(
+            search_rank=models.Case(
+                models.When(search_document__startswith=words[0], then=models.Value(1.0)),
+                default=models.Value(0.0),
+                output_field=models.FloatField(),
+            )
+        ).order_by("-search_rank", "name", "pk")
+
+    @staticmethod
+    def _is_postgresql(queryset) -> bool:
+        return connections[queryset.db].vendor == "postgresql"
+
+    @staticmethod
+    def _search_postgresql(queryset, words):
+        text = " ".join(words)
+        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="plain")
+        every_word = Q()
+        for word in words:
+            every_word &= Q(search_document__contains=word) | Q(search_document__trigram_word_similar=word)
+        return (
+            queryset.alias(search_vector=SearchVector("search_document", config=SEARCH_CONFIG))
+            .filter(every_word | Q(search_vector=query))
+            .alias(search_rank=SearchRank(F("search_vector"), query) + TrigramWordSimilarity(text, "search_document"))
+            .order_by("-search_rank", "name", "pk")
+        )
 
     def filter_wilayah(self, queryset, name, value):
         return queryset.filter(region_q("village__code", value))
@@ -110,4 +162,6 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
         return queryset.alias(latest_scale_bps=Subquery(latest)).filter(latest_scale_bps=value)
 
     def sort(self, queryset, name, value):
+        if value == "relevan" and not search_words(self.form.cleaned_data.get("q") or ""):
+            value = "nama"
         return queryset.order_by(*ORDERINGS[value][1])

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Left, Length
+from django.db.models.functions import Concat, Left, Length, Lower
 from django.db.models.lookups import Exact
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -244,8 +244,18 @@ class Business(models.Model):
         editable=False,
     )
 
+    # What the public search matches: name and main product, lower-cased. On PostgreSQL a trigram GIN index and a
+    # full-text GIN index serve it (migration 0008); the column exists so that both indexes and the queries agree on
+    # one expression.
+    search_document = models.GeneratedField(
+        expression=Lower(Concat("name", Value(" "), "main_product", output_field=models.TextField())),
+        output_field=models.TextField(),
+        db_persist=True,
+        verbose_name=_("teks pencarian"),
+    )
+
     objects = BusinessQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_document"])
 
     class Meta:
         verbose_name = _("IKM")

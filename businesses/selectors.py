@@ -1,14 +1,28 @@
 """Reads of the registry: what the public sees and what staff need to look at."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.conf import settings
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from businesses.choices import ACTIVE_STATUSES, BusinessStatus
-from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessTransition, BusinessYear, Region, Sentra
-from ikm_registry.scoping import scope_for
+from businesses.choices import ACTIVE_STATUSES, BusinessStatus, KbliLevel, ScaleBps
+from businesses.models import (
+    SENTRA_MIN_MEMBERS,
+    Business,
+    BusinessTransition,
+    BusinessYear,
+    CreativeSubsector,
+    Kbli,
+    Product,
+    Region,
+    Sentra,
+)
+from ikm_registry.scoping import region_q, scope_for
 
 
 def public_counts() -> dict:
@@ -189,4 +203,206 @@ def attention_summary(*, user) -> dict:
         "figures_year": year - 1,
         "sentra_below_rule": list(sentra.filter(similar_member_count__lt=SENTRA_MIN_MEMBERS).order_by("name")[:10]),
         "sentra_min_members": SENTRA_MIN_MEMBERS,
+    }
+
+
+# --- the public directory -----------------------------------------------------------------------------------------
+
+# Length of a region code one level below a code of this length (province 2 → regency 5 → kecamatan 8 → desa 13).
+CHILD_CODE_LENGTH = {0: 2, 2: 5, 5: 8, 8: 13}
+# Length of a KBLI code one level below (section letter → division, division → group, ...).
+KBLI_CHILD_LENGTH = {0: 2, 1: 2, 2: 3, 3: 4, 4: 5}
+# Statistics never show a sum over fewer businesses than this (it would reveal one business's own figures).
+MIN_GROUP_FOR_SUMS = 3
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    value: str
+    label: str
+    count: int
+
+
+def _latest_scale_bps():
+    return Subquery(BusinessYear.objects.filter(business=OuterRef("pk")).order_by("-year").values("scale_bps")[:1])
+
+
+def directory_facets(
+    results, *, wilayah: str = "", kbli: str = "", without: Callable | None = None
+) -> dict[str, list[FacetOption]]:
+    """Counts of `results` (a filtered `business_public()`) per option of each directory filter, largest first.
+
+    wilayah: the regions one level below the chosen one; kbli: the codes one level below the chosen one (both drill
+    down inside the current results). subsektor, skala (BPS class of the latest data year) and sentra count the
+    results of every *other* filter, `without(name)`, so that choosing one subsector still shows the others to
+    switch to. One GROUP BY query per facet plus one for the labels of each, whatever the number of results.
+    """
+    base = results.order_by()
+
+    def others(name):
+        return (without(name) if without else results).order_by()
+
+    region_length = CHILD_CODE_LENGTH.get(len(wilayah))
+    facets: dict[str, list[FacetOption]] = {}
+
+    def grouped(expression, exclude_null=True, rows=None):
+        rows = (base if rows is None else rows).annotate(facet=expression)
+        if exclude_null:
+            rows = rows.filter(facet__isnull=False)
+        return dict(rows.values_list("facet").annotate(n=Count("pk")).order_by())
+
+    def options(counts, labels):
+        found = [FacetOption(str(key), labels.get(key, str(key)), n) for key, n in counts.items() if key in labels]
+        return sorted(found, key=lambda option: (-option.count, option.label))
+
+    if region_length:
+        counts = grouped(Left("village_id", region_length))
+        labels = dict(Region.objects.filter(code__in=counts).values_list("code", "name"))
+        facets["wilayah"] = options(counts, labels)
+    else:
+        facets["wilayah"] = []
+    kbli_length = KBLI_CHILD_LENGTH.get(len(kbli))
+    if kbli_length:
+        counts = grouped(Left("kbli_id", kbli_length))
+        labels = {
+            code: f"{code} {title}" for code, title in Kbli.objects.filter(code__in=counts).values_list("code", "title")
+        }
+        facets["kbli"] = options(counts, labels)
+    else:
+        facets["kbli"] = []
+    counts = grouped(F("subsector_id"), rows=others("subsektor"))
+    name_field = "name_en" if get_language() == "en" else "name"
+    facets["subsektor"] = options(
+        counts, dict(CreativeSubsector.objects.filter(code__in=counts).values_list("code", name_field))
+    )
+    counts = grouped(_latest_scale_bps(), rows=others("skala"))
+    facets["skala"] = [
+        FacetOption(value, str(label), counts[value]) for value, label in ScaleBps.choices if value in counts
+    ]
+    counts = grouped(F("sentra_id"), rows=others("sentra"))
+    facets["sentra"] = options(counts, dict(Sentra.objects.filter(pk__in=counts).values_list("pk", "name")))
+    return facets
+
+
+def region_trail(code: str) -> list[Region]:
+    """The chosen region and its parents, province first (one query)."""
+    if not code:
+        return []
+    parts = code.split(".")
+    codes = [".".join(parts[: i + 1]) for i in range(len(parts))]
+    return list(Region.objects.filter(code__in=codes).only("code", "name", "level", "kind").order_by("code"))
+
+
+def map_points(results, *, limit: int) -> list[dict]:
+    """The first `limit` results that have coordinates, as small dicts for the map (id, name, product, lat, lon)."""
+    rows = results.filter(latitude__isnull=False).values_list("pk", "name", "main_product", "latitude", "longitude")
+    return [
+        {"id": pk, "name": name, "product": product, "lat": float(lat), "lon": float(lon)}
+        for pk, name, product, lat, lon in rows[:limit]
+    ]
+
+
+def business_public_detail(pk: int):
+    """One published business for its public page, with `latest_scale_bps`; raises Business.DoesNotExist."""
+    return business_public().annotate(latest_scale_bps=_latest_scale_bps()).get(pk=pk)
+
+
+def business_public_products(business) -> list[Product]:
+    """A published business's products (name, description, photo), featured first."""
+    return list(
+        Product.objects.filter(business=business, business__status=BusinessStatus.PUBLISHED)
+        .only("id", "name", "description", "photo", "is_featured", "business_id")
+        .order_by("-is_featured", "name", "pk")
+    )
+
+
+def featured_products_public(limit: int = 6) -> list[Product]:
+    """Produk unggulan of published businesses for the home page, each with its business's id and name."""
+    return list(
+        Product.objects.filter(business__status=BusinessStatus.PUBLISHED, is_featured=True)
+        .select_related("business")
+        .only("id", "name", "description", "photo", "business__id", "business__name", "business__main_product")
+        .order_by("-business__updated_at", "pk")[:limit]
+    )
+
+
+def sentra_public_detail(pk: int):
+    """One sentra with published members, for its public page; raises Sentra.DoesNotExist."""
+    return sentra_public().get(pk=pk)
+
+
+def public_statistics(*, wilayah: str = "") -> dict:
+    """Aggregates for the Statistik page over published businesses in `wilayah` (all of Indonesia when empty).
+
+    Only counts and sums leave the database. A sum over fewer than MIN_GROUP_FOR_SUMS businesses is withheld
+    (None), since it would be one business's own figures.
+    """
+    published = Business.objects.filter(status=BusinessStatus.PUBLISHED)
+    if wilayah:
+        published = published.filter(region_q("village__code", wilayah))
+    length = CHILD_CODE_LENGTH.get(len(wilayah), 13)
+    latest_year = BusinessYear.objects.filter(business__in=published).aggregate(y=Max("year"))["y"]
+
+    def grouped(column: str, length: int | None, labels: dict) -> list[dict]:
+        """Businesses per group of `column` (its first `length` characters), with the latest year's sums."""
+
+        def key(prefix=""):
+            return Left(prefix + column, length) if length else F(prefix + column)
+
+        counts = dict(published.annotate(group=key()).values_list("group").annotate(n=Count("pk")).order_by())
+        figures = {}
+        if latest_year:
+            year_rows = BusinessYear.objects.filter(business__in=published, year=latest_year)
+            figures = {
+                group: (n, workforce, investment)
+                for group, n, workforce, investment in year_rows.annotate(group=key("business__"))
+                .values_list("group")
+                .annotate(n=Count("pk"), w=Sum("workforce_total"), i=Sum("investment"))
+                .order_by()
+            }
+        table = []
+        for group, n in counts.items():
+            if group is None:
+                continue
+            n_year, workforce, investment = figures.get(group, (0, None, None))
+            shown = n_year >= MIN_GROUP_FOR_SUMS
+            table.append(
+                {
+                    "code": group,
+                    "label": labels.get(group, group),
+                    "count": n,
+                    "workforce": workforce if shown else None,
+                    "investment": investment if shown else None,
+                }
+            )
+        table.sort(key=lambda row: (-row["count"], str(row["label"])))
+        return table
+
+    region_counts_codes = published.annotate(group=Left("village_id", length)).values_list("group", flat=True).distinct()
+    region_labels = dict(Region.objects.filter(code__in=region_counts_codes).values_list("code", "name"))
+    division_labels = dict(Kbli.objects.filter(level=KbliLevel.DIVISION).values_list("code", "title"))
+    name_field = "name_en" if get_language() == "en" else "name"
+    subsector_labels = dict(CreativeSubsector.objects.values_list("code", name_field))
+    years = list(
+        BusinessYear.objects.filter(business__in=published)
+        .values("year")
+        .annotate(n=Count("pk"), w=Sum("workforce_total"), i=Sum("investment"))
+        .order_by("year")
+    )
+    return {
+        "total": published.count(),
+        "latest_year": latest_year,
+        "min_group": MIN_GROUP_FOR_SUMS,
+        "regions": grouped("village_id", length, region_labels),
+        "divisions": grouped("kbli_id", 2, division_labels),
+        "subsectors": grouped("subsector_id", None, subsector_labels),
+        "years": [
+            {
+                "year": row["year"],
+                "count": row["n"],
+                "workforce": row["w"] if row["n"] >= MIN_GROUP_FOR_SUMS else None,
+                "investment": row["i"] if row["n"] >= MIN_GROUP_FOR_SUMS else None,
+            }
+            for row in years
+        ],
     }

@@ -3,6 +3,15 @@ from django.urls import path
 from businesses import views
 
 app_name = "businesses"
+# The paths are part of the public interface (shared links, QR codes on printed profiles): keep them stable.
 urlpatterns = [
     path("", views.home, name="home"),
+    path("direktori/", views.directory, name="directory"),
+    path("direktori/ikm/<int:pk>/", views.business_detail, name="business_detail"),
+    path("sentra/", views.sentra_list, name="sentra_list"),
+    path("sentra/<int:pk>/", views.sentra_detail, name="sentra_detail"),
+    path("statistik/", views.statistics, name="statistics"),
+    path("daftar/", views.register, name="register"),
+    path("daftar/terkirim/", views.register_done, name="register_done"),
+    path("tentang/", views.about, name="about"),
 ]

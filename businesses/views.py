@@ -1,8 +1,245 @@
-from django.shortcuts import render
+"""The public site: home, directory, business and sentra pages, statistics, self-registration and about.
 
-from businesses.selectors import public_counts
+Every business read goes through `business_public()` (published rows, public columns); pages for anonymous
+visitors are cached until the data they show changes (ikm_registry/public_cache.py).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from businesses.choices import RegionLevel, ScaleBps
+from businesses.filtersets import ORDERINGS, BusinessPublicFilterSet, search_words
+from businesses.forms import SelfRegistrationForm
+from businesses.models import Business, Kbli, Region, Sentra
+from businesses.selectors import (
+    business_public,
+    business_public_detail,
+    business_public_products,
+    directory_facets,
+    featured_products_public,
+    map_points,
+    public_counts,
+    public_statistics,
+    region_trail,
+    sentra_public,
+    sentra_public_detail,
+)
+from businesses.services.registration import business_register_public, reviewing_office
+from ikm_registry.public_cache import cache_public_page, cached_public
+
+SENTRA_PAGE_SIZE = 30
 
 
+@cache_public_page
 def home(request):
-    """The public landing page; the full directory comes with the public site."""
-    return render(request, "businesses/home.html", {"counts": public_counts()})
+    counts = cached_public("home-counts", public_counts)
+    return render(
+        request,
+        "businesses/home.html",
+        {
+            "counts": counts,
+            "featured_sentra": list(sentra_public().order_by("-published_member_count", "name")[:6]),
+            "featured_products": featured_products_public(),
+            "regions": cached_public("home-regions", _home_regions),
+        },
+    )
+
+
+def _home_regions():
+    """Regencies/cities with published businesses and their counts: quick links on the home page."""
+    facets = directory_facets(business_public(), wilayah=_single_province() or "")
+    return [(option.value, option.label, option.count) for option in facets["wilayah"]]
+
+
+def _single_province() -> str | None:
+    """The province code when every published business lies in one province (a provincial deployment)."""
+    provinces = list(
+        business_public().order_by().values_list("village__parent__parent__parent__code", flat=True).distinct()[:2]
+    )
+    return provinces[0] if len(provinces) == 1 else None
+
+
+@cache_public_page
+def directory(request):
+    filterset = BusinessPublicFilterSet(request.GET or None)
+    results = filterset.qs
+    form = filterset.form
+    cleaned = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else {}
+    wilayah = cleaned.get("wilayah") or "" if "wilayah" not in form.errors else ""
+    kbli = cleaned.get("kbli") or "" if "kbli" not in form.errors else ""
+    query = cleaned.get("q") or ""
+    view = "peta" if request.GET.get("tampilan") == "peta" else "daftar"
+    paginator = Paginator(results, settings.DIRECTORY_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    facets = directory_facets(results, wilayah=wilayah, kbli=kbli, without=filterset.queryset_without)
+    facet_fields = [
+        {
+            "name": name,
+            "label": filterset.filters[name].label,
+            "all_label": all_label,
+            "options": facets[name],
+            "selected": str(request.GET.get(name, "")) if name not in form.errors else "",
+        }
+        for name, all_label in (
+            ("subsektor", _("Semua subsektor")),
+            ("skala", _("Semua skala")),
+            ("sentra", _("Semua sentra")),
+        )
+    ]
+    context = {
+        "filter": filterset,
+        "facet_fields": facet_fields,
+        "kbli_label": Kbli.objects.filter(code=kbli).values_list("title", flat=True).first() if kbli else "",
+        "form": form,
+        "page": page,
+        "count": paginator.count,
+        "facets": facets,
+        "wilayah_trail": region_trail(wilayah),
+        "kbli_selected": kbli,
+        "query": query,
+        "has_query": bool(search_words(query)),
+        "orderings": [(key, label) for key, (label, _fields) in ORDERINGS.items()],
+        "current_order": cleaned.get("urut") or ("relevan" if search_words(query) else "nama"),
+        "view": view,
+        "querystring_without_page": _querystring(request, drop=("page",)),
+        "querystring_without_view": _querystring(request, drop=("page", "tampilan")),
+    }
+    if view == "peta":
+        context["points"] = map_points(results, limit=settings.DIRECTORY_MAP_LIMIT)
+        context["map_limit"] = settings.DIRECTORY_MAP_LIMIT
+    template = "businesses/_directory_body.html" if request.headers.get("HX-Request") else "businesses/directory.html"
+    return render(request, template, context)
+
+
+def _querystring(request, drop=()) -> str:
+    params = request.GET.copy()
+    for name in drop:
+        params.pop(name, None)
+    for name in [key for key, values in params.lists() if not any(values)]:
+        params.pop(name)
+    return params.urlencode()
+
+
+@cache_public_page
+def business_detail(request, pk: int):
+    try:
+        business = business_public_detail(pk)
+    except Business.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "businesses/business_detail.html",
+        {
+            "business": business,
+            "products": business_public_products(business),
+            "scale_label": ScaleBps(business.latest_scale_bps).label if business.latest_scale_bps else "",
+            "office": reviewing_office(business.village_id),
+        },
+    )
+
+
+@cache_public_page
+def sentra_list(request):
+    sentra = sentra_public()
+    paginator = Paginator(sentra, SENTRA_PAGE_SIZE)
+    return render(request, "businesses/sentra_list.html", {"page": paginator.get_page(request.GET.get("page"))})
+
+
+@cache_public_page
+def sentra_detail(request, pk: int):
+    try:
+        sentra = sentra_public_detail(pk)
+    except Sentra.DoesNotExist:
+        raise Http404 from None
+    members = business_public().filter(sentra=sentra)
+    return render(request, "businesses/sentra_detail.html", {"sentra": sentra, "members": members})
+
+
+@cache_public_page
+def statistics(request):
+    code = request.GET.get("wilayah", "").strip()
+    trail = region_trail(code) if code else []
+    if code and (not trail or trail[-1].code != code or trail[-1].level == RegionLevel.VILLAGE):
+        code, trail = "", []
+    stats = public_statistics(wilayah=code)
+    for table in ("regions", "divisions", "subsectors", "years"):
+        _with_bars(stats[table])
+    return render(request, "businesses/statistics.html", {"stats": stats, "trail": trail, "wilayah": code})
+
+
+def _with_bars(rows: list[dict]) -> None:
+    """Give each row `bar`: its count as a percentage of the largest, for the CSS bar charts."""
+    largest = max((row["count"] for row in rows), default=0)
+    for row in rows:
+        row["bar"] = round(100 * row["count"] / largest) if largest else 0
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    """Daftarkan usaha. Step 1 chooses the kecamatan by GET (works without JavaScript); step 2 is the form."""
+    code = request.GET.get("wilayah", "").strip()
+    trail = region_trail(code) if code else []
+    if code and (not trail or trail[-1].code != code or trail[-1].level == RegionLevel.VILLAGE):
+        trail = []
+    current = trail[-1] if trail else None
+    kecamatan = current if current and current.level == RegionLevel.DISTRICT else None
+    if current is None:
+        choices = Region.objects.filter(level=RegionLevel.PROVINCE)
+    elif kecamatan is None:
+        choices = Region.objects.filter(parent=current)
+    else:
+        choices = Region.objects.none()
+    choices = list(choices.only("code", "name", "kind", "level").order_by("name"))
+    form = None
+    if kecamatan is not None:
+        form = SelfRegistrationForm(request.POST or None, kecamatan=kecamatan)
+        if request.method == "POST" and form.is_valid():
+            try:
+                business = business_register_public(**form.service_arguments())
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    for message in messages:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                # What the next page tells the owner; the submitted record itself is never read on the public side.
+                request.session["registered_business"] = {
+                    "reference": business.pk,
+                    "name": business.name,
+                    "village": form.cleaned_data["village"].code,
+                }
+                return redirect(reverse("businesses:register_done"))
+    return render(
+        request,
+        "businesses/register.html",
+        {
+            "trail": trail,
+            "back_code": trail[-2].code if len(trail) > 1 else "",
+            "choices": choices,
+            "kecamatan": kecamatan,
+            "form": form,
+        },
+    )
+
+
+def register_done(request):
+    """What happens next, for the business just registered in this browser session."""
+    registered = request.session.get("registered_business")
+    if not registered:
+        return redirect(reverse("businesses:register"))
+    village = Region.objects.select_related("parent__parent").filter(code=registered["village"]).first()
+    return render(
+        request,
+        "businesses/register_done.html",
+        {"registered": registered, "village": village, "office": reviewing_office(registered["village"])},
+    )
+
+
+@cache_public_page
+def about(request):
+    return render(request, "businesses/about.html")

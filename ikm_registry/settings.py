@@ -4,6 +4,7 @@ Everything that differs between machines comes from the environment or a `.env` 
 project directory (django-environ). See the configuration table in README.md.
 """
 
+import importlib.util
 from pathlib import Path
 
 import environ
@@ -41,7 +42,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Full-text and trigram search on PostgreSQL (lookups only take effect on a PostgreSQL connection).
+    "django.contrib.postgres",
     "django_filters",
+    # For its static files: htmx (instant filtering). Leaflet's come from django-leaflet, see STATICFILES_DIRS.
+    "django_htmx",
     "simple_history",
     "django_tasks",
     "django_tasks_db",
@@ -53,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ikm_registry.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,8 +120,18 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The Leaflet build shipped in the django-leaflet package, served as static/leaflet/ (the map of the directory).
+# Only its files are used; the app itself is not installed because it pulls in GeoDjango and GDAL.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("leaflet", Path(importlib.util.find_spec("leaflet").submodule_search_locations[0]) / "static" / "leaflet"),
+]
 STATIC_ROOT = env("STATIC_ROOT")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # After collectstatic, WhiteNoise serves the files gzip/brotli-compressed with long cache lifetimes.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT")
 
@@ -128,6 +145,17 @@ REPORT_WORKERS = env.int("REPORT_WORKERS", default=2)
 REPORT_FILES_ROOT = env("REPORT_FILES_ROOT", default=str(BASE_DIR / "var" / "reports"))
 
 LOGIN_URL = "admin:login"
+
+# Cache for anonymous public pages and their counts (ikm_registry/public_cache.py). The default lives in each
+# process; with more than one server process set CACHE_URL to a shared cache (redis://..., or
+# filecache:///var/tmp/registri-ikm on one machine) so that clearing it after a change reaches every process.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://registri-ikm")}
+# How long a public page may be served from the cache without a change (seconds); also its HTTP max-age.
+PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=300)
+PUBLIC_HTTP_MAX_AGE = env.int("PUBLIC_HTTP_MAX_AGE", default=60)
+DIRECTORY_PAGE_SIZE = env.int("DIRECTORY_PAGE_SIZE", default=20)
+# The directory map shows at most this many markers (the first of the result order).
+DIRECTORY_MAP_LIMIT = env.int("DIRECTORY_MAP_LIMIT", default=1000)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)

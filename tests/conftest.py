@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 from tests.factories import make_kbli, make_region
@@ -20,6 +21,14 @@ def default_language_afterwards():
     response; without this, a test that asks for English would leave English on for the tests that follow."""
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The cache (local memory) outlives a test; public pages cached by one test must not answer the next."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -43,13 +43,14 @@ def test_no_parameters_lists_every_published_business(directory):
     [
         ("tuban", ["Batik Tuban"]),  # name
         ("cincin", ["Perak Serangan"]),  # main product
-        ("pencetakan", ["Cetak Kain Munggu"]),  # KBLI title
-        ("munggu", ["Cetak Kain Munggu"]),  # desa name
+        ("sablon", ["Cetak Kain Munggu"]),  # a word of the main product
+        ("munggu", ["Cetak Kain Munggu"]),  # a word of the name
+        ("PERAK", ["Perak Serangan"]),  # case does not matter
         ("kain munggu", ["Cetak Kain Munggu"]),  # every word must match
         ("draf", []),  # unpublished stays out
     ],
 )
-def test_q_searches_name_product_kbli_title_and_desa(directory, q, expected):
+def test_q_searches_name_and_main_product(directory, q, expected):
     assert names({"q": q}) == expected
 
 

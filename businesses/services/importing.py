@@ -35,6 +35,7 @@ from businesses.forms import parse_decimal, parse_rupiah
 from businesses.models import Business, BusinessYear, CreativeSubsector, Kbli, Owner, Region, whitespace_collapsed
 from businesses.services.layout import COLUMNS, CSV_DELIMITER, REASON_COLUMN, REQUIRED, YEARLY, cell_text, neutralise
 from businesses.services.reference import thousands
+from ikm_registry.public_cache import bump_public_version
 from ikm_registry.scoping import CHANGE, scope_for
 
 BATCH_SIZE = 1000
@@ -968,6 +969,8 @@ def businesses_import_apply(
             if changed:
                 progress(_("%(n)s IKM diperbarui") % {"n": thousands(len(changed))})
             _recheck_scope(user, [w.business.pk for w in plan.writes])
+            # Bulk writes send no signals: clear the cached public pages ourselves (after commit).
+            bump_public_version()
     except IntegrityError as error:
         raise ValidationError(
             _("Data registri berubah selama impor (mis. NIB yang sama baru saja disimpan); ulangi impor."),

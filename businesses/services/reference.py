@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from businesses.choices import KbliLevel, RegionKind, RegionLevel
 from businesses.models import Kbli, Region, whitespace_collapsed
 from ikm_registry.numbers import thousands
+from ikm_registry.public_cache import bump_public_version
 
 BATCH_SIZE = 2000
 
@@ -162,6 +163,7 @@ def regions_import(*, directory: Path, progress: Callable[[str], None] = lambda 
         known.update(rows)
         progress(str(counts))
         result.append(counts)
+    bump_public_version()  # bulk writes send no signals; runs after commit
     return result
 
 
@@ -202,4 +204,5 @@ def kbli_import(*, path: Path, progress: Callable[[str], None] = lambda message:
     counts = ImportCounts(label=path.name)
     _upsert(Kbli, ordered, ["title", "level", "parent_id"], counts, progress)
     progress(str(counts))
+    bump_public_version()  # bulk writes send no signals; runs after commit
     return counts

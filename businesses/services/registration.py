@@ -1,0 +1,130 @@
+"""Self-registration ("Daftarkan usaha"): a pelaku IKM registers their own business on the public site."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from businesses.choices import BusinessStatus, KbliLevel, RegionLevel
+from businesses.models import Business, BusinessTransition, Kbli, Owner, Region
+from businesses.services.duplicates import business_duplicates
+from ikm_registry.history import attributed
+from ikm_registry.models import Office
+
+SELF_REGISTRATION_NOTE = "Pendaftaran mandiri melalui situs publik"
+
+# Business fields the form may set, and the owner fields under their form names (owner_<field>).
+BUSINESS_FIELDS = (
+    "name",
+    "legal_form",
+    "nib",
+    "address",
+    "village",
+    "kbli",
+    "subsector",
+    "main_product",
+    "year_founded",
+    "online_channels",
+)
+OWNER_FIELDS = ("name", "nik", "sex", "phone", "email")
+
+
+def reviewing_office(village_code: str) -> Office | None:
+    """The office whose queue a business in this desa lands in: the regency/city office, else the province's."""
+    parts = village_code.split(".")
+    prefixes = [".".join(parts[:n]) for n in (2, 1)]
+    offices = {office.region_id: office for office in Office.objects.filter(region_id__in=prefixes)}
+    return next((offices[code] for code in prefixes if code in offices), None)
+
+
+def business_register_public(
+    *,
+    name: str,
+    village: Region,
+    kbli: Kbli,
+    main_product: str,
+    owner_name: str,
+    owner_sex: str,
+    owner_phone: str,
+    legal_form: str = "",
+    nib: str = "",
+    address: str = "",
+    subsector=None,
+    year_founded: int | None = None,
+    online_channels: str = "",
+    owner_nik: str = "",
+    owner_email: str = "",
+    publish_phone: bool = False,
+    publish_email: bool = False,
+) -> Business:
+    """Create a `submitted` business with its owner, in the review queue of the office covering its desa.
+
+    The owner's consent to show their phone or e-mail in the directory is recorded from today (it takes effect
+    once staff publish the business). Errors are raised as one ValidationError keyed by the keyword names above,
+    and nothing is written: a bad field, a desa or KBLI of the wrong level, or a business already registered
+    (same NIB, or same name, owner and desa).
+    """
+    today = timezone.localdate()
+    business = Business(
+        name=name,
+        legal_form=legal_form or Business._meta.get_field("legal_form").default,
+        nib=nib,
+        address=address,
+        village=village,
+        kbli=kbli,
+        subsector=subsector,
+        main_product=main_product,
+        year_founded=year_founded,
+        online_channels=online_channels,
+        status=BusinessStatus.SUBMITTED,
+    )
+    owner = Owner(
+        business=business,
+        name=owner_name,
+        nik=owner_nik,
+        sex=owner_sex,
+        phone=owner_phone,
+        email=owner_email,
+        phone_public_since=today if publish_phone and owner_phone else None,
+        email_public_since=today if publish_email and owner_email else None,
+    )
+    errors: dict[str, list] = {}
+    if village is not None and village.level != RegionLevel.VILLAGE:
+        errors["village"] = [_("Pilih desa/kelurahan.")]
+    if kbli is not None and kbli.level != KbliLevel.SUBCLASS:
+        errors["kbli"] = [_("Pilih KBLI 5 angka.")]
+    try:
+        business.full_clean(exclude=["status"])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    try:
+        owner.full_clean(exclude=["business"])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            key = field if field == "__all__" else f"owner_{field}"
+            errors.setdefault(key, []).extend(messages)
+    if (
+        not errors
+        and business_duplicates(
+            name=business.name, owner_name=owner.name, village_id=village.code, nib=business.nib
+        ).exists()
+    ):
+        field = "nib" if business.nib else "name"
+        errors[field] = [
+            _("Usaha ini sudah terdaftar. Hubungi Dinas untuk memperbarui datanya, jangan mendaftar dua kali.")
+        ]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic(), attributed(None, SELF_REGISTRATION_NOTE):
+        business.save()
+        owner.business = business
+        owner.save()
+        BusinessTransition.objects.create(
+            business=business,
+            from_status=BusinessStatus.DRAFT,
+            to_status=BusinessStatus.SUBMITTED,
+            actor=None,
+            note=SELF_REGISTRATION_NOTE,
+        )
+    return business

@@ -1,0 +1,100 @@
+"""Caching of what anonymous visitors see, and clearing it when the data behind it changes.
+
+Every cached public value (a whole page, the home page counts) is stored under a key that carries the *public data
+version*, a counter kept in the cache. Any committed change to data a public page shows bumps the counter, which
+retires every cached page at once without having to know which pages showed the changed row. Changes reach the
+counter two ways:
+
+- `post_save` / `post_delete` of the models public pages read (connected in `BusinessesConfig.ready`);
+- `bump_public_version()` called by the bulk paths that bypass signals (imports, seed_demo, reference imports).
+
+The bump happens after the transaction commits, so a page rendered from the old data cannot be stored under the new
+version. With several server processes the cache must be shared (CACHE_URL), or each keeps its own counter and a
+page may stay stale for up to PUBLIC_CACHE_SECONDS.
+"""
+
+import hashlib
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language
+
+VERSION_KEY = "public-data-version"
+
+
+def public_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # First use, or the cache lost it: start a new series that cannot collide with keys of the old one.
+        version = int(time.time() * 1000)
+        if not cache.add(VERSION_KEY, version, timeout=None):
+            version = cache.get(VERSION_KEY, version)
+    return version
+
+
+def _bump():
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # not in the cache (yet): a fresh series retires old keys as well
+        public_version()
+
+
+def bump_public_version() -> None:
+    """Retire every cached public page and count, once the current transaction (if any) commits."""
+    transaction.on_commit(_bump)
+
+
+def on_public_data_change(sender, **kwargs) -> None:
+    """Signal receiver: a row a public page may show was saved or deleted."""
+    if kwargs.get("raw"):  # loaddata: fixtures are followed by an explicit bump where it matters
+        return
+    bump_public_version()
+
+
+def cached_public(name: str, compute, timeout: int | None = None):
+    """`compute()` cached under `name` for the current public data version."""
+    key = f"public:{public_version()}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout if timeout is not None else settings.PUBLIC_CACHE_SECONDS)
+    return value
+
+
+def _page_key(request) -> str:
+    variant = "partial" if request.headers.get("HX-Request") else "page"
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    return f"public:{public_version()}:{get_language()}:{variant}:{path}"
+
+
+def cache_public_page(view):
+    """Serve a public GET page from the cache for anonymous visitors; let browsers keep it PUBLIC_HTTP_MAX_AGE s.
+
+    Signed-in users (staff checking their own edits) always get a fresh page. Responses that set cookies or are not
+    200 are not stored. The language is part of the key, since the page is rendered in the visitor's language.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+            response = view(request, *args, **kwargs)
+            patch_cache_control(response, private=True, no_cache=True)
+            return response
+        key = _page_key(request)
+        response = cache.get(key)
+        if response is None:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+            if response.status_code == 200 and not response.cookies:
+                cache.set(key, response, settings.PUBLIC_CACHE_SECONDS)
+        patch_cache_control(response, public=True, max_age=settings.PUBLIC_HTTP_MAX_AGE)
+        # The language comes from a cookie and htmx asks for a fragment with a header: both change the answer.
+        patch_vary_headers(response, ("Cookie", "HX-Request"))
+        return response
+
+    return wrapped

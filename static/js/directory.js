@@ -1,0 +1,50 @@
+/* Registri IKM directory: draws the map of results (Leaflet) and redraws it after htmx replaces the results.
+   Everything here is an improvement: without JavaScript the filter form submits normally and the list works. */
+(function () {
+  "use strict";
+
+  function drawMaps(root) {
+    if (!window.L) { return; }
+    root.querySelectorAll("#map[data-points-id]").forEach(function (element) {
+      if (element.dataset.drawn) { return; }
+      element.dataset.drawn = "1";
+      var data = document.getElementById(element.dataset.pointsId);
+      var points = data ? JSON.parse(data.textContent) : [];
+      var map = L.map(element, { scrollWheelZoom: false });
+      L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+        maxZoom: 19,
+        attribution: "&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a>"
+      }).addTo(map);
+      var bounds = [];
+      points.forEach(function (point) {
+        var link = document.createElement("a");
+        link.href = "/direktori/ikm/" + point.id + "/";
+        link.textContent = point.name;
+        var popup = document.createElement("div");
+        popup.appendChild(link);
+        if (point.product) {
+          var product = document.createElement("div");
+          product.textContent = point.product;
+          popup.appendChild(product);
+        }
+        L.marker([point.lat, point.lon], { title: point.name, alt: point.name }).bindPopup(popup).addTo(map);
+        bounds.push([point.lat, point.lon]);
+      });
+      if (bounds.length) {
+        map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });
+      } else {
+        map.setView([-2.5, 118], 4);  // Indonesia
+      }
+    });
+  }
+
+  // On a wide screen the filters sit in a side column: show them open.
+  function openFilters(root) {
+    if (window.matchMedia && window.matchMedia("(min-width: 64rem)").matches) {
+      root.querySelectorAll("details.filters").forEach(function (details) { details.open = true; });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { openFilters(document); drawMaps(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { openFilters(event.target); drawMaps(event.target); });
+})();
