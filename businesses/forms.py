@@ -122,7 +122,11 @@ class SelfRegistrationForm(forms.Form):
     name = forms.CharField(label=_("Nama usaha"), max_length=200)
     legal_form = forms.ChoiceField(label=_("Bentuk usaha"), choices=LegalForm.choices, initial=LegalForm.PERORANGAN)
     nib = forms.CharField(
-        label=_("NIB"), max_length=13, required=False, help_text=_("Nomor Induk Berusaha dari OSS, 13 angka, jika ada.")
+        label=_("NIB"),
+        max_length=13,
+        required=False,
+        help_text=_("Nomor Induk Berusaha dari OSS, 13 angka, jika ada."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     main_product = forms.CharField(
         label=_("Produk utama"), max_length=200, help_text=_("Mis. kain tenun endek, keripik singkong.")
@@ -143,20 +147,26 @@ class SelfRegistrationForm(forms.Form):
         required=False,
         help_text=_("Mis. Shopee, Instagram @tenunku; pisahkan dengan koma."),
     )
-    owner_name = forms.CharField(label=_("Nama pemilik"), max_length=200)
+    owner_name = forms.CharField(
+        label=_("Nama pemilik"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     owner_sex = forms.ChoiceField(label=_("Jenis kelamin pemilik"), choices=Sex.choices, widget=forms.RadioSelect)
     owner_nik = forms.CharField(
         label=_("NIK pemilik"),
         max_length=16,
         required=False,
         help_text=_("16 angka di KTP. Tidak pernah ditampilkan di situs."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     owner_phone = forms.CharField(
         label=_("Nomor telepon/WhatsApp"),
         max_length=20,
         help_text=_("Petugas Dinas menghubungi nomor ini untuk verifikasi."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
-    owner_email = forms.EmailField(label=_("E-mail"), required=False)
+    owner_email = forms.EmailField(
+        label=_("E-mail"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     publish_phone = forms.BooleanField(
         label=_("Tampilkan nomor telepon ini di direktori agar pembeli bisa menghubungi saya"), required=False
     )

@@ -378,7 +378,9 @@ def public_statistics(*, wilayah: str = "") -> dict:
         table.sort(key=lambda row: (-row["count"], str(row["label"])))
         return table
 
-    region_counts_codes = published.annotate(group=Left("village_id", length)).values_list("group", flat=True).distinct()
+    region_counts_codes = (
+        published.annotate(group=Left("village_id", length)).values_list("group", flat=True).distinct()
+    )
     region_labels = dict(Region.objects.filter(code__in=region_counts_codes).values_list("code", "name"))
     division_labels = dict(Kbli.objects.filter(level=KbliLevel.DIVISION).values_list("code", "title"))
     name_field = "name_en" if get_language() == "en" else "name"

@@ -167,10 +167,18 @@ def statistics(request):
     trail = region_trail(code) if code else []
     if code and (not trail or trail[-1].code != code or trail[-1].level == RegionLevel.VILLAGE):
         code, trail = "", []
+    # A provincial deployment starts at its province rather than at a table of one row.
+    single_province = cached_public("single-province", lambda: _single_province() or "")
+    if not code and single_province:
+        code, trail = single_province, region_trail(single_province)
     stats = public_statistics(wilayah=code)
     for table in ("regions", "divisions", "subsectors", "years"):
         _with_bars(stats[table])
-    return render(request, "businesses/statistics.html", {"stats": stats, "trail": trail, "wilayah": code})
+    return render(
+        request,
+        "businesses/statistics.html",
+        {"stats": stats, "trail": trail, "wilayah": code, "single_province": single_province},
+    )
 
 
 def _with_bars(rows: list[dict]) -> None:

@@ -205,8 +205,8 @@ def test_public_home_is_indonesian_by_default(client):
     assert response.status_code == 200
     page = response.content.decode()
     assert '<html lang="id">' in page
-    assert "Registri Industri Kecil dan Menengah" in page
-    assert "Masuk ke admin" in page
+    assert "Temukan IKM, sentra dan produk unggulan daerah" in page
+    assert "Masuk petugas" in page
 
 
 @pytest.mark.django_db
@@ -216,9 +216,9 @@ def test_public_home_in_english_with_the_language_cookie(client):
     assert response.status_code == 200
     page = response.content.decode()
     assert '<html lang="en">' in page
-    assert "Registry of Small and Medium Industries (IKM)" in page
-    assert "Log in to admin" in page
-    assert "Registri Industri Kecil dan Menengah" not in page
+    assert "Find local IKM, sentra and featured products" in page
+    assert "Staff login" in page
+    assert "Temukan IKM, sentra dan produk unggulan daerah" not in page
 
 
 @pytest.mark.django_db
@@ -226,7 +226,7 @@ def test_language_switcher_sets_the_cookie(client):
     response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert response.status_code == 302
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
-    assert "Registry of Small and Medium Industries (IKM)" in client.get("/").content.decode()
+    assert "Find local IKM, sentra and featured products" in client.get("/").content.decode()
 
 
 def test_admin_offers_the_language_switch(superuser_client):

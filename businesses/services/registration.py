@@ -88,6 +88,17 @@ def business_register_public(
         phone_public_since=today if publish_phone and owner_phone else None,
         email_public_since=today if publish_email and owner_email else None,
     )
+    duplicate = village is not None and business_duplicates(
+        name=name, owner_name=owner_name, village_id=village.code, nib=nib.strip()
+    )
+    if duplicate and duplicate.exists():
+        raise ValidationError(
+            {
+                "nib" if nib.strip() else "name": _(
+                    "Usaha ini sudah terdaftar. Hubungi Dinas untuk memperbarui datanya, jangan mendaftar dua kali."
+                )
+            }
+        )
     errors: dict[str, list] = {}
     if village is not None and village.level != RegionLevel.VILLAGE:
         errors["village"] = [_("Pilih desa/kelurahan.")]
@@ -104,16 +115,6 @@ def business_register_public(
         for field, messages in error.message_dict.items():
             key = field if field == "__all__" else f"owner_{field}"
             errors.setdefault(key, []).extend(messages)
-    if (
-        not errors
-        and business_duplicates(
-            name=business.name, owner_name=owner.name, village_id=village.code, nib=business.nib
-        ).exists()
-    ):
-        field = "nib" if business.nib else "name"
-        errors[field] = [
-            _("Usaha ini sudah terdaftar. Hubungi Dinas untuk memperbarui datanya, jangan mendaftar dua kali.")
-        ]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic(), attributed(None, SELF_REGISTRATION_NOTE):

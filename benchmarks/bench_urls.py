@@ -1,0 +1,39 @@
+"""WSGI entry point and urlconf of the server that benchmarks/directory.py measures: the project's own site
+(ikm_registry.urls, settings from ikm_registry.settings and the environment) plus `/hello/`, a bare
+HttpResponse("hello") behind the same middleware, as the floor of what one request costs in that server.
+
+    PYTHONPATH=. gunicorn benchmarks.bench_urls:application
+
+ROOT_URLCONF is pointed at this module before Django starts; the application is the project's own
+ikm_registry.wsgi (which refuses DEBUG off with the development SECRET_KEY). Every response carries
+`X-Bench-Worker: <pid>`, so the load generator can see which server process answered.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ikm_registry.settings")
+
+from django.conf import settings  # noqa: E402
+
+settings.ROOT_URLCONF = __name__  # loads the settings; must happen before django.setup() in ikm_registry.wsgi
+
+from django.http import HttpResponse  # noqa: E402
+from django.urls import include, path  # noqa: E402
+
+from ikm_registry.wsgi import application as project_application  # noqa: E402
+
+
+def hello(request):
+    return HttpResponse("hello")
+
+
+urlpatterns = [
+    path("hello/", hello),
+    path("", include("ikm_registry.urls")),
+]
+
+def application(environ, start_response):
+    def start(status, headers, exc_info=None):
+        return start_response(status, [*headers, ("X-Bench-Worker", str(os.getpid()))], exc_info)
+
+    return project_application(environ, start)
