@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("ikm_registry.urls")),
 ]
 
+
 def application(environ, start_response):
     def start(status, headers, exc_info=None):
         return start_response(status, [*headers, ("X-Bench-Worker", str(os.getpid()))], exc_info)

@@ -34,6 +34,8 @@ from businesses.services.registration import business_register_public, reviewing
 from ikm_registry.public_cache import cache_public_page, cached_public
 
 SENTRA_PAGE_SIZE = 30
+# Directory parameters that narrow the results (q and urut aside): counted on the collapsed filter panel.
+FILTER_NAMES = ("wilayah", "kbli", "subsektor", "skala", "sentra")
 
 
 @cache_public_page
@@ -95,6 +97,7 @@ def directory(request):
     context = {
         "filter": filterset,
         "facet_fields": facet_fields,
+        "active_filters": sum(1 for name in FILTER_NAMES if request.GET.get(name) and name not in form.errors),
         "kbli_label": Kbli.objects.filter(code=kbli).values_list("title", flat=True).first() if kbli else "",
         "form": form,
         "page": page,

@@ -129,9 +129,12 @@ STATICFILES_DIRS = [
 STATIC_ROOT = env("STATIC_ROOT")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # After collectstatic, WhiteNoise serves the files gzip/brotli-compressed with long cache lifetimes.
+    # After collectstatic, WhiteNoise serves the files gzip/brotli-compressed. Plain names (no manifest), so a
+    # server started without collectstatic still renders its pages.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# How long browsers keep static files (seconds); after an upgrade a phone may use the old CSS this long.
+WHITENOISE_MAX_AGE = env.int("STATIC_MAX_AGE", default=3600)
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT")
 

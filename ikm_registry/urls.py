@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.templatetags.static import static as static_url
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 urlpatterns = [
@@ -10,6 +12,7 @@ urlpatterns = [
     # The language switch posts without a CSRF token so that public pages carry no per-visitor token and can be
     # cached whole; the worst a forged post can do is switch someone's language.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
+    path("favicon.ico", RedirectView.as_view(url=static_url("favicon.svg"), permanent=True)),
     path("", include("businesses.urls")),
 ]
 if settings.DEBUG:

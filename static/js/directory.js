@@ -38,9 +38,17 @@
     });
   }
 
-  // On a wide screen the filters sit in a side column: show them open.
+  // On a wide screen the filters sit in a side column: show them open. On a phone keep them as the visitor left
+  // them: htmx replaces the panel with each change, which would otherwise close it.
+  var filtersWereOpen = false;
+  document.addEventListener("htmx:beforeSwap", function () {
+    var details = document.querySelector("details.filters");
+    filtersWereOpen = Boolean(details && details.open);
+  });
+
   function openFilters(root) {
-    if (window.matchMedia && window.matchMedia("(min-width: 64rem)").matches) {
+    var wide = window.matchMedia && window.matchMedia("(min-width: 64rem)").matches;
+    if (wide || filtersWereOpen) {
       root.querySelectorAll("details.filters").forEach(function (details) { details.open = true; });
     }
   }

@@ -1,0 +1,447 @@
+"""Directory search and facets beyond tests/test_filtersets.py: parameters combined, `queryset_without`, the counts
+of `directory_facets`, sort orders with a query, and the text search on each database.
+
+Most tests run on SQLite and PostgreSQL alike (CI runs the suite on both). The PostgreSQL section covers what only
+exists there: typo tolerance (trigrams), Indonesian stemming (full text), ranking, and the GIN indexes.
+"""
+
+import itertools
+
+import pytest
+from django.db import connection
+from django.utils import translation
+
+from businesses.choices import BusinessStatus, ScaleBps
+from businesses.filtersets import MAX_SEARCH_WORDS, BusinessPublicFilterSet
+from businesses.models import Business, CreativeSubsector
+from businesses.selectors import business_public, directory_facets
+from tests.factories import BusinessFactory, BusinessYearFactory, SentraFactory, make_kbli, make_region
+
+pytestmark = pytest.mark.django_db
+
+PUBLISHED = BusinessStatus.PUBLISHED
+
+# name, main product, village, KBLI, subsector, sentra, workers in the latest year (None: no figures), founded
+DIRECTORY = [
+    ("Batik Tuban Sari", "Kain batik tulis", "51.03.01.1001", "13134", "fesyen", "batik", 3, 1990),
+    ("Batik Kuta Indah", "Kemeja batik cap", "51.03.01.1002", "13134", "fesyen", "batik", 8, None),
+    ("Cetak Kain Munggu", "Kain sablon", "51.03.02.2001", "13133", "fesyen", None, 25, 2005),
+    ("Tenun Endek Mertha", "Kain tenun endek", "51.03.02.2001", "13121", "fesyen", None, 2, 1975),
+    ("Ukir Kayu Munggu", "Relief ukir kayu", "51.03.02.2001", "16291", "kriya", "ukir", 6, 2010),
+    ("Perak Serangan", "Cincin perak", "51.71.01.1001", "32112", "kriya", "perak", 4, 1980),
+    ("Cincin Perak Celuk", "Cincin dan anting", "51.71.01.1001", "32112", None, None, 120, None),
+    ("Perhiasan Sidakarya", "Gelang perak", "51.71.01.2007", "32111", "kriya", "perak", None, 2001),
+]
+
+
+@pytest.fixture
+def directory(db):
+    """The businesses above, published, plus an unpublished batik maker in the batik sentra."""
+    sentra = {
+        "batik": SentraFactory(name="Sentra Batik Tuban", village=make_region("51.03.01.1001")),
+        "ukir": SentraFactory(name="Sentra Ukir Munggu", village=make_region("51.03.02.2001")),
+        "perak": SentraFactory(name="Sentra Perak Serangan", village=make_region("51.71.01.1001")),
+    }
+    year = 2024
+    for name, product, village, kbli, subsector, sentra_key, workers, founded in DIRECTORY:
+        business = BusinessFactory(
+            name=name,
+            main_product=product,
+            village=make_region(village),
+            kbli=make_kbli(kbli),
+            subsector=CreativeSubsector.objects.get(code=subsector) if subsector else None,
+            sentra=sentra[sentra_key] if sentra_key else None,
+            year_founded=founded,
+            status=PUBLISHED,
+        )
+        if workers is not None:
+            BusinessYearFactory(business=business, year=year - 1, workforce_male=1, workforce_female=0)
+            BusinessYearFactory(business=business, year=year, workforce_male=workers, workforce_female=0)
+    BusinessFactory(
+        name="Batik Draf",
+        village=make_region("51.03.01.1001"),
+        kbli=make_kbli("13134"),
+        subsector=CreativeSubsector.objects.get(code="fesyen"),
+        sentra=sentra["batik"],
+        status=BusinessStatus.SUBMITTED,
+    )
+    return sentra
+
+
+def names(data) -> list[str]:
+    return [business.name for business in BusinessPublicFilterSet(data).qs]
+
+
+def counts(options) -> dict[str, int]:
+    return {option.value: option.count for option in options}
+
+
+# --- parameters combined ------------------------------------------------------------------------------------------
+
+SINGLE_PARAMETERS = [
+    ("q", "kain"),
+    ("q", "munggu"),
+    ("wilayah", "51.03"),
+    ("wilayah", "51.03.02"),
+    ("wilayah", "51.71.01.1001"),
+    ("kbli", "13"),
+    ("kbli", "1313"),
+    ("kbli", "32112"),
+    ("subsektor", "fesyen"),
+    ("subsektor", "kriya"),
+    ("skala", "mikro"),
+    ("skala", "kecil"),
+    ("sentra", "perak"),
+    ("sentra", "ukir"),
+]
+PAIRS = [(a, b) for a, b in itertools.combinations(SINGLE_PARAMETERS, 2) if a[0] != b[0]]
+
+
+def _data(directory, *pairs) -> dict:
+    return {name: directory[value].pk if name == "sentra" else value for name, value in pairs}
+
+
+@pytest.mark.parametrize(("first", "second"), PAIRS, ids=[f"{a[0]}={a[1]}&{b[0]}={b[1]}" for a, b in PAIRS])
+def test_two_parameters_give_the_intersection_of_each_alone(directory, first, second):
+    alone = [set(names(_data(directory, pair))) for pair in (first, second)]
+    assert all(alone), "each parameter alone finds something"
+    assert set(names(_data(directory, first, second))) == alone[0] & alone[1]
+
+
+def test_some_pairs_narrow_and_some_exclude_everything(directory):
+    """Guards the intersection test against data where every pair agrees trivially."""
+    sizes = {(a, b): (len(names(_data(directory, a))), len(names(_data(directory, a, b)))) for a, b in PAIRS}
+    assert any(0 < both < alone for alone, both in sizes.values())
+    assert any(both == 0 for _alone, both in sizes.values())
+
+
+def test_every_parameter_at_once(directory):
+    data = {
+        "q": "kain",
+        "wilayah": "51.03",
+        "kbli": "131",
+        "subsektor": "fesyen",
+        "skala": "mikro",
+        "sentra": directory["batik"].pk,
+        "urut": "-nama",
+    }
+    assert names(data) == ["Batik Tuban Sari"]
+    assert names({**data, "sentra": directory["ukir"].pk}) == []
+
+
+def test_combined_results_follow_the_requested_order(directory):
+    data = {"wilayah": "51.03", "subsektor": "fesyen"}
+    ascending = names({**data, "urut": "nama"})
+    assert len(ascending) > 2
+    assert names({**data, "urut": "-nama"}) == ascending[::-1]
+
+
+def test_an_invalid_parameter_empties_the_result_whatever_the_others(directory):
+    assert names({"q": "batik", "wilayah": "51.03", "kbli": "99"}) == []
+    assert names({"subsektor": "fesyen", "sentra": "999999"}) == []
+
+
+# --- queryset_without ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("left_out", ["q", "wilayah", "kbli", "subsektor", "skala", "sentra"])
+def test_queryset_without_drops_only_the_named_parameter(directory, left_out):
+    data = {
+        "q": "kain",
+        "wilayah": "51.03",
+        "kbli": "13",
+        "subsektor": "fesyen",
+        "skala": "mikro",
+        "sentra": directory["batik"].pk,
+    }
+    filterset = BusinessPublicFilterSet(data)
+    others = {name: value for name, value in data.items() if name != left_out}
+    assert {b.name for b in filterset.queryset_without(left_out)} == set(names(others))
+
+
+def test_queryset_without_a_parameter_not_given_is_the_result(directory):
+    filterset = BusinessPublicFilterSet({"wilayah": "51.03", "skala": "mikro"})
+    assert {b.name for b in filterset.queryset_without("sentra")} == {b.name for b in filterset.qs}
+
+
+def test_queryset_without_ignores_the_sort_order(directory):
+    filterset = BusinessPublicFilterSet({"wilayah": "51.03", "subsektor": "fesyen", "urut": "-nama"})
+    assert [b.name for b in filterset.queryset_without("subsektor")] == names({"wilayah": "51.03"})
+
+
+def test_queryset_without_on_an_unbound_filterset_is_every_published_business(directory):
+    filterset = BusinessPublicFilterSet(None)
+    assert {b.name for b in filterset.queryset_without("wilayah")} == {row[0] for row in DIRECTORY}
+
+
+def test_queryset_without_stays_empty_while_another_parameter_is_invalid(directory):
+    filterset = BusinessPublicFilterSet({"wilayah": "51.99", "subsektor": "fesyen"})
+    assert list(filterset.queryset_without("subsektor")) == []
+    # ... even when the invalid one is the one left out: the visitor still asked for it
+    assert list(filterset.queryset_without("wilayah")) == []
+
+
+def test_queryset_without_is_not_blocked_by_an_invalid_sort_order(directory):
+    filterset = BusinessPublicFilterSet({"wilayah": "51.71", "subsektor": "kriya", "urut": "omzet"})
+    assert {b.name for b in filterset.queryset_without("subsektor")} == set(names({"wilayah": "51.71"}))
+
+
+# --- directory_facets ---------------------------------------------------------------------------------------------
+
+
+def _facets(data):
+    filterset = BusinessPublicFilterSet(data)
+    filterset.is_valid()
+    return directory_facets(
+        filterset.qs,
+        wilayah=data.get("wilayah", ""),
+        kbli=(data.get("kbli") or "").upper(),
+        without=filterset.queryset_without,
+    )
+
+
+@pytest.mark.parametrize(
+    ("wilayah", "child_length"), [("", 2), ("51", 5), ("51.03", 8), ("51.71.01", 13), ("51.03.02", 13)]
+)
+def test_wilayah_facet_counts_the_results_in_each_child_region(directory, wilayah, child_length):
+    data = {"wilayah": wilayah} if wilayah else {}
+    options = _facets(data)["wilayah"]
+    results = business_public()
+    if wilayah:
+        results = BusinessPublicFilterSet(data).qs
+    expected = {}
+    for business in results:
+        code = business.village_id[:child_length]
+        expected[code] = expected.get(code, 0) + 1
+    assert counts(options) == expected
+    for option in options:
+        assert option.count == len(names({**data, "wilayah": option.value}))
+
+
+def test_wilayah_facet_is_empty_at_a_village(directory):
+    assert _facets({"wilayah": "51.03.02.2001"})["wilayah"] == []
+
+
+def test_wilayah_facet_labels_are_region_names_largest_first(directory):
+    options = _facets({"wilayah": "51"})["wilayah"]
+    assert [(o.label, o.count) for o in options] == sorted(
+        ((make_region(o.value).name, o.count) for o in options), key=lambda pair: (-pair[1], pair[0])
+    )
+    assert [o.count for o in options] == sorted((o.count for o in options), reverse=True)
+
+
+def test_wilayah_facet_drills_down_inside_the_other_filters(directory):
+    data = {"wilayah": "51.03", "q": "kain"}
+    for option in _facets(data)["wilayah"]:
+        assert option.count == len(names({**data, "wilayah": option.value}))
+    assert sum(counts(_facets(data)["wilayah"]).values()) == len(names(data))
+
+
+@pytest.mark.parametrize(("kbli", "child_length"), [("", 2), ("C", 2), ("13", 3), ("131", 4), ("1313", 5)])
+def test_kbli_facet_counts_the_results_under_each_child_code(directory, kbli, child_length):
+    data = {"kbli": kbli} if kbli else {}
+    options = _facets(data)["kbli"]
+    expected = {}
+    for business in BusinessPublicFilterSet(data).qs:
+        code = business.kbli_id[:child_length]
+        expected[code] = expected.get(code, 0) + 1
+    assert counts(options) == expected
+    for option in options:
+        assert option.count == len(names({**data, "kbli": option.value}))
+        assert option.label.startswith(f"{option.value} ")
+
+
+def test_kbli_facet_is_empty_at_a_five_digit_code(directory):
+    assert _facets({"kbli": "13134"})["kbli"] == []
+
+
+def test_kbli_facet_section_letter_is_accepted_in_lower_case(directory):
+    assert counts(_facets({"kbli": "c"})["kbli"]) == counts(_facets({"kbli": "C"})["kbli"])
+
+
+@pytest.mark.parametrize(("name", "value"), [("subsektor", "fesyen"), ("skala", "mikro"), ("sentra", "batik")])
+def test_chosen_facet_still_offers_its_other_options_with_their_counts(directory, name, value):
+    """Disjunctive facets: choosing one subsector (scale, sentra) counts the others as if it were not chosen."""
+    chosen = directory[value].pk if name == "sentra" else value
+    data = {"wilayah": "51.03", name: chosen}
+    options = _facets(data)[name]
+    assert len(options) > 1
+    for option in options:
+        assert option.count == len(names({**data, name: option.value}))
+    assert str(chosen) in counts(options)
+
+
+@pytest.mark.parametrize(
+    ("chosen", "facet"),
+    [({"subsektor": "kriya"}, "skala"), ({"subsektor": "kriya"}, "sentra"), ({"skala": "kecil"}, "subsektor")],
+)
+def test_other_facets_count_within_the_chosen_option(directory, chosen, facet):
+    options = _facets(chosen)[facet]
+    assert options
+    for option in options:
+        assert option.count == len(names({**chosen, facet: option.value}))
+    assert sum(counts(options).values()) <= len(names(chosen))
+
+
+def test_facets_leave_out_businesses_without_a_value(directory):
+    facets = _facets({})
+    no_subsector = sum(1 for row in DIRECTORY if row[4] is None)
+    no_sentra = sum(1 for row in DIRECTORY if row[5] is None)
+    no_figures = sum(1 for row in DIRECTORY if row[6] is None)
+    assert sum(counts(facets["subsektor"]).values()) == len(DIRECTORY) - no_subsector
+    assert sum(counts(facets["sentra"]).values()) == len(DIRECTORY) - no_sentra
+    assert sum(counts(facets["skala"]).values()) == len(DIRECTORY) - no_figures
+
+
+def test_skala_facet_follows_the_bps_order_and_the_latest_year(directory):
+    options = _facets({})["skala"]
+    order = [value for value, _label in ScaleBps.choices]
+    assert [o.value for o in options] == sorted((o.value for o in options), key=order.index)
+    # every business had one worker the year before, so counting any year but the latest would put all in mikro
+    assert len(options) > 1
+    assert {o.label for o in options} == {str(ScaleBps(o.value).label) for o in options}
+
+
+def test_subsector_facet_labels_are_english_in_english(directory):
+    with translation.override("en"):
+        labels = {o.value: o.label for o in _facets({})["subsektor"]}
+    assert labels == {
+        code: name for code, name in CreativeSubsector.objects.filter(code__in=labels).values_list("code", "name_en")
+    }
+    assert labels["fesyen"] != CreativeSubsector.objects.get(code="fesyen").name
+
+
+def test_sentra_facet_labels_are_sentra_names(directory):
+    labels = {o.value: o.label for o in _facets({})["sentra"]}
+    assert labels == {str(sentra.pk): sentra.name for sentra in directory.values()}
+
+
+def test_facets_never_count_unpublished_businesses(directory):
+    facets = _facets({"sentra": directory["batik"].pk})
+    assert counts(facets["sentra"])[str(directory["batik"].pk)] == len(names({"sentra": directory["batik"].pk}))
+    assert sum(counts(_facets({})["wilayah"]).values()) == len(DIRECTORY)
+
+
+# --- sort orders --------------------------------------------------------------------------------------------------
+
+
+def test_tertua_puts_businesses_without_a_founding_year_last(directory):
+    ordered = names({"urut": "tertua"})
+    unknown = sorted(row[0] for row in DIRECTORY if row[7] is None)
+    known = [row for row in DIRECTORY if row[7] is not None]
+    assert ordered[-len(unknown) :] == unknown
+    assert ordered[: len(known)] == [row[0] for row in sorted(known, key=lambda row: row[7])]
+
+
+def test_relevan_without_a_query_is_the_name_order(directory):
+    filterset = BusinessPublicFilterSet({"urut": "relevan"})
+    assert filterset.is_valid()
+    assert [b.name for b in filterset.qs] == names({"urut": "nama"}) == sorted(row[0] for row in DIRECTORY)
+
+
+def test_a_query_orders_by_relevance_by_default(directory):
+    by_relevance = names({"q": "perak"})
+    assert by_relevance[0] == "Perak Serangan"  # the name starts with the word, and it occurs twice
+    assert by_relevance == names({"q": "perak", "urut": "relevan"})
+    assert by_relevance != names({"q": "perak", "urut": "nama"})
+
+
+@pytest.mark.parametrize("urut", ["nama", "-nama", "terbaru", "tertua"])
+def test_an_explicit_order_overrides_relevance(directory, urut):
+    assert names({"q": "perak", "urut": urut}) == [
+        name for name in names({"urut": urut}) if name in set(names({"q": "perak"}))
+    ]
+
+
+# --- text search on every database --------------------------------------------------------------------------------
+
+
+def test_every_word_must_occur_in_one_business(directory):
+    assert names({"q": "batik"}) and names({"q": "perak"})
+    assert names({"q": "batik perak"}) == []
+
+
+def test_words_may_come_from_the_name_and_the_main_product(directory):
+    assert names({"q": "sari tulis"}) == ["Batik Tuban Sari"]
+
+
+def test_words_match_inside_longer_words(directory):
+    assert set(names({"q": "atik"})) == {"Batik Tuban Sari", "Batik Kuta Indah"}
+
+
+def test_search_ignores_case_and_punctuation(directory):
+    assert names({"q": "TeNuN, eNdEk!"}) == names({"q": "tenun endek"}) == ["Tenun Endek Mertha"]
+
+
+def test_endek_finds_the_endek_weaver(directory):
+    assert names({"q": "endek"}) == ["Tenun Endek Mertha"]
+
+
+def test_a_query_without_words_lists_everything(directory):
+    assert names({"q": "!!! ..."}) == names({})
+
+
+def test_words_after_the_eighth_are_ignored(directory):
+    words = "batik tuban sari kain batik tulis tuban sari".split()
+    assert len(words) == MAX_SEARCH_WORDS
+    assert names({"q": " ".join([*words, "zzzzzz"])}) == ["Batik Tuban Sari"]
+    assert names({"q": " ".join([*words[:-1], "zzzzzz"])}) == []
+
+
+def test_search_never_reaches_unpublished_businesses(directory):
+    assert "Batik Draf" not in names({"q": "draf"}) + names({"q": "batik draf"})
+
+
+# --- PostgreSQL: typos, stems, ranking and indexes ----------------------------------------------------------------
+
+
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram similarity and Indonesian full-text search exist only on PostgreSQL")
+
+
+def test_typo_batk_finds_batik(directory):
+    postgresql_only()
+    assert set(names({"q": "batk"})) == {"Batik Tuban Sari", "Batik Kuta Indah"}
+
+
+def test_ukiran_finds_ukir_through_the_indonesian_stemmer(directory):
+    postgresql_only()
+    with connection.cursor() as cursor:  # not a substring, and too far for trigrams: only the stem can match
+        cursor.execute("SELECT word_similarity('ukiran', 'relief ukir kayu') < 0.6")
+        assert cursor.fetchone()[0]
+    assert names({"q": "ukiran"}) == ["Ukir Kayu Munggu"]
+
+
+def test_a_stemmed_query_needs_every_stem(directory):
+    postgresql_only()
+    assert names({"q": "ukiran kayu"}) == ["Ukir Kayu Munggu"]
+    assert names({"q": "ukiran batik"}) == []
+
+
+def test_exact_matches_rank_above_trigram_only_matches(directory):
+    postgresql_only()
+    BusinessFactory(name="Batiik Kreasi", main_product="Kain pantai", status=PUBLISHED)  # a typo in the data
+    found = names({"q": "batik"})
+    assert found[-1] == "Batiik Kreasi"  # found, but last, though first by name
+    assert set(found[:-1]) == {"Batik Tuban Sari", "Batik Kuta Indah"}
+    assert sorted(found)[0] == "Batiik Kreasi"
+
+
+def test_more_occurrences_rank_higher(directory):
+    postgresql_only()
+    found = names({"q": "kain"})
+    assert found[0] == "Cetak Kain Munggu"  # "kain" in the name and the product
+    assert found != sorted(found)
+
+
+@pytest.mark.parametrize("query", ["batik", "kain batik tulis"])
+def test_search_condition_uses_the_trigram_and_full_text_indexes(directory, query):
+    postgresql_only()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the test transaction ends it
+    condition = BusinessPublicFilterSet().filter_q(Business.objects.all(), "q", query)
+    plan = condition.explain()
+    assert "business_search_trgm" in plan, plan
+    assert "business_search_fts" in plan, plan
+    assert "Seq Scan on businesses_business" not in plan, plan
