@@ -2,41 +2,43 @@
 
 Usage (from the project root, after `make test` created .venv):
 
-    .venv/bin/python benchmarks/directory.py [--rows 100000] [--requests 300] [--concurrency 2]
+    .venv/bin/python benchmarks/directory.py [--rows 100000] [--requests 300] [--seconds 25] [--concurrency 2]
         [--q perak] [--wilayah 51.03] [--kbli 32] [--postgres postgres://postgres@127.0.0.1:5432] [--keep]
 
-What it does:
+What it does (about 7 minutes on 2 CPUs):
 
 1. Creates the scratch PostgreSQL database `ikm_bench_directory` (dropped at the end unless --keep), migrates it,
-   loads the Bali regions and the demo KBLI subset with the project's own code (businesses.demo.load_regions,
-   load_kbli), then writes `--rows` businesses with plain bulk_create: names and main products from a craft and
-   food vocabulary (batik, tenun endek, ukiran kayu, perak, kopi, keripik, anyaman bambu, gerabah, ...), each
-   with the KBLI subclass its product belongs to, spread over the 716 Bali desa; ~90 % published, about half with
-   a creative subsector, ~80 % with coordinates; one Owner (NIK, phone, some e-mail, some consent to publish) and
+   collects the static files into a temporary STATIC_ROOT (DEBUG off needs them, as after a deployment), loads the
+   Bali regions and the demo KBLI subset with the project's own code (businesses.demo.load_regions, load_kbli),
+   then writes `--rows` businesses with plain bulk_create: names and main products from a craft and food
+   vocabulary (batik, tenun endek, ukiran kayu, perak, kopi, keripik, anyaman bambu, gerabah, ...), each with the
+   KBLI subclass its product belongs to, spread over the 716 Bali desa; ~90 % published, about half with a
+   creative subsector, ~80 % with coordinates; one Owner (NIK, phone, some e-mail, some consent to publish) and
    one BusinessYear (figures for the scale filter) each. Then ANALYZE.
 2. Inspects in one Django process (no server): EXPLAIN (ANALYZE, BUFFERS) of the search query
    `BusinessPublicFilterSet({"q": Q}).qs` (which of the GIN indexes business_search_trgm / business_search_fts
-   the plan uses, execution time), the number of SQL queries one directory request makes (django.test.Client with
-   the page cache off, CaptureQueriesContext) and EXPLAIN ANALYZE of each of them, slowest first.
+   the plan uses, planning + execution time), the SQL queries one uncached directory request makes
+   (django.test.Client with PUBLIC_CACHE_SECONDS=0, CaptureQueriesContext) with EXPLAIN ANALYZE of each, slowest
+   first (again with jit=off where PostgreSQL JIT-compiled it), and what opening a connection costs.
 3. Serves the site with gunicorn (gthread: --workers processes × --threads threads; DEBUG=0, a SECRET_KEY,
    ALLOWED_HOSTS=127.0.0.1, the default per-process locmem cache) through benchmarks/bench_urls.py, which is the
    project's urlconf plus `/hello/` (HttpResponse("hello") behind the same middleware). gunicorn is not a project
    dependency: if the venv lacks it, this script runs `pip install gunicorn` into the venv.
 4. Measures with its own load generator: --concurrency Python threads, each with one keep-alive http.client
-   connection (the connections are opened until each sits on a different server process), sending
-   `Accept-Encoding: gzip` like a browser; --warmup requests per thread, then --requests timed requests.
-   p50/p95 latency (ms) and requests/s for:
-   - /hello/;
-   - /direktori/?q=Q&wilayah=W&kbli=K not cached (PUBLIC_CACHE_SECONDS=0: Django's cache with timeout 0 stores
-     nothing that can be read back, so every request renders), with CONN_MAX_AGE=60 and with CONN_MAX_AGE=0
-     (a new PostgreSQL connection per request);
-   - the plain /direktori/ (first page, no filter) not cached, with both CONN_MAX_AGE values;
+   connection (reopened until each sits on a different server process), sending `Accept-Encoding: gzip` like a
+   browser; --warmup requests per thread, then --requests timed requests (fewer when --seconds run out).
+   p50/p95 latency (ms) and requests/s, /hello/ in every server run, and:
+   - /direktori/?q=Q&wilayah=W&kbli=K and the plain /direktori/ (first page, no filter), not cached
+     (PUBLIC_CACHE_SECONDS=0: Django's cache with timeout 0 keeps nothing, so every request renders), with
+     CONN_MAX_AGE=60, with CONN_MAX_AGE=0 (a new PostgreSQL connection per request), and with PostgreSQL's JIT
+     off (PGOPTIONS="-c jit=off" for the server's connections);
    - with the page cache on (PUBLIC_CACHE_SECONDS=300): the same filtered URL repeated (served from the cache
      after the warm-up), and a distinct URL per request (`&ref=<n>`, an unused parameter such as a tracking tag:
      a cache miss that also stores the page).
 5. Prints a markdown summary with the machine (CPUs, load average) next to every figure.
 
-The load generator shares the machine's CPUs with the server and PostgreSQL; /hello/ shows that floor.
+The load generator shares the machine's CPUs with the server and PostgreSQL (/hello/ shows that floor), and so
+does anything else running: compare runs made with a low load average.
 """
 
 import argparse
@@ -296,6 +298,16 @@ def inspect(args) -> dict:
             out["search"][label]["ms_without_jit"] = explain(sql, params, jit=False)[1]
     out["search_matches"] = queryset.count()
 
+    # What CONN_MAX_AGE=0 adds to every request: a new connection (Django's set-up included) before the first query.
+    timings = []
+    for _ in range(30):
+        connection.close()
+        start = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        timings.append((time.perf_counter() - start) * 1000)
+    out["connect_ms"] = statistics.median(timings)
+
     client = Client()
     for label, url in (("filtered", directory_url(args)), ("unfiltered", "/direktori/")):
         response = client.get(url)  # warm: first-request costs (translations, templates) not counted
@@ -354,7 +366,7 @@ def ensure_gunicorn() -> str:
 class Server:
     """gunicorn serving benchmarks.bench_urls on a free local port, stopped (SIGTERM to its own pid) on exit."""
 
-    def __init__(self, database_url: str, args, *, conn_max_age: int, cache_seconds: int):
+    def __init__(self, database_url: str, args, *, conn_max_age: int, cache_seconds: int, jit: str = "on"):
         self.port = free_port()
         self.args = args
         self.env = {
@@ -367,6 +379,8 @@ class Server:
             "CONN_MAX_AGE": str(conn_max_age),
             "PUBLIC_CACHE_SECONDS": str(cache_seconds),
         }
+        if jit == "off":  # libpq passes PGOPTIONS to the server: every connection of the site runs with jit=off
+            self.env["PGOPTIONS"] = f"{os.environ.get('PGOPTIONS', '')} -c jit=off".strip()
         self.env.pop("CACHE_URL", None)
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
         self.log = tempfile.NamedTemporaryFile("w+", prefix="bench-directory-gunicorn-", suffix=".log")
@@ -436,23 +450,32 @@ def open_spread(port: int, count: int, workers: int) -> list[http.client.HTTPCon
     return connections
 
 
-def load(port: int, paths, *, requests: int, warmup: int, concurrency: int, workers: int) -> dict:
-    """Warm-up, then `requests` timed GETs from `concurrency` threads; paths(i) is the path of request i."""
+def load(port: int, paths, *, requests: int, seconds: float, warmup: int, concurrency: int, workers: int) -> dict:
+    """Warm-up, then `requests` timed GETs from `concurrency` threads (fewer if `seconds` run out first: no new
+    request starts after that); paths(i) is the path of request i."""
     connections = open_spread(port, concurrency, workers)
+    deadline = [0.0]
     latencies, sizes, pids, failures = [], [], {}, []
     lock = threading.Lock()
     counter = iter(range(requests))
-    barrier = threading.Barrier(concurrency + 1)
+    clock = {}
+
+    def begin_timing():  # run by the last thread to reach `begin`, before any of them goes on
+        clock["start"] = time.perf_counter()
+        deadline[0] = clock["start"] + seconds
+
+    begin = threading.Barrier(concurrency + 1, action=begin_timing)
+    end = threading.Barrier(concurrency + 1)
 
     def run(thread: int, connection):
         for number in range(warmup):
             status, _size, _pid = get(connection, paths(-1 - thread - number * concurrency))
             if status != 200:
                 failures.append(status)
-        barrier.wait()
+        begin.wait()
         while True:
             with lock:
-                number = next(counter, None)
+                number = next(counter, None) if time.perf_counter() < deadline[0] else None
             if number is None:
                 break
             start = time.perf_counter()
@@ -464,15 +487,14 @@ def load(port: int, paths, *, requests: int, warmup: int, concurrency: int, work
                 pids[pid] = pids.get(pid, 0) + 1
                 if status != 200:
                     failures.append(status)
-        barrier.wait()
+        end.wait()
 
     threads = [threading.Thread(target=run, args=(i, c), daemon=True) for i, c in enumerate(connections)]
     for thread in threads:
         thread.start()
-    barrier.wait()
-    start = time.perf_counter()
-    barrier.wait()
-    wall = time.perf_counter() - start
+    begin.wait()
+    end.wait()
+    wall = time.perf_counter() - clock["start"]
     for thread in threads:
         thread.join()
     for connection in connections:
@@ -535,7 +557,8 @@ def print_pages(inspected: dict) -> None:
         total = sum(q.get("ms", 0) for q in queries)
         print(
             f"\n## SQL of one uncached {label} directory request ({page['url']}): {len(queries)} queries, "
-            f"{page['count']:,} results, view {page['view_ms']:.0f} ms in-process (test client), "
+            f"{page['count']:,} results, {page['bytes']:,} bytes of HTML, view {page['view_ms']:.0f} ms in-process "
+            "(test client), "
             f"EXPLAIN ANALYZE planning + execution sum {total:.1f} ms; slowest first:"
         )
         ranked = sorted(queries, key=lambda q: -q.get("ms", q["client_ms"]))
@@ -571,7 +594,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=300, help="timed requests per measurement")
-    parser.add_argument("--warmup", type=int, default=10, help="untimed requests per client thread first")
+    parser.add_argument("--seconds", type=float, default=25, help="at most this long per measurement (then fewer)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed requests per client thread first")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
@@ -632,31 +656,18 @@ def run(args, started: float) -> None:
         print_pages(inspected)
 
         filtered = directory_url(args)
-        plans = [
-            # (CONN_MAX_AGE, PUBLIC_CACHE_SECONDS, [(label, cache column, paths(i))])
-            (
-                60,
-                0,
-                [
-                    ("/hello/", "–", lambda i: "/hello/"),
-                    (filtered, "off", lambda i: filtered),
-                    ("/direktori/", "off", lambda i: "/direktori/"),
-                ],
-            ),
-            (
-                0,
-                0,
-                [
-                    ("/hello/", "–", lambda i: "/hello/"),
-                    (filtered, "off", lambda i: filtered),
-                    ("/direktori/", "off", lambda i: "/direktori/"),
-                ],
-            ),
+        hello = ("/hello/", "–", lambda i: "/hello/")
+        uncached = [hello, (filtered, "off", lambda i: filtered), ("/direktori/", "off", lambda i: "/direktori/")]
+        plans = [  # one gunicorn run each: (CONN_MAX_AGE, PUBLIC_CACHE_SECONDS, PostgreSQL jit, measurements)
+            (60, 0, "on", uncached),
+            (0, 0, "on", uncached),
+            (60, 0, "off", uncached),
             (
                 60,
                 300,
+                "on",
                 [
-                    ("/hello/", "–", lambda i: "/hello/"),
+                    hello,
                     (filtered, "hit (same URL)", lambda i: filtered),
                     (filtered + "&ref=<n>", "miss (URL per request)", lambda i: directory_url(args, f"&ref={i}")),
                 ],
@@ -666,25 +677,27 @@ def run(args, started: float) -> None:
         print(
             f"\n## Load: gunicorn {gunicorn_version} gthread {args.workers} workers × {args.threads} threads; "
             f"{args.concurrency} client threads (Python http.client, keep-alive, gzip); {args.warmup} warm-up "
-            f"requests per thread, then {args.requests} timed",
+            f"requests per thread, then {args.requests} timed (at most {args.seconds:.0f} s)",
             flush=True,
         )
-        for conn_max_age, cache_seconds, measurements in plans:
-            with Server(database_url, args, conn_max_age=conn_max_age, cache_seconds=cache_seconds) as server:
+        for conn_max_age, cache_seconds, jit, measurements in plans:
+            with Server(database_url, args, conn_max_age=conn_max_age, cache_seconds=cache_seconds, jit=jit) as server:
                 for label, cache, paths in measurements:
                     figures = load(
                         server.port,
                         paths,
                         requests=args.requests,
+                        seconds=args.seconds,
                         warmup=args.warmup,
                         concurrency=args.concurrency,
                         workers=args.workers,
                     )
-                    row = {"url": label, "cache": cache, "conn_max_age": conn_max_age, **figures}
+                    row = {"url": label, "cache": cache, "conn_max_age": conn_max_age, "jit": jit, **figures}
                     results.append(row)
                     print(
-                        f"CONN_MAX_AGE={conn_max_age:<3} cache {cache:22} {label:55} p50 {figures['p50']:7.1f} ms  "
-                        f"p95 {figures['p95']:7.1f} ms  {figures['rps']:7.1f} req/s  (load {figures['load']:.2f})",
+                        f"CONN_MAX_AGE={conn_max_age:<3} jit {jit:3} cache {cache:22} {label:50} N {figures['n']:3}  "
+                        f"p50 {figures['p50']:7.1f} ms  p95 {figures['p95']:7.1f} ms  {figures['rps']:7.1f} req/s  "
+                        f"(load {figures['load']:.2f})",
                         flush=True,
                     )
 
@@ -700,12 +713,13 @@ def run(args, started: float) -> None:
             f"{args.warmup * args.concurrency} warm-up.\n"
         )
         print(
-            "| URL | page cache | CONN_MAX_AGE | N | p50 ms | p95 ms | req/s | body bytes (gzip) | per worker | load 1m |"
+            "| URL | page cache | CONN_MAX_AGE | PG jit | N | p50 ms | p95 ms | req/s | body bytes (gzip) "
+            "| requests per worker | load 1m |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         for r in results:
             print(
-                f"| `{r['url']}` | {r['cache']} | {r['conn_max_age']} | {r['n']} | {r['p50']:.1f} | {r['p95']:.1f} "
+                f"| `{r['url']}` | {r['cache']} | {r['conn_max_age']} | {r['jit']} | {r['n']} | {r['p50']:.1f} | {r['p95']:.1f} "
                 f"| {r['rps']:.1f} | {r['bytes']:,.0f} | {r['split']} | {r['load']:.2f} |"
             )
         pages = inspected["pages"]
@@ -714,7 +728,8 @@ def run(args, started: float) -> None:
             f"{', '.join(search['indexes']) or 'no search index'}; all matches: "
             f"{inspected['search']['all matches']['ms']:.1f} ms ({inspected['search_matches']:,} rows). "
             f"SQL queries per uncached request: filtered {len(pages['filtered']['queries'])}, unfiltered "
-            f"{len(pages['unfiltered']['queries'])}. Total run {time.perf_counter() - started:.0f} s."
+            f"{len(pages['unfiltered']['queries'])}. Opening a PostgreSQL connection (what CONN_MAX_AGE=0 adds to "
+            f"each request): {inspected['connect_ms']:.1f} ms (median of 30). Total run {time.perf_counter() - started:.0f} s."
         )
     finally:
         if args.keep:

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -331,79 +331,56 @@ def sentra_public_detail(pk: int):
     return sentra_public().get(pk=pk)
 
 
-def public_statistics(*, wilayah: str = "") -> dict:
+def public_statistics(*, wilayah: str = "", with_sums: bool = False) -> dict:
     """Aggregates for the Statistik page over published businesses in `wilayah` (all of Indonesia when empty).
 
-    Only counts and sums leave the database. A sum over fewer than MIN_GROUP_FOR_SUMS businesses is withheld
-    (None), since it would be one business's own figures.
+    Groups (regions one level down, KBLI divisions, subsectors, BPS scale of the latest data year, data years) carry
+    counts of businesses only: where a business is, its KBLI, subsector and scale are public on its profile anyway.
+    Sums of the confidential yearly figures (workforce, investment) come only `with_sums`, per data year, for the
+    root of the site (the country, or the one province a provincial registry covers), and only for years with at
+    least MIN_GROUP_FOR_SUMS businesses. Sums for nested regions or groups would let a reader subtract one from
+    another (Bali minus Badung = Denpasar) down to a single business's figures; the staff reports have them.
     """
     published = Business.objects.filter(status=BusinessStatus.PUBLISHED)
     if wilayah:
         published = published.filter(region_q("village__code", wilayah))
     length = CHILD_CODE_LENGTH.get(len(wilayah), 13)
-    latest_year = BusinessYear.objects.filter(business__in=published).aggregate(y=Max("year"))["y"]
 
-    def grouped(column: str, length: int | None, labels: dict) -> list[dict]:
-        """Businesses per group of `column` (its first `length` characters), with the latest year's sums."""
-
-        def key(prefix=""):
-            return Left(prefix + column, length) if length else F(prefix + column)
-
-        counts = dict(published.annotate(group=key()).values_list("group").annotate(n=Count("pk")).order_by())
-        figures = {}
-        if latest_year:
-            year_rows = BusinessYear.objects.filter(business__in=published, year=latest_year)
-            figures = {
-                group: (n, workforce, investment)
-                for group, n, workforce, investment in year_rows.annotate(group=key("business__"))
-                .values_list("group")
-                .annotate(n=Count("pk"), w=Sum("workforce_total"), i=Sum("investment"))
-                .order_by()
-            }
-        table = []
-        for group, n in counts.items():
-            if group is None:
-                continue
-            n_year, workforce, investment = figures.get(group, (0, None, None))
-            shown = n_year >= MIN_GROUP_FOR_SUMS
-            table.append(
-                {
-                    "code": group,
-                    "label": labels.get(group, group),
-                    "count": n,
-                    "workforce": workforce if shown else None,
-                    "investment": investment if shown else None,
-                }
-            )
+    def grouped(expression, labels: dict) -> list[dict]:
+        counts = published.annotate(group=expression).values_list("group").annotate(n=Count("pk")).order_by()
+        table = [
+            {"code": group, "label": labels.get(group, group), "count": n} for group, n in counts if group is not None
+        ]
         table.sort(key=lambda row: (-row["count"], str(row["label"])))
         return table
 
-    region_counts_codes = (
-        published.annotate(group=Left("village_id", length)).values_list("group", flat=True).distinct()
-    )
-    region_labels = dict(Region.objects.filter(code__in=region_counts_codes).values_list("code", "name"))
+    region_codes = published.annotate(group=Left("village_id", length)).values_list("group", flat=True).distinct()
+    region_labels = dict(Region.objects.filter(code__in=region_codes).values_list("code", "name"))
     division_labels = dict(Kbli.objects.filter(level=KbliLevel.DIVISION).values_list("code", "title"))
     name_field = "name_en" if get_language() == "en" else "name"
     subsector_labels = dict(CreativeSubsector.objects.values_list("code", name_field))
-    years = list(
-        BusinessYear.objects.filter(business__in=published)
-        .values("year")
-        .annotate(n=Count("pk"), w=Sum("workforce_total"), i=Sum("investment"))
-        .order_by("year")
-    )
+    scales = grouped(_latest_scale_bps(), {value: str(label) for value, label in ScaleBps.choices})
+    order = [value for value, _label in ScaleBps.choices]
+    scales.sort(key=lambda row: order.index(row["code"]))
+    years = BusinessYear.objects.filter(business__in=published).values("year").order_by("year")
+    if with_sums:
+        years = years.annotate(n=Count("pk"), w=Sum("workforce_total"), i=Sum("investment"))
+    else:
+        years = years.annotate(n=Count("pk"))
     return {
         "total": published.count(),
-        "latest_year": latest_year,
+        "with_sums": with_sums,
         "min_group": MIN_GROUP_FOR_SUMS,
-        "regions": grouped("village_id", length, region_labels),
-        "divisions": grouped("kbli_id", 2, division_labels),
-        "subsectors": grouped("subsector_id", None, subsector_labels),
+        "regions": grouped(Left("village_id", length), region_labels),
+        "divisions": grouped(Left("kbli_id", 2), division_labels),
+        "subsectors": grouped(F("subsector_id"), subsector_labels),
+        "scales": scales,
         "years": [
             {
                 "year": row["year"],
                 "count": row["n"],
-                "workforce": row["w"] if row["n"] >= MIN_GROUP_FOR_SUMS else None,
-                "investment": row["i"] if row["n"] >= MIN_GROUP_FOR_SUMS else None,
+                "workforce": row.get("w") if row["n"] >= MIN_GROUP_FOR_SUMS else None,
+                "investment": row.get("i") if row["n"] >= MIN_GROUP_FOR_SUMS else None,
             }
             for row in years
         ],

@@ -31,7 +31,7 @@ from businesses.selectors import (
     sentra_public_detail,
 )
 from businesses.services.registration import business_register_public, reviewing_office
-from ikm_registry.public_cache import cache_public_page, cached_public
+from ikm_registry.public_cache import cache_public_page, cached_public, wants_partial
 
 SENTRA_PAGE_SIZE = 30
 # Directory parameters that narrow the results (q and urut aside): counted on the collapsed filter panel.
@@ -107,8 +107,8 @@ def directory(request):
         "kbli_selected": kbli,
         "query": query,
         "has_query": bool(search_words(query)),
-        "orderings": [(key, label) for key, (label, _fields) in ORDERINGS.items()],
-        "current_order": cleaned.get("urut") or ("relevan" if search_words(query) else "nama"),
+        "orderings": _orderings(has_query=bool(search_words(query))),
+        "current_order": "" if "urut" in form.errors else request.GET.get("urut", ""),
         "view": view,
         "querystring_without_page": _querystring(request, drop=("page",)),
         "querystring_without_view": _querystring(request, drop=("page", "tampilan")),
@@ -116,8 +116,16 @@ def directory(request):
     if view == "peta":
         context["points"] = map_points(results, limit=settings.DIRECTORY_MAP_LIMIT)
         context["map_limit"] = settings.DIRECTORY_MAP_LIMIT
-    template = "businesses/_directory_body.html" if request.headers.get("HX-Request") else "businesses/directory.html"
+    template = "businesses/_directory_body.html" if wants_partial(request) else "businesses/directory.html"
     return render(request, template, context)
+
+
+def _orderings(*, has_query: bool) -> list[tuple[str, str]]:
+    """The sort choices; the first, empty one is the default: relevance with a text query, else by name. An empty
+    `urut` follows the query, so typing a search on the plain list sorts by relevance."""
+    default = "relevan" if has_query else "nama"
+    rest = [(key, label) for key, (label, _fields) in ORDERINGS.items() if key not in (default, "relevan")]
+    return [("", ORDERINGS[default][0]), *rest]
 
 
 def _querystring(request, drop=()) -> str:
@@ -174,8 +182,10 @@ def statistics(request):
     single_province = cached_public("single-province", lambda: _single_province() or "")
     if not code and single_province:
         code, trail = single_province, region_trail(single_province)
-    stats = public_statistics(wilayah=code)
-    for table in ("regions", "divisions", "subsectors", "years"):
+    # Sums of yearly figures only at the root of the site: see public_statistics.
+    root = code == single_province if single_province else not code
+    stats = public_statistics(wilayah=code, with_sums=root)
+    for table in ("regions", "divisions", "subsectors", "scales", "years"):
         _with_bars(stats[table])
     return render(
         request,

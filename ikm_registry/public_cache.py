@@ -65,8 +65,13 @@ def cached_public(name: str, compute, timeout: int | None = None):
     return value
 
 
+def wants_partial(request) -> bool:
+    """An htmx request for a fragment; not htmx restoring a page from history, which needs the whole page."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+
+
 def _page_key(request) -> str:
-    variant = "partial" if request.headers.get("HX-Request") else "page"
+    variant = "partial" if wants_partial(request) else "page"
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
     return f"public:{public_version()}:{get_language()}:{variant}:{path}"
 
@@ -94,7 +99,7 @@ def cache_public_page(view):
                 cache.set(key, response, settings.PUBLIC_CACHE_SECONDS)
         patch_cache_control(response, public=True, max_age=settings.PUBLIC_HTTP_MAX_AGE)
         # The language comes from a cookie and htmx asks for a fragment with a header: both change the answer.
-        patch_vary_headers(response, ("Cookie", "HX-Request"))
+        patch_vary_headers(response, ("Cookie", "HX-Request", "HX-History-Restore-Request"))
         return response
 
     return wrapped

@@ -142,6 +142,25 @@ def leaks(pages: dict[str, SimpleNamespace], needles) -> dict[str, list[str]]:
     return found
 
 
+SELF_REGISTRATION = {
+    "village": "51.03.01.1002",
+    "address": "Jl. Pantai Kuta No. 8",
+    "name": "Tenun Daftar Mandiri",
+    "nib": "",
+    "main_product": "Kain tenun ikat",
+    "year_founded": "2019",
+    "online_channels": "",
+    "owner_name": "Ni Luh Mandiri",
+    "owner_sex": "P",
+    "owner_nik": "5103015708900002",
+    "owner_phone": "0817-4444-5555",
+    "publish_phone": "on",
+    "owner_email": "daftar.mandiri@example.com",
+    "publish_email": "on",
+    "agree": "on",
+    "website": "",
+}
+
 # --- a hand-built registry for the privacy crawl ------------------------------------------------------------------
 
 # Each owner's private data is distinctive, so that finding it anywhere in the HTML can only be a leak.
@@ -226,11 +245,17 @@ def _build_privacy_registry():
     BusinessYearFactory(business=hidden, year=year, investment=99_887_766, turnover=88_776_655)
     private["figures"] += number_forms(99_887_766) + number_forms(88_776_655)
     published = list(Business.objects.filter(status=PUBLISHED).values_list("pk", flat=True))
+    registration = {**SELF_REGISTRATION, "kbli": "13134", "subsector": "", "legal_form": "perorangan"}
+    private["nik"].append(registration["owner_nik"])
+    private["phone"] += phone_forms(registration["owner_phone"])
+    private["email"].append(registration["owner_email"])
     start = ["/", "/direktori/", "/direktori/?tampilan=peta", "/sentra/", "/statistik/", "/daftar/", "/tentang/"]
     start += ["/daftar/terkirim/", "/statistik/?wilayah=51", "/statistik/?wilayah=51.03", "/statistik/?wilayah=51.71"]
     start += [f"/direktori/?q={word}" for word in ("batik", "perak", "kain", "tuban", "belum")]
     start += [f"/direktori/ikm/{pk}/" for pk in published] + [f"/sentra/{sentra.pk}/"]
-    return SimpleNamespace(private=private, public=public, published=published, sentra=sentra, start=start)
+    return SimpleNamespace(
+        private=private, public=public, published=published, sentra=sentra, start=start, registration=registration
+    )
 
 
 @pytest.fixture(scope="class")
@@ -239,7 +264,12 @@ def privacy_crawl(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         registry = _build_privacy_registry()
         cache.clear()
-        registry.pages = crawl(Client(), registry.start)
+        client = Client()
+        # A visitor registers a business (consenting to publish phone and e-mail): it waits for review, so neither
+        # it nor its owner's data may appear, though the visitor's "sent" page is part of the crawl.
+        registered = client.post("/daftar/?wilayah=51.03.01", registry.registration)
+        assert registered.status_code == 302, registered.context["form"].errors
+        registry.pages = crawl(client, registry.start)
         cache.clear()
         yield registry
         transaction.set_rollback(True)
@@ -257,6 +287,14 @@ class TestPrivacyCrawl:
         assert any(url.startswith("HX ") for url in privacy_crawl.pages)
         # the registration steps down to the form of a kecamatan
         assert "/daftar/?wilayah=51.03.01" in privacy_crawl.pages
+
+    def test_the_crawl_saw_the_page_after_a_self_registration(self, privacy_crawl):
+        sent = privacy_crawl.pages["/daftar/terkirim/"]
+        assert sent.status == 200 and privacy_crawl.registration["name"] in sent.content
+        elsewhere = [
+            url for url, page in privacy_crawl.pages.items() if privacy_crawl.registration["name"] in page.content
+        ]
+        assert elsewhere == ["/daftar/terkirim/"]
 
     def test_every_internal_link_answers(self, privacy_crawl):
         broken = {url: page.status for url, page in privacy_crawl.pages.items() if page.status not in (200, 302)}
@@ -727,8 +765,9 @@ def test_bulk_import_retires_the_cached_directory(client, bali_regions, kbli, dj
 
 @pytest.fixture
 def statistics_registry(bali_regions, kbli):
-    """MIN_GROUP_FOR_SUMS businesses in Badung, one fewer in Denpasar, with distinctive workforce and investment;
-    Denpasar's also have figures for an earlier year that no other business has."""
+    """MIN_GROUP_FOR_SUMS businesses in Badung, one fewer in Denpasar and one in Gianyar, with distinctive workforce
+    and investment; Denpasar's also have figures for an earlier year that no other business has. The hidden groups
+    together hold enough businesses that showing Badung's sums does not give theirs away."""
     year = TODAY.year - 1
     badung, denpasar = [], []
     villages = [bali_regions.tuban, bali_regions.kuta_village, bali_regions.munggu]
@@ -739,7 +778,9 @@ def statistics_registry(bali_regions, kbli):
         business = BusinessFactory(status=PUBLISHED, village=bali_regions.serangan, kbli=kbli.silver)
         denpasar.append(BusinessYearFactory(business=business, year=year, workforce_male=1511 + 111 * n))
         BusinessYearFactory(business=business, year=year - 3, workforce_male=1733 + 7 * n, investment=123_456_789)
-    return SimpleNamespace(badung=badung, denpasar=denpasar, year=year)
+    gianyar = BusinessFactory(status=PUBLISHED, village=make_region("51.04.01.2001"), kbli=kbli.silver)
+    BusinessYearFactory(business=gianyar, year=year, workforce_male=1907)
+    return SimpleNamespace(badung=badung, denpasar=denpasar, year=year, total=2 * MIN_GROUP_FOR_SUMS)
 
 
 def _row_cells(content: str, label: str) -> list[str]:
@@ -753,39 +794,82 @@ def _row_cells(content: str, label: str) -> list[str]:
     raise AssertionError(f"no row {label!r}")
 
 
-def test_statistics_show_the_sum_of_a_large_enough_group(client, statistics_registry):
+def test_statistics_count_businesses_per_region_kbli_subsector_and_scale(client, statistics_registry):
+    stats = client.get("/statistik/?wilayah=51").context["stats"]
+    assert {row["label"]: row["count"] for row in stats["regions"]} == {
+        "Kabupaten Badung": MIN_GROUP_FOR_SUMS,
+        "Kota Denpasar": MIN_GROUP_FOR_SUMS - 1,
+        "Wilayah 51.04": 1,
+    }
+    assert {row["code"]: row["count"] for row in stats["divisions"]} == {
+        "13": MIN_GROUP_FOR_SUMS,
+        "32": MIN_GROUP_FOR_SUMS,
+    }
+    assert sum(row["count"] for row in stats["scales"]) == statistics_registry.total
+
+
+def test_statistics_group_tables_carry_no_sums(client, statistics_registry):
     content = client.get("/statistik/?wilayah=51").content.decode()
-    workforce = sum(year.workforce_total for year in map(_refreshed, statistics_registry.badung))
-    assert _row_cells(content, "Kabupaten Badung") == [str(MIN_GROUP_FOR_SUMS), indonesian(workforce)]
+    assert _row_cells(content, "Kabupaten Badung") == [str(MIN_GROUP_FOR_SUMS)]
+    assert _row_cells(content, "Kota Denpasar") == [str(MIN_GROUP_FOR_SUMS - 1)]
+    badung = sum(year.workforce_total for year in map(_refreshed, statistics_registry.badung))
+    denpasar = sum(year.workforce_total for year in map(_refreshed, statistics_registry.denpasar))
+    assert leaks({"statistik": SimpleNamespace(content=content)}, number_forms(badung) + number_forms(denpasar)) == {}
 
 
-def test_statistics_hide_the_sums_of_a_small_group(client, statistics_registry):
-    content = client.get("/statistik/?wilayah=51").content.decode()
-    assert _row_cells(content, "Kota Denpasar") == [str(MIN_GROUP_FOR_SUMS - 1), "*"]
-    figures = [_refreshed(year) for year in statistics_registry.denpasar]
-    hidden = [year.workforce_total for year in figures] + [sum(year.workforce_total for year in figures)]
-    assert (
-        leaks(
-            {"statistik": SimpleNamespace(content=content)}, [indonesian(n) for n in hidden] + [str(n) for n in hidden]
-        )
-        == {}
-    )
+def test_statistics_root_shows_the_yearly_totals_of_enough_businesses(client, statistics_registry):
+    content = client.get("/statistik/").content.decode()  # one province only: the root is Bali
+    figures = [_refreshed(year) for year in statistics_registry.badung + statistics_registry.denpasar]
+    gianyar = BusinessYear.objects.get(business__village__code="51.04.01.2001", year=statistics_registry.year)
+    workforce = sum(year.workforce_total for year in figures) + gianyar.workforce_total
+    latest = _row_cells(content, str(statistics_registry.year))
+    assert latest[:2] == [str(statistics_registry.total), indonesian(workforce)]
 
 
-def test_statistics_hide_the_sums_of_a_year_with_too_few_businesses(client, statistics_registry):
-    content = client.get("/statistik/?wilayah=51").content.decode()
+def test_statistics_hide_the_totals_of_a_year_with_too_few_businesses(client, statistics_registry):
+    content = client.get("/statistik/").content.decode()
     early = str(statistics_registry.year - 3)
     assert _row_cells(content, early) == [str(MIN_GROUP_FOR_SUMS - 1), "*", "*"]
-    assert leaks({"statistik": SimpleNamespace(content=content)}, number_forms(2 * 123_456_789)) == {}
-    latest = _row_cells(content, str(statistics_registry.year))
-    assert latest[0] == str(2 * MIN_GROUP_FOR_SUMS - 1) and "*" not in latest
+    hidden_investment = (MIN_GROUP_FOR_SUMS - 1) * 123_456_789
+    assert leaks({"statistik": SimpleNamespace(content=content)}, number_forms(hidden_investment)) == {}
 
 
-def test_statistics_of_a_regency_hide_its_small_kecamatan(client, statistics_registry):
-    content = client.get("/statistik/?wilayah=51.03").content.decode()
-    kuta = [_refreshed(year) for year in statistics_registry.badung if year.business.village.parent.name == "Kuta"]
-    assert _row_cells(content, "Kuta") == [str(len(kuta)), "*"]
-    assert len(kuta) < MIN_GROUP_FOR_SUMS
+@pytest.mark.parametrize("code", ["51.03", "51.71", "51.03.01"])
+def test_statistics_below_the_root_show_no_totals(client, statistics_registry, code):
+    """Bali's total minus Badung's would be Denpasar's: regions below the root get counts only."""
+    stats = client.get(f"/statistik/?wilayah={code}").context["stats"]
+    assert stats["with_sums"] is False
+    assert all(row["workforce"] is None and row["investment"] is None for row in stats["years"])
+    content = client.get(f"/statistik/?wilayah={code}").content.decode()
+    shown = [_refreshed(year) for year in statistics_registry.badung + statistics_registry.denpasar]
+    sums = {sum(year.workforce_total for year in shown if year.business.village_id.startswith(code))}
+    assert leaks({"statistik": SimpleNamespace(content=content)}, [f for n in sums if n for f in number_forms(n)]) == {}
+
+
+@pytest.fixture
+def lone_business_statistics(bali_regions, kbli):
+    """MIN_GROUP_FOR_SUMS businesses in Badung and a single one in Denpasar, all with figures for the same year."""
+    year = TODAY.year - 1
+    villages = [bali_regions.tuban, bali_regions.kuta_village, bali_regions.munggu]
+    for n in range(MIN_GROUP_FOR_SUMS):
+        business = BusinessFactory(status=PUBLISHED, village=villages[n % 3], kbli=kbli.batik)
+        BusinessYearFactory(business=business, year=year, workforce_male=10 + n)
+    lone = BusinessFactory(status=PUBLISHED, village=bali_regions.serangan, kbli=kbli.silver)
+    BusinessYearFactory(business=lone, year=year, workforce_male=4321)
+    return year
+
+
+def test_a_lone_business_cannot_be_worked_out_from_any_two_statistics_pages(client, lone_business_statistics):
+    """Every workforce figure on any statistics page; no difference of two of them is the lone business's 4321."""
+    figures = set()
+    for code in ["", "51", "51.03", "51.71", "51.03.01", "51.71.01"]:
+        stats = client.get(f"/statistik/?wilayah={code}").context["stats"]
+        figures |= {row["workforce"] for row in stats["years"] if row["workforce"] is not None}
+        for table in ("regions", "divisions", "subsectors", "scales"):
+            assert all("workforce" not in row for row in stats[table])
+    assert figures, "the root shows the yearly total"
+    assert 4321 not in figures
+    assert not any(a - b == 4321 for a in figures for b in figures)
 
 
 def _refreshed(year: BusinessYear) -> BusinessYear:
@@ -852,10 +936,11 @@ def test_unknown_sort_order_falls_back_to_names(client, bali_regions, kbli):
     response = client.get("/direktori/?urut=bogus")
     assert response.status_code == 200
     assert [b.name for b in response.context["page"].object_list] == ["Anyaman", "Batik", "Cendana"]
-    assert response.context["current_order"] == "nama"
+    assert response.context["current_order"] == ""  # the default option: by name without a query
+    assert response.context["orderings"][0] == ("", "Nama (A–Z)")
 
 
 def test_statistics_ignore_an_unknown_region(client, statistics_registry):
     response = client.get("/statistik/?wilayah=99.99")
     assert response.status_code == 200
-    assert response.context["stats"]["total"] == 2 * MIN_GROUP_FOR_SUMS - 1
+    assert response.context["stats"]["total"] == statistics_registry.total

@@ -53,6 +53,29 @@
     }
   }
 
+  // The search box and the language switch sit outside the part htmx replaces: keep them in step with the address
+  // (after Back/Forward, and after each search) so that switching language keeps the search.
+  function syncWithAddress(event) {
+    var query = new URLSearchParams(location.search).get("q") || "";
+    var box = document.getElementById("id_q");
+    // After Back/Forward the box shows what it showed when the page was first loaded; while typing, leave it be.
+    if (box && (event.type === "htmx:historyRestore" || document.activeElement !== box)) { box.value = query; }
+    document.querySelectorAll("form.language-switch input[name=next]").forEach(function (input) {
+      input.value = location.pathname + location.search;
+    });
+  }
+
+  // Leave empty filters out of the request, so the address stays short and shareable (?q=batik, not ?q=batik&wilayah=…).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var data = event.detail.formData;
+    if (!data) { return; }
+    Array.from(data.keys()).forEach(function (name) {
+      if (data.getAll(name).every(function (value) { return value === ""; })) { data.delete(name); }
+    });
+  });
+
+  document.addEventListener("htmx:pushedIntoHistory", syncWithAddress);
+  document.addEventListener("htmx:historyRestore", syncWithAddress);
   document.addEventListener("DOMContentLoaded", function () { openFilters(document); drawMaps(document); });
   document.addEventListener("htmx:afterSettle", function (event) { openFilters(event.target); drawMaps(event.target); });
 })();

@@ -138,6 +138,40 @@ def test_search_finds_batik_and_updates_results_in_place(page, bali_regions, kbl
 # --- 2. filters ------------------------------------------------------------------------------------------------------
 
 
+def test_back_button_restores_the_whole_page_and_its_query(page, bali_regions, kbli):
+    BusinessFactory(name="Batik Tuban", main_product="Kain batik tulis", village=bali_regions.tuban, status=PUBLISHED)
+    page.goto("/direktori/")
+    page.fill("#id_q", "bati")
+    page.wait_for_url("**q=bati**")
+    page.fill("#id_q", "tuban")
+    page.wait_for_url("**q=tuban**")
+    assert page.url.endswith("/direktori/?q=tuban")  # empty filters stay out of the shareable address
+    page.go_back()
+    expect(result_count(page)).to_contain_text("“bati”")
+    assert page.input_value("#id_q") == "bati"
+    page.go_forward()
+    expect(result_count(page)).to_contain_text("“tuban”")
+    # Without htmx's history snapshot the page is fetched again: it must come back whole, not as the fragment.
+    page.evaluate("sessionStorage.removeItem('htmx-history-cache')")
+    page.go_back()
+    expect(page.locator("h1")).to_have_text("Direktori IKM")
+    expect(page.locator("#directory-form #directory-body")).to_have_count(1)
+    expect(result_count(page)).to_contain_text("“bati”")
+
+
+def test_switching_language_keeps_the_search(page, bali_regions, kbli):
+    BusinessFactory(name="Batik Tuban", main_product="Kain batik tulis", village=bali_regions.tuban, status=PUBLISHED)
+    BusinessFactory(name="Perak Kuta", main_product="Cincin perak", village=bali_regions.tuban, status=PUBLISHED)
+    page.goto("/direktori/")
+    page.fill("#id_q", "bati")
+    page.wait_for_url("**q=bati**")
+    expect(result_count(page)).to_contain_text("1 IKM")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(result_count(page)).to_contain_text("“bati”")
+    assert card_titles(page) == ["Batik Tuban"]
+
+
 def test_filter_down_to_a_kecamatan(page, kuta_and_denpasar):
     page.goto("/direktori/")
     expect(result_count(page)).to_contain_text("6 IKM")
@@ -289,13 +323,14 @@ def test_directory_filters_work_without_javascript(new_page, kuta_and_denpasar):
     page.goto("/direktori/")
     expect(result_count(page)).to_contain_text("6 IKM")
 
-    # Without a filter in use the filters are folded away; the <noscript> button applies them.
+    # The filters are folded away; opened, the <noscript> button applies them.
     page.locator("details.filters summary").click()
     page.select_option("#id_wilayah", label="Bali (5)")
     page.get_by_role("button", name="Terapkan saringan").click()
     page.wait_for_url(re.compile(r"[?&]wilayah=51(&|$)"))
     expect(result_count(page)).to_contain_text("5 IKM")
     assert "Tenun Sumbawa" not in card_titles(page)
+    expect(page.locator("details.filters summary")).to_contain_text("1 aktif")
 
     # ... and Enter in the search box submits the whole form, keeping the region.
     page.fill("#id_q", "tenun")
@@ -349,7 +384,17 @@ def demo_like_directory(bali_regions, kbli):
     return located
 
 
-def test_directory_list_weighs_under_100_kb_gzipped(page, demo_like_directory):
+def gzipped_sizes(responses) -> dict[str, tuple[str, int]]:
+    """URL → (resource type, bytes after gzip level 6) of each successful response, map tiles left out."""
+    sizes = {}
+    for response in responses:
+        if "tile.openstreetmap.org" in response.url or not 200 <= response.status < 300:
+            continue
+        sizes[response.url] = (response.request.resource_type, len(gzip.compress(response.body(), compresslevel=6)))
+    return sizes
+
+
+def test_directory_list_is_light_and_the_map_shows_every_located_business(page, demo_like_directory):
     responses = []
     page.on("response", lambda response: responses.append(response))
     page.goto("/direktori/")
@@ -357,21 +402,15 @@ def test_directory_list_weighs_under_100_kb_gzipped(page, demo_like_directory):
     expect(result_count(page)).to_contain_text("36 IKM")
     assert len(card_titles(page)) == 20  # one page of results
 
-    sizes = {}
-    for response in responses:
-        if "tile.openstreetmap.org" in response.url or not 200 <= response.status < 300:
-            continue
-        sizes[response.url] = (response.request.resource_type, len(gzip.compress(response.body(), compresslevel=6)))
-    kinds = {kind for kind, _size in sizes.values()}
-    assert {"document", "stylesheet", "script"} <= kinds, sizes
+    sizes = gzipped_sizes(responses)
+    assert {"document", "stylesheet", "script"} <= {kind for kind, _size in sizes.values()}, sizes
     total = sum(size for _kind, size in sizes.values())
     print(f"\n/direktori/ (list, 36 IKM): {len(sizes)} responses, {total / 1024:.1f} KB gzipped")
     for url, (kind, size) in sorted(sizes.items(), key=lambda item: -item[1][1]):
         print(f"  {size / 1024:6.1f} KB  {kind:10}  {url}")
     assert total < 100 * 1024
 
-
-def test_map_draws_a_marker_per_business_with_coordinates(page, demo_like_directory):
+    # The map view: one Leaflet marker per business with coordinates; tiles are not fetched from the internet.
     tile_requests = []
 
     def abort_tile(route):
@@ -379,6 +418,7 @@ def test_map_draws_a_marker_per_business_with_coordinates(page, demo_like_direct
         route.abort()
 
     page.route("https://tile.openstreetmap.org/**", abort_tile)
+    responses.clear()
     page.goto("/direktori/?tampilan=peta")
     markers = page.locator("#map .leaflet-marker-icon")
     expect(markers).to_have_count(len(demo_like_directory))
@@ -386,6 +426,9 @@ def test_map_draws_a_marker_per_business_with_coordinates(page, demo_like_direct
     assert sorted(titles) == sorted(demo_like_directory)
     expect(page.locator("#directory-body .hint").first).to_contain_text("24 IKM dengan koordinat ditampilkan di peta.")
     assert tile_requests, "Leaflet asked for no tiles"
+    page.wait_for_load_state("networkidle")
+    map_total = sum(size for _kind, size in gzipped_sizes(responses).values())
+    print(f"/direktori/?tampilan=peta: {map_total / 1024:.1f} KB gzipped without tiles")
 
 
 # --- 8. keyboard -----------------------------------------------------------------------------------------------------
