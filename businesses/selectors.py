@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -18,6 +18,7 @@ from businesses.models import (
     BusinessYear,
     CreativeSubsector,
     Kbli,
+    Owner,
     Product,
     Region,
     Sentra,
@@ -85,16 +86,16 @@ PUBLIC_RELATED_FIELDS = (
 PUBLIC_CONTACT_ANNOTATIONS = ("public_phone", "public_email")
 
 
-def _consented(channel: str, today) -> Case:
-    """The owner's `channel` (phone or email) when its publication consent has started, else an empty string."""
-    return Case(
-        When(
-            Q(**{f"owner__{channel}_public_since__lte": today}) & ~Q(**{f"owner__{channel}": ""}),
-            then=F(f"owner__{channel}"),
-        ),
-        default=Value(""),
-        output_field=CharField(),
+def _consented(channel: str, today) -> Coalesce:
+    """The owner's `channel` (phone or email) when its publication consent has started, else an empty string.
+
+    A correlated subquery rather than a join: counts and facet queries over the directory, which never read it,
+    then carry no join to the owner table at all.
+    """
+    consented = Owner.objects.filter(business=OuterRef("pk"), **{f"{channel}_public_since__lte": today}).exclude(
+        **{channel: ""}
     )
+    return Coalesce(Subquery(consented.values(channel)[:1]), Value(""), output_field=CharField())
 
 
 def business_public():
