@@ -15,13 +15,13 @@ from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
 from django.core.validators import RegexValidator
 from django.db import connections, models
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Left
 from django.utils.translation import gettext_lazy as _
 
 from businesses.choices import KbliLevel, ScaleBps
-from businesses.models import Business, BusinessYear, CreativeSubsector, Kbli, Region, Sentra
-from businesses.selectors import business_public
+from businesses.models import Business, CreativeSubsector, Kbli, Region, Sentra
+from businesses.selectors import business_public, latest_years
 from ikm_registry.scoping import region_q
 
 REGION_CODE = RegexValidator(
@@ -158,8 +158,8 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
 
     def filter_skala(self, queryset, name, value):
         """BPS class of the latest data year; the figures themselves never leave the database."""
-        latest = BusinessYear.objects.filter(business=OuterRef("pk")).order_by("-year").values("scale_bps")[:1]
-        return queryset.alias(latest_scale_bps=Subquery(latest)).filter(latest_scale_bps=value)
+        in_class = latest_years().filter(business=OuterRef("pk"), scale_bps=value)
+        return queryset.filter(Exists(in_class))
 
     def sort(self, queryset, name, value):
         if value == "relevan" and not search_words(self.form.cleaned_data.get("q") or ""):

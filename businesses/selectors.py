@@ -228,6 +228,18 @@ def _latest_scale_bps():
     return Subquery(BusinessYear.objects.filter(business=OuterRef("pk")).order_by("-year").values("scale_bps")[:1])
 
 
+def latest_years():
+    """Each business's latest data year (no later year exists): one anti-join, not a subquery per business."""
+    newer = BusinessYear.objects.filter(business=OuterRef("business"), year__gt=OuterRef("year"))
+    return BusinessYear.objects.exclude(Exists(newer))
+
+
+def _latest_scale_counts(businesses) -> dict[str, int]:
+    """Businesses of `businesses` per BPS class of their latest data year (those without a class left out)."""
+    rows = latest_years().filter(business__in=businesses.order_by().values("pk"), scale_bps__isnull=False)
+    return dict(rows.values_list("scale_bps").annotate(n=Count("pk")).order_by())
+
+
 def directory_facets(
     results, *, wilayah: str = "", kbli: str = "", without: Callable | None = None
 ) -> dict[str, list[FacetOption]]:
@@ -276,7 +288,7 @@ def directory_facets(
     facets["subsektor"] = options(
         counts, dict(CreativeSubsector.objects.filter(code__in=counts).values_list("code", name_field))
     )
-    counts = grouped(_latest_scale_bps(), rows=others("skala"))
+    counts = _latest_scale_counts(others("skala"))
     facets["skala"] = [
         FacetOption(value, str(label), counts[value]) for value, label in ScaleBps.choices if value in counts
     ]
@@ -360,9 +372,12 @@ def public_statistics(*, wilayah: str = "", with_sums: bool = False) -> dict:
     division_labels = dict(Kbli.objects.filter(level=KbliLevel.DIVISION).values_list("code", "title"))
     name_field = "name_en" if get_language() == "en" else "name"
     subsector_labels = dict(CreativeSubsector.objects.values_list("code", name_field))
-    scales = grouped(_latest_scale_bps(), {value: str(label) for value, label in ScaleBps.choices})
-    order = [value for value, _label in ScaleBps.choices]
-    scales.sort(key=lambda row: order.index(row["code"]))
+    scale_counts = _latest_scale_counts(published)
+    scales = [
+        {"code": value, "label": str(label), "count": scale_counts[value]}
+        for value, label in ScaleBps.choices
+        if value in scale_counts
+    ]
     years = BusinessYear.objects.filter(business__in=published).values("year").order_by("year")
     if with_sums:
         years = years.annotate(n=Count("pk"), w=Sum("workforce_total"), i=Sum("investment"))

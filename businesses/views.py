@@ -7,7 +7,7 @@ visitors are cached until the data they show changes (ikm_registry/public_cache.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -36,9 +36,11 @@ from ikm_registry.public_cache import cache_public_page, cached_public, wants_pa
 SENTRA_PAGE_SIZE = 30
 # Directory parameters that narrow the results (q and urut aside): counted on the collapsed filter panel.
 FILTER_NAMES = ("wilayah", "kbli", "subsektor", "skala", "sentra")
+# Every parameter the directory reads; links and the page cache ignore any other.
+DIRECTORY_PARAMS = ("q", *FILTER_NAMES, "urut", "page", "tampilan")
 
 
-@cache_public_page
+@cache_public_page()
 def home(request):
     counts = cached_public("home-counts", public_counts)
     return render(
@@ -67,7 +69,7 @@ def _single_province() -> str | None:
     return provinces[0] if len(provinces) == 1 else None
 
 
-@cache_public_page
+@cache_public_page(*DIRECTORY_PARAMS)
 def directory(request):
     filterset = BusinessPublicFilterSet(request.GET or None)
     results = filterset.qs
@@ -129,15 +131,16 @@ def _orderings(*, has_query: bool) -> list[tuple[str, str]]:
 
 
 def _querystring(request, drop=()) -> str:
-    params = request.GET.copy()
-    for name in drop:
-        params.pop(name, None)
-    for name in [key for key, values in params.lists() if not any(values)]:
-        params.pop(name)
+    """The directory's own non-empty parameters, less `drop`: for its links (pages, list/map)."""
+    params = QueryDict(mutable=True)
+    for name in DIRECTORY_PARAMS:
+        values = [value for value in request.GET.getlist(name) if value]
+        if name not in drop and values:
+            params.setlist(name, values)
     return params.urlencode()
 
 
-@cache_public_page
+@cache_public_page()
 def business_detail(request, pk: int):
     try:
         business = business_public_detail(pk)
@@ -155,14 +158,14 @@ def business_detail(request, pk: int):
     )
 
 
-@cache_public_page
+@cache_public_page("page")
 def sentra_list(request):
     sentra = sentra_public()
     paginator = Paginator(sentra, SENTRA_PAGE_SIZE)
     return render(request, "businesses/sentra_list.html", {"page": paginator.get_page(request.GET.get("page"))})
 
 
-@cache_public_page
+@cache_public_page()
 def sentra_detail(request, pk: int):
     try:
         sentra = sentra_public_detail(pk)
@@ -172,7 +175,7 @@ def sentra_detail(request, pk: int):
     return render(request, "businesses/sentra_detail.html", {"sentra": sentra, "members": members})
 
 
-@cache_public_page
+@cache_public_page("wilayah")
 def statistics(request):
     code = request.GET.get("wilayah", "").strip()
     trail = region_trail(code) if code else []
@@ -261,6 +264,6 @@ def register_done(request):
     )
 
 
-@cache_public_page
+@cache_public_page()
 def about(request):
     return render(request, "businesses/about.html")

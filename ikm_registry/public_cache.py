@@ -70,36 +70,50 @@ def wants_partial(request) -> bool:
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
 
 
-def _page_key(request) -> str:
+def _page_key(request, params) -> str:
+    """Path, the non-empty values of the parameters the page reads (sorted), language and htmx variant.
+
+    Other parameters (utm_*, fbclid, a reordered query) do not make a new page: they would each cost a full render
+    and fill the cache with copies.
+    """
     variant = "partial" if wants_partial(request) else "page"
-    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"public:{public_version()}:{get_language()}:{variant}:{path}"
+    query = sorted((name, value) for name in params for value in request.GET.getlist(name) if value)
+    address = request.path + "?" + "&".join(f"{name}={value}" for name, value in query)
+    digest = hashlib.sha256(address.encode()).hexdigest()
+    return f"public:{public_version()}:{get_language()}:{variant}:{digest}"
 
 
-def cache_public_page(view):
+def cache_public_page(*params: str):
     """Serve a public GET page from the cache for anonymous visitors; let browsers keep it PUBLIC_HTTP_MAX_AGE s.
 
-    Signed-in users (staff checking their own edits) always get a fresh page. Responses that set cookies or are not
-    200 are not stored. The language is part of the key, since the page is rendered in the visitor's language.
+    `params` names the query parameters the view reads; the page must not depend on any other. Signed-in users
+    (staff checking their own edits) always get a fresh page. Responses that set cookies or are not 200 are not
+    stored. The language is part of the key, since the page is rendered in the visitor's language.
+
+        @cache_public_page("page")
+        def sentra_list(request): ...
     """
 
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
-            response = view(request, *args, **kwargs)
-            patch_cache_control(response, private=True, no_cache=True)
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+                response = view(request, *args, **kwargs)
+                patch_cache_control(response, private=True, no_cache=True)
+                return response
+            key = _page_key(request, params)
+            response = cache.get(key)
+            if response is None:
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and callable(response.render):
+                    response = response.render()
+                if response.status_code == 200 and not response.cookies:
+                    cache.set(key, response, settings.PUBLIC_CACHE_SECONDS)
+            patch_cache_control(response, public=True, max_age=settings.PUBLIC_HTTP_MAX_AGE)
+            # The language comes from a cookie and htmx asks for a fragment with headers: all change the answer.
+            patch_vary_headers(response, ("Cookie", "HX-Request", "HX-History-Restore-Request"))
             return response
-        key = _page_key(request)
-        response = cache.get(key)
-        if response is None:
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
-            if response.status_code == 200 and not response.cookies:
-                cache.set(key, response, settings.PUBLIC_CACHE_SECONDS)
-        patch_cache_control(response, public=True, max_age=settings.PUBLIC_HTTP_MAX_AGE)
-        # The language comes from a cookie and htmx asks for a fragment with a header: both change the answer.
-        patch_vary_headers(response, ("Cookie", "HX-Request", "HX-History-Restore-Request"))
-        return response
 
-    return wrapped
+        return wrapped
+
+    return decorator

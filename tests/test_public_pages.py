@@ -639,6 +639,30 @@ def test_second_anonymous_directory_request_is_served_from_the_cache(client, lis
     assert second.content == first.content
 
 
+def test_parameters_the_page_does_not_read_share_its_cache_entry(client, listed, django_assert_num_queries):
+    first = client.get("/direktori/?q=batik&wilayah=51.03")
+    with django_assert_num_queries(0):
+        for address in (
+            "/direktori/?wilayah=51.03&q=batik",  # another order
+            "/direktori/?q=batik&wilayah=51.03&kbli=&utm_source=wa&fbclid=abc",  # empty and tracking parameters
+        ):
+            assert client.get(address).content == first.content
+    assert "utm_source" not in first.content.decode()
+
+
+def test_a_parameter_the_page_reads_makes_another_entry(client, listed):
+    client.get("/direktori/?q=batik")
+    assert "Tidak ada IKM yang cocok" in client.get("/direktori/?q=perak").content.decode()
+
+
+def test_directory_links_carry_only_directory_parameters(client, listed, settings):
+    settings.DIRECTORY_PAGE_SIZE = 1
+    BusinessFactory(name="Batik Muda", status=PUBLISHED)
+    content = client.get("/direktori/?q=batik&utm_campaign=x").content.decode()
+    assert 'href="?q=batik&amp;page=2"' in content
+    assert "utm_campaign" not in content.split("<main", 1)[1]
+
+
 def test_public_page_may_be_kept_by_browsers_and_shared_caches(client, listed, settings):
     settings.PUBLIC_HTTP_MAX_AGE = 123
     for _ in range(2):  # rendered, then from the cache
