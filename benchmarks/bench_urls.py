@@ -16,6 +16,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ikm_registry.settings")
 from django.conf import settings  # noqa: E402
 
 settings.ROOT_URLCONF = __name__  # loads the settings; must happen before django.setup() in ikm_registry.wsgi
+if os.environ.get("BENCH_JIT_ON"):  # compare with PostgreSQL's JIT, which the site's settings turn off
+    settings.DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=on"
 
 from django.http import HttpResponse  # noqa: E402
 from django.urls import include, path  # noqa: E402
@@ -33,7 +35,15 @@ urlpatterns = [
 ]
 
 
+CHANGE_EVERY_REQUEST = bool(os.environ.get("BENCH_CHANGE_EVERY_REQUEST"))
+
+
 def application(environ, start_response):
+    if CHANGE_EVERY_REQUEST:  # what a save does to the public cache (the version is per process with locmem)
+        from ikm_registry.public_cache import _bump
+
+        _bump()
+
     def start(status, headers, exc_info=None):
         return start_response(status, [*headers, ("X-Bench-Worker", str(os.getpid()))], exc_info)
 

@@ -31,10 +31,12 @@ What it does (about 7 minutes on 2 CPUs):
    - /direktori/?q=Q&wilayah=W&kbli=K and the plain /direktori/ (first page, no filter), not cached
      (PUBLIC_CACHE_SECONDS=0: Django's cache with timeout 0 keeps nothing, so every request renders), with
      CONN_MAX_AGE=60, with CONN_MAX_AGE=0 (a new PostgreSQL connection per request), and with PostgreSQL's JIT
-     off (PGOPTIONS="-c jit=off" for the server's connections);
+     on (the site turns PostgreSQL's JIT off in its connection options; this run turns it back on to compare);
    - with the page cache on (PUBLIC_CACHE_SECONDS=300): the same filtered URL repeated (served from the cache
-     after the warm-up), and a distinct URL per request (`&ref=<n>`, an unused parameter such as a tracking tag:
-     a cache miss that also stores the page).
+     after the warm-up), and a distinct page per request (`&page=<n>`:
+     a cache miss that also stores the page); and a busy registry, where the data changes before every request
+     (bench_urls bumps the public data version): no page comes from the cache, but the counts are shared for
+     PUBLIC_COUNTS_MAX_AGE (60 s), so the plain /direktori/ no longer counts all businesses on every request.
 5. Prints a markdown summary with the machine (CPUs, load average) next to every figure.
 
 The load generator shares the machine's CPUs with the server and PostgreSQL (/hello/ shows that floor), and so
@@ -379,8 +381,12 @@ class Server:
             "CONN_MAX_AGE": str(conn_max_age),
             "PUBLIC_CACHE_SECONDS": str(cache_seconds),
         }
-        if jit == "off":  # libpq passes PGOPTIONS to the server: every connection of the site runs with jit=off
-            self.env["PGOPTIONS"] = f"{os.environ.get('PGOPTIONS', '')} -c jit=off".strip()
+        # settings.py opens the site's connections with options "-c jit=off"; BENCH_JIT_ON makes it "-c jit=on".
+        if jit == "on":
+            self.env["BENCH_JIT_ON"] = "1"
+        # "+change": bench_urls bumps the public data version before every request, as a save would.
+        if jit.endswith("+change"):
+            self.env["BENCH_CHANGE_EVERY_REQUEST"] = "1"
         self.env.pop("CACHE_URL", None)
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
         self.log = tempfile.NamedTemporaryFile("w+", prefix="bench-directory-gunicorn-", suffix=".log")
@@ -658,18 +664,28 @@ def run(args, started: float) -> None:
         filtered = directory_url(args)
         hello = ("/hello/", "–", lambda i: "/hello/")
         uncached = [hello, (filtered, "off", lambda i: filtered), ("/direktori/", "off", lambda i: "/direktori/")]
+        # The site's connections run with jit=off (settings.py); "on" re-enables it for comparison.
         plans = [  # one gunicorn run each: (CONN_MAX_AGE, PUBLIC_CACHE_SECONDS, PostgreSQL jit, measurements)
-            (60, 0, "on", uncached),
-            (0, 0, "on", uncached),
             (60, 0, "off", uncached),
+            (0, 0, "off", uncached),
+            (60, 0, "on", uncached),
             (
                 60,
                 300,
-                "on",
+                "off",
                 [
                     hello,
                     (filtered, "hit (same URL)", lambda i: filtered),
-                    (filtered + "&ref=<n>", "miss (URL per request)", lambda i: directory_url(args, f"&ref={i}")),
+                    (filtered + "&page=<n>", "miss (page per request)", lambda i: directory_url(args, f"&page={i}")),
+                ],
+            ),
+            (  # a busy registry: the data changes before every request, so no page comes from the cache
+                60,
+                300,
+                "off+change",
+                [
+                    (filtered, "miss (data changed)", lambda i: filtered),
+                    ("/direktori/", "miss (data changed)", lambda i: "/direktori/"),
                 ],
             ),
         ]

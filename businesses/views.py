@@ -31,7 +31,7 @@ from businesses.selectors import (
     sentra_public_detail,
 )
 from businesses.services.registration import business_register_public, reviewing_office
-from ikm_registry.public_cache import cache_public_page, cached_public, wants_partial
+from ikm_registry.public_cache import cache_public_page, cached_counts, cached_public, wants_partial
 
 SENTRA_PAGE_SIZE = 30
 # Directory parameters that narrow the results (q and urut aside): counted on the collapsed filter panel.
@@ -42,7 +42,7 @@ DIRECTORY_PARAMS = ("q", *FILTER_NAMES, "urut", "page", "tampilan")
 
 @cache_public_page()
 def home(request):
-    counts = cached_public("home-counts", public_counts)
+    counts = cached_counts(request, "home", public_counts)
     return render(
         request,
         "businesses/home.html",
@@ -50,7 +50,7 @@ def home(request):
             "counts": counts,
             "featured_sentra": list(sentra_public().order_by("-published_member_count", "name")[:6]),
             "featured_products": featured_products_public(),
-            "regions": cached_public("home-regions", _home_regions),
+            "regions": cached_counts(request, "home-regions", _home_regions),
         },
     )
 
@@ -79,9 +79,20 @@ def directory(request):
     kbli = cleaned.get("kbli") or "" if "kbli" not in form.errors else ""
     query = cleaned.get("q") or ""
     view = "peta" if request.GET.get("tampilan") == "peta" else "daftar"
+    # The result count and the filter counts scan every matching business: shared between requests for the same
+    # filters for up to PUBLIC_COUNTS_MAX_AGE seconds (the list itself is always read fresh).
+    counted = _querystring(request, drop=("page", "tampilan", "urut"))
+    count, facets = cached_counts(
+        request,
+        f"directory:{counted}",
+        lambda: (
+            results.count(),
+            directory_facets(results, wilayah=wilayah, kbli=kbli, without=filterset.queryset_without),
+        ),
+    )
     paginator = Paginator(results, settings.DIRECTORY_PAGE_SIZE)
+    paginator.count = count  # Paginator.count is a cached property: the shared count stands in for the query
     page = paginator.get_page(request.GET.get("page"))
-    facets = directory_facets(results, wilayah=wilayah, kbli=kbli, without=filterset.queryset_without)
     facet_fields = [
         {
             "name": name,
@@ -187,7 +198,7 @@ def statistics(request):
         code, trail = single_province, region_trail(single_province)
     # Sums of yearly figures only at the root of the site: see public_statistics.
     root = code == single_province if single_province else not code
-    stats = public_statistics(wilayah=code, with_sums=root)
+    stats = cached_counts(request, f"statistics:{code}", lambda: public_statistics(wilayah=code, with_sums=root))
     for table in ("regions", "divisions", "subsectors", "scales", "years"):
         _with_bars(stats[table])
     return render(

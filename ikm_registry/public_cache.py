@@ -8,6 +8,10 @@ counter two ways:
 - `post_save` / `post_delete` of the models public pages read (connected in `BusinessesConfig.ready`);
 - `bump_public_version()` called by the bulk paths that bypass signals (imports, seed_demo, reference imports).
 
+Counts over large tables (the directory's result count and filter counts, the home page, the statistics) are the
+exception: `cached_counts` lets them lag a change by up to PUBLIC_COUNTS_MAX_AGE seconds, so that a stream of
+changes does not make every request count the whole registry again.
+
 The bump happens after the transaction commits, so a page rendered from the old data cannot be stored under the new
 version. With several server processes the cache must be shared (CACHE_URL), or each keeps its own counter and a
 page may stay stale for up to PUBLIC_CACHE_SECONDS.
@@ -70,6 +74,32 @@ def wants_partial(request) -> bool:
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
 
 
+def cached_counts(request, name: str, compute):
+    """`compute()` (counts over large tables), recomputed at most every PUBLIC_COUNTS_MAX_AGE seconds.
+
+    Like `cached_public`, but a change to the data does not force a recount at once: the previous counts keep being
+    served until they are PUBLIC_COUNTS_MAX_AGE old, so a busy registry (a change every few seconds) scans its
+    tables at most that often instead of on every request after every change. While stale counts are served, the
+    page they appear on is cached only until they expire. Lists themselves are never stale.
+    """
+    key = f"public-counts:{get_language()}:{hashlib.sha256(name.encode()).hexdigest()}"
+    version = public_version()
+    now = time.time()
+    entry = cache.get(key)
+    if entry is not None:
+        entry_version, computed_at, value = entry
+        age = now - computed_at
+        if entry_version == version:
+            return value
+        if age < settings.PUBLIC_COUNTS_MAX_AGE:
+            remaining = max(1, int(settings.PUBLIC_COUNTS_MAX_AGE - age))
+            request.public_cache_seconds = min(getattr(request, "public_cache_seconds", remaining), remaining)
+            return value
+    value = compute()
+    cache.set(key, (version, now, value), settings.PUBLIC_CACHE_SECONDS)
+    return value
+
+
 def _page_key(request, params) -> str:
     """Path, the non-empty values of the parameters the page reads (sorted), language and htmx variant.
 
@@ -108,7 +138,8 @@ def cache_public_page(*params: str):
                 if hasattr(response, "render") and callable(response.render):
                     response = response.render()
                 if response.status_code == 200 and not response.cookies:
-                    cache.set(key, response, settings.PUBLIC_CACHE_SECONDS)
+                    seconds = getattr(request, "public_cache_seconds", settings.PUBLIC_CACHE_SECONDS)
+                    cache.set(key, response, min(seconds, settings.PUBLIC_CACHE_SECONDS))
             patch_cache_control(response, public=True, max_age=settings.PUBLIC_HTTP_MAX_AGE)
             # The language comes from a cookie and htmx asks for a fragment with headers: all change the answer.
             patch_vary_headers(response, ("Cookie", "HX-Request", "HX-History-Restore-Request"))

@@ -158,6 +158,8 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://registri-
 # How long a public page may be served from the cache without a change (seconds); also its HTTP max-age.
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=300)
 PUBLIC_HTTP_MAX_AGE = env.int("PUBLIC_HTTP_MAX_AGE", default=60)
+# Counts over the whole registry (result and filter counts, home page, statistics) may lag a change this long (s).
+PUBLIC_COUNTS_MAX_AGE = env.int("PUBLIC_COUNTS_MAX_AGE", default=60)
 DIRECTORY_PAGE_SIZE = env.int("DIRECTORY_PAGE_SIZE", default=20)
 # The directory map shows at most this many markers (the first of the result order).
 DIRECTORY_MAP_LIMIT = env.int("DIRECTORY_MAP_LIMIT", default=1000)

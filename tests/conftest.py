@@ -31,6 +31,13 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def counts_follow_every_change(settings):
+    """Counts may lag a change by PUBLIC_COUNTS_MAX_AGE s in production; tests that look at counts right after a
+    change want them exact. tests/test_public_pages.py sets it back to check the lag itself."""
+    settings.PUBLIC_COUNTS_MAX_AGE = 0
+
+
 @pytest.fixture
 def bali_regions(db):
     """Bali (51) with Kabupaten Badung (51.03) and Kota Denpasar (51.71), a kecamatan or two and their villages."""

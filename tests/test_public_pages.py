@@ -9,9 +9,11 @@ import datetime
 import html
 import io
 import re
+import time
 from collections import deque
 from io import StringIO
 from types import SimpleNamespace
+from unittest import mock
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
@@ -29,6 +31,7 @@ from businesses.filtersets import BusinessPublicFilterSet
 from businesses.models import Business, BusinessYear, CreativeSubsector, Owner, Sentra
 from businesses.selectors import MIN_GROUP_FOR_SUMS
 from businesses.services.importing import businesses_import
+from ikm_registry import public_cache as public_cache_module
 from ikm_registry.choices import StaffRole
 from ikm_registry.public_cache import bump_public_version
 from tests.business_files import csv_bytes, row
@@ -661,6 +664,35 @@ def test_directory_links_carry_only_directory_parameters(client, listed, setting
     content = client.get("/direktori/?q=batik&utm_campaign=x").content.decode()
     assert 'href="?q=batik&amp;page=2"' in content
     assert "utm_campaign" not in content.split("<main", 1)[1]
+
+
+def test_counts_lag_a_change_by_at_most_their_max_age(client, listed, settings, django_capture_on_commit_callbacks):
+    """The list is current at once; the result count and filter counts are recounted only when PUBLIC_COUNTS_MAX_AGE
+    has passed, and a page showing stale counts is cached no longer than that."""
+    settings.PUBLIC_COUNTS_MAX_AGE = 60
+    assert client.get("/direktori/").context["count"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        BusinessFactory(name="Batik Baru", status=PUBLISHED)
+    response = client.get("/direktori/")
+    assert "Batik Baru" in response.content.decode()  # the list is fresh
+    assert response.context["count"] == 1  # the count is up to a minute old
+    with mock.patch("ikm_registry.public_cache.time.time", return_value=time.time() + 61):
+        with django_capture_on_commit_callbacks(execute=True):
+            BusinessFactory(name="Batik Ketiga", status=PUBLISHED)
+        assert client.get("/direktori/").context["count"] == 3
+
+
+def test_a_page_with_stale_counts_is_cached_only_until_they_expire(
+    client, listed, settings, django_capture_on_commit_callbacks
+):
+    settings.PUBLIC_COUNTS_MAX_AGE = 60
+    client.get("/direktori/")
+    with django_capture_on_commit_callbacks(execute=True):
+        BusinessFactory(name="Batik Baru", status=PUBLISHED)
+    with mock.patch("ikm_registry.public_cache.cache.set", wraps=public_cache_module.cache.set) as stored:
+        client.get("/direktori/")
+    page_timeouts = [call.args[2] for call in stored.call_args_list if ":page:" in call.args[0]]
+    assert page_timeouts and all(0 < seconds <= 60 for seconds in page_timeouts)
 
 
 def test_public_page_may_be_kept_by_browsers_and_shared_caches(client, listed, settings):
