@@ -7,6 +7,7 @@ visitors are cached until the data they show changes (ikm_registry/public_cache.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models.functions import Left
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,7 +32,7 @@ from businesses.selectors import (
     sentra_public_detail,
 )
 from businesses.services.registration import business_register_public, reviewing_office
-from ikm_registry.public_cache import cache_public_page, cached_counts, cached_public, wants_partial
+from ikm_registry.public_cache import cache_public_page, cached_counts, wants_partial
 
 SENTRA_PAGE_SIZE = 30
 # Directory parameters that narrow the results (q and urut aside): counted on the collapsed filter panel.
@@ -48,7 +49,9 @@ def home(request):
         "businesses/home.html",
         {
             "counts": counts,
-            "featured_sentra": list(sentra_public().order_by("-published_member_count", "name")[:6]),
+            "featured_sentra": cached_counts(
+                request, "home-sentra", lambda: list(sentra_public().order_by("-published_member_count", "name")[:6])
+            ),
             "featured_products": featured_products_public(),
             "regions": cached_counts(request, "home-regions", _home_regions),
         },
@@ -64,7 +67,11 @@ def _home_regions():
 def _single_province() -> str | None:
     """The province code when every published business lies in one province (a provincial deployment)."""
     provinces = list(
-        business_public().order_by().values_list("village__parent__parent__parent__code", flat=True).distinct()[:2]
+        business_public()
+        .order_by()
+        .annotate(province=Left("village_id", 2))
+        .values_list("province", flat=True)
+        .distinct()[:2]
     )
     return provinces[0] if len(provinces) == 1 else None
 
@@ -193,7 +200,7 @@ def statistics(request):
     if code and (not trail or trail[-1].code != code or trail[-1].level == RegionLevel.VILLAGE):
         code, trail = "", []
     # A provincial deployment starts at its province rather than at a table of one row.
-    single_province = cached_public("single-province", lambda: _single_province() or "")
+    single_province = cached_counts(request, "single-province", lambda: _single_province() or "")
     if not code and single_province:
         code, trail = single_province, region_trail(single_province)
     # Sums of yearly figures only at the root of the site: see public_statistics.

@@ -1,6 +1,6 @@
 """Caching of what anonymous visitors see, and clearing it when the data behind it changes.
 
-Every cached public value (a whole page, the home page counts) is stored under a key that carries the *public data
+Every cached public value (a whole page, a set of counts) is stored under a key that carries the *public data
 version*, a counter kept in the cache. Any committed change to data a public page shows bumps the counter, which
 retires every cached page at once without having to know which pages showed the changed row. Changes reach the
 counter two ways:
@@ -59,27 +59,12 @@ def on_public_data_change(sender, **kwargs) -> None:
     bump_public_version()
 
 
-def cached_public(name: str, compute, timeout: int | None = None):
-    """`compute()` cached under `name` for the current public data version."""
-    key = f"public:{public_version()}:{name}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout if timeout is not None else settings.PUBLIC_CACHE_SECONDS)
-    return value
-
-
-def wants_partial(request) -> bool:
-    """An htmx request for a fragment; not htmx restoring a page from history, which needs the whole page."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
-
-
 def cached_counts(request, name: str, compute):
     """`compute()` (counts over large tables), recomputed at most every PUBLIC_COUNTS_MAX_AGE seconds.
 
-    Like `cached_public`, but a change to the data does not force a recount at once: the previous counts keep being
-    served until they are PUBLIC_COUNTS_MAX_AGE old, so a busy registry (a change every few seconds) scans its
-    tables at most that often instead of on every request after every change. While stale counts are served, the
+    Cached per public data version, but a change to the data does not force a recount at once: the previous counts
+    keep being served until they are PUBLIC_COUNTS_MAX_AGE old, so a busy registry (a change every few seconds)
+    scans its tables at most that often instead of on every request after every change. While stale counts are served, the
     page they appear on is cached only until they expire. Lists themselves are never stale.
     """
     key = f"public-counts:{get_language()}:{hashlib.sha256(name.encode()).hexdigest()}"
@@ -98,6 +83,11 @@ def cached_counts(request, name: str, compute):
     value = compute()
     cache.set(key, (version, now, value), settings.PUBLIC_CACHE_SECONDS)
     return value
+
+
+def wants_partial(request) -> bool:
+    """An htmx request for a fragment; not htmx restoring a page from history, which needs the whole page."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
 
 
 def _page_key(request, params) -> str:
