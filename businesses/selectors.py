@@ -258,13 +258,12 @@ def directory_facets(
     region_length = CHILD_CODE_LENGTH.get(len(wilayah))
     facets: dict[str, list[FacetOption]] = {}
 
-    def grouped(expression, exclude_null=True, rows=None):
+    def grouped(expression, rows=None):
         rows = (base if rows is None else rows).annotate(facet=expression)
-        if exclude_null:
-            rows = rows.filter(facet__isnull=False)
         return dict(rows.values_list("facet").annotate(n=Count("pk")).order_by())
 
     def options(counts, labels):
+        # Businesses without a value (no subsector, no sentra) form a group under None, which has no label.
         found = [FacetOption(str(key), labels.get(key, str(key)), n) for key, n in counts.items() if key in labels]
         return sorted(found, key=lambda option: (-option.count, option.label))
 
