@@ -1000,3 +1000,16 @@ def test_statistics_ignore_an_unknown_region(client, statistics_registry):
     response = client.get("/statistik/?wilayah=99.99")
     assert response.status_code == 200
     assert response.context["stats"]["total"] == statistics_registry.total
+
+
+def test_sentra_list_pages_through_every_sentra_with_published_members(client, bali_regions, kbli, monkeypatch):
+    monkeypatch.setattr("businesses.views.SENTRA_PAGE_SIZE", 2)
+    for name in ("Sentra A", "Sentra B", "Sentra C"):
+        BusinessFactory(status=PUBLISHED, sentra=SentraFactory(name=name))
+    BusinessFactory(status=BusinessStatus.SUBMITTED, sentra=SentraFactory(name="Sentra Tanpa Anggota Terbit"))
+    first = client.get("/sentra/").content.decode()
+    assert "Sentra A" in first and "Sentra B" in first and "Sentra C" not in first
+    assert 'href="?page=2"' in first
+    second = client.get("/sentra/?page=2").content.decode()
+    assert "Sentra C" in second and 'href="?page=1"' in second
+    assert "Sentra Tanpa Anggota Terbit" not in first + second
