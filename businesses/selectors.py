@@ -224,10 +224,6 @@ class FacetOption:
     count: int
 
 
-def _latest_scale_bps():
-    return Subquery(BusinessYear.objects.filter(business=OuterRef("pk")).order_by("-year").values("scale_bps")[:1])
-
-
 def latest_years():
     """Each business's latest data year (no later year exists): one anti-join, not a subquery per business."""
     newer = BusinessYear.objects.filter(business=OuterRef("business"), year__gt=OuterRef("year"))
@@ -316,7 +312,8 @@ def map_points(results, *, limit: int) -> list[dict]:
 
 def business_public_detail(pk: int):
     """One published business for its public page, with `latest_scale_bps`; raises Business.DoesNotExist."""
-    return business_public().annotate(latest_scale_bps=_latest_scale_bps()).get(pk=pk)
+    latest = latest_years().filter(business=OuterRef("pk")).values("scale_bps")[:1]
+    return business_public().annotate(latest_scale_bps=Subquery(latest)).get(pk=pk)
 
 
 def business_public_products(business) -> list[Product]:

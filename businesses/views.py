@@ -31,7 +31,8 @@ from businesses.selectors import (
     sentra_public,
     sentra_public_detail,
 )
-from businesses.services.registration import business_register_public, reviewing_office
+from businesses.services.registration import business_register_public
+from ikm_registry.models import Office
 from ikm_registry.public_cache import cache_public_page, cached_counts, wants_partial
 
 SENTRA_PAGE_SIZE = 30
@@ -115,7 +116,6 @@ def directory(request):
         )
     ]
     context = {
-        "filter": filterset,
         "facet_fields": facet_fields,
         "active_filters": sum(1 for name in FILTER_NAMES if request.GET.get(name) and name not in form.errors),
         "kbli_label": Kbli.objects.filter(code=kbli).values_list("title", flat=True).first() if kbli else "",
@@ -126,7 +126,6 @@ def directory(request):
         "wilayah_trail": region_trail(wilayah),
         "kbli_selected": kbli,
         "query": query,
-        "has_query": bool(search_words(query)),
         "orderings": _orderings(has_query=bool(search_words(query))),
         "current_order": "" if "urut" in form.errors else request.GET.get("urut", ""),
         "view": view,
@@ -171,7 +170,7 @@ def business_detail(request, pk: int):
             "business": business,
             "products": business_public_products(business),
             "scale_label": ScaleBps(business.latest_scale_bps).label if business.latest_scale_bps else "",
-            "office": reviewing_office(business.village_id),
+            "office": Office.objects.covering(business.village_id),
         },
     )
 
@@ -195,10 +194,8 @@ def sentra_detail(request, pk: int):
 
 @cache_public_page("wilayah")
 def statistics(request):
-    code = request.GET.get("wilayah", "").strip()
-    trail = region_trail(code) if code else []
-    if code and (not trail or trail[-1].code != code or trail[-1].level == RegionLevel.VILLAGE):
-        code, trail = "", []
+    trail = _area_trail(request)
+    code = trail[-1].code if trail else ""
     # A provincial deployment starts at its province rather than at a table of one row.
     single_province = cached_counts(request, "single-province", lambda: _single_province() or "")
     if not code and single_province:
@@ -211,8 +208,18 @@ def statistics(request):
     return render(
         request,
         "businesses/statistics.html",
-        {"stats": stats, "trail": trail, "wilayah": code, "single_province": single_province},
+        {"stats": stats, "trail": trail, "single_province": single_province},
     )
+
+
+def _area_trail(request) -> list[Region]:
+    """`?wilayah=` as a trail of regions, province first, for pages that go down to the kecamatan; [] for a code
+    that does not exist or is a desa."""
+    code = request.GET.get("wilayah", "").strip()
+    trail = region_trail(code) if code else []
+    if not trail or trail[-1].code != code or trail[-1].level == RegionLevel.VILLAGE:
+        return []
+    return trail
 
 
 def _with_bars(rows: list[dict]) -> None:
@@ -225,10 +232,7 @@ def _with_bars(rows: list[dict]) -> None:
 @require_http_methods(["GET", "POST"])
 def register(request):
     """Daftarkan usaha. Step 1 chooses the kecamatan by GET (works without JavaScript); step 2 is the form."""
-    code = request.GET.get("wilayah", "").strip()
-    trail = region_trail(code) if code else []
-    if code and (not trail or trail[-1].code != code or trail[-1].level == RegionLevel.VILLAGE):
-        trail = []
+    trail = _area_trail(request)
     current = trail[-1] if trail else None
     kecamatan = current if current and current.level == RegionLevel.DISTRICT else None
     if current is None:
@@ -274,11 +278,10 @@ def register_done(request):
     registered = request.session.get("registered_business")
     if not registered:
         return redirect(reverse("businesses:register"))
-    village = Region.objects.select_related("parent__parent").filter(code=registered["village"]).first()
     return render(
         request,
         "businesses/register_done.html",
-        {"registered": registered, "village": village, "office": reviewing_office(registered["village"])},
+        {"registered": registered, "office": Office.objects.covering(registered["village"])},
     )
 
 

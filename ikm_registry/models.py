@@ -14,6 +14,14 @@ from ikm_registry.scoping import ScopedQuerySet
 class OfficeQuerySet(ScopedQuerySet):
     region_field = "region__code"
 
+    def covering(self, region_code: str):
+        """The office of the region `region_code`, else of its nearest ancestor that has one (a desa's regency
+        office before its province's); None when no office covers it."""
+        parts = region_code.split(".")
+        candidates = [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
+        offices = {office.region_id: office for office in self.filter(region_id__in=candidates)}
+        return next((offices[code] for code in candidates if code in offices), None)
+
 
 class Office(models.Model):
     """A regional trade-and-industry office (Disperindag) covering one province or regency/city.

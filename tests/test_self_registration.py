@@ -8,11 +8,8 @@ from django.utils import timezone
 from businesses.choices import BusinessStatus
 from businesses.models import Business, BusinessTransition, Owner
 from businesses.selectors import attention_summary
-from businesses.services.registration import (
-    SELF_REGISTRATION_NOTE,
-    business_register_public,
-    reviewing_office,
-)
+from businesses.services.registration import SELF_REGISTRATION_NOTE, business_register_public
+from ikm_registry.models import Office
 from tests.factories import BusinessFactory, office_for, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -106,10 +103,10 @@ def test_lands_in_the_queue_of_the_office_covering_its_desa_only(bali_regions, k
 
 def test_reviewing_office_prefers_the_regency_office_to_the_province(bali_regions):
     province = office_for("51")
-    assert reviewing_office(bali_regions.tuban.code) == province
+    assert Office.objects.covering(bali_regions.tuban.code) == province
     regency = office_for("51.03")
-    assert reviewing_office(bali_regions.tuban.code) == regency
-    assert reviewing_office(bali_regions.serangan.code) == province
+    assert Office.objects.covering(bali_regions.tuban.code) == regency
+    assert Office.objects.covering(bali_regions.serangan.code) == province
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ from businesses.choices import BusinessStatus, KbliLevel, RegionLevel
 from businesses.models import Business, BusinessTransition, Kbli, Owner, Region
 from businesses.services.duplicates import business_duplicates
 from ikm_registry.history import attributed
-from ikm_registry.models import Office
 
 SELF_REGISTRATION_NOTE = "Pendaftaran mandiri melalui situs publik"
 
@@ -27,14 +26,6 @@ BUSINESS_FIELDS = (
     "online_channels",
 )
 OWNER_FIELDS = ("name", "nik", "sex", "phone", "email")
-
-
-def reviewing_office(village_code: str) -> Office | None:
-    """The office whose queue a business in this desa lands in: the regency/city office, else the province's."""
-    parts = village_code.split(".")
-    prefixes = [".".join(parts[:n]) for n in (2, 1)]
-    offices = {office.region_id: office for office in Office.objects.filter(region_id__in=prefixes)}
-    return next((offices[code] for code in prefixes if code in offices), None)
 
 
 def business_register_public(

@@ -114,10 +114,7 @@ def letterhead_office(*, user=None, region=None):
         return membership.office
     if region is None:
         return None
-    codes = region.code.split(".")
-    candidates = [".".join(codes[:n]) for n in range(len(codes), 0, -1)]
-    offices = {office.region_id: office for office in Office.objects.filter(region_id__in=candidates)}
-    return next((offices[code] for code in candidates if code in offices), None)
+    return Office.objects.covering(region.code)
 
 
 def signing_place(office) -> str:
