@@ -37,5 +37,5 @@ lint: $(VENV)/.installed-dev
 
 ## make messages: refresh locale/en/LC_MESSAGES/django.po after changing UI strings, then compile it
 messages: $(VENV)/.installed-dev
-	DEBUG=1 $(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=tests --ignore=benchmarks
+	DEBUG=1 $(PY) manage.py makemessages -l en --no-obsolete --add-location=file --ignore=.venv --ignore=tests --ignore=benchmarks
 	DEBUG=1 $(PY) manage.py compilemessages -l en --ignore=.venv
