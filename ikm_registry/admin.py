@@ -2,6 +2,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.http import Http404
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -79,6 +80,14 @@ class ExportLogAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         return queryset if scope_for(request.user).everything else queryset.filter(user=request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        """Another user's row answers 404, like a record outside the user's region (Django's admin would redirect to
+        the home page with "does not exist")."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
 
     def has_module_permission(self, request):
         return scope_for(request.user).has_access
