@@ -1,5 +1,5 @@
 """The admin pages of background reports: the user's jobs with their progress, and the download of a finished file
-(its owner and superusers only; anyone else gets 404)."""
+(its owner and superusers only; anyone else gets 404). Each download is logged like an immediate report."""
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -28,4 +28,20 @@ def job_download_view(request, admin_site, pk):
     job = get_object_or_404(jobs, pk=pk, status=ReportJob.Status.DONE)
     if not job.file:
         raise Http404
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
+    handle = job.file.open("rb")
+    report_job_export_logged(job=job, user=request.user)
+    return FileResponse(handle, as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
+
+
+def report_job_export_logged(*, job, user):
+    """Log one download of a finished background report, with what the worker recorded the file holds (a job
+    made before that was recorded counts as holding personal data and individual figures)."""
+    from ikm_registry.reports import Disclosure, get_report, report_export_logged
+    from ikm_registry.reports.base import UNDECLARED
+
+    disclosure = UNDECLARED
+    if job.row_count is not None:
+        disclosure = Disclosure(
+            personal_data=bool(job.personal_data), individual_data=bool(job.individual_data), row_count=job.row_count
+        )
+    return report_export_logged(report=get_report(job.report), disclosure=disclosure, params=job.params, user=user)

@@ -52,7 +52,11 @@ def report_job_run(job_id: int) -> None:
     job.file.save(f"{slugify(job.title) or job.report}-{job.pk}.pdf", ContentFile(pdf), save=False)
     job.status = ReportJob.Status.DONE
     job.finished_at = timezone.now()
-    job.save(update_fields=["file", "status", "finished_at"])
+    if report.disclosed is not None:  # what the file holds: each download is logged with it
+        job.row_count = report.disclosed.row_count
+        job.personal_data = report.disclosed.personal_data
+        job.individual_data = report.disclosed.individual_data
+    job.save(update_fields=["file", "status", "finished_at", "row_count", "personal_data", "individual_data"])
 
 
 @task()

@@ -308,6 +308,7 @@ class Matrix:
     people: list = field(default_factory=list)
     user_tokens: dict = field(default_factory=dict)  # token → Owned
     nonpublic_words: list = field(default_factory=list)
+    officers: list = field(default_factory=list)  # names of sentra officers (people, like owners)
     year: int = 0
 
     def history_records(self, model) -> list[Record]:
@@ -335,6 +336,13 @@ class Matrix:
         if role.personal:
             return []
         return [pattern for who in self.people if sees(role, who.owned) for pattern in who.patterns()]
+
+    def people_patterns(self) -> list[Marker]:
+        """Anything that names or identifies a person: owners' names and private values, sentra officers' names. A
+        file holding any of them must be in the export log."""
+        found = [Marker(f"name of {who.label}", f"Ibu {who.label}", f"ibu {who.label}".lower()) for who in self.people]
+        found += [Marker(f"officer {name}", name, name.lower()) for name in self.officers]
+        return found + [pattern for who in self.people for pattern in who.patterns()]
 
     def public_patterns(self) -> list[Marker]:
         """What never reaches a public page: unpublished records and every owner's private values (no consent)."""
@@ -435,6 +443,7 @@ def build_matrix() -> Matrix:
         with attributed(actor, "matriks"):
             sentra = SentraFactory(name=f"Sentra {token}sentra", village=village(place), kbli=kbli)
             SentraOfficerFactory(sentra=sentra, name=f"{token}pengurus")
+            matrix.officers.append(f"{token}pengurus")
             SentraFacilityFactory(sentra=sentra, name=f"{token}fasilitas")
             SentraRevitalisationFactory(sentra=sentra, activity=f"{token}revitalisasi")
             sentra_of[place.key] = sentra

@@ -36,6 +36,7 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from ikm_registry.models import ExportLog
 from tests.access_matrix import (
     FILLERS,
     MISSING,
@@ -56,9 +57,10 @@ from tests.access_matrix import (
 pytestmark = pytest.mark.django_db
 
 ROUTE = {route.key: route for route in ROUTES}
-CHECKS = ("access", "foreign", "personal", "public")
+CHECKS = ("access", "foreign", "personal", "public", "logged")
 
 POINT_9 = "issue 9 point 9: officials read NIK, phone, e-mail and home address on screen and search by NIK"
+POINT_10_REJECTS = "issue 9 point 10: rejects downloads are logged by the imports engineer"
 POINT_12 = "issue 9 point 12: history follows the record's current region; sentra members lie in the sentra's region"
 
 # (check, role, URL) → the point of issue 9 whose fix makes the test pass.
@@ -84,6 +86,10 @@ KNOWN_LEAKS: dict[tuple[str, str, str], str] = {
     ("foreign", "official_badung", "admin:businesses_sentra_change"): POINT_12,
     ("foreign", "official_badung", "admin:businesses_sentra_simple_history"): POINT_12,
     ("foreign", "operator_denpasar", "admin:businesses_business_changelist"): POINT_12,
+    # The rejects of an upload (the invalid rows, with their owners' NIK, phone and e-mail) leave without a log row.
+    ("logged", "superuser", "admin:businesses_business_import_rejects"): POINT_10_REJECTS,
+    ("logged", "operator_badung", "admin:businesses_business_import_rejects"): POINT_10_REJECTS,
+    ("logged", "operator_denpasar", "admin:businesses_business_import_rejects"): POINT_10_REJECTS,
 }
 
 
@@ -174,8 +180,10 @@ def run_matrix(matrix, role, route) -> dict[str, list[str]]:
     if not role.anonymous:
         client.force_login(matrix.users[role.key])
     foreign, personal, public = _patterns(matrix, role)
+    people = matrix.people_patterns()
     answers = []
     for probe in probes:
+        last_log = ExportLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         before = _snapshot(probe.watch)
         try:
             response = _request(client, probe)
@@ -191,6 +199,8 @@ def run_matrix(matrix, role, route) -> dict[str, list[str]]:
         if changed:
             problems["access"].append(f"{where}: changed a record it may not change")
         count = _result_count(response)
+        if kind in ("pdf", "csv", "xlsx") and response.status_code == 200 and not role.anonymous:
+            problems["logged"] += _log_problems(where, role, matrix, kind, text, people, last_log)
         if route.public:
             problems["public"] += [f"{where}: {leak}" for leak in find_markers(public, text)]
             continue
@@ -200,6 +210,18 @@ def run_matrix(matrix, role, route) -> dict[str, list[str]]:
             problems["personal"].append(f"{where}: a search for a personal value found {count} record(s)")
     problems["access"] += _access_problems(matrix, role, route, answers, client)
     return problems
+
+
+def _log_problems(where, role, matrix, kind, text, people, last_log) -> list[str]:
+    """A file that names or identifies a person leaves with exactly one export log row, for the role's user, in the
+    file's format (UU 27/2022 PDP; issue 9 point 10). Files without (a template, an aggregate) need none."""
+    logs = list(ExportLog.objects.filter(pk__gt=last_log).values_list("user", "file_format"))
+    named = find_markers(people, text)
+    if not named:
+        return [] if len(logs) <= 1 else [f"{where}: {len(logs)} export log rows for one file"]
+    if logs != [(matrix.users[role.key].pk, kind)]:
+        return [f"{where}: a {kind} with {named[0]} left with export log rows {logs}, expected one for the user"]
+    return []
 
 
 def _denied_whole(route, answers, client) -> bool:
@@ -279,7 +301,7 @@ def results(matrix, role, route) -> dict[str, list[str]]:
 def _checks(role, route) -> list[str]:
     if route.public:
         return ["access", "public"]
-    checks = ["access"]
+    checks = ["access"] if role.anonymous else ["access", "logged"]
     if role.scoped:
         checks.append("foreign")
     if not role.personal and not role.anonymous:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from businesses.choices import BusinessStatus, ScaleBps
 from businesses.models import Business, BusinessYear, CreativeSubsector, Sentra
-from ikm_registry.reports import Report, ReportForm, register
+from ikm_registry.reports import Disclosure, Report, ReportForm, register
 
 # Rows per chunk of the parallel renderer: whole pages of one-line rows (27 a page in A4 landscape; the first page,
 # under the letterhead, holds 19), so joined chunks leave no half-empty page when no cell wraps.
@@ -131,6 +131,15 @@ class DaftarIkmReport(Report):
             row["scale_label"] = scales.get(row["scale"], "") if row["scale"] else ""
             rows.append(row)
         return {"rows": rows, "part": "only"}
+
+    def disclosure(self, context):
+        """Each row names the owner (personal data) and gives the business's workforce (individual figures)."""
+        rows = context["rows"]
+        return Disclosure(
+            personal_data=any(row["owner_name"] for row in rows),
+            individual_data=any(row["workforce"] is not None for row in rows),
+            row_count=len(rows),
+        )
 
     def needs_background(self, *, user, params) -> bool:
         """Whether the admin should queue this list rather than render it during the request."""

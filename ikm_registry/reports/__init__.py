@@ -6,12 +6,25 @@ with `@register`; the admin "Laporan" page and the `render_report` command list 
 """
 
 from ikm_registry.reports.base import (
+    COMMAND_ACTOR,
+    Disclosure,
     Report,
     ReportError,
     ReportForm,
     all_reports,
     get_report,
     register,
+    report_export_logged,
 )
 
-__all__ = ["Report", "ReportError", "ReportForm", "all_reports", "get_report", "register"]
+__all__ = [
+    "COMMAND_ACTOR",
+    "Disclosure",
+    "Report",
+    "ReportError",
+    "ReportForm",
+    "all_reports",
+    "get_report",
+    "register",
+    "report_export_logged",
+]

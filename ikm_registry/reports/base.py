@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from django import forms
@@ -126,6 +127,56 @@ def signing_place(office) -> str:
     return name
 
 
+# --- what a report's file holds (the export log) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """What one rendered report holds, for the export log (UU 27/2022 PDP): personal data of people (owners' names,
+    NIK, contacts; sentra officers), individual figures of a business (or sums over so few businesses that they are
+    theirs), and how many records (businesses) it is about. A file with either is logged each time it leaves."""
+
+    personal_data: bool
+    individual_data: bool
+    row_count: int
+
+    @property
+    def logged(self) -> bool:
+        return self.personal_data or self.individual_data
+
+
+# A report that does not say what it holds is logged as holding both.
+UNDECLARED = Disclosure(personal_data=True, individual_data=True, row_count=1)
+
+# The command run without --user: who made the file, for the export log.
+COMMAND_ACTOR = "manage.py render_report"
+
+
+def report_filter(params: dict) -> dict:
+    """A report's parameters as the export log records them: records by their key (region code, business id)."""
+    return {name: value for name, value in params.items() if value not in (None, "")}
+
+
+def report_export_logged(*, report: Report, disclosure: Disclosure | None, params: dict, user=None, actor: str = ""):
+    """Log one PDF of `report` leaving with personal data or individual figures (see Disclosure); None when it holds
+    neither (an aggregate over enough businesses). `user` receives it; a command without one names the `actor`."""
+    from ikm_registry.services import export_logged
+
+    disclosure = disclosure or UNDECLARED
+    if not disclosure.logged:
+        return None
+    return export_logged(
+        user=user,
+        actor=actor,
+        what=f"report:{report.name}",
+        file_format="pdf",
+        filter=report_filter(params),
+        row_count=disclosure.row_count,
+        personal_data=disclosure.personal_data,
+        individual_data=disclosure.individual_data,
+    )
+
+
 # --- reports ----------------------------------------------------------------------------------------------------
 
 
@@ -140,12 +191,18 @@ class Report:
     template_name = ""
     landscape = False
     signed = True
+    disclosed: Disclosure | None = None  # set by each render
 
     def get_context(self, *, user, params: dict) -> dict:
         raise NotImplementedError
 
     def get_title(self, *, params: dict) -> str:
         return str(self.title)
+
+    def disclosure(self, context: dict) -> Disclosure:
+        """What a file made from `context` (get_context()'s) holds, for the export log. Reports override it; one
+        that does not is logged as holding personal data and individual figures."""
+        return UNDECLARED
 
     def render(self, *, user, params: dict, filter_description=()) -> bytes:
         """The PDF for validated form data `params`, made as `user` (None: full access)."""
@@ -155,6 +212,7 @@ class Report:
     def document_context(self, *, user, params: dict, filter_description=()) -> dict:
         """get_context() and the page furniture every report template uses (letterhead, title, filter, signature)."""
         context = self.get_context(user=user, params=params)
+        self.disclosed = self.disclosure(context)  # what the file holds: the caller logs it (report_export_logged)
         region = params.get("region")
         office = letterhead_office(user=user, region=region)
         context.update(
