@@ -1074,21 +1074,25 @@ def fill_autocomplete(route, role, matrix) -> list[Probe]:
 
 def _report_variants(report, role: Role, matrix) -> list[tuple[str, dict, str]]:
     """(label, form data, expectation) of a report's form for `role`: everything in the role's own region, then
-    each scoped choice (region, business, sentra) set to a record of a region the role may not see."""
+    each scoped choice (region, or a record of a model with records in the matrix: business, sentra, …) set to a
+    record the role may not see. A required field it cannot fill fails the matrix."""
     from django import forms
-
-    from businesses.models import Business, Sentra
 
     form = report.form_class(user=None)
     own_region = role.region if role.region and not role.everything else "51.03"
     own, choices = {}, {}
     for name, form_field in form.fields.items():
+        model = getattr(getattr(form_field, "queryset", None), "model", None)
         if name == "region":
             own[name] = own_region
             choices[name] = [(Owned(region=code), code) for code in ("51.03", "51.71", "52.01")]
-        elif isinstance(form_field, forms.ModelChoiceField) and form_field.queryset.model in (Business, Sentra):
-            records = matrix.records[form_field.queryset.model]
-            visible = [r for r in records if sees(role, r.owned) and r.owned.region.startswith(own_region)]
+        elif isinstance(form_field, forms.ModelChoiceField) and hasattr(model.objects.all(), "restrict"):
+            records = matrix.records.get(model)
+            if not records:
+                raise LookupError(f"report {report.name}: no matrix records of {model._meta.label} for {name!r}")
+            visible = [r for r in records if sees(role, r.owned) and (r.owned.region or "").startswith(own_region)] or [
+                r for r in records if sees(role, r.owned)
+            ]
             if form_field.required:
                 own[name] = visible[0].pk if visible else records[0].pk
             choices[name] = [(r.owned, r.pk) for r in records]

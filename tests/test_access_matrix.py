@@ -287,6 +287,8 @@ def _access_problems(matrix, role, route, answers, client) -> list[str]:
 
 
 def results(matrix, role, route) -> dict[str, list[str]]:
+    """The findings of `route` for `role`, made once (in the first test that asks; its savepoint undoes whatever the
+    requests wrote) and shared by the checks."""
     key = (role.key, route.key)
     if key not in matrix.results:
         started = time.perf_counter()
@@ -414,4 +416,6 @@ def test_the_matrix_runs_in_reasonable_time(matrix):
         by_route[route] = by_route.get(route, 0) + seconds
     for route, seconds in sorted(by_route.items(), key=lambda item: -item[1])[:15]:
         print(f"{seconds:6.2f} s  {route}")
+    for role in ROLES:
+        print(f"{sum(s for (r, _route), s in matrix.seconds.items() if r == role.key):6.2f} s  {role.key}")
     assert matrix.build_seconds < 60
