@@ -36,7 +36,7 @@ def job_download_view(request, admin_site, pk):
 def report_job_export_logged(*, job, user):
     """Log one download of a finished background report, with what the worker recorded the file holds (a job
     made before that was recorded counts as holding personal data and individual figures)."""
-    from ikm_registry.reports import Disclosure, get_report, report_export_logged
+    from ikm_registry.reports import Disclosure, report_export_logged
     from ikm_registry.reports.base import UNDECLARED
 
     disclosure = UNDECLARED
@@ -44,4 +44,4 @@ def report_job_export_logged(*, job, user):
         disclosure = Disclosure(
             personal_data=bool(job.personal_data), individual_data=bool(job.individual_data), row_count=job.row_count
         )
-    return report_export_logged(report=get_report(job.report), disclosure=disclosure, params=job.params, user=user)
+    return report_export_logged(name=job.report, disclosure=disclosure, params=job.params, user=user)

@@ -36,7 +36,7 @@ def reports_view(request, admin_site):
                     return _queue(request, maker, form)
                 pdf = maker.render(user=request.user, params=form.cleaned_data, filter_description=form.describe())
                 report_export_logged(
-                    report=maker, disclosure=maker.disclosed, params=form.cleaned_data, user=request.user
+                    name=maker.name, disclosure=maker.disclosed, params=form.cleaned_data, user=request.user
                 )
                 filename = slugify(maker.get_title(params=form.cleaned_data)) or report.name
                 response = HttpResponse(pdf, content_type="application/pdf")

@@ -157,9 +157,10 @@ def report_filter(params: dict) -> dict:
     return {name: value for name, value in params.items() if value not in (None, "")}
 
 
-def report_export_logged(*, report: Report, disclosure: Disclosure | None, params: dict, user=None, actor: str = ""):
-    """Log one PDF of `report` leaving with personal data or individual figures (see Disclosure); None when it holds
-    neither (an aggregate over enough businesses). `user` receives it; a command without one names the `actor`."""
+def report_export_logged(*, name: str, disclosure: Disclosure | None, params: dict, user=None, actor: str = ""):
+    """Log one PDF of the report `name` leaving with personal data or individual figures (see Disclosure); None when
+    it holds neither (an aggregate over enough businesses). `user` receives it; a command without one names the
+    `actor`."""
     from ikm_registry.services import export_logged
 
     disclosure = disclosure or UNDECLARED
@@ -168,7 +169,7 @@ def report_export_logged(*, report: Report, disclosure: Disclosure | None, param
     return export_logged(
         user=user,
         actor=actor,
-        what=f"report:{report.name}",
+        what=f"report:{name}",
         file_format="pdf",
         filter=report_filter(params),
         row_count=disclosure.row_count,

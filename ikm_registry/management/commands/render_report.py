@@ -95,7 +95,11 @@ class Command(BaseCommand):
         pdf = maker.render(user=as_user, params=form.cleaned_data, filter_description=form.describe())
         with transaction.atomic():
             report_export_logged(
-                report=maker, disclosure=maker.disclosed, params=form.cleaned_data, user=as_user, actor=command_actor()
+                name=maker.name,
+                disclosure=maker.disclosed,
+                params=form.cleaned_data,
+                user=as_user,
+                actor=command_actor(),
             )
             Path(output).write_bytes(pdf)
         self.stdout.write(f"{output}: {len(pdf):,} bytes in {time.perf_counter() - started:.2f} s")
