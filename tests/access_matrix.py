@@ -600,12 +600,16 @@ def build_matrix() -> Matrix:
 
 
 def remove_files(matrix: Matrix) -> None:
-    """The background reports' PDFs (written under REPORT_FILES_ROOT by the worker code)."""
+    """The files the data wrote through their storages: the background reports' PDFs and the uploads."""
+    from businesses.models import BusinessImport
     from ikm_registry.models import ReportJob
 
     for job in ReportJob.objects.filter(pk__in=[record.pk for record in matrix.jobs]):
         if job.file:
             job.file.delete(save=False)
+    for upload in BusinessImport.objects.filter(pk__in=[record.pk for record in matrix.imports]):
+        if upload.file:
+            upload.file.delete(save=False)
 
 
 # --- the URL resolver ---------------------------------------------------------------------------------------------
