@@ -797,20 +797,23 @@ def fill_changelist(route, role, matrix) -> list[Probe]:
                     search="foreign",
                 )
             )
-    # Bulk actions on one record of each region.
-    records = matrix.records.get(model, [])
-    for action in _action_names(model_admin):
-        for record in records:
+    # Every bulk action on a record of each region at once: those the role may change are left out for roles that
+    # write (they would change the data); every record it names must stay as it is.
+    records = [r for r in matrix.records.get(model, []) if not (role.writes and sees(role, r.owned))]
+    if records:
+        selected = [("_selected_action", str(record.pk)) for record in records]
+        labels = ", ".join(f"{record.label} ({record.owned.label()})" for record in records)
+        for action in _action_names(model_admin):
             probes.append(
                 Probe(
                     "POST",
                     route.path(),
-                    f"action {action} on {record.label} ({record.owned.label()})",
-                    record.owned,
-                    data=(("action", action), ("_selected_action", str(record.pk)), ("index", "0"), ("post", "yes")),
+                    f"action {action} on {labels}",
+                    records[0].owned,
+                    data=(("action", action), *selected, ("index", "0"), ("post", "yes")),
                     expect="bulk",
                     writes=True,
-                    watch=((model, record.pk),),
+                    watch=tuple((model, record.pk) for record in records),
                 )
             )
     return probes
@@ -985,17 +988,15 @@ def fill_file_format(route, role, matrix) -> list[Probe]:
 
 
 def fill_export(route, role, matrix) -> list[Probe]:
+    """Both formats: the whole list, and for each region the role may not see a search for its NIB and its
+    kabupaten as filter (the file must hold none of its rows)."""
     probes = []
+    foreign = [place for place in PLACES if not sees(role, Owned(region=place.region))]
     for fmt in ("csv", "xlsx"):
         probes.append(Probe("GET", route.path(), f"{fmt}, whole list", query=(("format", fmt),)))
-        for place in PLACES:
+        for place in foreign:
             probes.append(
-                Probe(
-                    "GET",
-                    route.path(),
-                    f"{fmt}, NIB of {place.key}",
-                    query=(("format", fmt), ("q", NIB[place.key])),
-                )
+                Probe("GET", route.path(), f"{fmt}, NIB of {place.key}", query=(("format", fmt), ("q", NIB[place.key])))
             )
             probes.append(
                 Probe(

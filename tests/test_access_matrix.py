@@ -134,7 +134,10 @@ def _request(client, probe):
     if probe.method == "GET":
         path = f"{probe.path}?{urlencode(probe.query)}" if probe.query else probe.path
         return client.get(path)
-    return client.post(probe.path, dict(probe.data))
+    data = {}
+    for name, value in probe.data:
+        data.setdefault(name, []).append(value)  # a bulk action names several records
+    return client.post(probe.path, data)
 
 
 def _result_count(response):
