@@ -6,13 +6,22 @@ action the user's role does not allow is a 403. History pages, versions and reve
 same way (admin_history.py).
 """
 
+import hashlib
+
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import _get_foreign_key
 from django.http import Http404
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from ikm_registry.admin_history import ScopedHistoryMixin
+from ikm_registry.admin_history import ScopedHistoryMixin, user_label
+from ikm_registry.history import has_history, history_of
 from ikm_registry.scoping import CHANGE, VIEW, scope_for, user_may
+
+# The hidden input of a change form that carries the version of the record (and its inline rows) the form shows.
+VERSION_FIELD = "_registry_version"
 
 
 def _restricted(model, user, action=VIEW):
@@ -33,7 +42,99 @@ class ScopedFormFieldsMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ScopedModelAdmin(ScopedFormFieldsMixin, ScopedHistoryMixin, SimpleHistoryAdmin):
+class VersionCheckedMixin:
+    """Optimistic locking for a change form and its inlines: a save based on a stale version is refused.
+
+    The change form carries a fingerprint of the record and of the rows of its inlines as they were when the page
+    was rendered (VERSION_FIELD). On save the record's row is locked and the fingerprint taken again; if anything
+    changed meanwhile — a field, an inline row added, changed or deleted, a status step — the form is shown again
+    with the user's input and "changed by X at T", and nothing is written. The form then carries the new
+    fingerprint, so saving again after a look at the other change is a deliberate overwrite.
+    """
+
+    def version_of(self, obj) -> str:
+        """The fingerprint of `obj` and its inline rows, from the database (auto_now timestamps left out: a save
+        that changed nothing is no conflict)."""
+        parts = [self._version_rows(self.model, {"pk": obj.pk})]
+        for inline in self.inlines:
+            fk = _get_foreign_key(self.model, inline.model, fk_name=inline.fk_name)
+            parts.append(self._version_rows(inline.model, {fk.name: obj.pk}))
+        return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+    @staticmethod
+    def _version_rows(model, lookup) -> list:
+        fields = [f.attname for f in model._meta.concrete_fields if not getattr(f, "auto_now", False)]
+        return list(model._base_manager.filter(**lookup).order_by("pk").values_list(*fields))
+
+    def last_change(self, obj):
+        """(who, when) of the newest history row of `obj` or of its inline rows; (None, None) without history."""
+        candidates = []
+        if has_history(self.model):
+            candidates.append(history_of(self.model).filter(**{self.opts.pk.attname: obj.pk}))
+        for inline in self.inlines:
+            if has_history(inline.model):
+                fk = _get_foreign_key(self.model, inline.model, fk_name=inline.fk_name)
+                candidates.append(history_of(inline.model).filter(**{fk.attname: obj.pk}))
+        newest = None
+        for queryset in candidates:
+            record = queryset.select_related("history_user").order_by("-history_date", "-history_id").first()
+            if record is not None and (newest is None or record.history_date > newest.history_date):
+                newest = record
+        if newest is None:
+            return None, None
+        return user_label(newest), newest.history_date
+
+    def check_version(self, request, form) -> None:
+        """Lock the record, compare the form's fingerprint with the database's; raise ValidationError when stale."""
+        obj = form.instance
+        list(self.model._base_manager.select_for_update().filter(pk=obj.pk).values_list("pk"))
+        current = self.version_of(obj)
+        if request.POST.get(VERSION_FIELD) == current:
+            return
+        form.registry_current_version = current
+        who, when = self.last_change(obj)
+        if when is None:
+            message = gettext(
+                "Data ini sudah berubah setelah Anda membuka formulir ini. Isian Anda belum disimpan dan masih ada di "
+                "bawah: periksa data terbaru, lalu klik Simpan lagi bila isian Anda tetap yang benar."
+            )
+        else:
+            message = gettext(
+                "Data ini diubah oleh %(who)s pada %(when)s, setelah Anda membuka formulir ini. Isian Anda belum "
+                "disimpan dan masih ada di bawah: periksa perubahan itu (Riwayat), lalu klik Simpan lagi bila isian "
+                "Anda tetap yang benar."
+            ) % {"who": who, "when": formats.date_format(timezone.localtime(when), "DATETIME_FORMAT")}
+        raise ValidationError(message, code="stale")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None or obj.pk is None or request.method != "POST":
+            return form_class
+        match = getattr(request, "resolver_match", None)
+        if match is None or not match.url_name or not match.url_name.endswith("_change"):
+            return form_class  # the history (revert) form has checks of its own
+        model_admin = self
+
+        class VersionCheckedForm(form_class):
+            def clean(self):
+                cleaned_data = super().clean()
+                model_admin.check_version(request, self)
+                return cleaned_data
+
+        VersionCheckedForm.__name__ = form_class.__name__
+        return VersionCheckedForm
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None and obj.pk is not None and "adminform" in context:
+            form = context["adminform"].form
+            version = getattr(form, "registry_current_version", None)
+            if version is None:
+                version = request.POST.get(VERSION_FIELD, "") if request.method == "POST" else self.version_of(obj)
+            context["registry_version"] = version
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+
+class ScopedModelAdmin(VersionCheckedMixin, ScopedFormFieldsMixin, ScopedHistoryMixin, SimpleHistoryAdmin):
     """A ModelAdmin for a model whose default manager is a ScopedQuerySet, with its change history (Riwayat)."""
 
     def get_queryset(self, request):

@@ -8,7 +8,9 @@ from pytest_django.asserts import assertContains
 
 from businesses.choices import BusinessStatus
 from businesses.models import Business, BusinessYear
+from ikm_registry.admin_base import VERSION_FIELD
 from ikm_registry.choices import StaffRole
+from tests.admin_forms import current_version
 from tests.factories import (
     BusinessFactory,
     BusinessYearFactory,
@@ -84,6 +86,7 @@ def business_form_data(business, **changes):
     }
     for prefix in ("years", "products", "assistance", "obstacles"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    data[VERSION_FIELD] = current_version(business)
     data.update(changes)
     return data
 
