@@ -6,6 +6,7 @@ was typed (validated, version-checked) and then takes the step, so typed edits a
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
@@ -16,7 +17,14 @@ from django.utils.translation import gettext_lazy as _
 
 from businesses.models import Business
 from businesses.selectors import business_transitions, review_note
-from businesses.services.workflow import SERVICES, TRANSITIONS, available_transitions, status_label
+from businesses.services.workflow import (
+    SERVICES,
+    TRANSITIONS,
+    UNDELETABLE_STATUSES,
+    available_transitions,
+    business_deletable,
+    status_label,
+)
 
 # The name of the step buttons on the change page (their value is the action) and the prefix of their note boxes.
 WORKFLOW_FIELD = "_workflow"
@@ -173,3 +181,44 @@ class WorkflowAdminMixin:
         self.run_bulk_transition(request, queryset, "deactivate")
 
     workflow_actions = ["submit_selected", "verify_selected", "publish_selected", "deactivate_selected"]
+
+    # --- deletion: drafts and submissions only (a checked business is deactivated), except by a superuser ---------
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or business_deletable(business=obj, user=request.user)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            actions["delete_selected"] = (
+                WorkflowAdminMixin.delete_selected_businesses,
+                "delete_selected",
+                actions["delete_selected"][2],
+            )
+        return actions
+
+    def delete_selected_businesses(self, request, queryset):
+        """Django's bulk delete, refused as a whole when the selection holds a business that may not be deleted."""
+        if not request.user.is_superuser:
+            kept = queryset.filter(status__in=UNDELETABLE_STATUSES).order_by("name", "pk")
+            count = kept.count()
+            if count:
+                names = ", ".join(str(business) for business in kept[:MAX_LISTED_REFUSALS])
+                self.message_user(
+                    request,
+                    ngettext(
+                        "Tidak ada yang dihapus: %(count)s IKM terpilih sudah terverifikasi, terbit atau tidak aktif "
+                        "(%(names)s). IKM seperti itu tidak dihapus agar tetap ada dalam statistik dan riwayat; "
+                        "gunakan “Nonaktifkan” untuk usaha yang tutup atau pindah.",
+                        "Tidak ada yang dihapus: %(count)s IKM terpilih sudah terverifikasi, terbit atau tidak aktif "
+                        "(%(names)s). IKM seperti itu tidak dihapus agar tetap ada dalam statistik dan riwayat; "
+                        "gunakan “Nonaktifkan” untuk usaha yang tutup atau pindah.",
+                        count,
+                    )
+                    % {"count": count, "names": names},
+                    messages.ERROR,
+                )
+                return None
+        return delete_selected(self, request, queryset)

@@ -770,7 +770,15 @@ class Obstacle(models.Model):
 class BusinessTransition(models.Model):
     """One step of a business through the review workflow: who moved it, when, from where to where, and why."""
 
-    business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="transitions")
+    # The log outlives the business: deleting a business (a draft, a spam registration) keeps its steps, so that who
+    # moved it where stays on record with the deletion in its history. Hence no database constraint and no cascade.
+    business = models.ForeignKey(
+        Business,
+        verbose_name=_("IKM"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="transitions",
+    )
     from_status = models.CharField(_("dari status"), max_length=10, choices=BusinessStatus.choices)
     to_status = models.CharField(_("ke status"), max_length=10, choices=BusinessStatus.choices)
     actor = models.ForeignKey(
