@@ -33,6 +33,7 @@ from businesses.models import (
 )
 from businesses.services import business_duplicates
 from ikm_registry.admin_base import ReferenceDataAdmin, ScopedInlineMixin, ScopedModelAdmin
+from ikm_registry.personal_data import personal_data_access
 
 # --- reference data -----------------------------------------------------------------------------------------------
 
@@ -244,6 +245,12 @@ class BusinessAdmin(ImportExportAdminMixin, WorkflowAdminMixin, ScopedModelAdmin
             .get_queryset(request)
             .annotate(latest_workforce=latest_figures("workforce_total"), latest_scale_bps=latest_figures("scale_bps"))
         )
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        if not personal_data_access(request.user).search:  # no NIK search for this role (get_search_fields)
+            changelist.search_help_text = _("Cari nama usaha, NIB, nama pemilik, produk, atau desa.")
+        return changelist
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -333,6 +333,9 @@ class Owner(models.Model):
         _("setuju e-mail dipublikasikan sejak"), null=True, blank=True, help_text=_("Kosong = tidak setuju.")
     )
 
+    # Personal data (UU 27/2022): shown, searched and exported as the user's role allows (ikm_registry.personal_data).
+    personal_fields = ("nik", "phone", "email", "home_address")
+
     objects = BusinessChildQuerySet.as_manager()
     history = HistoricalRecords()
 
@@ -638,6 +641,8 @@ class SentraOfficer(models.Model):
     position = models.CharField(_("jabatan"), max_length=100, help_text=_("Mis. ketua, sekretaris, bendahara"))
     name = models.CharField(_("nama"), max_length=200)
     phone = models.CharField(_("telepon"), max_length=20, blank=True, validators=[v.validate_phone])
+
+    personal_fields = ("phone",)
 
     objects = SentraChildQuerySet.as_manager()
     history = HistoricalRecords()

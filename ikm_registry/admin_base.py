@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from ikm_registry.admin_history import ScopedHistoryMixin, user_label
 from ikm_registry.history import has_history, history_of
+from ikm_registry.personal_data import RESTRICTED_ACCESS, personal_data_access, personal_fields
 from ikm_registry.scoping import CHANGE, VIEW, scope_for, user_may
 
 # The hidden input of a change form that carries the version of the record (and its inline rows) the form shows.
@@ -27,6 +28,76 @@ VERSION_FIELD = "_registry_version"
 def _restricted(model, user, action=VIEW):
     queryset = model._default_manager.all()
     return queryset.restrict(user, action) if hasattr(queryset, "restrict") else queryset
+
+
+# A personal field a user may not read whole is shown in its place as a read-only value under this name.
+RESTRICTED_PREFIX = "personal_as_allowed__"
+
+
+class PersonalDataAdminMixin:
+    """Personal fields of the model (its `personal_fields`) as the user's role allows (ikm_registry.personal_data):
+    whole and editable for the staff who enter them; masked or hidden, read-only, for officials. The same for search:
+    `search_fields` that go through a personal field (e.g. "=owner__nik") are dropped for users who may not search."""
+
+    def _personal_restricted(self, request) -> bool:
+        return bool(personal_fields(self.model)) and not personal_data_access(request.user).read
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self._personal_restricted(request):
+            return fieldsets
+        personal = set(personal_fields(self.model))
+
+        def swap(names):
+            return [
+                tuple(swap(name))
+                if isinstance(name, list | tuple)
+                else (RESTRICTED_PREFIX + name)
+                if name in personal
+                else name
+                for name in names
+            ]
+
+        return [(title, {**options, "fields": swap(options["fields"])}) for title, options in fieldsets]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if self._personal_restricted(request):
+            readonly += [RESTRICTED_PREFIX + name for name in personal_fields(self.model)]
+        return readonly
+
+    def get_search_fields(self, request):
+        search_fields = list(super().get_search_fields(request))
+        if personal_data_access(request.user).search:
+            return search_fields
+        return [name for name in search_fields if not _through_personal_field(self.model, name.lstrip("^=@"))]
+
+    def __getattr__(self, name):
+        # The read-only stand-in of a personal field: its value as the user's role allows it.
+        if not name.startswith(RESTRICTED_PREFIX):
+            raise AttributeError(name)
+        field_name = name[len(RESTRICTED_PREFIX) :]
+        model_field = type(self).model._meta.get_field(field_name)
+
+        def as_allowed(obj):
+            value = getattr(obj, field_name, "") if obj is not None else ""
+            return RESTRICTED_ACCESS.display(field_name, value)
+
+        as_allowed.short_description = model_field.verbose_name
+        return as_allowed
+
+
+def _through_personal_field(model, lookup: str) -> bool:
+    """Whether a search lookup such as "owner__nik" ends in a personal field of the model it reaches."""
+    *path, last = lookup.split("__")
+    for name in path:
+        try:
+            model = model._meta.get_field(name).related_model
+        except Exception:  # not a relation: leave the lookup alone
+            return False
+        if model is None:
+            return False
+    return last in personal_fields(model)
 
 
 class ScopedFormFieldsMixin:
@@ -134,7 +205,9 @@ class VersionCheckedMixin:
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
 
-class ScopedModelAdmin(VersionCheckedMixin, ScopedFormFieldsMixin, ScopedHistoryMixin, SimpleHistoryAdmin):
+class ScopedModelAdmin(
+    VersionCheckedMixin, PersonalDataAdminMixin, ScopedFormFieldsMixin, ScopedHistoryMixin, SimpleHistoryAdmin
+):
     """A ModelAdmin for a model whose default manager is a ScopedQuerySet, with its change history (Riwayat)."""
 
     def get_queryset(self, request):
@@ -173,7 +246,7 @@ class ScopedModelAdmin(VersionCheckedMixin, ScopedFormFieldsMixin, ScopedHistory
             raise PermissionDenied("The record would leave your region.")
 
 
-class ScopedInlineMixin(ScopedFormFieldsMixin):
+class ScopedInlineMixin(PersonalDataAdminMixin, ScopedFormFieldsMixin):
     """Inline rows follow the permissions of the parent object (`obj` is the parent)."""
 
     def history_label(self, instance) -> str:

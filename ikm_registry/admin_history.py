@@ -40,6 +40,7 @@ from ikm_registry.history import (
     history_restrict,
     version_instance,
 )
+from ikm_registry.personal_data import FULL_ACCESS, PersonalDataAccess, personal_data_access
 from ikm_registry.scoping import CHANGE, VIEW, scope_for
 
 
@@ -197,7 +198,7 @@ class ScopedHistoryMixin:
         obj, live = self.history_subject(request, object_id)
         if not self.may_view_history(request, obj, live):
             raise PermissionDenied
-        entries, unchanged = self.history_entries(obj)
+        entries, unchanged = self.history_entries(obj, access=personal_data_access(request.user))
         paginator = Paginator(entries, self.history_list_per_page)
         page_obj = paginator.get_page(request.GET.get(PAGE_VAR))
         self.describe(page_obj.object_list)
@@ -221,8 +222,9 @@ class ScopedHistoryMixin:
         }
         return TemplateResponse(request, self.object_history_template, context)
 
-    def history_entries(self, obj) -> tuple[list[HistoryEntry], int]:
-        """Every version of `obj` and of its inline rows, newest first, without saves that changed no field."""
+    def history_entries(self, obj, access: PersonalDataAccess = FULL_ACCESS) -> tuple[list[HistoryEntry], int]:
+        """Every version of `obj` and of its inline rows, newest first, without saves that changed no field; personal
+        fields as `access` allows."""
         pk_name = self.opts.pk.attname
         object_id = quote(obj.pk)
         sources = [
@@ -248,7 +250,7 @@ class ScopedHistoryMixin:
         entries, unchanged = [], 0
         for queryset, title, child, url in sources:
             model = queryset.model.instance_type
-            formatter = HistoryFormatter(model)
+            formatter = HistoryFormatter(model, access)
             included = [f.name for f in formatter.fields]
             model_pk = model._meta.pk.attname
             last = {}
@@ -322,7 +324,7 @@ class ScopedHistoryMixin:
     def version_context(self, request, obj, live, version, may_revert) -> dict:
         """What a version page shows above the form or the values: who, when, why, its changes, today's difference."""
         model = type(version).instance_type
-        formatter = HistoryFormatter(model)
+        formatter = HistoryFormatter(model, personal_data_access(request.user))
         previous = version.prev_record
         latest = _lookup(
             history_of(model).order_by("-history_date", "-history_id"),

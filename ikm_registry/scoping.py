@@ -23,6 +23,7 @@ class Scope:
     everything: bool = False
     region_code: str | None = None
     can_write: bool = False
+    role: str | None = None  # the StaffRole of the user's office membership; None for superusers and no access
 
     @property
     def has_access(self) -> bool:
@@ -59,8 +60,10 @@ def _compute_scope(user) -> Scope:
     if membership is None:
         return NO_ACCESS
     if membership.role == StaffRole.NATIONAL:
-        return Scope(everything=True, can_write=True)
-    return Scope(region_code=membership.office.region_id, can_write=membership.role != StaffRole.OFFICIAL)
+        return Scope(everything=True, can_write=True, role=membership.role)
+    return Scope(
+        region_code=membership.office.region_id, can_write=membership.role != StaffRole.OFFICIAL, role=membership.role
+    )
 
 
 def region_q(field: str, code: str) -> Q:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from businesses.choices import BusinessStatus, ScaleBps, ScaleIndustry, ScalePp7
 from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessYear, Owner, Sentra
 from businesses.selectors import business_public_url
-from ikm_registry.history import mask
+from ikm_registry.personal_data import mask
 from ikm_registry.reports import Report, ReportForm, register
 
 
