@@ -318,6 +318,11 @@ class SentraAdmin(ScopedModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_member_counts()
 
+    def get_object(self, request, object_id, from_field=None):
+        sentra = super().get_object(request, object_id, from_field)
+        sentra.viewer = request.user  # members_overview lists only the members this user may see
+        return sentra
+
     @admin.display(description=_("desa/kelurahan"), ordering="village__name")
     def village_label(self, obj):
         return obj.village.label
@@ -339,6 +344,8 @@ class SentraAdmin(ScopedModelAdmin):
         if obj is None or obj.pk is None:
             return "—"
         members = obj.members.select_related("kbli").order_by("name")
+        viewer = getattr(obj, "viewer", None)
+        members = members.restrict(viewer) if viewer is not None else members.none()
         rows = format_html_join(
             "",
             '<li><a href="{}">{}</a> — {} ({})</li>',

@@ -114,8 +114,10 @@ class ScopedHistoryMixin:
         return reverse(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{view}", args=args)
 
     def history_subject(self, request, object_id):
-        """(record, live): the record if the user may see it, else — when it was deleted — its last version the user
-        may see. Anything else is a 404, as on the change form; a user without any region is a 403."""
+        """(record, live): the record if the user may see it, else — when it was deleted — its last version, if that
+        version lies in the user's region. History follows the record's current (or, once deleted, last) location:
+        a region that held the record before it moved or was deleted sees none of it. Anything else is a 404, as on
+        the change form; a user without any region is a 403."""
         if not scope_for(request.user).has_access:
             raise PermissionDenied
         object_id = unquote(object_id)
@@ -125,11 +127,9 @@ class ScopedHistoryMixin:
             return obj, True
         if _lookup(self.model._default_manager.all(), **{pk_name: object_id}) is not None:
             raise Http404("Not found in your region.")
-        last = _lookup(
-            history_restrict(history_of(self.model).order_by("-history_date", "-history_id"), request.user, VIEW),
-            **{pk_name: object_id},
-        )
-        if last is None:
+        history = history_of(self.model)
+        last = _lookup(history.order_by("-history_date", "-history_id"), **{pk_name: object_id})
+        if last is None or not history_restrict(history.filter(history_id=last.history_id), request.user, VIEW):
             raise Http404
         return version_instance(last), False
 
