@@ -767,6 +767,28 @@ class Obstacle(models.Model):
         return self.get_kind_display()
 
 
+class DemoRecord(models.Model):
+    """One unit of the Bali demo that `seed_demo` has loaded: its stable key in the demo plan and the row it became.
+
+    A key names a unit of the plan (`business:<desa>:<planned name>`, `sentra:...`, `office:...`, `user:...`,
+    `regions`, `kbli`); a business or sentra unit holds its child rows too. seed_demo creates only units without a
+    record, so a demo row that staff renamed, moved, edited or deleted is never loaded or rewritten again. The plan
+    is always made for the `plan_date` of the first load, so its data years do not move with the calendar.
+    """
+
+    key = models.CharField(_("kunci"), max_length=255, unique=True)
+    object_id = models.BigIntegerField(_("id baris"), null=True, blank=True)
+    plan_date = models.DateField(_("tanggal rencana"))
+    loaded_at = models.DateTimeField(_("dimuat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("catatan data demo")
+        verbose_name_plural = pgettext_lazy("plural", "catatan data demo")
+
+    def __str__(self):
+        return self.key
+
+
 class BusinessTransition(models.Model):
     """One step of a business through the review workflow: who moved it, when, from where to where, and why."""
 
