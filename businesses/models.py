@@ -789,6 +789,29 @@ class DemoRecord(models.Model):
         return self.key
 
 
+class StatisticsRelease(models.Model):
+    """The public sums of one data year (workforce, investment), made once and frozen: the statistics page shows these
+    rows, never sums computed at request time, so no later change (a business published, closed or corrected) moves a
+    public sum and no two readings of the page differ by one business's figures. See services/statistics.py."""
+
+    year = models.PositiveSmallIntegerField(_("tahun data"), unique=True)
+    released_at = models.DateTimeField(_("dirilis"))
+    businesses = models.PositiveIntegerField(_("IKM"))
+    workforce = models.BigIntegerField(_("tenaga kerja"), null=True, blank=True)
+    investment = models.BigIntegerField(_("nilai investasi (Rp)"), null=True, blank=True)
+    # The rule the release was made with (sums it withheld stay withheld if the settings change later).
+    min_businesses = models.PositiveSmallIntegerField(_("IKM paling sedikit"))
+    dominance_p = models.PositiveSmallIntegerField(_("aturan p%"))
+
+    class Meta:
+        verbose_name = _("rilis statistik")
+        verbose_name_plural = pgettext_lazy("plural", "rilis statistik")
+        ordering = ["year"]
+
+    def __str__(self):
+        return str(self.year)
+
+
 class BusinessTransition(models.Model):
     """One step of a business through the review workflow: who moved it, when, from where to where, and why."""
 
