@@ -8,8 +8,10 @@ from django.db.models.functions import Concat, Left, Length, Lower
 from django.db.models.lookups import Exact
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django_cleanup import cleanup
 from simple_history.models import HistoricalRecords
 
+from businesses import photos
 from businesses import validators as v
 from businesses.choices import (
     ACTIVE_STATUSES,
@@ -519,13 +521,23 @@ class BusinessYear(models.Model):
         return f"{self.business} — {self.year}"
 
 
+@cleanup.select  # django-cleanup: files replaced or of a deleted product are deleted after the commit
 class Product(models.Model):
-    """Something a business makes, with a photo for its profile."""
+    """Something a business makes, with a photo for its profile.
+
+    The photo is stored re-encoded (no EXIF/GPS) with a thumbnail for pages and PDFs; see businesses/photos.py.
+    """
 
     business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="products")
     name = models.CharField(_("nama produk"), max_length=200)
     description = models.TextField(_("keterangan"), blank=True)
-    photo = models.ImageField(_("foto"), upload_to="products/%Y/", blank=True)
+    photo = photos.PhotoField(
+        _("foto"),
+        upload_to="products/%Y/",
+        blank=True,
+        help_text=_("JPEG, PNG, WebP atau GIF. Disimpan ulang sebagai JPEG tanpa data EXIF (lokasi GPS, kamera)."),
+    )
+    photo_thumbnail = models.ImageField(_("gambar kecil foto"), upload_to="products/%Y/", blank=True, editable=False)
     is_featured = models.BooleanField(_("produk unggulan"), default=False)
 
     objects = BusinessChildQuerySet.as_manager()
@@ -538,6 +550,18 @@ class Product(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        """A photo's thumbnail is named after it (photos.thumbnail_name): a cleared photo, or one set by name to a file
+        never re-encoded, loses its thumbnail; a new upload is stored re-encoded with its thumbnail by its field
+        (photos.PhotoFieldFile) within the same save."""
+        if not self.photo or self.photo_thumbnail.name != photos.thumbnail_name(self.photo.name):
+            # Cleared, or set by name to a file that was never re-encoded: no thumbnail (clean_photos makes one).
+            self.photo_thumbnail = ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "photo" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "photo_thumbnail"}
+        super().save(*args, **kwargs)
 
 
 class SentraQuerySet(ScopedQuerySet):

@@ -316,10 +316,10 @@ def business_public_detail(pk: int):
 
 
 def business_public_products(business) -> list[Product]:
-    """A published business's products (name, description, photo), featured first."""
+    """A published business's products (name, description, photo and its thumbnail), featured first."""
     return list(
         Product.objects.filter(business=business, business__status=BusinessStatus.PUBLISHED)
-        .only("id", "name", "description", "photo", "is_featured", "business_id")
+        .only("id", "name", "description", "photo", "photo_thumbnail", "is_featured", "business_id")
         .order_by("-is_featured", "name", "pk")
     )
 
@@ -329,7 +329,15 @@ def featured_products_public(limit: int = 6) -> list[Product]:
     return list(
         Product.objects.filter(business__status=BusinessStatus.PUBLISHED, is_featured=True)
         .select_related("business")
-        .only("id", "name", "description", "photo", "business__id", "business__name", "business__main_product")
+        .only(
+            "id",
+            "name",
+            "description",
+            "photo_thumbnail",
+            "business__id",
+            "business__name",
+            "business__main_product",
+        )
         .order_by("-business__updated_at", "pk")[:limit]
     )
 

@@ -180,6 +180,9 @@ PHOTO_MAX_UPLOAD_MB = env.float("PHOTO_MAX_UPLOAD_MB", default=10)
 PHOTO_MAX_MEGAPIXELS = env.float("PHOTO_MAX_MEGAPIXELS", default=50)
 PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=1600)
 PHOTO_THUMBNAIL_SIDE = env.int("PHOTO_THUMBNAIL_SIDE", default=480)
+# django-cleanup, for the models marked @cleanup.select only (Product): deletes a replaced or deleted file once the
+# transaction commits. Last in INSTALLED_APPS, as it asks.
+INSTALLED_APPS += ["django_cleanup.apps.CleanupSelectedConfig"]
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
