@@ -825,7 +825,7 @@ class StatisticsRelease(models.Model):
     investment = models.BigIntegerField(_("nilai investasi (Rp)"), null=True, blank=True)
     # The rule the release was made with (sums it withheld stay withheld if the settings change later).
     min_businesses = models.PositiveSmallIntegerField(_("IKM paling sedikit"))
-    dominance_p = models.PositiveSmallIntegerField(_("aturan p%"))
+    dominance_p = models.PositiveSmallIntegerField(_("aturan dominasi p"))
 
     class Meta:
         verbose_name = _("rilis statistik")

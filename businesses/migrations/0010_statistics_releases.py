@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('workforce', models.BigIntegerField(blank=True, null=True, verbose_name='tenaga kerja')),
                 ('investment', models.BigIntegerField(blank=True, null=True, verbose_name='nilai investasi (Rp)')),
                 ('min_businesses', models.PositiveSmallIntegerField(verbose_name='IKM paling sedikit')),
-                ('dominance_p', models.PositiveSmallIntegerField(verbose_name='aturan p%')),
+                ('dominance_p', models.PositiveSmallIntegerField(verbose_name='aturan dominasi p')),
             ],
             options={
                 'verbose_name': 'rilis statistik',
