@@ -8,8 +8,10 @@ from django.db.models.functions import Concat, Left, Length, Lower
 from django.db.models.lookups import Exact
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django_cleanup import cleanup
 from simple_history.models import HistoricalRecords
 
+from businesses import photos
 from businesses import validators as v
 from businesses.choices import (
     ACTIVE_STATUSES,
@@ -536,13 +538,23 @@ class BusinessYear(models.Model):
         return f"{self.business} — {self.year}"
 
 
+@cleanup.select  # django-cleanup: files replaced or of a deleted product are deleted after the commit
 class Product(models.Model):
-    """Something a business makes, with a photo for its profile."""
+    """Something a business makes, with a photo for its profile.
+
+    The photo is stored re-encoded (no EXIF/GPS) with a thumbnail for pages and PDFs; see businesses/photos.py.
+    """
 
     business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="products")
     name = models.CharField(_("nama produk"), max_length=200)
     description = models.TextField(_("keterangan"), blank=True)
-    photo = models.ImageField(_("foto"), upload_to="products/%Y/", blank=True)
+    photo = photos.PhotoField(
+        _("foto"),
+        upload_to="products/%Y/",
+        blank=True,
+        help_text=_("JPEG, PNG, WebP atau GIF. Disimpan ulang sebagai JPEG tanpa data EXIF (lokasi GPS, kamera)."),
+    )
+    photo_thumbnail = models.ImageField(_("gambar kecil foto"), upload_to="products/%Y/", blank=True, editable=False)
     is_featured = models.BooleanField(_("produk unggulan"), default=False)
 
     objects = BusinessChildQuerySet.as_manager()
@@ -555,6 +567,18 @@ class Product(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        """A photo's thumbnail is named after it (photos.thumbnail_name): a cleared photo, or one set by name to a file
+        never re-encoded, loses its thumbnail; a new upload is stored re-encoded with its thumbnail by its field
+        (photos.PhotoFieldFile) within the same save."""
+        if not self.photo or self.photo_thumbnail.name != photos.thumbnail_name(self.photo.name):
+            # Cleared, or set by name to a file that was never re-encoded: no thumbnail (clean_photos makes one).
+            self.photo_thumbnail = ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "photo" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "photo_thumbnail"}
+        super().save(*args, **kwargs)
 
 
 class SentraQuerySet(ScopedQuerySet):
@@ -784,6 +808,51 @@ class Obstacle(models.Model):
 
     def __str__(self):
         return self.get_kind_display()
+
+
+class DemoRecord(models.Model):
+    """One unit of the Bali demo that `seed_demo` has loaded: its stable key in the demo plan and the row it became.
+
+    A key names a unit of the plan (`business:<desa>:<planned name>`, `sentra:...`, `office:...`, `user:...`,
+    `regions`, `kbli`); a business or sentra unit holds its child rows too. seed_demo creates only units without a
+    record, so a demo row that staff renamed, moved, edited or deleted is never loaded or rewritten again. The plan
+    is always made for the `plan_date` of the first load, so its data years do not move with the calendar.
+    """
+
+    key = models.CharField(_("kunci"), max_length=255, unique=True)
+    object_id = models.BigIntegerField(_("id baris"), null=True, blank=True)
+    plan_date = models.DateField(_("tanggal rencana"))
+    loaded_at = models.DateTimeField(_("dimuat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("catatan data demo")
+        verbose_name_plural = pgettext_lazy("plural", "catatan data demo")
+
+    def __str__(self):
+        return self.key
+
+
+class StatisticsRelease(models.Model):
+    """The public sums of one data year (workforce, investment), made once and frozen: the statistics page shows these
+    rows, never sums computed at request time, so no later change (a business published, closed or corrected) moves a
+    public sum and no two readings of the page differ by one business's figures. See services/statistics.py."""
+
+    year = models.PositiveSmallIntegerField(_("tahun data"), unique=True)
+    released_at = models.DateTimeField(_("dirilis"))
+    businesses = models.PositiveIntegerField(_("IKM"))
+    workforce = models.BigIntegerField(_("tenaga kerja"), null=True, blank=True)
+    investment = models.BigIntegerField(_("nilai investasi (Rp)"), null=True, blank=True)
+    # The rule the release was made with (sums it withheld stay withheld if the settings change later).
+    min_businesses = models.PositiveSmallIntegerField(_("IKM paling sedikit"))
+    dominance_p = models.PositiveSmallIntegerField(_("aturan dominasi p"))
+
+    class Meta:
+        verbose_name = _("rilis statistik")
+        verbose_name_plural = pgettext_lazy("plural", "rilis statistik")
+        ordering = ["year"]
+
+    def __str__(self):
+        return str(self.year)
 
 
 class BusinessTransition(models.Model):

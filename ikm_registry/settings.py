@@ -164,6 +164,26 @@ DIRECTORY_PAGE_SIZE = env.int("DIRECTORY_PAGE_SIZE", default=20)
 # The directory map shows at most this many markers (the first of the result order).
 DIRECTORY_MAP_LIMIT = env.int("DIRECTORY_MAP_LIMIT", default=1000)
 
+# --- public statistics: frozen yearly releases (businesses/services/statistics.py) ---
+# The sums of a data year (workforce, investment) are released once the year is settled, this many months after it
+# ends (6: the figures of 2025 on 1 July 2026), then never change. A year is released only with at least
+# STATISTICS_MIN_BUSINESSES businesses; a sum that fails the p% dominance rule (STATISTICS_DOMINANCE_P) is withheld.
+STATISTICS_RELEASE_MONTHS = env.int("STATISTICS_RELEASE_MONTHS", default=6)
+STATISTICS_MIN_BUSINESSES = env.int("STATISTICS_MIN_BUSINESSES", default=3)
+STATISTICS_DOMINANCE_P = env.int("STATISTICS_DOMINANCE_P", default=10)
+
+# --- product photos (businesses/photos.py) ---
+# An upload larger than PHOTO_MAX_UPLOAD_MB or with more than PHOTO_MAX_MEGAPIXELS (read from the image header,
+# before decoding) is refused. Every stored photo is re-encoded as JPEG (EXIF and GPS dropped, orientation applied)
+# with its longer side at most PHOTO_MAX_SIDE pixels, plus a thumbnail of PHOTO_THUMBNAIL_SIDE for pages and PDFs.
+PHOTO_MAX_UPLOAD_MB = env.float("PHOTO_MAX_UPLOAD_MB", default=10)
+PHOTO_MAX_MEGAPIXELS = env.float("PHOTO_MAX_MEGAPIXELS", default=50)
+PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=1600)
+PHOTO_THUMBNAIL_SIDE = env.int("PHOTO_THUMBNAIL_SIDE", default=480)
+# django-cleanup, for the models marked @cleanup.select only (Product): deletes a replaced or deleted file once the
+# transaction commits. Last in INSTALLED_APPS, as it asks.
+INSTALLED_APPS += ["django_cleanup.apps.CleanupSelectedConfig"]
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)

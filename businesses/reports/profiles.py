@@ -131,7 +131,10 @@ def business_profile(business) -> dict:
         }
         for row in business.years.order_by("year")
     ]
-    products = [{"product": product, "photo_url": file_url(product.photo)} for product in business.products.all()]
+    # The thumbnail, not the photo: a few hundred pixels are plenty at 42 mm, and WeasyPrint embeds what it is given.
+    products = [
+        {"product": product, "photo_url": file_url(product.photo_thumbnail)} for product in business.products.all()
+    ]
     published = business.status == BusinessStatus.PUBLISHED
     public_url = business_public_url(business)
     return {

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('businesses', '0008_public_search'),
+        ('businesses', '0011_product_photo_thumbnail'),
     ]
 
     operations = [
