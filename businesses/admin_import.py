@@ -406,7 +406,8 @@ class ImportExportAdminMixin:
             user=request.user,
             what=Business,
             file_format=Path(business_import.original_name).suffix.lstrip(".").lower() or "csv",
-            filter=_("berkas impor %(file)s (ID %(id)s)") % {"file": business_import.original_name, "id": business_import.pk},
+            filter=_("berkas impor %(file)s (ID %(id)s)")
+            % {"file": business_import.original_name, "id": business_import.pk},
             row_count=business_import.rows,
             personal_data=True,
         )

@@ -172,7 +172,9 @@ def worker_beat(worker_id: str, *, started: bool = False) -> None:
         defaults["started_at"] = now
     updated = Worker.objects.filter(worker_id=worker_id).update(**defaults)
     if not updated:
-        Worker.objects.update_or_create(worker_id=worker_id, defaults=defaults, create_defaults={**defaults, "started_at": now})
+        Worker.objects.update_or_create(
+            worker_id=worker_id, defaults=defaults, create_defaults={**defaults, "started_at": now}
+        )
 
 
 def worker_gone(worker_id: str) -> None:
@@ -248,6 +250,14 @@ def jobs_recover() -> int:
                 continue
             recovered += _recover(model, pk, worker_id)
     _fail_lost_tasks(workers)
+    # The heartbeats of dead workers have served their purpose (a live one writes its row again at its next beat).
+    Worker.objects.filter(seen_at__lt=now - timedelta(seconds=settings.WORKER_STALE_SECONDS)).delete()
+    gone = [
+        worker.pk
+        for worker in (workers or {}).values()
+        if worker.host == this_host() and not _process_exists(worker.pid)
+    ]
+    Worker.objects.filter(pk__in=gone).delete()
     return recovered
 
 
@@ -269,7 +279,9 @@ def _recover(model, pk, worker_id: str) -> int:
             job.finished_at = timezone.now()
             job.save(update_fields=["status", "error", "finished_at"])
             job.on_failed()
-            logger.error("Job %s %s: worker %s is gone; failed after %s tries", job_label(job), pk, worker_id, job.attempts)
+            logger.error(
+                "Job %s %s: worker %s is gone; failed after %s tries", job_label(job), pk, worker_id, job.attempts
+            )
     return 1
 
 

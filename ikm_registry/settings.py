@@ -154,7 +154,9 @@ REPORT_WORKERS = env.int("REPORT_WORKERS", default=2)
 # MEDIA_ROOT, under random names; only their owner downloads them, through the admin. REPORT_FILES_ROOT, the name of
 # this setting before, still works. `manage.py purge_private_files` (cron, or the worker once a day) deletes them
 # after PRIVATE_FILES_RETENTION_DAYS.
-PRIVATE_FILES_ROOT = env("PRIVATE_FILES_ROOT", default=env("REPORT_FILES_ROOT", default=str(BASE_DIR / "var" / "private")))
+PRIVATE_FILES_ROOT = env(
+    "PRIVATE_FILES_ROOT", default=env("REPORT_FILES_ROOT", default=str(BASE_DIR / "var" / "private"))
+)
 PRIVATE_FILES_RETENTION_DAYS = env.int("PRIVATE_FILES_RETENTION_DAYS", default=30)
 # The worker (`manage.py db_worker`) records itself every WORKER_HEARTBEAT_SECONDS; a worker not seen for
 # WORKER_STALE_SECONDS (or whose process is gone, on the same machine) is dead: its running job is tried once more

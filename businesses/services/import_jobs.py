@@ -63,9 +63,9 @@ def import_upload(*, upload, user, data_year: int, skip_invalid: bool) -> Busine
 def import_confirm_background(business_import: BusinessImport, *, user) -> ImportJob | None:
     """Queue the application of a checked upload; None when it was confirmed already (double click, two tabs)."""
     with transaction.atomic():
-        claimed = BusinessImport.objects.filter(
-            pk=business_import.pk, state=BusinessImport.State.PREVIEWED
-        ).update(state=BusinessImport.State.APPLYING)
+        claimed = BusinessImport.objects.filter(pk=business_import.pk, state=BusinessImport.State.PREVIEWED).update(
+            state=BusinessImport.State.APPLYING
+        )
         if not claimed:
             return None
         job = ImportJob.objects.create(
@@ -163,7 +163,9 @@ def import_job_perform(job: ImportJob, *, progress) -> dict | object:
             jobs.job_own(job)
             store_rejects(business_import, plan)
             business_import.summary = plan_summary(plan)
-            store_counts(business_import, plan.counts, summary=business_import.summary, rejects_file=business_import.rejects_file)
+            store_counts(
+                business_import, plan.counts, summary=business_import.summary, rejects_file=business_import.rejects_file
+            )
             jobs.job_finish(job)
         return jobs.FINISHED
 

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import csv
 import functools
-import re
 import io
 import itertools
+import re
 import unicodedata
 import zipfile
-from xml.etree import ElementTree
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from xml.etree import ElementTree
 
 import openpyxl
 from django.conf import settings
