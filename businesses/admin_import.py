@@ -255,6 +255,7 @@ class ImportExportAdminMixin:
             if job is not None and job.status == ImportJob.Status.RUNNING:
                 jobs.jobs_recover()  # a job whose worker died is retried or failed before it is shown
                 job.refresh_from_db()
+                business_import.refresh_from_db()
             summary = business_import.summary or None
             file_errors = (summary or {}).get("file_errors", [])
             if job is not None and (job.kind == ImportJob.Kind.CHECK and job.is_active or file_errors):

@@ -317,6 +317,13 @@ def _count_tags(member) -> int:
     return count + len(_ROW_TAG.findall(carry))
 
 
+def _within_row_limit(rows: int) -> int:
+    """Rows of a file (blank ones included) may be up to twice the limit of data rows (read_rows counts exactly)."""
+    if rows > 2 * settings.IMPORT_MAX_ROWS + 1:
+        raise _too_many_rows()
+    return rows
+
+
 def inspect_file(source) -> int:
     """Check a CSV or XLSX file against the import limits before anything parses it; return its number of rows
     (header included; for a CSV, line breaks inside cells count as rows).
@@ -340,7 +347,7 @@ def inspect_file(source) -> int:
                 lines += chunk.count(b"\n")
                 last = chunk[-1:]
             handle.seek(0)
-            return lines + (1 if last not in (b"", b"\n") else 0)
+            return _within_row_limit(lines + (1 if last not in (b"", b"\n") else 0))
         try:
             with zipfile.ZipFile(handle) as archive:
                 members = archive.infolist()
@@ -365,7 +372,7 @@ def inspect_file(source) -> int:
                 if sheet is None or sheet not in archive.namelist():
                     return 0
                 with archive.open(sheet) as member:
-                    return _count_tags(member)
+                    return _within_row_limit(_count_tags(member))
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as error:
             raise _file_error(_("Berkas XLSX tidak dapat dibaca (%(error)s).") % {"error": error}) from error
         finally:
