@@ -52,7 +52,8 @@ from ikm_registry.private_files import private_file_response
 from ikm_registry.scoping import CHANGE, VIEW, user_may
 from ikm_registry.services import export_logged
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# A full-layout CSV of IMPORT_MAX_ROWS (100,000) rows is about 23 MB.
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # Registered businesses a preview page lists with their changes (old → new), per page.
 CHANGES_PER_PAGE = 200
 EXAMPLE_VILLAGE = "51.03.01.1001"

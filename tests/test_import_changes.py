@@ -144,7 +144,7 @@ def test_dry_run_prints_old_and_new_per_row(operator, art_shop, tmp_path):
     out = io.StringIO()
     call_command("import_businesses", str(path), "--dry-run", stdout=out, stderr=io.StringIO())
     text = out.getvalue()
-    assert f"baris 2 (ID {art_shop.pk}, art shop SARI) diperbarui: produk_utama: Patung kayu → Patung batu" in text
+    assert f"baris 2 (ID {art_shop.pk}, Art Shop Sari) diperbarui: produk_utama: Patung kayu → Patung batu" in text
     assert "nama_usaha" not in text.split("diperbarui:")[1]
     art_shop.refresh_from_db()
     assert art_shop.main_product == "Patung kayu"

@@ -54,7 +54,7 @@ def uploaded(client, operator, media):
 
 
 @pytest.fixture
-def debug_urls():
+def debug_urls(media):
     """The URLconf as `DEBUG=1` builds it (it serves MEDIA_ROOT then)."""
     import ikm_registry.urls
 

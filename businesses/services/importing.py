@@ -1080,6 +1080,7 @@ class _Planner:
                 plan.rejected.append((row.number, row.cells, outcome.errors))
             else:
                 outcome.business_id = existing.pk if existing is not None else None
+                outcome.name = write.business.name  # what the registry will hold (its own spelling when kept)
                 if existing is None:
                     outcome.action = Action.CREATE
                 elif write.business_fields or write.owner_fields or write.year_fields:
