@@ -119,8 +119,21 @@ def background(settings):
 
 
 def run_queued_jobs():
-    """What `db_worker` does with the queue (in this process, inside the test's transaction)."""
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--no-purge", verbosity=0)
+    """What `db_worker` does with the queue, in this process and inside the test's transaction (the command itself
+    closes the connection between tasks, and runs in its own process in tests/test_jobs.py)."""
+    from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
+    from django_tasks_db.models import DBTaskResult
+
+    from ikm_registry import jobs
+
+    runner = TaskWorker(
+        queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
+        max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
+    )  # fmt: skip
+    jobs.worker_beat("test-worker", started=True)
+    while (result := DBTaskResult.objects.ready().first()) is not None:
+        result.claim("test-worker")
+        runner.run_task(result)
 
 
 @pytest.mark.usefixtures("background")
