@@ -66,3 +66,9 @@ def kbli(db):
         silver=make_kbli("32112"),
         jewellery_class=make_kbli("3211"),
     )
+
+
+@pytest.fixture(autouse=True)
+def private_files_in_tmp(settings, tmp_path_factory):
+    """Private files (uploads, rejects, reports) go to a temporary directory, never into the checkout."""
+    settings.PRIVATE_FILES_ROOT = str(tmp_path_factory.mktemp("private"))
