@@ -181,7 +181,7 @@ def test_purge_runs_as_a_task(uploaded):
 
 
 def test_upgrade_moves_public_uploads_out_of_media(operator, media):
-    migration = importlib.import_module("businesses.migrations.0009_private_import_files_import_jobs")
+    migration = importlib.import_module("businesses.migrations.0013_private_import_files_import_jobs")
     public = media / "imports" / "2026" / "11"
     public.mkdir(parents=True)
     (public / "ikm-kuta.csv").write_text(NIK)
