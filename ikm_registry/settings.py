@@ -151,10 +151,13 @@ REPORT_FILES_ROOT = env("REPORT_FILES_ROOT", default=str(BASE_DIR / "var" / "rep
 
 LOGIN_URL = "admin:login"
 
-# Cache for anonymous public pages and their counts (ikm_registry/public_cache.py). The default lives in each
-# process; with more than one server process set CACHE_URL to a shared cache (redis://..., or
-# filecache:///var/tmp/registri-ikm on one machine) so that clearing it after a change reaches every process.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://registri-ikm")}
+# Cache for anonymous public pages and their counts (ikm_registry/public_cache.py) and for rate-limit counters.
+# The default is a table in the registry's database (created by `migrate`), so every server process and machine of
+# an install shares it: a change retires cached pages everywhere at once. A dbcache:// URL gets our DatabaseCache,
+# whose increments are atomic (rate limits count with them). Redis (redis://...) is the faster shared choice.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://registri_ikm_cache?max_entries=2000")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    CACHES["default"]["BACKEND"] = "ikm_registry.cache.DatabaseCache"
 # How long a public page may be served from the cache without a change (seconds); also its HTTP max-age.
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=300)
 PUBLIC_HTTP_MAX_AGE = env.int("PUBLIC_HTTP_MAX_AGE", default=60)
