@@ -170,3 +170,18 @@ DIRECTORY_MAP_LIMIT = env.int("DIRECTORY_MAP_LIMIT", default=1000)
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
+
+# --- Logging: every record to stderr, "2026-11-22 14:05:03+0800 ERROR django.request Internal Server Error: /x/"
+# followed by the traceback (ikm_registry/logs.py); LOG_LEVEL sets the least severe level written. Django's own
+# loggers write there too (server errors with their traceback, security warnings); runserver keeps its request lines.
+LOG_LEVEL = env("LOG_LEVEL", default="INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "registry": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s", "datefmt": "%Y-%m-%d %H:%M:%S%z"}
+    },
+    "handlers": {"stderr": {"class": "ikm_registry.logs.StderrHandler", "formatter": "registry"}},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {"django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False}},
+}
