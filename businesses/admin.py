@@ -83,6 +83,8 @@ class OwnerInlineFormSet(BaseInlineFormSet):
         owners = [form.cleaned_data for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
         if not owners or not business.village_id or business.nib:
             return  # NIB duplicates are refused by the unique constraint on the business form itself
+        if "name" not in owners[0]:
+            return  # the owner's name was refused: its error is shown on the field
         duplicates = business_duplicates(
             name=business.name, owner_name=owners[0]["name"], village_id=business.village_id, exclude_pk=business.pk
         )

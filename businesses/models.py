@@ -28,6 +28,7 @@ from businesses.choices import (
     Sex,
 )
 from ikm_registry.scoping import ScopedQuerySet
+from ikm_registry.text import CleanTextMixin
 
 MILLION = 1_000_000
 BILLION = 1_000_000_000
@@ -49,7 +50,7 @@ class RegionQuerySet(ScopedQuerySet):
         return self.filter(level=RegionLevel.VILLAGE)
 
 
-class Region(models.Model):
+class Region(CleanTextMixin, models.Model):
     """A Kemendagri administrative area: province → regency/city → district (kecamatan) → village."""
 
     code = models.CharField(_("kode"), max_length=13, primary_key=True)
@@ -110,7 +111,7 @@ class Region(models.Model):
             raise ValidationError({"parent": _("Kode wilayah harus diawali kode induknya.")})
 
 
-class Kbli(models.Model):
+class Kbli(CleanTextMixin, models.Model):
     """KBLI 2020: section (letter) → division (2) → group (3) → class (4) → subclass (5 digits)."""
 
     code = models.CharField(_("kode"), max_length=5, primary_key=True)
@@ -142,7 +143,7 @@ class Kbli(models.Model):
         return f"{self.code} — {self.title}"
 
 
-class CreativeSubsector(models.Model):
+class CreativeSubsector(CleanTextMixin, models.Model):
     """One of the 17 subsectors of the creative economy (ekonomi kreatif)."""
 
     code = models.SlugField(_("kode"), max_length=40, primary_key=True)
@@ -171,7 +172,7 @@ class BusinessChildQuerySet(ScopedQuerySet):
     region_field = "business__village__code"
 
 
-class Business(models.Model):
+class Business(CleanTextMixin, models.Model):
     """An IKM: one registered business at one location. Its yearly figures live in BusinessYear."""
 
     name = models.CharField(_("nama usaha"), max_length=200)
@@ -313,7 +314,7 @@ class Business(models.Model):
         return self.years.order_by("-year").first()
 
 
-class Owner(models.Model):
+class Owner(CleanTextMixin, models.Model):
     """The owner (pelaku usaha) of a business. NIK, phone, e-mail and home address are private.
 
     A contact channel may appear publicly only with the owner's recorded consent for that channel.
@@ -421,7 +422,7 @@ SCALE_BPS = Case(
 DERIVED_FIGURES = ["workforce_total", "scale_pp7", "scale_industry", "scale_bps"]
 
 
-class BusinessYear(models.Model):
+class BusinessYear(CleanTextMixin, models.Model):
     """The figures of one business for one data year (pendataan tahunan). Scale classes are derived, never typed."""
 
     business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="years")
@@ -519,7 +520,7 @@ class BusinessYear(models.Model):
         return f"{self.business} — {self.year}"
 
 
-class Product(models.Model):
+class Product(CleanTextMixin, models.Model):
     """Something a business makes, with a photo for its profile."""
 
     business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="products")
@@ -556,7 +557,7 @@ class SentraQuerySet(ScopedQuerySet):
         )
 
 
-class Sentra(models.Model):
+class Sentra(CleanTextMixin, models.Model):
     """A sentra IKM: a cluster of IKM in one place making similar products (PP 29/2018), set by decree."""
 
     name = models.CharField(_("nama sentra"), max_length=200)
@@ -631,7 +632,7 @@ class SentraChildQuerySet(ScopedQuerySet):
     region_field = "sentra__village__code"
 
 
-class SentraOfficer(models.Model):
+class SentraOfficer(CleanTextMixin, models.Model):
     """A member of a sentra's management (pengurus)."""
 
     sentra = models.ForeignKey(Sentra, on_delete=models.CASCADE, related_name="officers", verbose_name=_("sentra"))
@@ -656,7 +657,7 @@ class FacilityCondition(models.TextChoices):
     MAJOR_DAMAGE = "rusak_berat", _("Rusak berat")
 
 
-class SentraFacility(models.Model):
+class SentraFacility(CleanTextMixin, models.Model):
     """A facility (sarana-prasarana) of a sentra: a showroom, a shared kiln, machines, a road."""
 
     sentra = models.ForeignKey(Sentra, on_delete=models.CASCADE, related_name="facilities", verbose_name=_("sentra"))
@@ -680,7 +681,7 @@ class SentraFacility(models.Model):
         return self.name
 
 
-class SentraRevitalisation(models.Model):
+class SentraRevitalisation(CleanTextMixin, models.Model):
     """A revitalisation or funding record of a sentra (often DAK non-fisik)."""
 
     sentra = models.ForeignKey(
@@ -710,7 +711,7 @@ class SentraRevitalisation(models.Model):
         return f"{self.year}: {self.activity}"
 
 
-class Assistance(models.Model):
+class Assistance(CleanTextMixin, models.Model):
     """Help a business received (bantuan / fasilitasi): equipment, training, marketing, KUR, HKI, certification."""
 
     business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="assistance")
@@ -741,7 +742,7 @@ class Assistance(models.Model):
         return f"{self.get_kind_display()} ({self.year})"
 
 
-class Obstacle(models.Model):
+class Obstacle(CleanTextMixin, models.Model):
     """Something that holds a business back (kendala)."""
 
     business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="obstacles")
@@ -767,7 +768,7 @@ class Obstacle(models.Model):
         return self.get_kind_display()
 
 
-class BusinessTransition(models.Model):
+class BusinessTransition(CleanTextMixin, models.Model):
     """One step of a business through the review workflow: who moved it, when, from where to where, and why."""
 
     business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="transitions")

@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ikm_registry.middleware.ChosenLanguageMiddleware",
+    # After the language is chosen (its message is translated), before anything reads the parameters.
+    "ikm_registry.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
