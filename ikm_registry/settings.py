@@ -5,6 +5,7 @@ project directory (django-environ). See the configuration table in README.md.
 """
 
 import importlib.util
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -187,3 +188,31 @@ LOGGING = {
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {"django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False}},
 }
+
+# --- Signing in: login throttling (django-axes), password reset mail, rate limits (ikm_registry/accounts.py) ------
+# Failed logins are counted per username and client address together (an office shares one public address); after
+# LOGIN_FAILURE_LIMIT failures that pair is refused for LOGIN_COOLOFF_MINUTES, the right password included.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as django-axes asks
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no start-up banner on every command; failures and lockouts are still logged
+AXES_LOCKOUT_CALLABLE = "ikm_registry.accounts.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "ikm_registry.clients.client_ip"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]  # unused (AXES_CLIENT_IP_CALLABLE decides); keeps its check quiet
+# Behind a reverse proxy: the header carrying the visitor's address (X-Real-IP, or X-Forwarded-For whose right-most
+# address is used). Login throttling and rate limits count per that address; empty: REMOTE_ADDR.
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
+RATELIMIT_IP_META_KEY = "ikm_registry.clients.client_ip"
+# Posts per client address: self-registration (/daftar/) and password reset requests; "N/s", "N/m", "N/h", "N/d".
+REGISTRATION_RATE = env("REGISTRATION_RATE", default="20/h")
+PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", default="5/h")
+# Mail (password reset links): EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.go.id:587; the console in
+# development, the local mail server (smtp://localhost:25) otherwise.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Registri IKM <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)  # seconds a reset link stays valid
