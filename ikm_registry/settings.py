@@ -105,6 +105,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "transaction_mode": "IMMEDIATE"}
     )
+    # IMMEDIATE transactions take the single write lock at BEGIN; a writer waits this long (s) for another to finish
+    # before giving up with "database is locked" (Python's default is 5 s; a large import holds the lock longer).
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", env.int("SQLITE_BUSY_TIMEOUT", default=20))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -159,15 +159,27 @@ class Server:
         return self.log.read()
 
     def request(self, path: str, data: bytes | None = None, headers: dict | None = None) -> tuple[int, str]:
-        """(status, body) of a GET, or a POST when `data` is given."""
+        """(status, body) of a GET, or a POST when `data` is given; redirects are not followed."""
         request = urllib.request.Request(self.base + path, data=data, headers=headers or {})
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:
+            with NO_REDIRECTS.open(request, timeout=60) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
+
+    def response(self, path: str):
+        """The whole response of a GET (headers included)."""
+        return NO_REDIRECTS.open(self.base + path, timeout=60)
 
     def get(self, path: str) -> str:
         status, body = self.request(path)
         assert status == 200, f"GET {path}: {status}\n{body[:500]}"
         return body
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+NO_REDIRECTS = urllib.request.build_opener(_NoRedirects)
