@@ -116,9 +116,9 @@ def choice_label(choices, value) -> str:
 # Rupiah amounts are read and typed with dots between thousands; small inputs keep the yearly table on screen.
 MONEY_AND_NUMBERS = {
     models.BigIntegerField: {"form_class": RupiahField, "widget": RupiahInput},
-    models.PositiveIntegerField: {"widget": forms.NumberInput(attrs={"style": "width: 5em"})},
-    models.PositiveSmallIntegerField: {"widget": forms.NumberInput(attrs={"style": "width: 5em"})},
-    models.DecimalField: {"widget": forms.NumberInput(attrs={"style": "width: 8em", "step": "any"})},
+    models.PositiveIntegerField: {"widget": forms.NumberInput(attrs={"class": "w-5em"})},
+    models.PositiveSmallIntegerField: {"widget": forms.NumberInput(attrs={"class": "w-5em"})},
+    models.DecimalField: {"widget": forms.NumberInput(attrs={"class": "w-8em", "step": "any"})},
 }
 
 

@@ -232,7 +232,7 @@ def _with_bars(rows: list[dict]) -> None:
     """Give each row `bar`: its count as a percentage of the largest, for the CSS bar charts."""
     largest = max((row["count"] for row in rows), default=0)
     for row in rows:
-        row["bar"] = round(100 * row["count"] / largest) if largest else 0
+        row["bar"] = max(1, round(100 * row["count"] / largest)) if row["count"] else 0  # a sliver for the smallest
 
 
 @require_http_methods(["GET", "POST"])
