@@ -171,6 +171,15 @@ class Server:
         """The whole response of a GET (headers included)."""
         return NO_REDIRECTS.open(self.base + path, timeout=60)
 
+    def headers(self, path: str, headers: dict | None = None) -> tuple[int, dict]:
+        """(status, response headers) of a GET; redirects are not followed."""
+        request = urllib.request.Request(self.base + path, headers=headers or {})
+        try:
+            with NO_REDIRECTS.open(request, timeout=60) as response:
+                return response.status, dict(response.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers)
+
     def get(self, path: str) -> str:
         status, body = self.request(path)
         assert status == 200, f"GET {path}: {status}\n{body[:500]}"
