@@ -40,7 +40,10 @@ def postgres_url(name: str) -> str:
 
 def process_env(database_url: str, **overrides: str) -> dict[str, str]:
     """The environment of a production-like process of the project: DEBUG off, a real key, the default cache."""
-    env = {name: value for name, value in os.environ.items() if name not in ("CACHE_URL", "DEBUG", "PYTEST_VERSION")}
+    # Left out: what the test session itself sets (the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE, which
+    # `check --deploy` rightly refuses) and what would change the defaults under test.
+    dropped = ("CACHE_URL", "DEBUG", "PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {name: value for name, value in os.environ.items() if name not in dropped}
     env.update(
         DATABASE_URL=database_url,
         SECRET_KEY="test-" + secrets.token_urlsafe(40),
