@@ -33,6 +33,7 @@ from businesses.models import (
 )
 from businesses.services import business_duplicates
 from ikm_registry.admin_base import ReferenceDataAdmin, ScopedInlineMixin, ScopedModelAdmin
+from ikm_registry.personal_data import personal_data_access
 
 # --- reference data -----------------------------------------------------------------------------------------------
 
@@ -247,6 +248,12 @@ class BusinessAdmin(ImportExportAdminMixin, WorkflowAdminMixin, ScopedModelAdmin
             .annotate(latest_workforce=latest_figures("workforce_total"), latest_scale_bps=latest_figures("scale_bps"))
         )
 
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        if not personal_data_access(request.user).search:  # no NIK search for this role (get_search_fields)
+            changelist.search_help_text = _("Cari nama usaha, NIB, nama pemilik, produk, atau desa.")
+        return changelist
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
@@ -313,6 +320,11 @@ class SentraAdmin(ScopedModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_member_counts()
 
+    def get_object(self, request, object_id, from_field=None):
+        sentra = super().get_object(request, object_id, from_field)
+        sentra.viewer = request.user  # members_overview lists only the members this user may see
+        return sentra
+
     @admin.display(description=_("desa/kelurahan"), ordering="village__name")
     def village_label(self, obj):
         return obj.village.label
@@ -334,6 +346,8 @@ class SentraAdmin(ScopedModelAdmin):
         if obj is None or obj.pk is None:
             return "—"
         members = obj.members.select_related("kbli").order_by("name")
+        viewer = getattr(obj, "viewer", None)
+        members = members.restrict(viewer) if viewer is not None else members.none()
         rows = format_html_join(
             "",
             '<li><a href="{}">{}</a> — {} ({})</li>',

@@ -8,8 +8,10 @@ from django.db.models.functions import Concat, Left, Length, Lower
 from django.db.models.lookups import Exact
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django_cleanup import cleanup
 from simple_history.models import HistoricalRecords
 
+from businesses import photos
 from businesses import validators as v
 from businesses.choices import (
     ACTIVE_STATUSES,
@@ -27,6 +29,8 @@ from businesses.choices import (
     ScalePp7,
     Sex,
 )
+from ikm_registry.models import BackgroundJob
+from ikm_registry.private_files import import_upload_to, private_storage, rejects_upload_to
 from ikm_registry.scoping import ScopedQuerySet
 from ikm_registry.text import CleanTextMixin
 
@@ -34,6 +38,11 @@ MILLION = 1_000_000
 BILLION = 1_000_000_000
 # PP 29/2018: a sentra is at least five IKM units making similar products.
 SENTRA_MIN_MEMBERS = 5
+
+
+def regency_code(region_code: str) -> str:
+    """The kabupaten/kota code of a region code at or below that level: 51.03.01.1001 → 51.03."""
+    return region_code[:5]
 
 
 def whitespace_collapsed(text: str) -> str:
@@ -307,6 +316,15 @@ class Business(CleanTextMixin, models.Model):
                 errors["kbli"] = _("Kode KBLI harus 5 angka (tingkat kelompok).")
         if (self.latitude is None) != (self.longitude is None):
             errors["longitude" if self.longitude is None else "latitude"] = _("Isi lintang dan bujur berpasangan.")
+        if self.sentra_id and self.village_id:
+            sentra_village = Sentra.objects.filter(pk=self.sentra_id).values_list("village_id", flat=True).first()
+            if sentra_village and regency_code(sentra_village) != regency_code(self.village_id):
+                # A sentra belongs to the office of its kabupaten/kota; a member elsewhere would show that office a
+                # business of another region (and leave it out of the member's own office's view of the sentra).
+                errors["sentra"] = _(
+                    "Sentra ini berada di kabupaten/kota lain; anggota sentra harus berlokasi di kabupaten/kota yang "
+                    "sama dengan sentranya."
+                )
         if errors:
             raise ValidationError(errors)
 
@@ -333,6 +351,9 @@ class Owner(CleanTextMixin, models.Model):
     email_public_since = models.DateField(
         _("setuju e-mail dipublikasikan sejak"), null=True, blank=True, help_text=_("Kosong = tidak setuju.")
     )
+
+    # Personal data (UU 27/2022): shown, searched and exported as the user's role allows (ikm_registry.personal_data).
+    personal_fields = ("nik", "phone", "email", "home_address")
 
     objects = BusinessChildQuerySet.as_manager()
     history = HistoricalRecords()
@@ -520,13 +541,23 @@ class BusinessYear(CleanTextMixin, models.Model):
         return f"{self.business} — {self.year}"
 
 
+@cleanup.select  # django-cleanup: files replaced or of a deleted product are deleted after the commit
 class Product(CleanTextMixin, models.Model):
-    """Something a business makes, with a photo for its profile."""
+    """Something a business makes, with a photo for its profile.
+
+    The photo is stored re-encoded (no EXIF/GPS) with a thumbnail for pages and PDFs; see businesses/photos.py.
+    """
 
     business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="products")
     name = models.CharField(_("nama produk"), max_length=200)
     description = models.TextField(_("keterangan"), blank=True)
-    photo = models.ImageField(_("foto"), upload_to="products/%Y/", blank=True)
+    photo = photos.PhotoField(
+        _("foto"),
+        upload_to="products/%Y/",
+        blank=True,
+        help_text=_("JPEG, PNG, WebP atau GIF. Disimpan ulang sebagai JPEG tanpa data EXIF (lokasi GPS, kamera)."),
+    )
+    photo_thumbnail = models.ImageField(_("gambar kecil foto"), upload_to="products/%Y/", blank=True, editable=False)
     is_featured = models.BooleanField(_("produk unggulan"), default=False)
 
     objects = BusinessChildQuerySet.as_manager()
@@ -539,6 +570,18 @@ class Product(CleanTextMixin, models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        """A photo's thumbnail is named after it (photos.thumbnail_name): a cleared photo, or one set by name to a file
+        never re-encoded, loses its thumbnail; a new upload is stored re-encoded with its thumbnail by its field
+        (photos.PhotoFieldFile) within the same save."""
+        if not self.photo or self.photo_thumbnail.name != photos.thumbnail_name(self.photo.name):
+            # Cleared, or set by name to a file that was never re-encoded: no thumbnail (clean_photos makes one).
+            self.photo_thumbnail = ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "photo" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "photo_thumbnail"}
+        super().save(*args, **kwargs)
 
 
 class SentraQuerySet(ScopedQuerySet):
@@ -639,6 +682,8 @@ class SentraOfficer(CleanTextMixin, models.Model):
     position = models.CharField(_("jabatan"), max_length=100, help_text=_("Mis. ketua, sekretaris, bendahara"))
     name = models.CharField(_("nama"), max_length=200)
     phone = models.CharField(_("telepon"), max_length=20, blank=True, validators=[v.validate_phone])
+
+    personal_fields = ("phone",)
 
     objects = SentraChildQuerySet.as_manager()
     history = HistoricalRecords()
@@ -768,10 +813,63 @@ class Obstacle(CleanTextMixin, models.Model):
         return self.get_kind_display()
 
 
+class DemoRecord(models.Model):
+    """One unit of the Bali demo that `seed_demo` has loaded: its stable key in the demo plan and the row it became.
+
+    A key names a unit of the plan (`business:<desa>:<planned name>`, `sentra:...`, `office:...`, `user:...`,
+    `regions`, `kbli`); a business or sentra unit holds its child rows too. seed_demo creates only units without a
+    record, so a demo row that staff renamed, moved, edited or deleted is never loaded or rewritten again. The plan
+    is always made for the `plan_date` of the first load, so its data years do not move with the calendar.
+    """
+
+    key = models.CharField(_("kunci"), max_length=255, unique=True)
+    object_id = models.BigIntegerField(_("id baris"), null=True, blank=True)
+    plan_date = models.DateField(_("tanggal rencana"))
+    loaded_at = models.DateTimeField(_("dimuat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("catatan data demo")
+        verbose_name_plural = pgettext_lazy("plural", "catatan data demo")
+
+    def __str__(self):
+        return self.key
+
+
+class StatisticsRelease(models.Model):
+    """The public sums of one data year (workforce, investment), made once and frozen: the statistics page shows these
+    rows, never sums computed at request time, so no later change (a business published, closed or corrected) moves a
+    public sum and no two readings of the page differ by one business's figures. See services/statistics.py."""
+
+    year = models.PositiveSmallIntegerField(_("tahun data"), unique=True)
+    released_at = models.DateTimeField(_("dirilis"))
+    businesses = models.PositiveIntegerField(_("IKM"))
+    workforce = models.BigIntegerField(_("tenaga kerja"), null=True, blank=True)
+    investment = models.BigIntegerField(_("nilai investasi (Rp)"), null=True, blank=True)
+    # The rule the release was made with (sums it withheld stay withheld if the settings change later).
+    min_businesses = models.PositiveSmallIntegerField(_("IKM paling sedikit"))
+    dominance_p = models.PositiveSmallIntegerField(_("aturan dominasi p"))
+
+    class Meta:
+        verbose_name = _("rilis statistik")
+        verbose_name_plural = pgettext_lazy("plural", "rilis statistik")
+        ordering = ["year"]
+
+    def __str__(self):
+        return str(self.year)
+
+
 class BusinessTransition(CleanTextMixin, models.Model):
     """One step of a business through the review workflow: who moved it, when, from where to where, and why."""
 
-    business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="transitions")
+    # The log outlives the business: deleting a business (a draft, a spam registration) keeps its steps, so that who
+    # moved it where stays on record with the deletion in its history. Hence no database constraint and no cascade.
+    business = models.ForeignKey(
+        Business,
+        verbose_name=_("IKM"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="transitions",
+    )
     from_status = models.CharField(_("dari status"), max_length=10, choices=BusinessStatus.choices)
     to_status = models.CharField(_("ke status"), max_length=10, choices=BusinessStatus.choices)
     actor = models.ForeignKey(
@@ -798,14 +896,26 @@ class BusinessTransition(CleanTextMixin, models.Model):
 
 
 class BusinessImport(models.Model):
-    """An uploaded spreadsheet of businesses: previewed first, applied on confirmation."""
+    """An uploaded spreadsheet of businesses: previewed first, applied on confirmation.
+
+    The file is private (owners' NIK, phones): stored under PRIVATE_FILES_ROOT with a random name, downloaded only
+    by its uploader (and superusers), deleted after PRIVATE_FILES_RETENTION_DAYS while this row and its counts stay.
+    A file of more than IMPORT_BACKGROUND_ROWS rows is checked and applied by the worker (ImportJob); `summary` then
+    keeps what the check found, for the preview page.
+    """
 
     class State(models.TextChoices):
         PREVIEWED = "previewed", _("Pratinjau")
+        APPLYING = "applying", _("Sedang diterapkan")
         APPLIED = "applied", _("Diterapkan")
         FAILED = "failed", _("Gagal")
 
-    file = models.FileField(_("berkas"), upload_to="imports/%Y/%m/")
+    file = models.FileField(_("berkas"), storage=private_storage, upload_to=import_upload_to, blank=True)
+    rejects_file = models.FileField(
+        _("baris tidak valid"), storage=private_storage, upload_to=rejects_upload_to, blank=True
+    )
+    background = models.BooleanField(_("diproses di latar belakang"), default=False)
+    summary = models.JSONField(_("hasil pemeriksaan"), default=dict, blank=True)
     original_name = models.CharField(_("nama berkas"), max_length=255)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("diunggah oleh"), on_delete=models.PROTECT, related_name="+"
@@ -828,3 +938,56 @@ class BusinessImport(models.Model):
 
     def __str__(self):
         return f"{self.original_name} ({self.uploaded_at:%Y-%m-%d %H:%M})"
+
+
+class ImportJob(BackgroundJob):
+    """The check or the application of a long business import, done by the worker (ikm_registry.jobs)."""
+
+    class Kind(models.TextChoices):
+        CHECK = "check", _("pemeriksaan")
+        APPLY = "apply", _("penerapan")
+
+    class Phase(models.TextChoices):
+        WAITING = "", _("menunggu")
+        READING = "reading", _("membaca berkas")
+        CHECKING = "checking", _("memeriksa baris")
+        WRITING = "writing", _("menulis ke registri")
+
+    business_import = models.ForeignKey(
+        BusinessImport, verbose_name=_("impor IKM"), on_delete=models.CASCADE, related_name="jobs"
+    )
+    kind = models.CharField(_("jenis"), max_length=10, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("pengguna"), on_delete=models.CASCADE, related_name="+"
+    )
+    phase = models.CharField(_("tahap"), max_length=10, choices=Phase.choices, blank=True, default="")
+    rows_done = models.PositiveIntegerField(_("baris selesai"), default=0)
+    rows_total = models.PositiveIntegerField(_("jumlah baris"), default=0)
+
+    class Meta:
+        verbose_name = _("tugas impor")
+        verbose_name_plural = pgettext_lazy("plural", "tugas impor")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.business_import} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        share = min(1.0, self.rows_done / self.rows_total) if self.rows_total else 0.0
+        start, width = {"reading": (0, 30), "checking": (30, 60), "writing": (90, 9)}.get(self.phase, (0, 0))
+        return min(99, int(start + width * share))
+
+    def perform(self, *, progress) -> dict:
+        from businesses.services.import_jobs import import_job_perform
+
+        return import_job_perform(self, progress=progress)
+
+    def on_failed(self) -> None:
+        if self.kind == self.Kind.APPLY:
+            # Nothing was written (the write is one transaction): the upload may be confirmed again.
+            BusinessImport.objects.filter(pk=self.business_import_id, state=BusinessImport.State.APPLYING).update(
+                state=BusinessImport.State.PREVIEWED, applied_at=None
+            )

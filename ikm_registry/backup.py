@@ -4,8 +4,9 @@ A backup is one directory, `registri-ikm-YYYYMMDD-HHMMSS/`, holding
 
 - `database.dump` (PostgreSQL, `pg_dump --format=custom`) or `database.sqlite3` (SQLite's online backup API, a
   consistent copy taken while the site runs);
-- `files/<SETTING>.tar.gz` for each directory of files the settings name (FILE_ROOT_SETTINGS: MEDIA_ROOT, and the
-  private REPORT_FILES_ROOT and PRIVATE_FILES_ROOT under `var/`), a directory inside another counted once;
+- `files/<SETTING>.tar.gz` for each directory of files the settings name (FILE_ROOT_SETTINGS: MEDIA_ROOT, and
+  PRIVATE_FILES_ROOT, `var/private` by default: import uploads, rejects files, reports), a directory inside another
+  archived with it;
 - `manifest.json`: when, which engine, the row count of every table (taken in the same snapshot as the dump) and
   the SHA-256 of every file, against which `restore` checks what it restored.
 
@@ -29,7 +30,7 @@ from django.db import connection, transaction
 
 FORMAT_VERSION = 1
 # Settings naming directories of files to keep, in the order they are archived.
-FILE_ROOT_SETTINGS = ("MEDIA_ROOT", "PRIVATE_FILES_ROOT", "REPORT_FILES_ROOT")
+FILE_ROOT_SETTINGS = ("MEDIA_ROOT", "PRIVATE_FILES_ROOT")
 
 
 class BackupError(Exception):

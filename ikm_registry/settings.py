@@ -49,9 +49,10 @@ INSTALLED_APPS = [
     # For its static files: htmx (instant filtering). Leaflet's come from django-leaflet, see STATICFILES_DIRS.
     "django_htmx",
     "simple_history",
+    # Before django_tasks_db: its `db_worker` command is ikm_registry's (the same worker, plus a heartbeat).
+    "ikm_registry",
     "django_tasks",
     "django_tasks_db",
-    "ikm_registry",
     "businesses",
     "events",
     "certification",
@@ -148,12 +149,35 @@ MEDIA_ROOT = env("MEDIA_ROOT")
 
 # Background work (a long Daftar IKM): django-tasks with its database backend, so no extra server; run the worker
 # with `manage.py db_worker`. Reports longer than REPORT_BACKGROUND_ROWS rows are queued from the admin; a queued
-# report is rendered by REPORT_WORKERS processes; finished files live in REPORT_FILES_ROOT, outside MEDIA_ROOT
+# report is rendered by REPORT_WORKERS processes; finished files live in PRIVATE_FILES_ROOT (below), outside MEDIA_ROOT
 # (only their owner downloads them, through the admin).
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
 REPORT_BACKGROUND_ROWS = env.int("REPORT_BACKGROUND_ROWS", default=300)
 REPORT_WORKERS = env.int("REPORT_WORKERS", default=2)
-REPORT_FILES_ROOT = env("REPORT_FILES_ROOT", default=str(BASE_DIR / "var" / "reports"))
+
+# --- Private files, background jobs and import limits (issue 9: points 6, 7, 13) ---------------------------------
+# Private files (import uploads, rejects files, background reports) live under PRIVATE_FILES_ROOT, outside
+# MEDIA_ROOT, under random names; only their owner downloads them, through the admin. REPORT_FILES_ROOT, the name of
+# this setting before, still works. `manage.py purge_private_files` (cron, or the worker once a day) deletes them
+# after PRIVATE_FILES_RETENTION_DAYS.
+PRIVATE_FILES_ROOT = env(
+    "PRIVATE_FILES_ROOT", default=env("REPORT_FILES_ROOT", default=str(BASE_DIR / "var" / "private"))
+)
+PRIVATE_FILES_RETENTION_DAYS = env.int("PRIVATE_FILES_RETENTION_DAYS", default=30)
+# The worker (`manage.py db_worker`) records itself every WORKER_HEARTBEAT_SECONDS; a worker not seen for
+# WORKER_STALE_SECONDS (or whose process is gone, on the same machine) is dead: its running job is tried once more
+# (JOB_MAX_ATTEMPTS in all), then failed with a message.
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=15)
+WORKER_STALE_SECONDS = env.int("WORKER_STALE_SECONDS", default=90)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=2)
+# Business imports: at most IMPORT_MAX_ROWS rows; an XLSX may unpack to at most IMPORT_MAX_UNPACKED_MB and no
+# member may be compressed more than IMPORT_MAX_COMPRESSION_RATIO times (a zip bomb); a CSV may be at most
+# IMPORT_MAX_UNPACKED_MB. Files of more than IMPORT_BACKGROUND_ROWS rows are checked and applied by the worker.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
+IMPORT_MAX_UNPACKED_MB = env.int("IMPORT_MAX_UNPACKED_MB", default=200)
+IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=100)
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2_000)
+# --- end of private files, background jobs and import limits -------------------------------------------------------
 
 LOGIN_URL = "admin:login"
 
@@ -172,6 +196,26 @@ PUBLIC_COUNTS_MAX_AGE = env.int("PUBLIC_COUNTS_MAX_AGE", default=60)
 DIRECTORY_PAGE_SIZE = env.int("DIRECTORY_PAGE_SIZE", default=20)
 # The directory map shows at most this many markers (the first of the result order).
 DIRECTORY_MAP_LIMIT = env.int("DIRECTORY_MAP_LIMIT", default=1000)
+
+# --- public statistics: frozen yearly releases (businesses/services/statistics.py) ---
+# The sums of a data year (workforce, investment) are released once the year is settled, this many months after it
+# ends (6: the figures of 2025 on 1 July 2026), then never change. A year is released only with at least
+# STATISTICS_MIN_BUSINESSES businesses; a sum that fails the p% dominance rule (STATISTICS_DOMINANCE_P) is withheld.
+STATISTICS_RELEASE_MONTHS = env.int("STATISTICS_RELEASE_MONTHS", default=6)
+STATISTICS_MIN_BUSINESSES = env.int("STATISTICS_MIN_BUSINESSES", default=3)
+STATISTICS_DOMINANCE_P = env.int("STATISTICS_DOMINANCE_P", default=10)
+
+# --- product photos (businesses/photos.py) ---
+# An upload larger than PHOTO_MAX_UPLOAD_MB or with more than PHOTO_MAX_MEGAPIXELS (read from the image header,
+# before decoding) is refused. Every stored photo is re-encoded as JPEG (EXIF and GPS dropped, orientation applied)
+# with its longer side at most PHOTO_MAX_SIDE pixels, plus a thumbnail of PHOTO_THUMBNAIL_SIDE for pages and PDFs.
+PHOTO_MAX_UPLOAD_MB = env.float("PHOTO_MAX_UPLOAD_MB", default=10)
+PHOTO_MAX_MEGAPIXELS = env.float("PHOTO_MAX_MEGAPIXELS", default=50)
+PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=1600)
+PHOTO_THUMBNAIL_SIDE = env.int("PHOTO_THUMBNAIL_SIDE", default=480)
+# django-cleanup, for the models marked @cleanup.select only (Product): deletes a replaced or deleted file once the
+# transaction commits. Last in INSTALLED_APPS, as it asks.
+INSTALLED_APPS += ["django_cleanup.apps.CleanupSelectedConfig"]
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)

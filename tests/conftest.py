@@ -89,6 +89,12 @@ def kbli(db):
     )
 
 
+@pytest.fixture(autouse=True)
+def private_files_in_tmp(settings, tmp_path_factory):
+    """Private files (uploads, rejects, reports) go to a temporary directory, never into the checkout."""
+    settings.PRIVATE_FILES_ROOT = str(tmp_path_factory.mktemp("private"))
+
+
 @pytest.fixture
 def fresh_database_url(tmp_path):
     """The DATABASE_URL of a new, empty database of the kind the tests run on (dropped afterwards)."""

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
-from django.conf import settings
 from django.core.management import call_command
 
 from businesses.models import Business
@@ -38,19 +37,21 @@ def script(name: str, *args: str, env: dict) -> subprocess.CompletedProcess:
     return result
 
 
-# Where an install keeps its files, per setting: product photos, logos and import uploads (media), finished reports
-# and other private files. A root setting not defined yet (PRIVATE_FILES_ROOT arrives with issue 9, point 7) is left
-# out; `backup` picks it up by name once it exists.
+# Where an install keeps its files, per setting: product photos and logos (media); import uploads, rejects files and
+# finished reports (private files, under var/).
 LAYOUT = {
     "MEDIA_ROOT": ("media", {
         "products/2026/11/tenun.jpg": bytes(range(256)) * 40,
+        "products/2026/11/tenun_thumb.jpg": bytes(range(128)) * 10,
         "offices/logo badung.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 300,
-        "imports/2026/11/ikm-badung.csv": b"nama_usaha;nama_pemilik\nTenun Sari;Ni Made\n",
     }),
-    "REPORT_FILES_ROOT": ("var/reports", {"2026/11/daftar-ikm.pdf": b"%PDF-1.7\n" + b"x" * 5000}),
-    "PRIVATE_FILES_ROOT": ("var/private", {"rejects/ikm-ditolak.csv": b"nama_usaha;alasan\n"}),
+    "PRIVATE_FILES_ROOT": ("var/private", {
+        "imports/2026/11/5f2c9a.csv": b"nama_usaha;nama_pemilik\nTenun Sari;Ni Made\n",
+        "rejects/2026/11/81be0d.csv": b"nama_usaha;alasan\n",
+        "reports/2026/11/daftar-ikm.pdf": b"%PDF-1.7\n" + b"x" * 5000,
+    }),
 }  # fmt: skip
-ROOTS = [name for name in FILE_ROOT_SETTINGS if hasattr(settings, name)]
+ROOTS = list(FILE_ROOT_SETTINGS)
 
 
 def directories(base: Path) -> dict[str, str]:
@@ -91,7 +92,7 @@ def test_backup_and_restore_give_back_every_row_and_file(tmp_path, fresh_databas
     assert "Restored" in output
 
     assert json.loads(python(target_env, COUNTS)) == counts
-    assert {"MEDIA_ROOT", "REPORT_FILES_ROOT"} <= set(ROOTS)
+    assert ROOTS == ["MEDIA_ROOT", "PRIVATE_FILES_ROOT"]
     for name in ROOTS:
         folder = LAYOUT[name][0]
         assert tree(restored / folder) == tree(original / folder) != {}

@@ -21,6 +21,6 @@ def drop_cache_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ikm_registry", "0003_reportjob")]
+    dependencies = [("ikm_registry", "0004_background_jobs_private_files")]
 
     operations = [migrations.RunPython(create_cache_table, drop_cache_table, elidable=False)]
