@@ -84,6 +84,8 @@ class OwnerInlineFormSet(BaseInlineFormSet):
         owners = [form.cleaned_data for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
         if not owners or not business.village_id or business.nib:
             return  # NIB duplicates are refused by the unique constraint on the business form itself
+        if "name" not in owners[0]:
+            return  # the owner's name was refused: its error is shown on the field
         duplicates = business_duplicates(
             name=business.name, owner_name=owners[0]["name"], village_id=business.village_id, exclude_pk=business.pk
         )
@@ -115,9 +117,9 @@ def choice_label(choices, value) -> str:
 # Rupiah amounts are read and typed with dots between thousands; small inputs keep the yearly table on screen.
 MONEY_AND_NUMBERS = {
     models.BigIntegerField: {"form_class": RupiahField, "widget": RupiahInput},
-    models.PositiveIntegerField: {"widget": forms.NumberInput(attrs={"style": "width: 5em"})},
-    models.PositiveSmallIntegerField: {"widget": forms.NumberInput(attrs={"style": "width: 5em"})},
-    models.DecimalField: {"widget": forms.NumberInput(attrs={"style": "width: 8em", "step": "any"})},
+    models.PositiveIntegerField: {"widget": forms.NumberInput(attrs={"class": "w-5em"})},
+    models.PositiveSmallIntegerField: {"widget": forms.NumberInput(attrs={"class": "w-5em"})},
+    models.DecimalField: {"widget": forms.NumberInput(attrs={"class": "w-8em", "step": "any"})},
 }
 
 

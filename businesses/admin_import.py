@@ -71,7 +71,7 @@ class BusinessImportForm(forms.Form):
         label=gettext_lazy("Tahun data"),
         validators=[v.validate_past_year],
         help_text=gettext_lazy("Tahun untuk tenaga kerja, investasi, omzet dan produksi dalam berkas."),
-        widget=forms.NumberInput(attrs={"style": "width: 6em"}),
+        widget=forms.NumberInput(attrs={"class": "w-6em"}),
     )
     skip_invalid = forms.BooleanField(
         label=gettext_lazy("Lewati baris tidak valid"),

@@ -32,6 +32,7 @@ from businesses.choices import (
 from ikm_registry.models import BackgroundJob
 from ikm_registry.private_files import import_upload_to, private_storage, rejects_upload_to
 from ikm_registry.scoping import ScopedQuerySet
+from ikm_registry.text import CleanTextMixin
 
 MILLION = 1_000_000
 BILLION = 1_000_000_000
@@ -58,7 +59,7 @@ class RegionQuerySet(ScopedQuerySet):
         return self.filter(level=RegionLevel.VILLAGE)
 
 
-class Region(models.Model):
+class Region(CleanTextMixin, models.Model):
     """A Kemendagri administrative area: province → regency/city → district (kecamatan) → village."""
 
     code = models.CharField(_("kode"), max_length=13, primary_key=True)
@@ -119,7 +120,7 @@ class Region(models.Model):
             raise ValidationError({"parent": _("Kode wilayah harus diawali kode induknya.")})
 
 
-class Kbli(models.Model):
+class Kbli(CleanTextMixin, models.Model):
     """KBLI 2020: section (letter) → division (2) → group (3) → class (4) → subclass (5 digits)."""
 
     code = models.CharField(_("kode"), max_length=5, primary_key=True)
@@ -151,7 +152,7 @@ class Kbli(models.Model):
         return f"{self.code} — {self.title}"
 
 
-class CreativeSubsector(models.Model):
+class CreativeSubsector(CleanTextMixin, models.Model):
     """One of the 17 subsectors of the creative economy (ekonomi kreatif)."""
 
     code = models.SlugField(_("kode"), max_length=40, primary_key=True)
@@ -180,7 +181,7 @@ class BusinessChildQuerySet(ScopedQuerySet):
     region_field = "business__village__code"
 
 
-class Business(models.Model):
+class Business(CleanTextMixin, models.Model):
     """An IKM: one registered business at one location. Its yearly figures live in BusinessYear."""
 
     name = models.CharField(_("nama usaha"), max_length=200)
@@ -331,7 +332,7 @@ class Business(models.Model):
         return self.years.order_by("-year").first()
 
 
-class Owner(models.Model):
+class Owner(CleanTextMixin, models.Model):
     """The owner (pelaku usaha) of a business. NIK, phone, e-mail and home address are private.
 
     A contact channel may appear publicly only with the owner's recorded consent for that channel.
@@ -442,7 +443,7 @@ SCALE_BPS = Case(
 DERIVED_FIGURES = ["workforce_total", "scale_pp7", "scale_industry", "scale_bps"]
 
 
-class BusinessYear(models.Model):
+class BusinessYear(CleanTextMixin, models.Model):
     """The figures of one business for one data year (pendataan tahunan). Scale classes are derived, never typed."""
 
     business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="years")
@@ -541,7 +542,7 @@ class BusinessYear(models.Model):
 
 
 @cleanup.select  # django-cleanup: files replaced or of a deleted product are deleted after the commit
-class Product(models.Model):
+class Product(CleanTextMixin, models.Model):
     """Something a business makes, with a photo for its profile.
 
     The photo is stored re-encoded (no EXIF/GPS) with a thumbnail for pages and PDFs; see businesses/photos.py.
@@ -599,7 +600,7 @@ class SentraQuerySet(ScopedQuerySet):
         )
 
 
-class Sentra(models.Model):
+class Sentra(CleanTextMixin, models.Model):
     """A sentra IKM: a cluster of IKM in one place making similar products (PP 29/2018), set by decree."""
 
     name = models.CharField(_("nama sentra"), max_length=200)
@@ -674,7 +675,7 @@ class SentraChildQuerySet(ScopedQuerySet):
     region_field = "sentra__village__code"
 
 
-class SentraOfficer(models.Model):
+class SentraOfficer(CleanTextMixin, models.Model):
     """A member of a sentra's management (pengurus)."""
 
     sentra = models.ForeignKey(Sentra, on_delete=models.CASCADE, related_name="officers", verbose_name=_("sentra"))
@@ -701,7 +702,7 @@ class FacilityCondition(models.TextChoices):
     MAJOR_DAMAGE = "rusak_berat", _("Rusak berat")
 
 
-class SentraFacility(models.Model):
+class SentraFacility(CleanTextMixin, models.Model):
     """A facility (sarana-prasarana) of a sentra: a showroom, a shared kiln, machines, a road."""
 
     sentra = models.ForeignKey(Sentra, on_delete=models.CASCADE, related_name="facilities", verbose_name=_("sentra"))
@@ -725,7 +726,7 @@ class SentraFacility(models.Model):
         return self.name
 
 
-class SentraRevitalisation(models.Model):
+class SentraRevitalisation(CleanTextMixin, models.Model):
     """A revitalisation or funding record of a sentra (often DAK non-fisik)."""
 
     sentra = models.ForeignKey(
@@ -755,7 +756,7 @@ class SentraRevitalisation(models.Model):
         return f"{self.year}: {self.activity}"
 
 
-class Assistance(models.Model):
+class Assistance(CleanTextMixin, models.Model):
     """Help a business received (bantuan / fasilitasi): equipment, training, marketing, KUR, HKI, certification."""
 
     business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="assistance")
@@ -786,7 +787,7 @@ class Assistance(models.Model):
         return f"{self.get_kind_display()} ({self.year})"
 
 
-class Obstacle(models.Model):
+class Obstacle(CleanTextMixin, models.Model):
     """Something that holds a business back (kendala)."""
 
     business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="obstacles")
@@ -857,7 +858,7 @@ class StatisticsRelease(models.Model):
         return str(self.year)
 
 
-class BusinessTransition(models.Model):
+class BusinessTransition(CleanTextMixin, models.Model):
     """One step of a business through the review workflow: who moved it, when, from where to where, and why."""
 
     # The log outlives the business: deleting a business (a draft, a spam registration) keeps its steps, so that who

@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 from ikm_registry.choices import StaffRole
 from ikm_registry.private_files import private_storage, report_upload_to
 from ikm_registry.scoping import ScopedQuerySet
+from ikm_registry.text import CleanTextMixin
 
 
 class OfficeQuerySet(ScopedQuerySet):
@@ -24,7 +25,7 @@ class OfficeQuerySet(ScopedQuerySet):
         return next((offices[code] for code in candidates if code in offices), None)
 
 
-class Office(models.Model):
+class Office(CleanTextMixin, models.Model):
     """A regional trade-and-industry office (Disperindag) covering one province or regency/city.
 
     The letterhead fields make the kop surat of the PDF reports an office prints.

@@ -5,6 +5,7 @@ project directory (django-environ). See the configuration table in README.md.
 """
 
 import importlib.util
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ikm_registry.middleware.ChosenLanguageMiddleware",
+    # After the language is chosen (its message is translated), before anything reads the parameters.
+    "ikm_registry.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -103,6 +106,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "transaction_mode": "IMMEDIATE"}
     )
+    # IMMEDIATE transactions take the single write lock at BEGIN; a writer waits this long (s) for another to finish
+    # before giving up with "database is locked" (Python's default is 5 s; a large import holds the lock longer).
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", env.int("SQLITE_BUSY_TIMEOUT", default=20))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -175,10 +181,13 @@ IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2_000)
 
 LOGIN_URL = "admin:login"
 
-# Cache for anonymous public pages and their counts (ikm_registry/public_cache.py). The default lives in each
-# process; with more than one server process set CACHE_URL to a shared cache (redis://..., or
-# filecache:///var/tmp/registri-ikm on one machine) so that clearing it after a change reaches every process.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://registri-ikm")}
+# Cache for anonymous public pages and their counts (ikm_registry/public_cache.py) and for rate-limit counters.
+# The default is a table in the registry's database (created by `migrate`), so every server process and machine of
+# an install shares it: a change retires cached pages everywhere at once. A dbcache:// URL gets our DatabaseCache,
+# whose increments are atomic (rate limits count with them). Redis (redis://...) is the faster shared choice.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://registri_ikm_cache?max_entries=2000")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    CACHES["default"]["BACKEND"] = "ikm_registry.cache.DatabaseCache"
 # How long a public page may be served from the cache without a change (seconds); also its HTTP max-age.
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=300)
 PUBLIC_HTTP_MAX_AGE = env.int("PUBLIC_HTTP_MAX_AGE", default=60)
@@ -211,3 +220,74 @@ INSTALLED_APPS += ["django_cleanup.apps.CleanupSelectedConfig"]
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
+
+# --- Logging: every record to stderr, "2026-11-22 14:05:03+0800 ERROR django.request Internal Server Error: /x/"
+# followed by the traceback (ikm_registry/logs.py); LOG_LEVEL sets the least severe level written. Django's own
+# loggers write there too (server errors with their traceback, security warnings); runserver keeps its request lines.
+LOG_LEVEL = env("LOG_LEVEL", default="INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "registry": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s", "datefmt": "%Y-%m-%d %H:%M:%S%z"}
+    },
+    "handlers": {"stderr": {"class": "ikm_registry.logs.StderrHandler", "formatter": "registry"}},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {"django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False}},
+}
+
+# --- Signing in: login throttling (django-axes), password reset mail, rate limits (ikm_registry/accounts.py) ------
+# Failed logins are counted per username and client address together (an office shares one public address); after
+# LOGIN_FAILURE_LIMIT failures that pair is refused for LOGIN_COOLOFF_MINUTES, the right password included.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as django-axes asks
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no start-up banner on every command; failures and lockouts are still logged
+AXES_LOCKOUT_CALLABLE = "ikm_registry.accounts.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "ikm_registry.clients.client_ip"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]  # unused (AXES_CLIENT_IP_CALLABLE decides); keeps its check quiet
+# Behind a reverse proxy: the header carrying the visitor's address (X-Real-IP, or X-Forwarded-For whose right-most
+# address is used). Login throttling and rate limits count per that address; empty: REMOTE_ADDR.
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
+RATELIMIT_IP_META_KEY = "ikm_registry.clients.client_ip"
+# Posts per client address: self-registration (/daftar/) and password reset requests; "N/s", "N/m", "N/h", "N/d".
+REGISTRATION_RATE = env("REGISTRATION_RATE", default="20/h")
+PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", default="5/h")
+# Mail (password reset links): EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.go.id:587; the console in
+# development, the local mail server (smtp://localhost:25) otherwise.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Registri IKM <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)  # seconds a reset link stays valid
+
+# --- HTTPS behind a TLS proxy, and the Content Security Policy (django-csp) -----------------------------------------
+# Production sets these (README, Deployment): redirect plain HTTP to HTTPS, Strict-Transport-Security, and the header
+# by which the proxy tells Django that the visitor's connection was HTTPS (e.g. X-Forwarded-Proto: https).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if env("SECURE_PROXY_SSL_HEADER", default=""):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + env("SECURE_PROXY_SSL_HEADER").upper().replace("-", "_"), "https")
+# Scripts, styles, fonts and requests only from the site itself (no inline code: templates use static files);
+# images also as data: URIs and OpenStreetMap's tiles for the directory map; no framing, no plugins.
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "https://tile.openstreetmap.org"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}

@@ -59,13 +59,13 @@ class GrowthForm(ReportForm):
         label=gettext_lazy("Dari tahun"),
         min_value=EARLIEST_YEAR,
         initial=lambda: timezone.localdate().year - 5,
-        widget=forms.NumberInput(attrs={"style": "width: 6em"}),
+        widget=forms.NumberInput(attrs={"class": "w-6em"}),
     )
     year_to = forms.IntegerField(
         label=gettext_lazy("Sampai tahun"),
         min_value=EARLIEST_YEAR,
         initial=lambda: timezone.localdate().year - 1,
-        widget=forms.NumberInput(attrs={"style": "width: 6em"}),
+        widget=forms.NumberInput(attrs={"class": "w-6em"}),
     )
 
     def _not_future(self, name):

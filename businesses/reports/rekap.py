@@ -51,7 +51,7 @@ class RekapForm(ReportForm):
         label=gettext_lazy("Tahun data"),
         min_value=EARLIEST_YEAR,
         initial=default_year,
-        widget=forms.NumberInput(attrs={"style": "width: 6em"}),
+        widget=forms.NumberInput(attrs={"class": "w-6em"}),
     )
 
     def clean_year(self):

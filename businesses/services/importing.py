@@ -42,6 +42,7 @@ from businesses.services.reference import thousands
 from ikm_registry.history import mask
 from ikm_registry.public_cache import bump_public_version
 from ikm_registry.scoping import CHANGE, CommandLine, scope_for
+from ikm_registry.text import comparable
 
 BATCH_SIZE = 1000
 PROGRESS_EVERY = 1000
@@ -714,8 +715,9 @@ def _shown(column: str, value) -> str:
 
 
 def _match_key(name: str, owner_name: str, village: str) -> tuple[str, str, str]:
-    """Name + owner + desa, compared the way business_duplicates does (case and extra spaces ignored)."""
-    return whitespace_collapsed(name).casefold(), whitespace_collapsed(owner_name).casefold(), village
+    """Name + owner + desa, compared the way business_duplicates does (case, extra spaces, Unicode form and
+    invisible characters ignored: ikm_registry.text.comparable)."""
+    return comparable(name).casefold(), comparable(owner_name).casefold(), village
 
 
 def _chunks(items, size: int = IN_CHUNK):
