@@ -21,7 +21,7 @@ What it does (about 7 minutes on 2 CPUs):
    (django.test.Client with PUBLIC_CACHE_SECONDS=0, CaptureQueriesContext) with EXPLAIN ANALYZE of each, slowest
    first (again with jit=off where PostgreSQL JIT-compiled it), and what opening a connection costs.
 3. Serves the site with gunicorn (gthread: --workers processes × --threads threads; DEBUG=0, a SECRET_KEY,
-   ALLOWED_HOSTS=127.0.0.1, the default per-process locmem cache) through benchmarks/bench_urls.py, which is the
+   ALLOWED_HOSTS=127.0.0.1, the default cache: a table in the database) through benchmarks/bench_urls.py, which is the
    project's urlconf plus `/hello/` (HttpResponse("hello") behind the same middleware). gunicorn is not a project
    dependency: if the venv lacks it, this script runs `pip install gunicorn` into the venv.
 4. Measures with its own load generator: --concurrency Python threads, each with one keep-alive http.client
@@ -723,7 +723,7 @@ def run(args, started: float) -> None:
             f"Machine: {host['cpus']} CPUs ({host['model']}), load average now "
             f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min); Python {host['python']}, "
             f"PostgreSQL {pg_version}, gunicorn {gunicorn_version} (gthread, {args.workers} workers × "
-            f"{args.threads} threads), per-process locmem cache. Data: {args.rows:,} businesses "
+            f"{args.threads} threads), the default database cache. Data: {args.rows:,} businesses "
             f"({setup['published']:,} published); generation {setup['build_seconds'] + setup['write_seconds']:.1f} s. "
             f"Load: {args.concurrency} concurrent keep-alive clients, {args.requests} requests after "
             f"{args.warmup * args.concurrency} warm-up.\n"

@@ -15,6 +15,12 @@ copies, all dropped at the end), then measures in separate processes on identica
   re-import of the same file (everything unchanged).
 
 Times exclude Django start-up. The target is import ≤ 3 × bare.
+
+With --admin (e.g. `--rows 100000 --admin --skip-postgres`), it also measures a long import through the admin
+as an office would do it: the upload request, the background check job (as `db_worker` runs it), the confirmation
+request and the background apply job, each in its own process with its peak memory (ru_maxrss, Django included),
+and the unpacked size and compression ratio of the same rows as an XLSX file (for IMPORT_MAX_UNPACKED_MB and
+IMPORT_MAX_COMPRESSION_RATIO).
 """
 
 import argparse
@@ -22,6 +28,7 @@ import csv
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -150,6 +157,8 @@ def worker(step: str, path: Path, year: int) -> dict:
             Owner.objects.bulk_create(owners, batch_size=1000)
             BusinessYear.objects.bulk_create(years, batch_size=1000)
         return {"seconds": time.perf_counter() - start, "rows": len(businesses)}
+    if step.startswith("admin-"):
+        return admin_step(step, path, user)
     if step == "import":
         from businesses.services.importing import businesses_import_apply, businesses_import_plan
 
@@ -173,11 +182,110 @@ def worker(step: str, path: Path, year: int) -> dict:
     raise ValueError(step)
 
 
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def admin_step(step: str, path: Path, user) -> dict:
+    """One step of a long import through the admin, in this process: a request, or a job as db_worker runs it."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from businesses.models import BusinessImport, ImportJob
+    from ikm_registry import jobs
+
+    client = Client()
+    client.force_login(user)
+    if step == "admin-upload":
+        with path.open("rb") as handle:
+            start = time.perf_counter()
+            response = client.post(
+                reverse("admin:businesses_business_import"),
+                {"file": handle, "data_year": str(time.localtime().tm_year - 1)},
+            )
+            upload = time.perf_counter() - start
+        assert response.status_code == 302, response.content[:2000]
+        start = time.perf_counter()
+        page = client.get(response["Location"])
+        preview = time.perf_counter() - start
+        assert b"Memeriksa berkas di latar belakang" in page.content
+        return {"request": upload, "page": preview, "peak_mb": peak_mb()}
+    if step in ("admin-check", "admin-apply"):
+        kind = ImportJob.Kind.CHECK if step == "admin-check" else ImportJob.Kind.APPLY
+        job = ImportJob.objects.get(kind=kind)
+        start = time.perf_counter()
+        jobs.job_run("businesses.importjob", job.pk, worker_id="benchmark")
+        seconds = time.perf_counter() - start
+        job.refresh_from_db()
+        assert job.status == ImportJob.Status.DONE, job.error
+        business_import = BusinessImport.objects.get()
+        return {"job": seconds, "peak_mb": peak_mb(), "rows": business_import.rows, "state": business_import.state}
+    if step == "admin-confirm":
+        business_import = BusinessImport.objects.get()
+        url = reverse("admin:businesses_business_import_preview", args=[business_import.pk])
+        start = time.perf_counter()
+        page = client.get(url)
+        preview = time.perf_counter() - start
+        assert b"Konfirmasi" in page.content
+        start = time.perf_counter()
+        response = client.post(url)
+        confirm = time.perf_counter() - start
+        assert response.status_code == 302
+        return {"page": preview, "request": confirm, "peak_mb": peak_mb()}
+    raise ValueError(step)
+
+
+def xlsx_figures(path: Path, tmp: Path) -> str:
+    """The same rows as an XLSX written by openpyxl: its size, unpacked size and worst compression ratio."""
+    import zipfile
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for line in csv.reader(handle, delimiter=";"):
+            sheet.append(line)
+    target = tmp / "businesses.xlsx"
+    workbook.save(target)
+    with zipfile.ZipFile(target) as archive:
+        members = archive.infolist()
+        unpacked = sum(info.file_size for info in members)
+        ratio = max(info.file_size / max(info.compress_size, 1) for info in members if info.file_size > 1024 * 1024)
+    return f"XLSX of the same rows: {target.stat().st_size / 1e6:.1f} MB, unpacks to {unpacked / 1e6:.0f} MB, ratio {ratio:.1f}"
+
+
+def bench_admin(path: Path, year: int, tmp: Path, database_url: str, label: str) -> None:
+    env_url = database_url
+    upload = run_worker(env_url, "admin-upload", path, year)
+    check = run_worker(env_url, "admin-check", path, year)
+    confirm = run_worker(env_url, "admin-confirm", path, year)
+    apply = run_worker(env_url, "admin-apply", path, year)
+    print(
+        f"{label:10} admin upload request {upload['request']:6.2f} s (peak {upload['peak_mb']:.0f} MB), "
+        f"progress page {upload['page']:.2f} s"
+    )
+    print(
+        f"{label:10} check job            {check['job']:6.2f} s (peak {check['peak_mb']:.0f} MB), {check['rows']:,} rows"
+    )
+    print(
+        f"{label:10} preview page         {confirm['page']:6.2f} s, confirm request {confirm['request']:.2f} s "
+        f"(peak {confirm['peak_mb']:.0f} MB)"
+    )
+    print(f"{label:10} apply job            {apply['job']:6.2f} s (peak {apply['peak_mb']:.0f} MB), {apply['state']}")
+
+
 # --- the driver ---------------------------------------------------------------------------------------------------
 
 
 def run_worker(database_url: str, step: str, path: Path, year: int) -> dict:
-    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "testserver",
+        "PRIVATE_FILES_ROOT": str(path.parent / "private"),
+    }
     command = [PYTHON, __file__, "--worker", step, "--file", str(path), "--year", str(year)]
     output = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(output.strip().splitlines()[-1])
@@ -207,7 +315,7 @@ def report(label: str, bare: dict, imported: dict) -> None:
     )
 
 
-def bench_sqlite(path: Path, year: int, tmp: Path) -> None:
+def bench_sqlite(path: Path, year: int, tmp: Path, admin: bool = False) -> None:
     base = tmp / "base.sqlite3"
     migrate(f"sqlite:///{base}")
     run_worker(f"sqlite:///{base}", "setup", path, year)
@@ -217,10 +325,14 @@ def bench_sqlite(path: Path, year: int, tmp: Path) -> None:
         shutil.copy(base, copy)
         results[step] = run_worker(f"sqlite:///{copy}", step, path, year)
     report("SQLite", results["bare"], results["import"])
+    if admin:
+        copy = tmp / "admin.sqlite3"
+        shutil.copy(base, copy)
+        bench_admin(path, year, tmp, f"sqlite:///{copy}", "SQLite")
 
 
-def bench_postgres(server: str, path: Path, year: int) -> None:
-    names = [DATABASE, f"{DATABASE}_bare", f"{DATABASE}_import"]
+def bench_postgres(server: str, path: Path, year: int, admin: bool = False) -> None:
+    names = [DATABASE, f"{DATABASE}_bare", f"{DATABASE}_import", f"{DATABASE}_admin"]
     for name in names:
         psql(server, f"DROP DATABASE IF EXISTS {name}")
     psql(server, f"CREATE DATABASE {DATABASE}")
@@ -232,6 +344,9 @@ def bench_postgres(server: str, path: Path, year: int) -> None:
             psql(server, f"CREATE DATABASE {DATABASE}_{step} TEMPLATE {DATABASE}")
             results[step] = run_worker(f"{server}/{DATABASE}_{step}", step, path, year)
         report("PostgreSQL", results["bare"], results["import"])
+        if admin:
+            psql(server, f"CREATE DATABASE {DATABASE}_admin TEMPLATE {DATABASE}")
+            bench_admin(path, year, path.parent, f"{server}/{DATABASE}_admin", "PostgreSQL")
     finally:
         for name in names:
             psql(server, f"DROP DATABASE IF EXISTS {name}")
@@ -242,6 +357,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="server URL, no database")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--admin", action="store_true", help="also time a long import through the admin and its jobs")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--year", type=int, default=time.localtime().tm_year - 1, help=argparse.SUPPRESS)
@@ -254,9 +370,11 @@ def main() -> None:
         path = tmp / "businesses.csv"
         generate(path, args.rows, args.year)
         print(f"{args.rows:,} businesses, {path.stat().st_size / 1e6:.1f} MB CSV; data year {args.year}")
-        bench_sqlite(path, args.year, tmp)
+        bench_sqlite(path, args.year, tmp, args.admin)
         if not args.skip_postgres:
-            bench_postgres(args.postgres, path, args.year)
+            bench_postgres(args.postgres, path, args.year, args.admin)
+        if args.admin:
+            print(xlsx_figures(path, tmp))
 
 
 if __name__ == "__main__":

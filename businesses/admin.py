@@ -33,6 +33,7 @@ from businesses.models import (
 )
 from businesses.services import business_duplicates
 from ikm_registry.admin_base import ReferenceDataAdmin, ScopedInlineMixin, ScopedModelAdmin
+from ikm_registry.personal_data import personal_data_access
 
 # --- reference data -----------------------------------------------------------------------------------------------
 
@@ -83,6 +84,8 @@ class OwnerInlineFormSet(BaseInlineFormSet):
         owners = [form.cleaned_data for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
         if not owners or not business.village_id or business.nib:
             return  # NIB duplicates are refused by the unique constraint on the business form itself
+        if "name" not in owners[0]:
+            return  # the owner's name was refused: its error is shown on the field
         duplicates = business_duplicates(
             name=business.name, owner_name=owners[0]["name"], village_id=business.village_id, exclude_pk=business.pk
         )
@@ -114,9 +117,9 @@ def choice_label(choices, value) -> str:
 # Rupiah amounts are read and typed with dots between thousands; small inputs keep the yearly table on screen.
 MONEY_AND_NUMBERS = {
     models.BigIntegerField: {"form_class": RupiahField, "widget": RupiahInput},
-    models.PositiveIntegerField: {"widget": forms.NumberInput(attrs={"style": "width: 5em"})},
-    models.PositiveSmallIntegerField: {"widget": forms.NumberInput(attrs={"style": "width: 5em"})},
-    models.DecimalField: {"widget": forms.NumberInput(attrs={"style": "width: 8em", "step": "any"})},
+    models.PositiveIntegerField: {"widget": forms.NumberInput(attrs={"class": "w-5em"})},
+    models.PositiveSmallIntegerField: {"widget": forms.NumberInput(attrs={"class": "w-5em"})},
+    models.DecimalField: {"widget": forms.NumberInput(attrs={"class": "w-8em", "step": "any"})},
 }
 
 
@@ -245,6 +248,12 @@ class BusinessAdmin(ImportExportAdminMixin, WorkflowAdminMixin, ScopedModelAdmin
             .annotate(latest_workforce=latest_figures("workforce_total"), latest_scale_bps=latest_figures("scale_bps"))
         )
 
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        if not personal_data_access(request.user).search:  # no NIK search for this role (get_search_fields)
+            changelist.search_help_text = _("Cari nama usaha, NIB, nama pemilik, produk, atau desa.")
+        return changelist
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
@@ -311,6 +320,11 @@ class SentraAdmin(ScopedModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_member_counts()
 
+    def get_object(self, request, object_id, from_field=None):
+        sentra = super().get_object(request, object_id, from_field)
+        sentra.viewer = request.user  # members_overview lists only the members this user may see
+        return sentra
+
     @admin.display(description=_("desa/kelurahan"), ordering="village__name")
     def village_label(self, obj):
         return obj.village.label
@@ -332,6 +346,8 @@ class SentraAdmin(ScopedModelAdmin):
         if obj is None or obj.pk is None:
             return "—"
         members = obj.members.select_related("kbli").order_by("name")
+        viewer = getattr(obj, "viewer", None)
+        members = members.restrict(viewer) if viewer is not None else members.none()
         rows = format_html_join(
             "",
             '<li><a href="{}">{}</a> — {} ({})</li>',

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, IS_POPUP_VAR, PAGE_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from businesses import validators as v
-from businesses.models import BusinessImport, BusinessYear, Region
+from businesses.models import Business, BusinessImport, BusinessYear, ImportJob, Region
 from businesses.services.exporting import (
     CONTENT_TYPES,
     CSV,
@@ -37,12 +38,24 @@ from businesses.services.exporting import (
     write_csv,
     write_xlsx,
 )
+from businesses.services.import_jobs import (
+    PREVIEW_ROWS,
+    import_confirm_background,
+    import_upload,
+    plan_summary,
+    store_counts,
+)
 from businesses.services.importing import Action, businesses_import_apply, businesses_import_plan
 from businesses.services.layout import COLUMNS, CSV_ENCODING, REQUIRED
+from ikm_registry import jobs
+from ikm_registry.private_files import private_file_response
 from ikm_registry.scoping import CHANGE, VIEW, user_may
+from ikm_registry.services import export_logged
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-PREVIEW_ROWS = 100
+# A full-layout CSV of IMPORT_MAX_ROWS (100,000) rows is about 23 MB.
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# Registered businesses a preview page lists with their changes (old → new), per page.
+CHANGES_PER_PAGE = 200
 EXAMPLE_VILLAGE = "51.03.01.1001"
 # Parameters of the export link that are not filters of the list.
 EXPORT_PARAMS = ("format", "tahun")
@@ -58,7 +71,7 @@ class BusinessImportForm(forms.Form):
         label=gettext_lazy("Tahun data"),
         validators=[v.validate_past_year],
         help_text=gettext_lazy("Tahun untuk tenaga kerja, investasi, omzet dan produksi dalam berkas."),
-        widget=forms.NumberInput(attrs={"style": "width: 6em"}),
+        widget=forms.NumberInput(attrs={"class": "w-6em"}),
     )
     skip_invalid = forms.BooleanField(
         label=gettext_lazy("Lewati baris tidak valid"),
@@ -92,6 +105,11 @@ class ImportExportAdminMixin:
         return [
             path("import/", wrap(self.import_view), name="{}_{}_import".format(*info)),
             path("import/<int:import_id>/", wrap(self.import_preview_view), name="{}_{}_import_preview".format(*info)),
+            path(
+                "import/<int:import_id>/file/",
+                wrap(self.import_file_view),
+                name="{}_{}_import_file".format(*info),
+            ),
             path(
                 "import/<int:import_id>/rejects.csv",
                 wrap(self.import_rejects_view),
@@ -184,15 +202,17 @@ class ImportExportAdminMixin:
         if request.method == "POST":
             form = BusinessImportForm(request.POST, request.FILES)
             if form.is_valid():
-                upload = form.cleaned_data["file"]
-                business_import = BusinessImport.objects.create(
-                    file=upload,
-                    original_name=Path(upload.name).name[:255],
-                    uploaded_by=request.user,
-                    data_year=form.cleaned_data["data_year"],
-                    skip_invalid=form.cleaned_data["skip_invalid"],
-                )
-                return HttpResponseRedirect(self._url("import_preview", business_import.pk))
+                try:
+                    business_import = import_upload(
+                        upload=form.cleaned_data["file"],
+                        user=request.user,
+                        data_year=form.cleaned_data["data_year"],
+                        skip_invalid=form.cleaned_data["skip_invalid"],
+                    )
+                except ValidationError as error:
+                    form.add_error("file", error)
+                else:
+                    return HttpResponseRedirect(self._url("import_preview", business_import.pk))
         else:
             form = BusinessImportForm(initial={"data_year": timezone.localdate().year})
         recent = BusinessImport.objects.filter(uploaded_by=request.user).order_by("-uploaded_at")[:10]
@@ -211,6 +231,8 @@ class ImportExportAdminMixin:
         return business_import
 
     def _plan(self, request, business_import):
+        if not business_import.file:
+            raise ValidationError(_("Berkas unggahan sudah dihapus (masa simpan habis); unggah lagi."))
         with business_import.file.open("rb") as handle:
             return businesses_import_plan(
                 source=handle,
@@ -219,21 +241,29 @@ class ImportExportAdminMixin:
                 year=business_import.data_year,
             )
 
-    @staticmethod
-    def _store_counts(business_import, counts, **fields):
-        for name in ("rows", "created", "updated", "unchanged", "invalid"):
-            setattr(business_import, name, counts[name])
-        for name, value in fields.items():
-            setattr(business_import, name, value)
-        business_import.save(update_fields=["rows", "created", "updated", "unchanged", "invalid", *fields])
-
     def import_preview_view(self, request, import_id):
-        """GET: what the upload would do, every invalid row with its reasons. POST: apply it (once)."""
+        """GET: what the upload would do, every invalid row with its reasons and every change to a registered
+        business (old → new). POST: apply it (once). A long upload is checked and applied by the worker: the page
+        shows the job's progress, then the result."""
         business_import = self._get_import(request, import_id)
         if request.method == "POST":
+            if business_import.background:
+                return self._import_confirm_background(request, business_import)
             return self._import_confirm(request, business_import)
-        plan, file_errors = None, []
-        if business_import.state == BusinessImport.State.PREVIEWED:
+        summary, file_errors, job = None, [], None
+        if business_import.background:
+            job = business_import.jobs.order_by("-created_at", "-pk").first()
+            if job is not None and job.status == ImportJob.Status.RUNNING:
+                jobs.jobs_recover()  # a job whose worker died is retried or failed before it is shown
+                job.refresh_from_db()
+                business_import.refresh_from_db()
+            summary = business_import.summary or None
+            file_errors = (summary or {}).get("file_errors", [])
+            if job is not None and (job.kind == ImportJob.Kind.CHECK and job.is_active or file_errors):
+                summary = None
+            if job is not None:
+                job.message = jobs.job_status_message(job)
+        elif business_import.state == BusinessImport.State.PREVIEWED:
             try:
                 plan = self._plan(request, business_import)
             except ValidationError as error:
@@ -241,33 +271,60 @@ class ImportExportAdminMixin:
                 business_import.state = BusinessImport.State.FAILED
                 business_import.save(update_fields=["state"])
             else:
-                self._store_counts(business_import, plan.counts)
-        counts = plan.counts if plan else None
+                store_counts(business_import, plan.counts)
+                summary = plan_summary(plan)
+        counts = self._counts(business_import) if summary else None
         if business_import.state == BusinessImport.State.APPLIED:
             title = _("Impor: %(file)s") % {"file": business_import.original_name}
         else:
             title = _("Pratinjau impor: %(file)s") % {"file": business_import.original_name}
+        updates = Paginator((summary or {}).get("updates", []), CHANGES_PER_PAGE)
         context = self._context(
             request,
             title,
             business_import=business_import,
-            plan=plan,
+            summary=summary,
             counts=counts,
             file_errors=file_errors,
-            preview_rows=plan.rows[:PREVIEW_ROWS] if plan else [],
+            job=job,
+            refresh=bool(job and job.is_active),
+            no_worker=bool(job and job.is_active and jobs.uses_worker() and not jobs.workers_seen_lately()),
+            preview_rows=(summary or {}).get("rows", []),
             preview_limit=PREVIEW_ROWS,
-            errors=plan.errors if plan else [],
-            notes=plan.notes if plan else [],
+            errors=(summary or {}).get("errors", []),
+            errors_total=(summary or {}).get("errors_total", 0),
+            notes=(summary or {}).get("notes", []),
+            updates_page=updates.get_page(request.GET.get("perubahan")),
             can_confirm=bool(
-                plan
+                summary
+                and business_import.state == BusinessImport.State.PREVIEWED
                 and (counts["created"] or counts["updated"])
                 and (business_import.skip_invalid or not counts["invalid"])
             ),
             rejects_url=self._url("import_rejects", business_import.pk),
+            file_url=self._url("import_file", business_import.pk) if business_import.file else "",
             changelist_url=self._url("changelist"),
             actions=Action,
         )
         return render(request, "admin/businesses/business/import_preview.html", context)
+
+    @staticmethod
+    def _counts(business_import) -> dict:
+        names = ("rows", "created", "updated", "unchanged", "invalid")
+        return {name: getattr(business_import, name) for name in names}
+
+    def _import_confirm_background(self, request, business_import):
+        preview_url = self._url("import_preview", business_import.pk)
+        checked = business_import.jobs.filter(kind=ImportJob.Kind.CHECK, status=ImportJob.Status.DONE).exists()
+        if not checked or import_confirm_background(business_import, user=request.user) is None:
+            self.message_user(
+                request, _("Impor ini sudah diterapkan atau belum selesai diperiksa; tidak diterapkan."), messages.ERROR
+            )
+        else:
+            self.message_user(
+                request, _("Impor diterapkan di latar belakang; halaman ini menunjukkan kemajuannya."), messages.INFO
+            )
+        return HttpResponseRedirect(preview_url)
 
     def _import_confirm(self, request, business_import):
         preview_url = self._url("import_preview", business_import.pk)
@@ -287,14 +344,14 @@ class ImportExportAdminMixin:
                 plan = self._plan(request, business_import)
                 result = businesses_import_apply(plan, user=request.user, skip_invalid=business_import.skip_invalid)
                 if not result.written:
-                    self._store_counts(business_import, plan.counts, state=state.FAILED, applied_at=None)
+                    store_counts(business_import, plan.counts, state=state.FAILED, applied_at=None)
                     self.message_user(
                         request,
                         _("Tidak ada yang ditulis: %(n)s baris tidak valid.") % {"n": result.invalid},
                         messages.ERROR,
                     )
                     return HttpResponseRedirect(preview_url)
-                self._store_counts(business_import, plan.counts)
+                store_counts(business_import, plan.counts)
         except (ValidationError, PermissionDenied) as error:
             text = " ".join(getattr(error, "messages", None) or [str(error)])
             self.message_user(request, _("Impor gagal: %(reason)s") % {"reason": text}, messages.ERROR)
@@ -316,19 +373,47 @@ class ImportExportAdminMixin:
         return HttpResponseRedirect(preview_url)
 
     def import_rejects_view(self, request, import_id):
-        """The invalid rows of an upload with an `alasan` column, to fix and upload again."""
+        """The invalid rows of an upload with an `alasan` column, to fix and upload again. They hold the rows as
+        typed (NIK, phone, e-mail): every download is recorded in the export log."""
         business_import = self._get_import(request, import_id)
-        try:
-            plan = self._plan(request, business_import)
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-            return HttpResponseRedirect(self._url("import_preview", business_import.pk))
-        text = io.StringIO()
-        plan.write_rejects(text)
-        response = HttpResponse(text.getvalue().encode(CSV_ENCODING), content_type=CONTENT_TYPES[CSV])
-        name = Path(business_import.original_name).stem
-        response["Content-Disposition"] = f'attachment; filename="{name}.rejects.csv"'
+        name = f"{Path(business_import.original_name).stem}.rejects.csv"
+        if business_import.background:
+            response = private_file_response(business_import.rejects_file, filename=name)
+            rows = business_import.invalid
+        else:
+            try:
+                plan = self._plan(request, business_import)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return HttpResponseRedirect(self._url("import_preview", business_import.pk))
+            text = io.StringIO()
+            rows = plan.write_rejects(text)
+            response = HttpResponse(text.getvalue().encode(CSV_ENCODING), content_type=CONTENT_TYPES[CSV])
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+        export_logged(
+            user=request.user,
+            what=Business,
+            file_format=CSV,
+            filter=_("baris tidak valid dari impor %(file)s (ID %(id)s)")
+            % {"file": business_import.original_name, "id": business_import.pk},
+            row_count=rows,
+            personal_data=True,
+        )
         return response
+
+    def import_file_view(self, request, import_id):
+        """The uploaded file itself, for its uploader (and superusers) until it is purged."""
+        business_import = self._get_import(request, import_id)
+        export_logged(
+            user=request.user,
+            what=Business,
+            file_format=Path(business_import.original_name).suffix.lstrip(".").lower() or "csv",
+            filter=_("berkas impor %(file)s (ID %(id)s)")
+            % {"file": business_import.original_name, "id": business_import.pk},
+            row_count=business_import.rows,
+            personal_data=True,
+        )
+        return private_file_response(business_import.file, filename=business_import.original_name)
 
     def import_template_view(self, request, file_format):
         """The layout's header and one example row (in a desa of the user's own region)."""

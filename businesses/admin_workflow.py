@@ -1,23 +1,34 @@
 """The review workflow in the business admin: buttons on the change page, bulk actions, the status history.
 
 Every status change goes through the services in `businesses.services.workflow`; the status field itself is
-read-only in the admin.
+read-only in the admin. The step buttons on the change page belong to the change form: pressing one saves what
+was typed (validated, version-checked) and then takes the step, so typed edits are never thrown away.
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
-from django.urls import path, reverse
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from businesses.models import Business
 from businesses.selectors import business_transitions, review_note
-from businesses.services.workflow import SERVICES, TRANSITIONS, available_transitions, status_label
+from businesses.services.workflow import (
+    SERVICES,
+    TRANSITIONS,
+    UNDELETABLE_STATUSES,
+    available_transitions,
+    business_deletable,
+    status_label,
+)
 
+# The name of the step buttons on the change page (their value is the action) and the prefix of their note boxes.
+WORKFLOW_FIELD = "_workflow"
+WORKFLOW_NOTE_FIELD = "_workflow_note_"
 # Refused rows a bulk action names one by one; the rest are only counted.
 MAX_LISTED_REFUSALS = 20
 
@@ -51,38 +62,39 @@ def actor_name(user) -> str:
 class WorkflowAdminMixin:
     """For BusinessAdmin: the workflow steps the user may take now, as buttons and as bulk actions."""
 
-    def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        return [
-            path(
-                "<path:object_id>/transition/<str:action>/",
-                self.admin_site.admin_view(self.transition_view),
-                name="{}_{}_transition".format(*info),
-            ),
-            *super().get_urls(),
-        ]
+    def response_change(self, request, obj):
+        """After a valid save of the change form: take the workflow step whose button was pressed, if any.
 
-    def transition_view(self, request, object_id, action):
-        """POST only: take one workflow step on one business, then back to its change page with a message."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+        The step buttons submit the change form itself, so what the user typed is validated and saved first (a
+        form error re-shows the form and takes no step) and the step then checks the saved record.
+        """
+        action = request.POST.get(WORKFLOW_FIELD)
+        if not action:
+            return super().response_change(request, obj)
+        saved = gettext("Perubahan disimpan.") if getattr(request, "_registry_form_changed", False) else ""
         if action not in TRANSITIONS:
-            raise Http404
-        business = self.get_object(request, unquote(object_id))  # 404 outside the user's region
-        if not self.has_change_permission(request, business):
-            raise PermissionDenied
+            unknown = gettext("Langkah alur kerja tidak dikenal.")
+            self.message_user(request, f"{saved} {unknown}".strip(), messages.ERROR)
+            return HttpResponseRedirect(self._workflow_url(request, "change", obj.pk))
+        note = request.POST.get(f"{WORKFLOW_NOTE_FIELD}{action}", "")
         try:
-            business = SERVICES[action](business=business, actor=request.user, note=request.POST.get("note", ""))
-        except ValidationError as error:
-            self.message_user(request, error_text(error), messages.ERROR)
-        else:
-            self.message_user(
-                request,
-                gettext("Status “%(name)s” sekarang %(status)s.")
-                % {"name": business, "status": status_label(business.status)},
-                messages.SUCCESS,
-            )
+            business = SERVICES[action](business=obj, actor=request.user, note=note)
+        except (ValidationError, PermissionDenied) as error:
+            refused = gettext("Status tidak diubah: %(reason)s") % {"reason": error_text(error)}
+            self.message_user(request, f"{saved} {refused}".strip(), messages.ERROR)
+            return HttpResponseRedirect(self._workflow_url(request, "change", obj.pk))
+        moved = gettext("Status “%(name)s” sekarang %(status)s.") % {
+            "name": business,
+            "status": status_label(business.status),
+        }
+        self.message_user(request, f"{saved} {moved}".strip(), messages.SUCCESS)
         return HttpResponseRedirect(self._workflow_url(request, "change", business.pk))
+
+    def log_change(self, request, obj, message):
+        # The admin logs every save with the list of what changed (empty when nothing did); response_change says
+        # "saved" only when something was.
+        request._registry_form_changed = bool(message)
+        return super().log_change(request, obj, message)
 
     def _workflow_url(self, request, view, *args):
         url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}", args=args)
@@ -102,7 +114,7 @@ class WorkflowAdminMixin:
             step.actor_name = actor_name(step.actor)
         return {
             "workflow_actions": [
-                {"transition": t, "url": self._workflow_url(request, "transition", business.pk, t.action)}
+                {"transition": t, "note_field": f"{WORKFLOW_NOTE_FIELD}{t.action}"}
                 for t in available_transitions(business=business, user=request.user)
             ],
             "review_note": note,
@@ -169,3 +181,44 @@ class WorkflowAdminMixin:
         self.run_bulk_transition(request, queryset, "deactivate")
 
     workflow_actions = ["submit_selected", "verify_selected", "publish_selected", "deactivate_selected"]
+
+    # --- deletion: drafts and submissions only (a checked business is deactivated), except by a superuser ---------
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or business_deletable(business=obj, user=request.user)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            actions["delete_selected"] = (
+                WorkflowAdminMixin.delete_selected_businesses,
+                "delete_selected",
+                actions["delete_selected"][2],
+            )
+        return actions
+
+    def delete_selected_businesses(self, request, queryset):
+        """Django's bulk delete, refused as a whole when the selection holds a business that may not be deleted."""
+        if not request.user.is_superuser:
+            kept = queryset.filter(status__in=UNDELETABLE_STATUSES).order_by("name", "pk")
+            count = kept.count()
+            if count:
+                names = ", ".join(str(business) for business in kept[:MAX_LISTED_REFUSALS])
+                self.message_user(
+                    request,
+                    ngettext(
+                        "Tidak ada yang dihapus: %(count)s IKM terpilih sudah terverifikasi, terbit atau tidak aktif "
+                        "(%(names)s). IKM seperti itu tidak dihapus agar tetap ada dalam statistik dan riwayat; "
+                        "gunakan “Nonaktifkan” untuk usaha yang tutup atau pindah.",
+                        "Tidak ada yang dihapus: %(count)s IKM terpilih sudah terverifikasi, terbit atau tidak aktif "
+                        "(%(names)s). IKM seperti itu tidak dihapus agar tetap ada dalam statistik dan riwayat; "
+                        "gunakan “Nonaktifkan” untuk usaha yang tutup atau pindah.",
+                        count,
+                    )
+                    % {"count": count, "names": names},
+                    messages.ERROR,
+                )
+                return None
+        return delete_selected(self, request, queryset)

@@ -14,8 +14,14 @@ class BusinessesConfig(AppConfig):
 
     def ready(self):
         from django.db.models.signals import post_delete, post_save
+        from PIL import Image
 
+        from businesses import photos
         from ikm_registry.public_cache import on_public_data_change
+
+        # Pillow's decompression-bomb guard at our photo limit: it warns past it and refuses twice that, wherever an
+        # image is opened (uploads are checked against the limit itself before, see businesses/photos.py).
+        Image.MAX_IMAGE_PIXELS = photos.max_pixels()
 
         for name in PUBLIC_MODELS:
             model = self.get_model(name)

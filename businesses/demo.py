@@ -8,9 +8,9 @@ Places (kabupaten, kecamatan, desa) and KBLI codes are real. Every person, busin
 decree number and figure is invented; e-mail addresses use the reserved example.* domains.
 
 The data is planned in memory first with a fixed random seed (`random.Random(2026)`), so every run plans the
-same rows. Writing uses natural keys (a business or sentra is its name + desa, an office its name + region, a
-user its username), so a re-run updates instead of duplicating. When the database already holds the whole plan,
-a run only resets the demo passwords, which keeps a second run well under a second.
+same rows, for the date of the first load. What was loaded is recorded under a stable key per unit (DemoRecord,
+see "writing" below): a run creates only units never loaded and never rewrites a row staff may have changed, and
+a run that finds everything recorded writes nothing, which keeps a second `make run` fast.
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from businesses.choices import (
     AssistanceKind,
@@ -47,6 +47,7 @@ from businesses.models import (
     Assistance,
     Business,
     BusinessYear,
+    DemoRecord,
     FacilityCondition,
     Kbli,
     Obstacle,
@@ -1541,29 +1542,81 @@ class Planner:
 
 
 def build_plan(today: datetime.date | None = None, places: Places | None = None) -> DemoPlan:
-    """Plan the demo data for the two data years before `today` (the same plan on every run in a year)."""
+    """Plan the demo data for the two data years before `today`. The businesses, sentra and their keys are the same
+    for any date; seed_demo passes the date of its first load, so the figures and years stay those it loaded."""
     return Planner(places or Places.load(), today or timezone.localdate()).plan()
 
 
 # --- writing ------------------------------------------------------------------------------------------------------
+#
+# What has been loaded is kept in DemoRecord, one row per unit of the plan under a stable key: the regions, the KBLI
+# codes, each office and account, each sentra (with its officers, facilities and revitalisation records) and each
+# business (with its owner, yearly figures, products, assistance and obstacles). A run creates only the units that
+# have no record yet and never writes to a row it loaded before, so whatever staff did to a demo row since (renamed
+# or moved it, changed its status, edited or deleted it or its child rows) stays as they left it. A run that finds
+# every unit recorded writes nothing at all: that is the second `make run`.
 
-BUSINESS_FIELDS = [
-    "legal_form",
-    "nib",
-    "address",
-    "latitude",
-    "longitude",
-    "kbli",
-    "subsector",
-    "main_product",
-    "year_founded",
-    "raw_materials",
-    "market_reach",
-    "online_channels",
-    "sentra",
-    "status",
-    "created_by",
-]
+REGIONS_KEY = "regions"
+KBLI_KEY = "kbli"
+
+
+def office_key(row: dict) -> str:
+    return f"office:{row['region']}:{row['name']}"
+
+
+def user_key(username: str) -> str:
+    return f"user:{username}"
+
+
+def sentra_key(spec: SentraSpec) -> str:
+    return f"sentra:{spec.village}:{spec.name}"
+
+
+def business_key(spec: BusinessPlan) -> str:
+    return f"business:{spec.village}:{spec.name}"
+
+
+def plan_keys(plan: DemoPlan) -> list[str]:
+    """The stable key of every unit of the plan, in loading order."""
+    return [
+        REGIONS_KEY,
+        KBLI_KEY,
+        *(office_key(row) for row in OFFICES),
+        *(user_key(row[0]) for row in STAFF),
+        *(sentra_key(spec) for spec in SENTRA),
+        *(business_key(spec) for spec in plan.businesses),
+    ]
+
+
+class Ledger:
+    """The DemoRecord rows: which units of the plan were loaded (key → id of the row each became) and what this run
+    adds. A unit whose row was deleted since stays recorded, so it is not loaded again."""
+
+    def __init__(self, *, read: bool = True):
+        rows = DemoRecord.objects.values_list("key", "object_id", "plan_date") if read else []
+        self.loaded: dict[str, int | None] = {}
+        dates = set()
+        for key, object_id, plan_date in rows:
+            self.loaded[key] = object_id
+            dates.add(plan_date)
+        # The plan is made for the date of the first load, so its data years do not move with the calendar.
+        self.plan_date: datetime.date | None = min(dates) if dates else None
+        self.new: list[DemoRecord] = []
+        self.created: Counter[str] = Counter()
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.loaded
+
+    def get(self, key: str) -> int | None:
+        return self.loaded.get(key)
+
+    def record(self, key: str, object_id: int | None = None) -> None:
+        self.loaded[key] = object_id
+        self.new.append(DemoRecord(key=key, object_id=object_id, plan_date=self.plan_date or timezone.localdate()))
+
+    def save(self) -> None:
+        DemoRecord.objects.bulk_create(self.new)
+        self.new = []
 
 
 def _validated(obj, *, constraints: bool = True):
@@ -1577,59 +1630,115 @@ def _validated(obj, *, constraints: bool = True):
     return obj
 
 
-def load_regions(progress: Callable[[str], None]) -> None:
-    """Bali's province, 9 regencies, 57 kecamatan and 716 desa/kelurahan (idempotent)."""
-    regions_import(directory=REGIONS_DIR, progress=progress)
+def _adoptable(model, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Rows of `model` (Business or Sentra) whose (desa, name) is one of `pairs` now, or was when the row was created
+    (its first history version), lowest id first.
+
+    This is how a unit without a DemoRecord finds the row an older seed_demo (before DemoRecord existed) or a staff
+    member already made for it, even when that row has been renamed, moved or deleted since: such a unit is recorded
+    as loaded instead of being created a second time.
+    """
+    if not pairs:
+        return {}
+    villages, names = {village for village, _name in pairs}, {name for _village, name in pairs}
+    first_versions = model.history.filter(history_type="+", village_id__in=villages, name__in=names)
+    rows = [
+        *first_versions.values_list("village_id", "name", "id"),
+        *model.objects.filter(village_id__in=villages, name__in=names).values_list("village_id", "name", "pk"),
+    ]
+    found: dict[tuple[str, str], int] = {}
+    for village, name, pk in sorted(rows, key=lambda row: row[2]):
+        if (village, name) in pairs:
+            found.setdefault((village, name), pk)
+    return found
 
 
-def load_kbli() -> int:
-    """Upsert KBLI_ROWS, parents before children; returns how many rows were created or changed."""
-    existing = {k.code: k for k in Kbli.objects.filter(code__in=[code for code, _title in KBLI_ROWS])}
-    changed = 0
+def load_regions(progress: Callable[[str], None], ledger: Ledger | None = None) -> None:
+    """Bali's province, 9 regencies, 57 kecamatan and 716 desa/kelurahan, when any of them is missing."""
+    ledger = ledger or Ledger(read=False)
+    if REGIONS_KEY in ledger:
+        return
+    places = Places.load()
+    codes = {PROVINCE, *places.regencies, *places.districts, *places.villages}
+    if Region.objects.filter(code__in=codes).count() < len(codes):
+        regions_import(directory=REGIONS_DIR, progress=progress)
+    ledger.record(REGIONS_KEY)
+
+
+def load_kbli(ledger: Ledger | None = None) -> int:
+    """Create the codes of KBLI_ROWS that are missing, parents before children (existing codes are left as they
+    are); returns how many were created."""
+    ledger = ledger or Ledger(read=False)
+    if KBLI_KEY in ledger:
+        return 0
+    existing = set(Kbli.objects.filter(code__in=[code for code, _title in KBLI_ROWS]).values_list("code", flat=True))
+    created = 0
     for code, title in sorted(KBLI_ROWS, key=lambda row: (len(row[0]) if row[0].isdigit() else 1, row[0])):
+        if code in existing:
+            continue
         level = KBLI_LEVELS[len(code)] if code.isdigit() else KbliLevel.SECTION
         parent = None if level == KbliLevel.SECTION else ("C" if level == KbliLevel.DIVISION else code[:-1])
-        obj = existing.get(code)
-        if obj is not None and (obj.title, obj.level, obj.parent_id) == (title, level, parent):
-            continue
-        obj = obj or Kbli(code=code)
-        obj.title, obj.level, obj.parent_id = title, level, parent
-        _validated(obj).save()
-        changed += 1
-    return changed
+        _validated(Kbli(code=code, title=title, level=level, parent_id=parent)).save()
+        created += 1
+    ledger.record(KBLI_KEY)
+    return created
 
 
-def load_offices() -> dict[str, Office]:
-    """The three demo offices, keyed by region code."""
+def load_offices(ledger: Ledger | None = None) -> dict[str, Office]:
+    """The demo offices that exist, keyed by region code: those loaded before as they are now, the others found by
+    region + name or created."""
+    ledger = ledger or Ledger(read=False)
     offices = {}
     for row in OFFICES:
-        values = dict(row)
-        region, name = values.pop("region"), values.pop("name")
-        office = Office.objects.filter(region_id=region, name=name).first() or Office(region_id=region, name=name)
-        for key, value in values.items():
-            setattr(office, key, value)
-        _validated(office).save()
-        offices[region] = office
+        key = office_key(row)
+        if key in ledger:
+            office = Office.objects.filter(pk=ledger.get(key)).first()
+        else:
+            values = dict(row)
+            region, name = values.pop("region"), values.pop("name")
+            office = Office.objects.filter(region_id=region, name=name).order_by("pk").first()
+            if office is None:
+                office = _validated(Office(region_id=region, name=name, **values))
+                office.save()
+                ledger.created["offices"] += 1
+            ledger.record(key, office.pk)
+        if office is not None:
+            offices[row["region"]] = office
     return offices
 
 
-def load_users(offices: dict[str, Office]) -> dict[str, object]:
-    """Create or refresh the demo accounts and their office memberships; every run resets the password."""
+def load_users(offices: dict[str, Office], ledger: Ledger | None = None) -> dict[str, object]:
+    """The demo accounts that exist, keyed by username. A missing account is created with DEMO_PASSWORD and its office
+    membership; an account that exists already (loaded before, or made by someone else) is left untouched."""
+    ledger = ledger or Ledger(read=False)
     User = get_user_model()
-    password = make_password(DEMO_PASSWORD)  # one hash for all five accounts keeps a re-run fast
+    password = None  # hashed once, and only when an account is created: hashing is slow on purpose
     users = {}
     for username, first_name, last_name, role, region in STAFF:
-        user = User.objects.filter(username=username).first() or User(username=username)
-        user.first_name, user.last_name = first_name, last_name
-        user.email = user.email or f"{username}@example.org"
-        user.is_active, user.is_staff, user.is_superuser = True, True, role is None
-        user.password = password
-        _validated(user).save()
-        users[username] = user
-        if role is not None:
-            membership = StaffMembership.objects.filter(user=user).first() or StaffMembership(user=user)
-            membership.office, membership.role = offices[region], role
-            _validated(membership).save()
+        key = user_key(username)
+        if key in ledger:
+            user = User.objects.filter(pk=ledger.get(key)).first()
+        else:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                password = password or make_password(DEMO_PASSWORD)
+                user = User(
+                    username=username,
+                    first_name=first_name,
+                    last_name=last_name,
+                    email=f"{username}@example.org",
+                    is_active=True,
+                    is_staff=True,
+                    is_superuser=role is None,
+                    password=password,
+                )
+                _validated(user).save()
+                ledger.created["accounts"] += 1
+                if role is not None and region in offices:
+                    _validated(StaffMembership(user=user, office=offices[region], role=role)).save()
+            ledger.record(key, user.pk)
+        if user is not None:
+            users[username] = user
     return users
 
 
@@ -1643,12 +1752,17 @@ def refresh_passwords() -> int:
     )
 
 
-def load_sentra(plan: DemoPlan) -> dict[str, Sentra]:
-    """Upsert the sentra by name + desa and replace their officers, facilities and revitalisation records."""
-    result = {}
-    for spec in SENTRA:
-        sentra = Sentra.objects.filter(village_id=spec.village, name=spec.name).first()
-        sentra = sentra or Sentra(village_id=spec.village, name=spec.name)
+def load_sentra(plan: DemoPlan, ledger: Ledger) -> dict[str, Sentra]:
+    """The demo sentra that exist, keyed by planned name. A sentra never loaded is found (see _adoptable) or created
+    with its officers, facilities and revitalisation records; one loaded before is left as it is now."""
+    pending = [spec for spec in SENTRA if sentra_key(spec) not in ledger]
+    adopted = _adoptable(Sentra, {(spec.village, spec.name) for spec in pending})
+    created: list[tuple[SentraSpec, Sentra]] = []
+    for spec in pending:
+        if (spec.village, spec.name) in adopted:
+            ledger.record(sentra_key(spec), adopted[(spec.village, spec.name)])
+            continue
+        sentra = Sentra(village_id=spec.village, name=spec.name, kbli_id=spec.kbli)
         for attr in (
             "main_product",
             "address",
@@ -1661,15 +1775,13 @@ def load_sentra(plan: DemoPlan) -> dict[str, Sentra]:
             "description",
         ):
             setattr(sentra, attr, getattr(spec, attr))
-        sentra.kbli_id = spec.kbli
-        _validated(sentra).save()
-        result[spec.name] = sentra
-    ids = [sentra.pk for sentra in result.values()]
-    for model in (SentraOfficer, SentraFacility, SentraRevitalisation):
-        model.objects.filter(sentra_id__in=ids).delete()
+        _validated(sentra)
+        sentra._change_reason = HISTORY_REASON
+        sentra.save()
+        ledger.record(sentra_key(spec), sentra.pk)
+        created.append((spec, sentra))
     officers, facilities, revitalisations = [], [], []
-    for spec in SENTRA:
-        sentra = result[spec.name]
+    for spec, sentra in created:
         officers += [_validated(SentraOfficer(sentra=sentra, **row)) for row in plan.sentra_officers[spec.name]]
         facilities += [
             _validated(
@@ -1689,68 +1801,63 @@ def load_sentra(plan: DemoPlan) -> dict[str, Sentra]:
         (SentraRevitalisation, revitalisations),
     ):
         bulk_create_with_history(rows, model, default_change_reason=HISTORY_REASON)
-    return result
-
-
-def _demo_business_filter(plan: DemoPlan) -> Q:
-    """A superset of the demo businesses in SQL (desa in the plan's desa, name in its names); callers then keep
-    the rows whose exact (desa, name) pair is planned."""
-    return Q(village_id__in={b.village for b in plan.businesses}, name__in={b.name for b in plan.businesses})
-
-
-def _demo_business_ids(plan: DemoPlan) -> dict[tuple[str, str], int]:
-    keys = {b.key for b in plan.businesses}
-    rows = Business.objects.filter(_demo_business_filter(plan)).values_list("village_id", "name", "pk")
-    return {(village, name): pk for village, name, pk in rows if (village, name) in keys}
+    ledger.created["sentra"] += len(created)
+    ids = {spec.name: ledger.get(sentra_key(spec)) for spec in SENTRA}
+    rows = Sentra.objects.in_bulk([pk for pk in ids.values() if pk is not None])
+    return {name: rows[pk] for name, pk in ids.items() if pk in rows}
 
 
 def _creator(village: str, users: dict) -> object:
-    """Who entered the record: the regency operator where there is one, else the province staff."""
-    return {"51.03": users["operator.badung"], "51.71": users["operator.denpasar"]}.get(village[:5], users["staf.bali"])
+    """Who entered the record: the regency operator where there is one, else the province staff (None if gone)."""
+    username = {"51.03": "operator.badung", "51.71": "operator.denpasar"}.get(village[:5], "staf.bali")
+    return users.get(username)
 
 
-def load_businesses(plan: DemoPlan, sentra: dict[str, Sentra], users: dict) -> None:
-    """Upsert the businesses by name + desa, then replace their owner, years, products, assistance and obstacles."""
-    keys = {b.key for b in plan.businesses}
-    existing = {(b.village_id, b.name): b for b in Business.objects.filter(_demo_business_filter(plan))}
-    existing = {key: business for key, business in existing.items() if key in keys}
-    # Free the demo's own NIBs first so that a changed plan may hand them out anew without a uniqueness clash;
-    # a NIB that a business outside the demo holds stays with it, and the demo business goes without.
-    Business.objects.filter(pk__in=[b.pk for b in existing.values()]).exclude(nib="").update(nib="")
-    planned_nibs = {b.nib for b in plan.businesses if b.nib}
-    taken = set(Business.objects.filter(nib__in=planned_nibs).values_list("nib", flat=True))
-    to_create, to_update = [], []
-    for spec in plan.businesses:
-        trade = TRADES[spec.trade]
-        obj = existing.get(spec.key)
-        if obj is None:
-            obj = Business(village_id=spec.village, name=spec.name)
-            to_create.append(obj)
+def load_businesses(plan: DemoPlan, sentra: dict[str, Sentra], users: dict, ledger: Ledger) -> int:
+    """Create the planned businesses never loaded, with their owner, years, products, assistance and obstacles; a
+    business loaded before (or found, see _adoptable) is left as it is now. Returns how many were created."""
+    pending = [spec for spec in plan.businesses if business_key(spec) not in ledger]
+    adopted = _adoptable(Business, {spec.key for spec in pending})
+    specs = []
+    for spec in pending:
+        if spec.key in adopted:
+            ledger.record(business_key(spec), adopted[spec.key])
         else:
-            to_update.append(obj)
-        obj.legal_form, obj.nib = spec.legal_form, "" if spec.nib in taken else spec.nib
-        obj.address, obj.latitude, obj.longitude = spec.address, spec.latitude, spec.longitude
-        obj.kbli_id, obj.subsector_id = trade.kbli, trade.subsector
-        obj.main_product, obj.raw_materials = spec.main_product, trade.raw_materials
-        obj.year_founded, obj.market_reach = spec.year_founded, spec.market_reach
-        obj.online_channels, obj.status = spec.online_channels, spec.status
-        obj.sentra = sentra[spec.sentra] if spec.sentra else None
-        obj.created_by = _creator(spec.village, users)
-        _validated(obj)
-    bulk_create_with_history(to_create, Business, default_change_reason=HISTORY_REASON)
-    if to_update:
-        bulk_update_with_history(to_update, Business, BUSINESS_FIELDS, default_change_reason=HISTORY_REASON)
-    ids = _demo_business_ids(plan)
-    for model in (Owner, BusinessYear, Product, Assistance, Obstacle):
-        model.objects.filter(business_id__in=ids.values()).delete()
+            specs.append(spec)
+    # A planned NIB that another business holds stays with it; the demo business goes without.
+    taken = set(Business.objects.filter(nib__in={spec.nib for spec in specs if spec.nib}).values_list("nib", flat=True))
+    objects = []
+    for spec in specs:
+        trade = TRADES[spec.trade]
+        obj = Business(
+            village_id=spec.village,
+            name=spec.name,
+            legal_form=spec.legal_form,
+            nib="" if spec.nib in taken else spec.nib,
+            address=spec.address,
+            latitude=spec.latitude,
+            longitude=spec.longitude,
+            kbli_id=trade.kbli,
+            subsector_id=trade.subsector,
+            main_product=spec.main_product,
+            raw_materials=trade.raw_materials,
+            year_founded=spec.year_founded,
+            market_reach=spec.market_reach,
+            online_channels=spec.online_channels,
+            status=spec.status,
+            sentra=sentra.get(spec.sentra) if spec.sentra else None,
+            created_by=_creator(spec.village, users),
+        )
+        objects.append(_validated(obj))
+    objects = bulk_create_with_history(objects, Business, batch_size=500, default_change_reason=HISTORY_REASON)
     owners, years, products, assistance, obstacles = [], [], [], [], []
-    for spec in plan.businesses:
-        business_id = ids[spec.key]
-        owners.append(_validated(Owner(business_id=business_id, **spec.owner)))
-        years += [_validated(BusinessYear(business_id=business_id, **row), constraints=False) for row in spec.years]
-        products += [_validated(Product(business_id=business_id, **row)) for row in spec.products]
-        assistance += [_validated(Assistance(business_id=business_id, **row)) for row in spec.assistance]
-        obstacles += [_validated(Obstacle(business_id=business_id, **row)) for row in spec.obstacles]
+    for spec, obj in zip(specs, objects, strict=True):
+        ledger.record(business_key(spec), obj.pk)
+        owners.append(_validated(Owner(business=obj, **spec.owner)))
+        years += [_validated(BusinessYear(business=obj, **row), constraints=False) for row in spec.years]
+        products += [_validated(Product(business=obj, **row)) for row in spec.products]
+        assistance += [_validated(Assistance(business=obj, **row)) for row in spec.assistance]
+        obstacles += [_validated(Obstacle(business=obj, **row)) for row in spec.obstacles]
     for model, rows in (
         (Owner, owners),
         (BusinessYear, years),
@@ -1759,14 +1866,23 @@ def load_businesses(plan: DemoPlan, sentra: dict[str, Sentra], users: dict) -> N
         (Obstacle, obstacles),
     ):
         bulk_create_with_history(rows, model, batch_size=500, default_change_reason=HISTORY_REASON)
+    ledger.created["businesses"] += len(specs)
+    return len(specs)
 
 
-def database_counts(plan: DemoPlan) -> dict[str, int]:
-    """The same counts as DemoPlan.counts(), measured in the database for the demo's own rows."""
-    ids = list(_demo_business_ids(plan).values())
-    sentra = Sentra.objects.filter(
-        village_id__in=[spec.village for spec in SENTRA], name__in=[spec.name for spec in SENTRA]
-    )
+def demo_business_ids(plan: DemoPlan, ledger: Ledger | None = None) -> list[int]:
+    """Ids of the demo businesses that still exist (by the ledger, whatever their name and desa are now)."""
+    ledger = ledger or Ledger()
+    ids = [ledger.get(business_key(spec)) for spec in plan.businesses]
+    return list(Business.objects.filter(pk__in=[pk for pk in ids if pk is not None]).values_list("pk", flat=True))
+
+
+def database_counts(plan: DemoPlan, ledger: Ledger | None = None) -> dict[str, int]:
+    """Row counts of the demo's own rows as they are now (rows staff deleted are gone, rows they added count)."""
+    ledger = ledger or Ledger()
+    ids = demo_business_ids(plan, ledger)
+    sentra_ids = [ledger.get(sentra_key(spec)) for spec in SENTRA]
+    sentra = Sentra.objects.filter(pk__in=[pk for pk in sentra_ids if pk is not None])
     sentra_counts = sentra.aggregate(
         sentra=Count("pk", distinct=True),
         officers=Count("officers", distinct=True),
@@ -1776,7 +1892,7 @@ def database_counts(plan: DemoPlan) -> dict[str, int]:
     return {
         "businesses": len(ids),
         "owners": Owner.objects.filter(business_id__in=ids).count(),
-        "years": BusinessYear.objects.filter(business_id__in=ids, year__in=plan.data_years).count(),
+        "years": BusinessYear.objects.filter(business_id__in=ids).count(),
         "products": Product.objects.filter(business_id__in=ids).count(),
         "assistance": Assistance.objects.filter(business_id__in=ids).count(),
         "obstacles": Obstacle.objects.filter(business_id__in=ids).count(),
@@ -1784,58 +1900,63 @@ def database_counts(plan: DemoPlan) -> dict[str, int]:
     }
 
 
-def is_complete(plan: DemoPlan) -> bool:
-    """Whether the database already holds the whole demo set (regions, KBLI, offices, accounts, sentra, IKM)."""
-    if Region.objects.filter(code__startswith=PROVINCE).count() < 783:
-        return False
-    if Kbli.objects.filter(code__in=[code for code, _title in KBLI_ROWS]).count() != len(KBLI_ROWS):
-        return False
-    offices = Q()
-    for row in OFFICES:
-        offices |= Q(region_id=row["region"], name=row["name"])
-    if Office.objects.filter(offices).count() != len(OFFICES):
-        return False
-    usernames = [row[0] for row in STAFF]
-    if get_user_model().objects.filter(username__in=usernames).count() != len(STAFF):
-        return False
-    if StaffMembership.objects.filter(user__username__in=usernames).count() != sum(1 for row in STAFF if row[3]):
-        return False
-    return database_counts(plan) == plan.counts()
-
-
 @dataclass
 class SeedResult:
     """What a run of seed_demo did."""
 
-    created: bool  # False when the demo set was already complete and only the passwords were reset
-    counts: dict[str, int]
+    created: dict[str, int]  # rows created by this run: businesses, sentra, offices, accounts (empty: nothing)
+    counts: dict[str, int]  # the demo rows as they are now
     data_years: tuple[int, int]
+    plan_date: datetime.date  # the date the plan was made for (the first load)
+    passwords_reset: int = 0
 
 
-def seed(*, force: bool = False, progress: Callable[[str], None] = lambda message: None) -> SeedResult:
-    """Write the demo data set (all or nothing); when it is already complete, only reset the demo passwords."""
-    plan = build_plan()
+class ConcurrentSeed(Exception):
+    """Another seed_demo recorded the same units at the same time; this run wrote nothing."""
+
+
+def seed(*, reset_passwords: bool = False, progress: Callable[[str], None] = lambda message: None) -> SeedResult:
+    """Load the units of the demo plan that were never loaded (all or nothing), and report the demo as it is now.
+
+    A run that finds every unit recorded writes nothing (the fast path of a second `make run`); `reset_passwords`
+    sets the demo accounts back to DEMO_PASSWORD.
+    """
     with transaction.atomic():
-        if not force and is_complete(plan):
-            refresh_passwords()
-            progress(_("Data demo sudah lengkap; hanya kata sandi akun demo yang disetel ulang."))
-            return SeedResult(created=False, counts=plan.counts(), data_years=plan.data_years)
-        progress(_("Wilayah Bali …"))
-        load_regions(progress)
-        kbli_count = load_kbli()
-        progress(
-            ngettext("KBLI: %(count)s kode baru/diperbarui", "KBLI: %(count)s kode baru/diperbarui", kbli_count)
-            % {"count": kbli_count}
+        ledger = Ledger()
+        ledger.plan_date = ledger.plan_date or timezone.localdate()
+        plan = build_plan(ledger.plan_date)
+        pending = [key for key in plan_keys(plan) if key not in ledger]
+        if pending:
+            progress(_("Wilayah Bali …"))
+            load_regions(progress, ledger)
+            kbli_count = load_kbli(ledger)
+            progress(
+                ngettext("KBLI: %(count)s kode baru", "KBLI: %(count)s kode baru", kbli_count) % {"count": kbli_count}
+            )
+            offices = load_offices(ledger)
+            users = load_users(offices, ledger)
+            progress(_("Kantor: %(offices)s, akun: %(accounts)s") % {"offices": len(offices), "accounts": len(users)})
+            sentra = load_sentra(plan, ledger)
+            progress(_("Sentra: %(count)s") % {"count": len(sentra)})
+            created = load_businesses(plan, sentra, users, ledger)
+            progress(_("IKM baru: %(count)s") % {"count": created})
+            try:
+                with transaction.atomic():
+                    ledger.save()
+            except IntegrityError as error:
+                raise ConcurrentSeed(str(error)) from error
+            if sum(ledger.created.values()):
+                bump_public_version()  # bulk writes send no signals
+        else:
+            progress(_("Semua bagian data demo sudah pernah dimuat; tidak ada yang ditulis."))
+        passwords_reset = refresh_passwords() if reset_passwords else 0
+        return SeedResult(
+            created={kind: count for kind, count in ledger.created.items() if count},
+            counts=database_counts(plan, ledger),
+            data_years=plan.data_years,
+            plan_date=ledger.plan_date,
+            passwords_reset=passwords_reset,
         )
-        offices = load_offices()
-        users = load_users(offices)
-        progress(_("Kantor: %(offices)s, akun: %(accounts)s") % {"offices": len(offices), "accounts": len(users)})
-        sentra = load_sentra(plan)
-        progress(_("Sentra: %(count)s") % {"count": len(sentra)})
-        load_businesses(plan, sentra, users)
-        bump_public_version()  # bulk writes send no signals
-        progress(_("IKM: %(count)s") % {"count": len(plan.businesses)})
-        return SeedResult(created=True, counts=database_counts(plan), data_years=plan.data_years)
 
 
 # --- reading back -------------------------------------------------------------------------------------------------
@@ -1858,8 +1979,9 @@ def demo_logins() -> list[dict[str, str]]:
 def demo_summary(plan: DemoPlan | None = None) -> dict:
     """Counts of the demo businesses per regency, per status and per BPS scale in each data year, and whether
     each sentra meets PP 29/2018 (at least five active members of the sentra's KBLI class)."""
-    plan = plan or build_plan()
-    ids = list(_demo_business_ids(plan).values())
+    ledger = Ledger()
+    plan = plan or build_plan(ledger.plan_date)
+    ids = demo_business_ids(plan, ledger)
     businesses = Business.objects.filter(pk__in=ids)
     regencies = dict(Region.objects.filter(code__in=REGENCY_PLAN).values_list("code", "name"))
     per_regency = Counter()
@@ -1874,7 +1996,9 @@ def demo_summary(plan: DemoPlan | None = None) -> dict:
         )
         for year in plan.data_years
     }
-    sentra = Sentra.objects.filter(name__in=[spec.name for spec in SENTRA]).with_member_counts().order_by("name")
+    sentra_ids = [ledger.get(sentra_key(spec)) for spec in SENTRA]
+    sentra = Sentra.objects.filter(pk__in=[pk for pk in sentra_ids if pk is not None])
+    sentra = sentra.with_member_counts().order_by("name")
     return {
         "per_regency": dict(sorted(per_regency.items())),
         "per_status": dict(businesses.values_list("status").annotate(n=Count("pk")).order_by("status")),

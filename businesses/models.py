@@ -8,8 +8,10 @@ from django.db.models.functions import Concat, Left, Length, Lower
 from django.db.models.lookups import Exact
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django_cleanup import cleanup
 from simple_history.models import HistoricalRecords
 
+from businesses import photos
 from businesses import validators as v
 from businesses.choices import (
     ACTIVE_STATUSES,
@@ -27,12 +29,20 @@ from businesses.choices import (
     ScalePp7,
     Sex,
 )
+from ikm_registry.models import BackgroundJob
+from ikm_registry.private_files import import_upload_to, private_storage, rejects_upload_to
 from ikm_registry.scoping import ScopedQuerySet
+from ikm_registry.text import CleanTextMixin
 
 MILLION = 1_000_000
 BILLION = 1_000_000_000
 # PP 29/2018: a sentra is at least five IKM units making similar products.
 SENTRA_MIN_MEMBERS = 5
+
+
+def regency_code(region_code: str) -> str:
+    """The kabupaten/kota code of a region code at or below that level: 51.03.01.1001 → 51.03."""
+    return region_code[:5]
 
 
 def whitespace_collapsed(text: str) -> str:
@@ -49,7 +59,7 @@ class RegionQuerySet(ScopedQuerySet):
         return self.filter(level=RegionLevel.VILLAGE)
 
 
-class Region(models.Model):
+class Region(CleanTextMixin, models.Model):
     """A Kemendagri administrative area: province → regency/city → district (kecamatan) → village."""
 
     code = models.CharField(_("kode"), max_length=13, primary_key=True)
@@ -110,7 +120,7 @@ class Region(models.Model):
             raise ValidationError({"parent": _("Kode wilayah harus diawali kode induknya.")})
 
 
-class Kbli(models.Model):
+class Kbli(CleanTextMixin, models.Model):
     """KBLI 2020: section (letter) → division (2) → group (3) → class (4) → subclass (5 digits)."""
 
     code = models.CharField(_("kode"), max_length=5, primary_key=True)
@@ -142,7 +152,7 @@ class Kbli(models.Model):
         return f"{self.code} — {self.title}"
 
 
-class CreativeSubsector(models.Model):
+class CreativeSubsector(CleanTextMixin, models.Model):
     """One of the 17 subsectors of the creative economy (ekonomi kreatif)."""
 
     code = models.SlugField(_("kode"), max_length=40, primary_key=True)
@@ -171,7 +181,7 @@ class BusinessChildQuerySet(ScopedQuerySet):
     region_field = "business__village__code"
 
 
-class Business(models.Model):
+class Business(CleanTextMixin, models.Model):
     """An IKM: one registered business at one location. Its yearly figures live in BusinessYear."""
 
     name = models.CharField(_("nama usaha"), max_length=200)
@@ -306,6 +316,15 @@ class Business(models.Model):
                 errors["kbli"] = _("Kode KBLI harus 5 angka (tingkat kelompok).")
         if (self.latitude is None) != (self.longitude is None):
             errors["longitude" if self.longitude is None else "latitude"] = _("Isi lintang dan bujur berpasangan.")
+        if self.sentra_id and self.village_id:
+            sentra_village = Sentra.objects.filter(pk=self.sentra_id).values_list("village_id", flat=True).first()
+            if sentra_village and regency_code(sentra_village) != regency_code(self.village_id):
+                # A sentra belongs to the office of its kabupaten/kota; a member elsewhere would show that office a
+                # business of another region (and leave it out of the member's own office's view of the sentra).
+                errors["sentra"] = _(
+                    "Sentra ini berada di kabupaten/kota lain; anggota sentra harus berlokasi di kabupaten/kota yang "
+                    "sama dengan sentranya."
+                )
         if errors:
             raise ValidationError(errors)
 
@@ -313,7 +332,7 @@ class Business(models.Model):
         return self.years.order_by("-year").first()
 
 
-class Owner(models.Model):
+class Owner(CleanTextMixin, models.Model):
     """The owner (pelaku usaha) of a business. NIK, phone, e-mail and home address are private.
 
     A contact channel may appear publicly only with the owner's recorded consent for that channel.
@@ -332,6 +351,9 @@ class Owner(models.Model):
     email_public_since = models.DateField(
         _("setuju e-mail dipublikasikan sejak"), null=True, blank=True, help_text=_("Kosong = tidak setuju.")
     )
+
+    # Personal data (UU 27/2022): shown, searched and exported as the user's role allows (ikm_registry.personal_data).
+    personal_fields = ("nik", "phone", "email", "home_address")
 
     objects = BusinessChildQuerySet.as_manager()
     history = HistoricalRecords()
@@ -421,7 +443,7 @@ SCALE_BPS = Case(
 DERIVED_FIGURES = ["workforce_total", "scale_pp7", "scale_industry", "scale_bps"]
 
 
-class BusinessYear(models.Model):
+class BusinessYear(CleanTextMixin, models.Model):
     """The figures of one business for one data year (pendataan tahunan). Scale classes are derived, never typed."""
 
     business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="years")
@@ -519,13 +541,23 @@ class BusinessYear(models.Model):
         return f"{self.business} — {self.year}"
 
 
-class Product(models.Model):
-    """Something a business makes, with a photo for its profile."""
+@cleanup.select  # django-cleanup: files replaced or of a deleted product are deleted after the commit
+class Product(CleanTextMixin, models.Model):
+    """Something a business makes, with a photo for its profile.
+
+    The photo is stored re-encoded (no EXIF/GPS) with a thumbnail for pages and PDFs; see businesses/photos.py.
+    """
 
     business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="products")
     name = models.CharField(_("nama produk"), max_length=200)
     description = models.TextField(_("keterangan"), blank=True)
-    photo = models.ImageField(_("foto"), upload_to="products/%Y/", blank=True)
+    photo = photos.PhotoField(
+        _("foto"),
+        upload_to="products/%Y/",
+        blank=True,
+        help_text=_("JPEG, PNG, WebP atau GIF. Disimpan ulang sebagai JPEG tanpa data EXIF (lokasi GPS, kamera)."),
+    )
+    photo_thumbnail = models.ImageField(_("gambar kecil foto"), upload_to="products/%Y/", blank=True, editable=False)
     is_featured = models.BooleanField(_("produk unggulan"), default=False)
 
     objects = BusinessChildQuerySet.as_manager()
@@ -538,6 +570,18 @@ class Product(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        """A photo's thumbnail is named after it (photos.thumbnail_name): a cleared photo, or one set by name to a file
+        never re-encoded, loses its thumbnail; a new upload is stored re-encoded with its thumbnail by its field
+        (photos.PhotoFieldFile) within the same save."""
+        if not self.photo or self.photo_thumbnail.name != photos.thumbnail_name(self.photo.name):
+            # Cleared, or set by name to a file that was never re-encoded: no thumbnail (clean_photos makes one).
+            self.photo_thumbnail = ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "photo" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "photo_thumbnail"}
+        super().save(*args, **kwargs)
 
 
 class SentraQuerySet(ScopedQuerySet):
@@ -556,7 +600,7 @@ class SentraQuerySet(ScopedQuerySet):
         )
 
 
-class Sentra(models.Model):
+class Sentra(CleanTextMixin, models.Model):
     """A sentra IKM: a cluster of IKM in one place making similar products (PP 29/2018), set by decree."""
 
     name = models.CharField(_("nama sentra"), max_length=200)
@@ -631,13 +675,15 @@ class SentraChildQuerySet(ScopedQuerySet):
     region_field = "sentra__village__code"
 
 
-class SentraOfficer(models.Model):
+class SentraOfficer(CleanTextMixin, models.Model):
     """A member of a sentra's management (pengurus)."""
 
     sentra = models.ForeignKey(Sentra, on_delete=models.CASCADE, related_name="officers", verbose_name=_("sentra"))
     position = models.CharField(_("jabatan"), max_length=100, help_text=_("Mis. ketua, sekretaris, bendahara"))
     name = models.CharField(_("nama"), max_length=200)
     phone = models.CharField(_("telepon"), max_length=20, blank=True, validators=[v.validate_phone])
+
+    personal_fields = ("phone",)
 
     objects = SentraChildQuerySet.as_manager()
     history = HistoricalRecords()
@@ -656,7 +702,7 @@ class FacilityCondition(models.TextChoices):
     MAJOR_DAMAGE = "rusak_berat", _("Rusak berat")
 
 
-class SentraFacility(models.Model):
+class SentraFacility(CleanTextMixin, models.Model):
     """A facility (sarana-prasarana) of a sentra: a showroom, a shared kiln, machines, a road."""
 
     sentra = models.ForeignKey(Sentra, on_delete=models.CASCADE, related_name="facilities", verbose_name=_("sentra"))
@@ -680,7 +726,7 @@ class SentraFacility(models.Model):
         return self.name
 
 
-class SentraRevitalisation(models.Model):
+class SentraRevitalisation(CleanTextMixin, models.Model):
     """A revitalisation or funding record of a sentra (often DAK non-fisik)."""
 
     sentra = models.ForeignKey(
@@ -710,7 +756,7 @@ class SentraRevitalisation(models.Model):
         return f"{self.year}: {self.activity}"
 
 
-class Assistance(models.Model):
+class Assistance(CleanTextMixin, models.Model):
     """Help a business received (bantuan / fasilitasi): equipment, training, marketing, KUR, HKI, certification."""
 
     business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="assistance")
@@ -741,7 +787,7 @@ class Assistance(models.Model):
         return f"{self.get_kind_display()} ({self.year})"
 
 
-class Obstacle(models.Model):
+class Obstacle(CleanTextMixin, models.Model):
     """Something that holds a business back (kendala)."""
 
     business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="obstacles")
@@ -767,10 +813,63 @@ class Obstacle(models.Model):
         return self.get_kind_display()
 
 
-class BusinessTransition(models.Model):
+class DemoRecord(models.Model):
+    """One unit of the Bali demo that `seed_demo` has loaded: its stable key in the demo plan and the row it became.
+
+    A key names a unit of the plan (`business:<desa>:<planned name>`, `sentra:...`, `office:...`, `user:...`,
+    `regions`, `kbli`); a business or sentra unit holds its child rows too. seed_demo creates only units without a
+    record, so a demo row that staff renamed, moved, edited or deleted is never loaded or rewritten again. The plan
+    is always made for the `plan_date` of the first load, so its data years do not move with the calendar.
+    """
+
+    key = models.CharField(_("kunci"), max_length=255, unique=True)
+    object_id = models.BigIntegerField(_("id baris"), null=True, blank=True)
+    plan_date = models.DateField(_("tanggal rencana"))
+    loaded_at = models.DateTimeField(_("dimuat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("catatan data demo")
+        verbose_name_plural = pgettext_lazy("plural", "catatan data demo")
+
+    def __str__(self):
+        return self.key
+
+
+class StatisticsRelease(models.Model):
+    """The public sums of one data year (workforce, investment), made once and frozen: the statistics page shows these
+    rows, never sums computed at request time, so no later change (a business published, closed or corrected) moves a
+    public sum and no two readings of the page differ by one business's figures. See services/statistics.py."""
+
+    year = models.PositiveSmallIntegerField(_("tahun data"), unique=True)
+    released_at = models.DateTimeField(_("dirilis"))
+    businesses = models.PositiveIntegerField(_("IKM"))
+    workforce = models.BigIntegerField(_("tenaga kerja"), null=True, blank=True)
+    investment = models.BigIntegerField(_("nilai investasi (Rp)"), null=True, blank=True)
+    # The rule the release was made with (sums it withheld stay withheld if the settings change later).
+    min_businesses = models.PositiveSmallIntegerField(_("IKM paling sedikit"))
+    dominance_p = models.PositiveSmallIntegerField(_("aturan dominasi p"))
+
+    class Meta:
+        verbose_name = _("rilis statistik")
+        verbose_name_plural = pgettext_lazy("plural", "rilis statistik")
+        ordering = ["year"]
+
+    def __str__(self):
+        return str(self.year)
+
+
+class BusinessTransition(CleanTextMixin, models.Model):
     """One step of a business through the review workflow: who moved it, when, from where to where, and why."""
 
-    business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="transitions")
+    # The log outlives the business: deleting a business (a draft, a spam registration) keeps its steps, so that who
+    # moved it where stays on record with the deletion in its history. Hence no database constraint and no cascade.
+    business = models.ForeignKey(
+        Business,
+        verbose_name=_("IKM"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="transitions",
+    )
     from_status = models.CharField(_("dari status"), max_length=10, choices=BusinessStatus.choices)
     to_status = models.CharField(_("ke status"), max_length=10, choices=BusinessStatus.choices)
     actor = models.ForeignKey(
@@ -797,14 +896,26 @@ class BusinessTransition(models.Model):
 
 
 class BusinessImport(models.Model):
-    """An uploaded spreadsheet of businesses: previewed first, applied on confirmation."""
+    """An uploaded spreadsheet of businesses: previewed first, applied on confirmation.
+
+    The file is private (owners' NIK, phones): stored under PRIVATE_FILES_ROOT with a random name, downloaded only
+    by its uploader (and superusers), deleted after PRIVATE_FILES_RETENTION_DAYS while this row and its counts stay.
+    A file of more than IMPORT_BACKGROUND_ROWS rows is checked and applied by the worker (ImportJob); `summary` then
+    keeps what the check found, for the preview page.
+    """
 
     class State(models.TextChoices):
         PREVIEWED = "previewed", _("Pratinjau")
+        APPLYING = "applying", _("Sedang diterapkan")
         APPLIED = "applied", _("Diterapkan")
         FAILED = "failed", _("Gagal")
 
-    file = models.FileField(_("berkas"), upload_to="imports/%Y/%m/")
+    file = models.FileField(_("berkas"), storage=private_storage, upload_to=import_upload_to, blank=True)
+    rejects_file = models.FileField(
+        _("baris tidak valid"), storage=private_storage, upload_to=rejects_upload_to, blank=True
+    )
+    background = models.BooleanField(_("diproses di latar belakang"), default=False)
+    summary = models.JSONField(_("hasil pemeriksaan"), default=dict, blank=True)
     original_name = models.CharField(_("nama berkas"), max_length=255)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("diunggah oleh"), on_delete=models.PROTECT, related_name="+"
@@ -827,3 +938,56 @@ class BusinessImport(models.Model):
 
     def __str__(self):
         return f"{self.original_name} ({self.uploaded_at:%Y-%m-%d %H:%M})"
+
+
+class ImportJob(BackgroundJob):
+    """The check or the application of a long business import, done by the worker (ikm_registry.jobs)."""
+
+    class Kind(models.TextChoices):
+        CHECK = "check", _("pemeriksaan")
+        APPLY = "apply", _("penerapan")
+
+    class Phase(models.TextChoices):
+        WAITING = "", _("menunggu")
+        READING = "reading", _("membaca berkas")
+        CHECKING = "checking", _("memeriksa baris")
+        WRITING = "writing", _("menulis ke registri")
+
+    business_import = models.ForeignKey(
+        BusinessImport, verbose_name=_("impor IKM"), on_delete=models.CASCADE, related_name="jobs"
+    )
+    kind = models.CharField(_("jenis"), max_length=10, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("pengguna"), on_delete=models.CASCADE, related_name="+"
+    )
+    phase = models.CharField(_("tahap"), max_length=10, choices=Phase.choices, blank=True, default="")
+    rows_done = models.PositiveIntegerField(_("baris selesai"), default=0)
+    rows_total = models.PositiveIntegerField(_("jumlah baris"), default=0)
+
+    class Meta:
+        verbose_name = _("tugas impor")
+        verbose_name_plural = pgettext_lazy("plural", "tugas impor")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.business_import} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        share = min(1.0, self.rows_done / self.rows_total) if self.rows_total else 0.0
+        start, width = {"reading": (0, 30), "checking": (30, 60), "writing": (90, 9)}.get(self.phase, (0, 0))
+        return min(99, int(start + width * share))
+
+    def perform(self, *, progress) -> dict:
+        from businesses.services.import_jobs import import_job_perform
+
+        return import_job_perform(self, progress=progress)
+
+    def on_failed(self) -> None:
+        if self.kind == self.Kind.APPLY:
+            # Nothing was written (the write is one transaction): the upload may be confirmed again.
+            BusinessImport.objects.filter(pk=self.business_import_id, state=BusinessImport.State.APPLYING).update(
+                state=BusinessImport.State.PREVIEWED, applied_at=None
+            )

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -23,6 +23,7 @@ from businesses.models import (
     Region,
     Sentra,
 )
+from businesses.services.statistics import counted_figures, release_date, statistics_releases
 from ikm_registry.scoping import region_q, scope_for
 
 
@@ -213,8 +214,6 @@ def attention_summary(*, user) -> dict:
 CHILD_CODE_LENGTH = {0: 2, 2: 5, 5: 8, 8: 13}
 # Length of a KBLI code one level below (section letter → division, division → group, ...).
 KBLI_CHILD_LENGTH = {0: 2, 1: 2, 2: 3, 3: 4, 4: 5}
-# Statistics never show a sum over fewer businesses than this (it would reveal one business's own figures).
-MIN_GROUP_FOR_SUMS = 3
 
 
 @dataclass(frozen=True)
@@ -317,10 +316,10 @@ def business_public_detail(pk: int):
 
 
 def business_public_products(business) -> list[Product]:
-    """A published business's products (name, description, photo), featured first."""
+    """A published business's products (name, description, photo and its thumbnail), featured first."""
     return list(
         Product.objects.filter(business=business, business__status=BusinessStatus.PUBLISHED)
-        .only("id", "name", "description", "photo", "is_featured", "business_id")
+        .only("id", "name", "description", "photo", "photo_thumbnail", "is_featured", "business_id")
         .order_by("-is_featured", "name", "pk")
     )
 
@@ -330,7 +329,15 @@ def featured_products_public(limit: int = 6) -> list[Product]:
     return list(
         Product.objects.filter(business__status=BusinessStatus.PUBLISHED, is_featured=True)
         .select_related("business")
-        .only("id", "name", "description", "photo", "business__id", "business__name", "business__main_product")
+        .only(
+            "id",
+            "name",
+            "description",
+            "photo_thumbnail",
+            "business__id",
+            "business__name",
+            "business__main_product",
+        )
         .order_by("-business__updated_at", "pk")[:limit]
     )
 
@@ -341,18 +348,22 @@ def sentra_public_detail(pk: int):
 
 
 def public_statistics(*, wilayah: str = "", with_sums: bool = False) -> dict:
-    """Aggregates for the Statistik page over published businesses in `wilayah` (all of Indonesia when empty).
+    """Aggregates for the Statistik page over the businesses in `wilayah` (all of Indonesia when empty).
 
-    Groups (regions one level down, KBLI divisions, subsectors, BPS scale of the latest data year, data years) carry
-    counts of businesses only: where a business is, its KBLI, subsector and scale are public on its profile anyway.
-    Sums of the confidential yearly figures (workforce, investment) come only `with_sums`, per data year, for the
-    root of the site (the country, or the one province a provincial registry covers), and only for years with at
-    least MIN_GROUP_FOR_SUMS businesses. Sums for nested regions or groups would let a reader subtract one from
-    another (Bali minus Badung = Denpasar) down to a single business's figures; the staff reports have them.
+    Groups (regions one level down, KBLI divisions, subsectors, BPS scale of the latest data year) count the current
+    directory: published businesses only; where a business is, its KBLI, subsector and scale are public on its profile
+    anyway. Data years count every business that is or was public (published or inactive) in the years it has
+    figures for, so a business that closes stays in the years it was active.
+
+    Sums of the confidential yearly figures (workforce, investment) come only `with_sums` (the root of the site), and
+    only from the frozen releases of businesses/services/statistics.py: never computed from the live data, so no
+    change moves them and no reading before and after a change tells one business's figures.
     """
     published = Business.objects.filter(status=BusinessStatus.PUBLISHED)
+    counted = counted_figures()
     if wilayah:
         published = published.filter(region_q("village__code", wilayah))
+        counted = counted.filter(region_q("business__village__code", wilayah))
     length = CHILD_CODE_LENGTH.get(len(wilayah), 13)
 
     def grouped(expression, labels: dict) -> list[dict]:
@@ -374,26 +385,45 @@ def public_statistics(*, wilayah: str = "", with_sums: bool = False) -> dict:
         for value, label in ScaleBps.choices
         if value in scale_counts
     ]
-    years = BusinessYear.objects.filter(business__in=published).values("year").order_by("year")
-    if with_sums:
-        years = years.annotate(n=Count("pk"), w=Sum("workforce_total"), i=Sum("investment"))
-    else:
-        years = years.annotate(n=Count("pk"))
+    live = dict(counted.values_list("year").annotate(n=Count("pk")).order_by())
+    releases = statistics_releases() if with_sums else {}
+    years = []
+    for year in sorted(set(live) | set(releases)):
+        release = releases.get(year)
+        if release is not None:
+            years.append(
+                {
+                    "year": year,
+                    "count": release.businesses,
+                    "workforce": release.workforce,
+                    "investment": release.investment,
+                    "released_at": release.released_at,
+                    "release_date": None,
+                }
+            )
+        else:
+            years.append(
+                {
+                    "year": year,
+                    "count": live[year],
+                    "workforce": None,
+                    "investment": None,
+                    "released_at": None,
+                    "release_date": release_date(year),
+                }
+            )
     return {
         "total": published.count(),
         "with_sums": with_sums,
-        "min_group": MIN_GROUP_FOR_SUMS,
+        "min_group": settings.STATISTICS_MIN_BUSINESSES,
+        "dominance_p": settings.STATISTICS_DOMINANCE_P,
+        "release_months": settings.STATISTICS_RELEASE_MONTHS,
+        "today": timezone.localdate(),
+        "example_year": timezone.localdate().year - 1,
+        "example_release": release_date(timezone.localdate().year - 1),
         "regions": grouped(Left("village_id", length), region_labels),
         "divisions": grouped(Left("kbli_id", 2), division_labels),
         "subsectors": grouped(F("subsector_id"), subsector_labels),
         "scales": scales,
-        "years": [
-            {
-                "year": row["year"],
-                "count": row["n"],
-                "workforce": row.get("w") if row["n"] >= MIN_GROUP_FOR_SUMS else None,
-                "investment": row.get("i") if row["n"] >= MIN_GROUP_FOR_SUMS else None,
-            }
-            for row in years
-        ],
+        "years": years,
     }

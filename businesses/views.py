@@ -4,9 +4,12 @@ Every business read goes through `business_public()` (published rows, public col
 visitors are cached until the data they show changes (ikm_registry/public_cache.py).
 """
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import OperationalError
 from django.db.models.functions import Left
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
@@ -34,6 +37,9 @@ from businesses.selectors import (
 from businesses.services.registration import business_register_public
 from ikm_registry.models import Office
 from ikm_registry.public_cache import cache_public_page, cached_counts, wants_partial
+from ikm_registry.ratelimits import limit_exceeded, too_many_requests
+
+logger = logging.getLogger(__name__)
 
 SENTRA_PAGE_SIZE = 30
 # Directory parameters that narrow the results (q and urut aside): counted on the collapsed filter panel.
@@ -226,12 +232,16 @@ def _with_bars(rows: list[dict]) -> None:
     """Give each row `bar`: its count as a percentage of the largest, for the CSS bar charts."""
     largest = max((row["count"] for row in rows), default=0)
     for row in rows:
-        row["bar"] = round(100 * row["count"] / largest) if largest else 0
+        row["bar"] = max(1, round(100 * row["count"] / largest)) if row["count"] else 0  # a sliver for the smallest
 
 
 @require_http_methods(["GET", "POST"])
 def register(request):
-    """Daftarkan usaha. Step 1 chooses the kecamatan by GET (works without JavaScript); step 2 is the form."""
+    """Daftarkan usaha. Step 1 chooses the kecamatan by GET (works without JavaScript); step 2 is the form.
+
+    Posts are limited per client address (REGISTRATION_RATE; HTTP 429 past it). A database too busy to take the
+    registration answers 503 with the form and a message, never 500.
+    """
     trail = _area_trail(request)
     current = trail[-1] if trail else None
     kecamatan = current if current and current.level == RegionLevel.DISTRICT else None
@@ -242,7 +252,14 @@ def register(request):
     else:
         choices = Region.objects.none()
     choices = list(choices.only("code", "name", "kind", "level").order_by("name"))
+    if request.method == "POST" and limit_exceeded(request, group="self-registration", rate=settings.REGISTRATION_RATE):
+        message = _(
+            "Mendaftarkan banyak usaha sekaligus, misalnya dalam sebuah acara? Hubungi Dinas: petugas dapat "
+            "memasukkan data dari satu spreadsheet."
+        )
+        return too_many_requests(request, context={"message": message})
     form = None
+    status = 200
     if kecamatan is not None:
         form = SelfRegistrationForm(request.POST or None, kecamatan=kecamatan)
         if request.method == "POST" and form.is_valid():
@@ -252,6 +269,12 @@ def register(request):
                 for field, messages in error.message_dict.items():
                     for message in messages:
                         form.add_error(field if field in form.fields else None, message)
+            except OperationalError:  # the database is busy (SQLite: another writer held it too long)
+                logger.warning("Self-registration refused: database busy", exc_info=True)
+                form.add_error(
+                    None, _("Server sedang sibuk dan pendaftaran Anda belum tersimpan. Kirim ulang sebentar lagi.")
+                )
+                status = 503
             else:
                 # What the next page tells the owner; the submitted record itself is never read on the public side.
                 request.session["registered_business"] = {
@@ -270,6 +293,7 @@ def register(request):
             "kecamatan": kecamatan,
             "form": form,
         },
+        status=status,
     )
 
 

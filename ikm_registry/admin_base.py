@@ -6,18 +6,98 @@ action the user's role does not allow is a 403. History pages, versions and reve
 same way (admin_history.py).
 """
 
+import hashlib
+
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import _get_foreign_key
 from django.http import Http404
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from ikm_registry.admin_history import ScopedHistoryMixin
+from ikm_registry.admin_history import ScopedHistoryMixin, user_label
+from ikm_registry.history import has_history, history_of
+from ikm_registry.personal_data import RESTRICTED_ACCESS, personal_data_access, personal_fields
 from ikm_registry.scoping import CHANGE, VIEW, scope_for, user_may
+
+# The hidden input of a change form that carries the version of the record (and its inline rows) the form shows.
+VERSION_FIELD = "_registry_version"
 
 
 def _restricted(model, user, action=VIEW):
     queryset = model._default_manager.all()
     return queryset.restrict(user, action) if hasattr(queryset, "restrict") else queryset
+
+
+# A personal field a user may not read whole is shown in its place as a read-only value under this name.
+RESTRICTED_PREFIX = "personal_as_allowed__"
+
+
+class PersonalDataAdminMixin:
+    """Personal fields of the model (its `personal_fields`) as the user's role allows (ikm_registry.personal_data):
+    whole and editable for the staff who enter them; masked or hidden, read-only, for officials. The same for search:
+    `search_fields` that go through a personal field (e.g. "=owner__nik") are dropped for users who may not search."""
+
+    def _personal_restricted(self, request) -> bool:
+        return bool(personal_fields(self.model)) and not personal_data_access(request.user).read
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self._personal_restricted(request):
+            return fieldsets
+        personal = set(personal_fields(self.model))
+
+        def swap(names):
+            return [
+                tuple(swap(name))
+                if isinstance(name, list | tuple)
+                else (RESTRICTED_PREFIX + name)
+                if name in personal
+                else name
+                for name in names
+            ]
+
+        return [(title, {**options, "fields": swap(options["fields"])}) for title, options in fieldsets]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if self._personal_restricted(request):
+            readonly += [RESTRICTED_PREFIX + name for name in personal_fields(self.model)]
+        return readonly
+
+    def get_search_fields(self, request):
+        search_fields = list(super().get_search_fields(request))
+        if personal_data_access(request.user).search:
+            return search_fields
+        return [name for name in search_fields if not _through_personal_field(self.model, name.lstrip("^=@"))]
+
+    def __getattr__(self, name):
+        # The read-only stand-in of a personal field: its value as the user's role allows it.
+        if not name.startswith(RESTRICTED_PREFIX):
+            raise AttributeError(name)
+        field_name = name[len(RESTRICTED_PREFIX) :]
+        model_field = type(self).model._meta.get_field(field_name)
+
+        def as_allowed(obj):
+            value = getattr(obj, field_name, "") if obj is not None else ""
+            return RESTRICTED_ACCESS.display(field_name, value)
+
+        as_allowed.short_description = model_field.verbose_name
+        return as_allowed
+
+
+def _through_personal_field(model, lookup: str) -> bool:
+    """Whether a search lookup such as "owner__nik" ends in a personal field of the model it reaches."""
+    *path, last = lookup.split("__")
+    for name in path:
+        try:
+            model = model._meta.get_field(name).related_model
+        except Exception:  # not a relation: leave the lookup alone
+            return False
+        if model is None:
+            return False
+    return last in personal_fields(model)
 
 
 class ScopedFormFieldsMixin:
@@ -33,7 +113,101 @@ class ScopedFormFieldsMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ScopedModelAdmin(ScopedFormFieldsMixin, ScopedHistoryMixin, SimpleHistoryAdmin):
+class VersionCheckedMixin:
+    """Optimistic locking for a change form and its inlines: a save based on a stale version is refused.
+
+    The change form carries a fingerprint of the record and of the rows of its inlines as they were when the page
+    was rendered (VERSION_FIELD). On save the record's row is locked and the fingerprint taken again; if anything
+    changed meanwhile — a field, an inline row added, changed or deleted, a status step — the form is shown again
+    with the user's input and "changed by X at T", and nothing is written. The form then carries the new
+    fingerprint, so saving again after a look at the other change is a deliberate overwrite.
+    """
+
+    def version_of(self, obj) -> str:
+        """The fingerprint of `obj` and its inline rows, from the database (auto_now timestamps left out: a save
+        that changed nothing is no conflict)."""
+        parts = [self._version_rows(self.model, {"pk": obj.pk})]
+        for inline in self.inlines:
+            fk = _get_foreign_key(self.model, inline.model, fk_name=inline.fk_name)
+            parts.append(self._version_rows(inline.model, {fk.name: obj.pk}))
+        return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+    @staticmethod
+    def _version_rows(model, lookup) -> list:
+        fields = [f.attname for f in model._meta.concrete_fields if not getattr(f, "auto_now", False)]
+        return list(model._base_manager.filter(**lookup).order_by("pk").values_list(*fields))
+
+    def last_change(self, obj):
+        """(who, when) of the newest history row of `obj` or of its inline rows; (None, None) without history."""
+        candidates = []
+        if has_history(self.model):
+            candidates.append(history_of(self.model).filter(**{self.opts.pk.attname: obj.pk}))
+        for inline in self.inlines:
+            if has_history(inline.model):
+                fk = _get_foreign_key(self.model, inline.model, fk_name=inline.fk_name)
+                candidates.append(history_of(inline.model).filter(**{fk.attname: obj.pk}))
+        newest = None
+        for queryset in candidates:
+            record = queryset.select_related("history_user").order_by("-history_date", "-history_id").first()
+            if record is not None and (newest is None or record.history_date > newest.history_date):
+                newest = record
+        if newest is None:
+            return None, None
+        return user_label(newest), newest.history_date
+
+    def check_version(self, request, form) -> None:
+        """Lock the record, compare the form's fingerprint with the database's; raise ValidationError when stale."""
+        obj = form.instance
+        list(self.model._base_manager.select_for_update().filter(pk=obj.pk).values_list("pk"))
+        current = self.version_of(obj)
+        if request.POST.get(VERSION_FIELD) == current:
+            return
+        form.registry_current_version = current
+        who, when = self.last_change(obj)
+        if when is None:
+            message = gettext(
+                "Data ini sudah berubah setelah Anda membuka formulir ini. Isian Anda belum disimpan dan masih ada di "
+                "bawah: periksa data terbaru, lalu klik Simpan lagi bila isian Anda tetap yang benar."
+            )
+        else:
+            message = gettext(
+                "Data ini diubah oleh %(who)s pada %(when)s, setelah Anda membuka formulir ini. Isian Anda belum "
+                "disimpan dan masih ada di bawah: periksa perubahan itu (Riwayat), lalu klik Simpan lagi bila isian "
+                "Anda tetap yang benar."
+            ) % {"who": who, "when": formats.date_format(timezone.localtime(when), "DATETIME_FORMAT")}
+        raise ValidationError(message, code="stale")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None or obj.pk is None or request.method != "POST":
+            return form_class
+        match = getattr(request, "resolver_match", None)
+        if match is None or not match.url_name or not match.url_name.endswith("_change"):
+            return form_class  # the history (revert) form has checks of its own
+        model_admin = self
+
+        class VersionCheckedForm(form_class):
+            def clean(self):
+                cleaned_data = super().clean()
+                model_admin.check_version(request, self)
+                return cleaned_data
+
+        VersionCheckedForm.__name__ = form_class.__name__
+        return VersionCheckedForm
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None and obj.pk is not None and "adminform" in context:
+            form = context["adminform"].form
+            version = getattr(form, "registry_current_version", None)
+            if version is None:
+                version = request.POST.get(VERSION_FIELD, "") if request.method == "POST" else self.version_of(obj)
+            context["registry_version"] = version
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+
+class ScopedModelAdmin(
+    VersionCheckedMixin, PersonalDataAdminMixin, ScopedFormFieldsMixin, ScopedHistoryMixin, SimpleHistoryAdmin
+):
     """A ModelAdmin for a model whose default manager is a ScopedQuerySet, with its change history (Riwayat)."""
 
     def get_queryset(self, request):
@@ -72,7 +246,7 @@ class ScopedModelAdmin(ScopedFormFieldsMixin, ScopedHistoryMixin, SimpleHistoryA
             raise PermissionDenied("The record would leave your region.")
 
 
-class ScopedInlineMixin(ScopedFormFieldsMixin):
+class ScopedInlineMixin(PersonalDataAdminMixin, ScopedFormFieldsMixin):
     """Inline rows follow the permissions of the parent object (`obj` is the parent)."""
 
     def history_label(self, instance) -> str:

@@ -40,6 +40,7 @@ from ikm_registry.history import (
     history_restrict,
     version_instance,
 )
+from ikm_registry.personal_data import FULL_ACCESS, PersonalDataAccess, personal_data_access
 from ikm_registry.scoping import CHANGE, VIEW, scope_for
 
 
@@ -113,8 +114,10 @@ class ScopedHistoryMixin:
         return reverse(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{view}", args=args)
 
     def history_subject(self, request, object_id):
-        """(record, live): the record if the user may see it, else — when it was deleted — its last version the user
-        may see. Anything else is a 404, as on the change form; a user without any region is a 403."""
+        """(record, live): the record if the user may see it, else — when it was deleted — its last version, if that
+        version lies in the user's region. History follows the record's current (or, once deleted, last) location:
+        a region that held the record before it moved or was deleted sees none of it. Anything else is a 404, as on
+        the change form; a user without any region is a 403."""
         if not scope_for(request.user).has_access:
             raise PermissionDenied
         object_id = unquote(object_id)
@@ -124,11 +127,9 @@ class ScopedHistoryMixin:
             return obj, True
         if _lookup(self.model._default_manager.all(), **{pk_name: object_id}) is not None:
             raise Http404("Not found in your region.")
-        last = _lookup(
-            history_restrict(history_of(self.model).order_by("-history_date", "-history_id"), request.user, VIEW),
-            **{pk_name: object_id},
-        )
-        if last is None:
+        history = history_of(self.model)
+        last = _lookup(history.order_by("-history_date", "-history_id"), **{pk_name: object_id})
+        if last is None or not history_restrict(history.filter(history_id=last.history_id), request.user, VIEW):
             raise Http404
         return version_instance(last), False
 
@@ -197,7 +198,7 @@ class ScopedHistoryMixin:
         obj, live = self.history_subject(request, object_id)
         if not self.may_view_history(request, obj, live):
             raise PermissionDenied
-        entries, unchanged = self.history_entries(obj)
+        entries, unchanged = self.history_entries(obj, access=personal_data_access(request.user))
         paginator = Paginator(entries, self.history_list_per_page)
         page_obj = paginator.get_page(request.GET.get(PAGE_VAR))
         self.describe(page_obj.object_list)
@@ -221,8 +222,9 @@ class ScopedHistoryMixin:
         }
         return TemplateResponse(request, self.object_history_template, context)
 
-    def history_entries(self, obj) -> tuple[list[HistoryEntry], int]:
-        """Every version of `obj` and of its inline rows, newest first, without saves that changed no field."""
+    def history_entries(self, obj, access: PersonalDataAccess = FULL_ACCESS) -> tuple[list[HistoryEntry], int]:
+        """Every version of `obj` and of its inline rows, newest first, without saves that changed no field; personal
+        fields as `access` allows."""
         pk_name = self.opts.pk.attname
         object_id = quote(obj.pk)
         sources = [
@@ -248,7 +250,7 @@ class ScopedHistoryMixin:
         entries, unchanged = [], 0
         for queryset, title, child, url in sources:
             model = queryset.model.instance_type
-            formatter = HistoryFormatter(model)
+            formatter = HistoryFormatter(model, access)
             included = [f.name for f in formatter.fields]
             model_pk = model._meta.pk.attname
             last = {}
@@ -322,7 +324,7 @@ class ScopedHistoryMixin:
     def version_context(self, request, obj, live, version, may_revert) -> dict:
         """What a version page shows above the form or the values: who, when, why, its changes, today's difference."""
         model = type(version).instance_type
-        formatter = HistoryFormatter(model)
+        formatter = HistoryFormatter(model, personal_data_access(request.user))
         previous = version.prev_record
         latest = _lookup(
             history_of(model).order_by("-history_date", "-history_id"),

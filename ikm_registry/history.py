@@ -25,7 +25,8 @@ Who made the change
 What changed
 ------------
 ``HistoryFormatter`` turns historical rows into what an operator reads: field verbose names, choice labels, related
-records by name, rupiah with thousands dots, and NIK masked (``5103••••••••1114``) — a diff never shows a NIK whole.
+records by name, rupiah with thousands dots, and NIK masked (``5103••••••••1114``) — a diff never shows a NIK whole;
+other personal fields (phone, e-mail, home address) as the reader's role allows (``ikm_registry.personal_data``).
 """
 
 from __future__ import annotations
@@ -45,13 +46,14 @@ from django.utils.translation import gettext
 from simple_history.signals import pre_create_historical_record
 
 from ikm_registry.numbers import thousands
+from ikm_registry.personal_data import FULL_ACCESS, PersonalDataAccess, mask, personal_fields
 from ikm_registry.scoping import VIEW, region_q, scope_for
 
 # history_change_reason is a CharField(max_length=100) in every historical table.
 REASON_MAX_LENGTH = 100
-# Fields shown masked in every history view (UU 27/2022: a NIK is personal data).
+# Fields shown masked in every history view, whoever reads it (UU 27/2022: a diff never needs a NIK whole). Other
+# personal fields follow the reader's role (ikm_registry.personal_data).
 MASKED_FIELDS = frozenset({"nik"})
-MASK = "•"
 EMPTY = "—"
 LONG_TEXT = 120
 
@@ -148,14 +150,6 @@ def version_instance(record):
 # --- what changed, for people -------------------------------------------------------------------------------------
 
 
-def mask(value) -> str:
-    """5103011234561114 → 5103••••••••1114: enough to tell two NIKs apart, not enough to use one."""
-    text = str(value)
-    if len(text) >= 12:
-        return text[:4] + MASK * (len(text) - 8) + text[-4:]
-    return MASK * len(text)
-
-
 @dataclass(frozen=True)
 class FieldChange:
     field: str
@@ -176,8 +170,10 @@ class HistoryFormatter:
     query per related model instead of one per value.
     """
 
-    def __init__(self, model):
+    def __init__(self, model, access: PersonalDataAccess = FULL_ACCESS):
         self.model = model
+        self.access = access
+        self.personal = frozenset(personal_fields(model))
         history_model = history_of(model).model
         tracked = {field.name for field in history_model.tracked_fields}
         self.fields = [
@@ -212,6 +208,8 @@ class HistoryFormatter:
             return EMPTY
         if field.name in MASKED_FIELDS:
             return mask(value)
+        if field.name in self.personal:
+            return self.access.display(field.name, value)
         if field.is_relation:
             key = (field.related_model, value)
             if key not in self._labels:

@@ -9,7 +9,9 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from ikm_registry.choices import StaffRole
+from ikm_registry.private_files import private_storage, report_upload_to
 from ikm_registry.scoping import ScopedQuerySet
+from ikm_registry.text import CleanTextMixin
 
 
 class OfficeQuerySet(ScopedQuerySet):
@@ -24,7 +26,7 @@ class OfficeQuerySet(ScopedQuerySet):
         return next((offices[code] for code in candidates if code in offices), None)
 
 
-class Office(models.Model):
+class Office(CleanTextMixin, models.Model):
     """A regional trade-and-industry office (Disperindag) covering one province or regency/city.
 
     The letterhead fields make the kop surat of the PDF reports an office prints.
@@ -172,14 +174,32 @@ class ExportLog(models.Model):
 
 
 def _report_storage():
-    from django.core.files.storage import FileSystemStorage
+    """Kept for migration 0003, which named it."""
+    return private_storage
 
-    return FileSystemStorage(location=settings.REPORT_FILES_ROOT)
+
+class Worker(models.Model):
+    """A background worker process (`manage.py db_worker`) and when it was last seen: its heartbeat, written every
+    WORKER_HEARTBEAT_SECONDS through the database so that every web server and worker sees it."""
+
+    worker_id = models.CharField(_("ID pekerja"), max_length=64, unique=True)
+    host = models.CharField(_("komputer"), max_length=255)
+    pid = models.PositiveIntegerField(_("proses"))
+    started_at = models.DateTimeField(_("mulai"))
+    seen_at = models.DateTimeField(_("terakhir terlihat"), db_index=True)
+
+    class Meta:
+        verbose_name = _("pekerja latar belakang")
+        verbose_name_plural = pgettext_lazy("plural", "pekerja latar belakang")
+
+    def __str__(self):
+        return f"{self.worker_id} ({self.host}:{self.pid})"
 
 
-class ReportJob(models.Model):
-    """A report made in the background (a long Daftar IKM): who asked, with what filter, how far it is, the file.
-    Only its owner (and superusers) may download the file."""
+class BackgroundJob(models.Model):
+    """Work done by the worker for a user (a long report, a long import): its status, which worker runs it, how
+    often it was tried, and why it failed. Status changes go through ikm_registry.jobs, which locks the row, so a
+    worker and the recovery of dead workers never both win."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Menunggu")
@@ -187,23 +207,49 @@ class ReportJob(models.Model):
         DONE = "done", _("Selesai")
         FAILED = "failed", _("Gagal")
 
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
+    worker_id = models.CharField(_("ID pekerja"), max_length=64, blank=True)
+    started_at = models.DateTimeField(_("mulai diproses"), null=True, blank=True)
+    error = models.TextField(_("kesalahan"), blank=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    def perform(self, *, progress) -> dict:
+        """Do the work; return the fields to save with status DONE. `progress(**fields)` records progress and raises
+        ikm_registry.jobs.JobLost when the job was taken from this worker."""
+        raise NotImplementedError
+
+    def on_failed(self) -> None:
+        """Called (row locked, inside the transaction) when the job fails for good; may change related rows."""
+
+
+class ReportJob(BackgroundJob):
+    """A report made in the background (a long Daftar IKM): who asked, with what filter, how far it is, the file.
+    Only its owner (and superusers) may download the file."""
+
+    Status = BackgroundJob.Status
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("pengguna"), on_delete=models.CASCADE, related_name="report_jobs"
     )
     report = models.CharField(_("laporan"), max_length=50)
     title = models.CharField(_("judul"), max_length=300, blank=True)
     params = models.JSONField(_("penyaring"), default=dict, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     # What the finished file holds, recorded when it is made; each download is logged with it (ExportLog).
     row_count = models.PositiveIntegerField(_("jumlah baris"), null=True, blank=True)
     personal_data = models.BooleanField(_("berisi data pribadi"), null=True, blank=True)
     individual_data = models.BooleanField(_("berisi data individual"), null=True, blank=True)
     pages_done = models.PositiveIntegerField(_("halaman selesai"), default=0)
     pages_total = models.PositiveIntegerField(_("jumlah halaman"), default=0)
-    file = models.FileField(_("berkas"), storage=_report_storage, upload_to="%Y/%m/", blank=True)
-    error = models.TextField(_("kesalahan"), blank=True)
-    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    file = models.FileField(_("berkas"), storage=private_storage, upload_to=report_upload_to, blank=True)
 
     class Meta:
         verbose_name = _("tugas laporan")
@@ -218,3 +264,34 @@ class ReportJob(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return min(99, 100 * self.pages_done // self.pages_total) if self.pages_total else 0
+
+    @property
+    def download_name(self) -> str:
+        from django.utils.text import slugify
+
+        return f"{slugify(self.title) or self.report}-{self.pk}.pdf"
+
+    def perform(self, *, progress) -> dict:
+        from django.core.files.base import ContentFile
+
+        from ikm_registry.reports import get_report
+
+        report_class = get_report(self.report)
+        form = report_class.form_class(data=self.params, user=self.user)
+        if not form.is_valid():
+            raise ValueError("; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()))
+        report = report_class()
+
+        def pages(done, total):
+            progress(pages_done=done, pages_total=total)
+
+        kwargs = {"on_progress": pages} if getattr(report, "reports_progress", False) else {}
+        pdf = report.render(user=self.user, params=form.cleaned_data, filter_description=form.describe(), **kwargs)
+        self.file.save(self.download_name, ContentFile(pdf), save=False)
+        disclosed = report.disclosed  # what the file holds: each download is logged with it
+        return {
+            "file": self.file.name,
+            "row_count": disclosed.row_count if disclosed else None,
+            "personal_data": disclosed.personal_data if disclosed else None,
+            "individual_data": disclosed.individual_data if disclosed else None,
+        }

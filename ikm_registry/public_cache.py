@@ -13,11 +13,12 @@ exception: `cached_counts` lets them lag a change by up to PUBLIC_COUNTS_MAX_AGE
 changes does not make every request count the whole registry again.
 
 The bump happens after the transaction commits, so a page rendered from the old data cannot be stored under the new
-version. With several server processes the cache must be shared (CACHE_URL), or each keeps its own counter and a
-page may stay stale for up to PUBLIC_CACHE_SECONDS.
+version. The cache must be shared by every server process (the default, a table in the database, is), or each keeps
+its own counter and a page may stay stale for up to PUBLIC_CACHE_SECONDS.
 """
 
 import hashlib
+import secrets
 import time
 from functools import wraps
 
@@ -30,21 +31,26 @@ from django.utils.translation import get_language
 VERSION_KEY = "public-data-version"
 
 
+def _new_version() -> int:
+    """A version no earlier one had: the time in microseconds and random bits, so two processes bumping at the same
+    moment still each leave a value that retires every page stored before their change committed."""
+    return (time.time_ns() // 1000) * 1024 + secrets.randbelow(1024)
+
+
 def public_version() -> int:
     version = cache.get(VERSION_KEY)
     if version is None:
         # First use, or the cache lost it: start a new series that cannot collide with keys of the old one.
-        version = int(time.time() * 1000)
+        version = _new_version()
         if not cache.add(VERSION_KEY, version, timeout=None):
             version = cache.get(VERSION_KEY, version)
     return version
 
 
 def _bump():
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # not in the cache (yet): a fresh series retires old keys as well
-        public_version()
+    # A new value rather than an increment: a read-and-write increment (file cache, database cache) can lose one of
+    # two simultaneous bumps, leaving a page rendered between the two changes under the surviving version.
+    cache.set(VERSION_KEY, _new_version(), timeout=None)
 
 
 def bump_public_version() -> None:

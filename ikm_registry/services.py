@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Mapping
 
 from django.db import models
@@ -22,6 +23,16 @@ def _filter_text(filter) -> str:
             if value not in (None, "")
         )
     return str(filter)
+
+
+def command_actor(command: str) -> str:
+    """Who made a file without a user account, for the export log: the management command and the system account
+    that ran it (as the shell knows it; "?" when the system cannot say)."""
+    try:
+        account = getpass.getuser()
+    except (OSError, KeyError):
+        account = "?"
+    return f"manage.py {command} ({account})"
 
 
 def export_logged(

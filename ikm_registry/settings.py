@@ -5,6 +5,7 @@ project directory (django-environ). See the configuration table in README.md.
 """
 
 import importlib.util
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -48,9 +49,10 @@ INSTALLED_APPS = [
     # For its static files: htmx (instant filtering). Leaflet's come from django-leaflet, see STATICFILES_DIRS.
     "django_htmx",
     "simple_history",
+    # Before django_tasks_db: its `db_worker` command is ikm_registry's (the same worker, plus a heartbeat).
+    "ikm_registry",
     "django_tasks",
     "django_tasks_db",
-    "ikm_registry",
     "businesses",
     "events",
     "certification",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ikm_registry.middleware.ChosenLanguageMiddleware",
+    # After the language is chosen (its message is translated), before anything reads the parameters.
+    "ikm_registry.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -102,6 +106,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "transaction_mode": "IMMEDIATE"}
     )
+    # IMMEDIATE transactions take the single write lock at BEGIN; a writer waits this long (s) for another to finish
+    # before giving up with "database is locked" (Python's default is 5 s; a large import holds the lock longer).
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", env.int("SQLITE_BUSY_TIMEOUT", default=20))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -142,19 +149,45 @@ MEDIA_ROOT = env("MEDIA_ROOT")
 
 # Background work (a long Daftar IKM): django-tasks with its database backend, so no extra server; run the worker
 # with `manage.py db_worker`. Reports longer than REPORT_BACKGROUND_ROWS rows are queued from the admin; a queued
-# report is rendered by REPORT_WORKERS processes; finished files live in REPORT_FILES_ROOT, outside MEDIA_ROOT
+# report is rendered by REPORT_WORKERS processes; finished files live in PRIVATE_FILES_ROOT (below), outside MEDIA_ROOT
 # (only their owner downloads them, through the admin).
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
 REPORT_BACKGROUND_ROWS = env.int("REPORT_BACKGROUND_ROWS", default=300)
 REPORT_WORKERS = env.int("REPORT_WORKERS", default=2)
-REPORT_FILES_ROOT = env("REPORT_FILES_ROOT", default=str(BASE_DIR / "var" / "reports"))
+
+# --- Private files, background jobs and import limits (issue 9: points 6, 7, 13) ---------------------------------
+# Private files (import uploads, rejects files, background reports) live under PRIVATE_FILES_ROOT, outside
+# MEDIA_ROOT, under random names; only their owner downloads them, through the admin. REPORT_FILES_ROOT, the name of
+# this setting before, still works. `manage.py purge_private_files` (cron, or the worker once a day) deletes them
+# after PRIVATE_FILES_RETENTION_DAYS.
+PRIVATE_FILES_ROOT = env(
+    "PRIVATE_FILES_ROOT", default=env("REPORT_FILES_ROOT", default=str(BASE_DIR / "var" / "private"))
+)
+PRIVATE_FILES_RETENTION_DAYS = env.int("PRIVATE_FILES_RETENTION_DAYS", default=30)
+# The worker (`manage.py db_worker`) records itself every WORKER_HEARTBEAT_SECONDS; a worker not seen for
+# WORKER_STALE_SECONDS (or whose process is gone, on the same machine) is dead: its running job is tried once more
+# (JOB_MAX_ATTEMPTS in all), then failed with a message.
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=15)
+WORKER_STALE_SECONDS = env.int("WORKER_STALE_SECONDS", default=90)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=2)
+# Business imports: at most IMPORT_MAX_ROWS rows; an XLSX may unpack to at most IMPORT_MAX_UNPACKED_MB and no
+# member may be compressed more than IMPORT_MAX_COMPRESSION_RATIO times (a zip bomb); a CSV may be at most
+# IMPORT_MAX_UNPACKED_MB. Files of more than IMPORT_BACKGROUND_ROWS rows are checked and applied by the worker.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
+IMPORT_MAX_UNPACKED_MB = env.int("IMPORT_MAX_UNPACKED_MB", default=200)
+IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=100)
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2_000)
+# --- end of private files, background jobs and import limits -------------------------------------------------------
 
 LOGIN_URL = "admin:login"
 
-# Cache for anonymous public pages and their counts (ikm_registry/public_cache.py). The default lives in each
-# process; with more than one server process set CACHE_URL to a shared cache (redis://..., or
-# filecache:///var/tmp/registri-ikm on one machine) so that clearing it after a change reaches every process.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://registri-ikm")}
+# Cache for anonymous public pages and their counts (ikm_registry/public_cache.py) and for rate-limit counters.
+# The default is a table in the registry's database (created by `migrate`), so every server process and machine of
+# an install shares it: a change retires cached pages everywhere at once. A dbcache:// URL gets our DatabaseCache,
+# whose increments are atomic (rate limits count with them). Redis (redis://...) is the faster shared choice.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://registri_ikm_cache?max_entries=2000")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    CACHES["default"]["BACKEND"] = "ikm_registry.cache.DatabaseCache"
 # How long a public page may be served from the cache without a change (seconds); also its HTTP max-age.
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=300)
 PUBLIC_HTTP_MAX_AGE = env.int("PUBLIC_HTTP_MAX_AGE", default=60)
@@ -164,6 +197,97 @@ DIRECTORY_PAGE_SIZE = env.int("DIRECTORY_PAGE_SIZE", default=20)
 # The directory map shows at most this many markers (the first of the result order).
 DIRECTORY_MAP_LIMIT = env.int("DIRECTORY_MAP_LIMIT", default=1000)
 
+# --- public statistics: frozen yearly releases (businesses/services/statistics.py) ---
+# The sums of a data year (workforce, investment) are released once the year is settled, this many months after it
+# ends (6: the figures of 2025 on 1 July 2026), then never change. A year is released only with at least
+# STATISTICS_MIN_BUSINESSES businesses; a sum that fails the p% dominance rule (STATISTICS_DOMINANCE_P) is withheld.
+STATISTICS_RELEASE_MONTHS = env.int("STATISTICS_RELEASE_MONTHS", default=6)
+STATISTICS_MIN_BUSINESSES = env.int("STATISTICS_MIN_BUSINESSES", default=3)
+STATISTICS_DOMINANCE_P = env.int("STATISTICS_DOMINANCE_P", default=10)
+
+# --- product photos (businesses/photos.py) ---
+# An upload larger than PHOTO_MAX_UPLOAD_MB or with more than PHOTO_MAX_MEGAPIXELS (read from the image header,
+# before decoding) is refused. Every stored photo is re-encoded as JPEG (EXIF and GPS dropped, orientation applied)
+# with its longer side at most PHOTO_MAX_SIDE pixels, plus a thumbnail of PHOTO_THUMBNAIL_SIDE for pages and PDFs.
+PHOTO_MAX_UPLOAD_MB = env.float("PHOTO_MAX_UPLOAD_MB", default=10)
+PHOTO_MAX_MEGAPIXELS = env.float("PHOTO_MAX_MEGAPIXELS", default=50)
+PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=1600)
+PHOTO_THUMBNAIL_SIDE = env.int("PHOTO_THUMBNAIL_SIDE", default=480)
+# django-cleanup, for the models marked @cleanup.select only (Product): deletes a replaced or deleted file once the
+# transaction commits. Last in INSTALLED_APPS, as it asks.
+INSTALLED_APPS += ["django_cleanup.apps.CleanupSelectedConfig"]
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
+
+# --- Logging: every record to stderr, "2026-11-22 14:05:03+0800 ERROR django.request Internal Server Error: /x/"
+# followed by the traceback (ikm_registry/logs.py); LOG_LEVEL sets the least severe level written. Django's own
+# loggers write there too (server errors with their traceback, security warnings); runserver keeps its request lines.
+LOG_LEVEL = env("LOG_LEVEL", default="INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "registry": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s", "datefmt": "%Y-%m-%d %H:%M:%S%z"}
+    },
+    "handlers": {"stderr": {"class": "ikm_registry.logs.StderrHandler", "formatter": "registry"}},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {"django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False}},
+}
+
+# --- Signing in: login throttling (django-axes), password reset mail, rate limits (ikm_registry/accounts.py) ------
+# Failed logins are counted per username and client address together (an office shares one public address); after
+# LOGIN_FAILURE_LIMIT failures that pair is refused for LOGIN_COOLOFF_MINUTES, the right password included.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as django-axes asks
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no start-up banner on every command; failures and lockouts are still logged
+AXES_LOCKOUT_CALLABLE = "ikm_registry.accounts.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "ikm_registry.clients.client_ip"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]  # unused (AXES_CLIENT_IP_CALLABLE decides); keeps its check quiet
+# Behind a reverse proxy: the header carrying the visitor's address (X-Real-IP, or X-Forwarded-For whose right-most
+# address is used). Login throttling and rate limits count per that address; empty: REMOTE_ADDR.
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
+RATELIMIT_IP_META_KEY = "ikm_registry.clients.client_ip"
+# Posts per client address: self-registration (/daftar/) and password reset requests; "N/s", "N/m", "N/h", "N/d".
+REGISTRATION_RATE = env("REGISTRATION_RATE", default="20/h")
+PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", default="5/h")
+# Mail (password reset links): EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.go.id:587; the console in
+# development, the local mail server (smtp://localhost:25) otherwise.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Registri IKM <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)  # seconds a reset link stays valid
+
+# --- HTTPS behind a TLS proxy, and the Content Security Policy (django-csp) -----------------------------------------
+# Production sets these (README, Deployment): redirect plain HTTP to HTTPS, Strict-Transport-Security, and the header
+# by which the proxy tells Django that the visitor's connection was HTTPS (e.g. X-Forwarded-Proto: https).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if env("SECURE_PROXY_SSL_HEADER", default=""):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + env("SECURE_PROXY_SSL_HEADER").upper().replace("-", "_"), "https")
+# Scripts, styles, fonts and requests only from the site itself (no inline code: templates use static files);
+# images also as data: URIs and OpenStreetMap's tiles for the directory map; no framing, no plugins.
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "https://tile.openstreetmap.org"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}

@@ -7,7 +7,18 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from ikm_registry import accounts
+
 urlpatterns = [
+    # Password reset by e-mail, linked from the admin login ("Lupa kata sandi?"); before the admin's own catch-all.
+    path("admin/lupa-sandi/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    path("admin/lupa-sandi/terkirim/", accounts.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "admin/sandi-baru/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("admin/sandi-baru/selesai/", accounts.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
     # The language switch posts without a CSRF token so that public pages carry no per-visitor token and can be
     # cached whole; the worst a forged post can do is switch someone's language.

@@ -594,6 +594,16 @@ def build_matrix() -> Matrix:
         Record("operator denpasar", users["operator_denpasar"].pk, SUPERUSER_ONLY),
     ]
     records[Group] = [Record("group", Group.objects.create(name="Matriks").pk, SUPERUSER_ONLY)]
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    client = {"user_agent": "matriks", "ip_address": "192.0.2.7", "username": "matriks.operator_badung"}
+    request = {**client, "http_accept": "text/html", "path_info": "/admin/login/"}
+    records[AccessAttempt] = [
+        Record("attempt", AccessAttempt.objects.create(**request, get_data="", post_data="", failures_since_start=1).pk,
+               SUPERUSER_ONLY)
+    ]  # fmt: skip
+    records[AccessLog] = [Record("log", AccessLog.objects.create(**request).pk, SUPERUSER_ONLY)]
+    records[AccessFailureLog] = [Record("failure", AccessFailureLog.objects.create(**request).pk, SUPERUSER_ONLY)]
     task = run_report_job.enqueue(matrix.jobs[0].pk)
     records[DBTaskResult] = [Record("task", DBTaskResult.objects.get(pk=task.id).pk, SUPERUSER_ONLY)]
     return matrix
@@ -919,30 +929,6 @@ def fill_history_child(route, role, matrix) -> list[Probe]:
     return probes
 
 
-def fill_transition(route, role, matrix) -> list[Probe]:
-    from businesses.services.workflow import TRANSITIONS
-
-    model = route.model_admin.model
-    probes = []
-    for record in [*_records(matrix, route), Record("missing", _missing_pk(), MISSING)]:
-        for action in TRANSITIONS:
-            probes.append(
-                Probe(
-                    "POST",
-                    route.path(record.pk, action),
-                    f"{action} {record.label} ({record.owned.label()})",
-                    record.owned,
-                    data=(("note", "matriks"),),
-                    writes=True,
-                    watch=((model, record.pk),),
-                )
-            )
-        probes.append(
-            Probe("GET", route.path(record.pk, "verify"), f"GET verify {record.label}", record.owned, expect="post")
-        )
-    return probes
-
-
 def _user_records(records) -> list[Record]:
     return [*records, Record("missing", _missing_pk(), MISSING)]
 
@@ -968,8 +954,9 @@ def fill_import_preview(route, role, matrix) -> list[Probe]:
 
 
 def fill_import_rejects(route, role, matrix) -> list[Probe]:
+    """An upload's rejects file, or the uploaded file itself."""
     return [
-        Probe("GET", route.path(r.pk), f"rejects of {r.label} ({r.owned.label()})", r.owned, reachable=True)
+        Probe("GET", route.path(r.pk), f"file of {r.label} ({r.owned.label()})", r.owned, reachable=True)
         for r in _user_records(matrix.imports)
     ]
 
@@ -980,6 +967,21 @@ def fill_import_upload(route, role, matrix) -> list[Probe]:
     return [
         Probe("GET", route.path(), "upload form"),
         Probe("POST", route.path(), "POST empty upload", writes=True, watch=((BusinessImport, None),)),
+    ]
+
+
+def fill_password_reset_confirm(route, role, matrix) -> list[Probe]:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = matrix.users["operator_badung"]
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return [
+        Probe("GET", route.path(uid, default_token_generator.make_token(user)), "valid token"),
+        Probe("GET", route.path(uid, "set-password"), "the set-password step without a session"),
+        Probe("GET", route.path(uid, "abc-0123456789abcdef"), "forged token"),
+        Probe("GET", route.path(urlsafe_base64_encode(b"987654321"), "abc-0123"), "unknown account"),
     ]
 
 
@@ -1166,13 +1168,15 @@ FILLERS = [
            "part's latest version; GET and POST (revert); a part that does not exist", fill_history_child),
     Filler("admin:*(?P<object_id>.+)/\\Z", ("object_id",), "a record of each region and a missing id: a redirect "
            "to the change page that reads nothing", fill_object_redirect),
-    Filler("admin:businesses_business_transition", ("object_id", "action"), "a record of each region × every "
-           "workflow action, POST; GET of one", fill_transition),
     Filler("admin:businesses_business_import", (), "form; POST without a file", fill_import_upload),
     Filler("admin:businesses_business_import_preview", ("import_id",), "each operator's upload and a missing id; "
            "GET and POST (confirm)", fill_import_preview),
     Filler("admin:businesses_business_import_rejects", ("import_id",), "each operator's upload and a missing id",
            fill_import_rejects),
+    Filler("admin:businesses_business_import_file", ("import_id",), "each operator's upload and a missing id",
+           fill_import_rejects),
+    Filler("password_reset_confirm", ("uidb64", "token"), "a staff account with a valid and a forged token, an "
+           "unknown account", fill_password_reset_confirm),
     Filler("admin:businesses_business_import_template", ("file_format",), "csv, xlsx, pdf", fill_file_format),
     Filler("admin:businesses_business_export", (), "csv and xlsx: whole list, each region's NIB searched, each "
            "kabupaten filtered", fill_export),

@@ -1,9 +1,11 @@
 """Shared fixtures: a small Bali region tree and a few KBLI codes (with their parents)."""
 
+import secrets
 from types import SimpleNamespace
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.db import DatabaseCache
 from django.utils import translation
 
 from tests.factories import make_kbli, make_region
@@ -23,9 +25,28 @@ def default_language_afterwards():
     translation.deactivate()
 
 
+COMMITTING_FIXTURES = {"transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+def _commits(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(COMMITTING_FIXTURES & set(request.fixturenames)) or bool(marker and marker.kwargs.get("transaction"))
+
+
 @pytest.fixture(autouse=True)
-def empty_cache():
-    """The cache (local memory) outlives a test; public pages cached by one test must not answer the next."""
+def empty_cache(request):
+    """Public pages cached by one test must not answer the next.
+
+    The default cache is a table in the database: a test that rolls back its transaction takes its entries with it,
+    but one that commits (transactional tests, the live server) leaves them, and the test database's flush does not
+    empty that table. Any other cache (CACHE_URL) outlives every test.
+    """
+    in_database = isinstance(caches["default"], DatabaseCache)
+    if in_database and not _commits(request):
+        yield
+        return
+    if in_database:
+        request.getfixturevalue("transactional_db")
     cache.clear()
     yield
     cache.clear()
@@ -66,3 +87,31 @@ def kbli(db):
         silver=make_kbli("32112"),
         jewellery_class=make_kbli("3211"),
     )
+
+
+@pytest.fixture(autouse=True)
+def private_files_in_tmp(settings, tmp_path_factory):
+    """Private files (uploads, rejects, reports) go to a temporary directory, never into the checkout."""
+    settings.PRIVATE_FILES_ROOT = str(tmp_path_factory.mktemp("private"))
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path):
+    """The DATABASE_URL of a new, empty database of the kind the tests run on (dropped afterwards)."""
+    from django.db import connection
+
+    from tests.processes import is_postgresql, postgres_url
+
+    if not is_postgresql():
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    import psycopg
+
+    name = f"{connection.settings_dict['NAME']}_fresh_{secrets.token_hex(4)}"
+    with psycopg.connect(postgres_url("postgres"), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield postgres_url(name)
+    finally:
+        with psycopg.connect(postgres_url("postgres"), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -8,7 +8,9 @@ from pytest_django.asserts import assertContains
 
 from businesses.choices import BusinessStatus
 from businesses.models import Business, BusinessYear
+from ikm_registry.admin_base import VERSION_FIELD
 from ikm_registry.choices import StaffRole
+from tests.admin_forms import current_version
 from tests.factories import (
     BusinessFactory,
     BusinessYearFactory,
@@ -84,6 +86,7 @@ def business_form_data(business, **changes):
     }
     for prefix in ("years", "products", "assistance", "obstacles"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    data[VERSION_FIELD] = current_version(business)
     data.update(changes)
     return data
 
@@ -113,27 +116,26 @@ class TestOperatorOfAnotherRegency:
         assert Business.objects.filter(pk=world["denpasar"].pk).exists()
 
     def test_delete_view_of_own_regency_works(self, operator_client, world):
-        url = reverse("admin:businesses_business_delete", args=[world["badung"].pk])
+        draft = BusinessFactory(name="Draf Tuban", village=world["badung_village"], status=BusinessStatus.DRAFT)
+        url = reverse("admin:businesses_business_delete", args=[draft.pk])
         assert operator_client.get(url).status_code == 200
         assert operator_client.post(url, {"post": "yes"}).status_code == 302
-        assert not Business.objects.filter(pk=world["badung"].pk).exists()
+        assert not Business.objects.filter(pk=draft.pk).exists()
 
     def test_history_view_of_other_regency_is_404(self, operator_client, world):
         url = reverse("admin:businesses_business_history", args=[world["denpasar"].pk])
         assert operator_client.get(url).status_code == 404
 
     def test_bulk_delete_action_ignores_other_regency(self, operator_client, world):
+        foreign = BusinessFactory(name="Draf Serangan", village=world["denpasar_village"], status=BusinessStatus.DRAFT)
+        own = BusinessFactory(name="Draf Tuban", village=world["badung_village"], status=BusinessStatus.DRAFT)
         response = operator_client.post(
             reverse("admin:businesses_business_changelist"),
-            {
-                "action": "delete_selected",
-                "_selected_action": [world["denpasar"].pk, world["badung"].pk],
-                "post": "yes",
-            },
+            {"action": "delete_selected", "_selected_action": [foreign.pk, own.pk], "post": "yes"},
         )
         assert response.status_code == 302
-        assert Business.objects.filter(pk=world["denpasar"].pk).exists()
-        assert not Business.objects.filter(pk=world["badung"].pk).exists()
+        assert Business.objects.filter(pk=foreign.pk).exists()
+        assert not Business.objects.filter(pk=own.pk).exists()
 
     def test_village_autocomplete_offers_only_own_regency(self, operator_client, world):
         assert autocomplete(operator_client, "village", "Tuban") == ["Kelurahan Tuban, Kec. Kuta, Kabupaten Badung"]

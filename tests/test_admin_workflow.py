@@ -1,4 +1,4 @@
-"""The review workflow in the admin: buttons, the transition URL, bulk actions, the note box and the home queue."""
+"""The review workflow in the admin: the step buttons of the change form, bulk actions, the note box and the home queue."""
 
 import datetime
 
@@ -12,6 +12,7 @@ from businesses.choices import BusinessStatus
 from businesses.models import Business, BusinessTransition
 from businesses.services import TRANSITIONS, business_return
 from ikm_registry.choices import StaffRole
+from tests.admin_forms import change_form_data
 from tests.factories import BusinessFactory, make_kbli, make_village, staff_user
 from tests.test_admin_scoping import business_form_data
 
@@ -45,8 +46,19 @@ def change_url(business):
     return reverse("admin:businesses_business_change", args=[business.pk])
 
 
-def transition_url(business, action):
-    return reverse("admin:businesses_business_transition", args=[business.pk, action])
+def step(client, business, action, note="", url=None, **changes):
+    """Press the step button `action` on the change page, as the browser does: the change form is posted with the
+    button's name and value and the step's note box (plus any field `changes`)."""
+    url = url or change_url(business)
+    data = change_form_data(client, url, **changes)
+    data.update({"_workflow": action, f"_workflow_note_{action}": note})
+    return client.post(url, data)
+
+
+def hand_step(client, business, action, note=""):
+    """The same POST built without loading the page (for users who may not open it)."""
+    data = business_form_data(business, _workflow=action, **{f"_workflow_note_{action}": note})
+    return client.post(change_url(business), data)
 
 
 def message_texts(response):
@@ -72,10 +84,11 @@ def test_change_page_offers_only_the_allowed_steps(operator_client, tuban, statu
     shown = {item["transition"].action for item in response.context["workflow_actions"]}
     assert shown == offered
     for action in TRANSITIONS:
+        button = f'name="_workflow" value="{action}" form="business_form"'
         if action in offered:
-            assertContains(response, f'action="{transition_url(business, action)}"')
+            assertContains(response, button)
         else:
-            assertNotContains(response, f'action="{transition_url(business, action)}"')
+            assertNotContains(response, button)
 
 
 def test_official_sees_no_buttons(official_client, tuban):
@@ -83,32 +96,86 @@ def test_official_sees_no_buttons(official_client, tuban):
     response = official_client.get(change_url(business))
     assert response.status_code == 200
     assert response.context["workflow_actions"] == []
-    assertNotContains(response, "/transition/")
+    assertNotContains(response, 'name="_workflow"')
 
 
 def test_post_takes_the_step_and_redirects_back(operator_client, operator, tuban):
     business = BusinessFactory(village=tuban, status=S.SUBMITTED)
-    response = operator_client.post(transition_url(business, "verify"), {"note": "Sudah dicek."})
+    response = step(operator_client, business, "verify", "Sudah dicek.")
     assert response.status_code == 302
     assert response.url == change_url(business)
     business.refresh_from_db()
     assert business.status == S.VERIFIED
-    step = BusinessTransition.objects.get()
-    assert (step.actor, step.note) == (operator, "Sudah dicek.")
+    taken = BusinessTransition.objects.get()
+    assert (taken.actor, taken.note) == (operator, "Sudah dicek.")
     assert any("Terverifikasi" in text for text in message_texts(response))
+
+
+def test_a_step_saves_what_was_typed_first(operator_client, operator, tuban):
+    """Issue 9.1: the operator types the missing NIB and coordinates, then presses Verifikasi."""
+    business = BusinessFactory(village=tuban, status=S.SUBMITTED, nib="", latitude=None, longitude=None)
+    response = step(
+        operator_client,
+        business,
+        "verify",
+        "NIB dilengkapi.",
+        nib="9120001234567",
+        latitude="-8.7383",
+        longitude="115.1686",
+    )
+    assert response.status_code == 302
+    business.refresh_from_db()
+    assert (business.status, business.nib) == (S.VERIFIED, "9120001234567")
+    assert (str(business.latitude), str(business.longitude)) == ("-8.738300", "115.168600")
+    assert message_texts(response) == [f"Perubahan disimpan. Status “{business.name}” sekarang Terverifikasi."]
+    versions = list(business.history.order_by("history_id"))
+    assert versions[-2].nib == "9120001234567" and versions[-2].status == S.SUBMITTED  # the typed edit, then the step
+    assert (versions[-1].status, versions[-1].history_user) == (S.VERIFIED, operator)
+
+
+def test_a_form_error_stops_the_step_and_keeps_the_input(operator_client, tuban):
+    business = BusinessFactory(village=tuban, status=S.SUBMITTED, nib="")
+    response = step(operator_client, business, "verify", nib="12345", main_product="Kain endek ikat")
+    assert response.status_code == 200  # the form again, with the error and what was typed
+    assert "nib" in response.context["adminform"].form.errors
+    assertContains(response, 'value="12345"')
+    assertContains(response, 'value="Kain endek ikat"')
+    business.refresh_from_db()
+    assert (business.status, business.nib) == (S.SUBMITTED, "")
+    assert business.main_product != "Kain endek ikat"
+    assert not BusinessTransition.objects.exists()
+
+
+def test_a_refused_step_keeps_the_saved_edits_and_says_so(operator_client, tuban):
+    business = BusinessFactory(village=tuban, status=S.SUBMITTED)
+    response = step(operator_client, business, "return", "", main_product="Kain tenun ikat")
+    texts = message_texts(response)
+    assert len(texts) == 1 and texts[0].startswith("Perubahan disimpan. Status tidak diubah: Catatan wajib diisi")
+    business.refresh_from_db()
+    assert (business.status, business.main_product) == (S.SUBMITTED, "Kain tenun ikat")
+
+
+def test_enter_in_a_field_saves_without_a_step(operator_client, tuban):
+    """The first submit button of the change form (Enter in a field presses it) only saves."""
+    business = BusinessFactory(village=tuban, status=S.SUBMITTED)
+    response = operator_client.get(change_url(business))
+    html = response.content.decode()
+    first_button = html.index('form="business_form"')
+    assert html.rfind("<input", 0, first_button) > html.rfind("<button", 0, first_button)
+    assert 'name="_save"' in html[html.rfind("<input", 0, first_button) : first_button]
 
 
 def test_redirect_keeps_the_list_filters(operator_client, tuban):
     business = BusinessFactory(village=tuban, status=S.DRAFT)
-    url = transition_url(business, "submit") + "?_changelist_filters=status__exact%3Ddraft"
-    response = operator_client.post(url)
+    url = change_url(business) + "?_changelist_filters=status__exact%3Ddraft"
+    response = step(operator_client, business, "submit", url=url)
     assert response.url == change_url(business) + "?_changelist_filters=status__exact%3Ddraft"
 
 
-def test_get_is_not_allowed(operator_client, tuban):
+def test_get_takes_no_step(operator_client, tuban):
     business = BusinessFactory(village=tuban, status=S.SUBMITTED)
-    response = operator_client.get(transition_url(business, "verify"))
-    assert response.status_code == 405
+    response = operator_client.get(change_url(business) + "?_workflow=verify")
+    assert response.status_code == 200
     business.refresh_from_db()
     assert business.status == S.SUBMITTED
 
@@ -119,19 +186,23 @@ def test_post_needs_csrf_token(tuban, operator):
     client = Client(enforce_csrf_checks=True)
     client.force_login(operator)
     business = BusinessFactory(village=tuban, status=S.SUBMITTED)
-    assert client.post(transition_url(business, "verify")).status_code == 403
+    assert hand_step(client, business, "verify").status_code == 403
     business.refresh_from_db()
     assert business.status == S.SUBMITTED
 
 
-def test_unknown_action_is_404(operator_client, tuban):
+def test_unknown_action_takes_no_step(operator_client, tuban):
     business = BusinessFactory(village=tuban, status=S.SUBMITTED)
-    assert operator_client.post(transition_url(business, "approve")).status_code == 404
+    response = step(operator_client, business, "approve")
+    assert response.status_code == 302
+    assert "Langkah alur kerja tidak dikenal." in message_texts(response)
+    business.refresh_from_db()
+    assert business.status == S.SUBMITTED
 
 
 def test_official_post_is_403(official_client, tuban):
     business = BusinessFactory(village=tuban, status=S.SUBMITTED)
-    assert official_client.post(transition_url(business, "verify")).status_code == 403
+    assert hand_step(official_client, business, "verify").status_code == 403
     business.refresh_from_db()
     assert business.status == S.SUBMITTED
     assert not BusinessTransition.objects.exists()
@@ -140,7 +211,7 @@ def test_official_post_is_403(official_client, tuban):
 def test_operator_of_another_regency_gets_404(client, tuban):
     business = BusinessFactory(village=tuban, status=S.SUBMITTED)
     client.force_login(staff_user(StaffRole.OPERATOR, "51.71", username="operator.denpasar"))
-    assert client.post(transition_url(business, "verify")).status_code == 404
+    assert hand_step(client, business, "verify").status_code == 404
     business.refresh_from_db()
     assert business.status == S.SUBMITTED
 
@@ -148,7 +219,8 @@ def test_operator_of_another_regency_gets_404(client, tuban):
 @pytest.mark.parametrize("action", ["return", "reject"])
 def test_step_without_required_note_is_refused_with_the_error_shown(operator_client, tuban, action):
     business = BusinessFactory(village=tuban, status=S.SUBMITTED)
-    response = operator_client.post(transition_url(business, action), {"note": "  "}, follow=True)
+    response = step(operator_client, business, action, "  ")
+    response = operator_client.get(response.url)
     assert response.status_code == 200
     assertContains(response, "Catatan wajib diisi")
     business.refresh_from_db()
@@ -158,16 +230,22 @@ def test_step_without_required_note_is_refused_with_the_error_shown(operator_cli
 
 def test_wrong_state_post_is_refused_with_the_error_shown(operator_client, tuban):
     business = BusinessFactory(village=tuban, status=S.DRAFT)
-    response = operator_client.post(transition_url(business, "publish"), follow=True)
+    response = step(operator_client, business, "publish")
+    response = operator_client.get(response.url)
     assertContains(response, "hanya untuk IKM berstatus Terverifikasi; status IKM ini Draf")
     business.refresh_from_db()
     assert business.status == S.DRAFT
 
 
-def test_required_note_textarea_is_marked_required(operator_client, tuban):
+def test_note_boxes_belong_to_the_change_form(operator_client, tuban):
     business = BusinessFactory(village=tuban, status=S.SUBMITTED)
     response = operator_client.get(change_url(business))
-    assertContains(response, 'id="workflow-note-return" rows="3" required', html=False)
+    for action in ("verify", "return", "reject"):
+        assertContains(
+            response, f'name="_workflow_note_{action}" id="workflow-note-{action}" rows="3" form="business_form"'
+        )
+    # Not `required`: the box belongs to the whole change form, which must still save without a note.
+    assertNotContains(response, 'rows="3" form="business_form" required')
     assertNotContains(response, 'id="workflow-note-verify" rows="3" required', html=False)
 
 
@@ -314,7 +392,7 @@ def test_officials_see_the_note_box_too(official_client, returned):
 
 def test_rejected_note_box_names_the_reason(operator_client, tuban, operator):
     business = BusinessFactory(village=tuban, status=S.SUBMITTED)
-    client_response = operator_client.post(transition_url(business, "reject"), {"note": "Duplikat dari ID 12."})
+    client_response = step(operator_client, business, "reject", "Duplikat dari ID 12.")
     assert client_response.status_code == 302
     response = operator_client.get(change_url(business))
     assertContains(response, "Alasan penolakan")

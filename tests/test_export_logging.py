@@ -216,6 +216,18 @@ def test_command_aggregate_over_groups_of_three_is_not_logged(badung, tmp_path):
     assert not ExportLog.objects.exists()
 
 
+def test_import_command_without_user_logs_its_rejects_as_the_command(bali_regions, kbli, tmp_path):
+    """`import_businesses` without --user (point 21) hands out a rejects file with owners' NIK: logged for the
+    command, now that a log row may have no user."""
+    from tests.business_files import csv_bytes, row, write
+
+    path = write(tmp_path, "ikm.csv", csv_bytes([row(1), row(2, kbli="99999")]))
+    call_command("import_businesses", str(path), "--skip-invalid", stdout=StringIO(), stderr=StringIO())
+    log = the_log()
+    assert log.user is None and log.actor.startswith("manage.py import_businesses (")
+    assert (log.what, log.file_format, log.row_count, log.personal_data) == ("businesses.business", "csv", 1, True)
+
+
 def test_command_refused_writes_no_log(badung, official, tmp_path):
     from django.core.management import CommandError
 

@@ -243,7 +243,8 @@ class TestHistoryPage:
 
     def test_history_of_a_deleted_business_is_kept(self, operator_client, world):
         business = world["badung"]
-        operator_client.post(admin_url(business, "delete"), {"post": "yes"})
+        Business.objects.filter(pk=business.pk).update(status=BusinessStatus.DRAFT)  # a checked one is not deleted
+        assert operator_client.post(admin_url(business, "delete"), {"post": "yes"}).status_code == 302
         response = operator_client.get(history_url(business))
         assertContains(response, "Data ini sudah dihapus")
 

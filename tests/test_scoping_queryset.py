@@ -85,20 +85,22 @@ def test_superuser_reaches_everything_and_may_write():
 
 
 def test_national_staff_reach_everything_and_may_write():
-    assert scope_for(staff_user(StaffRole.NATIONAL, "51")) == Scope(everything=True, can_write=True)
+    assert scope_for(staff_user(StaffRole.NATIONAL, "51")) == Scope(everything=True, can_write=True, role="national")
 
 
 def test_province_staff_reach_their_province_and_may_write():
-    assert scope_for(staff_user(StaffRole.PROVINCE, "51")) == Scope(region_code="51", can_write=True)
+    assert scope_for(staff_user(StaffRole.PROVINCE, "51")) == Scope(region_code="51", can_write=True, role="province")
 
 
 def test_operator_reaches_their_regency_and_may_write():
-    assert scope_for(staff_user(StaffRole.OPERATOR, "51.03")) == Scope(region_code="51.03", can_write=True)
+    assert scope_for(staff_user(StaffRole.OPERATOR, "51.03")) == Scope(
+        region_code="51.03", can_write=True, role="operator"
+    )
 
 
 def test_official_reaches_their_region_read_only():
     scope = scope_for(staff_user(StaffRole.OFFICIAL, "51.71"))
-    assert scope == Scope(region_code="51.71", can_write=False)
+    assert scope == Scope(region_code="51.71", can_write=False, role="official")
     assert scope.allows(VIEW) and not scope.allows(CHANGE)
 
 

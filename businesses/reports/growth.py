@@ -19,6 +19,7 @@ or inactive (GROWTH_STATUSES: real businesses that were checked; inactive ones h
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
@@ -28,7 +29,6 @@ from django.utils.translation import gettext_lazy
 from businesses.choices import BusinessStatus
 from businesses.models import Business, BusinessYear, Region
 from businesses.reports.rekap import CHILD_HEADING, CHILD_PATH, region_title
-from businesses.selectors import MIN_GROUP_FOR_SUMS
 from businesses.validators import EARLIEST_YEAR
 from ikm_registry.reports import Disclosure, Report, ReportForm, register
 from ikm_registry.reports.charts import line_chart
@@ -60,13 +60,13 @@ class GrowthForm(ReportForm):
         label=gettext_lazy("Dari tahun"),
         min_value=EARLIEST_YEAR,
         initial=lambda: timezone.localdate().year - 5,
-        widget=forms.NumberInput(attrs={"style": "width: 6em"}),
+        widget=forms.NumberInput(attrs={"class": "w-6em"}),
     )
     year_to = forms.IntegerField(
         label=gettext_lazy("Sampai tahun"),
         min_value=EARLIEST_YEAR,
         initial=lambda: timezone.localdate().year - 1,
-        widget=forms.NumberInput(attrs={"style": "width: 6em"}),
+        widget=forms.NumberInput(attrs={"class": "w-6em"}),
     )
 
     def _not_future(self, name):
@@ -280,6 +280,8 @@ class GrowthReport(Report):
         (fewer than the public statistics sum over) is theirs: then the file holds individual data and is logged."""
         figures = context["figures"]
         groups = [*figures["children"], figures["totals"]]
-        small = any(0 < active < MIN_GROUP_FOR_SUMS for group in groups for active in group["active"].values())
+        small = any(
+            0 < active < settings.STATISTICS_MIN_BUSINESSES for group in groups for active in group["active"].values()
+        )
         registered = figures["totals"]["registered"][figures["years"][-1]]
         return Disclosure(personal_data=False, individual_data=small, row_count=registered)

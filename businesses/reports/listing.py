@@ -32,7 +32,7 @@ class DaftarForm(ReportForm):
         max_length=5,
         help_text=gettext_lazy("Kode atau awal kode, mis. 13 (golongan pokok) atau 13134."),
         error_messages={"invalid": gettext_lazy("Tulis 1 sampai 5 angka KBLI.")},
-        widget=forms.TextInput(attrs={"style": "width: 6em"}),
+        widget=forms.TextInput(attrs={"class": "w-6em"}),
     )
     subsector = forms.ModelChoiceField(
         label=gettext_lazy("Subsektor ekonomi kreatif"), queryset=CreativeSubsector.objects.all(), required=False

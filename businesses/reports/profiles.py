@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from businesses.choices import BusinessStatus, ScaleBps, ScaleIndustry, ScalePp7
 from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessYear, Owner, Sentra
 from businesses.selectors import business_public_url
-from ikm_registry.history import mask
+from ikm_registry.personal_data import mask
 from ikm_registry.reports import Disclosure, Report, ReportForm, register
 
 
@@ -131,7 +131,10 @@ def business_profile(business) -> dict:
         }
         for row in business.years.order_by("year")
     ]
-    products = [{"product": product, "photo_url": file_url(product.photo)} for product in business.products.all()]
+    # The thumbnail, not the photo: a few hundred pixels are plenty at 42 mm, and WeasyPrint embeds what it is given.
+    products = [
+        {"product": product, "photo_url": file_url(product.photo_thumbnail)} for product in business.products.all()
+    ]
     published = business.status == BusinessStatus.PUBLISHED
     public_url = business_public_url(business)
     return {

@@ -4,6 +4,7 @@ page or `manage.py render_report`."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.db.models import Count, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -12,7 +13,6 @@ from django.utils.translation import gettext_lazy
 
 from businesses.choices import BusinessStatus, RegionLevel
 from businesses.models import BusinessYear, CreativeSubsector, Kbli, Region
-from businesses.selectors import MIN_GROUP_FOR_SUMS
 from businesses.validators import EARLIEST_YEAR
 from ikm_registry.reports import Disclosure, Report, ReportForm, register
 from ikm_registry.reports.charts import bar_chart
@@ -52,7 +52,7 @@ class RekapForm(ReportForm):
         label=gettext_lazy("Tahun data"),
         min_value=EARLIEST_YEAR,
         initial=default_year,
-        widget=forms.NumberInput(attrs={"style": "width: 6em"}),
+        widget=forms.NumberInput(attrs={"class": "w-6em"}),
     )
 
     def clean_year(self):
@@ -146,5 +146,5 @@ class RekapReport(Report):
         """No names; sums per group. A group of fewer businesses than the public statistics sum over (1 or 2) shows
         their own figures: then the file holds individual data and is logged."""
         groups = [*context["regions"], *context["divisions"], *context["subsectors"], context["totals"]]
-        small = any(0 < (group["ikm"] or 0) < MIN_GROUP_FOR_SUMS for group in groups)
+        small = any(0 < (group["ikm"] or 0) < settings.STATISTICS_MIN_BUSINESSES for group in groups)
         return Disclosure(personal_data=False, individual_data=small, row_count=context["totals"]["ikm"] or 0)

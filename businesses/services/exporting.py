@@ -31,8 +31,7 @@ from businesses.services.layout import (
     decimal_text,
     neutralise,
 )
-from ikm_registry.choices import StaffRole
-from ikm_registry.models import StaffMembership
+from ikm_registry.personal_data import personal_data_access
 from ikm_registry.services import export_logged
 
 CHUNK_SIZE = 2000
@@ -43,8 +42,6 @@ CONTENT_TYPES = {
     CSV: "text/csv; charset=utf-8",
     XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-# Roles that may see an owner's NIK, phone and e-mail; officials (read-only) get the file without them.
-PERSONAL_DATA_ROLES = (StaffRole.OPERATOR, StaffRole.PROVINCE, StaffRole.NATIONAL)
 # Kept as text in XLSX so Excel neither rounds (NIK, NIB) nor drops leading zeros (phone, KBLI).
 TEXT_FORMAT_COLUMNS = ("nib", "nik_pemilik", "telepon", "kode_wilayah", "kbli")
 # Spool to disk past this size: a large register's file does not stay in memory.
@@ -52,12 +49,9 @@ SPOOL_BYTES = 8 * 1024 * 1024
 
 
 def may_see_personal_data(user) -> bool:
-    """Superusers and operator, province and national staff; not officials, not anyone without a role."""
-    if not (user and user.is_active and user.is_staff):
-        return False
-    if user.is_superuser:
-        return True
-    return StaffMembership.objects.filter(user=user, role__in=PERSONAL_DATA_ROLES).exists()
+    """Whether the export may hold NIK, phone and e-mail: the one rule of ikm_registry.personal_data (operators,
+    province and national staff, superusers; not officials, not anyone without a role)."""
+    return personal_data_access(user).export
 
 
 def export_columns(*, personal: bool) -> list[str]:

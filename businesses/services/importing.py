@@ -15,11 +15,15 @@ import csv
 import functools
 import io
 import itertools
+import re
+import unicodedata
+import zipfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from xml.etree import ElementTree
 
 import openpyxl
 from django.conf import settings
@@ -35,8 +39,10 @@ from businesses.forms import parse_decimal, parse_rupiah
 from businesses.models import Business, BusinessYear, CreativeSubsector, Kbli, Owner, Region, whitespace_collapsed
 from businesses.services.layout import COLUMNS, CSV_DELIMITER, REASON_COLUMN, REQUIRED, YEARLY, cell_text, neutralise
 from businesses.services.reference import thousands
+from ikm_registry.history import mask
 from ikm_registry.public_cache import bump_public_version
-from ikm_registry.scoping import CHANGE, scope_for
+from ikm_registry.scoping import CHANGE, CommandLine, scope_for
+from ikm_registry.text import comparable
 
 BATCH_SIZE = 1000
 PROGRESS_EVERY = 1000
@@ -134,12 +140,18 @@ class RowOutcome:
     village: str = ""
     business_id: int | None = None
     changed: list[str] = field(default_factory=list)  # columns whose value changes an existing business
+    # (column, old, new) as shown to staff (NIK masked) for each column that changes an existing business
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
     def action_label(self) -> str:
         return str(Action.labels[self.action])
+
+    def describe_changes(self) -> str:
+        """`kolom: 'lama' → 'baru'; …` for the command's report."""
+        return "; ".join(f"{column}: {old or '—'} → {new or '—'}" for column, old, new in self.changes)
 
 
 @dataclass
@@ -246,6 +258,128 @@ def _open_binary(source):
     yield source
 
 
+# --- limits (zip bombs, huge files) ---------------------------------------------------------------------------------
+
+XLSX_MAGIC = b"PK\x03\x04"
+MEGABYTE = 1024 * 1024
+# A member smaller than this may be compressed any amount (a sheet of blanks); the unpacked total still counts.
+RATIO_FREE_BYTES = MEGABYTE
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_RELATIONSHIP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _limit_error(message: str) -> ValidationError:
+    return ValidationError(message, code="import_limit")
+
+
+def _too_big(size: int) -> ValidationError:
+    return _limit_error(
+        _(
+            "Berkas terlalu besar: isinya %(size)s MB, paling besar %(max)s MB. Bagi menjadi beberapa berkas "
+            "(mis. per kecamatan)."
+        )
+        % {"size": thousands(-(-size // MEGABYTE)), "max": thousands(settings.IMPORT_MAX_UNPACKED_MB)}
+    )
+
+
+def _too_many_rows() -> ValidationError:
+    return _limit_error(
+        _("Berkas berisi lebih dari %(max)s baris data; bagi menjadi beberapa berkas (mis. per kecamatan).")
+        % {"max": thousands(settings.IMPORT_MAX_ROWS)}
+    )
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> str | None:
+    """The archive path of the workbook's first sheet (the one openpyxl's worksheets[0] reads)."""
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return None
+    sheet = next((element for element in workbook.iter() if element.tag.endswith("}sheet")), None)
+    if sheet is None:
+        return None
+    relation_id = sheet.get(f"{{{_RELATIONSHIP_NS}}}id")
+    for relation in relations:
+        if relation.get("Id") == relation_id:
+            target = relation.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def _count_tags(member) -> int:
+    """Row elements in a sheet's XML, read in chunks (a tag cut between two chunks is counted once)."""
+    count, carry = 0, b""
+    while chunk := member.read(MEGABYTE):
+        data = carry + chunk
+        limit = max(len(data) - 64, 0)  # matches starting in the last bytes are counted with the next chunk
+        count += sum(1 for match in _ROW_TAG.finditer(data) if match.start() < limit)
+        carry = data[limit:]
+    return count + len(_ROW_TAG.findall(carry))
+
+
+def _within_row_limit(rows: int) -> int:
+    """Rows of a file (blank ones included) may be up to twice the limit of data rows (read_rows counts exactly)."""
+    if rows > 2 * settings.IMPORT_MAX_ROWS + 1:
+        raise _too_many_rows()
+    return rows
+
+
+def inspect_file(source) -> int:
+    """Check a CSV or XLSX file against the import limits before anything parses it; return its number of rows
+    (header included; for a CSV, line breaks inside cells count as rows).
+
+    An XLSX is a zip archive: the sizes its members unpack to are read from the archive's directory (zipfile never
+    unpacks more than that), so a 2 MB file that would unpack to gigabytes (a zip bomb) is refused at once.
+    Raises ValidationError naming the limit.
+    """
+    with _open_binary(source) as handle:
+        magic = handle.read(len(XLSX_MAGIC))
+        handle.seek(0)
+        max_bytes = settings.IMPORT_MAX_UNPACKED_MB * MEGABYTE
+        if magic != XLSX_MAGIC:
+            handle.seek(0, io.SEEK_END)
+            size = handle.tell()
+            handle.seek(0)
+            if size > max_bytes:
+                raise _too_big(size)
+            lines, last = 0, b""
+            while chunk := handle.read(MEGABYTE):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+            handle.seek(0)
+            return _within_row_limit(lines + (1 if last not in (b"", b"\n") else 0))
+        try:
+            with zipfile.ZipFile(handle) as archive:
+                members = archive.infolist()
+                unpacked = sum(info.file_size for info in members)
+                if unpacked > max_bytes:
+                    raise _too_big(unpacked)
+                for info in members:
+                    ratio = info.file_size / max(info.compress_size, 1)
+                    if info.file_size > RATIO_FREE_BYTES and ratio > settings.IMPORT_MAX_COMPRESSION_RATIO:
+                        raise _limit_error(
+                            _(
+                                "Berkas XLSX ditolak: bagian %(member)s memuai %(ratio)s kali saat dibuka (paling "
+                                "banyak %(max)s kali), seperti bom zip. Simpan ulang dari Excel atau kirim sebagai CSV."
+                            )
+                            % {
+                                "member": info.filename,
+                                "ratio": thousands(int(ratio)),
+                                "max": thousands(settings.IMPORT_MAX_COMPRESSION_RATIO),
+                            }
+                        )
+                sheet = _first_sheet(archive)
+                if sheet is None or sheet not in archive.namelist():
+                    return 0
+                with archive.open(sheet) as member:
+                    return _within_row_limit(_count_tags(member))
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as error:
+            raise _file_error(_("Berkas XLSX tidak dapat dibaca (%(error)s).") % {"error": error}) from error
+        finally:
+            handle.seek(0)
+
+
 def _sniff_delimiter(header_line: str) -> str:
     """Comma, semicolon (Excel in an Indonesian locale) or tab: whichever separates the header line most."""
     return max((",", ";", "\t"), key=header_line.count)
@@ -257,7 +391,8 @@ def _table(source):
     with _open_binary(source) as handle:
         magic = handle.read(8)
         handle.seek(0)
-        if magic.startswith(b"PK\x03\x04"):
+        if magic.startswith(XLSX_MAGIC):
+            inspect_file(handle)  # sizes and compression before openpyxl unpacks anything
             try:
                 workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
             except Exception as error:  # openpyxl raises zipfile, KeyError and XML errors for damaged files
@@ -271,6 +406,10 @@ def _table(source):
             return
         if magic.startswith(b"\xd0\xcf\x11\xe0"):
             raise _file_error(_("Berkas Excel lama (.xls) tidak didukung; simpan sebagai .xlsx atau CSV UTF-8."))
+        handle.seek(0, io.SEEK_END)
+        if handle.tell() > settings.IMPORT_MAX_UNPACKED_MB * MEGABYTE:
+            raise _too_big(handle.tell())
+        handle.seek(0)
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
         try:
             first = text.readline()
@@ -311,7 +450,13 @@ class _Row:
     values: dict  # column → raw cell
 
 
-def read_rows(source, *, progress: Callable[[str], None] = _no_progress) -> tuple[list[str], str, list[_Row]]:
+def _no_rows(phase: str, done: int, total: int) -> None:
+    pass
+
+
+def read_rows(
+    source, *, progress: Callable[[str], None] = _no_progress, on_rows: Callable[[str, int, int], None] = _no_rows
+) -> tuple[list[str], str, list[_Row]]:
     """Read a business file: its columns (normalised, in file order), its CSV delimiter and its non-blank rows.
 
     Raises ValidationError for a file that cannot be read or whose header is wrong.
@@ -327,13 +472,19 @@ def read_rows(source, *, progress: Callable[[str], None] = _no_progress) -> tupl
             positions = [(index, name) for index, name in enumerate(names) if name and name != REASON_COLUMN]
             columns = [name for _index, name in positions]
             result = []
+            max_rows = settings.IMPORT_MAX_ROWS
             for number, cells in enumerate(rows, start=2):
+                if number > 2 * max_rows + 1:  # blank rows cost reading time too
+                    raise _too_many_rows()
                 picked = [cells[index] if index < len(cells) else None for index, _name in positions]
                 if all(cell_text(cell) == "" for cell in picked):
                     continue
                 result.append(_Row(number, picked, dict(zip(columns, picked, strict=True))))
+                if len(result) > max_rows:
+                    raise _too_many_rows()
                 if len(result) % PROGRESS_EVERY == 0:
                     progress(_("%(rows)s baris dibaca") % {"rows": thousands(len(result))})
+                    on_rows("reading", len(result), 0)
     except UnicodeDecodeError as error:
         raise _file_error(_("Berkas CSV harus berenkode UTF-8; di Excel pilih Simpan Sebagai → CSV UTF-8.")) from error
     except csv.Error as error:
@@ -539,9 +690,34 @@ PARSERS: dict[str, Callable] = {
 }
 
 
+def _loose(text: str) -> str:
+    """Text as people read it: one Unicode form (NFC), single spaces, no case."""
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
+
+
+def _keep_registered_text(obj, before: dict) -> None:
+    """Put back the registered value of every text attribute the row changes only by case, spacing or form."""
+    for attname, old in before.items():
+        new = getattr(obj, attname)
+        if new != old and isinstance(new, str) and isinstance(old, str) and _loose(new) == _loose(old):
+            setattr(obj, attname, old)
+
+
+def _shown(column: str, value) -> str:
+    """A value as the preview shows it to staff: NIK masked, numbers without trailing zeros."""
+    if value is None or value == "":
+        return ""
+    if column == "nik_pemilik":
+        return mask(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
 def _match_key(name: str, owner_name: str, village: str) -> tuple[str, str, str]:
-    """Name + owner + desa, compared the way business_duplicates does (case and extra spaces ignored)."""
-    return whitespace_collapsed(name).casefold(), whitespace_collapsed(owner_name).casefold(), village
+    """Name + owner + desa, compared the way business_duplicates does (case, extra spaces, Unicode form and
+    invisible characters ignored: ikm_registry.text.comparable)."""
+    return comparable(name).casefold(), comparable(owner_name).casefold(), village
 
 
 def _chunks(items, size: int = IN_CHUNK):
@@ -598,8 +774,9 @@ class _Reference:
 
 
 class _Planner:
-    def __init__(self, *, user, year: int, columns: list[str], progress):
+    def __init__(self, *, user, year: int, columns: list[str], progress, on_rows=_no_rows):
         self.user = user
+        self.on_rows = on_rows
         self.year = year
         self.columns = columns
         self.present = set(columns)
@@ -778,7 +955,7 @@ class _Planner:
         has_figures = any(_text(row.values.get(column)) != "" for column in YEARLY if column in self.present)
 
         if existing is None:
-            business = Business(status=status, created_by=self.user)
+            business = Business(status=status, created_by_id=self.user.pk)
             owner = Owner()
             if status not in IMPORT_STATUSES:
                 outcome.errors.append(
@@ -842,6 +1019,13 @@ class _Planner:
 
         if existing is None:
             return _Write(business, owner, figures if has_figures else None)
+        # Text that differs from the registry only by case, spacing or Unicode form is the same text: the registry
+        # keeps its own (a published "Art Shop Sari" must not become "art shop sari").
+        _keep_registered_text(business, business_before)
+        if owner.pk:
+            _keep_registered_text(owner, owner_before)
+        if figures is not None and figures.pk:
+            _keep_registered_text(figures, year_before)
         write = _Write(
             business,
             owner,
@@ -860,6 +1044,19 @@ class _Planner:
         if owner.pk is None:
             columns.append("nama_pemilik")
         outcome.changed = list(dict.fromkeys(columns))
+        for fields, obj, before, names in (
+            (BUSINESS_FIELDS, business, business_before, write.business_fields),
+            (OWNER_FIELDS, owner, owner_before, write.owner_fields),
+            (YEAR_FIELDS, figures, year_before, write.year_fields),
+        ):
+            for column in fields:
+                attname = _attname(column, fields)
+                if attname not in names:
+                    continue
+                old = _shown(column, before[attname]) if obj.pk else ""
+                new = _shown(column, getattr(obj, attname))
+                if old != new:
+                    outcome.changes.append((column, old, new))
         return write
 
     # -- the whole file ----------------------------------------------------------------------------------------
@@ -885,6 +1082,7 @@ class _Planner:
                 plan.rejected.append((row.number, row.cells, outcome.errors))
             else:
                 outcome.business_id = existing.pk if existing is not None else None
+                outcome.name = write.business.name  # what the registry will hold (its own spelling when kept)
                 if existing is None:
                     outcome.action = Action.CREATE
                 elif write.business_fields or write.owner_fields or write.year_fields:
@@ -896,6 +1094,7 @@ class _Planner:
             plan.rows.append(outcome)
             if done % PROGRESS_EVERY == 0:
                 self.progress(_("%(done)s dari %(total)s baris diperiksa") % {"done": thousands(done), "total": total})
+                self.on_rows("checking", done, len(rows))
 
 
 def _check_user_and_year(user, year: int) -> None:
@@ -908,21 +1107,31 @@ def _check_user_and_year(user, year: int) -> None:
 
 
 def businesses_import_plan(
-    *, source, filename: str, user, year: int, progress: Callable[[str], None] = _no_progress
+    *,
+    source,
+    filename: str,
+    user,
+    year: int,
+    progress: Callable[[str], None] = _no_progress,
+    on_rows: Callable[[str, int, int], None] = _no_rows,
 ) -> ImportPlan:
     """Read and check a business file and say what importing it would do; writes nothing.
 
     `source` is a path or an open binary file. Raises PermissionDenied for a user who may not change businesses
-    and ValidationError for a file that cannot be read (wrong header, not CSV/XLSX, not UTF-8).
+    and ValidationError for a file that cannot be read (wrong header, not CSV/XLSX, not UTF-8, beyond the import
+    limits). `progress` gets messages for a terminal, `on_rows(phase, done, total)` numbers for a progress bar.
     """
     _check_user_and_year(user, year)
-    columns, delimiter, rows = read_rows(source, progress=progress)
+    columns, delimiter, rows = read_rows(source, progress=progress, on_rows=on_rows)
     plan = ImportPlan(filename=Path(filename).name, year=year, columns=columns, delimiter=delimiter)
-    _Planner(user=user, year=year, columns=columns, progress=progress).plan(plan, rows)
+    _Planner(user=user, year=year, columns=columns, progress=progress, on_rows=on_rows).plan(plan, rows)
     return plan
 
 
-def change_reason(filename: str) -> str:
+def change_reason(filename: str, *, user=None) -> str:
+    """The change reason of an import's history rows: the file, and the command when no user runs it."""
+    if isinstance(user, CommandLine):
+        return f"{user.command} {filename}"[:100]
     return (_("impor %(file)s") % {"file": filename})[:100]
 
 
@@ -942,7 +1151,7 @@ def businesses_import_apply(
     _check_user_and_year(user, plan.year)
     if not connection.features.can_return_rows_from_bulk_insert:
         raise ImproperlyConfigured("The business import needs a database that returns ids from bulk inserts.")
-    history = _History(user=user, reason=change_reason(plan.filename), date=timezone.now())
+    history = _History(user=user, reason=change_reason(plan.filename, user=user), date=timezone.now())
     new = [write for write in plan.writes if write.is_new]
     changed = [write for write in plan.writes if not write.is_new]
     try:
@@ -1031,7 +1240,7 @@ class _History:
                 objects,
                 batch_size=BATCH_SIZE,
                 update=history_type == "~",
-                default_user=self.user,
+                default_user=self.user if self.user.pk else None,
                 default_change_reason=self.reason,
                 default_date=self.date,
             )

@@ -1,7 +1,7 @@
 """Self-registration ("Daftarkan usaha"): a pelaku IKM registers their own business on the public site."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -9,6 +9,8 @@ from businesses.choices import BusinessStatus, KbliLevel, RegionLevel
 from businesses.models import Business, BusinessTransition, Kbli, Owner, Region
 from businesses.services.duplicates import business_duplicates
 from ikm_registry.history import attributed
+from ikm_registry.locks import lock_names
+from ikm_registry.text import comparable
 
 SELF_REGISTRATION_NOTE = "Pendaftaran mandiri melalui situs publik"
 
@@ -53,7 +55,8 @@ def business_register_public(
     The owner's consent to show their phone or e-mail in the directory is recorded from today (it takes effect
     once staff publish the business). Errors are raised as one ValidationError keyed by the keyword names above,
     and nothing is written: a bad field, a desa or KBLI of the wrong level, or a business already registered
-    (same NIB, or same name, owner and desa).
+    (same NIB, or same name, owner and desa; checked and written under a lock, so simultaneous identical
+    registrations write one business).
     """
     today = timezone.localdate()
     business = Business(
@@ -79,17 +82,16 @@ def business_register_public(
         phone_public_since=today if publish_phone and owner_phone else None,
         email_public_since=today if publish_email and owner_email else None,
     )
-    duplicate = village is not None and business_duplicates(
-        name=name, owner_name=owner_name, village_id=village.code, nib=nib.strip()
+    already_registered = ValidationError(
+        {
+            "nib" if nib.strip() else "name": _(
+                "Usaha ini sudah terdaftar. Hubungi Dinas untuk memperbarui datanya, jangan mendaftar dua kali."
+            )
+        }
     )
-    if duplicate and duplicate.exists():
-        raise ValidationError(
-            {
-                "nib" if nib.strip() else "name": _(
-                    "Usaha ini sudah terdaftar. Hubungi Dinas untuk memperbarui datanya, jangan mendaftar dua kali."
-                )
-            }
-        )
+    # Checked first (the clearest message for the common case), and again under a lock before writing.
+    if village is not None and _duplicates(business, owner_name, village, nib.strip()).exists():
+        raise already_registered
     errors: dict[str, list] = {}
     if village is not None and village.level != RegionLevel.VILLAGE:
         errors["village"] = [_("Pilih desa/kelurahan.")]
@@ -108,15 +110,28 @@ def business_register_public(
             errors.setdefault(key, []).extend(messages)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), attributed(None, SELF_REGISTRATION_NOTE):
-        business.save()
-        owner.business = business
-        owner.save()
-        BusinessTransition.objects.create(
-            business=business,
-            from_status=BusinessStatus.DRAFT,
-            to_status=BusinessStatus.SUBMITTED,
-            actor=None,
-            note=SELF_REGISTRATION_NOTE,
-        )
+    try:
+        with transaction.atomic(), attributed(None, SELF_REGISTRATION_NOTE):
+            # The check and the insert under one lock per duplicate key: of simultaneous identical registrations
+            # (a double click, a retrying phone) one is written and the others see it.
+            key = (comparable(business.name).casefold(), comparable(owner.name).casefold(), village.code)
+            lock_names("business-name:" + "|".join(key), *(["business-nib:" + business.nib] if business.nib else []))
+            if _duplicates(business, owner.name, village, business.nib).exists():
+                raise already_registered
+            business.save()
+            owner.business = business
+            owner.save()
+            BusinessTransition.objects.create(
+                business=business,
+                from_status=BusinessStatus.DRAFT,
+                to_status=BusinessStatus.SUBMITTED,
+                actor=None,
+                note=SELF_REGISTRATION_NOTE,
+            )
+    except IntegrityError as error:  # the NIB's unique constraint, should a writer bypass the lock
+        raise already_registered from error
     return business
+
+
+def _duplicates(business: Business, owner_name: str, village: Region, nib: str):
+    return business_duplicates(name=business.name, owner_name=owner_name, village_id=village.code, nib=nib)

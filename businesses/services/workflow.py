@@ -116,6 +116,19 @@ def available_transitions(*, business: Business, user: AbstractBaseUser) -> list
     return possible
 
 
+# A business that was checked by staff (and perhaps shown to the public) is closed with "Nonaktifkan", never deleted:
+# it stays in the statistics of its years and in its history. Only a superuser deletes one (a test record, a
+# duplicate verified by mistake).
+UNDELETABLE_STATUSES = (S.VERIFIED, S.PUBLISHED, S.INACTIVE)
+
+
+def business_deletable(*, business: Business, user: AbstractBaseUser) -> bool:
+    """Whether `user` may delete `business`: region and role as for any change, and its status allows it."""
+    if not user_may(user, CHANGE, business):
+        return False
+    return business.status not in UNDELETABLE_STATUSES or bool(user.is_active and user.is_superuser)
+
+
 def status_label(status: str) -> str:
     return str(BusinessStatus(status).label)
 

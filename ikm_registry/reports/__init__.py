@@ -6,7 +6,6 @@ with `@register`; the admin "Laporan" page and the `render_report` command list 
 """
 
 from ikm_registry.reports.base import (
-    COMMAND_ACTOR,
     Disclosure,
     Report,
     ReportError,
@@ -18,7 +17,6 @@ from ikm_registry.reports.base import (
 )
 
 __all__ = [
-    "COMMAND_ACTOR",
     "Disclosure",
     "Report",
     "ReportError",

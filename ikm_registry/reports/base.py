@@ -148,9 +148,6 @@ class Disclosure:
 # A report that does not say what it holds is logged as holding both.
 UNDECLARED = Disclosure(personal_data=True, individual_data=True, row_count=1)
 
-# The command run without --user: who made the file, for the export log.
-COMMAND_ACTOR = "manage.py render_report"
-
 
 def report_filter(params: dict) -> dict:
     """A report's parameters as the export log records them: records by their key (region code, business id)."""

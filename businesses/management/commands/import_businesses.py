@@ -6,8 +6,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from businesses.services.importing import businesses_import_apply, businesses_import_plan
+from businesses.models import Business
+from businesses.services.importing import Action, businesses_import_apply, businesses_import_plan
 from businesses.services.layout import CSV_ENCODING
+from ikm_registry.scoping import CommandLine
+from ikm_registry.services import command_actor, export_logged
 
 
 class Command(BaseCommand):
@@ -16,13 +19,17 @@ class Command(BaseCommand):
         "first; errors name the row (header = row 1), the column and the reason. If any row is invalid nothing is "
         "written and the command exits non-zero, unless --skip-invalid: then the valid rows are written and the "
         "invalid ones saved with an 'alasan' column to a rejects file. Rows match registered businesses by NIB, "
-        "else by name + owner + desa; re-importing the same file changes nothing. --user is required: the import "
-        "runs with that staff account's region and role (an official may not import), and history names it."
+        "else by name + owner + desa; re-importing the same file changes nothing. Without --user the import has full "
+        "access and history names the command and the file; with --user it runs with that staff account's region "
+        "and role (an official may not import), and history names it. --dry-run (or -v 2) prints, for every "
+        "registered business a row changes, each column as old → new."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV (UTF-8, comma or semicolon) or XLSX (first sheet)")
-        parser.add_argument("--user", required=True, help="username of the staff account the import runs as")
+        parser.add_argument(
+            "--user", help="username of the staff account the import runs as (default: full access, as the command)"
+        )
         parser.add_argument(
             "--year", type=int, default=None, help="data year of the yearly figures (default: the current year)"
         )
@@ -39,9 +46,12 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("Berkas %(path)s tidak ditemukan.") % {"path": path})
-        account = get_user_model().objects.filter(username=user).first()
-        if account is None or not account.is_active:
-            raise CommandError(_("Tidak ada pengguna aktif %(user)s.") % {"user": user})
+        if user:
+            account = get_user_model().objects.filter(username=user).first()
+            if account is None or not account.is_active:
+                raise CommandError(_("Tidak ada pengguna aktif %(user)s.") % {"user": user})
+        else:
+            account = CommandLine("import_businesses")
         year = year or timezone.localdate().year
         progress = self.stderr.write if options["verbosity"] >= 1 else (lambda message: None)
         try:
@@ -55,13 +65,26 @@ class Command(BaseCommand):
             self.stderr.write(str(error))
         for row, note in plan.notes:
             self.stdout.write(_("baris %(row)s: %(message)s") % {"row": row, "message": note})
+        if dry_run or options["verbosity"] >= 2:
+            for outcome in plan.rows:
+                if outcome.action == Action.UPDATE and outcome.changes:
+                    self.stdout.write(
+                        _("baris %(row)s (ID %(id)s, %(name)s) diperbarui: %(changes)s")
+                        % {
+                            "row": outcome.row,
+                            "id": outcome.business_id,
+                            "name": outcome.name,
+                            "changes": outcome.describe_changes(),
+                        }
+                    )
         self.stdout.write(f"{path.name}: {plan.summary()}")
 
         invalid = plan.counts["invalid"]
         if invalid and skip_invalid and (rejects or not dry_run):
             rejects_path = Path(rejects) if rejects else path.with_name(f"{path.stem}.rejects.csv")
             with rejects_path.open("w", encoding=CSV_ENCODING, newline="") as handle:
-                plan.write_rejects(handle)
+                written = plan.write_rejects(handle)
+            self.log_rejects(account, path, written)
             self.stdout.write(_("%(n)s baris tidak valid disimpan di %(path)s") % {"n": invalid, "path": rejects_path})
         if invalid and not skip_invalid:
             raise CommandError(
@@ -80,4 +103,18 @@ class Command(BaseCommand):
                 _("Ditulis: %(created)s baru, %(updated)s diperbarui, %(unchanged)s tetap.")
                 % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
             )
+        )
+
+    @staticmethod
+    def log_rejects(account, path: Path, rows: int) -> None:
+        """The rejects file holds the rows as typed, NIK and phone included: it is an export of personal data."""
+        user = account if account.pk else None
+        export_logged(
+            user=user,
+            actor="" if user else command_actor("import_businesses"),
+            what=Business,
+            file_format="csv",
+            filter=_("baris tidak valid dari impor %(file)s") % {"file": path.name},
+            row_count=rows,
+            personal_data=True,
         )

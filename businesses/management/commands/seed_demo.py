@@ -9,30 +9,37 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from businesses.choices import BusinessStatus, ScaleBps
-from businesses.demo import demo_logins, demo_summary, seed
+from businesses.demo import ConcurrentSeed, demo_logins, demo_summary, seed
 
 
 class Command(BaseCommand):
     help = (
         "Load a believable Bali demo data set: regions, KBLI section C, offices and staff accounts, sentra and "
-        "300+ IKM. Idempotent: a second run only resets the demo passwords. Prints the demo logins."
+        "300+ IKM. Loads only what was never loaded: demo rows that staff edited or deleted are left as they are, "
+        "and a second run writes nothing. Prints the demo logins."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--force", action="store_true", help="rewrite every demo row even when the demo set is already complete"
+            "--reset-passwords",
+            action="store_true",
+            help="set the demo accounts' passwords back to the demo password",
         )
         parser.add_argument(
             "--summary", action="store_true", help="also print counts per regency, status, BPS scale and sentra"
         )
 
-    def handle(self, *args, force=False, summary=False, **options):
+    def handle(self, *args, reset_passwords=False, summary=False, **options):
         started = time.monotonic()
         progress = self.stdout.write if options["verbosity"] >= 1 else (lambda message: None)
         try:
-            result = seed(force=force, progress=progress)
+            result = seed(reset_passwords=reset_passwords, progress=progress)
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
+        except ConcurrentSeed as error:
+            raise CommandError(
+                _("seed_demo lain berjalan bersamaan; tidak ada yang ditulis. Jalankan ulang.")
+            ) from error
         elapsed = time.monotonic() - started
         counts = result.counts
         if result.created:
@@ -42,8 +49,8 @@ class Command(BaseCommand):
             )
         else:
             message = _(
-                "Demo Bali sudah lengkap (%(seconds)s detik): %(businesses)s IKM, %(sentra)s sentra, %(years)s data "
-                "tahunan (%(first_year)s–%(last_year)s), %(products)s produk."
+                "Demo Bali sudah dimuat sebelumnya; tidak ada yang ditulis ulang (%(seconds)s detik): %(businesses)s "
+                "IKM, %(sentra)s sentra, %(years)s data tahunan (%(first_year)s–%(last_year)s), %(products)s produk."
             )
         self.stdout.write(
             self.style.SUCCESS(
@@ -62,6 +69,10 @@ class Command(BaseCommand):
         if summary:
             self.write_summary()
         self.write_logins()
+        if not result.created and not reset_passwords:
+            self.stdout.write(
+                _("Kata sandi akun yang sudah ada tidak diubah; `seed_demo --reset-passwords` menyetelnya ulang.")
+            )
 
     def write_logins(self):
         """The demo accounts as a plain-text table."""

@@ -8,7 +8,6 @@ or individual figures is logged (Log ekspor): for that user, or — without --us
 that ran it.
 """
 
-import getpass
 import time
 from pathlib import Path
 
@@ -16,17 +15,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from ikm_registry.reports import COMMAND_ACTOR, ReportError, all_reports, get_report, report_export_logged
-
-
-def command_actor() -> str:
-    """Who made the file, for the export log: the command and the account that ran it (getpass, as the shell sees
-    it; "?" when the system cannot say)."""
-    try:
-        account = getpass.getuser()
-    except (OSError, KeyError):
-        account = "?"
-    return f"{COMMAND_ACTOR} ({account})"
+from ikm_registry.reports import ReportError, all_reports, get_report, report_export_logged
+from ikm_registry.services import command_actor
 
 
 def report_params(options) -> dict:
@@ -99,7 +89,7 @@ class Command(BaseCommand):
                 disclosure=maker.disclosed,
                 params=form.cleaned_data,
                 user=as_user,
-                actor=command_actor(),
+                actor=command_actor("render_report"),
             )
             Path(output).write_bytes(pdf)
         self.stdout.write(f"{output}: {len(pdf):,} bytes in {time.perf_counter() - started:.2f} s")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ikm_registry', '0003_reportjob'),
+        ('ikm_registry', '0005_database_cache_table'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,190 @@
+"""Uploads of business files and, for long ones, their check and application by the worker (ImportJob).
+
+A file of more than IMPORT_BACKGROUND_ROWS rows is not read during the request: the upload queues a check job whose
+result (counts, first rows, every invalid row, every change to a registered business) is kept on the upload for the
+preview page, and the confirmation queues an apply job that checks the file again and writes it in one transaction.
+Both run on the job machinery of ikm_registry.jobs (progress, locked status changes, retry of a dead worker's job).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from businesses.models import BusinessImport, ImportJob
+from businesses.services.importing import (
+    Action,
+    ImportPlan,
+    businesses_import_apply,
+    businesses_import_plan,
+    inspect_file,
+)
+from businesses.services.layout import CSV_ENCODING
+from ikm_registry import jobs
+from ikm_registry.scoping import CHANGE, scope_for
+
+PREVIEW_ROWS = 100
+# Problems and notes kept for the preview of a background check; the rejects file has every invalid row.
+SUMMARY_PROBLEMS = 2000
+
+
+def import_upload(*, upload, user, data_year: int, skip_invalid: bool) -> BusinessImport:
+    """Keep an uploaded file (privately, under a random name) with its settings. A long file gets a check job.
+
+    Raises ValidationError for a file beyond the import limits (a zip bomb, too large), before it is stored.
+    """
+    if not scope_for(user).allows(CHANGE):
+        raise PermissionDenied
+    rows = inspect_file(upload)
+    with transaction.atomic():
+        business_import = BusinessImport.objects.create(
+            file=upload,
+            original_name=Path(upload.name).name[:255],
+            uploaded_by=user,
+            data_year=data_year,
+            skip_invalid=skip_invalid,
+            background=rows - 1 > settings.IMPORT_BACKGROUND_ROWS,
+        )
+        if business_import.background:
+            job = ImportJob.objects.create(
+                business_import=business_import, kind=ImportJob.Kind.CHECK, user=user, rows_total=max(rows - 1, 0)
+            )
+            jobs.job_enqueue(job)
+    return business_import
+
+
+def import_confirm_background(business_import: BusinessImport, *, user) -> ImportJob | None:
+    """Queue the application of a checked upload; None when it was confirmed already (double click, two tabs)."""
+    with transaction.atomic():
+        claimed = BusinessImport.objects.filter(pk=business_import.pk, state=BusinessImport.State.PREVIEWED).update(
+            state=BusinessImport.State.APPLYING
+        )
+        if not claimed:
+            return None
+        job = ImportJob.objects.create(
+            business_import=business_import,
+            kind=ImportJob.Kind.APPLY,
+            user=user,
+            rows_total=business_import.rows,
+        )
+        jobs.job_enqueue(job)
+    return job
+
+
+def plan_summary(plan: ImportPlan) -> dict:
+    """What the preview page shows of a plan, as JSON: first rows, problems, notes, and every change."""
+
+    def row_data(outcome):
+        return {
+            "row": outcome.row,
+            "action": outcome.action,
+            "action_label": outcome.action_label,
+            "name": outcome.name,
+            "village": outcome.village,
+            "business_id": outcome.business_id,
+            "changed": outcome.changed,
+            "changes": [list(change) for change in outcome.changes],
+            "errors": [{"column": error.column, "message": error.message} for error in outcome.errors],
+            "notes": outcome.notes,
+        }
+
+    errors = plan.errors
+    notes = plan.notes
+    return {
+        "rows": [row_data(outcome) for outcome in plan.rows[:PREVIEW_ROWS]],
+        "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in errors[:SUMMARY_PROBLEMS]],
+        "errors_total": len(errors),
+        "notes": [list(note) for note in notes[:SUMMARY_PROBLEMS]],
+        "notes_total": len(notes),
+        "updates": [row_data(outcome) for outcome in plan.rows if outcome.action == Action.UPDATE],
+        "checked_at": timezone.now().isoformat(),
+    }
+
+
+def store_counts(business_import: BusinessImport, counts: dict, **fields) -> None:
+    for name in ("rows", "created", "updated", "unchanged", "invalid"):
+        setattr(business_import, name, counts[name])
+    for name, value in fields.items():
+        setattr(business_import, name, value)
+    business_import.save(update_fields=["rows", "created", "updated", "unchanged", "invalid", *fields])
+
+
+def store_rejects(business_import: BusinessImport, plan: ImportPlan) -> None:
+    """Keep the invalid rows (with `alasan`) as a private file, so that downloading them does not check again."""
+    if business_import.rejects_file:
+        business_import.rejects_file.delete(save=False)
+    if not plan.rejected:
+        return
+    text = io.StringIO()
+    plan.write_rejects(text)
+    business_import.rejects_file.save("rejects.csv", ContentFile(text.getvalue().encode(CSV_ENCODING)), save=False)
+
+
+def _plan(job: ImportJob, progress) -> ImportPlan:
+    business_import = job.business_import
+
+    def on_rows(phase, done, total):
+        progress(phase=phase, rows_done=done, rows_total=total or job.rows_total)
+
+    if not business_import.file:
+        raise ValidationError(_("Berkas unggahan sudah dihapus (masa simpan habis); unggah lagi."))
+    with business_import.file.open("rb") as handle:
+        return businesses_import_plan(
+            source=handle,
+            filename=business_import.original_name,
+            user=job.user,
+            year=business_import.data_year,
+            on_rows=on_rows,
+        )
+
+
+def import_job_perform(job: ImportJob, *, progress) -> dict | object:
+    """The work of an ImportJob on the worker (see BackgroundJob.perform)."""
+    business_import = job.business_import
+    if job.kind == ImportJob.Kind.CHECK:
+        try:
+            plan = _plan(job, progress)
+        except ValidationError as error:  # a file that cannot be imported is a result, not a failure of the job
+            with transaction.atomic():
+                jobs.job_own(job)
+                business_import.summary = {"file_errors": error.messages}
+                business_import.state = BusinessImport.State.FAILED
+                business_import.save(update_fields=["summary", "state"])
+                jobs.job_finish(job)
+            return jobs.FINISHED
+        with transaction.atomic():
+            jobs.job_own(job)
+            store_rejects(business_import, plan)
+            business_import.summary = plan_summary(plan)
+            store_counts(
+                business_import, plan.counts, summary=business_import.summary, rejects_file=business_import.rejects_file
+            )
+            jobs.job_finish(job)
+        return jobs.FINISHED
+
+    # APPLY: check again against the registry as it is now, then write and finish in one transaction (a worker that
+    # dies while writing leaves nothing half-written, and a job taken from it cannot be written twice).
+    plan = _plan(job, progress)
+    progress(phase=ImportJob.Phase.WRITING, rows_done=0, rows_total=len(plan.rows))
+    with transaction.atomic():
+        jobs.job_own(job)
+        result = businesses_import_apply(plan, user=job.user, skip_invalid=business_import.skip_invalid)
+        if result.written:
+            store_counts(
+                business_import,
+                plan.counts,
+                state=BusinessImport.State.APPLIED,
+                applied_at=timezone.now(),
+                summary=plan_summary(plan),
+            )
+        else:
+            store_counts(business_import, plan.counts, state=BusinessImport.State.FAILED, summary=plan_summary(plan))
+        jobs.job_finish(job, rows_done=len(plan.rows))
+    return jobs.FINISHED

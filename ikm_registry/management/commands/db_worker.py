@@ -1,0 +1,84 @@
+"""`db_worker`: django-tasks-db's worker, plus a heartbeat and the recovery of jobs whose worker died.
+
+Same options as django-tasks-db's command. Besides running tasks, a thread of the worker records the worker in the
+database every WORKER_HEARTBEAT_SECONDS (`Worker`), gives the running jobs of dead workers another try or fails
+them (ikm_registry.jobs.jobs_recover) — at start and on every heartbeat — and once a day deletes private files past
+their retention (`purge_private_files`). A worker that stops cleanly removes its heartbeat.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connection
+from django_tasks_db.management.commands import db_worker
+
+from ikm_registry import jobs
+
+logger = logging.getLogger("ikm_registry.jobs")
+
+PURGE_EVERY_SECONDS = 24 * 3600
+
+
+class Heartbeat(threading.Thread):
+    """Writes the worker's heartbeat and runs the housekeeping, in its own thread (and database connection)."""
+
+    def __init__(self, worker_id: str, *, purge: bool = True):
+        super().__init__(name=f"heartbeat-{worker_id}", daemon=True)
+        self.worker_id = worker_id
+        self.purge = purge
+        self.stopped = threading.Event()
+        self.last_purge = 0.0
+
+    def tick(self, *, started: bool = False) -> None:
+        try:
+            close_old_connections()
+            jobs.worker_beat(self.worker_id, started=started)
+            jobs.jobs_recover()
+            if self.purge and time.monotonic() - self.last_purge >= PURGE_EVERY_SECONDS:
+                from ikm_registry.private_files import private_files_purge
+
+                self.last_purge = time.monotonic()
+                result = private_files_purge()
+                if result.files or result.orphans:
+                    logger.info("Purged %s private files and %s orphans", result.files, result.orphans)
+        except DatabaseError:
+            # SQLite is locked while another process writes a long import; the next beat will do.
+            logger.warning("Heartbeat of worker %s not written this time", self.worker_id, exc_info=True)
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(settings.WORKER_HEARTBEAT_SECONDS):
+                self.tick()
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+class Command(db_worker.Command):
+    help = "Run a database background worker, with a heartbeat and the recovery of jobs whose worker died"
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--no-purge", action="store_true", help="Do not delete private files past their retention once a day."
+        )
+
+    def handle(self, *args, worker_id: str, no_purge: bool = False, **options):
+        heartbeat = Heartbeat(worker_id, purge=not no_purge)
+        heartbeat.tick(started=True)  # registered before the first task is claimed; recovers what a dead one left
+        heartbeat.start()
+        try:
+            super().handle(*args, worker_id=worker_id, **options)
+        finally:
+            heartbeat.stop()
+            try:
+                close_old_connections()
+                jobs.worker_gone(worker_id)
+            except DatabaseError:
+                logger.warning("Could not remove the heartbeat of worker %s", worker_id, exc_info=True)

@@ -1,0 +1,91 @@
+"""Personal data of the people in the registry (UU 27/2022 PDP): one rule, decided by the user's role, on every path.
+
+Which fields are personal: a model names them in its `personal_fields` (an owner's NIK, phone, e-mail and home
+address; a sentra officer's phone). What a role gets of them:
+
+=================================================  ==========================  =========  ===================
+role                                               on staff pages              search     exports
+=================================================  ==========================  =========  ===================
+operator, province staff, national staff,          shown                       yes        yes (logged)
+superuser
+official (Kepala Dinas, Kabid; read-only)          masked (NIK, phone,         no         no
+                                                   e-mail), home address
+                                                   hidden
+anyone without a staff role                        no staff pages at all       no         no
+=================================================  ==========================  =========  ===================
+
+"On staff pages" covers the change forms, lists and the history pages (where a NIK is masked for everyone: a diff
+never needs it whole). Public pages never show personal data except a contact channel the owner consented to
+publish (businesses.selectors.business_public()); printed reports follow the same consent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from ikm_registry.choices import StaffRole
+from ikm_registry.scoping import scope_for
+
+SHOW = "show"
+MASK = "mask"
+HIDE = "hide"
+MASK_CHARACTER = "•"
+EMPTY = "—"
+HIDDEN = _("(disembunyikan)")
+# How a personal field appears to a role that may not read it whole: masked (enough to tell two apart, not enough to
+# use one) unless listed here.
+RESTRICTED_TREATMENT = {"home_address": HIDE}
+# Roles that read personal data whole (besides superusers): the staff who enter and correct it.
+READING_ROLES = (StaffRole.OPERATOR, StaffRole.PROVINCE, StaffRole.NATIONAL)
+
+
+def mask(value) -> str:
+    """5103011234561114 → 5103••••••••1114; 081234567890 → 0812••••7890; short values become all dots."""
+    text = str(value)
+    if len(text) >= 12:
+        return text[:4] + MASK_CHARACTER * (len(text) - 8) + text[-4:]
+    return MASK_CHARACTER * len(text)
+
+
+@dataclass(frozen=True)
+class PersonalDataAccess:
+    """What a user may do with personal fields: read them whole on screen, search by them, export them."""
+
+    read: bool
+    search: bool
+    export: bool
+
+    def treatment(self, field_name: str) -> str:
+        if self.read:
+            return SHOW
+        return RESTRICTED_TREATMENT.get(field_name, MASK)
+
+    def display(self, field_name: str, value) -> str:
+        """`value` of personal field `field_name` as this user may see it."""
+        if value is None or value == "":
+            return EMPTY
+        treatment = self.treatment(field_name)
+        if treatment == SHOW:
+            return str(value)
+        if treatment == MASK:
+            return mask(value)
+        return str(HIDDEN)
+
+
+FULL_ACCESS = PersonalDataAccess(read=True, search=True, export=True)
+RESTRICTED_ACCESS = PersonalDataAccess(read=False, search=False, export=False)
+
+
+def personal_data_access(user) -> PersonalDataAccess:
+    """The rule for `user` (see the module docstring); decided by the role of their office membership."""
+    scope = scope_for(user)
+    if scope.everything or scope.role in READING_ROLES:
+        return FULL_ACCESS
+    return RESTRICTED_ACCESS
+
+
+def personal_fields(model) -> tuple[str, ...]:
+    """The personal fields a model declares (`personal_fields = (...)`), none by default."""
+    return tuple(getattr(model, "personal_fields", ()))

@@ -1,0 +1,147 @@
+"""Private files: import uploads, rejects files and background reports (they hold NIK, phones, e-mail addresses).
+
+They live under PRIVATE_FILES_ROOT, outside MEDIA_ROOT, so no web server or proxy ever serves them as media; they
+are stored under random names (the uploaded name stays in the database only) and reach a browser only through a
+view that checks the owner (`private_file_response`). `private_files_purge()` deletes them after
+PRIVATE_FILES_RETENTION_DAYS, keeping the rows that describe them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, Http404
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
+
+
+@deconstructible(path="ikm_registry.private_files.PrivateStorage")
+class PrivateStorage(FileSystemStorage):
+    """FileSystemStorage rooted at PRIVATE_FILES_ROOT (read when used, so tests may change it), with no URL."""
+
+    def __init__(self):
+        super().__init__()
+
+    @property
+    def base_location(self):
+        return settings.PRIVATE_FILES_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+    def url(self, name):
+        raise ValueError("A private file has no public address; serve it through a view that checks its owner.")
+
+
+private_storage = PrivateStorage()
+
+
+def random_name(folder: str, filename: str) -> str:
+    """`folder/<random>.<ext of filename>`: the address says nothing about the file or its owner."""
+    suffix = Path(filename or "").suffix.lower()
+    if not suffix[1:].isalnum() or len(suffix) > 6:
+        suffix = ""
+    return f"{folder}/{secrets.token_urlsafe(18)}{suffix}"
+
+
+def import_upload_to(instance, filename: str) -> str:
+    return random_name("imports", filename)
+
+
+def rejects_upload_to(instance, filename: str) -> str:
+    return random_name("rejects", filename)
+
+
+def report_upload_to(instance, filename: str) -> str:
+    return random_name("reports", filename)
+
+
+def private_file_response(field_file, *, filename: str) -> FileResponse:
+    """The file as an attachment named `filename`; 404 when the file was purged or is missing. The caller has
+    checked that the user owns it."""
+    if not field_file or not field_file.storage.exists(field_file.name):
+        raise Http404
+    return FileResponse(field_file.open("rb"), as_attachment=True, filename=filename)
+
+
+# --- retention ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrivateFileKind:
+    """A model field holding private files and the date field from which its retention counts."""
+
+    model: str  # app_label.ModelName
+    field: str
+    since: str
+
+
+KINDS = (
+    PrivateFileKind("businesses.BusinessImport", "file", "uploaded_at"),
+    PrivateFileKind("businesses.BusinessImport", "rejects_file", "uploaded_at"),
+    PrivateFileKind("ikm_registry.ReportJob", "file", "created_at"),
+)
+
+
+@dataclass
+class PurgeResult:
+    files: int = 0  # files deleted that a row pointed to (the row stays, its field emptied)
+    orphans: int = 0  # files no row points to
+
+
+def private_files_purge(*, days: int | None = None, dry_run: bool = False) -> PurgeResult:
+    """Delete private files older than `days` (default PRIVATE_FILES_RETENTION_DAYS).
+
+    The rows stay (their counts, who and when): only their file field is emptied. Files under PRIVATE_FILES_ROOT
+    that no row names (left by an interrupted upload, or moved there from MEDIA_ROOT on upgrade) go by their age.
+    """
+    days = settings.PRIVATE_FILES_RETENTION_DAYS if days is None else days
+    cutoff = timezone.now() - timedelta(days=days)
+    result = PurgeResult()
+    known: set[str] = set()
+    for kind in KINDS:
+        model = apps.get_model(kind.model)
+        rows = model.objects.exclude(**{kind.field: ""}).exclude(**{f"{kind.field}__isnull": True})
+        for pk, name, since in rows.values_list("pk", kind.field, kind.since).iterator():
+            known.add(name)
+            if since >= cutoff:
+                continue
+            result.files += 1
+            if not dry_run:
+                private_storage.delete(name)
+                model.objects.filter(pk=pk).update(**{kind.field: ""})
+    root = Path(private_storage.location)
+    oldest = time.time() - days * 86400
+    for path in _files_under(root):
+        name = path.relative_to(root).as_posix()
+        if name in known:
+            continue
+        try:
+            if path.stat().st_mtime >= oldest:
+                continue
+        except FileNotFoundError:
+            continue
+        result.orphans += 1
+        if not dry_run:
+            path.unlink(missing_ok=True)
+    return result
+
+
+def _files_under(root: Path) -> Iterable[Path]:
+    if not root.is_dir():
+        return []
+    return [path for path in root.rglob("*") if path.is_file()]

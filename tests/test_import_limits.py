@@ -1,0 +1,239 @@
+"""Hostile and huge import files (issue 9 point 13): row and size caps, zip bombs refused before openpyxl reads
+them, and long imports checked and applied by the worker with progress."""
+
+import io
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from businesses.models import Business, BusinessImport, ImportJob
+from businesses.services.importing import businesses_import_plan, inspect_file
+from ikm_registry.choices import StaffRole
+from tests.business_files import csv_bytes, row, write, xlsx_bytes
+from tests.factories import staff_user
+
+YEAR = timezone.localdate().year
+COLUMNS = ["nama_usaha", "nama_pemilik", "kode_wilayah", "kbli"]
+
+
+@pytest.fixture
+def operator(bali_regions, kbli):
+    return staff_user(StaffRole.OPERATOR, "51.03", username="operator.badung")
+
+
+def zip_bomb(rows: int) -> bytes:
+    """A valid workbook (header + `rows` identical rows in its one sheet): little to send, much more to unpack."""
+    template = io.BytesIO(xlsx_bytes([], header=COLUMNS))
+    header = b"".join(
+        b'<c r="%s1" t="inlineStr"><is><t>%s</t></is></c>' % (letter, name.encode())
+        for letter, name in zip((b"A", b"B", b"C", b"D"), COLUMNS, strict=True)
+    )
+    body = b'<row><c t="inlineStr"><is><t>Usaha</t></is></c></row>' * rows  # row and cell references are optional
+    out = io.BytesIO()
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                head, tail = data.split(b"<sheetData>")[0], data.split(b"</sheetData>")[-1]
+                data = head + b'<sheetData><row r="1">' + header + b"</row>" + body + b"</sheetData>" + tail
+            target.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def plan(content: bytes, user, name="ikm.xlsx"):
+    return businesses_import_plan(source=io.BytesIO(content), filename=name, user=user, year=YEAR)
+
+
+def test_an_xlsx_that_unpacks_beyond_the_limit_is_refused_before_it_is_read(operator, settings):
+    settings.IMPORT_MAX_UNPACKED_MB = 5
+    bomb = zip_bomb(200_000)  # ~10 MB of XML in a file of a few kilobytes
+    assert len(bomb) < 100 * 1024
+    started = time.monotonic()
+    with pytest.raises(ValidationError, match="Berkas terlalu besar") as error:
+        plan(bomb, operator)
+    assert time.monotonic() - started < 1  # refused from the zip directory, not after parsing
+    assert "paling besar 5 MB" in error.value.messages[0]
+
+
+def test_an_xlsx_compressed_beyond_the_ratio_is_refused(operator, settings):
+    settings.IMPORT_MAX_COMPRESSION_RATIO = 20
+    with pytest.raises(ValidationError, match="bom zip") as error:
+        plan(zip_bomb(100_000), operator)
+    assert "xl/worksheets/sheet1.xml" in error.value.messages[0]
+
+
+def test_too_many_rows_are_refused_with_the_limit(operator, settings):
+    settings.IMPORT_MAX_ROWS = 50
+    with pytest.raises(ValidationError, match="lebih dari 50 baris data"):
+        plan(csv_bytes([row(n) for n in range(1, 52)]), operator, name="ikm.csv")
+    with pytest.raises(ValidationError, match="lebih dari 50 baris data"):
+        plan(zip_bomb(51), operator)
+    assert len(plan(csv_bytes([row(n) for n in range(1, 51)]), operator, name="ikm.csv").rows) == 50
+
+
+def test_a_csv_larger_than_the_limit_is_refused(operator, settings):
+    settings.IMPORT_MAX_UNPACKED_MB = 1
+    big = csv_bytes([row(1)]) + b"\n" * (1024 * 1024 + 1)
+    with pytest.raises(ValidationError, match="Berkas terlalu besar"):
+        plan(big, operator, name="ikm.csv")
+
+
+def test_the_admin_refuses_a_zip_bomb_on_the_upload_form(client, operator, settings):
+    settings.IMPORT_MAX_UNPACKED_MB = 5
+    client.force_login(operator)
+    response = client.post(
+        reverse("admin:businesses_business_import"),
+        {"file": SimpleUploadedFile("bom.xlsx", zip_bomb(200_000)), "data_year": str(YEAR)},
+    )
+    assert response.status_code == 200
+    assert "Berkas terlalu besar" in response.content.decode()
+    assert not BusinessImport.objects.exists()
+
+
+def test_the_command_refuses_a_zip_bomb_with_the_reason(operator, settings, tmp_path):
+    settings.IMPORT_MAX_UNPACKED_MB = 5
+    path = write(tmp_path, "bom.xlsx", zip_bomb(200_000))
+    with pytest.raises(CommandError, match="Berkas terlalu besar"):
+        call_command("import_businesses", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_inspect_counts_the_rows_of_the_first_sheet(operator):
+    assert inspect_file(io.BytesIO(zip_bomb(1234))) == 1235
+    assert inspect_file(io.BytesIO(csv_bytes([row(n) for n in range(1, 11)]))) == 11
+
+
+# --- long imports in the background ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def background(settings):
+    settings.IMPORT_BACKGROUND_ROWS = 5
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def run_queued_jobs():
+    """What `db_worker` does with the queue, in this process and inside the test's transaction (the command itself
+    closes the connection between tasks, and runs in its own process in tests/test_jobs.py)."""
+    from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
+    from django_tasks_db.models import DBTaskResult
+
+    from ikm_registry import jobs
+
+    runner = TaskWorker(
+        queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
+        max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
+    )  # fmt: skip
+    jobs.worker_beat("test-worker", started=True)
+    while (result := DBTaskResult.objects.ready().first()) is not None:
+        result.claim("test-worker")
+        runner.run_task(result)
+
+
+@pytest.mark.usefixtures("background")
+def test_a_long_import_is_checked_and_applied_by_the_worker_with_progress(
+    client, operator, django_capture_on_commit_callbacks
+):
+    client.force_login(operator)
+    rows = [row(n) for n in range(1, 9)] + [row(9, kbli="99999")]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:businesses_business_import"),
+            {"file": SimpleUploadedFile("besar.csv", csv_bytes(rows)), "data_year": str(YEAR), "skip_invalid": "on"},
+        )
+    business_import = BusinessImport.objects.get()
+    assert business_import.background
+    page = client.get(response["Location"]).content.decode()
+    assert "Memeriksa berkas di latar belakang" in page and 'http-equiv="refresh"' in page
+    assert "<progress" in page and "Konfirmasi" not in page
+    assert "Tidak ada pekerja latar belakang" in page  # and nobody runs the worker yet
+
+    run_queued_jobs()
+    check = ImportJob.objects.get(kind=ImportJob.Kind.CHECK)
+    assert (check.status, check.attempts) == (ImportJob.Status.DONE, 1)
+    page = client.get(response["Location"]).content.decode()
+    assert 'http-equiv="refresh"' not in page
+    assert "99999" in page and "Konfirmasi" in page
+    business_import.refresh_from_db()
+    assert (business_import.rows, business_import.created, business_import.invalid) == (9, 8, 1)
+    rejects = client.get(reverse("admin:businesses_business_import_rejects", args=[business_import.pk]))
+    assert "99999" in b"".join(rejects.streaming_content).decode("utf-8-sig")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"])
+        client.post(response["Location"])  # a double click queues nothing more
+    assert ImportJob.objects.filter(kind=ImportJob.Kind.APPLY).count() == 1
+    business_import.refresh_from_db()
+    assert business_import.state == BusinessImport.State.APPLYING
+    assert "Menerapkan impor di latar belakang" in client.get(response["Location"]).content.decode()
+    assert not Business.objects.exists()
+
+    run_queued_jobs()
+    business_import.refresh_from_db()
+    assert business_import.state == BusinessImport.State.APPLIED
+    assert Business.objects.count() == 8
+    assert Business.history.first().history_user == operator
+    page = client.get(response["Location"]).content.decode()
+    assert "sudah diterapkan" in page and "Konfirmasi" not in page
+
+
+@pytest.mark.usefixtures("background")
+def test_a_long_import_whose_apply_worker_died_twice_can_be_confirmed_again(
+    client, operator, django_capture_on_commit_callbacks
+):
+    from ikm_registry import jobs
+    from ikm_registry.models import Worker
+
+    client.force_login(operator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:businesses_business_import"),
+            {"file": SimpleUploadedFile("besar.csv", csv_bytes([row(n) for n in range(1, 9)])), "data_year": str(YEAR)},
+        )
+    run_queued_jobs()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"])
+    apply = ImportJob.objects.get(kind=ImportJob.Kind.APPLY)
+    now = timezone.now()
+    Worker.objects.create(
+        worker_id="w", host="elsewhere", pid=1, started_at=now, seen_at=now - timezone.timedelta(hours=1)
+    )
+    ImportJob.objects.filter(pk=apply.pk).update(status="running", worker_id="w", attempts=2, started_at=now)
+    page = client.get(response["Location"]).content.decode()  # the page notices the dead worker
+    assert "Penerapan impor gagal; tidak ada yang ditulis." in page
+    assert "Pekerja latar belakang berhenti" in page
+    business_import = BusinessImport.objects.get()
+    assert business_import.state == BusinessImport.State.PREVIEWED and "Konfirmasi" in page
+    assert not Business.objects.exists()
+    assert jobs.jobs_recover() == 0
+
+
+def test_a_short_import_stays_in_the_request(client, operator):
+    client.force_login(operator)
+    client.post(
+        reverse("admin:businesses_business_import"),
+        {"file": SimpleUploadedFile("kecil.csv", csv_bytes([row(1)])), "data_year": str(YEAR)},
+    )
+    business_import = BusinessImport.objects.get()
+    assert not business_import.background and not ImportJob.objects.exists()
+    assert Path(business_import.file.path).is_file()
+
+
+def test_a_sheet_of_millions_of_rows_is_refused_at_once(client, operator, settings):
+    settings.IMPORT_MAX_ROWS = 1000
+    settings.IMPORT_MAX_COMPRESSION_RATIO = 10_000  # the row count alone refuses it
+    client.force_login(operator)
+    started = time.monotonic()
+    response = client.post(
+        reverse("admin:businesses_business_import"),
+        {"file": SimpleUploadedFile("juta.xlsx", zip_bomb(30_000)), "data_year": str(YEAR)},
+    )
+    assert time.monotonic() - started < 2
+    assert "lebih dari 1.000 baris data" in response.content.decode()
+    assert not BusinessImport.objects.exists()

@@ -1,0 +1,285 @@
+"""Background jobs whose worker died (issue 9 point 6): retried once or failed with a message, status changes that
+lock the row so a late worker loses, and the jobs page saying when no worker has been seen lately."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from ikm_registry import jobs
+from ikm_registry.choices import StaffRole
+from ikm_registry.models import ReportJob, Worker
+from tests.factories import staff_user
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def owner(bali_regions):
+    return staff_user(StaffRole.OPERATOR, "51.03")
+
+
+def dead_worker(worker_id="w-dead", *, seen=timedelta(minutes=10)):
+    """A worker on another machine last seen `seen` ago."""
+    now = timezone.now()
+    return Worker.objects.create(
+        worker_id=worker_id, host="another-host", pid=1, started_at=now - timedelta(hours=1), seen_at=now - seen
+    )
+
+
+def running_job(owner, worker_id="w-dead", attempts=1, **fields):
+    return ReportJob.objects.create(
+        user=owner,
+        report="daftar-ikm",
+        title="Daftar IKM Badung",
+        params={"region": "51.03"},
+        status=ReportJob.Status.RUNNING,
+        worker_id=worker_id,
+        attempts=attempts,
+        started_at=timezone.now() - timedelta(minutes=20),
+        **fields,
+    )
+
+
+def test_a_job_whose_worker_stopped_beating_is_queued_again_once(owner, django_capture_on_commit_callbacks):
+    dead_worker()
+    job = running_job(owner)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert jobs.jobs_recover() == 1
+    job.refresh_from_db()
+    assert (job.status, job.worker_id, job.attempts) == (ReportJob.Status.QUEUED, "", 1)
+    assert job.error == jobs.WORKER_LOST_RETRIED
+    assert len(callbacks) == 1  # queued again for the worker, after the change commits
+
+
+def test_the_second_death_fails_the_job_with_a_message_the_user_reads(client, owner):
+    dead_worker()
+    job = running_job(owner, attempts=2)
+    assert jobs.jobs_recover() == 1
+    job.refresh_from_db()
+    assert job.status == ReportJob.Status.FAILED and job.finished_at
+    client.force_login(owner)
+    page = client.get(reverse("admin:report_jobs")).content.decode()
+    assert "Gagal: Pekerja latar belakang berhenti saat memproses" in page
+    assert 'http-equiv="refresh"' not in page  # nothing left running
+
+
+def test_a_running_job_of_a_live_worker_is_left_alone(owner):
+    Worker.objects.create(
+        worker_id="w-live", host="another-host", pid=1, started_at=timezone.now() - timedelta(hours=1),
+        seen_at=timezone.now(),
+    )  # fmt: skip
+    job = running_job(owner, worker_id="w-live")
+    assert jobs.jobs_recover() == 0
+    job.refresh_from_db()
+    assert job.status == ReportJob.Status.RUNNING
+
+
+def test_a_worker_whose_process_is_gone_on_this_machine_is_dead_at_once(owner):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    Worker.objects.create(
+        worker_id="w-gone", host=jobs.this_host(), pid=gone.pid, started_at=timezone.now() - timedelta(hours=1),
+        seen_at=timezone.now(),
+    )  # fmt: skip
+    job = running_job(owner, worker_id="w-gone")
+    assert jobs.jobs_recover() == 1
+    job.refresh_from_db()
+    assert job.status == ReportJob.Status.QUEUED
+
+
+def test_a_worker_restarted_under_the_same_id_does_not_run_its_old_job(owner):
+    Worker.objects.create(
+        worker_id="w-fixed", host="another-host", pid=1, started_at=timezone.now(), seen_at=timezone.now()
+    )
+    job = running_job(owner, worker_id="w-fixed")  # claimed 20 minutes before the worker (re)started
+    assert jobs.jobs_recover() == 1
+    job.refresh_from_db()
+    assert job.status == ReportJob.Status.QUEUED
+
+
+def test_a_job_running_before_the_upgrade_without_a_worker_is_recovered(owner):
+    job = running_job(owner, worker_id="", attempts=0)  # "Diproses 0%" for ever on today's main
+    assert jobs.jobs_recover() == 1
+    job.refresh_from_db()
+    assert job.status == ReportJob.Status.QUEUED
+
+
+def test_a_late_worker_loses_to_the_recovery(owner):
+    dead_worker("w-slow", seen=timedelta(minutes=5))
+    job = running_job(owner, worker_id="w-slow")
+    mine = ReportJob.objects.get(pk=job.pk)  # what the slow worker holds
+    assert jobs.jobs_recover() == 1
+    with pytest.raises(jobs.JobLost):
+        jobs.job_progress(mine, pages_done=3, pages_total=10)
+    with pytest.raises(jobs.JobLost):
+        jobs.job_finish(mine, file="reports/x.pdf")
+    assert not jobs.job_fail(mine, "boom")
+    job.refresh_from_db()
+    assert (job.status, job.file.name, job.pages_done) == (ReportJob.Status.QUEUED, "", 0)
+
+
+def test_a_claimed_job_is_not_claimed_twice(owner):
+    job = ReportJob.objects.create(user=owner, report="daftar-ikm", params={"region": "51.03"})
+    assert jobs.job_claim(ReportJob, job.pk, worker_id="a") is not None
+    assert jobs.job_claim(ReportJob, job.pk, worker_id="b") is None
+    job.refresh_from_db()
+    assert (job.worker_id, job.attempts) == ("a", 1)
+
+
+def test_a_failing_report_records_its_reason(owner):
+    job = ReportJob.objects.create(user=owner, report="daftar-ikm", params={"region": "99"})
+    jobs.job_run("ikm_registry.reportjob", job.pk, worker_id="w1")
+    job.refresh_from_db()
+    assert job.status == ReportJob.Status.FAILED and "region" in job.error
+
+
+# --- the jobs page: is a worker there? ---------------------------------------------------------------------------
+
+
+def test_jobs_page_says_when_no_worker_was_seen_lately(client, owner, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    ReportJob.objects.create(user=owner, report="daftar-ikm", params={"region": "51.03"})
+    client.force_login(owner)
+    assert "Tidak ada pekerja latar belakang" in client.get(reverse("admin:report_jobs")).content.decode()
+    dead_worker()
+    assert "Tidak ada pekerja latar belakang" in client.get(reverse("admin:report_jobs")).content.decode()
+    jobs.worker_beat("w-here", started=True)  # this very process: alive
+    assert "Tidak ada pekerja latar belakang" not in client.get(reverse("admin:report_jobs")).content.decode()
+
+
+# --- a real worker, really killed ---------------------------------------------------------------------------------
+
+
+def database_for_subprocesses(tmp_path):
+    """A migrated database of its own for worker processes (the test database lives in this process's
+    transaction): a SQLite file, or a PostgreSQL database beside the test one. Returns (url, query, drop)."""
+    if connection.vendor == "sqlite":
+        path = tmp_path / "worker.sqlite3"
+        url = f"sqlite:///{path}"
+
+        def query(sql):
+            import sqlite3
+
+            with sqlite3.connect(path, timeout=10) as db:
+                return db.execute(sql).fetchall()
+
+        return url, query, lambda: None
+    import psycopg
+
+    params = connection.settings_dict
+    name = f"{params['NAME']}_worker"[:63]
+    server = f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
+    if params.get("PASSWORD"):
+        server = server.replace("@", f":{params['PASSWORD']}@", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        db.execute(f'CREATE DATABASE "{name}"')
+
+    def query(sql):
+        with psycopg.connect(f"{server}/{name}", autocommit=True) as db:
+            return db.execute(sql).fetchall()
+
+    def drop():
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return f"{server}/{name}", query, drop
+
+
+SETUP = """
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from businesses.models import BusinessImport, ImportJob
+from ikm_registry import jobs
+user = get_user_model().objects.create_superuser("admin", "admin@example.com", "x")
+lines = ["nama_usaha,nama_pemilik,kode_wilayah,kbli"] + [f"Usaha {n},Pemilik {n},51.03.01.1001,13134" for n in range(ROWS)]
+upload = BusinessImport(original_name="besar.csv", uploaded_by=user, data_year=2024, background=True)
+upload.file.save("besar.csv", ContentFile("\\n".join(lines).encode()), save=True)
+job = ImportJob.objects.create(business_import=upload, kind="check", user=user, rows_total=ROWS)
+jobs.job_enqueue(job)
+print(job.pk)
+"""
+
+
+def wait_for(condition, *, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_job_is_recovered_by_the_next_worker(tmp_path):
+    url, query, drop = database_for_subprocesses(tmp_path)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PRIVATE_FILES_ROOT": str(tmp_path / "private"),
+        "WORKER_HEARTBEAT_SECONDS": "1",
+        "DEBUG": "0",
+    }
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    workers = []
+    try:
+        subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+        setup = subprocess.run(
+            [*manage, "shell", "-c", SETUP.replace("ROWS", "40000")],
+            env=env, check=True, cwd=ROOT, capture_output=True, text=True,
+        )  # fmt: skip
+        job_id = int(setup.stdout.strip().splitlines()[-1])
+
+        def job():
+            return query(
+                f"SELECT status, rows_done, attempts, worker_id FROM businesses_importjob WHERE id = {job_id}"
+            )[0]
+
+        worker_command = [*manage, "db_worker", "--no-startup-delay", "--interval", "0.2", "--no-reload"]
+        workers.append(subprocess.Popen(worker_command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL))
+        wait_for(lambda: job()[0] == "running" and job()[1] > 0, timeout=60, what="the job to run")
+        first_worker = job()[3]
+        workers[0].send_signal(signal.SIGKILL)  # mid-job: the way an out-of-memory kill or a power cut ends it
+        workers[0].wait()
+        time.sleep(0.5)
+        assert job()[0] == "running"  # nobody else knows yet: this is where today's main stays for ever
+
+        workers.append(subprocess.Popen(worker_command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL))
+        status, _done, attempts, second_worker = wait_for(
+            lambda: job() if job()[0] in ("done", "failed") else None, timeout=120, what="the job to finish"
+        )
+        assert (status, attempts) == ("done", 2)
+        assert second_worker != first_worker
+        rows, state = query(
+            f"SELECT rows, state FROM businesses_businessimport WHERE id = (SELECT business_import_id FROM businesses_importjob WHERE id = {job_id})"
+        )[0]  # noqa: E501
+        assert (rows, state) == (40000, "previewed")
+        # django-tasks' own row of the killed run is failed, not left running (the retry's row succeeds just after
+        # the job is done)
+        running = "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING'"
+        wait_for(lambda: query(running)[0][0] == 0, timeout=10, what="no task left running")
+        assert query("SELECT status FROM django_tasks_database_dbtaskresult ORDER BY enqueued_at") == [
+            ("FAILED",),
+            ("SUCCESSFUL",),
+        ]
+
+        workers[1].send_signal(signal.SIGTERM)  # a clean stop removes the worker's heartbeat
+        assert workers[1].wait(timeout=30) == 0
+        assert query("SELECT worker_id FROM ikm_registry_worker") == []  # the killed one's was cleared on recovery
+    finally:
+        for process in workers:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        drop()
