@@ -152,10 +152,10 @@ class DaftarIkmReport(Report):
         rows = context["rows"]
         chunk_rows = chunk_rows or ROWS_PER_PAGE * CHUNK_PAGES
         if len(rows) <= chunk_rows:
-            import weasyprint
+            from ikm_registry.reports.base import load_weasyprint
 
             html = render_to_string(self.template_name, context)
-            document = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+            document = load_weasyprint().HTML(string=html, base_url=str(settings.BASE_DIR)).render()
             if on_progress is not None:
                 on_progress(len(document.pages), len(document.pages))
             return document.write_pdf()

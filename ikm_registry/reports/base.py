@@ -247,7 +247,18 @@ def _logo_url(office) -> str:
     return path.as_uri() if path.exists() else ""
 
 
-def html_to_pdf(html: str) -> bytes:
-    import weasyprint  # imported late: it loads Pango, which the rest of the site does not need
+def load_weasyprint():
+    """WeasyPrint, imported late (it loads Pango, which the rest of the site does not need).
 
-    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    Importing it sets Pillow's ImageFile.LOAD_TRUNCATED_IMAGES for the whole process, after which a truncated photo
+    upload would decode as if whole (businesses/photos.py refuses broken images). The flag is set back: a broken
+    image stays an error in every request that follows a report; WeasyPrint skips such an image in a PDF."""
+    import weasyprint
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return weasyprint
+
+
+def html_to_pdf(html: str) -> bytes:
+    return load_weasyprint().HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
