@@ -2,11 +2,13 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.http import Http404
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ikm_registry.admin_base import ScopedModelAdmin
 from ikm_registry.models import ExportLog, Office, StaffMembership
+from ikm_registry.reports import ReportError, get_report
 from ikm_registry.scoping import scope_for
 
 
@@ -64,21 +66,42 @@ class StaffUserAdmin(UserAdmin):
         return membership.office.name if membership else "—"
 
 
+REPORT_PREFIX = "report:"
+
+
 @admin.register(ExportLog)
 class ExportLogAdmin(admin.ModelAdmin):
-    """The export log (UU 27/2022 PDP): read-only for everyone; national staff and superusers see every row, other
-    staff only their own exports. Rows are written by ikm_registry.services.export_logged, never by hand."""
+    """The export log (UU 27/2022 PDP): read-only for everyone; national staff and superusers see every row (those of
+    commands run without a user too), other staff only their own files. Rows are written by
+    ikm_registry.services.export_logged, never by hand."""
 
-    list_display = ["at", "user", "what_label", "file_format", "filter", "row_count", "personal_data"]
+    list_display = [
+        "at",
+        "actor_label",
+        "what_label",
+        "file_format",
+        "filter",
+        "row_count",
+        "personal",
+        "individual",
+    ]
     list_select_related = ["user"]
-    list_filter = ["personal_data", "file_format"]
-    search_fields = ["user__username", "what", "filter"]
+    list_filter = ["personal_data", "individual_data", "file_format"]
+    search_fields = ["user__username", "actor", "what", "filter"]
     date_hierarchy = "at"
     list_per_page = 50
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         return queryset if scope_for(request.user).everything else queryset.filter(user=request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        """Another user's row answers 404, like a record outside the user's region (Django's admin would redirect to
+        the home page with "does not exist")."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
 
     def has_module_permission(self, request):
         return scope_for(request.user).has_access
@@ -98,9 +121,29 @@ class ExportLogAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=_("data pribadi"), boolean=True, ordering="personal_data")
+    def personal(self, obj):
+        return obj.personal_data
+
+    @admin.display(description=_("data individual"), boolean=True, ordering="individual_data")
+    def individual(self, obj):
+        return obj.individual_data
+
+    @admin.display(description=_("pengguna / pelaku"), ordering="actor")
+    def actor_label(self, obj):
+        """The user, or for a command run without one the recorded actor."""
+        return obj.actor_name
+
     @admin.display(description=_("data"), ordering="what")
     def what_label(self, obj):
-        """The model's plural name ("IKM") for a label such as businesses.business; anything else as written."""
+        """The model's plural name ("IKM") for a label such as businesses.business, "Laporan: Daftar IKM" for
+        report:daftar-ikm; anything else as written."""
+        if obj.what.startswith(REPORT_PREFIX):
+            try:
+                title = get_report(obj.what.removeprefix(REPORT_PREFIX)).title
+            except ReportError:
+                return obj.what
+            return _("Laporan: %(title)s") % {"title": title}
         try:
             return capfirst(apps.get_model(obj.what)._meta.verbose_name_plural)
         except (LookupError, ValueError):

@@ -1,5 +1,5 @@
 """The admin pages of background reports: the user's jobs with their progress, and the download of a finished file
-(its owner and superusers only; anyone else gets 404)."""
+(its owner and superusers only; anyone else gets 404). Each download is logged like an immediate report."""
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -34,4 +34,20 @@ def jobs_view(request, admin_site):
 def job_download_view(request, admin_site, pk):
     jobs = ReportJob.objects.all() if request.user.is_superuser else ReportJob.objects.filter(user=request.user)
     job = get_object_or_404(jobs, pk=pk, status=ReportJob.Status.DONE)
-    return private_file_response(job.file, filename=job.download_name)
+    response = private_file_response(job.file, filename=job.download_name)
+    report_job_export_logged(job=job, user=request.user)
+    return response
+
+
+def report_job_export_logged(*, job, user):
+    """Log one download of a finished background report, with what the worker recorded the file holds (a job
+    made before that was recorded counts as holding personal data and individual figures)."""
+    from ikm_registry.reports import Disclosure, report_export_logged
+    from ikm_registry.reports.base import UNDECLARED
+
+    disclosure = UNDECLARED
+    if job.row_count is not None:
+        disclosure = Disclosure(
+            personal_data=bool(job.personal_data), individual_data=bool(job.individual_data), row_count=job.row_count
+        )
+    return report_export_logged(name=job.report, disclosure=disclosure, params=job.params, user=user)

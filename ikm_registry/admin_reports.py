@@ -1,5 +1,6 @@
 """The admin "Laporan" page: choose a report, fill its form, download the PDF. Region choices follow the user's
-scope, so an operator reports only on their region; officials (read-only) may use it too."""
+scope, so an operator reports only on their region; officials (read-only) may use it too. Every PDF that leaves
+with personal data or individual figures is logged (Log ekspor)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from ikm_registry.reports import ReportError, all_reports, get_report
+from ikm_registry.reports import ReportError, all_reports, get_report, report_export_logged
 from ikm_registry.scoping import VIEW, scope_for
 
 
@@ -33,8 +34,11 @@ def reports_view(request, admin_site):
                     user=request.user, params=form.cleaned_data
                 ):
                     return _queue(request, maker, form)
-                pdf = report().render(user=request.user, params=form.cleaned_data, filter_description=form.describe())
-                filename = slugify(report().get_title(params=form.cleaned_data)) or report.name
+                pdf = maker.render(user=request.user, params=form.cleaned_data, filter_description=form.describe())
+                report_export_logged(
+                    name=maker.name, disclosure=maker.disclosed, params=form.cleaned_data, user=request.user
+                )
+                filename = slugify(maker.get_title(params=form.cleaned_data)) or report.name
                 response = HttpResponse(pdf, content_type="application/pdf")
                 response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
                 return response

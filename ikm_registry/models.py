@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -112,25 +113,64 @@ class StaffMembership(models.Model):
 
 
 class ExportLog(models.Model):
-    """A record of every export that contained personal data (UU 27/2022 PDP): who, when, what filter, how many rows."""
+    """A record of every file that left the registry with personal data or individual figures (UU 27/2022 PDP): who,
+    when, what, which filter, how many rows, and what kind of data it held.
+
+    `user` is the staff user who received the file; a command run without a user (`render_report` without --user)
+    leaves it empty and says who it was in `actor`.
+    """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("pengguna"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pengguna"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    actor = models.CharField(
+        _("pelaku"),
+        max_length=200,
+        blank=True,
+        help_text=_("Nama pengguna, atau perintah yang membuat berkas tanpa pengguna (mis. manage.py render_report)."),
     )
     at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
-    what = models.CharField(_("data"), max_length=100, help_text=_("Mis. businesses.business"))
+    what = models.CharField(_("data"), max_length=100, help_text=_("Mis. businesses.business atau report:daftar-ikm"))
     file_format = models.CharField(_("format"), max_length=10)
     filter = models.TextField(_("penyaring"), blank=True)
     row_count = models.PositiveIntegerField(_("jumlah baris"))
-    personal_data = models.BooleanField(_("berisi data pribadi"), default=True)
+    personal_data = models.BooleanField(
+        _("berisi data pribadi"),
+        default=True,
+        help_text=_("Nama, NIK, telepon, e-mail atau alamat rumah orang (pemilik, pengurus sentra)."),
+    )
+    individual_data = models.BooleanField(
+        _("berisi data individual"),
+        default=False,
+        help_text=_(
+            "Angka satu usaha (tenaga kerja, investasi, omzet, produksi), atau jumlah dari kurang dari 3 usaha."
+        ),
+    )
 
     class Meta:
         verbose_name = _("log ekspor")
         verbose_name_plural = pgettext_lazy("plural", "log ekspor")
         ordering = ["-at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(actor=""),
+                name="export_log_names_its_actor",
+                violation_error_message=_("Log ekspor harus menyebut pengguna atau pelakunya."),
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.user} — {self.what} ({self.row_count}) {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.actor_name} — {self.what} ({self.row_count}) {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def actor_name(self) -> str:
+        """The user's name, else the recorded actor (a command)."""
+        return self.actor if self.user_id is None else str(self.user)
 
 
 def _report_storage():
@@ -203,6 +243,10 @@ class ReportJob(BackgroundJob):
     report = models.CharField(_("laporan"), max_length=50)
     title = models.CharField(_("judul"), max_length=300, blank=True)
     params = models.JSONField(_("penyaring"), default=dict, blank=True)
+    # What the finished file holds, recorded when it is made; each download is logged with it (ExportLog).
+    row_count = models.PositiveIntegerField(_("jumlah baris"), null=True, blank=True)
+    personal_data = models.BooleanField(_("berisi data pribadi"), null=True, blank=True)
+    individual_data = models.BooleanField(_("berisi data individual"), null=True, blank=True)
     pages_done = models.PositiveIntegerField(_("halaman selesai"), default=0)
     pages_total = models.PositiveIntegerField(_("jumlah halaman"), default=0)
     file = models.FileField(_("berkas"), storage=private_storage, upload_to=report_upload_to, blank=True)
@@ -244,4 +288,10 @@ class ReportJob(BackgroundJob):
         kwargs = {"on_progress": pages} if getattr(report, "reports_progress", False) else {}
         pdf = report.render(user=self.user, params=form.cleaned_data, filter_description=form.describe(), **kwargs)
         self.file.save(self.download_name, ContentFile(pdf), save=False)
-        return {"file": self.file.name}
+        disclosed = report.disclosed  # what the file holds: each download is logged with it
+        return {
+            "file": self.file.name,
+            "row_count": disclosed.row_count if disclosed else None,
+            "personal_data": disclosed.personal_data if disclosed else None,
+            "individual_data": disclosed.individual_data if disclosed else None,
+        }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Mapping
 
 from django.db import models
@@ -16,34 +17,58 @@ def _filter_text(filter) -> str:
     if isinstance(filter, QueryDict):
         return filter.urlencode()
     if isinstance(filter, Mapping):
-        return "&".join(f"{key}={value}" for key, value in sorted(filter.items()) if value not in (None, ""))
+        return "&".join(
+            f"{key}={value.pk if isinstance(value, models.Model) else value}"
+            for key, value in sorted(filter.items())
+            if value not in (None, "")
+        )
     return str(filter)
+
+
+def command_actor(command: str) -> str:
+    """Who made a file without a user account, for the export log: the management command and the system account
+    that ran it (as the shell knows it; "?" when the system cannot say)."""
+    try:
+        account = getpass.getuser()
+    except (OSError, KeyError):
+        account = "?"
+    return f"manage.py {command} ({account})"
 
 
 def export_logged(
     *,
-    user,
+    user=None,
+    actor: str = "",
     what: str | type[models.Model],
     file_format: str,
     filter: str | Mapping | None,
     row_count: int,
     personal_data: bool,
+    individual_data: bool = False,
 ) -> ExportLog:
-    """Record one export (UU 27/2022 PDP asks it of every export containing personal data): who, when, what, filter.
+    """Record one file that leaves with personal data or individual figures (UU 27/2022 PDP): who, when, what, filter.
 
-    Call it for every file an export view or command hands out, with the filter the rows were selected by (the
-    query string of the list page, a dict, or a description) and the number of rows written. `what` is the model
-    exported, as a class or a label such as "businesses.business".
+    Call it for every such file an export view, report view or command hands out, with the filter the rows were
+    selected by (the query string of the list page, a dict, or a description) and the number of rows (records) in
+    it. `what` is the model exported, as a class or a label such as "businesses.business", or "report:<name>" for a
+    PDF report. `user` is the staff user who receives the file; without one (a command run without --user), `actor`
+    says who or what made it. `personal_data`: it names people or holds their NIK, phone, e-mail or address;
+    `individual_data`: it holds one business's figures (or sums over fewer businesses than the public statistics
+    allow).
     """
     if isinstance(what, type) and issubclass(what, models.Model):
         what = what._meta.label_lower
     if row_count < 0:
         raise ValueError("row_count must not be negative")
+    if user is None and not actor:
+        raise ValueError("name the user or, for a command without one, the actor")
     return ExportLog.objects.create(
         user=user,
+        actor=(actor or user.get_username())[: ExportLog._meta.get_field("actor").max_length],
         what=what,
         file_format=file_format.lower(),
         filter=_filter_text(filter),
         row_count=row_count,
         personal_data=personal_data,
+        individual_data=individual_data,
     )

@@ -133,14 +133,16 @@ def test_formulas_are_neutralised_in_csv_and_xlsx(client, operator, registry):
     assert not any(str(name).startswith("=") for name in names)
 
 
-def test_official_export_has_no_personal_columns_and_is_not_logged(client, registry):
+def test_official_export_has_no_personal_columns_and_is_still_logged(client, registry):
+    """Owner names and each business's figures are personal and individual data too (issue 9 point 10)."""
     official = staff_user(StaffRole.OFFICIAL, "51.03", username="kabid.badung")
     rows = read_csv(export(client, official, format="csv"))
     assert set(PERSONAL).isdisjoint(rows[0])
     assert "nama_pemilik" in rows[0]
     sheet = openpyxl.load_workbook(io.BytesIO(export(client, official, format="xlsx"))).worksheets[0]
     assert set(PERSONAL).isdisjoint(cell.value for cell in sheet[1])
-    assert not ExportLog.objects.exists()
+    logs = list(ExportLog.objects.order_by("pk").values_list("user", "file_format", "personal_data"))
+    assert logs == [(official.pk, "csv", True), (official.pk, "xlsx", True)]
 
 
 def test_personal_export_is_logged_with_filter_and_row_count(client, operator, registry):

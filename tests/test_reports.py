@@ -284,3 +284,14 @@ def test_letterhead_logo_is_drawn(rekap_data, settings, tmp_path):
 
 def test_title_of_a_kecamatan(rekap_data):
     assert "REKAPITULASI IKM KECAMATAN KUTA TAHUN 2025" in pdf_text(rekap_pdf(rekap_data.kuta))
+
+
+def test_a_report_leaves_pillow_strict_about_truncated_images(db):
+    """WeasyPrint's import makes Pillow accept truncated images process-wide; after a report, a broken photo upload
+    must still be refused (businesses/photos.py)."""
+    from PIL import ImageFile
+
+    from ikm_registry.reports.base import html_to_pdf
+
+    assert html_to_pdf("<p>Uji</p>").startswith(b"%PDF")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False

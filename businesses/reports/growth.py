@@ -19,6 +19,7 @@ or inactive (GROWTH_STATUSES: real businesses that were checked; inactive ones h
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
@@ -29,7 +30,7 @@ from businesses.choices import BusinessStatus
 from businesses.models import Business, BusinessYear, Region
 from businesses.reports.rekap import CHILD_HEADING, CHILD_PATH, region_title
 from businesses.validators import EARLIEST_YEAR
-from ikm_registry.reports import Report, ReportForm, register
+from ikm_registry.reports import Disclosure, Report, ReportForm, register
 from ikm_registry.reports.charts import line_chart
 from ikm_registry.reports.formatting import EMPTY, number
 
@@ -259,6 +260,7 @@ class GrowthReport(Report):
             dashed=(registered_label,),
         )
         return {
+            "figures": figures,
             "region": region,
             "years": years,
             "year_from": year_from,
@@ -272,3 +274,14 @@ class GrowthReport(Report):
             # Few years: a table only as wide as its columns (No., name, years, last), not stretched across the page.
             "table_width": f"{min(9 + 60 + 20 * len(years) + 30, 264)}mm" if len(years) <= WIDE_FROM else "100%",
         }
+
+    def disclosure(self, context):
+        """No names; counts and the workforce per group and year. A workforce summed over 1 or 2 active businesses
+        (fewer than the public statistics sum over) is theirs: then the file holds individual data and is logged."""
+        figures = context["figures"]
+        groups = [*figures["children"], figures["totals"]]
+        small = any(
+            0 < active < settings.STATISTICS_MIN_BUSINESSES for group in groups for active in group["active"].values()
+        )
+        registered = figures["totals"]["registered"][figures["years"][-1]]
+        return Disclosure(personal_data=False, individual_data=small, row_count=registered)

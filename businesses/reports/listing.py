@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from businesses.choices import BusinessStatus, ScaleBps
 from businesses.models import Business, BusinessYear, CreativeSubsector, Sentra
-from ikm_registry.reports import Report, ReportForm, register
+from ikm_registry.reports import Disclosure, Report, ReportForm, register
 
 # Rows per chunk of the parallel renderer: whole pages of one-line rows (27 a page in A4 landscape; the first page,
 # under the letterhead, holds 19), so joined chunks leave no half-empty page when no cell wraps.
@@ -132,6 +132,15 @@ class DaftarIkmReport(Report):
             rows.append(row)
         return {"rows": rows, "part": "only"}
 
+    def disclosure(self, context):
+        """Each row names the owner (personal data) and gives the business's workforce (individual figures)."""
+        rows = context["rows"]
+        return Disclosure(
+            personal_data=any(row["owner_name"] for row in rows),
+            individual_data=any(row["workforce"] is not None for row in rows),
+            row_count=len(rows),
+        )
+
     def needs_background(self, *, user, params) -> bool:
         """Whether the admin should queue this list rather than render it during the request."""
         return row_count(user=user, params=params) > settings.REPORT_BACKGROUND_ROWS
@@ -143,10 +152,10 @@ class DaftarIkmReport(Report):
         rows = context["rows"]
         chunk_rows = chunk_rows or ROWS_PER_PAGE * CHUNK_PAGES
         if len(rows) <= chunk_rows:
-            import weasyprint
+            from ikm_registry.reports.base import load_weasyprint
 
             html = render_to_string(self.template_name, context)
-            document = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+            document = load_weasyprint().HTML(string=html, base_url=str(settings.BASE_DIR)).render()
             if on_progress is not None:
                 on_progress(len(document.pages), len(document.pages))
             return document.write_pdf()

@@ -20,7 +20,7 @@ from businesses.choices import BusinessStatus, ScaleBps, ScaleIndustry, ScalePp7
 from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessYear, Owner, Sentra
 from businesses.selectors import business_public_url
 from ikm_registry.personal_data import mask
-from ikm_registry.reports import Report, ReportForm, register
+from ikm_registry.reports import Disclosure, Report, ReportForm, register
 
 
 def file_url(field) -> str:
@@ -173,6 +173,11 @@ class ProfilIkmReport(Report):
         ).get(pk=params["business"].pk)
         return business_profile(business)
 
+    def disclosure(self, context):
+        """The owner (name, sex, masked NIK, consented contacts) and the business's own figures and assistance."""
+        individual = bool(context["years"]) or any(row.value for row in context["assistance"])
+        return Disclosure(personal_data=context["owner"] is not None, individual_data=individual, row_count=1)
+
 
 # --- Profil Sentra ------------------------------------------------------------------------------------------------
 
@@ -229,3 +234,12 @@ class ProfilSentraReport(Report):
     def get_context(self, *, user, params):
         sentra = Sentra.objects.select_related("village__parent__parent", "kbli").get(pk=params["sentra"].pk)
         return sentra_profile(sentra, user=user)
+
+    def disclosure(self, context):
+        """The management by name (personal data) and each member's workforce of its latest year (individual)."""
+        members = context["members"]
+        return Disclosure(
+            personal_data=bool(context["officers"]),
+            individual_data=any(m["business"].latest_workforce is not None for m in members),
+            row_count=len(members),
+        )

@@ -4,6 +4,7 @@ page or `manage.py render_report`."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.db.models import Count, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from businesses.choices import BusinessStatus, RegionLevel
 from businesses.models import BusinessYear, CreativeSubsector, Kbli, Region
 from businesses.validators import EARLIEST_YEAR
-from ikm_registry.reports import Report, ReportForm, register
+from ikm_registry.reports import Disclosure, Report, ReportForm, register
 from ikm_registry.reports.charts import bar_chart
 
 # The rekap counts businesses that are real and checked: verified or published, with figures for the year.
@@ -140,3 +141,10 @@ class RekapReport(Report):
             title=_("Jumlah IKM per %(level)s") % {"level": str(child_heading).lower()},
         )
         return {**figures, "region": region, "year": year, "child_heading": child_heading, "chart": chart}
+
+    def disclosure(self, context):
+        """No names; sums per group. A group of fewer businesses than the public statistics sum over (1 or 2) shows
+        their own figures: then the file holds individual data and is logged."""
+        groups = [*context["regions"], *context["divisions"], *context["subsectors"], context["totals"]]
+        small = any(0 < (group["ikm"] or 0) < settings.STATISTICS_MIN_BUSINESSES for group in groups)
+        return Disclosure(personal_data=False, individual_data=small, row_count=context["totals"]["ikm"] or 0)

@@ -2,7 +2,8 @@
 
 The caller passes the rows to export — in the admin, the business list's own queryset, so an export is filtered,
 searched, ordered and region-scoped exactly as the list shows. Personal columns (NIK, phone, e-mail) go only to
-roles that may see them, and every file that holds them is logged (UU 27/2022 PDP).
+roles that may see them. Every file with a row is logged (UU 27/2022 PDP): each row names its owner, and most hold
+the business's own figures.
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ def latest_data_year(queryset) -> int | None:
     return BusinessYear.objects.filter(business__in=queryset.order_by().values("pk")).aggregate(year=Max("year"))[
         "year"
     ]
+
+
+def figures_exist(queryset, *, year: int) -> bool:
+    """Whether any business of `queryset` has figures for data `year` (an export then holds individual figures)."""
+    return BusinessYear.objects.filter(business__in=queryset.order_by().values("pk"), year=year).exists()
 
 
 def business_values(business: Business, figures: BusinessYear | None) -> dict[str, object]:
@@ -200,7 +206,10 @@ def businesses_export(
     rows = export_rows(queryset, year=year, columns=columns)
     count = write_csv(rows, columns, handle) if file_format == CSV else write_xlsx(rows, columns, handle)
     handle.seek(0)
-    if personal:
+    # Every row names its owner (personal data, whatever the columns) and may hold the business's own figures:
+    # every file with a row is logged.
+    if count:
+        with_figures = year is not None and figures_exist(queryset, year=year)
         export_logged(
             user=user,
             what=Business,
@@ -208,6 +217,7 @@ def businesses_export(
             filter=filter,
             row_count=count,
             personal_data=True,
+            individual_data=with_figures,
         )
     suffix = f"-{year}" if year else ""
     return ExportFile(

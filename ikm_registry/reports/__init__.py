@@ -6,12 +6,23 @@ with `@register`; the admin "Laporan" page and the `render_report` command list 
 """
 
 from ikm_registry.reports.base import (
+    Disclosure,
     Report,
     ReportError,
     ReportForm,
     all_reports,
     get_report,
     register,
+    report_export_logged,
 )
 
-__all__ = ["Report", "ReportError", "ReportForm", "all_reports", "get_report", "register"]
+__all__ = [
+    "Disclosure",
+    "Report",
+    "ReportError",
+    "ReportForm",
+    "all_reports",
+    "get_report",
+    "register",
+    "report_export_logged",
+]

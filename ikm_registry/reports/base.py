@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from django import forms
@@ -126,6 +127,54 @@ def signing_place(office) -> str:
     return name
 
 
+# --- what a report's file holds (the export log) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """What one rendered report holds, for the export log (UU 27/2022 PDP): personal data of people (owners' names,
+    NIK, contacts; sentra officers), individual figures of a business (or sums over so few businesses that they are
+    theirs), and how many records (businesses) it is about. A file with either is logged each time it leaves."""
+
+    personal_data: bool
+    individual_data: bool
+    row_count: int
+
+    @property
+    def logged(self) -> bool:
+        return self.personal_data or self.individual_data
+
+
+# A report that does not say what it holds is logged as holding both.
+UNDECLARED = Disclosure(personal_data=True, individual_data=True, row_count=1)
+
+
+def report_filter(params: dict) -> dict:
+    """A report's parameters as the export log records them: records by their key (region code, business id)."""
+    return {name: value for name, value in params.items() if value not in (None, "")}
+
+
+def report_export_logged(*, name: str, disclosure: Disclosure | None, params: dict, user=None, actor: str = ""):
+    """Log one PDF of the report `name` leaving with personal data or individual figures (see Disclosure); None when
+    it holds neither (an aggregate over enough businesses). `user` receives it; a command without one names the
+    `actor`."""
+    from ikm_registry.services import export_logged
+
+    disclosure = disclosure or UNDECLARED
+    if not disclosure.logged:
+        return None
+    return export_logged(
+        user=user,
+        actor=actor,
+        what=f"report:{name}",
+        file_format="pdf",
+        filter=report_filter(params),
+        row_count=disclosure.row_count,
+        personal_data=disclosure.personal_data,
+        individual_data=disclosure.individual_data,
+    )
+
+
 # --- reports ----------------------------------------------------------------------------------------------------
 
 
@@ -140,12 +189,18 @@ class Report:
     template_name = ""
     landscape = False
     signed = True
+    disclosed: Disclosure | None = None  # set by each render
 
     def get_context(self, *, user, params: dict) -> dict:
         raise NotImplementedError
 
     def get_title(self, *, params: dict) -> str:
         return str(self.title)
+
+    def disclosure(self, context: dict) -> Disclosure:
+        """What a file made from `context` (get_context()'s) holds, for the export log. Reports override it; one
+        that does not is logged as holding personal data and individual figures."""
+        return UNDECLARED
 
     def render(self, *, user, params: dict, filter_description=()) -> bytes:
         """The PDF for validated form data `params`, made as `user` (None: full access)."""
@@ -155,6 +210,7 @@ class Report:
     def document_context(self, *, user, params: dict, filter_description=()) -> dict:
         """get_context() and the page furniture every report template uses (letterhead, title, filter, signature)."""
         context = self.get_context(user=user, params=params)
+        self.disclosed = self.disclosure(context)  # what the file holds: the caller logs it (report_export_logged)
         region = params.get("region")
         office = letterhead_office(user=user, region=region)
         context.update(
@@ -191,7 +247,18 @@ def _logo_url(office) -> str:
     return path.as_uri() if path.exists() else ""
 
 
-def html_to_pdf(html: str) -> bytes:
-    import weasyprint  # imported late: it loads Pango, which the rest of the site does not need
+def load_weasyprint():
+    """WeasyPrint, imported late (it loads Pango, which the rest of the site does not need).
 
-    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    Importing it sets Pillow's ImageFile.LOAD_TRUNCATED_IMAGES for the whole process, after which a truncated photo
+    upload would decode as if whole (businesses/photos.py refuses broken images). The flag is set back: a broken
+    image stays an error in every request that follows a report; WeasyPrint skips such an image in a PDF."""
+    import weasyprint
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return weasyprint
+
+
+def html_to_pdf(html: str) -> bytes:
+    return load_weasyprint().HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()

@@ -9,9 +9,8 @@ from django.utils.translation import gettext as _
 from businesses.models import Business
 from businesses.services.importing import Action, businesses_import_apply, businesses_import_plan
 from businesses.services.layout import CSV_ENCODING
-from ikm_registry.models import ExportLog
 from ikm_registry.scoping import CommandLine
-from ikm_registry.services import export_logged
+from ikm_registry.services import command_actor, export_logged
 
 
 class Command(BaseCommand):
@@ -110,10 +109,9 @@ class Command(BaseCommand):
     def log_rejects(account, path: Path, rows: int) -> None:
         """The rejects file holds the rows as typed, NIK and phone included: it is an export of personal data."""
         user = account if account.pk else None
-        if user is None and not ExportLog._meta.get_field("user").null:
-            return  # the export log cannot name "the command" until ExportLog.user may be empty
         export_logged(
             user=user,
+            actor="" if user else command_actor("import_businesses"),
             what=Business,
             file_format="csv",
             filter=_("baris tidak valid dari impor %(file)s") % {"file": path.name},

@@ -3,7 +3,9 @@
 [--param FIELD=VALUE ...] --output FILE.pdf` and `render_report --list`.
 
 Without --user the report is made with full access: whoever runs manage.py already has the database. With --user it
-sees only what that staff user may see, and a region outside the user's scope is refused.
+sees only what that staff user may see, and a region outside the user's scope is refused. A file with personal data
+or individual figures is logged (Log ekspor): for that user, or — without --user — for the command and the account
+that ran it.
 """
 
 import time
@@ -11,8 +13,10 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from ikm_registry.reports import ReportError, all_reports, get_report
+from ikm_registry.reports import ReportError, all_reports, get_report, report_export_logged
+from ikm_registry.services import command_actor
 
 
 def report_params(options) -> dict:
@@ -77,6 +81,15 @@ class Command(BaseCommand):
             )
             raise CommandError(problems)
         started = time.perf_counter()
-        pdf = report().render(user=as_user, params=form.cleaned_data, filter_description=form.describe())
-        Path(output).write_bytes(pdf)
+        maker = report()
+        pdf = maker.render(user=as_user, params=form.cleaned_data, filter_description=form.describe())
+        with transaction.atomic():
+            report_export_logged(
+                name=maker.name,
+                disclosure=maker.disclosed,
+                params=form.cleaned_data,
+                user=as_user,
+                actor=command_actor("render_report"),
+            )
+            Path(output).write_bytes(pdf)
         self.stdout.write(f"{output}: {len(pdf):,} bytes in {time.perf_counter() - started:.2f} s")

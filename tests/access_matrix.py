@@ -1,0 +1,1256 @@
+"""The role × region access matrix (issue 9, acceptance): its data, roles, markers, URL walker and parameter fillers.
+
+tests/test_access_matrix.py requests every URL the URL resolver knows — the admin site with every ModelAdmin's URLs
+and our own admin views (reports, background reports, import, export, history), and the public site — as every role,
+with every object id a URL takes: the role's own region's records, another region's, and an id that does not exist.
+It then asserts, per role, that no row of a region (or of a user) the role may not see is in any answer (HTML, JSON,
+CSV, XLSX read with openpyxl, PDF read with pdftotext), that other regions' ids answer 404, that officials' writes
+answer 403 and change nothing, that anonymous visitors are sent to the login, and that owners' personal fields are
+not shown where the role may not see them.
+
+The data is made of *markers*: every record of a region carries that region's token in its name (Badung ``Bdgx``,
+Denpasar ``Dpsx``, Nusa Tenggara Barat ``Ntbx``), every upload, background report and export log of a user carries a
+token of that user (``Zimpbdg``…), and every owner has a NIK, phone, e-mail and home address found nowhere else. A
+token in an answer is a row of that region; its personal values are that person.
+
+A new URL joins the matrix by itself (the resolver is walked at collection time). A URL whose parameters no filler
+in FILLERS knows how to fill, and a ModelAdmin whose model has no records in the matrix data, fail the test
+(test_every_url_is_filled, test_every_admin_model_has_records), so that a new app (events, certification) cannot
+slip past: give its URL a filler and its model records in two regions here.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+import pytest
+from django.contrib import admin
+from django.urls import URLResolver, get_resolver
+from django.utils.regex_helper import normalize
+
+# --- roles --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Role:
+    """A kind of user the matrix signs in as. `region` is the region of the role's office (None: no office)."""
+
+    key: str
+    staff_role: str | None = None
+    region: str | None = None
+    everything: bool = False
+    superuser: bool = False
+    writes: bool = False
+    personal: bool = False  # may read owners' NIK (whole), phone, e-mail and home address
+
+    @property
+    def anonymous(self) -> bool:
+        return self.key == "anonymous"
+
+    @property
+    def scoped(self) -> bool:
+        """A role that sees only part of the registry (so some rows are foreign to it)."""
+        return not self.everything
+
+
+def _roles():
+    from ikm_registry.choices import StaffRole
+
+    return [
+        Role("anonymous"),
+        Role("superuser", everything=True, superuser=True, writes=True, personal=True),
+        Role("national", StaffRole.NATIONAL, "51", everything=True, writes=True, personal=True),
+        Role("province", StaffRole.PROVINCE, "51", writes=True, personal=True),
+        Role("operator_badung", StaffRole.OPERATOR, "51.03", writes=True, personal=True),
+        Role("official_badung", StaffRole.OFFICIAL, "51.03"),
+        Role("operator_denpasar", StaffRole.OPERATOR, "51.71", writes=True, personal=True),
+    ]
+
+
+ROLES = _roles()
+ROLE = {role.key: role for role in ROLES}
+
+
+# --- who may see a record -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Owned:
+    """Who may see a record: those whose region holds `region`; the user `user` (and superusers; national staff too
+    when `national_too`); only superusers; every staff user with an office (`staff`: reference data); nobody
+    (`missing`: an id that does not exist)."""
+
+    region: str | None = None
+    user: str | None = None
+    national_too: bool = False
+    superuser_only: bool = False
+    staff: bool = False
+    public: bool = False
+    missing: bool = False
+
+    def label(self) -> str:
+        if self.missing:
+            return "no such record"
+        if self.public:
+            return "public"
+        if self.user:
+            return f"of {self.user}"
+        if self.superuser_only:
+            return "superusers only"
+        if self.staff:
+            return "reference data"
+        return f"in {self.region}"
+
+
+MISSING = Owned(missing=True)
+PUBLIC = Owned(public=True)
+STAFF = Owned(staff=True)
+SUPERUSER_ONLY = Owned(superuser_only=True)
+
+
+def sees(role: Role, owned: Owned) -> bool:
+    """The rule the matrix checks the registry against (README, Roles and regions)."""
+    if owned.missing:
+        return False
+    if owned.public:
+        return True
+    if role.anonymous:
+        return False
+    if role.superuser:
+        return True
+    if owned.superuser_only:
+        return False
+    if owned.staff:
+        return True
+    if owned.user:
+        return owned.user == role.key or (owned.national_too and role.everything)
+    if role.everything:
+        return True
+    return owned.region == role.region or owned.region.startswith(f"{role.region}.")
+
+
+# --- the data -----------------------------------------------------------------------------------------------------
+
+# Region names carry the token too: a kecamatan or desa of another region in an answer is a foreign row.
+REGION_TREE = {
+    "51": "Bali",
+    "51.03": "Kabupaten Bdgxbadung",
+    "51.03.01": "Bdgxkuta",
+    "51.03.01.1001": "Bdgxtuban",
+    "51.71": "Kota Dpsxdenpasar",
+    "51.71.01": "Dpsxselatan",
+    "51.71.01.1001": "Dpsxserangan",
+    # The desa a Badung business was moved away from: its old versions are Badung's history now (point 12), so its
+    # name is not a Denpasar marker.
+    "51.71.01.2007": "Sidakarya",
+    "52": "Ntbxprovinsi",
+    "52.01": "Kabupaten Ntbxlombok",
+    "52.01.01": "Ntbxgerung",
+    "52.01.01.2001": "Ntbxdesa",
+}
+
+
+@dataclass(frozen=True)
+class Place:
+    key: str
+    region: str  # the regency (the scope of its offices)
+    token: str
+    village: str
+    nik_prefix: str  # province, regency and kecamatan digits of its owners' NIKs
+
+
+PLACES = [
+    Place("bdg", "51.03", "Bdgx", "51.03.01.1001", "510301"),
+    Place("dps", "51.71", "Dpsx", "51.71.01.1001", "517101"),
+    Place("ntb", "52.01", "Ntbx", "52.01.01.2001", "520101"),
+]
+PLACE = {place.key: place for place in PLACES}
+# Province names are tokenised for NTB only (Bali is the province of both regions the brief compares).
+REGION_TOKENS = {"51.03": "Bdgx", "51.71": "Dpsx", "52": "Ntbx"}
+
+# Owners: their NIK (birth day + 40: women), phone, old phone (changed, so in history), e-mail and home address.
+# Made up, found nowhere else on a page.
+PEOPLE = {
+    ("bdg", "alfa"): ("4508770417", "0813-7719-4402", "0857-3310-2291"),
+    ("bdg", "bravo"): ("5512830528", "0812-6655-0193", None),
+    ("bdg", "charlie"): ("4107900639", "0819-4471-2206", None),
+    ("bdg", "delta"): ("6302850741", "0878-2290-3317", None),
+    ("bdg", "echo"): ("5906790852", "0838-1120-4428", None),
+    ("bdg", "impor"): ("4411880963", "0852-9930-5539", None),
+    ("dps", "alfa"): ("5104860285", "0811-3380-6640", "0856-2219-7751"),
+    ("dps", "bravo"): ("4912840396", "0817-5548-8862", None),
+    ("dps", "charlie"): ("6011820407", "0821-6637-9973", None),
+    ("dps", "delta"): ("4203910518", "0822-7726-0084", None),
+    ("dps", "golf"): ("5707870629", "0823-8815-1195", None),
+    ("dps", "impor"): ("4806890731", "0831-9904-2206", None),
+    ("ntb", "alfa"): ("4308800842", "0815-1234-9876", "0858-4321-6789"),
+    ("ntb", "bravo"): ("4709810953", "0816-2345-8765", None),
+    ("ntb", "charlie"): ("5210821064", "0818-3456-7654", None),
+    ("ntb", "delta"): ("5311831175", "0814-4567-6543", None),
+}
+NIB = {"bdg": "9120000001031", "dps": "9120000001711", "ntb": "9120000005201"}
+INVESTMENT = {"bdg": 123_456_789, "dps": 234_567_891, "ntb": 345_678_912}
+
+
+@dataclass(frozen=True)
+class Person:
+    """An owner as the markers see them: which record they belong to and their private values."""
+
+    owned: Owned
+    label: str
+    nik: str
+    phones: tuple[str, ...]
+    email: str
+    home_word: str
+
+    def patterns(self) -> list[Marker]:
+        """How this person's private data could show: the NIK whole or unmasked beyond the mask's first and last
+        four digits, the phone in any spacing, the e-mail, the home address."""
+        nik = self.nik
+        # The mask shows the first and last four digits. Unmasked beyond them: the whole NIK, a fifth digit before
+        # the last four (the serial, unique per person here), or a fifth digit after the first four in a NIK that
+        # ends in this person's last four.
+        unmasked = rf"{nik[-5:]}|{nik[:5]}[\d\s.*•xX-]{{0,11}}?{nik[-4:]}"
+        found = [Marker(f"NIK of {self.label}", unmasked, nik[-4:])]
+        for phone in self.phones:
+            digits = re.sub(r"\D", "", phone).removeprefix("0")
+            found.append(Marker(f"phone of {self.label}", digits, digits, digits=True))
+        found.append(Marker(f"e-mail of {self.label}", f"(?i:{re.escape(self.email)})", self.email.lower()))
+        found.append(Marker(f"home address of {self.label}", re.escape(self.home_word), self.home_word.lower()))
+        return found
+
+
+@dataclass(frozen=True)
+class Marker:
+    """Something that must not be in an answer. `literal` (lower case) is in every text `regex` matches, so a page
+    is searched with the regex only when it holds the literal. With `digits`, the regex is matched against the page
+    with spaces, dashes, dots and brackets taken out (a phone number in any spacing)."""
+
+    what: str
+    regex: str
+    literal: str
+    digits: bool = False
+
+
+SEPARATORS = re.compile(r"[\s\-.()]")
+
+
+def find_markers(markers: list[Marker], text: str) -> list[str]:
+    """What of `markers` is in `text`, each with the match and some context."""
+    low, stripped = text.lower(), None
+    found = []
+    for marker in markers:
+        if marker.digits:
+            if stripped is None:
+                stripped = SEPARATORS.sub("", text)
+            haystack = stripped
+        else:
+            haystack = text
+        if marker.literal not in (stripped if marker.digits else low):
+            continue
+        match = re.search(marker.regex, haystack)
+        if match:
+            start = max(match.start() - 40, 0)
+            context = " ".join(haystack[start : match.end() + 40].split())
+            found.append(f"{marker.what} ({match.group(0)!r} in …{context}…)")
+    return found
+
+
+def person(place: Place, label: str, owned: Owned | None = None) -> Person:
+    tail, phone, old_phone = PEOPLE[(place.key, label)]
+    return Person(
+        owned=owned or Owned(region=place.region),
+        label=f"{place.token}{label}",
+        nik=f"{place.nik_prefix}{tail}",
+        phones=tuple(p for p in (phone, old_phone) if p),
+        email=f"{place.token.lower()}.{label}@example.net",
+        home_word=f"{place.token}rumah{label}",
+    )
+
+
+def owner_fields(who: Person) -> dict:
+    return {
+        "owner__name": f"Ibu {who.label}",
+        "owner__nik": who.nik,
+        "owner__phone": who.phones[0],
+        "owner__email": who.email,
+        "owner__home_address": f"Gang {who.home_word} No. 7",
+    }
+
+
+@dataclass
+class Record:
+    """One object a URL may take: its primary key and who may see it."""
+
+    label: str
+    pk: object
+    owned: Owned
+    deleted: bool = False
+
+
+@dataclass
+class Matrix:
+    """The data the matrix runs against, built once per module."""
+
+    users: dict = field(default_factory=dict)
+    records: dict = field(default_factory=dict)  # model → [Record] (live)
+    deleted: dict = field(default_factory=dict)  # model → [Record] (deleted; their history remains)
+    imports: list = field(default_factory=list)
+    jobs: list = field(default_factory=list)
+    people: list = field(default_factory=list)
+    user_tokens: dict = field(default_factory=dict)  # token → Owned
+    nonpublic_words: list = field(default_factory=list)
+    officers: list = field(default_factory=list)  # names of sentra officers (people, like owners)
+    year: int = 0
+
+    def history_records(self, model) -> list[Record]:
+        return self.records.get(model, []) + self.deleted.get(model, [])
+
+    # --- markers ------------------------------------------------------------------------------------------------
+
+    def foreign_patterns(self, role: Role) -> list[Marker]:
+        """Everything `role` may not see: other regions' tokens, other users' tokens, and the personal values of
+        owners the role may not see."""
+        found = []
+        for code, token in REGION_TOKENS.items():
+            if not sees(role, Owned(region=code)):
+                found.append(Marker(f"a row of {code}", rf"(?i:{token})\w*", token.lower()))
+        for token, owned in self.user_tokens.items():
+            if not sees(role, owned):
+                found.append(Marker(f"a record {owned.label()}", rf"(?i:{token})\w*", token.lower()))
+        for who in self.people:
+            if not sees(role, who.owned):
+                found += who.patterns()
+        return found
+
+    def personal_patterns(self, role: Role) -> list[Marker]:
+        """Personal values of the owners `role` sees but may not read in full (none for roles that may)."""
+        if role.personal:
+            return []
+        return [pattern for who in self.people if sees(role, who.owned) for pattern in who.patterns()]
+
+    def people_patterns(self) -> list[Marker]:
+        """Anything that names or identifies a person: owners' names and private values, sentra officers' names. A
+        file holding any of them must be in the export log."""
+        found = [Marker(f"name of {who.label}", f"Ibu {who.label}", f"ibu {who.label}".lower()) for who in self.people]
+        found += [Marker(f"officer {name}", name, name.lower()) for name in self.officers]
+        return found + [pattern for who in self.people for pattern in who.patterns()]
+
+    def public_patterns(self) -> list[Marker]:
+        """What never reaches a public page: unpublished records and every owner's private values (no consent)."""
+        found = [Marker(f"unpublished {word}", rf"(?i:{word})", word.lower()) for word in self.nonpublic_words]
+        return found + [pattern for who in self.people for pattern in who.patterns()]
+
+
+def _regions():
+    from businesses.choices import RegionKind, RegionLevel
+    from businesses.models import Region
+
+    levels = {1: RegionLevel.PROVINCE, 2: RegionLevel.REGENCY, 3: RegionLevel.DISTRICT, 4: RegionLevel.VILLAGE}
+    for code, name in REGION_TREE.items():
+        parts = code.split(".")
+        kind = ""
+        if len(parts) == 2:
+            kind = RegionKind.KOTA if int(parts[1]) >= 71 else RegionKind.KABUPATEN
+        elif len(parts) == 4:
+            kind = RegionKind.KELURAHAN if parts[3].startswith("1") else RegionKind.DESA
+        Region.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "level": levels[len(parts)],
+                "kind": kind,
+                "parent_id": ".".join(parts[:-1]) or None,
+            },
+        )
+
+
+def _csv(rows: list[dict]) -> bytes:
+    columns = list(rows[0])
+    lines = [",".join(columns)] + [",".join(str(row[c]) for c in columns) for row in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def build_matrix() -> Matrix:
+    """Badung, Denpasar and NTB records with markers, the roles' users, uploads, background reports and export logs.
+
+    Per region: a verified business with a history (renamed, owner's phone changed, submitted and verified through
+    the workflow with a note), yearly figures, product, assistance and obstacle, in a sentra with officers,
+    facilities and revitalisation; a published, a submitted and a deleted business. Then the cases of point 12: a
+    business created in Denpasar, moved to Badung and deleted there, and a Denpasar business in a Badung sentra.
+    """
+    from django.contrib.auth.models import Group
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from businesses.choices import BusinessStatus
+    from businesses.models import Business, BusinessImport, CreativeSubsector, Kbli, Region, Sentra
+    from businesses.services.workflow import business_submit, business_verify
+    from ikm_registry.history import attributed
+    from ikm_registry.models import ExportLog, Office, ReportJob
+    from ikm_registry.services import export_logged
+    from ikm_registry.tasks import report_job_run, run_report_job
+    from tests.factories import (
+        AssistanceFactory,
+        BusinessFactory,
+        BusinessYearFactory,
+        ObstacleFactory,
+        ProductFactory,
+        SentraFacilityFactory,
+        SentraFactory,
+        SentraOfficerFactory,
+        SentraRevitalisationFactory,
+        UserFactory,
+        make_kbli,
+        office_for,
+        staff_user,
+    )
+
+    matrix = Matrix(year=timezone.localdate().year - 1)
+    _regions()
+    kbli = make_kbli("13134")
+    kriya = CreativeSubsector.objects.get(code="kriya")
+
+    users = matrix.users
+    users["superuser"] = UserFactory(username="matriks.admin", is_staff=True, is_superuser=True)
+    for role in ROLES:
+        if role.staff_role:
+            users[role.key] = staff_user(role.staff_role, role.region, username=f"matriks.{role.key}")
+    operator_ntb = staff_user("operator", "52.01", username="matriks.operator_ntb")
+    operators = {"bdg": users["operator_badung"], "dps": users["operator_denpasar"], "ntb": operator_ntb}
+
+    records = matrix.records
+    for model in (Business, Sentra, Region, Office):
+        records[model] = []
+    matrix.deleted[Business] = []
+    sentra_of = {}
+
+    def village(place):
+        return Region.objects.get(code=place.village)
+
+    for place in PLACES:
+        token, owned, actor = place.token, Owned(region=place.region), operators[place.key]
+        people = {label: person(place, label) for (key, label) in PEOPLE if key == place.key}
+        with attributed(actor, "matriks"):
+            sentra = SentraFactory(name=f"Sentra {token}sentra", village=village(place), kbli=kbli)
+            SentraOfficerFactory(sentra=sentra, name=f"{token}pengurus")
+            matrix.officers.append(f"{token}pengurus")
+            SentraFacilityFactory(sentra=sentra, name=f"{token}fasilitas")
+            SentraRevitalisationFactory(sentra=sentra, activity=f"{token}revitalisasi")
+            sentra_of[place.key] = sentra
+
+            alfa = BusinessFactory(
+                name=f"Tenun {token}lama",
+                village=village(place),
+                kbli=kbli,
+                subsector=kriya,
+                nib=NIB[place.key],
+                status=BusinessStatus.DRAFT,
+                sentra=sentra,
+                **{**owner_fields(people["alfa"]), "owner__phone": people["alfa"].phones[1]},
+            )
+            alfa.name = f"Tenun {token}alfa"
+            alfa.save()
+            alfa.owner.phone = people["alfa"].phones[0]
+            alfa.owner.save()
+            for year, investment in (
+                (matrix.year - 1, INVESTMENT[place.key] - 1),
+                (matrix.year, INVESTMENT[place.key]),
+            ):
+                BusinessYearFactory(business=alfa, year=year, investment=investment)
+            ProductFactory(business=alfa, name=f"Kain {token}produk")
+            AssistanceFactory(business=alfa, description=f"{token}bantuan")
+            ObstacleFactory(business=alfa, description=f"{token}kendala")
+        business_submit(business=alfa, actor=actor)
+        business_verify(business=alfa, actor=actor, note=f"{token}catatan")
+
+        with attributed(actor, "matriks"):
+            bravo = BusinessFactory(
+                name=f"Ukir {token}bravo",
+                village=village(place),
+                kbli=kbli,
+                status=BusinessStatus.PUBLISHED,
+                sentra=sentra,
+                **owner_fields(people["bravo"]),
+            )
+            BusinessYearFactory(business=bravo, year=matrix.year)
+            ProductFactory(business=bravo, name=f"Ukiran {token}publik")
+            BusinessFactory(
+                name=f"Perak {token}charlie",
+                village=village(place),
+                kbli=kbli,
+                status=BusinessStatus.SUBMITTED,
+                **owner_fields(people["charlie"]),
+            )
+            delta = BusinessFactory(
+                name=f"Batik {token}delta", village=village(place), kbli=kbli, **owner_fields(people["delta"])
+            )
+            BusinessYearFactory(business=delta, year=matrix.year)
+            delta_pk = delta.pk
+            delta.delete()
+        records[Business].append(Record(place.key, alfa.pk, owned))
+        records[Sentra].append(Record(place.key, sentra.pk, owned))
+        records[Region].append(Record(place.key, place.village, Owned(region=place.village)))
+        records[Office].append(Record(place.key, office_for(place.region).pk, owned))
+        matrix.deleted[Business].append(Record(f"{place.key} deleted", delta_pk, owned, deleted=True))
+        matrix.people += [people[label] for label in ("alfa", "bravo", "charlie", "delta")]
+        matrix.nonpublic_words += [f"{token}{word}" for word in ("lama", "alfa", "charlie", "delta", "impor", "tolak")]
+        matrix.nonpublic_words += [f"{token}{word}" for word in ("bantuan", "kendala", "catatan", "produk")]
+
+    bdg, dps = PLACE["bdg"], PLACE["dps"]
+    # Point 12: created in Denpasar, moved to Badung by province staff, deleted there: its history is Badung's.
+    echo_person = person(bdg, "echo")
+    with attributed(operators["dps"], "matriks"):
+        echo = BusinessFactory(
+            name="Batik Bdgxecho",
+            village=Region.objects.get(code="51.71.01.2007"),
+            kbli=kbli,
+            **owner_fields(echo_person),
+        )
+    with attributed(users["province"], "matriks: pindah"):
+        echo.village = village(bdg)
+        echo.save()
+    with attributed(operators["bdg"], "matriks: hapus"):
+        echo_pk = echo.pk
+        echo.delete()
+    matrix.deleted[Business].append(Record("moved to badung, deleted", echo_pk, Owned(region="51.03"), deleted=True))
+    matrix.people.append(echo_person)
+    matrix.nonpublic_words.append("Bdgxecho")
+    # Point 12: a Denpasar business in a Badung sentra (put there by province staff).
+    golf_person = person(dps, "golf")
+    with attributed(users["province"], "matriks"):
+        golf = BusinessFactory(
+            name="Perak Dpsxgolf",
+            village=village(dps),
+            kbli=kbli,
+            sentra=sentra_of["bdg"],
+            **owner_fields(golf_person),
+        )
+    records[Business].append(Record("dps in a badung sentra", golf.pk, Owned(region="51.71")))
+    matrix.people.append(golf_person)
+    matrix.nonpublic_words.append("Dpsxgolf")
+
+    # Per operator: an upload (a valid and an invalid row), a finished background report, an export log row.
+    for place in (bdg, dps):
+        role_key = {"bdg": "operator_badung", "dps": "operator_denpasar"}[place.key]
+        user = users[role_key]
+        own = Owned(user=role_key)
+        imported = person(place, "impor", owned=own)
+        matrix.people.append(imported)
+        upload, job_token, log_token = (f"Z{kind}{place.key}" for kind in ("imp", "job", "log"))
+        matrix.user_tokens[upload] = own
+        matrix.user_tokens[job_token] = own
+        matrix.user_tokens[log_token] = Owned(user=role_key, national_too=True)
+        row = {
+            "nama_usaha": f"Tenun {place.token}impor",
+            "nama_pemilik": f"Ibu {imported.label}",
+            "nik_pemilik": imported.nik,
+            "telepon": imported.phones[0],
+            "email": imported.email,
+            "kode_wilayah": place.village,
+            "kbli": "13134",
+        }
+        rejected = {**row, "nama_usaha": f"Tenun {place.token}tolak", "kbli": "99999"}
+        business_import = BusinessImport.objects.create(
+            file=ContentFile(_csv([row, rejected]), name=f"{upload}.csv"),
+            original_name=f"{upload}.csv",
+            uploaded_by=user,
+            data_year=matrix.year,
+            skip_invalid=True,
+        )
+        matrix.imports.append(Record(place.key, business_import.pk, own))
+        job = ReportJob.objects.create(
+            user=user, report="daftar-ikm", title=f"Daftar IKM {job_token}", params={"region": place.region}
+        )
+        report_job_run(job.pk)
+        job.refresh_from_db()
+        assert job.status == ReportJob.Status.DONE, job.error
+        matrix.jobs.append(Record(place.key, job.pk, own))
+        log = export_logged(
+            user=user,
+            what=Business,
+            file_format="csv",
+            filter=f"q={log_token}",
+            row_count=2,
+            personal_data=True,
+        )
+        records.setdefault(ExportLog, []).append(Record(place.key, log.pk, Owned(user=role_key, national_too=True)))
+
+    from django.contrib.auth import get_user_model
+
+    records[Kbli] = [Record("kbli", "13134", STAFF)]
+    records[CreativeSubsector] = [Record("subsector", "kriya", STAFF)]
+    records[get_user_model()] = [
+        Record("operator badung", users["operator_badung"].pk, SUPERUSER_ONLY),
+        Record("operator denpasar", users["operator_denpasar"].pk, SUPERUSER_ONLY),
+    ]
+    records[Group] = [Record("group", Group.objects.create(name="Matriks").pk, SUPERUSER_ONLY)]
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    client = {"user_agent": "matriks", "ip_address": "192.0.2.7", "username": "matriks.operator_badung"}
+    request = {**client, "http_accept": "text/html", "path_info": "/admin/login/"}
+    records[AccessAttempt] = [
+        Record("attempt", AccessAttempt.objects.create(**request, get_data="", post_data="", failures_since_start=1).pk,
+               SUPERUSER_ONLY)
+    ]  # fmt: skip
+    records[AccessLog] = [Record("log", AccessLog.objects.create(**request).pk, SUPERUSER_ONLY)]
+    records[AccessFailureLog] = [Record("failure", AccessFailureLog.objects.create(**request).pk, SUPERUSER_ONLY)]
+    task = run_report_job.enqueue(matrix.jobs[0].pk)
+    records[DBTaskResult] = [Record("task", DBTaskResult.objects.get(pk=task.id).pk, SUPERUSER_ONLY)]
+    return matrix
+
+
+def remove_files(matrix: Matrix) -> None:
+    """The files the data wrote through their storages: the background reports' PDFs and the uploads."""
+    from businesses.models import BusinessImport
+    from ikm_registry.models import ReportJob
+
+    for job in ReportJob.objects.filter(pk__in=[record.pk for record in matrix.jobs]):
+        if job.file:
+            job.file.delete(save=False)
+    for upload in BusinessImport.objects.filter(pk__in=[record.pk for record in matrix.imports]):
+        if upload.file:
+            upload.file.delete(save=False)
+
+
+# --- the URL resolver ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """One URL pattern of the project: its name (or, unnamed, its regex), its parameters and, for a ModelAdmin's
+    URLs, that ModelAdmin."""
+
+    name: str
+    regex: str
+    callback: Callable
+    model_admin: object = None
+
+    @property
+    def key(self) -> str:
+        return self.name if self.name and not self.name.endswith(":") else f"{self.name}{self.regex}"
+
+    @property
+    def template(self) -> tuple[str, list[str]]:
+        return normalize(self.regex)[0]
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return tuple(self.template[1])
+
+    @property
+    def staff_only(self) -> bool:
+        """An admin URL that needs a signed-in staff user (not the login page, nor views marked as open)."""
+        return self.name.startswith("admin:") and getattr(self.callback, "login_required", True)
+
+    @property
+    def public(self) -> bool:
+        return not self.name.startswith("admin:")
+
+    def path(self, *values, **named) -> str:
+        from urllib.parse import quote
+
+        text, params = self.template
+        given = dict(zip(params, values, strict=False)) | named
+        return "/" + text % {key: quote(str(value), safe="") for key, value in given.items()}
+
+
+def walk_urls(patterns=None, regex: str = "", namespace: str = "") -> list[Route]:
+    """Every URL pattern of the project, with the ModelAdmin it belongs to (found by its admin path)."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    by_path = {f"admin/{m._meta.app_label}/{m._meta.model_name}/": ma for m, ma in admin.site._registry.items()}
+    routes = []
+    for pattern in patterns:
+        full = regex + pattern.pattern.regex.pattern.removeprefix("^")
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            routes += walk_urls(pattern.url_patterns, full, inner)
+            continue
+        model_admin = next((ma for prefix, ma in by_path.items() if full.startswith(prefix)), None)
+        routes.append(Route(f"{namespace}{pattern.name or ''}", full, pattern.callback, model_admin))
+    return routes
+
+
+ROUTES = walk_urls()
+
+
+# --- probes: the requests made for a URL --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request. `owned` says whose object the URL names (None: none); `expect` overrides the default
+    expectation ("redirect": any id redirects without reading it; "form": a report form that must refuse;
+    "report": a report form that must give the file); `search` marks a list search whose results the role must not
+    get ("foreign" or "personal"); `reachable`: a role that sees the object must not get 404."""
+
+    method: str
+    path: str
+    label: str
+    owned: Owned | None = None
+    query: tuple = ()
+    data: tuple = ()
+    expect: str = ""
+    search: str = ""
+    reachable: bool = False
+    writes: bool = False  # a POST that would change something: officials get 403, nothing changes
+    watch: tuple = ()  # (model, pk) whose row must be unchanged after the request
+
+
+@dataclass(frozen=True)
+class Filler:
+    """How the parameters of matching URLs are filled (and which extra requests they get)."""
+
+    match: str  # glob over Route.key
+    params: tuple[str, ...] | None  # the parameters it fills (None: any, for parameterless extras)
+    how: str  # one line for the table in the test's documentation
+    fill: Callable
+
+
+def _records(matrix, route) -> list[Record]:
+    model = route.model_admin.model
+    found = matrix.records.get(model)
+    if not found:
+        raise LookupError(f"no records of {model._meta.label} in the matrix data (tests/access_matrix.py)")
+    return found
+
+
+def _missing_pk(model=None) -> str:
+    """An id no record has, of the right type for `model`'s primary key."""
+    from django.db import models
+
+    if model is not None and isinstance(model._meta.pk, models.UUIDField):
+        return "00000000-0000-4000-8000-000000000000"
+    return "987654321"
+
+
+def _object_probes(route, matrix, *, history=False, post=None, reachable=True) -> list[Probe]:
+    model = route.model_admin.model
+    records = matrix.history_records(model) if history else _records(matrix, route)
+    probes = []
+    for record in [*records, Record("missing", _missing_pk(model), MISSING)]:
+        path = route.path(record.pk)
+        if not record.deleted or history:
+            probes.append(
+                Probe("GET", path, f"{record.label} ({record.owned.label()})", record.owned, reachable=reachable)
+            )
+        if post is not None and not record.deleted:
+            probes.append(
+                Probe(
+                    "POST",
+                    path,
+                    f"POST {record.label} ({record.owned.label()})",
+                    record.owned,
+                    data=tuple(post.items()),
+                    writes=True,
+                    watch=((model, record.pk),),
+                )
+            )
+    return probes
+
+
+def fill_changelist(route, role, matrix) -> list[Probe]:
+    """The list; for a scoped role, searches and filters that would find other regions' records; for a role that
+    may not read personal fields, searches for the personal values of owners it sees."""
+    from businesses.models import Business
+
+    model_admin = route.model_admin
+    model = model_admin.model
+    probes = [Probe("GET", route.path(), "list")]
+    foreign = [place for place in PLACES if not sees(role, Owned(region=place.region))]
+    if model_admin.search_fields:
+        for place in foreign:
+            probes.append(
+                Probe(
+                    "GET",
+                    route.path(),
+                    f"search the NIB of {place.key}",
+                    Owned(region=place.region),
+                    query=(("q", NIB[place.key]),),
+                    search="foreign",
+                )
+            )
+        if not role.personal and not role.anonymous:
+            for who in matrix.people:
+                if not (sees(role, who.owned) and who.label.endswith("alfa")):
+                    continue
+                for value in (who.nik, who.phones[0], who.email, who.home_word):
+                    probes.append(
+                        Probe(
+                            "GET",
+                            route.path(),
+                            f"search {value} of {who.label}",
+                            who.owned,
+                            query=(("q", value),),
+                            search="personal",
+                        )
+                    )
+    if model is Business:
+        for place in foreign:
+            probes.append(
+                Probe(
+                    "GET",
+                    route.path(),
+                    f"filter kabupaten {place.region}",
+                    Owned(region=place.region),
+                    query=(("kabupaten", place.region),),
+                    search="foreign",
+                )
+            )
+    # Every bulk action on a record of each region at once: those the role may change are left out for roles that
+    # write (they would change the data); every record it names must stay as it is.
+    records = [r for r in matrix.records.get(model, []) if not (role.writes and sees(role, r.owned))]
+    if records:
+        selected = [("_selected_action", str(record.pk)) for record in records]
+        labels = ", ".join(f"{record.label} ({record.owned.label()})" for record in records)
+        for action in _action_names(model_admin):
+            probes.append(
+                Probe(
+                    "POST",
+                    route.path(),
+                    f"action {action} on {labels}",
+                    records[0].owned,
+                    data=(("action", action), *selected, ("index", "0"), ("post", "yes")),
+                    expect="bulk",
+                    writes=True,
+                    watch=tuple((model, record.pk) for record in records),
+                )
+            )
+    return probes
+
+
+def _action_names(model_admin) -> list[str]:
+    """The bulk actions a superuser is offered (others see fewer; each is tried by every role)."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = _superuser_stand_in()
+    return [name for name in model_admin.get_actions(request)]
+
+
+def _superuser_stand_in():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()(username="matriks.stand-in", is_staff=True, is_superuser=True, is_active=True)
+
+
+def fill_add(route, role, matrix) -> list[Probe]:
+    model = route.model_admin.model
+    return [
+        Probe("GET", route.path(), "add form"),
+        Probe("POST", route.path(), "POST empty add form", writes=True, watch=((model, None),)),
+    ]
+
+
+def fill_change(route, role, matrix) -> list[Probe]:
+    return _object_probes(route, matrix, post={})
+
+
+def fill_delete(route, role, matrix) -> list[Probe]:
+    return _object_probes(route, matrix, post={"post": "yes"})
+
+
+def fill_history(route, role, matrix) -> list[Probe]:
+    return _object_probes(route, matrix, history=True)
+
+
+def fill_object_redirect(route, role, matrix) -> list[Probe]:
+    return [
+        Probe("GET", route.path(record.pk), f"{record.label}", record.owned, expect="redirect")
+        for record in [*_records(matrix, route), Record("missing", _missing_pk(route.model_admin.model), MISSING)]
+    ]
+
+
+def _latest_version(model, **lookup):
+    from ikm_registry.history import history_of
+
+    return history_of(model).filter(**lookup).order_by("-history_date", "-history_id").first()
+
+
+def fill_simple_history(route, role, matrix) -> list[Probe]:
+    from ikm_registry.history import has_history
+
+    model = route.model_admin.model
+    records = matrix.history_records(model)
+    if not has_history(model):
+        return [Probe("GET", route.path(r.pk, 1), f"{r.label}: no history kept", MISSING) for r in records[:1]]
+    probes = []
+    versions = {}
+    for record in records:
+        version = _latest_version(model, **{model._meta.pk.attname: record.pk})
+        versions[record.pk] = version.history_id
+        path = route.path(record.pk, version.history_id)
+        label = f"{record.label} ({record.owned.label()}) version {version.history_id}"
+        probes.append(Probe("GET", path, label, record.owned, reachable=True))
+        probes.append(
+            Probe("POST", path, f"POST revert {label}", record.owned, writes=True, watch=((model, record.pk),))
+        )
+    # A version of another record under this record's id.
+    first, second = records[0], records[1]
+    probes.append(
+        Probe("GET", route.path(first.pk, versions[second.pk]), f"{first.label} with {second.label}'s version", MISSING)
+    )
+    probes.append(Probe("GET", route.path(first.pk, _missing_pk()), f"{first.label}, no such version", MISSING))
+    return probes
+
+
+def fill_history_child(route, role, matrix) -> list[Probe]:
+    from ikm_registry.history import has_history
+
+    model_admin = route.model_admin
+    model = model_admin.model
+    records = matrix.history_records(model)
+    probes = []
+    parts = model_admin.history_inlines() if has_history(model) else []
+    for inline, fk in parts:
+        part = inline.model._meta.model_name
+        for record in records:
+            version = _latest_version(inline.model, **{fk.attname: record.pk})
+            if version is None:
+                continue
+            path = route.path(record.pk, part, version.history_id)
+            label = f"{record.label} ({record.owned.label()}) {part} version {version.history_id}"
+            probes.append(Probe("GET", path, label, record.owned, reachable=True))
+            probes.append(
+                Probe("POST", path, f"POST revert {label}", record.owned, writes=True, watch=((model, record.pk),))
+            )
+    first = records[0]
+    probes.append(Probe("GET", route.path(first.pk, "nopart", 1), f"{first.label}: a part that is not one", MISSING))
+    return probes
+
+
+def _user_records(records) -> list[Record]:
+    return [*records, Record("missing", _missing_pk(), MISSING)]
+
+
+def fill_import_preview(route, role, matrix) -> list[Probe]:
+    from businesses.models import BusinessImport
+
+    probes = []
+    for record in _user_records(matrix.imports):
+        label = f"upload of {record.label} ({record.owned.label()})"
+        probes.append(Probe("GET", route.path(record.pk), label, record.owned, reachable=True))
+        probes.append(
+            Probe(
+                "POST",
+                route.path(record.pk),
+                f"confirm {label}",
+                record.owned,
+                writes=True,
+                watch=((BusinessImport, record.pk),),
+            )
+        )
+    return probes
+
+
+def fill_import_rejects(route, role, matrix) -> list[Probe]:
+    """An upload's rejects file, or the uploaded file itself."""
+    return [
+        Probe("GET", route.path(r.pk), f"file of {r.label} ({r.owned.label()})", r.owned, reachable=True)
+        for r in _user_records(matrix.imports)
+    ]
+
+
+def fill_import_upload(route, role, matrix) -> list[Probe]:
+    from businesses.models import BusinessImport
+
+    return [
+        Probe("GET", route.path(), "upload form"),
+        Probe("POST", route.path(), "POST empty upload", writes=True, watch=((BusinessImport, None),)),
+    ]
+
+
+def fill_password_reset_confirm(route, role, matrix) -> list[Probe]:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = matrix.users["operator_badung"]
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return [
+        Probe("GET", route.path(uid, default_token_generator.make_token(user)), "valid token"),
+        Probe("GET", route.path(uid, "set-password"), "the set-password step without a session"),
+        Probe("GET", route.path(uid, "abc-0123456789abcdef"), "forged token"),
+        Probe("GET", route.path(urlsafe_base64_encode(b"987654321"), "abc-0123"), "unknown account"),
+    ]
+
+
+def fill_file_format(route, role, matrix) -> list[Probe]:
+    return [Probe("GET", route.path(fmt), fmt) for fmt in ("csv", "xlsx", "pdf")]
+
+
+def fill_export(route, role, matrix) -> list[Probe]:
+    """Both formats: the whole list, and for each region the role may not see a search for its NIB and its
+    kabupaten as filter (the file must hold none of its rows)."""
+    probes = []
+    foreign = [place for place in PLACES if not sees(role, Owned(region=place.region))]
+    for fmt in ("csv", "xlsx"):
+        probes.append(Probe("GET", route.path(), f"{fmt}, whole list", query=(("format", fmt),)))
+        for place in foreign:
+            probes.append(
+                Probe("GET", route.path(), f"{fmt}, NIB of {place.key}", query=(("format", fmt), ("q", NIB[place.key])))
+            )
+            probes.append(
+                Probe(
+                    "GET",
+                    route.path(),
+                    f"{fmt}, kabupaten {place.region}",
+                    query=(("format", fmt), ("kabupaten", place.region)),
+                )
+            )
+    return probes
+
+
+def fill_job_download(route, role, matrix) -> list[Probe]:
+    return [
+        Probe("GET", route.path(r.pk), f"report of {r.label} ({r.owned.label()})", r.owned, reachable=True)
+        for r in _user_records(matrix.jobs)
+    ]
+
+
+def fill_user_password(route, role, matrix) -> list[Probe]:
+    from django.contrib.auth import get_user_model
+
+    model = get_user_model()
+    probes = []
+    for record in [*matrix.records[model], Record("missing", _missing_pk(), MISSING)]:
+        probes.append(Probe("GET", route.path(record.pk), record.label, record.owned))
+        probes.append(
+            Probe(
+                "POST",
+                route.path(record.pk),
+                f"POST {record.label}",
+                record.owned,
+                writes=True,
+                watch=((model, record.pk),),
+            )
+        )
+    return probes
+
+
+def fill_view_on_site(route, role, matrix) -> list[Probe]:
+    from django.contrib.contenttypes.models import ContentType
+
+    probes = []
+    for model, records in matrix.records.items():
+        content_type = ContentType.objects.get_for_model(model)
+        for record in records:
+            owned = record.owned
+            probes.append(
+                Probe("GET", route.path(content_type.pk, record.pk), f"{model.__name__} {record.label}", owned)
+            )
+    return probes
+
+
+def fill_app_list(route, role, matrix) -> list[Probe]:
+    labels = sorted({model._meta.app_label for model in admin.site._registry})
+    return [Probe("GET", route.path(label), label) for label in labels]
+
+
+def fill_catch_all(route, role, matrix) -> list[Probe]:
+    return [Probe("GET", route.path("tidak-ada/"), "an unknown admin page")]
+
+
+def fill_autocomplete(route, role, matrix) -> list[Probe]:
+    probes = [Probe("GET", route.path(), "no parameters")]
+    for model, model_admin in admin.site._registry.items():
+        for field_name in model_admin.autocomplete_fields:
+            query = (
+                ("app_label", model._meta.app_label),
+                ("model_name", model._meta.model_name),
+                ("field_name", field_name),
+            )
+            for term in ("", "a", "e"):
+                probes.append(
+                    Probe(
+                        "GET", route.path(), f"{model.__name__}.{field_name} '{term}'", query=(*query, ("term", term))
+                    )
+                )
+    return probes
+
+
+def _report_variants(report, role: Role, matrix) -> list[tuple[str, dict, str]]:
+    """(label, form data, expectation) of a report's form for `role`: everything in the role's own region, then
+    each scoped choice (region, or a record of a model with records in the matrix: business, sentra, …) set to a
+    record the role may not see. A required field it cannot fill fails the matrix."""
+    from django import forms
+
+    form = report.form_class(user=None)
+    own_region = role.region if role.region and not role.everything else "51.03"
+    own, choices = {}, {}
+    for name, form_field in form.fields.items():
+        model = getattr(getattr(form_field, "queryset", None), "model", None)
+        if name == "region":
+            own[name] = own_region
+            choices[name] = [(Owned(region=code), code) for code in ("51.03", "51.71", "52.01")]
+        elif isinstance(form_field, forms.ModelChoiceField) and hasattr(model.objects.all(), "restrict"):
+            records = matrix.records.get(model)
+            if not records:
+                raise LookupError(f"report {report.name}: no matrix records of {model._meta.label} for {name!r}")
+            visible = [r for r in records if sees(role, r.owned) and (r.owned.region or "").startswith(own_region)] or [
+                r for r in records if sees(role, r.owned)
+            ]
+            if form_field.required:
+                own[name] = visible[0].pk if visible else records[0].pk
+            choices[name] = [(r.owned, r.pk) for r in records]
+        elif form_field.initial is not None:
+            own[name] = form_field.initial() if callable(form_field.initial) else form_field.initial
+        elif form_field.required:
+            raise LookupError(f"report {report.name}: no value for its required field {name!r}")
+    variants = [(f"{report.name}, own region", own, "report")]
+    for name, options in choices.items():
+        for owned, value in options:
+            if not sees(role, owned):
+                variants.append((f"{report.name}, {name} {owned.label()}", {**own, name: value}, "form"))
+    return variants
+
+
+def fill_reports(route, role, matrix) -> list[Probe]:
+    from ikm_registry.reports import all_reports
+
+    probes = [Probe("GET", route.path(), "Laporan page")]
+    for report in all_reports():
+        probes.append(Probe("GET", route.path(), f"{report.name} form", query=(("report", report.name),)))
+        for label, data, expect in _report_variants(report, role, matrix):
+            data = {"report": report.name, **{k: str(v) for k, v in data.items()}}
+            probes.append(Probe("POST", route.path(), label, data=tuple(data.items()), expect=expect))
+    return probes
+
+
+def fill_public_business(route, role, matrix) -> list[Probe]:
+    from businesses.choices import BusinessStatus
+    from businesses.models import Business
+
+    probes = []
+    for business in Business.objects.filter(name__regex=r"(Bdgx|Dpsx|Ntbx)").order_by("pk"):
+        published = business.status == BusinessStatus.PUBLISHED
+        owned = PUBLIC if published else MISSING
+        probes.append(Probe("GET", route.path(business.pk), f"{business.name} ({business.status})", owned))
+    return probes
+
+
+def fill_public_sentra(route, role, matrix) -> list[Probe]:
+    from businesses.models import Sentra
+
+    return [
+        Probe("GET", route.path(record.pk), f"sentra {record.label}", PUBLIC)
+        for record in [*matrix.records[Sentra], Record("missing", _missing_pk(), MISSING)]
+    ]
+
+
+def fill_static(route, role, matrix) -> list[Probe]:
+    return [Probe("GET", route.path(), "page")]
+
+
+# The table of how each kind of URL parameter is filled. A URL with parameters that matches no row fails the matrix.
+FILLERS = [
+    Filler("admin:*_changelist", (), "list; searches for other regions' NIB and owners' personal values; "
+           "kabupaten filter of each region; every bulk action on one record of each region", fill_changelist),
+    Filler("admin:*_add", (), "form; POST of an empty form", fill_add),
+    Filler("admin:*_change", ("object_id",), "a record of each region, an id that does not exist; GET and POST",
+           fill_change),
+    Filler("admin:*_delete", ("object_id",), "as change; POST confirms", fill_delete),
+    Filler("admin:*_history", ("object_id",), "as change, plus the deleted records", fill_history),
+    Filler("admin:*_simple_history", ("_0", "_1"), "each record (deleted too) with its latest version; GET and "
+           "POST (revert); a record with another record's version; a version that does not exist",
+           fill_simple_history),
+    Filler("admin:*_history_child", ("_0", "_1", "_2"), "each record (deleted too) × each inline part with the "
+           "part's latest version; GET and POST (revert); a part that does not exist", fill_history_child),
+    Filler("admin:*(?P<object_id>.+)/\\Z", ("object_id",), "a record of each region and a missing id: a redirect "
+           "to the change page that reads nothing", fill_object_redirect),
+    Filler("admin:businesses_business_import", (), "form; POST without a file", fill_import_upload),
+    Filler("admin:businesses_business_import_preview", ("import_id",), "each operator's upload and a missing id; "
+           "GET and POST (confirm)", fill_import_preview),
+    Filler("admin:businesses_business_import_rejects", ("import_id",), "each operator's upload and a missing id",
+           fill_import_rejects),
+    Filler("admin:businesses_business_import_file", ("import_id",), "each operator's upload and a missing id",
+           fill_import_rejects),
+    Filler("password_reset_confirm", ("uidb64", "token"), "a staff account with a valid and a forged token, an "
+           "unknown account", fill_password_reset_confirm),
+    Filler("admin:businesses_business_import_template", ("file_format",), "csv, xlsx, pdf", fill_file_format),
+    Filler("admin:businesses_business_export", (), "csv and xlsx: whole list, each region's NIB searched, each "
+           "kabupaten filtered", fill_export),
+    Filler("admin:report_job_download", ("pk",), "each operator's finished background report and a missing id",
+           fill_job_download),
+    Filler("admin:reports", (), "the page; each report's form; each report POSTed for the role's own region and "
+           "record and for each region and record the role may not see", fill_reports),
+    Filler("admin:auth_user_password_change", ("id",), "each operator's account and a missing id; GET and POST",
+           fill_user_password),
+    Filler("admin:view_on_site", ("content_type_id", "object_id"), "every record of the matrix with its content "
+           "type", fill_view_on_site),
+    Filler("admin:app_list", ("app_label",), "every app of the admin", fill_app_list),
+    Filler("admin:admin/(?P<url>.*)$", ("url",), "an unknown page", fill_catch_all),
+    Filler("admin:autocomplete", (), "every autocomplete field of every ModelAdmin with a few terms",
+           fill_autocomplete),
+    Filler("businesses:business_detail", ("pk",), "every matrix business: published ones answer, others 404",
+           fill_public_business),
+    Filler("businesses:sentra_detail", ("pk",), "every matrix sentra and a missing id", fill_public_sentra),
+]  # fmt: skip
+
+
+def filler_for(route: Route) -> Filler | None:
+    for filler in FILLERS:
+        if fnmatchcase(route.key, filler.match) and filler.params in (None, route.params):
+            return filler
+    if not route.params:
+        return Filler(route.key, (), "GET", fill_static)
+    return None
+
+
+def probes_for(route: Route, role: Role, matrix: Matrix) -> list[Probe]:
+    filler = filler_for(route)
+    if filler is None:
+        raise LookupError(f"no filler for the parameters {route.params} of {route.key}: add one to FILLERS")
+    return filler.fill(route, role, matrix)
+
+
+# --- reading answers ----------------------------------------------------------------------------------------------
+
+
+def pdf_text(content: bytes) -> str:
+    if shutil.which("pdftotext") is None:
+        message = "pdftotext not found (apt-get install poppler-utils)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True).stdout.decode()
+
+
+def xlsx_text(content: bytes) -> str:
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    lines = []
+    for sheet in workbook.worksheets:
+        lines.append(sheet.title)
+        for row in sheet.iter_rows(values_only=True):
+            lines.append("\t".join("" if value is None else str(value) for value in row))
+    workbook.close()
+    return "\n".join(lines)
+
+
+def answer_text(response) -> tuple[str, str]:
+    """(kind, text) of a response: its body read as its type is read by people (PDF and XLSX as text), with the
+    headers that name things (file name, redirect target)."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    content_type = response.get("Content-Type", "")
+    if content_type.startswith("application/pdf") or content[:5] == b"%PDF-":
+        kind, text = "pdf", pdf_text(content)
+    elif "spreadsheetml" in content_type or content[:2] == b"PK":
+        kind, text = "xlsx", xlsx_text(content)
+    elif content_type.startswith("text/csv"):
+        kind, text = "csv", content.decode("utf-8-sig", errors="replace")
+    else:
+        kind, text = content_type.split(";")[0] or "empty", html.unescape(content.decode("utf-8", errors="replace"))
+    headers = " ".join(response.get(name, "") for name in ("Content-Disposition", "Location"))
+    return kind, f"{headers}\n{text}"
