@@ -10,6 +10,19 @@ from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessYear, Kbli, 
 from ikm_registry.scoping import scope_for
 
 
+class VisibleRelatedOnlyFilter(admin.RelatedOnlyFieldListFilter):
+    """Django's RelatedOnlyFieldListFilter, offering only related records the user may see (a sentra of another
+    region never becomes a filter link, even when a visible business still points at it)."""
+
+    def field_choices(self, field, request, model_admin):
+        used = model_admin.get_queryset(request).distinct().values_list(f"{self.field_path}__pk", flat=True)
+        visible = field.related_model._default_manager.restrict(request.user).filter(pk__in=used)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(
+            include_blank=False, limit_choices_to={"pk__in": visible.values("pk")}, ordering=ordering
+        )
+
+
 class RegencyFilter(admin.SimpleListFilter):
     """Kabupaten/kota; hidden for staff whose region is a single regency."""
 

@@ -71,6 +71,8 @@ class Region(CleanTextMixin, models.Model):
     )
 
     objects = RegionQuerySet.as_manager()
+    # Public reference data: history pages name a region whatever the reader's own region (ikm_registry.history).
+    named_to_everyone = True
 
     class Meta:
         verbose_name = _("wilayah")

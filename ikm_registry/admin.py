@@ -2,6 +2,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import models
 from django.http import Http404
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,8 @@ class OfficeAdmin(ScopedModelAdmin):
     """Staff read their own office; national staff and superusers manage offices."""
 
     list_display = ["name", "region", "phone", "email", "head_name"]
+    # A website typed without a scheme is taken as https:// (Django 6's default; no deprecation warning meanwhile).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_select_related = ["region"]
     search_fields = ["name", "region__name"]
     autocomplete_fields = ["region"]

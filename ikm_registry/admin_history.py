@@ -198,7 +198,7 @@ class ScopedHistoryMixin:
         obj, live = self.history_subject(request, object_id)
         if not self.may_view_history(request, obj, live):
             raise PermissionDenied
-        entries, unchanged = self.history_entries(obj, access=personal_data_access(request.user))
+        entries, unchanged = self.history_entries(obj, access=personal_data_access(request.user), viewer=request.user)
         paginator = Paginator(entries, self.history_list_per_page)
         page_obj = paginator.get_page(request.GET.get(PAGE_VAR))
         self.describe(page_obj.object_list)
@@ -222,9 +222,11 @@ class ScopedHistoryMixin:
         }
         return TemplateResponse(request, self.object_history_template, context)
 
-    def history_entries(self, obj, access: PersonalDataAccess = FULL_ACCESS) -> tuple[list[HistoryEntry], int]:
+    def history_entries(
+        self, obj, access: PersonalDataAccess = FULL_ACCESS, viewer=None
+    ) -> tuple[list[HistoryEntry], int]:
         """Every version of `obj` and of its inline rows, newest first, without saves that changed no field; personal
-        fields as `access` allows."""
+        fields as `access` allows, related records outside `viewer`'s region unnamed."""
         pk_name = self.opts.pk.attname
         object_id = quote(obj.pk)
         sources = [
@@ -250,7 +252,7 @@ class ScopedHistoryMixin:
         entries, unchanged = [], 0
         for queryset, title, child, url in sources:
             model = queryset.model.instance_type
-            formatter = HistoryFormatter(model, access)
+            formatter = HistoryFormatter(model, access, viewer)
             included = [f.name for f in formatter.fields]
             model_pk = model._meta.pk.attname
             last = {}
@@ -324,7 +326,7 @@ class ScopedHistoryMixin:
     def version_context(self, request, obj, live, version, may_revert) -> dict:
         """What a version page shows above the form or the values: who, when, why, its changes, today's difference."""
         model = type(version).instance_type
-        formatter = HistoryFormatter(model, personal_data_access(request.user))
+        formatter = HistoryFormatter(model, personal_data_access(request.user), request.user)
         previous = version.prev_record
         latest = _lookup(
             history_of(model).order_by("-history_date", "-history_id"),

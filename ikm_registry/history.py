@@ -170,9 +170,10 @@ class HistoryFormatter:
     query per related model instead of one per value.
     """
 
-    def __init__(self, model, access: PersonalDataAccess = FULL_ACCESS):
+    def __init__(self, model, access: PersonalDataAccess = FULL_ACCESS, viewer=None):
         self.model = model
         self.access = access
+        self.viewer = viewer  # when given, a related record outside the viewer's region is not named
         self.personal = frozenset(personal_fields(model))
         history_model = history_of(model).model
         tracked = {field.name for field in history_model.tracked_fields}
@@ -198,8 +199,19 @@ class HistoryFormatter:
 
     def _name_related(self, related, pks) -> None:
         found = related._base_manager.in_bulk(pks)
+        hidden = set()
+        if self.viewer is not None and not getattr(related, "named_to_everyone", False):
+            queryset = related._default_manager.all()
+            if hasattr(queryset, "restrict"):
+                visible = set(queryset.restrict(self.viewer).filter(pk__in=list(found)).values_list("pk", flat=True))
+                hidden = set(found) - visible
         for pk in pks:
-            label = str(found[pk]) if pk in found else gettext("%(id)s (sudah dihapus)") % {"id": pk}
+            if pk in hidden:
+                label = gettext("%(id)s (di luar wilayah Anda)") % {"id": pk}
+            elif pk in found:
+                label = str(found[pk])
+            else:
+                label = gettext("%(id)s (sudah dihapus)") % {"id": pk}
             self._labels[(related, pk)] = label
 
     def display(self, field, value) -> str:

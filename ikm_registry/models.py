@@ -58,6 +58,8 @@ class Office(CleanTextMixin, models.Model):
 
     objects = OfficeQuerySet.as_manager()
     history = HistoricalRecords()
+    # An office's name is no secret: history pages name it whatever the reader's own region.
+    named_to_everyone = True
 
     class Meta:
         verbose_name = _("kantor")

@@ -241,10 +241,15 @@ class Marker:
 
 
 SEPARATORS = re.compile(r"[\s\-.()]")
+# A token starts a word: "Kabupaten Bdgxbadung", "bdgx.a@example.net", never the middle of a random string.
+TOKEN_START = r"(?<![A-Za-z0-9])"
+# Random values a page carries (CSRF tokens): they can hold a token's letters by chance, so they are not read.
+RANDOM_VALUES = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*"')
 
 
 def find_markers(markers: list[Marker], text: str) -> list[str]:
     """What of `markers` is in `text`, each with the match and some context."""
+    text = RANDOM_VALUES.sub(r'\1"', text)
     low, stripped = text.lower(), None
     found = []
     for marker in markers:
@@ -322,10 +327,10 @@ class Matrix:
         found = []
         for code, token in REGION_TOKENS.items():
             if not sees(role, Owned(region=code)):
-                found.append(Marker(f"a row of {code}", rf"(?i:{token})\w*", token.lower()))
+                found.append(Marker(f"a row of {code}", rf"{TOKEN_START}(?i:{token})\w*", token.lower()))
         for token, owned in self.user_tokens.items():
             if not sees(role, owned):
-                found.append(Marker(f"a record {owned.label()}", rf"(?i:{token})\w*", token.lower()))
+                found.append(Marker(f"a record {owned.label()}", rf"{TOKEN_START}(?i:{token})\w*", token.lower()))
         for who in self.people:
             if not sees(role, who.owned):
                 found += who.patterns()

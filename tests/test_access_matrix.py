@@ -59,17 +59,9 @@ pytestmark = pytest.mark.django_db
 ROUTE = {route.key: route for route in ROUTES}
 CHECKS = ("access", "foreign", "personal", "public", "logged")
 
-# The reasons of the strict xfails, as the lead asked for them; what each leak is stands next to it in KNOWN_LEAKS.
-POINT_12 = "issue 9 point 12"  # history follows the record's current region; sentra members lie in its region
-
-# (check, role, URL) → the point of issue 9 whose fix makes the test pass.
-KNOWN_LEAKS: dict[tuple[str, str, str], str] = {
-    # A Denpasar business that is a member of a Badung sentra (made before model validation refused such members;
-    # nothing detaches the existing ones): Denpasar's business list shows the Badung sentra's name in its column and
-    # sentra filter, and the business's Riwayat names it.
-    ("foreign", "operator_denpasar", "admin:businesses_business_changelist"): POINT_12,
-    ("foreign", "operator_denpasar", "admin:businesses_business_history"): POINT_12,
-}
+# (check, role, URL) → the issue whose fix makes the test pass: a known leak, marked xfail(strict=True) until then.
+# Empty: every leak the matrix found for issue 9 is fixed.
+KNOWN_LEAKS: dict[tuple[str, str, str], str] = {}
 
 
 # --- data -----------------------------------------------------------------------------------------------------------

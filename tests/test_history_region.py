@@ -118,3 +118,24 @@ class TestSentraMembers:
         response = as_user(client, users["badung"]).get(reverse("admin:businesses_sentra_change", args=[sentra.pk]))
         assertContains(response, "Endek Tuban Asli")
         assertNotContains(response, "Endek Serangan")
+
+    def test_the_upgrade_ends_memberships_across_regencies_and_says_why(self, places):
+        import importlib
+
+        from django.apps import apps
+
+        migration = importlib.import_module("businesses.migrations.0014_detach_sentra_members_of_other_regencies")
+        sentra = SentraFactory(name="Sentra Endek Tuban", village=places["tuban"], kbli_id="13134")
+        own = BusinessFactory(name="Endek Tuban Asli", village=places["tuban"], sentra=sentra)
+        foreign = BusinessFactory(name="Endek Serangan", village=places["serangan"])
+        Business.objects.filter(pk=foreign.pk).update(sentra=sentra)  # recorded before the rule existed
+
+        migration.detach(apps, None)
+
+        foreign.refresh_from_db()
+        own.refresh_from_db()
+        assert (foreign.sentra, own.sentra) == (None, sentra)
+        version = foreign.history.order_by("history_id").last()
+        assert (version.sentra_id, version.history_change_reason) == (None, migration.REASON)
+        assert version.history_user is None
+        assert own.history.count() == 1  # untouched
