@@ -41,11 +41,12 @@ from businesses.services.exporting import (
 from businesses.services.import_jobs import (
     PREVIEW_ROWS,
     import_confirm_background,
+    import_plan_stored,
     import_upload,
     plan_summary,
     store_counts,
 )
-from businesses.services.importing import Action, businesses_import_apply, businesses_import_plan
+from businesses.services.importing import Action, businesses_import_apply
 from businesses.services.layout import COLUMNS, CSV_ENCODING, REQUIRED
 from ikm_registry import jobs
 from ikm_registry.private_files import private_file_response
@@ -231,15 +232,7 @@ class ImportExportAdminMixin:
         return business_import
 
     def _plan(self, request, business_import):
-        if not business_import.file:
-            raise ValidationError(_("Berkas unggahan sudah dihapus (masa simpan habis); unggah lagi."))
-        with business_import.file.open("rb") as handle:
-            return businesses_import_plan(
-                source=handle,
-                filename=business_import.original_name,
-                user=request.user,
-                year=business_import.data_year,
-            )
+        return import_plan_stored(business_import, user=request.user)
 
     def import_preview_view(self, request, import_id):
         """GET: what the upload would do, every invalid row with its reasons and every change to a registered

@@ -127,22 +127,27 @@ def store_rejects(business_import: BusinessImport, plan: ImportPlan) -> None:
     business_import.rejects_file.save("rejects.csv", ContentFile(text.getvalue().encode(CSV_ENCODING)), save=False)
 
 
-def _plan(job: ImportJob, progress) -> ImportPlan:
-    business_import = job.business_import
-
-    def on_rows(phase, done, total):
-        progress(phase=phase, rows_done=done, rows_total=total or job.rows_total)
-
+def import_plan_stored(business_import: BusinessImport, *, user, on_rows=None) -> ImportPlan:
+    """Check the stored file of an upload as `user` against the registry as it is now (see businesses_import_plan);
+    a ValidationError when the file is gone (its retention ran out)."""
     if not business_import.file:
         raise ValidationError(_("Berkas unggahan sudah dihapus (masa simpan habis); unggah lagi."))
+    extra = {"on_rows": on_rows} if on_rows is not None else {}
     with business_import.file.open("rb") as handle:
         return businesses_import_plan(
             source=handle,
             filename=business_import.original_name,
-            user=job.user,
+            user=user,
             year=business_import.data_year,
-            on_rows=on_rows,
+            **extra,
         )
+
+
+def _plan(job: ImportJob, progress) -> ImportPlan:
+    def on_rows(phase, done, total):
+        progress(phase=phase, rows_done=done, rows_total=total or job.rows_total)
+
+    return import_plan_stored(job.business_import, user=job.user, on_rows=on_rows)
 
 
 def import_job_perform(job: ImportJob, *, progress) -> dict | object:
