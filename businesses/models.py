@@ -318,15 +318,13 @@ class Business(CleanTextMixin, models.Model):
                 errors["kbli"] = _("Kode KBLI harus 5 angka (tingkat kelompok).")
         if (self.latitude is None) != (self.longitude is None):
             errors["longitude" if self.longitude is None else "latitude"] = _("Isi lintang dan bujur berpasangan.")
-        if self.sentra_id and self.village_id:
-            sentra_village = Sentra.objects.filter(pk=self.sentra_id).values_list("village_id", flat=True).first()
-            if sentra_village and regency_code(sentra_village) != regency_code(self.village_id):
-                # A sentra belongs to the office of its kabupaten/kota; a member elsewhere would show that office a
-                # business of another region (and leave it out of the member's own office's view of the sentra).
-                errors["sentra"] = _(
-                    "Sentra ini berada di kabupaten/kota lain; anggota sentra harus berlokasi di kabupaten/kota yang "
-                    "sama dengan sentranya."
-                )
+        # A sentra belongs to the office of its kabupaten/kota; a member elsewhere would show that office a business
+        # of another region. (Where many businesses are checked, the import selects their sentra: no query per row.)
+        if self.sentra_id and self.village_id and regency_code(self.sentra.village_id) != regency_code(self.village_id):
+            errors["sentra"] = _(
+                "Sentra ini berada di kabupaten/kota lain; anggota sentra harus berlokasi di kabupaten/kota yang "
+                "sama dengan sentranya."
+            )
         if errors:
             raise ValidationError(errors)
 

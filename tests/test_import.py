@@ -15,7 +15,7 @@ from businesses.services.importing import Action, businesses_import, businesses_
 from businesses.services.layout import COLUMNS
 from ikm_registry.choices import StaffRole
 from tests.business_files import csv_bytes, row, write, xlsx_bytes
-from tests.factories import BusinessFactory, BusinessYearFactory, make_village, staff_user
+from tests.factories import BusinessFactory, BusinessYearFactory, SentraFactory, make_village, staff_user
 
 YEAR = timezone.localdate().year
 
@@ -397,6 +397,33 @@ def test_no_query_per_row(operator, django_assert_max_num_queries):
         result = run(large, operator)
     assert result.created == 80
     assert len(large_queries.captured_queries) <= len(small_queries.captured_queries) + 25  # writes: batches, history
+
+
+def test_no_query_per_row_for_registered_businesses_in_a_sentra(operator, bali_regions, django_assert_max_num_queries):
+    """Matching rows check the sentra rule of Business.clean() without a query each."""
+    sentra = SentraFactory(name="Sentra Batik Tuban", village=bali_regions.tuban, kbli_id="13134")
+
+    def registered(count):
+        for number in range(1, count + 1):
+            values = row(number)
+            BusinessFactory(
+                name=values["nama_usaha"],
+                owner__name=values["nama_pemilik"],
+                village=bali_regions.tuban,
+                sentra=sentra,
+                main_product="lama",
+            )
+        return csv_bytes([row(number, kode_wilayah="51.03.01.1001") for number in range(1, count + 1)])
+
+    small = registered(3)
+    with django_assert_max_num_queries(60) as small_queries:
+        plan_of(small, operator)
+    Business.objects.all().delete()
+    large = registered(60)
+    with django_assert_max_num_queries(60) as large_queries:
+        plan = plan_of(large, operator)
+    assert plan.counts["updated"] == 60
+    assert len(large_queries.captured_queries) <= len(small_queries.captured_queries) + 5
 
 
 # --- the command --------------------------------------------------------------------------------------------------

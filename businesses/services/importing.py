@@ -752,7 +752,7 @@ class _Reference:
                 self.subsectors[key.casefold()] = code
         self.by_nib: dict[str, Business] = {}
         self.by_key: dict[tuple, list[Business]] = {}
-        businesses = Business.objects.select_related("owner")
+        businesses = Business.objects.select_related("owner", "sentra")  # sentra: Business.clean() checks its region
         for chunk in _chunks(nibs):
             for business in businesses.filter(nib__in=chunk):
                 self.by_nib[business.nib] = business
