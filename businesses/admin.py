@@ -200,7 +200,7 @@ class BusinessAdmin(ImportExportAdminMixin, WorkflowAdminMixin, ScopedModelAdmin
         "status",
     ]
     list_display_links = ["name"]
-    list_select_related = ["owner", "village__parent", "kbli", "sentra"]
+    list_select_related = ["owner", "village__parent", "kbli"]
     list_filter = [
         "status",
         filters.RegencyFilter,
@@ -243,13 +243,10 @@ class BusinessAdmin(ImportExportAdminMixin, WorkflowAdminMixin, ScopedModelAdmin
     inlines = [OwnerInline, BusinessYearInline, ProductInline, AssistanceInline, ObstacleInline]
 
     def get_queryset(self, request):
-        scope = scope_for(request.user)
-        if scope.everything:
-            sentra_shown = F("sentra__name")
-        else:  # a sentra of another region (a membership older than the rule) is not named
-            sentra_shown = Case(
-                When(region_q("sentra__village__code", scope.region_code or "-"), then=F("sentra__name"))
-            )
+        region = scope_for(request.user).region_code
+        sentra_shown = F("sentra__name")
+        if region:  # a sentra of another region (a membership recorded before the rule) is not named
+            sentra_shown = Case(When(region_q("sentra__village__code", region), then=sentra_shown))
         return (
             super()
             .get_queryset(request)

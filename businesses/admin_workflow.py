@@ -20,9 +20,9 @@ from businesses.selectors import business_transitions, review_note
 from businesses.services.workflow import (
     SERVICES,
     TRANSITIONS,
-    UNDELETABLE_STATUSES,
     available_transitions,
     business_deletable,
+    businesses_kept_from_deletion,
     status_label,
 )
 
@@ -201,24 +201,23 @@ class WorkflowAdminMixin:
 
     def delete_selected_businesses(self, request, queryset):
         """Django's bulk delete, refused as a whole when the selection holds a business that may not be deleted."""
-        if not request.user.is_superuser:
-            kept = queryset.filter(status__in=UNDELETABLE_STATUSES).order_by("name", "pk")
-            count = kept.count()
-            if count:
-                names = ", ".join(str(business) for business in kept[:MAX_LISTED_REFUSALS])
-                self.message_user(
-                    request,
-                    ngettext(
-                        "Tidak ada yang dihapus: %(count)s IKM terpilih sudah terverifikasi, terbit atau tidak aktif "
-                        "(%(names)s). IKM seperti itu tidak dihapus agar tetap ada dalam statistik dan riwayat; "
-                        "gunakan “Nonaktifkan” untuk usaha yang tutup atau pindah.",
-                        "Tidak ada yang dihapus: %(count)s IKM terpilih sudah terverifikasi, terbit atau tidak aktif "
-                        "(%(names)s). IKM seperti itu tidak dihapus agar tetap ada dalam statistik dan riwayat; "
-                        "gunakan “Nonaktifkan” untuk usaha yang tutup atau pindah.",
-                        count,
-                    )
-                    % {"count": count, "names": names},
-                    messages.ERROR,
+        kept = businesses_kept_from_deletion(businesses=queryset, user=request.user).order_by("name", "pk")
+        count = kept.count()
+        if count:
+            names = ", ".join(str(business) for business in kept[:MAX_LISTED_REFUSALS])
+            self.message_user(
+                request,
+                ngettext(
+                    "Tidak ada yang dihapus: %(count)s IKM terpilih sudah terverifikasi, terbit atau tidak aktif "
+                    "(%(names)s). IKM seperti itu tidak dihapus agar tetap ada dalam statistik dan riwayat; "
+                    "gunakan “Nonaktifkan” untuk usaha yang tutup atau pindah.",
+                    "Tidak ada yang dihapus: %(count)s IKM terpilih sudah terverifikasi, terbit atau tidak aktif "
+                    "(%(names)s). IKM seperti itu tidak dihapus agar tetap ada dalam statistik dan riwayat; "
+                    "gunakan “Nonaktifkan” untuk usaha yang tutup atau pindah.",
+                    count,
                 )
-                return None
+                % {"count": count, "names": names},
+                messages.ERROR,
+            )
+            return None
         return delete_selected(self, request, queryset)

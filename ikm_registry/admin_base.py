@@ -9,7 +9,7 @@ same way (admin_history.py).
 import hashlib
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.forms.models import _get_foreign_key
 from django.http import Http404
 from django.utils import formats, timezone
@@ -93,7 +93,7 @@ def _through_personal_field(model, lookup: str) -> bool:
     for name in path:
         try:
             model = model._meta.get_field(name).related_model
-        except Exception:  # not a relation: leave the lookup alone
+        except FieldDoesNotExist:  # a transform or a lookup, not a relation: leave it alone
             return False
         if model is None:
             return False
@@ -160,11 +160,17 @@ class VersionCheckedMixin:
         obj = form.instance
         list(self.model._base_manager.select_for_update().filter(pk=obj.pk).values_list("pk"))
         current = self.version_of(obj)
-        if request.POST.get(VERSION_FIELD) == current:
+        submitted = request.POST.get(VERSION_FIELD)
+        if submitted == current:
             return
         form.registry_current_version = current
         who, when = self.last_change(obj)
-        if when is None:
+        if not submitted:
+            message = gettext(
+                "Formulir ini tidak membawa versi data yang Anda buka (halaman lama?). Isian Anda belum disimpan dan "
+                "masih ada di bawah: periksa data terbaru, lalu klik Simpan lagi bila isian Anda tetap yang benar."
+            )
+        elif when is None:
             message = gettext(
                 "Data ini sudah berubah setelah Anda membuka formulir ini. Isian Anda belum disimpan dan masih ada di "
                 "bawah: periksa data terbaru, lalu klik Simpan lagi bila isian Anda tetap yang benar."

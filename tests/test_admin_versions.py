@@ -149,6 +149,7 @@ def test_a_form_without_its_version_is_refused(business, made):
     del data[VERSION_FIELD]
     response = made.post(url, data)
     assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors()[0].startswith("Formulir ini tidak membawa versi")
     assert Business.objects.get(pk=business.pk).main_product == "Endek"
 
 

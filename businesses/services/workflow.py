@@ -122,11 +122,20 @@ def available_transitions(*, business: Business, user: AbstractBaseUser) -> list
 UNDELETABLE_STATUSES = (S.VERIFIED, S.PUBLISHED, S.INACTIVE)
 
 
+def _deletes_any_status(user: AbstractBaseUser) -> bool:
+    return bool(user.is_active and user.is_superuser)
+
+
 def business_deletable(*, business: Business, user: AbstractBaseUser) -> bool:
     """Whether `user` may delete `business`: region and role as for any change, and its status allows it."""
     if not user_may(user, CHANGE, business):
         return False
-    return business.status not in UNDELETABLE_STATUSES or bool(user.is_active and user.is_superuser)
+    return _deletes_any_status(user) or business.status not in UNDELETABLE_STATUSES
+
+
+def businesses_kept_from_deletion(*, businesses, user: AbstractBaseUser):
+    """The same rule for a selection: those of `businesses` `user` may not delete for their status."""
+    return businesses.none() if _deletes_any_status(user) else businesses.filter(status__in=UNDELETABLE_STATUSES)
 
 
 def status_label(status: str) -> str:
