@@ -8,7 +8,8 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.db import DatabaseCache
 from django.utils import translation
 
-from tests.factories import make_kbli, make_region
+from ikm_registry.choices import StaffRole
+from tests.factories import make_kbli, make_region, make_village, staff_user
 
 
 @pytest.fixture(autouse=True)
@@ -115,3 +116,22 @@ def fresh_database_url(tmp_path):
     finally:
         with psycopg.connect(postgres_url("postgres"), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# Kelurahan Tuban in Kabupaten Badung with the batik KBLI, and its operator: the admin workflow, delete and version
+# tests share them (modules with a world of their own define their own `operator`).
+@pytest.fixture
+def tuban(db):
+    make_kbli("13134")
+    return make_village("51.03.01.1001", "Tuban")
+
+
+@pytest.fixture
+def operator(tuban):
+    return staff_user(StaffRole.OPERATOR, "51.03", username="operator.badung")
+
+
+@pytest.fixture
+def operator_client(client, operator):
+    client.force_login(operator)
+    return client

@@ -11,28 +11,11 @@ from businesses.choices import BusinessStatus
 from businesses.models import Business, BusinessTransition, Owner
 from businesses.services import business_submit
 from ikm_registry.choices import StaffRole
-from tests.factories import BusinessFactory, make_kbli, make_village, staff_user
+from tests.factories import BusinessFactory, staff_user
 
 S = BusinessStatus
 CHECKED = [S.VERIFIED, S.PUBLISHED, S.INACTIVE]
 UNCHECKED = [S.DRAFT, S.SUBMITTED, S.RETURNED, S.REJECTED]
-
-
-@pytest.fixture
-def tuban(db):
-    make_kbli("13134")
-    return make_village("51.03.01.1001", "Tuban")
-
-
-@pytest.fixture
-def operator(tuban):
-    return staff_user(StaffRole.OPERATOR, "51.03", username="operator.badung")
-
-
-@pytest.fixture
-def operator_client(client, operator):
-    client.force_login(operator)
-    return client
 
 
 @pytest.fixture

@@ -23,16 +23,8 @@ from tests.factories import (
     BusinessFactory,
     BusinessYearFactory,
     SentraFactory,
-    make_kbli,
-    make_village,
     staff_user,
 )
-
-
-@pytest.fixture
-def tuban(db):
-    make_kbli("13134")
-    return make_village("51.03.01.1001", "Tuban")
 
 
 @pytest.fixture

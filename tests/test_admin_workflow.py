@@ -13,27 +13,10 @@ from businesses.models import Business, BusinessTransition
 from businesses.services import TRANSITIONS, business_return
 from ikm_registry.choices import StaffRole
 from tests.admin_forms import change_form_data
-from tests.factories import BusinessFactory, make_kbli, make_village, staff_user
+from tests.factories import BusinessFactory, staff_user
 from tests.test_admin_scoping import business_form_data
 
 S = BusinessStatus
-
-
-@pytest.fixture
-def tuban(db):
-    make_kbli("13134")
-    return make_village("51.03.01.1001", "Tuban")
-
-
-@pytest.fixture
-def operator(tuban):
-    return staff_user(StaffRole.OPERATOR, "51.03", username="operator.badung")
-
-
-@pytest.fixture
-def operator_client(client, operator):
-    client.force_login(operator)
-    return client
 
 
 @pytest.fixture
