@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from businesses.choices import BusinessStatus
+from businesses.models import BusinessYear
 from ikm_registry.choices import StaffRole
 from ikm_registry.models import ExportLog, ReportJob
 from ikm_registry.services import export_logged
@@ -151,6 +152,55 @@ def test_pertumbuhan_follows_the_same_rule(client, badung, official):
     assert post_report(client, official, data)["Content-Type"] == "application/pdf"
     expected = f"region=51.03&year_from={YEAR - 1}&year_to={YEAR}"
     assert fields(the_log()) == (official, "report:pertumbuhan", "pdf", expected, 4, False, True)
+
+
+def test_rekap_of_a_figure_only_one_business_reported_is_logged_as_individual(client, badung, official):
+    """Three businesses in each group, but only one reported its investment: the rekap prints that business's
+    investment (issue 9 point 10: counted per figure, not per business with a yearly row)."""
+    first, *others = badung["businesses"]
+    BusinessYear.objects.filter(business__in=others).update(investment=None)
+    BusinessYear.objects.filter(business=first).update(investment=907_123_456)
+    response = post_report(client, official, {"report": "rekap", "region": "51.03", "year": str(YEAR)})
+    assert "907.123.456" in pdf_text(response.content)
+    expected = (official, "report:rekap", "pdf", f"region=51.03&year={YEAR}", 3, False, True)
+    assert fields(the_log()) == expected
+
+
+def test_rekap_of_a_sum_one_business_dominates_is_logged_as_individual(client, badung, official):
+    """Three businesses reported their workforce, but one has nearly all of it (the p% rule of the public statistics:
+    the others add up to less than 10 % of it), so the sum is nearly its own figure."""
+    BusinessYear.objects.filter(business=badung["businesses"][0]).update(workforce_male=120)
+    post_report(client, official, {"report": "rekap", "region": "51.03", "year": str(YEAR)})
+    assert the_log().individual_data is True
+
+
+def test_pertumbuhan_of_a_workforce_one_business_dominates_is_logged_as_individual(client, badung, official):
+    data = {"report": "pertumbuhan", "region": "51.03", "year_from": str(YEAR), "year_to": str(YEAR)}
+    post_report(client, official, data)
+    assert not ExportLog.objects.exists()
+    BusinessYear.objects.filter(business=badung["businesses"][0]).update(workforce_female=300)
+    post_report(client, official, data)
+    assert fields(the_log())[-2:] == (False, True)
+
+
+@pytest.mark.parametrize(
+    ("values", "discloses"),
+    [
+        ([], False),  # nobody reported it: nothing to give away
+        ([None, None, None], False),
+        ([907_123_456, None, None], True),  # one contributor
+        ([5, 7, None], True),  # two
+        ([5, 5, 5], False),
+        ([100, 5, 4], True),  # the others are 4 % of the largest: less than p = 10 %
+        ([100, 5, 10, 5], False),  # 15 %
+        ([0, 0, 0], False),
+    ],
+)
+def test_sum_discloses_follows_the_public_statistics_rules(settings, values, discloses):
+    from businesses.services.statistics import sum_discloses
+
+    settings.STATISTICS_MIN_BUSINESSES, settings.STATISTICS_DOMINANCE_P = 3, 10
+    assert sum_discloses(values) is discloses
 
 
 def test_a_refused_report_leaves_no_log(client, badung, official):
