@@ -185,18 +185,23 @@ PEOPLE = {
     ("bdg", "delta"): ("6302850741", "0878-2290-3317", None),
     ("bdg", "echo"): ("5906790852", "0838-1120-4428", None),
     ("bdg", "impor"): ("4411880963", "0852-9930-5539", None),
+    ("bdg", "foxtrot"): ("5601930185", "0896-2468-1357", None),
     ("dps", "alfa"): ("5104860285", "0811-3380-6640", "0856-2219-7751"),
     ("dps", "bravo"): ("4912840396", "0817-5548-8862", None),
     ("dps", "charlie"): ("6011820407", "0821-6637-9973", None),
     ("dps", "delta"): ("4203910518", "0822-7726-0084", None),
     ("dps", "golf"): ("5707870629", "0823-8815-1195", None),
     ("dps", "impor"): ("4806890731", "0831-9904-2206", None),
+    ("dps", "foxtrot"): ("4405920296", "0897-3579-2468", None),
     ("ntb", "alfa"): ("4308800842", "0815-1234-9876", "0858-4321-6789"),
     ("ntb", "bravo"): ("4709810953", "0816-2345-8765", None),
     ("ntb", "charlie"): ("5210821064", "0818-3456-7654", None),
     ("ntb", "delta"): ("5311831175", "0814-4567-6543", None),
+    ("ntb", "foxtrot"): ("6104910307", "0899-4680-3579", None),
 }
 NIB = {"bdg": "9120000001031", "dps": "9120000001711", "ntb": "9120000005201"}
+# The only investment reported in each region (by its alfa business, the year before too, less one): a file that
+# shows it holds one business's figure, whatever else the file sums.
 INVESTMENT = {"bdg": 123_456_789, "dps": 234_567_891, "ntb": 345_678_912}
 
 
@@ -342,6 +347,18 @@ class Matrix:
             return []
         return [pattern for who in self.people if sees(role, who.owned) for pattern in who.patterns()]
 
+    def figure_patterns(self) -> list[Marker]:
+        """One business's own figures: each region's only reported investment, with or without thousands separators
+        ("123.456.789" in a PDF, 123456789 in a CSV), not inside a longer number. A file holding one must be in the
+        export log as holding individual data."""
+        found = []
+        for place in PLACES:
+            for value in (INVESTMENT[place.key], INVESTMENT[place.key] - 1):
+                groups = f"{value:,}".split(",")
+                regex = r"(?<![\d.,])" + r"[.,\s]?".join(groups) + r"(?![\d]|[.,]\d)"
+                found.append(Marker(f"investment of {place.token}alfa", regex, groups[-1]))
+        return found
+
     def people_patterns(self) -> list[Marker]:
         """Anything that names or identifies a person: owners' names and private values, sentra officers' names. A
         file holding any of them must be in the export log."""
@@ -389,7 +406,9 @@ def build_matrix() -> Matrix:
 
     Per region: a verified business with a history (renamed, owner's phone changed, submitted and verified through
     the workflow with a note), yearly figures, product, assistance and obstacle, in a sentra with officers,
-    facilities and revitalisation; a published, a submitted and a deleted business. Then the cases of point 12: a
+    facilities and revitalisation; a published, a second verified, a submitted and a deleted business. The alfa,
+    bravo and foxtrot businesses have figures for the year in the same kecamatan, KBLI class and subsector, but only
+    alfa reported its investment: every row of a rekap counts three businesses and prints alfa's investment. Then the cases of point 12: a
     business created in Denpasar, moved to Badung and deleted there, and a Denpasar business in a Badung sentra.
     """
     from django.contrib.auth.models import Group
@@ -483,11 +502,21 @@ def build_matrix() -> Matrix:
                 name=f"Ukir {token}bravo",
                 village=village(place),
                 kbli=kbli,
+                subsector=kriya,
                 status=BusinessStatus.PUBLISHED,
                 sentra=sentra,
                 **owner_fields(people["bravo"]),
             )
-            BusinessYearFactory(business=bravo, year=matrix.year)
+            BusinessYearFactory(business=bravo, year=matrix.year, investment=None)
+            foxtrot = BusinessFactory(
+                name=f"Songket {token}foxtrot",
+                village=village(place),
+                kbli=kbli,
+                subsector=kriya,
+                status=BusinessStatus.VERIFIED,
+                **owner_fields(people["foxtrot"]),
+            )
+            BusinessYearFactory(business=foxtrot, year=matrix.year, investment=None)
             ProductFactory(business=bravo, name=f"Ukiran {token}publik")
             BusinessFactory(
                 name=f"Perak {token}charlie",
@@ -507,8 +536,10 @@ def build_matrix() -> Matrix:
         records[Region].append(Record(place.key, place.village, Owned(region=place.village)))
         records[Office].append(Record(place.key, office_for(place.region).pk, owned))
         matrix.deleted[Business].append(Record(f"{place.key} deleted", delta_pk, owned, deleted=True))
-        matrix.people += [people[label] for label in ("alfa", "bravo", "charlie", "delta")]
-        matrix.nonpublic_words += [f"{token}{word}" for word in ("lama", "alfa", "charlie", "delta", "impor", "tolak")]
+        matrix.people += [people[label] for label in ("alfa", "bravo", "charlie", "delta", "foxtrot")]
+        matrix.nonpublic_words += [
+            f"{token}{word}" for word in ("lama", "alfa", "charlie", "delta", "foxtrot", "impor", "tolak")
+        ]
         matrix.nonpublic_words += [f"{token}{word}" for word in ("bantuan", "kendala", "catatan", "produk")]
 
     bdg, dps = PLACE["bdg"], PLACE["dps"]
