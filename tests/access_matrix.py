@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import os
 import re
 import shutil
@@ -30,6 +31,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from urllib.parse import unquote
 
 import pytest
 from django.contrib import admin
@@ -218,18 +220,22 @@ class Person:
 
     def patterns(self) -> list[Marker]:
         """How this person's private data could show: the NIK whole or unmasked beyond the mask's first and last
-        four digits, the phone in any spacing, the e-mail, the home address."""
-        nik = self.nik
-        # The mask shows the first and last four digits. Unmasked beyond them: the whole NIK, a fifth digit before
-        # the last four (the serial, unique per person here), or a fifth digit after the first four in a NIK that
-        # ends in this person's last four.
-        unmasked = rf"{nik[-5:]}|{nik[:5]}[\d\s.*•xX-]{{0,11}}?{nik[-4:]}"
-        found = [Marker(f"NIK of {self.label}", unmasked, nik[-4:])]
+        four digits (in any spacing), the phone in any spacing, the e-mail, the home address (in any case)."""
+        nik, what = self.nik, f"NIK of {self.label}"
+        # The mask (ikm_registry.personal_data.mask) shows the first and last four digits, nothing else. Unmasked
+        # beyond them: the first ten digits (region, then the birth day, which tells the sex, and month) with the rest
+        # masked or not; a fifth digit before the last four (the serial, unique per person here); or a fifth digit
+        # after the first four in a NIK that ends in this person's last four.
+        found = [
+            Marker(what, nik[:10], nik[:10], digits=True),
+            Marker(what, nik[-5:], nik[-5:], digits=True),
+            Marker(what, rf"{nik[:5]}[\d*•xX]{{0,7}}?{nik[-4:]}", nik[-4:], digits=True),
+        ]
         for phone in self.phones:
             digits = re.sub(r"\D", "", phone).removeprefix("0")
             found.append(Marker(f"phone of {self.label}", digits, digits, digits=True))
         found.append(Marker(f"e-mail of {self.label}", f"(?i:{re.escape(self.email)})", self.email.lower()))
-        found.append(Marker(f"home address of {self.label}", re.escape(self.home_word), self.home_word.lower()))
+        found.append(Marker(f"home address of {self.label}", words(self.home_word), self.home_word.lower()))
         return found
 
 
@@ -245,6 +251,11 @@ class Marker:
     digits: bool = False
 
 
+def words(name: str) -> str:
+    """A regex for `name` in any case and with any white space between its words ("IBU  BDGXALFA")."""
+    return "(?i:" + r"\s+".join(re.escape(word) for word in name.split()) + ")"
+
+
 SEPARATORS = re.compile(r"[\s\-.()]")
 # A token starts a word: "Kabupaten Bdgxbadung", "bdgx.a@example.net", never the middle of a random string.
 TOKEN_START = r"(?<![A-Za-z0-9])"
@@ -252,9 +263,25 @@ TOKEN_START = r"(?<![A-Za-z0-9])"
 RANDOM_VALUES = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*"')
 
 
+JSON_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt])')
+# Between two readings: neither a separator digits markers drop nor a word character, so no match spans two.
+READINGS_APART = "\n\x00\n"
+
+
+def readings(text: str) -> str:
+    """`text` as given, and also URL-decoded and with JSON string escapes decoded where that changes it: a value in
+    a URL or a file name ("Tenun%20Dpsxalfa", filename*=utf-8''Ukir%20Dpsxbravo.pdf) or after a JSON "\\n" is read
+    as a person reads it."""
+    found = [text]
+    for decoded in (unquote(text), JSON_ESCAPE.sub(lambda match: json.loads(f'"{match.group(0)}"'), text)):
+        if decoded not in found:
+            found.append(decoded)
+    return READINGS_APART.join(found)
+
+
 def find_markers(markers: list[Marker], text: str) -> list[str]:
-    """What of `markers` is in `text`, each with the match and some context."""
-    text = RANDOM_VALUES.sub(r'\1"', text)
+    """What of `markers` is in `text` (read as readings() reads it), each with the match and some context."""
+    text = readings(RANDOM_VALUES.sub(r'\1"', text))
     low, stripped = text.lower(), None
     found = []
     for marker in markers:
@@ -362,8 +389,8 @@ class Matrix:
     def people_patterns(self) -> list[Marker]:
         """Anything that names or identifies a person: owners' names and private values, sentra officers' names. A
         file holding any of them must be in the export log."""
-        found = [Marker(f"name of {who.label}", f"Ibu {who.label}", f"ibu {who.label}".lower()) for who in self.people]
-        found += [Marker(f"officer {name}", name, name.lower()) for name in self.officers]
+        found = [Marker(f"name of {who.label}", words(f"Ibu {who.label}"), who.label.lower()) for who in self.people]
+        found += [Marker(f"officer {name}", words(name), name.split()[-1].lower()) for name in self.officers]
         return found + [pattern for who in self.people for pattern in who.patterns()]
 
     def public_patterns(self) -> list[Marker]:

@@ -43,15 +43,18 @@ from ikm_registry.models import ExportLog
 from tests.access_matrix import (
     FILLERS,
     MISSING,
+    PLACE,
     PLACES,
     ROLE,
     ROLES,
     ROUTES,
+    Matrix,
     Owned,
     answer_text,
     build_matrix,
     filler_for,
     find_markers,
+    person,
     probes_for,
     remove_files,
     sees,
@@ -407,6 +410,70 @@ def test_the_markers_are_found_where_they_may_be_seen(matrix):
         assert {"a row of " + ("51.03" if job.label == "bdg" else "51.71"), f"a record of {job.owned.user}"} <= found
     assert matrix.personal_patterns(superuser) == []
     assert not sees(ROLE["operator_badung"], Owned(region="51.71"))
+
+
+# --- the markers see a leak in any disguise ---------------------------------------------------------------------------
+
+ALFA = person(PLACE["bdg"], "alfa")  # NIK 5103014508770417
+
+
+@pytest.mark.parametrize(
+    "leak",
+    [
+        "5103014508770417",
+        "NIK 5103 0145 0877 0417",
+        "5103-0145-0877-0417",
+        "5103.0145.0877.0417",
+        "5103014508••••••",  # the region, birth day (and so sex) and month
+        "510301450877••••",
+        "5103•••••••70417",  # a fifth digit before the last four
+        "51030•••••••0417",  # a fifth digit after the first four
+        '{"nik": "5103014508770417"}',
+    ],
+)
+def test_a_nik_unmasked_beyond_the_mask_is_found(leak):
+    assert "NIK of Bdgxalfa" in {found.split(" (")[0] for found in find_markers(ALFA.patterns(), leak)}
+
+
+def test_the_nik_as_the_mask_shows_it_is_no_leak():
+    """What an official may see: the first and last four digits (ikm_registry.personal_data.mask), in a page, a
+    table cell after a number, or a file."""
+    from ikm_registry.personal_data import mask
+
+    shown = mask(ALFA.nik)
+    assert shown == "5103••••••••0417"
+    for text in (shown, f"NIK: {shown}", f"7 {shown} 2", f"7;{shown};3", f"51.03.01.1001 {shown}"):
+        assert find_markers(ALFA.patterns(), text) == []
+
+
+@pytest.mark.parametrize(
+    ("leak", "what"),
+    [
+        ("IBU BDGXALFA", "name of Bdgxalfa"),
+        ("Ibu\n  Bdgxalfa", "name of Bdgxalfa"),
+        ("Ibu%20Bdgxalfa", "name of Bdgxalfa"),
+        ("GANG BDGXRUMAHALFA NO. 7", "home address of Bdgxalfa"),
+        ("Gang%20Bdgxrumahalfa", "home address of Bdgxalfa"),
+        ("BDGXPENGURUS", "officer Bdgxpengurus"),
+    ],
+)
+def test_names_and_addresses_are_found_in_any_case_and_spacing(leak, what):
+    patterns = Matrix(people=[ALFA], officers=["Bdgxpengurus"]).people_patterns()
+    assert what in {found.split(" (")[0] for found in find_markers(patterns, leak)}
+
+
+@pytest.mark.parametrize(
+    "leak",
+    [
+        "/admin/businesses/?q=Tenun%20Dpsxalfa",
+        "attachment; filename*=utf-8''Ukir%20Dpsxbravo.pdf",
+        '{"results": [{"text": "Kota\\nDpsxdenpasar"}]}',
+        '{"text": "\\u003cb\\u003eDpsxalfa"}',
+    ],
+)
+def test_a_token_in_a_url_or_after_a_json_escape_is_found(leak):
+    found = find_markers(Matrix().foreign_patterns(ROLE["operator_badung"]), leak)
+    assert [item.split(" (")[0] for item in found] == ["a row of 51.71"]
 
 
 def test_the_matrix_runs_in_reasonable_time(matrix):
