@@ -57,11 +57,6 @@ class Role:
     def anonymous(self) -> bool:
         return self.key == "anonymous"
 
-    @property
-    def scoped(self) -> bool:
-        """A role that sees only part of the registry (so some rows are foreign to it)."""
-        return not self.everything
-
 
 def _roles():
     from ikm_registry.choices import StaffRole
@@ -428,6 +423,34 @@ def _csv(rows: list[dict]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+# The operators whose uploads, background reports and export log rows the data holds (their tokens: Zimpbdg, …).
+UPLOADERS = {"bdg": "operator_badung", "dps": "operator_denpasar"}
+
+
+def declared() -> Matrix:
+    """The markers of the data build_matrix() makes, known without the database (the checks a role gets are chosen
+    from them when the tests are collected): owners, sentra officers, unpublished names, and the tokens of each
+    operator's uploads, background reports and export log rows."""
+    matrix = Matrix()
+    for place in PLACES:
+        matrix.officers.append(f"{place.token}pengurus")
+        matrix.people += [person(place, label) for label in ("alfa", "bravo", "charlie", "delta", "foxtrot")]
+        matrix.nonpublic_words += [
+            f"{place.token}{word}" for word in ("lama", "alfa", "charlie", "delta", "foxtrot", "impor", "tolak")
+        ]
+        matrix.nonpublic_words += [f"{place.token}{word}" for word in ("bantuan", "kendala", "catatan", "produk")]
+    # Point 12: created in Denpasar and moved to Badung (Badung's), a Denpasar business in a Badung sentra.
+    matrix.people += [person(PLACE["bdg"], "echo"), person(PLACE["dps"], "golf")]
+    matrix.nonpublic_words += ["Bdgxecho", "Dpsxgolf"]
+    for key, role_key in UPLOADERS.items():
+        own = Owned(user=role_key)
+        matrix.people.append(person(PLACE[key], "impor", owned=own))
+        matrix.user_tokens[f"Zimp{key}"] = own
+        matrix.user_tokens[f"Zjob{key}"] = own
+        matrix.user_tokens[f"Zlog{key}"] = Owned(user=role_key, national_too=True)
+    return matrix
+
+
 def build_matrix() -> Matrix:
     """Badung, Denpasar and NTB records with markers, the roles' users, uploads, background reports and export logs.
 
@@ -466,7 +489,8 @@ def build_matrix() -> Matrix:
         staff_user,
     )
 
-    matrix = Matrix(year=timezone.localdate().year - 1)
+    matrix = declared()
+    matrix.year = timezone.localdate().year - 1
     _regions()
     kbli = make_kbli("13134")
     kriya = CreativeSubsector.objects.get(code="kriya")
@@ -494,7 +518,6 @@ def build_matrix() -> Matrix:
         with attributed(actor, "matriks"):
             sentra = SentraFactory(name=f"Sentra {token}sentra", village=village(place), kbli=kbli)
             SentraOfficerFactory(sentra=sentra, name=f"{token}pengurus")
-            matrix.officers.append(f"{token}pengurus")
             SentraFacilityFactory(sentra=sentra, name=f"{token}fasilitas")
             SentraRevitalisationFactory(sentra=sentra, activity=f"{token}revitalisasi")
             sentra_of[place.key] = sentra
@@ -563,11 +586,6 @@ def build_matrix() -> Matrix:
         records[Region].append(Record(place.key, place.village, Owned(region=place.village)))
         records[Office].append(Record(place.key, office_for(place.region).pk, owned))
         matrix.deleted[Business].append(Record(f"{place.key} deleted", delta_pk, owned, deleted=True))
-        matrix.people += [people[label] for label in ("alfa", "bravo", "charlie", "delta", "foxtrot")]
-        matrix.nonpublic_words += [
-            f"{token}{word}" for word in ("lama", "alfa", "charlie", "delta", "foxtrot", "impor", "tolak")
-        ]
-        matrix.nonpublic_words += [f"{token}{word}" for word in ("bantuan", "kendala", "catatan", "produk")]
 
     bdg, dps = PLACE["bdg"], PLACE["dps"]
     # Point 12: created in Denpasar, moved to Badung by province staff, deleted there: its history is Badung's.
@@ -586,8 +604,6 @@ def build_matrix() -> Matrix:
         echo_pk = echo.pk
         echo.delete()
     matrix.deleted[Business].append(Record("moved to badung, deleted", echo_pk, Owned(region="51.03"), deleted=True))
-    matrix.people.append(echo_person)
-    matrix.nonpublic_words.append("Bdgxecho")
     # Point 12: a Denpasar business in a Badung sentra (put there by province staff).
     golf_person = person(dps, "golf")
     with attributed(users["province"], "matriks"):
@@ -599,20 +615,12 @@ def build_matrix() -> Matrix:
             **owner_fields(golf_person),
         )
     records[Business].append(Record("dps in a badung sentra", golf.pk, Owned(region="51.71")))
-    matrix.people.append(golf_person)
-    matrix.nonpublic_words.append("Dpsxgolf")
 
     # Per operator: an upload (a valid and an invalid row), a finished background report, an export log row.
-    for place in (bdg, dps):
-        role_key = {"bdg": "operator_badung", "dps": "operator_denpasar"}[place.key]
-        user = users[role_key]
-        own = Owned(user=role_key)
+    for key, role_key in UPLOADERS.items():
+        place, user, own = PLACE[key], users[role_key], Owned(user=role_key)
         imported = person(place, "impor", owned=own)
-        matrix.people.append(imported)
         upload, job_token, log_token = (f"Z{kind}{place.key}" for kind in ("imp", "job", "log"))
-        matrix.user_tokens[upload] = own
-        matrix.user_tokens[job_token] = own
-        matrix.user_tokens[log_token] = Owned(user=role_key, national_too=True)
         row = {
             "nama_usaha": f"Tenun {place.token}impor",
             "nama_pemilik": f"Ibu {imported.label}",

@@ -52,6 +52,7 @@ from tests.access_matrix import (
     Owned,
     answer_text,
     build_matrix,
+    declared,
     filler_for,
     find_markers,
     person,
@@ -304,11 +305,14 @@ def results(matrix, role, route) -> dict[str, list[str]]:
 # --- the matrix -----------------------------------------------------------------------------------------------------
 
 
+DECLARED = declared()  # the data's markers, known at collection time
+
+
 def _checks(role, route) -> list[str]:
     if route.public:
         return ["access", "public"]
     checks = ["access"] if role.anonymous else ["access", "logged"]
-    if role.scoped:
+    if DECLARED.foreign_patterns(role):  # national staff too: other users' uploads and background reports
         checks.append("foreign")
     if not role.personal and not role.anonymous:
         checks.append("personal")
@@ -356,6 +360,13 @@ def test_every_admin_model_has_records_in_two_regions_or_owners(matrix):
         owners = {record.owned for record in records if record.owned.region or record.owned.user}
         # reference data and superuser-only records have no owner; the others need two, to be foreign to someone
         assert len(owners) != 1, f"{model._meta.label}: records of one region or user only"
+
+
+def test_every_role_that_may_not_see_something_is_checked_for_it():
+    """National staff see every region, but not other users' uploads and background reports: they get the foreign
+    check too. Only superusers see everything."""
+    checked = {role.key for role in ROLES if "foreign" in _checks(role, ROUTE["admin:report_job_download"])}
+    assert checked == {role.key for role in ROLES} - {"superuser"}
 
 
 def test_the_matrix_covers_every_role_and_region():
