@@ -762,7 +762,7 @@ ROUTES = walk_urls()
 class Probe:
     """One request. `owned` says whose object the URL names (None: none); `expect` overrides the default
     expectation ("redirect": any id redirects without reading it; "form": a report form that must refuse;
-    "report": a report form that must give the file); `search` marks a list search whose results the role must not
+    "report": a report form that must give the file; "bulk": a list's bulk action, judged by what it changed); `search` marks a list search whose results the role must not
     get ("foreign" or "personal"); `reachable`: a role that sees the object must not get 404."""
 
     method: str
