@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ikm_registry.admin_base import ScopedModelAdmin
 from ikm_registry.models import ExportLog, Office, StaffMembership
-from ikm_registry.reports import ReportError, get_report
+from ikm_registry.reports import REPORT_LOG_PREFIX, ReportError, get_report
 from ikm_registry.scoping import scope_for
 
 
@@ -67,9 +67,6 @@ class StaffUserAdmin(UserAdmin):
     def office(self, obj):
         membership = getattr(obj, "membership", None)
         return membership.office.name if membership else "—"
-
-
-REPORT_PREFIX = "report:"
 
 
 @admin.register(ExportLog)
@@ -141,9 +138,9 @@ class ExportLogAdmin(admin.ModelAdmin):
     def what_label(self, obj):
         """The model's plural name ("IKM") for a label such as businesses.business, "Laporan: Daftar IKM" for
         report:daftar-ikm; anything else as written."""
-        if obj.what.startswith(REPORT_PREFIX):
+        if obj.what.startswith(REPORT_LOG_PREFIX):
             try:
-                title = get_report(obj.what.removeprefix(REPORT_PREFIX)).title
+                title = get_report(obj.what.removeprefix(REPORT_LOG_PREFIX)).title
             except ReportError:
                 return obj.what
             return _("Laporan: %(title)s") % {"title": title}

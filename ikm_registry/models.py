@@ -288,12 +288,24 @@ class ReportJob(BackgroundJob):
             progress(pages_done=done, pages_total=total)
 
         kwargs = {"on_progress": pages} if getattr(report, "reports_progress", False) else {}
-        pdf = report.render(user=self.user, params=form.cleaned_data, filter_description=form.describe(), **kwargs)
-        self.file.save(self.download_name, ContentFile(pdf), save=False)
-        disclosed = report.disclosed  # what the file holds: each download is logged with it
+        made = report.make(user=self.user, params=form.cleaned_data, filter_description=form.describe(), **kwargs)
+        self.file.save(self.download_name, ContentFile(made.pdf), save=False)
+        disclosure = made.disclosure  # what the file holds: each download is logged with it
         return {
             "file": self.file.name,
-            "row_count": disclosed.row_count if disclosed else None,
-            "personal_data": disclosed.personal_data if disclosed else None,
-            "individual_data": disclosed.individual_data if disclosed else None,
+            "row_count": disclosure.row_count,
+            "personal_data": disclosure.personal_data,
+            "individual_data": disclosure.individual_data,
         }
+
+    @property
+    def disclosure(self):
+        """What the finished file holds, as the worker recorded it (each download is logged with it); a file made
+        before that was recorded counts as holding personal data and individual figures."""
+        from ikm_registry.reports.base import UNDECLARED, Disclosure
+
+        if self.row_count is None:
+            return UNDECLARED
+        return Disclosure(
+            personal_data=bool(self.personal_data), individual_data=bool(self.individual_data), row_count=self.row_count
+        )

@@ -238,6 +238,43 @@ def test_each_download_of_a_background_report_is_logged_for_who_downloads_it(cli
     assert ExportLog.objects.count() == 2
 
 
+def test_a_background_report_is_logged_with_what_its_job_recorded(badung, official):
+    """ReportJob.disclosure: what the worker recorded the file holds; a job finished before that was recorded counts
+    as holding both."""
+    from ikm_registry.reports import Disclosure
+    from ikm_registry.reports.base import UNDECLARED
+
+    job = ReportJob(user=official, report="rekap", row_count=7, personal_data=False, individual_data=True)
+    assert job.disclosure == Disclosure(personal_data=False, individual_data=True, row_count=7)
+    assert ReportJob(user=official, report="daftar-ikm").disclosure == UNDECLARED
+
+
+# --- one function renders and logs --------------------------------------------------------------------------------
+
+
+def test_report_render_returns_the_pdf_and_logs_it(badung, official):
+    from businesses.reports.listing import DaftarIkmReport
+    from ikm_registry.reports import report_render
+
+    form = DaftarIkmReport.form_class(data={"region": "51.03"}, user=official)
+    assert form.is_valid(), form.errors
+    pdf = report_render(report=DaftarIkmReport(), user=official, params=form.cleaned_data)
+    assert "Batik Kuta 1" in pdf_text(pdf)
+    assert fields(the_log()) == (official, "report:daftar-ikm", "pdf", "region=51.03", 4, True, True)  # the draft too
+
+
+def test_report_make_keeps_nothing_on_the_report(badung):
+    """What a file holds comes with the file (ReportFile), not as state left on the report object between renders."""
+    from businesses.reports.rekap import RekapReport
+
+    report = RekapReport()
+    form = RekapReport.form_class(data={"region": "51.03", "year": str(YEAR)})
+    assert form.is_valid(), form.errors
+    made = report.make(user=None, params=form.cleaned_data)
+    assert made.pdf.startswith(b"%PDF") and (made.disclosure.row_count, made.disclosure.logged) == (3, False)
+    assert vars(report) == {}
+
+
 # --- the command ----------------------------------------------------------------------------------------------------
 
 
