@@ -323,6 +323,37 @@ def test_command_refused_writes_no_log(badung, official, tmp_path):
     assert not ExportLog.objects.exists()
 
 
+# --- backups ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_is_logged_for_the_command_and_holds_its_log_row(tmp_path):
+    """`manage.py backup` copies every owner's NIK, phone and e-mail: logged like render_report without --user, before
+    the copy is taken (the backup holds the row); a backup that fails leaves no row."""
+    import json
+    from pathlib import Path
+
+    from tests.processes import SubprocessDatabase, manage
+
+    BusinessFactory.create_batch(2)
+    not_a_directory = tmp_path / "a-file"
+    not_a_directory.write_text("")
+    with SubprocessDatabase(tmp_path) as database:
+        env = database.env(MEDIA_ROOT=str(tmp_path / "media"), PRIVATE_FILES_ROOT=str(tmp_path / "private"))
+        target = Path(manage(env, "backup", str(tmp_path / "backups")).stdout.strip())
+        assert manage(env, "backup", str(not_a_directory), check=False).returncode != 0
+    log = the_log()
+    assert log.user is None and log.actor.startswith("manage.py backup (")
+    assert (log.what, log.filter, log.row_count, log.personal_data, log.individual_data) == (
+        "backup",
+        f"destination={tmp_path / 'backups'}",
+        2,
+        True,
+        True,
+    )
+    assert json.loads((target / "manifest.json").read_text())["tables"]["ikm_registry_exportlog"] == 1
+
+
 # --- the log itself -------------------------------------------------------------------------------------------------
 
 
