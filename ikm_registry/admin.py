@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -129,9 +130,9 @@ class ExportLogAdmin(admin.ModelAdmin):
     def individual(self, obj):
         return obj.individual_data
 
-    @admin.display(description=_("pengguna / pelaku"), ordering="actor")
+    @admin.display(description=_("pengguna / pelaku"), ordering=Coalesce("user__username", "actor"))
     def actor_label(self, obj):
-        """The user, or for a command run without one the recorded actor."""
+        """The user, or for a command run without one the recorded actor (sorted as shown; the search reads both)."""
         return obj.actor_name
 
     @admin.display(description=_("data"), ordering="what")

@@ -118,8 +118,9 @@ class ExportLog(models.Model):
     """A record of every file that left the registry with personal data or individual figures (UU 27/2022 PDP): who,
     when, what, which filter, how many rows, and what kind of data it held.
 
-    `user` is the staff user who received the file; a command run without a user (`render_report` without --user)
-    leaves it empty and says who it was in `actor`.
+    `user` is the staff user who received the file; `actor` the command that made it, with the system account that
+    ran it (never a copy of the user's name). A command run without a user (`render_report` without --user,
+    `backup`) names only the actor; a file the site hands a user names only the user.
     """
 
     user = models.ForeignKey(
@@ -134,7 +135,7 @@ class ExportLog(models.Model):
         _("pelaku"),
         max_length=200,
         blank=True,
-        help_text=_("Nama pengguna, atau perintah yang membuat berkas tanpa pengguna (mis. manage.py render_report)."),
+        help_text=_("Perintah yang membuat berkas (mis. manage.py render_report); kosong bila situs memberikannya."),
     )
     at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
     what = models.CharField(_("data"), max_length=100, help_text=_("Mis. businesses.business atau report:daftar-ikm"))
