@@ -233,7 +233,14 @@ LOGGING = {
     },
     "handlers": {"stderr": {"class": "ikm_registry.logs.StderrHandler", "formatter": "registry"}},
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
-    "loggers": {"django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        # WeasyPrint logs each layout step at INFO (a dozen lines per PDF) and fontTools each subsetting step: only
+        # their warnings (a missing image, a bad font) are worth a line.
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Signing in: login throttling (django-axes), password reset mail, rate limits (ikm_registry/accounts.py) ------
