@@ -8,6 +8,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -283,3 +284,33 @@ def test_a_worker_killed_mid_job_is_recovered_by_the_next_worker(tmp_path):
                 process.kill()
                 process.wait()
         drop()
+
+
+# --- the worker's heartbeat thread ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def heartbeat_module(monkeypatch):
+    """db_worker's module, with the purge recorded instead of run and the connection kept (the test's transaction)."""
+    from ikm_registry.management.commands import db_worker
+    from ikm_registry.private_files import PurgeResult
+
+    purges = []
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    monkeypatch.setattr(
+        "ikm_registry.private_files.private_files_purge", lambda: purges.append(1) or PurgeResult(), raising=True
+    )
+    monkeypatch.setattr(db_worker, "purges", purges, raising=False)
+    return db_worker
+
+
+def test_the_worker_purges_at_start_on_a_machine_up_for_less_than_a_day(heartbeat_module, monkeypatch, owner):
+    monkeypatch.setattr(heartbeat_module, "time", SimpleNamespace(monotonic=lambda: 3600.0))  # booted an hour ago
+    heartbeat = heartbeat_module.Heartbeat("w-start")
+    heartbeat.tick(started=True)
+    assert heartbeat_module.purges == [1]
+    heartbeat.tick()
+    assert heartbeat_module.purges == [1]  # once a day, not on every beat
+    monkeypatch.setattr(heartbeat_module, "time", SimpleNamespace(monotonic=lambda: 3600.0 + 24 * 3600))
+    heartbeat.tick()
+    assert heartbeat_module.purges == [1, 1]

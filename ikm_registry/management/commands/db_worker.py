@@ -31,14 +31,14 @@ class Heartbeat(threading.Thread):
         self.worker_id = worker_id
         self.purge = purge
         self.stopped = threading.Event()
-        self.last_purge = 0.0
+        self.last_purge: float | None = None  # time.monotonic() of the last purge; None: purge at the first beat
 
     def tick(self, *, started: bool = False) -> None:
         try:
             close_old_connections()
             jobs.worker_beat(self.worker_id, started=started)
             jobs.jobs_recover()
-            if self.purge and time.monotonic() - self.last_purge >= PURGE_EVERY_SECONDS:
+            if self.purge and (self.last_purge is None or time.monotonic() - self.last_purge >= PURGE_EVERY_SECONDS):
                 from ikm_registry.private_files import private_files_purge
 
                 self.last_purge = time.monotonic()
