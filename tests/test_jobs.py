@@ -314,3 +314,30 @@ def test_the_worker_purges_at_start_on_a_machine_up_for_less_than_a_day(heartbea
     monkeypatch.setattr(heartbeat_module, "time", SimpleNamespace(monotonic=lambda: 3600.0 + 24 * 3600))
     heartbeat.tick()
     assert heartbeat_module.purges == [1, 1]
+
+
+def test_a_failing_purge_neither_stops_the_heartbeat_nor_its_beats(heartbeat_module, monkeypatch, owner, caplog):
+    def purge():
+        raise PermissionError("/srv/private/imports: Permission denied")
+
+    monkeypatch.setattr("ikm_registry.private_files.private_files_purge", purge)
+    heartbeat = heartbeat_module.Heartbeat("w-purge")
+    heartbeat.tick(started=True)  # raised on today's main, which ended the heartbeat thread for good
+    assert Worker.objects.filter(worker_id="w-purge").exists()
+    assert "Daily purge of private files failed" in caplog.text
+    Worker.objects.filter(worker_id="w-purge").update(seen_at=timezone.now() - timedelta(minutes=5))
+    heartbeat.tick()
+    assert Worker.objects.get(worker_id="w-purge").seen_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_an_unexpected_error_of_a_beat_is_logged_and_the_beat_still_recorded(
+    heartbeat_module, monkeypatch, owner, caplog
+):
+    def recover():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(jobs, "jobs_recover", recover)
+    heartbeat = heartbeat_module.Heartbeat("w-boom", purge=False)
+    heartbeat.tick(started=True)
+    assert "Heartbeat of worker w-boom failed" in caplog.text and "boom" in caplog.text
+    assert Worker.objects.filter(worker_id="w-boom").exists()
