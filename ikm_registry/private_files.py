@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.core import checks
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404
 from django.utils import timezone
@@ -58,16 +59,21 @@ def random_name(folder: str, filename: str) -> str:
     return f"{folder}/{secrets.token_urlsafe(18)}{suffix}"
 
 
+# The folders under PRIVATE_FILES_ROOT that private files are written to; the purge sweeps orphans in these only.
+IMPORTS, REJECTS, REPORTS = "imports", "rejects", "reports"
+FOLDERS = (IMPORTS, REJECTS, REPORTS)
+
+
 def import_upload_to(instance, filename: str) -> str:
-    return random_name("imports", filename)
+    return random_name(IMPORTS, filename)
 
 
 def rejects_upload_to(instance, filename: str) -> str:
-    return random_name("rejects", filename)
+    return random_name(REJECTS, filename)
 
 
 def report_upload_to(instance, filename: str) -> str:
-    return random_name("reports", filename)
+    return random_name(REPORTS, filename)
 
 
 def private_file_response(field_file, *, filename: str) -> FileResponse:
@@ -106,8 +112,10 @@ class PurgeResult:
 def private_files_purge(*, days: int | None = None, dry_run: bool = False) -> PurgeResult:
     """Delete private files older than `days` (default PRIVATE_FILES_RETENTION_DAYS).
 
-    The rows stay (their counts, who and when): only their file field is emptied. Files under PRIVATE_FILES_ROOT
-    that no row names (left by an interrupted upload, or moved there from MEDIA_ROOT on upgrade) go by their age.
+    The rows stay (their counts, who and when): only their file field is emptied. Files in the folders private files
+    are written to (imports/, rejects/, reports/) that no row names (left by an interrupted upload, or moved there
+    from MEDIA_ROOT on upgrade) go by their age; nothing else under PRIVATE_FILES_ROOT is touched, should it be set to
+    a directory that holds other files too.
     """
     days = settings.PRIVATE_FILES_RETENTION_DAYS if days is None else days
     cutoff = timezone.now() - timedelta(days=days)
@@ -126,7 +134,7 @@ def private_files_purge(*, days: int | None = None, dry_run: bool = False) -> Pu
                 model.objects.filter(pk=pk).update(**{kind.field: ""})
     root = Path(private_storage.location)
     oldest = time.time() - days * 86400
-    for path in _files_under(root):
+    for path in (path for folder in FOLDERS for path in _files_under(root / folder)):
         name = path.relative_to(root).as_posix()
         if name in known:
             continue
@@ -145,3 +153,28 @@ def _files_under(root: Path) -> Iterable[Path]:
     if not root.is_dir():
         return []
     return [path for path in root.rglob("*") if path.is_file()]
+
+
+# --- configuration --------------------------------------------------------------------------------------------------
+
+
+@checks.register(checks.Tags.security)
+def check_private_files_root(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """PRIVATE_FILES_ROOT must not lie inside MEDIA_ROOT or STATIC_ROOT (served to anyone), nor hold them."""
+    private = Path(os.path.abspath(settings.PRIVATE_FILES_ROOT))
+    problems = []
+    for name in ("MEDIA_ROOT", "STATIC_ROOT"):
+        public = getattr(settings, name, None)
+        if not public:
+            continue
+        public = Path(os.path.abspath(public))
+        if private == public or public in private.parents or private in public.parents:
+            problems.append(
+                checks.Error(
+                    f"PRIVATE_FILES_ROOT ({private}) overlaps {name} ({public}).",
+                    hint=f"Private files (NIK, phones) must live outside {name}, which is served to anyone; set "
+                    "PRIVATE_FILES_ROOT to a directory of its own.",
+                    id="private_files.E001",
+                )
+            )
+    return problems
