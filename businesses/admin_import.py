@@ -397,6 +397,7 @@ class ImportExportAdminMixin:
     def import_file_view(self, request, import_id):
         """The uploaded file itself, for its uploader (and superusers) until it is purged."""
         business_import = self._get_import(request, import_id)
+        response = private_file_response(business_import.file, filename=business_import.original_name)  # 404: purged
         export_logged(
             user=request.user,
             what=Business,
@@ -406,7 +407,7 @@ class ImportExportAdminMixin:
             row_count=business_import.rows,
             personal_data=True,
         )
-        return private_file_response(business_import.file, filename=business_import.original_name)
+        return response
 
     def import_template_view(self, request, file_format):
         """The layout's header and one example row (in a desa of the user's own region)."""

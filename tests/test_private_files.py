@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from businesses.models import BusinessImport
 from ikm_registry.choices import StaffRole
-from ikm_registry.models import ReportJob
+from ikm_registry.models import ExportLog, ReportJob
 from ikm_registry.private_files import check_private_files_root, private_files_purge
 from tests.business_files import csv_bytes, row
 from tests.factories import UserFactory, staff_user
@@ -252,3 +252,19 @@ def test_a_system_check_refuses_private_files_inside_a_public_root(
     if problems:
         with pytest.raises(SystemCheckError, match="PRIVATE_FILES_ROOT"):
             call_command("check", stdout=open(os.devnull, "w"))
+
+
+def test_downloading_the_upload_logs_its_rows_and_a_purged_one_logs_nothing(client, operator, media):
+    client.force_login(operator)
+    client.post(
+        reverse("admin:businesses_business_import"),
+        {"file": SimpleUploadedFile("dua.csv", csv_bytes([row(1), row(2)])), "data_year": str(YEAR)},
+    )
+    business_import = BusinessImport.objects.get()
+    url = reverse("admin:businesses_business_import_file", args=[business_import.pk])
+    assert client.get(url).status_code == 200  # before the preview page has checked the file
+    assert list(ExportLog.objects.values_list("row_count", "personal_data")) == [(2, True)]
+
+    private_files_purge(days=0)
+    assert client.get(url).status_code == 404
+    assert ExportLog.objects.count() == 1  # no file left: nothing left either

@@ -51,6 +51,7 @@ def import_upload(*, upload, user, data_year: int, skip_invalid: bool) -> Busine
             data_year=data_year,
             skip_invalid=skip_invalid,
             background=rows - 1 > settings.IMPORT_BACKGROUND_ROWS,
+            rows=max(rows - 1, 0),  # the file's data rows until a check counts them exactly
         )
         if business_import.background:
             job = ImportJob.objects.create(
