@@ -170,15 +170,6 @@ def test_purge_deletes_old_files_and_keeps_the_rows_and_their_counts(client, upl
     assert client.get(reverse("admin:businesses_business_import_preview", args=[uploaded.pk])).status_code == 200
 
 
-def test_purge_runs_as_a_task(uploaded):
-    from ikm_registry.tasks import purge_private_files
-
-    BusinessImport.objects.filter(pk=uploaded.pk).update(uploaded_at=timezone.now() - timedelta(days=31))
-    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}):
-        result = purge_private_files.enqueue()
-    assert result.return_value == {"files": 1, "orphans": 0}
-
-
 # --- upgrade ------------------------------------------------------------------------------------------------------
 
 

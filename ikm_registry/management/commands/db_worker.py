@@ -3,7 +3,7 @@
 Same options as django-tasks-db's command. Besides running tasks, a thread of the worker records the worker in the
 database every WORKER_HEARTBEAT_SECONDS (`Worker`), gives the running jobs of dead workers another try or fails
 them (ikm_registry.jobs.jobs_recover) — at start and on every heartbeat — and once a day deletes private files past
-their retention (`purge_private_files`). A worker that stops cleanly removes its heartbeat.
+their retention (as `manage.py purge_private_files` does). A worker that stops cleanly removes its heartbeat.
 """
 
 from __future__ import annotations
