@@ -22,6 +22,7 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -250,15 +251,24 @@ def jobs_recover() -> int:
                 continue
             recovered += _recover(model, pk, worker_id)
     _fail_lost_tasks(workers)
-    # The heartbeats of dead workers have served their purpose (a live one writes its row again at its next beat).
-    Worker.objects.filter(seen_at__lt=now - timedelta(seconds=settings.WORKER_STALE_SECONDS)).delete()
-    gone = [
-        worker.pk
-        for worker in (workers or {}).values()
-        if worker.host == this_host() and not _process_exists(worker.pid)
-    ]
-    Worker.objects.filter(pk__in=gone).delete()
+    _forget_dead_workers(workers, now=now)
     return recovered
+
+
+def _forget_dead_workers(workers, *, now) -> None:
+    """Delete the heartbeats of dead workers: they have served their purpose (a live one writes its row again at its
+    next beat). Read first and delete only rows found: the jobs pages call the recovery on every refresh, and on
+    SQLite any write (even one that deletes nothing) waits for the lock a long import holds while it writes."""
+    from ikm_registry.models import Worker
+
+    stale = now - timedelta(seconds=settings.WORKER_STALE_SECONDS)
+    if workers is None:
+        workers = {worker.worker_id: worker for worker in Worker.objects.all()}
+    silent = [worker.pk for worker in workers.values() if worker.seen_at < stale]
+    gone = [worker.pk for worker in workers.values() if worker.host == this_host() and not _process_exists(worker.pid)]
+    if silent or gone:
+        # a worker that beat again since it was read stays
+        Worker.objects.filter(Q(pk__in=silent, seen_at__lt=stale) | Q(pk__in=gone)).delete()
 
 
 def _recover(model, pk, worker_id: str) -> int:

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -341,3 +342,36 @@ def test_an_unexpected_error_of_a_beat_is_logged_and_the_beat_still_recorded(
     heartbeat.tick(started=True)
     assert "Heartbeat of worker w-boom failed" in caplog.text and "boom" in caplog.text
     assert Worker.objects.filter(worker_id="w-boom").exists()
+
+
+# --- pages that show running jobs only read ------------------------------------------------------------------------
+
+
+def writes(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+
+
+def test_the_jobs_page_of_a_running_job_writes_nothing(client, owner):
+    """On SQLite a write waits for the lock an import's write phase holds (up to 20 s, then HTTP 500), on every
+    refresh of the page: showing a job that runs on a live worker must only read."""
+    jobs.worker_beat("w-here", started=True)  # this very process: alive
+    job = running_job(owner, worker_id="w-here")
+    ReportJob.objects.filter(pk=job.pk).update(started_at=timezone.now())
+    client.force_login(owner)
+    client.get(reverse("admin:report_jobs"))  # the session's first use may write
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("admin:report_jobs")).content.decode()
+    assert "Diproses" in page
+    assert writes(queries) == []
+
+
+def test_the_recovery_removes_only_heartbeats_that_are_stale(owner):
+    dead_worker("w-old")
+    jobs.worker_beat("w-here", started=True)
+    with CaptureQueriesContext(connection) as queries:
+        jobs.jobs_recover()
+    assert list(Worker.objects.values_list("worker_id", flat=True)) == ["w-here"]
+    assert len(writes(queries)) == 1
+    with CaptureQueriesContext(connection) as queries:
+        jobs.jobs_recover()
+    assert writes(queries) == []
