@@ -246,8 +246,8 @@ class ImportExportAdminMixin:
         summary, file_errors, job = None, [], None
         if business_import.background:
             job = business_import.jobs.order_by("-created_at", "-pk").first()
-            if job is not None and job.status == ImportJob.Status.RUNNING:
-                jobs.jobs_recover()  # a job whose worker died is retried or failed before it is shown
+            if job is not None and job.is_active:
+                jobs.jobs_recover()  # a job whose worker died or whose task was lost is retried or failed first
                 job.refresh_from_db()
                 business_import.refresh_from_db()
             summary = business_import.summary or None

@@ -237,3 +237,27 @@ def test_a_sheet_of_millions_of_rows_is_refused_at_once(client, operator, settin
     assert time.monotonic() - started < 2
     assert "lebih dari 1.000 baris data" in response.content.decode()
     assert not BusinessImport.objects.exists()
+
+
+@pytest.mark.usefixtures("background")
+def test_a_long_import_whose_check_task_was_lost_is_queued_again_by_its_page(
+    client, operator, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    client.force_login(operator)
+    response = client.post(  # the enqueue after commit never happens here (a process killed just then)
+        reverse("admin:businesses_business_import"),
+        {"file": SimpleUploadedFile("besar.csv", csv_bytes([row(n) for n in range(1, 9)])), "data_year": str(YEAR)},
+    )
+    check = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=check.pk).update(queued_at=timezone.now() - timezone.timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.get(response["Location"]).content.decode()
+    assert "Tugas ini tidak sampai ke pekerja latar belakang; diantrekan lagi." in page
+    check.refresh_from_db()
+    assert (check.status, check.attempts) == (ImportJob.Status.QUEUED, 1)
+    assert DBTaskResult.objects.get().args_kwargs["args"] == ["businesses.importjob", check.pk]
+    run_queued_jobs()
+    check.refresh_from_db()
+    assert (check.status, check.attempts) == (ImportJob.Status.DONE, 2)

@@ -375,3 +375,96 @@ def test_the_recovery_removes_only_heartbeats_that_are_stale(owner):
     with CaptureQueriesContext(connection) as queries:
         jobs.jobs_recover()
     assert writes(queries) == []
+
+
+# --- queued jobs whose task was lost ------------------------------------------------------------------------------
+
+
+def queued_job(owner, *, waiting=timedelta(minutes=10), **fields):
+    job = ReportJob.objects.create(user=owner, report="daftar-ikm", params={"region": "51.03"}, **fields)
+    ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - waiting)
+    return job
+
+
+def test_a_queued_job_whose_task_was_lost_is_queued_again_then_failed(
+    client, owner, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    job = queued_job(owner)  # its enqueue after commit never happened: "Menunggu" for ever on today's main
+    queued_job(owner, waiting=timedelta(seconds=5))  # just queued: its task may be on its way
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.jobs_recover() == 1
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.error) == (ReportJob.Status.QUEUED, 1, jobs.TASK_LOST_RETRIED)
+    task = DBTaskResult.objects.get()
+    assert task.args_kwargs["args"] == ["ikm_registry.reportjob", job.pk]
+    assert jobs.jobs_recover() == 0  # its task waits now
+
+    # the worker took the task and failed before it claimed the job (its heartbeat raised)
+    DBTaskResult.objects.filter(pk=task.pk).update(status="FAILED")
+    ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.jobs_recover() == 1
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (ReportJob.Status.QUEUED, 2)
+
+    DBTaskResult.objects.update(status="FAILED")
+    ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(minutes=5))
+    assert jobs.jobs_recover() == 1
+    job.refresh_from_db()
+    assert (job.status, job.error) == (ReportJob.Status.FAILED, jobs.TASK_LOST_FAILED) and job.finished_at
+    client.force_login(owner)
+    page = client.get(reverse("admin:report_jobs")).content.decode()
+    assert "Gagal: Tugas ini tidak sampai ke pekerja latar belakang" in page
+
+
+def test_a_queued_job_whose_task_waits_is_left_alone_however_long(owner):
+    from ikm_registry.tasks import run_job, run_report_job
+
+    job = queued_job(owner, waiting=timedelta(days=2))  # no worker ran for two days
+    run_job.enqueue("ikm_registry.reportjob", job.pk)
+    old = queued_job(owner, waiting=timedelta(days=2))
+    run_report_job.enqueue(old.pk)  # a task queued before run_job existed
+    assert jobs.jobs_recover() == 0
+    assert set(ReportJob.objects.values_list("status", "attempts")) == {(ReportJob.Status.QUEUED, 0)}
+
+
+def test_the_jobs_page_recovers_a_lost_queued_job(client, owner):
+    job = queued_job(owner)
+    client.force_login(owner)
+    page = client.get(reverse("admin:report_jobs")).content.decode()
+    assert "Tugas ini tidak sampai ke pekerja latar belakang; diantrekan lagi." in page
+    job.refresh_from_db()
+    assert job.attempts == 1
+
+
+def test_a_task_that_failed_before_its_claim_is_run_again_by_the_worker(
+    owner, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import OperationalError
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.test_import_limits import run_queued_jobs
+
+    job = queued_job(owner, waiting=timedelta(0))
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.job_enqueue(job)
+    real_claim = jobs.job_claim
+
+    def claim(*args, **kwargs):
+        monkeypatch.setattr(jobs, "job_claim", real_claim)  # once
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(jobs, "job_claim", claim)
+    run_queued_jobs()
+    job.refresh_from_db()
+    assert job.status == ReportJob.Status.QUEUED
+    assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["FAILED"]
+
+    ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(minutes=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.jobs_recover() == 1
+    run_queued_jobs()
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (ReportJob.Status.DONE, 2), job.error
