@@ -39,6 +39,7 @@ from businesses.services.exporting import (
     write_xlsx,
 )
 from businesses.services.import_jobs import (
+    FILE_PURGED,
     PREVIEW_ROWS,
     import_confirm_background,
     import_plan_stored,
@@ -252,6 +253,8 @@ class ImportExportAdminMixin:
                 business_import.refresh_from_db()
             summary = business_import.summary or None
             file_errors = (summary or {}).get("file_errors", [])
+            if not business_import.file and business_import.state == BusinessImport.State.PREVIEWED:
+                file_errors = [FILE_PURGED]  # past its retention: nothing to confirm
             if job is not None and (job.kind == ImportJob.Kind.CHECK and job.is_active or file_errors):
                 summary = None
             if job is not None:
@@ -290,6 +293,7 @@ class ImportExportAdminMixin:
             updates_page=updates.get_page(request.GET.get("perubahan")),
             can_confirm=bool(
                 summary
+                and business_import.file
                 and business_import.state == BusinessImport.State.PREVIEWED
                 and (counts["created"] or counts["updated"])
                 and (business_import.skip_invalid or not counts["invalid"])
@@ -309,7 +313,9 @@ class ImportExportAdminMixin:
     def _import_confirm_background(self, request, business_import):
         preview_url = self._url("import_preview", business_import.pk)
         checked = business_import.jobs.filter(kind=ImportJob.Kind.CHECK, status=ImportJob.Status.DONE).exists()
-        if not checked or import_confirm_background(business_import, user=request.user) is None:
+        if not business_import.file:
+            self.message_user(request, FILE_PURGED, messages.ERROR)
+        elif not checked or import_confirm_background(business_import, user=request.user) is None:
             self.message_user(
                 request, _("Impor ini sudah diterapkan atau belum selesai diperiksa; tidak diterapkan."), messages.ERROR
             )

@@ -23,6 +23,7 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -159,6 +160,9 @@ def job_run(label: str, pk: int, *, worker_id: str) -> None:
             job_finish(job, **(fields or {}))
     except JobLost:
         logger.warning("Job %s %s was taken from worker %s; its result is dropped", label, pk, worker_id)
+    except ValidationError as error:  # a reason for the user (e.g. the registry changed under an import)
+        logger.warning("Job %s %s failed: %s", label, pk, "; ".join(error.messages))
+        job_fail(job, " ".join(error.messages))
     except Exception as error:
         logger.exception("Job %s %s failed", label, pk)
         job_fail(job, str(error) or type(error).__name__)

@@ -261,3 +261,78 @@ def test_a_long_import_whose_check_task_was_lost_is_queued_again_by_its_page(
     run_queued_jobs()
     check.refresh_from_db()
     assert (check.status, check.attempts) == (ImportJob.Status.DONE, 2)
+
+
+def upload_and_check(client, rows, django_capture_on_commit_callbacks, *, skip_invalid=False):
+    """A long upload checked by the worker; returns (its preview URL, the BusinessImport)."""
+    data = {"file": SimpleUploadedFile("besar.csv", csv_bytes(rows)), "data_year": str(YEAR)}
+    if skip_invalid:
+        data["skip_invalid"] = "on"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:businesses_business_import"), data)
+    run_queued_jobs()
+    return response["Location"], BusinessImport.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+
+
+@pytest.mark.usefixtures("background")
+def test_a_purged_long_upload_cannot_be_confirmed(client, operator, django_capture_on_commit_callbacks):
+    from ikm_registry.private_files import private_files_purge
+
+    client.force_login(operator)
+    url, business_import = upload_and_check(client, [row(n) for n in range(1, 9)], django_capture_on_commit_callbacks)
+    private_files_purge(days=0)
+    page = client.get(url).content.decode()
+    assert "Berkas unggahan sudah dihapus" in page and "Konfirmasi" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, follow=True)  # a stale form
+    assert "Berkas unggahan sudah dihapus" in response.content.decode()
+    assert not ImportJob.objects.filter(kind=ImportJob.Kind.APPLY).exists()
+    business_import.refresh_from_db()
+    assert business_import.state == BusinessImport.State.PREVIEWED
+
+
+@pytest.mark.usefixtures("background")
+def test_an_upload_purged_before_its_apply_job_ran_fails_once_with_the_reason(
+    client, operator, django_capture_on_commit_callbacks, caplog
+):
+    from ikm_registry.private_files import private_files_purge
+
+    client.force_login(operator)
+    url, business_import = upload_and_check(client, [row(n) for n in range(1, 9)], django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)
+    private_files_purge(days=0)  # between the confirmation and the worker
+    run_queued_jobs()
+    apply = ImportJob.objects.get(kind=ImportJob.Kind.APPLY)
+    business_import.refresh_from_db()
+    assert apply.status == ImportJob.Status.DONE
+    assert business_import.state == BusinessImport.State.FAILED  # PREVIEWED again on today's main: confirmable
+    assert "Traceback" not in caplog.text
+    page = client.get(url).content.decode()
+    assert "Berkas unggahan sudah dihapus (masa simpan habis); unggah lagi." in page
+    assert "[&#x27;Berkas" not in page  # a sentence, not a Python list
+    assert "Konfirmasi" not in page
+    assert not Business.objects.exists()
+
+
+@pytest.mark.usefixtures("background")
+def test_an_apply_refused_by_the_registry_fails_with_a_sentence_and_can_be_confirmed_again(
+    client, operator, django_capture_on_commit_callbacks, monkeypatch
+):
+    from businesses.services import import_jobs
+
+    client.force_login(operator)
+    url, business_import = upload_and_check(client, [row(n) for n in range(1, 9)], django_capture_on_commit_callbacks)
+
+    def conflict(*args, **kwargs):
+        raise ValidationError("Data registri berubah selama impor; ulangi impor.", code="import_conflict")
+
+    monkeypatch.setattr(import_jobs, "businesses_import_apply", conflict)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)
+    run_queued_jobs()
+    apply = ImportJob.objects.get(kind=ImportJob.Kind.APPLY)
+    assert (apply.status, apply.error) == (ImportJob.Status.FAILED, "Data registri berubah selama impor; ulangi impor.")
+    business_import.refresh_from_db()
+    assert business_import.state == BusinessImport.State.PREVIEWED
+    assert "Konfirmasi" in client.get(url).content.decode()

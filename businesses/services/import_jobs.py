@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from businesses.models import BusinessImport, ImportJob
 from businesses.services.importing import (
@@ -33,6 +33,7 @@ from ikm_registry.scoping import CHANGE, scope_for
 PREVIEW_ROWS = 100
 # Problems and notes kept for the preview of a background check; the rejects file has every invalid row.
 SUMMARY_PROBLEMS = 2000
+FILE_PURGED = gettext_lazy("Berkas unggahan sudah dihapus (masa simpan habis); unggah lagi.")
 
 
 def import_upload(*, upload, user, data_year: int, skip_invalid: bool) -> BusinessImport:
@@ -132,7 +133,7 @@ def import_plan_stored(business_import: BusinessImport, *, user, on_rows=None) -
     """Check the stored file of an upload as `user` against the registry as it is now (see businesses_import_plan);
     a ValidationError when the file is gone (its retention ran out)."""
     if not business_import.file:
-        raise ValidationError(_("Berkas unggahan sudah dihapus (masa simpan habis); unggah lagi."))
+        raise ValidationError(FILE_PURGED, code="file_purged")
     extra = {"on_rows": on_rows} if on_rows is not None else {}
     with business_import.file.open("rb") as handle:
         return businesses_import_plan(
@@ -151,20 +152,27 @@ def _plan(job: ImportJob, progress) -> ImportPlan:
     return import_plan_stored(job.business_import, user=job.user, on_rows=on_rows)
 
 
+def _unreadable(job: ImportJob, error: ValidationError) -> object:
+    """A file that cannot be imported (refused, or purged meanwhile) is a result, not a failure of the job: the
+    upload fails with the reasons, and it cannot be confirmed (again)."""
+    business_import = job.business_import
+    with transaction.atomic():
+        jobs.job_own(job)
+        business_import.summary = {"file_errors": error.messages}
+        business_import.state = BusinessImport.State.FAILED
+        business_import.save(update_fields=["summary", "state"])
+        jobs.job_finish(job)
+    return jobs.FINISHED
+
+
 def import_job_perform(job: ImportJob, *, progress) -> dict | object:
     """The work of an ImportJob on the worker (see BackgroundJob.perform)."""
     business_import = job.business_import
     if job.kind == ImportJob.Kind.CHECK:
         try:
             plan = _plan(job, progress)
-        except ValidationError as error:  # a file that cannot be imported is a result, not a failure of the job
-            with transaction.atomic():
-                jobs.job_own(job)
-                business_import.summary = {"file_errors": error.messages}
-                business_import.state = BusinessImport.State.FAILED
-                business_import.save(update_fields=["summary", "state"])
-                jobs.job_finish(job)
-            return jobs.FINISHED
+        except ValidationError as error:
+            return _unreadable(job, error)
         with transaction.atomic():
             jobs.job_own(job)
             store_rejects(business_import, plan)
@@ -177,7 +185,10 @@ def import_job_perform(job: ImportJob, *, progress) -> dict | object:
 
     # APPLY: check again against the registry as it is now, then write and finish in one transaction (a worker that
     # dies while writing leaves nothing half-written, and a job taken from it cannot be written twice).
-    plan = _plan(job, progress)
+    try:
+        plan = _plan(job, progress)
+    except ValidationError as error:
+        return _unreadable(job, error)
     progress(phase=ImportJob.Phase.WRITING, rows_done=0, rows_total=len(plan.rows))
     with transaction.atomic():
         jobs.job_own(job)
