@@ -336,3 +336,37 @@ def test_an_apply_refused_by_the_registry_fails_with_a_sentence_and_can_be_confi
     business_import.refresh_from_db()
     assert business_import.state == BusinessImport.State.PREVIEWED
     assert "Konfirmasi" in client.get(url).content.decode()
+
+
+@pytest.mark.usefixtures("background")
+def test_rows_that_became_invalid_after_the_check_are_in_the_rejects_file(
+    client, operator, bali_regions, django_capture_on_commit_callbacks, settings
+):
+    from ikm_registry.models import ExportLog
+    from tests.factories import BusinessFactory
+
+    client.force_login(operator)
+    rows = [row(n) for n in range(1, 9)] + [row(9, kbli="99999")]
+    rows[2]["nib"] = "9120000000777"
+    url, business_import = upload_and_check(client, rows, django_capture_on_commit_callbacks, skip_invalid=True)
+    assert business_import.invalid == 1
+    # between the check and the confirmation, Denpasar registers a business with row 4's NIB
+    BusinessFactory(nib="9120000000777", village=bali_regions.serangan)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_queued_jobs()
+
+    business_import.refresh_from_db()
+    assert (business_import.state, business_import.created, business_import.invalid) == ("applied", 7, 2)
+    response = client.get(reverse("admin:businesses_business_import_rejects", args=[business_import.pk]))
+    rejects = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert len(rejects) == 1 + 2  # header and both skipped rows (only the kbli one on today's main)
+    assert "Batik Sekar Jagad 3" in rejects[1] and "di luar wilayah Anda" in rejects[1]
+    assert "99999" in rejects[2]
+    assert ExportLog.objects.get().row_count == 2
+    # the check's rejects file was replaced, not left beside the new one
+    assert sorted(path.parent.name for path in Path(settings.PRIVATE_FILES_ROOT).rglob("*.csv")) == [
+        "imports",
+        "rejects",
+    ]

@@ -28,6 +28,7 @@ from businesses.services.importing import (
 )
 from businesses.services.layout import CSV_ENCODING
 from ikm_registry import jobs
+from ikm_registry.private_files import private_storage
 from ikm_registry.scoping import CHANGE, scope_for
 
 PREVIEW_ROWS = 100
@@ -119,14 +120,17 @@ def store_counts(business_import: BusinessImport, counts: dict, **fields) -> Non
 
 
 def store_rejects(business_import: BusinessImport, plan: ImportPlan) -> None:
-    """Keep the invalid rows (with `alasan`) as a private file, so that downloading them does not check again."""
-    if business_import.rejects_file:
-        business_import.rejects_file.delete(save=False)
-    if not plan.rejected:
-        return
-    text = io.StringIO()
-    plan.write_rejects(text)
-    business_import.rejects_file.save("rejects.csv", ContentFile(text.getvalue().encode(CSV_ENCODING)), save=False)
+    """Keep the invalid rows of `plan` (with `alasan`) as a private file, so that downloading them does not check
+    again; the caller saves `rejects_file`. The file it replaces is deleted once the transaction commits (a rolled
+    back one leaves its new file to the purge of unnamed files)."""
+    old = business_import.rejects_file.name
+    business_import.rejects_file = ""
+    if plan.rejected:
+        text = io.StringIO()
+        plan.write_rejects(text)
+        business_import.rejects_file.save("rejects.csv", ContentFile(text.getvalue().encode(CSV_ENCODING)), save=False)
+    if old:
+        transaction.on_commit(lambda: private_storage.delete(old))
 
 
 def import_plan_stored(business_import: BusinessImport, *, user, on_rows=None) -> ImportPlan:
@@ -193,15 +197,15 @@ def import_job_perform(job: ImportJob, *, progress) -> dict | object:
     with transaction.atomic():
         jobs.job_own(job)
         result = businesses_import_apply(plan, user=job.user, skip_invalid=business_import.skip_invalid)
+        # The rejects are those of this check: rows that became invalid since the preview (the registry changed) are
+        # in the file too, and its count is the `invalid` logged with each download.
+        store_rejects(business_import, plan)
+        stored = {"summary": plan_summary(plan), "rejects_file": business_import.rejects_file}
         if result.written:
             store_counts(
-                business_import,
-                plan.counts,
-                state=BusinessImport.State.APPLIED,
-                applied_at=timezone.now(),
-                summary=plan_summary(plan),
+                business_import, plan.counts, state=BusinessImport.State.APPLIED, applied_at=timezone.now(), **stored
             )
         else:
-            store_counts(business_import, plan.counts, state=BusinessImport.State.FAILED, summary=plan_summary(plan))
+            store_counts(business_import, plan.counts, state=BusinessImport.State.FAILED, **stored)
         jobs.job_finish(job, rows_done=len(plan.rows))
     return jobs.FINISHED
