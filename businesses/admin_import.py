@@ -217,14 +217,15 @@ class ImportExportAdminMixin:
                     return HttpResponseRedirect(self._url("import_preview", business_import.pk))
         else:
             form = BusinessImportForm(initial={"data_year": timezone.localdate().year})
-        recent = BusinessImport.objects.filter(uploaded_by=request.user).order_by("-uploaded_at")[:10]
+        recent = BusinessImport.objects.filter(uploaded_by=request.user).defer("summary").order_by("-uploaded_at")[:10]
         context = self._context(request, _("Impor IKM"), form=form, recent_imports=recent)
         return render(request, "admin/businesses/business/import_form.html", context)
 
     def _get_import(self, request, import_id) -> BusinessImport:
-        """The user's own upload (a superuser sees every one); anything else is a 404."""
+        """The user's own upload (a superuser sees every one); anything else is a 404. Its summary (up to about 1 MB)
+        is loaded only when read."""
         self._require_import_permission(request)
-        imports = BusinessImport.objects.select_related("uploaded_by")
+        imports = BusinessImport.objects.select_related("uploaded_by").defer("summary")
         if not request.user.is_superuser:
             imports = imports.filter(uploaded_by=request.user)
         business_import = imports.filter(pk=import_id).first()
@@ -251,11 +252,12 @@ class ImportExportAdminMixin:
                 jobs.jobs_recover()  # a job whose worker died or whose task was lost is retried or failed first
                 job.refresh_from_db()
                 business_import.refresh_from_db()
-            summary = business_import.summary or None
+            checking = job is not None and job.kind == ImportJob.Kind.CHECK and job.is_active
+            summary = None if checking else business_import.summary or None
             file_errors = (summary or {}).get("file_errors", [])
             if not business_import.file and business_import.state == BusinessImport.State.PREVIEWED:
                 file_errors = [FILE_PURGED]  # past its retention: nothing to confirm
-            if job is not None and (job.kind == ImportJob.Kind.CHECK and job.is_active or file_errors):
+            if file_errors:
                 summary = None
             if job is not None:
                 job.message = jobs.job_status_message(job)
@@ -274,7 +276,9 @@ class ImportExportAdminMixin:
             title = _("Impor: %(file)s") % {"file": business_import.original_name}
         else:
             title = _("Pratinjau impor: %(file)s") % {"file": business_import.original_name}
-        updates = Paginator((summary or {}).get("updates", []), CHANGES_PER_PAGE)
+        updates = (summary or {}).get("updates", [])
+        updates_total = (summary or {}).get("updates_total", len(updates))
+        updates = Paginator(updates, CHANGES_PER_PAGE)
         context = self._context(
             request,
             title,
@@ -291,6 +295,8 @@ class ImportExportAdminMixin:
             errors_total=(summary or {}).get("errors_total", 0),
             notes=(summary or {}).get("notes", []),
             updates_page=updates.get_page(request.GET.get("perubahan")),
+            updates_total=updates_total,
+            details_purged=bool((summary or {}).get("purged")),
             can_confirm=bool(
                 summary
                 and business_import.file

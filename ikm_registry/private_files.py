@@ -23,6 +23,7 @@ from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
+from django.utils.module_loading import import_string
 
 
 @deconstructible(path="ikm_registry.private_files.PrivateStorage")
@@ -103,16 +104,36 @@ KINDS = (
 )
 
 
+@dataclass(frozen=True)
+class PrivateDataKind:
+    """Personal data that rows keep beside their private files (e.g. what a check found in an upload), cleared at
+    the same age: `clear` (a dotted path) is called with the queryset of the model's rows past retention and
+    `dry_run`, and returns how many rows it cleared (or would clear)."""
+
+    model: str  # app_label.ModelName
+    since: str
+    clear: str
+
+
+DATA_KINDS = (
+    PrivateDataKind(
+        "businesses.BusinessImport", "uploaded_at", "businesses.services.import_jobs.import_summaries_purge"
+    ),
+)
+
+
 @dataclass
 class PurgeResult:
     files: int = 0  # files deleted that a row pointed to (the row stays, its field emptied)
     orphans: int = 0  # files no row points to
+    records: int = 0  # rows whose other personal data was cleared (their counts stay)
 
 
 def private_files_purge(*, days: int | None = None, dry_run: bool = False) -> PurgeResult:
     """Delete private files older than `days` (default PRIVATE_FILES_RETENTION_DAYS).
 
-    The rows stay (their counts, who and when): only their file field is emptied. Files in the folders private files
+    The rows stay (their counts, who and when): only their file field is emptied, and the personal data they hold
+    beside it (DATA_KINDS) is cleared. Files in the folders private files
     are written to (imports/, rejects/, reports/) that no row names (left by an interrupted upload, or moved there
     from MEDIA_ROOT on upgrade) go by their age; nothing else under PRIVATE_FILES_ROOT is touched, should it be set to
     a directory that holds other files too.
@@ -132,6 +153,9 @@ def private_files_purge(*, days: int | None = None, dry_run: bool = False) -> Pu
             if not dry_run:
                 private_storage.delete(name)
                 model.objects.filter(pk=pk).update(**{kind.field: ""})
+    for kind in DATA_KINDS:
+        rows = apps.get_model(kind.model).objects.filter(**{f"{kind.since}__lt": cutoff})
+        result.records += import_string(kind.clear)(rows, dry_run=dry_run)
     root = Path(private_storage.location)
     oldest = time.time() - days * 86400
     for path in (path for folder in FOLDERS for path in _files_under(root / folder)):

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from businesses.models import Business, BusinessImport, ImportJob
+from businesses.models import Business, BusinessImport, ImportJob, Kbli
 from businesses.services.importing import businesses_import_plan, inspect_file
 from ikm_registry.choices import StaffRole
 from tests.business_files import csv_bytes, row, write, xlsx_bytes
@@ -370,3 +370,94 @@ def test_rows_that_became_invalid_after_the_check_are_in_the_rejects_file(
         "imports",
         "rejects",
     ]
+
+
+# --- what a long import keeps of its check -------------------------------------------------------------------------
+
+
+def registered(bali_regions, numbers, **owner):
+    """Businesses as rows `numbers` of tests.business_files describe them, with other contact details."""
+    from tests.factories import BusinessFactory
+
+    for number in numbers:
+        values = row(number)
+        BusinessFactory(
+            name=values["nama_usaha"],
+            village=bali_regions.tuban,
+            kbli=Kbli.objects.get(code="13134"),
+            owner__name=values["nama_pemilik"],
+            **{f"owner__{name}": value for name, value in owner.items()},
+        )
+
+
+@pytest.mark.usefixtures("background")
+def test_the_purge_drops_the_personal_data_of_a_checked_summary_and_keeps_its_counts(
+    client, operator, bali_regions, django_capture_on_commit_callbacks
+):
+    import json
+
+    from ikm_registry.private_files import private_files_purge
+
+    registered(bali_regions, [1, 2], phone="081199990001", email="lama@example.com")
+    client.force_login(operator)
+    url, business_import = upload_and_check(
+        client, [row(n) for n in range(1, 9)], django_capture_on_commit_callbacks
+    )  # rows 1 and 2 change phone and e-mail
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)
+    run_queued_jobs()
+    business_import.refresh_from_db()
+    stored = json.dumps(business_import.summary)
+    assert "081199990001" in stored and "lama@example.com" in stored and "sari@example.com" in stored
+    assert (business_import.created, business_import.updated) == (6, 2)
+
+    result = private_files_purge(days=0)
+    assert result.records == 1
+    business_import.refresh_from_db()
+    stored = json.dumps(business_import.summary)
+    assert "0811" not in stored and "example.com" not in stored and "Batik" not in stored  # kept on today's main
+    assert (business_import.rows, business_import.created, business_import.updated) == (8, 6, 2)
+    page = client.get(url).content.decode()
+    assert "0811" not in page and "lama@example.com" not in page
+    assert "sudah dihapus bersama berkasnya" in page and "Impor ini sudah diterapkan" in page
+    assert private_files_purge(days=0).records == 0  # once
+
+
+@pytest.mark.usefixtures("background")
+def test_a_summary_keeps_the_first_changes_and_counts_them_all(
+    client, operator, bali_regions, django_capture_on_commit_callbacks, monkeypatch
+):
+    from businesses.services import import_jobs
+
+    monkeypatch.setattr(import_jobs, "SUMMARY_CHANGES", 3)
+    registered(bali_regions, range(1, 9), phone="081199990001")
+    client.force_login(operator)
+    url, business_import = upload_and_check(client, [row(n) for n in range(1, 9)], django_capture_on_commit_callbacks)
+    business_import.refresh_from_db()
+    assert business_import.updated == 8
+    assert len(business_import.summary["updates"]) == 3  # all 8 (about 334 bytes each) on today's main
+    page = client.get(url).content.decode()
+    assert "Perubahan pada IKM terdaftar (8)" in page
+    assert "Di sini 3 IKM pertama dari 8 yang berubah." in page
+
+
+@pytest.mark.usefixtures("background")
+def test_pages_that_do_not_show_a_summary_do_not_load_it(client, operator, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(operator)
+    response = client.post(  # its check job waits
+        reverse("admin:businesses_business_import"),
+        {"file": SimpleUploadedFile("besar.csv", csv_bytes([row(n) for n in range(1, 9)])), "data_year": str(YEAR)},
+    )
+    business_import = BusinessImport.objects.get()
+
+    def summaries_loaded(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return [q["sql"] for q in queries if "businessimport" in q["sql"] and '"summary"' in q["sql"]]
+
+    assert summaries_loaded(reverse("admin:businesses_business_import")) == []  # the 10 recent uploads
+    assert summaries_loaded(response["Location"]) == []  # the progress page, every 3 s while the check runs
+    assert summaries_loaded(reverse("admin:businesses_business_import_file", args=[business_import.pk])) == []

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -32,8 +33,13 @@ from ikm_registry.private_files import private_storage
 from ikm_registry.scoping import CHANGE, scope_for
 
 PREVIEW_ROWS = 100
-# Problems and notes kept for the preview of a background check; the rejects file has every invalid row.
+# Problems, notes and changed businesses kept for the preview of a background check (a summary stays below about
+# 1 MB, however long the file); the rejects file has every invalid row.
 SUMMARY_PROBLEMS = 2000
+SUMMARY_CHANGES = 2000
+# What a summary says of single rows (names, registered and new phones and e-mails, values quoted in reasons):
+# dropped with the file when its retention runs out, while the totals stay.
+SUMMARY_PERSONAL = ("rows", "errors", "notes", "updates")
 FILE_PURGED = gettext_lazy("Berkas unggahan sudah dihapus (masa simpan habis); unggah lagi.")
 
 
@@ -100,15 +106,32 @@ def plan_summary(plan: ImportPlan) -> dict:
 
     errors = plan.errors
     notes = plan.notes
+    updates = [outcome for outcome in plan.rows if outcome.action == Action.UPDATE]
     return {
         "rows": [row_data(outcome) for outcome in plan.rows[:PREVIEW_ROWS]],
         "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in errors[:SUMMARY_PROBLEMS]],
         "errors_total": len(errors),
         "notes": [list(note) for note in notes[:SUMMARY_PROBLEMS]],
         "notes_total": len(notes),
-        "updates": [row_data(outcome) for outcome in plan.rows if outcome.action == Action.UPDATE],
+        "updates": [row_data(outcome) for outcome in updates[:SUMMARY_CHANGES]],
+        "updates_total": len(updates),
         "checked_at": timezone.now().isoformat(),
     }
+
+
+def import_summaries_purge(imports, *, dry_run: bool = False) -> int:
+    """Drop what the stored summaries of `imports` (past their retention; see ikm_registry.private_files) say of
+    single rows; their totals and file errors stay. Returns how many summaries were (or would be) cleared."""
+    personal = Q()
+    for key in SUMMARY_PERSONAL:
+        personal |= Q(summary__has_key=key)
+    cleared = 0
+    for pk, summary in imports.filter(personal).values_list("pk", "summary").iterator():
+        cleared += 1
+        if not dry_run:
+            kept = {key: value for key, value in summary.items() if key not in SUMMARY_PERSONAL}
+            BusinessImport.objects.filter(pk=pk).update(summary={**kept, "purged": True})
+    return cleared
 
 
 def store_counts(business_import: BusinessImport, counts: dict, **fields) -> None:

@@ -58,8 +58,13 @@ class Heartbeat(threading.Thread):
         except Exception:
             logger.exception("Daily purge of private files failed (worker %s)", self.worker_id)
             return
-        if result.files or result.orphans:
-            logger.info("Purged %s private files and %s orphans", result.files, result.orphans)
+        if result.files or result.orphans or result.records:
+            logger.info(
+                "Purged %s private files and %s orphans; cleared the personal data of %s records",
+                result.files,
+                result.orphans,
+                result.records,
+            )
 
     def run(self) -> None:
         try:
