@@ -289,7 +289,11 @@ class ImportExportAdminMixin:
             job=job,
             refresh=bool(job and job.is_active),
             no_worker=bool(job and job.is_active and jobs.uses_worker() and not jobs.workers_seen_lately()),
-            preview_rows=(summary or {}).get("rows", []),
+            # labelled in the reader's language (a background check stores the action only)
+            preview_rows=[
+                {**row, "action_label": Action.labels.get(row["action"], row["action"])}
+                for row in (summary or {}).get("rows", [])
+            ],
             preview_limit=PREVIEW_ROWS,
             errors=(summary or {}).get("errors", []),
             errors_total=(summary or {}).get("errors_total", 0),
@@ -307,7 +311,6 @@ class ImportExportAdminMixin:
             rejects_url=self._url("import_rejects", business_import.pk),
             file_url=self._url("import_file", business_import.pk) if business_import.file else "",
             changelist_url=self._url("changelist"),
-            actions=Action,
         )
         return render(request, "admin/businesses/business/import_preview.html", context)
 

@@ -461,3 +461,17 @@ def test_pages_that_do_not_show_a_summary_do_not_load_it(client, operator, djang
     assert summaries_loaded(reverse("admin:businesses_business_import")) == []  # the 10 recent uploads
     assert summaries_loaded(response["Location"]) == []  # the progress page, every 3 s while the check runs
     assert summaries_loaded(reverse("admin:businesses_business_import_file", args=[business_import.pk])) == []
+
+
+@pytest.mark.usefixtures("background")
+def test_a_long_import_preview_names_the_actions_in_the_readers_language(
+    client, operator, django_capture_on_commit_callbacks
+):
+    client.force_login(operator)
+    url, _business_import = upload_and_check(client, [row(n) for n in range(1, 9)], django_capture_on_commit_callbacks)
+    from django.conf import settings
+
+    assert '<span class="action-badge action-create">baru</span>' in client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(url).content.decode()
+    assert '<span class="action-badge action-create">new</span>' in english  # "baru", the worker's, on today's main

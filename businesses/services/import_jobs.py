@@ -94,7 +94,6 @@ def plan_summary(plan: ImportPlan) -> dict:
         return {
             "row": outcome.row,
             "action": outcome.action,
-            "action_label": outcome.action_label,
             "name": outcome.name,
             "village": outcome.village,
             "business_id": outcome.business_id,
