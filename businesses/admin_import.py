@@ -252,8 +252,8 @@ class ImportExportAdminMixin:
                 jobs.jobs_recover()  # a job whose worker died or whose task was lost is retried or failed first
                 job.refresh_from_db()
                 business_import.refresh_from_db()
-            checking = job is not None and job.kind == ImportJob.Kind.CHECK and job.is_active
-            summary = None if checking else business_import.summary or None
+            # Not read while a job runs (the page refreshes every 3 s; the counts are columns of their own).
+            summary = None if job is not None and job.is_active else business_import.summary or None
             file_errors = (summary or {}).get("file_errors", [])
             if not business_import.file and business_import.state == BusinessImport.State.PREVIEWED:
                 file_errors = [FILE_PURGED]  # past its retention: nothing to confirm
@@ -271,7 +271,8 @@ class ImportExportAdminMixin:
             else:
                 store_counts(business_import, plan.counts)
                 summary = plan_summary(plan)
-        counts = self._counts(business_import) if summary else None
+        applying = bool(job and job.is_active and job.kind == ImportJob.Kind.APPLY)
+        counts = self._counts(business_import) if summary or applying else None
         if business_import.state == BusinessImport.State.APPLIED:
             title = _("Impor: %(file)s") % {"file": business_import.original_name}
         else:

@@ -462,6 +462,14 @@ def test_pages_that_do_not_show_a_summary_do_not_load_it(client, operator, djang
     assert summaries_loaded(response["Location"]) == []  # the progress page, every 3 s while the check runs
     assert summaries_loaded(reverse("admin:businesses_business_import_file", args=[business_import.pk])) == []
 
+    url, checked = upload_and_check(client, [row(n) for n in range(1, 9)], django_capture_on_commit_callbacks)
+    assert summaries_loaded(url)  # the result of the check
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)
+    assert summaries_loaded(url) == []  # the progress page while the apply job runs
+    page = client.get(url).content.decode()
+    assert "Menerapkan impor di latar belakang" in page and '<span class="count">8</span>' in page
+
 
 @pytest.mark.usefixtures("background")
 def test_a_long_import_preview_names_the_actions_in_the_readers_language(
