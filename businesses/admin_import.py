@@ -309,7 +309,10 @@ class ImportExportAdminMixin:
                 and (counts["created"] or counts["updated"])
                 and (business_import.skip_invalid or not counts["invalid"])
             ),
-            rejects_url=self._url("import_rejects", business_import.pk),
+            # the rejects are read from a file of their own (long imports) or from the upload: none once purged
+            rejects_url=self._url("import_rejects", business_import.pk)
+            if (business_import.rejects_file if business_import.background else business_import.file)
+            else "",
             file_url=self._url("import_file", business_import.pk) if business_import.file else "",
             changelist_url=self._url("changelist"),
         )

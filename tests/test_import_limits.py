@@ -483,3 +483,22 @@ def test_a_long_import_preview_names_the_actions_in_the_readers_language(
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(url).content.decode()
     assert '<span class="action-badge action-create">new</span>' in english  # "baru", the worker's, on today's main
+
+
+@pytest.mark.usefixtures("background")
+def test_a_purged_import_offers_no_rejects_link_that_would_answer_404(
+    client, operator, django_capture_on_commit_callbacks
+):
+    from ikm_registry.private_files import private_files_purge
+
+    client.force_login(operator)
+    rows = [row(n) for n in range(1, 9)] + [row(9, kbli="99999")]
+    url, business_import = upload_and_check(client, rows, django_capture_on_commit_callbacks, skip_invalid=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)
+    run_queued_jobs()
+    rejects_url = reverse("admin:businesses_business_import_rejects", args=[business_import.pk])
+    assert rejects_url in client.get(url).content.decode()
+    private_files_purge(days=0)
+    assert rejects_url not in client.get(url).content.decode()
+    assert client.get(rejects_url).status_code == 404
