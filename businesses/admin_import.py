@@ -222,7 +222,7 @@ class ImportExportAdminMixin:
         return render(request, "admin/businesses/business/import_form.html", context)
 
     def _get_import(self, request, import_id) -> BusinessImport:
-        """The user's own upload (a superuser sees every one); anything else is a 404. Its summary (up to about 1 MB)
+        """The user's own upload (a superuser sees every one); anything else is a 404. Its summary (up to about 2 MB)
         is loaded only when read."""
         self._require_import_permission(request)
         imports = BusinessImport.objects.select_related("uploaded_by").defer("summary")
