@@ -3,8 +3,11 @@ and applies the orientation, thumbnails for pages and PDFs, files deleted when r
 and `clean_photos` for what is already on disk."""
 
 import io
+import json
 import os
 import struct
+import subprocess
+import sys
 import time
 import zlib
 from io import StringIO
@@ -21,6 +24,7 @@ from businesses.models import Business, Product
 from businesses.reports.profiles import business_profile
 from ikm_registry.choices import StaffRole
 from tests.factories import BusinessFactory, ProductFactory, staff_user
+from tests.processes import PROJECT
 from tests.test_admin_scoping import business_form_data
 
 pytestmark = pytest.mark.django_db
@@ -182,6 +186,46 @@ def test_a_stored_photo_is_re_encoded_without_exif_upright_and_with_a_thumbnail(
     raw = Path(product.photo.path).read_bytes() + Path(product.photo_thumbnail.path).read_bytes()
     assert b"KameraPonsel" not in raw and b"Exif" not in raw
     assert len(stored_files(media)) == 2
+
+
+MEASURE_PROCESS = """
+import json, re, sys
+from pathlib import Path
+import django
+django.setup()
+from businesses.photos import process
+
+def peak_mb():
+    return int(re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1)) / 1024
+
+with open(sys.argv[1], "rb") as handle:
+    before = peak_mb()
+    result = process(handle)
+print(json.dumps({"extra_mb": peak_mb() - before, "size": result.size}))
+"""
+
+
+@pytest.mark.parametrize(("mode", "bytes_per_pixel"), [("L", 1), ("RGB", 4)])
+def test_a_large_photo_is_reduced_before_it_is_copied(tmp_path, mode, bytes_per_pixel):
+    """A 24-megapixel PNG (within the limits) is decoded once; everything after works on the reduced image. Before,
+    the EXIF orientation, the colour conversion and each JPEG copied the full-size image (3 to 11 times its size)."""
+    width, height = 6000, 4000
+    path = tmp_path / "besar.png"
+    Image.linear_gradient("L").resize((width, height)).convert(mode).save(path)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ikm_registry.settings", "LOG_LEVEL": "ERROR"}
+    env.update(PHOTO_MAX_SIDE="1600", PHOTO_MAX_MEGAPIXELS="50", PHOTO_MAX_UPLOAD_MB="10")
+    output = subprocess.run(
+        [sys.executable, "-c", MEASURE_PROCESS, str(path)],
+        cwd=PROJECT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    measured = json.loads(output.splitlines()[-1])
+    decoded_mb = width * height * bytes_per_pixel / 1024 / 1024  # Pillow keeps RGB in 4 bytes a pixel
+    assert measured["extra_mb"] < 2 * decoded_mb
+    assert measured["size"] == [1600, 1067]  # the stored photo's size
 
 
 def test_pages_and_the_pdf_use_the_thumbnail(client, business, media):
