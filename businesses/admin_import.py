@@ -39,6 +39,7 @@ from businesses.services.exporting import (
     write_xlsx,
 )
 from businesses.services.import_jobs import (
+    FILE_PURGED,
     PREVIEW_ROWS,
     import_confirm_background,
     import_plan_stored,
@@ -216,14 +217,15 @@ class ImportExportAdminMixin:
                     return HttpResponseRedirect(self._url("import_preview", business_import.pk))
         else:
             form = BusinessImportForm(initial={"data_year": timezone.localdate().year})
-        recent = BusinessImport.objects.filter(uploaded_by=request.user).order_by("-uploaded_at")[:10]
+        recent = BusinessImport.objects.filter(uploaded_by=request.user).defer("summary").order_by("-uploaded_at")[:10]
         context = self._context(request, _("Impor IKM"), form=form, recent_imports=recent)
         return render(request, "admin/businesses/business/import_form.html", context)
 
     def _get_import(self, request, import_id) -> BusinessImport:
-        """The user's own upload (a superuser sees every one); anything else is a 404."""
+        """The user's own upload (a superuser sees every one); anything else is a 404. Its summary (up to about 2 MB)
+        is loaded only when read."""
         self._require_import_permission(request)
-        imports = BusinessImport.objects.select_related("uploaded_by")
+        imports = BusinessImport.objects.select_related("uploaded_by").defer("summary")
         if not request.user.is_superuser:
             imports = imports.filter(uploaded_by=request.user)
         business_import = imports.filter(pk=import_id).first()
@@ -246,13 +248,16 @@ class ImportExportAdminMixin:
         summary, file_errors, job = None, [], None
         if business_import.background:
             job = business_import.jobs.order_by("-created_at", "-pk").first()
-            if job is not None and job.status == ImportJob.Status.RUNNING:
-                jobs.jobs_recover()  # a job whose worker died is retried or failed before it is shown
+            if job is not None and job.is_active:
+                jobs.jobs_recover()  # a job whose worker died or whose task was lost is retried or failed first
                 job.refresh_from_db()
                 business_import.refresh_from_db()
-            summary = business_import.summary or None
+            # Not read while a job runs (the page refreshes every 3 s; the counts are columns of their own).
+            summary = None if job is not None and job.is_active else business_import.summary or None
             file_errors = (summary or {}).get("file_errors", [])
-            if job is not None and (job.kind == ImportJob.Kind.CHECK and job.is_active or file_errors):
+            if not business_import.file and business_import.state == BusinessImport.State.PREVIEWED:
+                file_errors = [FILE_PURGED]  # past its retention: nothing to confirm
+            if file_errors:
                 summary = None
             if job is not None:
                 job.message = jobs.job_status_message(job)
@@ -266,12 +271,15 @@ class ImportExportAdminMixin:
             else:
                 store_counts(business_import, plan.counts)
                 summary = plan_summary(plan)
-        counts = self._counts(business_import) if summary else None
+        applying = bool(job and job.is_active and job.kind == ImportJob.Kind.APPLY)
+        counts = self._counts(business_import) if summary or applying else None
         if business_import.state == BusinessImport.State.APPLIED:
             title = _("Impor: %(file)s") % {"file": business_import.original_name}
         else:
             title = _("Pratinjau impor: %(file)s") % {"file": business_import.original_name}
-        updates = Paginator((summary or {}).get("updates", []), CHANGES_PER_PAGE)
+        updates = (summary or {}).get("updates", [])
+        updates_total = (summary or {}).get("updates_total", len(updates))
+        updates = Paginator(updates, CHANGES_PER_PAGE)
         context = self._context(
             request,
             title,
@@ -282,22 +290,31 @@ class ImportExportAdminMixin:
             job=job,
             refresh=bool(job and job.is_active),
             no_worker=bool(job and job.is_active and jobs.uses_worker() and not jobs.workers_seen_lately()),
-            preview_rows=(summary or {}).get("rows", []),
+            # labelled in the reader's language (a background check stores the action only)
+            preview_rows=[
+                {**row, "action_label": Action.labels.get(row["action"], row["action"])}
+                for row in (summary or {}).get("rows", [])
+            ],
             preview_limit=PREVIEW_ROWS,
             errors=(summary or {}).get("errors", []),
             errors_total=(summary or {}).get("errors_total", 0),
             notes=(summary or {}).get("notes", []),
             updates_page=updates.get_page(request.GET.get("perubahan")),
+            updates_total=updates_total,
+            details_purged=bool((summary or {}).get("purged")),
             can_confirm=bool(
                 summary
+                and business_import.file
                 and business_import.state == BusinessImport.State.PREVIEWED
                 and (counts["created"] or counts["updated"])
                 and (business_import.skip_invalid or not counts["invalid"])
             ),
-            rejects_url=self._url("import_rejects", business_import.pk),
+            # the rejects are read from a file of their own (long imports) or from the upload: none once purged
+            rejects_url=self._url("import_rejects", business_import.pk)
+            if (business_import.rejects_file if business_import.background else business_import.file)
+            else "",
             file_url=self._url("import_file", business_import.pk) if business_import.file else "",
             changelist_url=self._url("changelist"),
-            actions=Action,
         )
         return render(request, "admin/businesses/business/import_preview.html", context)
 
@@ -309,7 +326,9 @@ class ImportExportAdminMixin:
     def _import_confirm_background(self, request, business_import):
         preview_url = self._url("import_preview", business_import.pk)
         checked = business_import.jobs.filter(kind=ImportJob.Kind.CHECK, status=ImportJob.Status.DONE).exists()
-        if not checked or import_confirm_background(business_import, user=request.user) is None:
+        if not business_import.file:
+            self.message_user(request, FILE_PURGED, messages.ERROR)
+        elif not checked or import_confirm_background(business_import, user=request.user) is None:
             self.message_user(
                 request, _("Impor ini sudah diterapkan atau belum selesai diperiksa; tidak diterapkan."), messages.ERROR
             )
@@ -397,6 +416,7 @@ class ImportExportAdminMixin:
     def import_file_view(self, request, import_id):
         """The uploaded file itself, for its uploader (and superusers) until it is purged."""
         business_import = self._get_import(request, import_id)
+        response = private_file_response(business_import.file, filename=business_import.original_name)  # 404: purged
         export_logged(
             user=request.user,
             what=Business,
@@ -406,7 +426,7 @@ class ImportExportAdminMixin:
             row_count=business_import.rows,
             personal_data=True,
         )
-        return private_file_response(business_import.file, filename=business_import.original_name)
+        return response
 
     def import_template_view(self, request, file_format):
         """The layout's header and one example row (in a desa of the user's own region)."""

@@ -140,9 +140,7 @@ def _to_srgb(image: Image.Image) -> Image.Image:
     return image
 
 
-def _jpeg(image: Image.Image, side: int, quality: int) -> bytes:
-    image = image.copy()
-    image.thumbnail((side, side), Image.Resampling.LANCZOS)
+def _jpeg(image: Image.Image, quality: int) -> bytes:
     buffer = io.BytesIO()
     # Nothing from the source's info (EXIF, XMP, ICC, comments) is passed on: only pixels are written.
     image.save(buffer, format="JPEG", quality=quality, optimize=True, progressive=True)
@@ -151,6 +149,9 @@ def _jpeg(image: Image.Image, side: int, quality: int) -> bytes:
 
 def process(file, *, limits: bool = True) -> ProcessedPhoto:
     """Check, decode and re-encode an image file: the stored photo and its thumbnail. Raises ValidationError.
+
+    The decoded image is brought down to PHOTO_MAX_SIDE in place before anything else copies it (orientation,
+    colour), and the thumbnail is made from that reduced image: a 50-megapixel upload is held in full once.
 
     limits=False: for a file already stored (manage.py clean_photos), whatever its size in bytes and pixels.
     """
@@ -164,16 +165,22 @@ def process(file, *, limits: bool = True) -> ProcessedPhoto:
             image.draft("RGB", (side, side))
             image.seek(0)  # the first frame of an animation
             image.load()
-            exif_oriented = ImageOps.exif_transpose(image)
-            rgb = _to_srgb(exif_oriented)
+            if image.mode in ("1", "P"):  # resized pixel by pixel (nearest neighbour) in these modes
+                image = image.convert("RGBA" if image.has_transparency_data else "RGB")
+            # A square box: the longer side fits whichever way the EXIF orientation turns the image.
+            image.thumbnail((side, side), Image.Resampling.LANCZOS)
+            ImageOps.exif_transpose(image, in_place=True)
+            rgb = _to_srgb(image)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         raise ValidationError(
             _("Foto rusak atau tidak lengkap dan tidak dapat dibaca: %(reason)s") % {"reason": error},
             code="photo_invalid",
         ) from error
-    photo = _jpeg(rgb, side, JPEG_QUALITY)
-    thumbnail = _jpeg(rgb, settings.PHOTO_THUMBNAIL_SIDE, THUMBNAIL_QUALITY)
-    return ProcessedPhoto(photo=photo, thumbnail=thumbnail, size=rgb.size)
+    size = rgb.size
+    photo = _jpeg(rgb, JPEG_QUALITY)
+    small = settings.PHOTO_THUMBNAIL_SIDE
+    rgb.thumbnail((small, small), Image.Resampling.LANCZOS)  # the photo is encoded: reduce it in place too
+    return ProcessedPhoto(photo=photo, thumbnail=_jpeg(rgb, THUMBNAIL_QUALITY), size=size)
 
 
 def processed(file) -> ProcessedPhoto:

@@ -16,8 +16,9 @@ from ikm_registry.scoping import VIEW, scope_for
 def jobs_view(request, admin_site):
     if not scope_for(request.user).allows(VIEW):
         raise Http404
-    if ReportJob.objects.filter(user=request.user, status=ReportJob.Status.RUNNING).exists():
-        job_service.jobs_recover()  # a job whose worker died is retried or failed before it is shown
+    active = (ReportJob.Status.QUEUED, ReportJob.Status.RUNNING)
+    if ReportJob.objects.filter(user=request.user, status__in=active).exists():
+        job_service.jobs_recover()  # a job whose worker died or whose task was lost is retried or failed first
     jobs = list(ReportJob.objects.filter(user=request.user)[:50])
     for job in jobs:
         job.message = job_service.job_status_message(job)

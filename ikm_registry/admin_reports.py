@@ -55,14 +55,14 @@ def reports_view(request, admin_site):
 
 def _queue(request, report, form):
     """A long report: a ReportJob made now, rendered by the worker (`manage.py db_worker`) after this commits."""
+    from ikm_registry.jobs import job_enqueue
     from ikm_registry.models import ReportJob
-    from ikm_registry.tasks import report_job_enqueue
 
     params = {name: form.data.get(name, "") for name in form.fields}
     with transaction.atomic():
         job = ReportJob.objects.create(
             user=request.user, report=report.name, title=report.get_title(params=form.cleaned_data), params=params
         )
-        report_job_enqueue(job=job)
+        job_enqueue(job)
     messages.info(request, _("Laporan ini panjang; dibuat di latar belakang. Unduh dari halaman ini setelah selesai."))
     return HttpResponseRedirect(reverse("admin:report_jobs"))

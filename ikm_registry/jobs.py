@@ -6,8 +6,10 @@ that dies mid-task (killed, out of memory, machine restarted): its task and our 
 - every worker records a heartbeat (a `Worker` row: host, pid, last seen) every WORKER_HEARTBEAT_SECONDS;
 - a job records the worker that runs it; `jobs_recover()` finds running jobs whose worker is gone (not seen for
   WORKER_STALE_SECONDS, its process gone on this machine, or restarted since) and queues them once more, or, after
-  JOB_MAX_ATTEMPTS, fails them with a message the user reads. Workers call it when they start and on every
-  heartbeat; the jobs pages call it when they show a running job;
+  JOB_MAX_ATTEMPTS, fails them with a message the user reads; the same for queued jobs that have had no waiting or
+  running task for WORKER_STALE_SECONDS (a worker that failed before it claimed the job, an enqueue lost after
+  commit). Workers call it when they start and on every heartbeat; the jobs pages call it when they show a queued
+  or running job;
 - every status change locks the job row (select_for_update) and checks the state it starts from, so of a late
   worker and the recovery only one wins; a worker whose job was taken from it gets JobLost at its next progress.
 """
@@ -21,7 +23,9 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -34,6 +38,12 @@ WORKER_LOST_FAILED = gettext_noop(
     "Pekerja latar belakang berhenti saat memproses (mis. dimatikan atau kehabisan memori), juga pada percobaan "
     "ulang. Tidak ada yang disimpan; coba lagi, dan hubungi pengelola sistem bila terulang."
 )
+TASK_LOST_RETRIED = gettext_noop("Tugas ini tidak sampai ke pekerja latar belakang; diantrekan lagi.")
+TASK_LOST_FAILED = gettext_noop(
+    "Tugas ini tidak sampai ke pekerja latar belakang, juga setelah diantrekan lagi. Tidak ada yang disimpan; coba "
+    "lagi, dan hubungi pengelola sistem bila terulang."
+)
+MESSAGES = (WORKER_LOST_RETRIED, WORKER_LOST_FAILED, TASK_LOST_RETRIED, TASK_LOST_FAILED)
 
 
 # Returned by a job's perform() that finished itself (inside the transaction of its writes, with job_finish).
@@ -150,6 +160,9 @@ def job_run(label: str, pk: int, *, worker_id: str) -> None:
             job_finish(job, **(fields or {}))
     except JobLost:
         logger.warning("Job %s %s was taken from worker %s; its result is dropped", label, pk, worker_id)
+    except ValidationError as error:  # a reason for the user (e.g. the registry changed under an import)
+        logger.warning("Job %s %s failed: %s", label, pk, "; ".join(error.messages))
+        job_fail(job, " ".join(error.messages))
     except Exception as error:
         logger.exception("Job %s %s failed", label, pk)
         job_fail(job, str(error) or type(error).__name__)
@@ -225,14 +238,45 @@ def uses_worker() -> bool:
     return not type(task_backends[run_job.backend]).__name__.startswith("Immediate")
 
 
+def _pending_tasks() -> set[tuple[str, int]] | None:
+    """(label, pk) of every job whose django-tasks task waits or runs; None when the queue cannot be read (a backend
+    other than django-tasks-db's, which keeps its queue elsewhere or runs a task at once)."""
+    from django_tasks import TaskResultStatus, task_backends
+
+    from ikm_registry.tasks import run_job, run_report_job
+
+    try:
+        from django_tasks_db.backend import DatabaseBackend
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - the database backend is optional
+        return None
+    if not isinstance(task_backends[run_job.backend], DatabaseBackend):
+        return None
+    pending = set()
+    tasks = DBTaskResult.objects.filter(
+        status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING),
+        task_path__in=(run_job.module_path, run_report_job.module_path),
+    )
+    for task_path, args_kwargs in tasks.values_list("task_path", "args_kwargs"):
+        args = (args_kwargs or {}).get("args") or []
+        if task_path == run_report_job.module_path and len(args) == 1:
+            pending.add(("ikm_registry.reportjob", args[0]))
+        elif len(args) == 2:
+            pending.add((args[0], args[1]))
+    return pending
+
+
 # --- recovery -----------------------------------------------------------------------------------------------------
 
 
 def jobs_recover() -> int:
-    """Give the running jobs of dead workers another try (once), or fail them with a message; return how many.
+    """Give the running jobs of dead workers another try (once), or fail them with a message; the same for queued
+    jobs whose task was lost before a worker claimed them (the worker failed before it claimed the job, or the
+    enqueue after commit never happened). Return how many.
 
     Safe to call from anywhere and at any time: each job is decided with its row locked, and only when it still
-    runs on the worker that was found dead.
+    runs on the worker that was found dead, or still waits since before WORKER_STALE_SECONDS. Writes nothing when
+    there is nothing to recover (the jobs pages call it on every refresh).
     """
     from ikm_registry.models import Worker
 
@@ -250,15 +294,67 @@ def jobs_recover() -> int:
                 continue
             recovered += _recover(model, pk, worker_id)
     _fail_lost_tasks(workers)
-    # The heartbeats of dead workers have served their purpose (a live one writes its row again at its next beat).
-    Worker.objects.filter(seen_at__lt=now - timedelta(seconds=settings.WORKER_STALE_SECONDS)).delete()
-    gone = [
-        worker.pk
-        for worker in (workers or {}).values()
-        if worker.host == this_host() and not _process_exists(worker.pid)
-    ]
-    Worker.objects.filter(pk__in=gone).delete()
+    recovered += _recover_unqueued(now=now)
+    _forget_dead_workers(workers, now=now)
     return recovered
+
+
+def _recover_unqueued(*, now) -> int:
+    """Queued jobs waiting since before WORKER_STALE_SECONDS with no task that waits or runs for them."""
+    cutoff = now - timedelta(seconds=settings.WORKER_STALE_SECONDS)
+    waiting = {}
+    for model in job_models():
+        pks = list(model.objects.filter(status=model.Status.QUEUED, queued_at__lt=cutoff).values_list("pk", flat=True))
+        if pks:
+            waiting[model] = pks
+    if not waiting:
+        return 0
+    pending = _pending_tasks()
+    if pending is None:
+        return 0
+    recovered = 0
+    for model, pks in waiting.items():
+        label = model._meta.label_lower
+        recovered += sum(_requeue(model, pk, cutoff=cutoff) for pk in pks if (label, pk) not in pending)
+    return recovered
+
+
+def _requeue(model, pk, *, cutoff) -> int:
+    with transaction.atomic():
+        job = _locked(model, pk)
+        if job is None or job.status != model.Status.QUEUED or job.queued_at >= cutoff:
+            return 0  # claimed or queued again meanwhile
+        if job.attempts < settings.JOB_MAX_ATTEMPTS:
+            job.attempts += 1  # a lost task counts as a try: a task that keeps failing before its claim ends
+            job.error = TASK_LOST_RETRIED
+            job.queued_at = timezone.now()
+            job.save(update_fields=["attempts", "error", "queued_at"])
+            job_enqueue(job)
+            logger.warning("Job %s %s: its task was lost before a worker claimed it; queued again", job_label(job), pk)
+        else:
+            job.status = model.Status.FAILED
+            job.error = TASK_LOST_FAILED
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "error", "finished_at"])
+            job.on_failed()
+            logger.error("Job %s %s: its task was lost again; failed after %s tries", job_label(job), pk, job.attempts)
+    return 1
+
+
+def _forget_dead_workers(workers, *, now) -> None:
+    """Delete the heartbeats of dead workers: they have served their purpose (a live one writes its row again at its
+    next beat). Read first and delete only rows found: the jobs pages call the recovery on every refresh, and on
+    SQLite any write (even one that deletes nothing) waits for the lock a long import holds while it writes."""
+    from ikm_registry.models import Worker
+
+    stale = now - timedelta(seconds=settings.WORKER_STALE_SECONDS)
+    if workers is None:
+        workers = {worker.worker_id: worker for worker in Worker.objects.all()}
+    silent = [worker.pk for worker in workers.values() if worker.seen_at < stale]
+    gone = [worker.pk for worker in workers.values() if worker.host == this_host() and not _process_exists(worker.pid)]
+    if silent or gone:
+        # a worker that beat again since it was read stays
+        Worker.objects.filter(Q(pk__in=silent, seen_at__lt=stale) | Q(pk__in=gone)).delete()
 
 
 def _recover(model, pk, worker_id: str) -> int:
@@ -270,7 +366,8 @@ def _recover(model, pk, worker_id: str) -> int:
             job.status = model.Status.QUEUED
             job.worker_id = ""
             job.error = WORKER_LOST_RETRIED
-            job.save(update_fields=["status", "worker_id", "error"])
+            job.queued_at = timezone.now()
+            job.save(update_fields=["status", "worker_id", "error", "queued_at"])
             job_enqueue(job)
             logger.warning("Job %s %s: worker %s is gone; queued again", job_label(job), pk, worker_id or "?")
         else:
@@ -314,4 +411,4 @@ class WorkerLost(Exception):
 
 def job_status_message(job) -> str:
     """The job's error, translated for the reader when it is one of ours."""
-    return _(job.error) if job.error in (WORKER_LOST_RETRIED, WORKER_LOST_FAILED) else job.error
+    return _(job.error) if job.error in MESSAGES else job.error

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -217,6 +218,9 @@ class BackgroundJob(models.Model):
     error = models.TextField(_("kesalahan"), blank=True)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    # When the job was last put in the queue: a queued job whose task is gone (lost before a worker claimed it) is
+    # queued again, or failed, WORKER_STALE_SECONDS after (ikm_registry.jobs.jobs_recover).
+    queued_at = models.DateTimeField(_("diantrekan"), default=timezone.now)
 
     class Meta:
         abstract = True

@@ -18,10 +18,12 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.core import checks
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
+from django.utils.module_loading import import_string
 
 
 @deconstructible(path="ikm_registry.private_files.PrivateStorage")
@@ -58,16 +60,21 @@ def random_name(folder: str, filename: str) -> str:
     return f"{folder}/{secrets.token_urlsafe(18)}{suffix}"
 
 
+# The folders under PRIVATE_FILES_ROOT that private files are written to; the purge sweeps orphans in these only.
+IMPORTS, REJECTS, REPORTS = "imports", "rejects", "reports"
+FOLDERS = (IMPORTS, REJECTS, REPORTS)
+
+
 def import_upload_to(instance, filename: str) -> str:
-    return random_name("imports", filename)
+    return random_name(IMPORTS, filename)
 
 
 def rejects_upload_to(instance, filename: str) -> str:
-    return random_name("rejects", filename)
+    return random_name(REJECTS, filename)
 
 
 def report_upload_to(instance, filename: str) -> str:
-    return random_name("reports", filename)
+    return random_name(REPORTS, filename)
 
 
 def private_file_response(field_file, *, filename: str) -> FileResponse:
@@ -97,17 +104,39 @@ KINDS = (
 )
 
 
+@dataclass(frozen=True)
+class PrivateDataKind:
+    """Personal data that rows keep beside their private files (e.g. what a check found in an upload), cleared at
+    the same age: `clear` (a dotted path) is called with the queryset of the model's rows past retention and
+    `dry_run`, and returns how many rows it cleared (or would clear)."""
+
+    model: str  # app_label.ModelName
+    since: str
+    clear: str
+
+
+DATA_KINDS = (
+    PrivateDataKind(
+        "businesses.BusinessImport", "uploaded_at", "businesses.services.import_jobs.import_summaries_purge"
+    ),
+)
+
+
 @dataclass
 class PurgeResult:
     files: int = 0  # files deleted that a row pointed to (the row stays, its field emptied)
     orphans: int = 0  # files no row points to
+    records: int = 0  # rows whose other personal data was cleared (their counts stay)
 
 
 def private_files_purge(*, days: int | None = None, dry_run: bool = False) -> PurgeResult:
     """Delete private files older than `days` (default PRIVATE_FILES_RETENTION_DAYS).
 
-    The rows stay (their counts, who and when): only their file field is emptied. Files under PRIVATE_FILES_ROOT
-    that no row names (left by an interrupted upload, or moved there from MEDIA_ROOT on upgrade) go by their age.
+    The rows stay (their counts, who and when): only their file field is emptied, and the personal data they hold
+    beside it (DATA_KINDS) is cleared. Files in the folders private files
+    are written to (imports/, rejects/, reports/) that no row names (left by an interrupted upload, or moved there
+    from MEDIA_ROOT on upgrade) go by their age; nothing else under PRIVATE_FILES_ROOT is touched, should it be set to
+    a directory that holds other files too.
     """
     days = settings.PRIVATE_FILES_RETENTION_DAYS if days is None else days
     cutoff = timezone.now() - timedelta(days=days)
@@ -124,9 +153,12 @@ def private_files_purge(*, days: int | None = None, dry_run: bool = False) -> Pu
             if not dry_run:
                 private_storage.delete(name)
                 model.objects.filter(pk=pk).update(**{kind.field: ""})
+    for kind in DATA_KINDS:
+        rows = apps.get_model(kind.model).objects.filter(**{f"{kind.since}__lt": cutoff})
+        result.records += import_string(kind.clear)(rows, dry_run=dry_run)
     root = Path(private_storage.location)
     oldest = time.time() - days * 86400
-    for path in _files_under(root):
+    for path in (path for folder in FOLDERS for path in _files_under(root / folder)):
         name = path.relative_to(root).as_posix()
         if name in known:
             continue
@@ -145,3 +177,28 @@ def _files_under(root: Path) -> Iterable[Path]:
     if not root.is_dir():
         return []
     return [path for path in root.rglob("*") if path.is_file()]
+
+
+# --- configuration --------------------------------------------------------------------------------------------------
+
+
+@checks.register(checks.Tags.security)
+def check_private_files_root(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """PRIVATE_FILES_ROOT must not lie inside MEDIA_ROOT or STATIC_ROOT (served to anyone), nor hold them."""
+    private = Path(os.path.abspath(settings.PRIVATE_FILES_ROOT))
+    problems = []
+    for name in ("MEDIA_ROOT", "STATIC_ROOT"):
+        public = getattr(settings, name, None)
+        if not public:
+            continue
+        public = Path(os.path.abspath(public))
+        if private == public or public in private.parents or private in public.parents:
+            problems.append(
+                checks.Error(
+                    f"PRIVATE_FILES_ROOT ({private}) overlaps {name} ({public}).",
+                    hint=f"Private files (NIK, phones) must live outside {name}, which is served to anyone; set "
+                    "PRIVATE_FILES_ROOT to a directory of its own.",
+                    id="private_files.E001",
+                )
+            )
+    return problems

@@ -184,8 +184,10 @@ LOGIN_URL = "admin:login"
 # Cache for anonymous public pages and their counts (ikm_registry/public_cache.py) and for rate-limit counters.
 # The default is a table in the registry's database (created by `migrate`), so every server process and machine of
 # an install shares it: a change retires cached pages everywhere at once. A dbcache:// URL gets our DatabaseCache,
-# whose increments are atomic (rate limits count with them). Redis (redis://...) is the faster shared choice.
-CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://registri_ikm_cache?max_entries=2000")}
+# whose increments are atomic (rate limits count with them) and whose culls keep the public data version. Redis
+# (redis://...) is the faster shared choice. max_entries: room for the pages rendered within PUBLIC_CACHE_SECONDS
+# on a busy site (~6 KB a page: ~60 MB), while the row count Django makes on every set stays under 1 ms.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://registri_ikm_cache?max_entries=10000")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
     CACHES["default"]["BACKEND"] = "ikm_registry.cache.DatabaseCache"
 # How long a public page may be served from the cache without a change (seconds); also its HTTP max-age.
@@ -233,7 +235,14 @@ LOGGING = {
     },
     "handlers": {"stderr": {"class": "ikm_registry.logs.StderrHandler", "formatter": "registry"}},
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
-    "loggers": {"django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        # WeasyPrint logs each layout step at INFO (a dozen lines per PDF) and fontTools each subsetting step: only
+        # their warnings (a missing image, a bad font) are worth a line.
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Signing in: login throttling (django-axes), password reset mail, rate limits (ikm_registry/accounts.py) ------

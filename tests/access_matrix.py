@@ -470,9 +470,10 @@ def build_matrix() -> Matrix:
     from businesses.models import Business, BusinessImport, CreativeSubsector, Kbli, Region, Sentra
     from businesses.services.workflow import business_submit, business_verify
     from ikm_registry.history import attributed
+    from ikm_registry.jobs import job_run
     from ikm_registry.models import ExportLog, Office, ReportJob
     from ikm_registry.services import export_logged
-    from ikm_registry.tasks import report_job_run, run_report_job
+    from ikm_registry.tasks import run_report_job
     from tests.factories import (
         AssistanceFactory,
         BusinessFactory,
@@ -642,7 +643,7 @@ def build_matrix() -> Matrix:
         job = ReportJob.objects.create(
             user=user, report="daftar-ikm", title=f"Daftar IKM {job_token}", params={"region": place.region}
         )
-        report_job_run(job.pk)
+        job_run("ikm_registry.reportjob", job.pk, worker_id="test")
         job.refresh_from_db()
         assert job.status == ReportJob.Status.DONE, job.error
         matrix.jobs.append(Record(place.key, job.pk, own))

@@ -129,7 +129,7 @@ def test_search_finds_a_user_and_a_command_by_the_name_shown(admin_client, opera
 
 
 def test_the_migration_forgets_usernames_copied_into_actor(operator):
-    """Rows written between 0006 and 0007 copied the username into actor; the migration blanks those copies and
+    """Rows written between 0006 and 0008 copied the username into actor; the migration blanks those copies and
     keeps commands."""
     import importlib
 
@@ -141,7 +141,7 @@ def test_the_migration_forgets_usernames_copied_into_actor(operator):
     )
     alone = ExportLog.objects.create(user=None, actor="manage.py backup (root)", what="backup", file_format="x",
                                      row_count=1)  # fmt: skip
-    migration = importlib.import_module("ikm_registry.migrations.0007_export_log_actor_is_the_command")
+    migration = importlib.import_module("ikm_registry.migrations.0008_export_log_actor_is_the_command")
     migration.forget_copied_usernames(apps, None)
     assert [ExportLog.objects.get(pk=log.pk).actor for log in (copied, command, alone)] == [
         "",

@@ -17,9 +17,9 @@ from django.utils import timezone
 from businesses.choices import BusinessStatus
 from businesses.models import BusinessYear
 from ikm_registry.choices import StaffRole
+from ikm_registry.jobs import job_run
 from ikm_registry.models import ExportLog, ReportJob
 from ikm_registry.services import export_logged
-from ikm_registry.tasks import report_job_run
 from tests.factories import (
     BusinessFactory,
     BusinessYearFactory,
@@ -222,7 +222,7 @@ def test_each_download_of_a_background_report_is_logged_for_who_downloads_it(cli
     response = post_report(client, official, {"report": "daftar-ikm", "region": "51.03"})
     assert response.status_code == 302
     job = ReportJob.objects.get()
-    report_job_run(job.pk)
+    job_run("ikm_registry.reportjob", job.pk, worker_id="test")
     job.refresh_from_db()
     assert (job.row_count, job.personal_data, job.individual_data) == (4, True, True)  # the draft too
     assert not ExportLog.objects.exists()  # made, not yet handed out

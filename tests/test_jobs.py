@@ -8,9 +8,11 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -283,3 +285,186 @@ def test_a_worker_killed_mid_job_is_recovered_by_the_next_worker(tmp_path):
                 process.kill()
                 process.wait()
         drop()
+
+
+# --- the worker's heartbeat thread ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def heartbeat_module(monkeypatch):
+    """db_worker's module, with the purge recorded instead of run and the connection kept (the test's transaction)."""
+    from ikm_registry.management.commands import db_worker
+    from ikm_registry.private_files import PurgeResult
+
+    purges = []
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    monkeypatch.setattr(
+        "ikm_registry.private_files.private_files_purge", lambda: purges.append(1) or PurgeResult(), raising=True
+    )
+    monkeypatch.setattr(db_worker, "purges", purges, raising=False)
+    return db_worker
+
+
+def test_the_worker_purges_at_start_on_a_machine_up_for_less_than_a_day(heartbeat_module, monkeypatch, owner):
+    monkeypatch.setattr(heartbeat_module, "time", SimpleNamespace(monotonic=lambda: 3600.0))  # booted an hour ago
+    heartbeat = heartbeat_module.Heartbeat("w-start")
+    heartbeat.tick(started=True)
+    assert heartbeat_module.purges == [1]
+    heartbeat.tick()
+    assert heartbeat_module.purges == [1]  # once a day, not on every beat
+    monkeypatch.setattr(heartbeat_module, "time", SimpleNamespace(monotonic=lambda: 3600.0 + 24 * 3600))
+    heartbeat.tick()
+    assert heartbeat_module.purges == [1, 1]
+
+
+def test_a_failing_purge_neither_stops_the_heartbeat_nor_its_beats(heartbeat_module, monkeypatch, owner, caplog):
+    def purge():
+        raise PermissionError("/srv/private/imports: Permission denied")
+
+    monkeypatch.setattr("ikm_registry.private_files.private_files_purge", purge)
+    heartbeat = heartbeat_module.Heartbeat("w-purge")
+    heartbeat.tick(started=True)  # raised on today's main, which ended the heartbeat thread for good
+    assert Worker.objects.filter(worker_id="w-purge").exists()
+    assert "Daily purge of private files failed" in caplog.text
+    Worker.objects.filter(worker_id="w-purge").update(seen_at=timezone.now() - timedelta(minutes=5))
+    heartbeat.tick()
+    assert Worker.objects.get(worker_id="w-purge").seen_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_an_unexpected_error_of_a_beat_is_logged_and_the_beat_still_recorded(
+    heartbeat_module, monkeypatch, owner, caplog
+):
+    def recover():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(jobs, "jobs_recover", recover)
+    heartbeat = heartbeat_module.Heartbeat("w-boom", purge=False)
+    heartbeat.tick(started=True)
+    assert "Heartbeat of worker w-boom failed" in caplog.text and "boom" in caplog.text
+    assert Worker.objects.filter(worker_id="w-boom").exists()
+
+
+# --- pages that show running jobs only read ------------------------------------------------------------------------
+
+
+def writes(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+
+
+def test_the_jobs_page_of_a_running_job_writes_nothing(client, owner):
+    """On SQLite a write waits for the lock an import's write phase holds (up to 20 s, then HTTP 500), on every
+    refresh of the page: showing a job that runs on a live worker must only read."""
+    jobs.worker_beat("w-here", started=True)  # this very process: alive
+    job = running_job(owner, worker_id="w-here")
+    ReportJob.objects.filter(pk=job.pk).update(started_at=timezone.now())
+    client.force_login(owner)
+    client.get(reverse("admin:report_jobs"))  # the session's first use may write
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("admin:report_jobs")).content.decode()
+    assert "Diproses" in page
+    assert writes(queries) == []
+
+
+def test_the_recovery_removes_only_heartbeats_that_are_stale(owner):
+    dead_worker("w-old")
+    jobs.worker_beat("w-here", started=True)
+    with CaptureQueriesContext(connection) as queries:
+        jobs.jobs_recover()
+    assert list(Worker.objects.values_list("worker_id", flat=True)) == ["w-here"]
+    assert len(writes(queries)) == 1
+    with CaptureQueriesContext(connection) as queries:
+        jobs.jobs_recover()
+    assert writes(queries) == []
+
+
+# --- queued jobs whose task was lost ------------------------------------------------------------------------------
+
+
+def queued_job(owner, *, waiting=timedelta(minutes=10), **fields):
+    job = ReportJob.objects.create(user=owner, report="daftar-ikm", params={"region": "51.03"}, **fields)
+    ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - waiting)
+    return job
+
+
+def test_a_queued_job_whose_task_was_lost_is_queued_again_then_failed(
+    client, owner, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    job = queued_job(owner)  # its enqueue after commit never happened: "Menunggu" for ever on today's main
+    queued_job(owner, waiting=timedelta(seconds=5))  # just queued: its task may be on its way
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.jobs_recover() == 1
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.error) == (ReportJob.Status.QUEUED, 1, jobs.TASK_LOST_RETRIED)
+    task = DBTaskResult.objects.get()
+    assert task.args_kwargs["args"] == ["ikm_registry.reportjob", job.pk]
+    assert jobs.jobs_recover() == 0  # its task waits now
+
+    # the worker took the task and failed before it claimed the job (its heartbeat raised)
+    DBTaskResult.objects.filter(pk=task.pk).update(status="FAILED")
+    ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.jobs_recover() == 1
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (ReportJob.Status.QUEUED, 2)
+
+    DBTaskResult.objects.update(status="FAILED")
+    ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(minutes=5))
+    assert jobs.jobs_recover() == 1
+    job.refresh_from_db()
+    assert (job.status, job.error) == (ReportJob.Status.FAILED, jobs.TASK_LOST_FAILED) and job.finished_at
+    client.force_login(owner)
+    page = client.get(reverse("admin:report_jobs")).content.decode()
+    assert "Gagal: Tugas ini tidak sampai ke pekerja latar belakang" in page
+
+
+def test_a_queued_job_whose_task_waits_is_left_alone_however_long(owner):
+    from ikm_registry.tasks import run_job, run_report_job
+
+    job = queued_job(owner, waiting=timedelta(days=2))  # no worker ran for two days
+    run_job.enqueue("ikm_registry.reportjob", job.pk)
+    old = queued_job(owner, waiting=timedelta(days=2))
+    run_report_job.enqueue(old.pk)  # a task queued before run_job existed
+    assert jobs.jobs_recover() == 0
+    assert set(ReportJob.objects.values_list("status", "attempts")) == {(ReportJob.Status.QUEUED, 0)}
+
+
+def test_the_jobs_page_recovers_a_lost_queued_job(client, owner):
+    job = queued_job(owner)
+    client.force_login(owner)
+    page = client.get(reverse("admin:report_jobs")).content.decode()
+    assert "Tugas ini tidak sampai ke pekerja latar belakang; diantrekan lagi." in page
+    job.refresh_from_db()
+    assert job.attempts == 1
+
+
+def test_a_task_that_failed_before_its_claim_is_run_again_by_the_worker(
+    owner, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import OperationalError
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.test_import_limits import run_queued_jobs
+
+    job = queued_job(owner, waiting=timedelta(0))
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.job_enqueue(job)
+    real_claim = jobs.job_claim
+
+    def claim(*args, **kwargs):
+        monkeypatch.setattr(jobs, "job_claim", real_claim)  # once
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(jobs, "job_claim", claim)
+    run_queued_jobs()
+    job.refresh_from_db()
+    assert job.status == ReportJob.Status.QUEUED
+    assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["FAILED"]
+
+    ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(minutes=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.jobs_recover() == 1
+    run_queued_jobs()
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (ReportJob.Status.DONE, 2), job.error

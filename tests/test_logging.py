@@ -38,3 +38,13 @@ def test_log_level_comes_from_the_environment(tmp_path):
     result = manage(process_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", LOG_LEVEL="error"), "shell", "-c", code)
     records = [match.groupdict() for match in LINE.finditer(result.stderr)]
     assert records == [{"level": "ERROR", "logger": "registry.test", "message": "shown"}]
+
+
+def test_pdf_libraries_log_warnings_only():
+    """WeasyPrint logs a dozen INFO lines per PDF (each layout step); at the default level they would flood the log."""
+    import logging
+
+    for name in ("weasyprint", "weasyprint.progress", "fontTools.subset"):
+        logger = logging.getLogger(name)
+        assert not logger.isEnabledFor(logging.INFO), name
+        assert logger.isEnabledFor(logging.WARNING), name

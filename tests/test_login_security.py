@@ -95,6 +95,69 @@ def test_behind_a_proxy_the_configured_header_is_the_client_address(client, oper
     assert other_visitor.status_code == 302
 
 
+def test_fifty_wrong_passwords_from_fifty_addresses_of_one_ipv6_network_then_the_right_one_is_refused(client, operator):
+    # One connection gets a whole /64 and may pick any address in it: the network is the client.
+    for host in range(1, 51):
+        log_in(client, "operator.badung", "tebakan-salah", ip=f"2001:db8:7:1::{host:x}")
+    response = log_in(client, "operator.badung", PASSWORD, ip="2001:db8:7:1:ffff:1234:5678:9abc")
+    assert response.status_code == 429
+    assert not signed_in(client)
+    assert AccessAttempt.objects.get().ip_address == "2001:db8:7:1::"  # one row for the network
+
+
+def test_the_lockout_of_one_ipv6_network_starts_at_the_configured_limit(client, operator, settings):
+    for host in range(1, settings.AXES_FAILURE_LIMIT):
+        assert log_in(client, "operator.badung", "salah", ip=f"2001:db8:7:1::{host:x}").status_code == 200
+    assert log_in(client, "operator.badung", "salah", ip="2001:db8:7:1:abcd::1").status_code == 429
+
+
+def test_another_ipv6_network_is_not_locked_out(client, operator, settings):
+    for host in range(1, settings.AXES_FAILURE_LIMIT + 5):
+        log_in(client, "operator.badung", "tebakan-salah", ip=f"2001:db8:7:1::{host:x}")
+    assert log_in(client, "operator.badung", PASSWORD, ip="2001:db8:7:1::1").status_code == 429
+    assert log_in(client, "operator.badung", PASSWORD, ip="2001:db8:7:2::1").status_code == 302
+
+
+def test_ipv4_addresses_written_as_ipv6_count_as_the_ipv4_address(client, operator, settings):
+    # A dual-stack listener reports IPv4 visitors as ::ffff:a.b.c.d; they must not all share the /64 of "::".
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        log_in(client, "operator.badung", "tebakan-salah", ip="::ffff:198.51.100.1")
+    assert log_in(client, "operator.badung", PASSWORD, ip="198.51.100.1").status_code == 429  # the same visitor
+    assert AccessAttempt.objects.get().ip_address == "198.51.100.1"
+    assert log_in(client, "operator.badung", PASSWORD, ip="::ffff:203.0.113.7").status_code == 302
+
+
+def test_rate_limits_count_the_same_unit_as_the_login_lockout(client, operator, settings):
+    settings.PASSWORD_RESET_RATE = "3/h"
+    reset = reverse("password_reset")
+    for host in range(1, 4):
+        assert client.post(reset, {"email": "x@example.com"}, REMOTE_ADDR=f"2001:db8:7:1::{host}").status_code == 302
+    assert client.post(reset, {"email": "x@example.com"}, REMOTE_ADDR="2001:db8:7:1::99").status_code == 429
+    assert client.post(reset, {"email": "x@example.com"}, REMOTE_ADDR="2001:db8:7:2::1").status_code == 302
+    for _ in range(3):
+        assert client.post(reset, {"email": "x@example.com"}, REMOTE_ADDR="::ffff:198.51.100.1").status_code == 302
+    assert client.post(reset, {"email": "x@example.com"}, REMOTE_ADDR="::ffff:203.0.113.7").status_code == 302
+
+
+def test_behind_a_proxy_an_ipv6_visitor_counts_as_its_network(client, operator, settings):
+    settings.CLIENT_IP_HEADER = "X-Real-IP"
+    for host in range(1, settings.AXES_FAILURE_LIMIT + 1):
+        client.post(
+            LOGIN,
+            {"username": "operator.badung", "password": "salah"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_REAL_IP=f"2001:db8:7:1::{host}",
+        )
+    assert AccessAttempt.objects.get().ip_address == "2001:db8:7:1::"
+    refused = client.post(
+        LOGIN,
+        {"username": "operator.badung", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_REAL_IP="2001:db8:7:1::9",
+    )
+    assert refused.status_code == 429
+
+
 def test_limits_come_from_the_environment(tmp_path):
     env = process_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", LOGIN_FAILURE_LIMIT="7", LOGIN_COOLOFF_MINUTES="45")
     printed = python(

@@ -15,13 +15,15 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.test import override_settings
 from django.urls import clear_url_caches, reverse
 from django.utils import timezone
 
 from businesses.models import BusinessImport
 from ikm_registry.choices import StaffRole
-from ikm_registry.models import ReportJob
+from ikm_registry.models import ExportLog, ReportJob
+from ikm_registry.private_files import check_private_files_root, private_files_purge
 from tests.business_files import csv_bytes, row
 from tests.factories import UserFactory, staff_user
 
@@ -168,15 +170,6 @@ def test_purge_deletes_old_files_and_keeps_the_rows_and_their_counts(client, upl
     assert client.get(reverse("admin:businesses_business_import_preview", args=[uploaded.pk])).status_code == 200
 
 
-def test_purge_runs_as_a_task(uploaded):
-    from ikm_registry.tasks import purge_private_files
-
-    BusinessImport.objects.filter(pk=uploaded.pk).update(uploaded_at=timezone.now() - timedelta(days=31))
-    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}):
-        result = purge_private_files.enqueue()
-    assert result.return_value == {"files": 1, "orphans": 0}
-
-
 # --- upgrade ------------------------------------------------------------------------------------------------------
 
 
@@ -206,3 +199,63 @@ def test_report_files_root_still_names_the_private_root():
     env["PRIVATE_FILES_ROOT"] = "/srv/private"
     output = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert output.stdout.strip() == "/srv/private"
+
+
+@pytest.mark.django_db
+def test_purge_sweeps_only_the_folders_private_files_are_written_to(settings, tmp_path):
+    # PRIVATE_FILES_ROOT set to a directory that holds other files too (a shared folder, the old REPORT_FILES_ROOT)
+    root = tmp_path / "shared"
+    settings.PRIVATE_FILES_ROOT = str(root)
+    photo = root / "products" / "2020" / "tenun.jpg"
+    notes = root / "catatan.txt"
+    orphan = root / "rejects" / "old.csv"
+    for path in (photo, notes, orphan):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+        os.utime(path, (0, 0))
+
+    result = private_files_purge()
+
+    assert photo.exists() and notes.exists()  # both deleted on today's main
+    assert not orphan.exists() and result.orphans == 1
+
+
+@pytest.mark.parametrize(
+    ("private", "media", "static", "problems"),
+    [
+        ("var/private", "media", "staticfiles", []),
+        ("media/private", "media", "staticfiles", ["MEDIA_ROOT"]),
+        ("srv", "srv/media", "staticfiles", ["MEDIA_ROOT"]),
+        ("staticfiles", "media", "staticfiles", ["STATIC_ROOT"]),
+        ("srv/./data/../private", "srv/private/media", "staticfiles", ["MEDIA_ROOT"]),
+    ],
+)
+def test_a_system_check_refuses_private_files_inside_a_public_root(
+    settings, tmp_path, private, media, static, problems
+):
+    settings.PRIVATE_FILES_ROOT = str(tmp_path / private)
+    settings.MEDIA_ROOT = str(tmp_path / media)
+    settings.STATIC_ROOT = str(tmp_path / static)
+    errors = check_private_files_root()
+    assert [error.id for error in errors] == ["private_files.E001"] * len(problems)
+    assert all(name in error.msg for name, error in zip(problems, errors, strict=True))
+    # and `manage.py check` runs it
+    if problems:
+        with pytest.raises(SystemCheckError, match="PRIVATE_FILES_ROOT"):
+            call_command("check", stdout=open(os.devnull, "w"))
+
+
+def test_downloading_the_upload_logs_its_rows_and_a_purged_one_logs_nothing(client, operator, media):
+    client.force_login(operator)
+    client.post(
+        reverse("admin:businesses_business_import"),
+        {"file": SimpleUploadedFile("dua.csv", csv_bytes([row(1), row(2)])), "data_year": str(YEAR)},
+    )
+    business_import = BusinessImport.objects.get()
+    url = reverse("admin:businesses_business_import_file", args=[business_import.pk])
+    assert client.get(url).status_code == 200  # before the preview page has checked the file
+    assert list(ExportLog.objects.values_list("row_count", "personal_data")) == [(2, True)]
+
+    private_files_purge(days=0)
+    assert client.get(url).status_code == 404
+    assert ExportLog.objects.count() == 1  # no file left: nothing left either

@@ -3,17 +3,24 @@ and applies the orientation, thumbnails for pages and PDFs, files deleted when r
 and `clean_photos` for what is already on disk."""
 
 import io
+import json
 import os
 import struct
+import subprocess
+import sys
 import time
 import zlib
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.http import Http404
+from django.test import RequestFactory
 from django.urls import reverse
+from django.views.static import serve
 from PIL import Image
 
 from businesses.choices import BusinessStatus
@@ -21,6 +28,7 @@ from businesses.models import Business, Product
 from businesses.reports.profiles import business_profile
 from ikm_registry.choices import StaffRole
 from tests.factories import BusinessFactory, ProductFactory, staff_user
+from tests.processes import PROJECT
 from tests.test_admin_scoping import business_form_data
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +73,16 @@ def png_bomb(width=30000, height=30000) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     rows = zlib.compress(b"\0" * (width * 3 + 1) * 8)  # the first rows only; nothing reads further
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def media_status(name: str) -> int:
+    """What the address /media/<name> answers when MEDIA_ROOT is served as files (Django's static serve view)."""
+    try:
+        response = serve(RequestFactory().get(f"/media/{name}"), name, document_root=settings.MEDIA_ROOT)
+    except Http404:
+        return 404
+    response.file_to_stream.close()  # not response.close(): that signals the end of a request (closes connections)
+    return response.status_code
 
 
 def stored_files(media: Path) -> list[Path]:
@@ -184,6 +202,46 @@ def test_a_stored_photo_is_re_encoded_without_exif_upright_and_with_a_thumbnail(
     assert len(stored_files(media)) == 2
 
 
+MEASURE_PROCESS = """
+import json, re, sys
+from pathlib import Path
+import django
+django.setup()
+from businesses.photos import process
+
+def peak_mb():
+    return int(re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1)) / 1024
+
+with open(sys.argv[1], "rb") as handle:
+    before = peak_mb()
+    result = process(handle)
+print(json.dumps({"extra_mb": peak_mb() - before, "size": result.size}))
+"""
+
+
+@pytest.mark.parametrize(("mode", "bytes_per_pixel"), [("L", 1), ("RGB", 4)])
+def test_a_large_photo_is_reduced_before_it_is_copied(tmp_path, mode, bytes_per_pixel):
+    """A 24-megapixel PNG (within the limits) is decoded once; everything after works on the reduced image. Before,
+    the EXIF orientation, the colour conversion and each JPEG copied the full-size image (3 to 11 times its size)."""
+    width, height = 6000, 4000
+    path = tmp_path / "besar.png"
+    Image.linear_gradient("L").resize((width, height)).convert(mode).save(path)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ikm_registry.settings", "LOG_LEVEL": "ERROR"}
+    env.update(PHOTO_MAX_SIDE="1600", PHOTO_MAX_MEGAPIXELS="50", PHOTO_MAX_UPLOAD_MB="10")
+    output = subprocess.run(
+        [sys.executable, "-c", MEASURE_PROCESS, str(path)],
+        cwd=PROJECT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    measured = json.loads(output.splitlines()[-1])
+    decoded_mb = width * height * bytes_per_pixel / 1024 / 1024  # Pillow keeps RGB in 4 bytes a pixel
+    assert measured["extra_mb"] < 2 * decoded_mb
+    assert measured["size"] == [1600, 1067]  # the stored photo's size
+
+
 def test_pages_and_the_pdf_use_the_thumbnail(client, business, media):
     product = ProductFactory(business=business, is_featured=True)
     product.photo = SimpleUploadedFile("foto.jpg", jpeg(2000, 1500), "image/jpeg")
@@ -216,7 +274,9 @@ def test_replaced_and_deleted_photos_leave_their_public_address(
     assert not any(path.exists() for path in first)
     second = [Path(product.photo.path), Path(product.photo_thumbnail.path)]
     assert all(path.exists() for path in second)
-    assert client.get(f"/media/{product.photo.name}").status_code in (404, 200)  # served only with DEBUG
+    # The media view of `make run` (the proxy serves MEDIA_ROOT the same way): the replaced photo's address is gone.
+    assert [media_status(path.relative_to(media).as_posix()) for path in first] == [404, 404]
+    assert media_status(product.photo.name) == media_status(product.photo_thumbnail.name) == 200
 
     with django_capture_on_commit_callbacks(execute=True):
         product.photo = ""

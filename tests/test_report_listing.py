@@ -11,8 +11,8 @@ from django.urls import reverse
 from businesses.choices import BusinessStatus
 from businesses.reports.listing import DaftarForm, DaftarIkmReport
 from ikm_registry.choices import StaffRole
+from ikm_registry.jobs import job_run
 from ikm_registry.models import ReportJob
-from ikm_registry.tasks import report_job_run
 from tests.factories import BusinessFactory, BusinessYearFactory, UserFactory, staff_user
 from tests.test_reports import pdf_text
 
@@ -123,7 +123,7 @@ def test_long_list_is_queued_after_commit_and_made_by_the_task(client, listing, 
     assert (job.user, job.report, job.status, job.params["region"]) == (operator, "daftar-ikm", "queued", "51.03")
     assert len(callbacks) == 1  # enqueued only once the transaction commits
 
-    report_job_run(job.pk)
+    job_run("ikm_registry.reportjob", job.pk, worker_id="test")
     job.refresh_from_db()
     assert job.status == ReportJob.Status.DONE and job.finished_at and job.pages_total >= 1
     assert job.pages_done == job.pages_total
@@ -160,7 +160,7 @@ def test_progress_recorded_in_chunks(listing, bali_regions):
 
     DaftarIkmReport.render_pdf = small_chunks
     try:
-        report_job_run(job.pk)
+        job_run("ikm_registry.reportjob", job.pk, worker_id="test")
     finally:
         DaftarIkmReport.render_pdf = original
     job.refresh_from_db()
@@ -173,7 +173,7 @@ def test_only_the_owner_downloads_and_sees_the_job(client, listing):
     owner = staff_user(StaffRole.OPERATOR, "51.03")
     ask(client, owner)
     job = ReportJob.objects.get()
-    report_job_run(job.pk)
+    job_run("ikm_registry.reportjob", job.pk, worker_id="test")
     other = staff_user(StaffRole.OPERATOR, "51.03")
     client.force_login(other)
     assert client.get(reverse("admin:report_job_download", args=[job.pk])).status_code == 404

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from businesses.choices import BusinessStatus
 from businesses.models import Business, Owner, Sentra
-from businesses.services.duplicates import business_duplicates
+from businesses.services import importing, registration
+from businesses.services.duplicates import business_duplicates, business_match_key
 from businesses.services.importing import businesses_import, businesses_import_plan
 from ikm_registry.choices import StaffRole
 from ikm_registry.text import comparable
@@ -101,6 +102,38 @@ def test_a_different_unicode_form_does_not_make_a_duplicate_look_new(bali_region
     assert list(found) == [registered]
 
 
+def test_a_stored_name_with_an_invisible_character_is_found_for_its_clean_spelling(bali_regions, kbli):
+    """A name stored before the rule (here written past full_clean) is compared without what does not show."""
+    registered = BusinessFactory(name="Art Shop Sari", owner__name="Ni Made Sari", village=bali_regions.tuban)
+    Business.objects.filter(pk=registered.pk).update(name=f"Art Shop{ZWSP} Sari")
+    Owner.objects.filter(business=registered).update(name=f"Ni Made{RLO} Sari")
+    found = business_duplicates(name="Art Shop Sari", owner_name="Ni Made Sari", village_id=bali_regions.tuban.code)
+    assert list(found) == [registered]
+
+
+def test_letters_beyond_ascii_match_without_case_on_every_database(bali_regions, kbli):
+    registered = BusinessFactory(name="KAFÉ BALI", owner__name="NI LUH ÉKA", village=bali_regions.tuban)
+    found = business_duplicates(name="kafé bali", owner_name="ni luh éka", village_id=bali_regions.tuban.code)
+    assert list(found) == [registered]
+
+
+def test_self_registration_the_admin_and_the_import_use_one_match_key(bali_regions, kbli):
+    assert importing.business_match_key is business_match_key
+    assert registration.business_match_key is business_match_key
+    assert business_match_key(f" KAFÉ{ZWSP}  Bali ", "NI  Luh", "51") == business_match_key("kafé bali", "ni luh", "51")
+
+
+def test_duplicate_matching_makes_at_most_two_queries_however_full_the_desa(
+    bali_regions, kbli, django_assert_max_num_queries
+):
+    for number in range(30):
+        BusinessFactory(name=f"Usaha Tuban {number}", village=bali_regions.tuban)
+    registered = BusinessFactory(name="Kafé Bali", owner__name="Ni Made Sari", village=bali_regions.tuban)
+    with django_assert_max_num_queries(2):  # the desa's names, then the matches: not one per business
+        found = list(business_duplicates(name="KAFÉ BALI", owner_name="ni made sari", village_id="51.03.01.1001"))
+    assert found == [registered]
+
+
 # --- the admin ---------------------------------------------------------------------------------------------------
 
 
@@ -135,6 +168,52 @@ def test_admin_change_form_stores_nfc(client, operator, bali_regions, kbli):
     assert response.status_code == 302
     business.refresh_from_db()
     assert business.name == CAFE_NFC
+
+
+def admin_add_data(template, **changes):
+    """POST data for the admin's add form: a new business and owner copied from `template` with `changes`."""
+    data = business_form_data(template)
+    data.update({"owner-INITIAL_FORMS": "0", "owner-0-id": "", "owner-0-business": ""})
+    data.update(changes)
+    return data
+
+
+def test_admin_add_finds_a_stored_name_that_holds_an_invisible_character(client, operator, bali_regions, kbli):
+    registered = BusinessFactory(name="Art Shop Sari", owner__name="Ni Made Sari", village=bali_regions.tuban)
+    Business.objects.filter(pk=registered.pk).update(name=f"Art Shop{ZWSP} Sari")
+    client.force_login(operator)
+    response = client.post(
+        reverse("admin:businesses_business_add"),
+        admin_add_data(registered, name="Art Shop Sari", **{"owner-0-name": "Ni Made Sari"}),
+    )
+    assert response.status_code == 200
+    assert (
+        f"Kemungkinan duplikat: IKM dengan nama, pemilik dan desa yang sama sudah terdaftar (ID {registered.pk})"
+        in (response.content.decode())
+    )
+    assert Business.objects.count() == 1
+
+
+def test_admin_add_matches_letters_beyond_ascii_without_case(client, operator, bali_regions, kbli):
+    registered = BusinessFactory(name="KAFÉ BALI", owner__name="NI LUH ÉKA", village=bali_regions.tuban)
+    client.force_login(operator)
+    response = client.post(
+        reverse("admin:businesses_business_add"),
+        admin_add_data(registered, name="kafé bali", **{"owner-0-name": "ni luh éka"}),
+    )
+    assert response.status_code == 200
+    assert f"sudah terdaftar (ID {registered.pk})" in response.content.decode()
+    assert Business.objects.count() == 1
+
+
+def test_admin_edit_keeps_a_business_that_only_matches_itself(client, operator, bali_regions, kbli):
+    business = BusinessFactory(name="KAFÉ BALI", owner__name="NI LUH ÉKA", village=bali_regions.tuban)
+    client.force_login(operator)
+    url = reverse("admin:businesses_business_change", args=[business.pk])
+    response = client.post(url, business_form_data(business, name="Kafé Bali"))
+    assert response.status_code == 302
+    business.refresh_from_db()
+    assert business.name == "Kafé Bali"
 
 
 # --- imports -----------------------------------------------------------------------------------------------------
@@ -199,6 +278,21 @@ def test_self_registration_of_a_registered_business_in_another_unicode_form_is_r
         name=CAFE_NFC, owner__name="Ni Made Sari", village=bali_regions.tuban, status=BusinessStatus.PUBLISHED
     )
     response = client.post(register_url(), form_data(bali_regions, name=CAFE_NFD))
+    assert "sudah terdaftar" in response.context["form"].errors["name"][0]
+    assert Business.objects.count() == 1
+
+
+def test_self_registration_finds_a_stored_name_that_holds_an_invisible_character(client, bali_regions, kbli):
+    registered = BusinessFactory(name="Art Shop Sari", owner__name="Ni Made Sari", village=bali_regions.tuban)
+    Business.objects.filter(pk=registered.pk).update(name=f"Art Shop{ZWSP} Sari")
+    response = client.post(register_url(), form_data(bali_regions, name="Art Shop Sari", owner_name="Ni Made Sari"))
+    assert "sudah terdaftar" in response.context["form"].errors["name"][0]
+    assert Business.objects.count() == 1
+
+
+def test_self_registration_matches_letters_beyond_ascii_without_case(client, bali_regions, kbli):
+    BusinessFactory(name="KAFÉ BALI", owner__name="NI MADE SARI", village=bali_regions.tuban)
+    response = client.post(register_url(), form_data(bali_regions, name="kafé bali", owner_name="Ni Made Sari"))
     assert "sudah terdaftar" in response.context["form"].errors["name"][0]
     assert Business.objects.count() == 1
 

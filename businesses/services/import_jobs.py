@@ -15,8 +15,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from businesses.models import BusinessImport, ImportJob
 from businesses.services.importing import (
@@ -28,11 +29,19 @@ from businesses.services.importing import (
 )
 from businesses.services.layout import CSV_ENCODING
 from ikm_registry import jobs
+from ikm_registry.private_files import private_storage
 from ikm_registry.scoping import CHANGE, scope_for
 
 PREVIEW_ROWS = 100
-# Problems and notes kept for the preview of a background check; the rejects file has every invalid row.
+# Problems, notes and changed businesses kept for the preview of a background check, so that a summary stays within
+# about 2 MB however long the file (a changed business whose every column changes takes about 1.2 KB; uncapped,
+# 100,000 of them took 120 MB); the rejects file has every invalid row.
 SUMMARY_PROBLEMS = 2000
+SUMMARY_CHANGES = 1000
+# What a summary says of single rows (names, registered and new phones and e-mails, values quoted in reasons):
+# dropped with the file when its retention runs out, while the totals stay.
+SUMMARY_PERSONAL = ("rows", "errors", "notes", "updates")
+FILE_PURGED = gettext_lazy("Berkas unggahan sudah dihapus (masa simpan habis); unggah lagi.")
 
 
 def import_upload(*, upload, user, data_year: int, skip_invalid: bool) -> BusinessImport:
@@ -51,6 +60,7 @@ def import_upload(*, upload, user, data_year: int, skip_invalid: bool) -> Busine
             data_year=data_year,
             skip_invalid=skip_invalid,
             background=rows - 1 > settings.IMPORT_BACKGROUND_ROWS,
+            rows=max(rows - 1, 0),  # the file's data rows until a check counts them exactly
         )
         if business_import.background:
             job = ImportJob.objects.create(
@@ -85,7 +95,6 @@ def plan_summary(plan: ImportPlan) -> dict:
         return {
             "row": outcome.row,
             "action": outcome.action,
-            "action_label": outcome.action_label,
             "name": outcome.name,
             "village": outcome.village,
             "business_id": outcome.business_id,
@@ -97,15 +106,32 @@ def plan_summary(plan: ImportPlan) -> dict:
 
     errors = plan.errors
     notes = plan.notes
+    updates = [outcome for outcome in plan.rows if outcome.action == Action.UPDATE]
     return {
         "rows": [row_data(outcome) for outcome in plan.rows[:PREVIEW_ROWS]],
         "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in errors[:SUMMARY_PROBLEMS]],
         "errors_total": len(errors),
         "notes": [list(note) for note in notes[:SUMMARY_PROBLEMS]],
         "notes_total": len(notes),
-        "updates": [row_data(outcome) for outcome in plan.rows if outcome.action == Action.UPDATE],
+        "updates": [row_data(outcome) for outcome in updates[:SUMMARY_CHANGES]],
+        "updates_total": len(updates),
         "checked_at": timezone.now().isoformat(),
     }
+
+
+def import_summaries_purge(imports, *, dry_run: bool = False) -> int:
+    """Drop what the stored summaries of `imports` (past their retention; see ikm_registry.private_files) say of
+    single rows; their totals and file errors stay. Returns how many summaries were (or would be) cleared."""
+    personal = Q()
+    for key in SUMMARY_PERSONAL:
+        personal |= Q(summary__has_key=key)
+    cleared = 0
+    for pk, summary in imports.filter(personal).values_list("pk", "summary").iterator():
+        cleared += 1
+        if not dry_run:
+            kept = {key: value for key, value in summary.items() if key not in SUMMARY_PERSONAL}
+            BusinessImport.objects.filter(pk=pk).update(summary={**kept, "purged": True})
+    return cleared
 
 
 def store_counts(business_import: BusinessImport, counts: dict, **fields) -> None:
@@ -117,21 +143,24 @@ def store_counts(business_import: BusinessImport, counts: dict, **fields) -> Non
 
 
 def store_rejects(business_import: BusinessImport, plan: ImportPlan) -> None:
-    """Keep the invalid rows (with `alasan`) as a private file, so that downloading them does not check again."""
-    if business_import.rejects_file:
-        business_import.rejects_file.delete(save=False)
-    if not plan.rejected:
-        return
-    text = io.StringIO()
-    plan.write_rejects(text)
-    business_import.rejects_file.save("rejects.csv", ContentFile(text.getvalue().encode(CSV_ENCODING)), save=False)
+    """Keep the invalid rows of `plan` (with `alasan`) as a private file, so that downloading them does not check
+    again; the caller saves `rejects_file`. The file it replaces is deleted once the transaction commits (a rolled
+    back one leaves its new file to the purge of unnamed files)."""
+    old = business_import.rejects_file.name
+    business_import.rejects_file = ""
+    if plan.rejected:
+        text = io.StringIO()
+        plan.write_rejects(text)
+        business_import.rejects_file.save("rejects.csv", ContentFile(text.getvalue().encode(CSV_ENCODING)), save=False)
+    if old:
+        transaction.on_commit(lambda: private_storage.delete(old))
 
 
 def import_plan_stored(business_import: BusinessImport, *, user, on_rows=None) -> ImportPlan:
     """Check the stored file of an upload as `user` against the registry as it is now (see businesses_import_plan);
     a ValidationError when the file is gone (its retention ran out)."""
     if not business_import.file:
-        raise ValidationError(_("Berkas unggahan sudah dihapus (masa simpan habis); unggah lagi."))
+        raise ValidationError(FILE_PURGED, code="file_purged")
     extra = {"on_rows": on_rows} if on_rows is not None else {}
     with business_import.file.open("rb") as handle:
         return businesses_import_plan(
@@ -150,20 +179,27 @@ def _plan(job: ImportJob, progress) -> ImportPlan:
     return import_plan_stored(job.business_import, user=job.user, on_rows=on_rows)
 
 
+def _unreadable(job: ImportJob, error: ValidationError) -> object:
+    """A file that cannot be imported (refused, or purged meanwhile) is a result, not a failure of the job: the
+    upload fails with the reasons, and it cannot be confirmed (again)."""
+    business_import = job.business_import
+    with transaction.atomic():
+        jobs.job_own(job)
+        business_import.summary = {"file_errors": error.messages}
+        business_import.state = BusinessImport.State.FAILED
+        business_import.save(update_fields=["summary", "state"])
+        jobs.job_finish(job)
+    return jobs.FINISHED
+
+
 def import_job_perform(job: ImportJob, *, progress) -> dict | object:
     """The work of an ImportJob on the worker (see BackgroundJob.perform)."""
     business_import = job.business_import
     if job.kind == ImportJob.Kind.CHECK:
         try:
             plan = _plan(job, progress)
-        except ValidationError as error:  # a file that cannot be imported is a result, not a failure of the job
-            with transaction.atomic():
-                jobs.job_own(job)
-                business_import.summary = {"file_errors": error.messages}
-                business_import.state = BusinessImport.State.FAILED
-                business_import.save(update_fields=["summary", "state"])
-                jobs.job_finish(job)
-            return jobs.FINISHED
+        except ValidationError as error:
+            return _unreadable(job, error)
         with transaction.atomic():
             jobs.job_own(job)
             store_rejects(business_import, plan)
@@ -176,20 +212,23 @@ def import_job_perform(job: ImportJob, *, progress) -> dict | object:
 
     # APPLY: check again against the registry as it is now, then write and finish in one transaction (a worker that
     # dies while writing leaves nothing half-written, and a job taken from it cannot be written twice).
-    plan = _plan(job, progress)
+    try:
+        plan = _plan(job, progress)
+    except ValidationError as error:
+        return _unreadable(job, error)
     progress(phase=ImportJob.Phase.WRITING, rows_done=0, rows_total=len(plan.rows))
     with transaction.atomic():
         jobs.job_own(job)
         result = businesses_import_apply(plan, user=job.user, skip_invalid=business_import.skip_invalid)
+        # The rejects are those of this check: rows that became invalid since the preview (the registry changed) are
+        # in the file too, and its count is the `invalid` logged with each download.
+        store_rejects(business_import, plan)
+        stored = {"summary": plan_summary(plan), "rejects_file": business_import.rejects_file}
         if result.written:
             store_counts(
-                business_import,
-                plan.counts,
-                state=BusinessImport.State.APPLIED,
-                applied_at=timezone.now(),
-                summary=plan_summary(plan),
+                business_import, plan.counts, state=BusinessImport.State.APPLIED, applied_at=timezone.now(), **stored
             )
         else:
-            store_counts(business_import, plan.counts, state=BusinessImport.State.FAILED, summary=plan_summary(plan))
+            store_counts(business_import, plan.counts, state=BusinessImport.State.FAILED, **stored)
         jobs.job_finish(job, rows_done=len(plan.rows))
     return jobs.FINISHED

@@ -37,12 +37,12 @@ from businesses import validators as v
 from businesses.choices import BusinessStatus, KbliLevel, LegalForm, RegionLevel, Sex
 from businesses.forms import parse_decimal, parse_rupiah
 from businesses.models import Business, BusinessYear, CreativeSubsector, Kbli, Owner, Region, whitespace_collapsed
+from businesses.services.duplicates import business_match_key
 from businesses.services.layout import COLUMNS, CSV_DELIMITER, REASON_COLUMN, REQUIRED, YEARLY, cell_text, neutralise
 from businesses.services.reference import thousands
 from ikm_registry.history import mask
 from ikm_registry.public_cache import bump_public_version
 from ikm_registry.scoping import CHANGE, CommandLine, scope_for
-from ikm_registry.text import comparable
 
 BATCH_SIZE = 1000
 PROGRESS_EVERY = 1000
@@ -714,12 +714,6 @@ def _shown(column: str, value) -> str:
     return str(value)
 
 
-def _match_key(name: str, owner_name: str, village: str) -> tuple[str, str, str]:
-    """Name + owner + desa, compared the way business_duplicates does (case, extra spaces, Unicode form and
-    invisible characters ignored: ikm_registry.text.comparable)."""
-    return comparable(name).casefold(), comparable(owner_name).casefold(), village
-
-
 def _chunks(items, size: int = IN_CHUNK):
     items = list(items)
     for start in range(0, len(items), size):
@@ -762,7 +756,7 @@ class _Reference:
                 business = self.by_nib.get(business.nib, business) if business.nib else business
                 owner = getattr(business, "owner", None)
                 if owner is not None:
-                    key = _match_key(business.name, owner.name, business.village_id)
+                    key = business_match_key(business.name, owner.name, business.village_id)
                     self.by_key.setdefault(key, []).append(business)
         self.year = year
         self.years: dict[int, BusinessYear] = {}
@@ -860,7 +854,7 @@ class _Planner:
         nib = values.get("nib", "")
         key = None
         if values.get("nama_usaha") and values.get("nama_pemilik") and values.get("kode_wilayah"):
-            key = _match_key(values["nama_usaha"], values["nama_pemilik"], values["kode_wilayah"])
+            key = business_match_key(values["nama_usaha"], values["nama_pemilik"], values["kode_wilayah"])
         if nib:
             first = seen.setdefault(("nib", nib), number)
             if first != number:

@@ -7,10 +7,9 @@ from django.utils.translation import gettext as _
 
 from businesses.choices import BusinessStatus, KbliLevel, RegionLevel
 from businesses.models import Business, BusinessTransition, Kbli, Owner, Region
-from businesses.services.duplicates import business_duplicates
+from businesses.services.duplicates import business_duplicates, business_match_key
 from ikm_registry.history import attributed
 from ikm_registry.locks import lock_names
-from ikm_registry.text import comparable
 
 SELF_REGISTRATION_NOTE = "Pendaftaran mandiri melalui situs publik"
 
@@ -114,7 +113,7 @@ def business_register_public(
         with transaction.atomic(), attributed(None, SELF_REGISTRATION_NOTE):
             # The check and the insert under one lock per duplicate key: of simultaneous identical registrations
             # (a double click, a retrying phone) one is written and the others see it.
-            key = (comparable(business.name).casefold(), comparable(owner.name).casefold(), village.code)
+            key = business_match_key(business.name, owner.name, village.code)
             lock_names("business-name:" + "|".join(key), *(["business-nib:" + business.nib] if business.nib else []))
             if _duplicates(business, owner.name, village, business.nib).exists():
                 raise already_registered

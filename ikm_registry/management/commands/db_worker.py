@@ -3,7 +3,7 @@
 Same options as django-tasks-db's command. Besides running tasks, a thread of the worker records the worker in the
 database every WORKER_HEARTBEAT_SECONDS (`Worker`), gives the running jobs of dead workers another try or fails
 them (ikm_registry.jobs.jobs_recover) — at start and on every heartbeat — and once a day deletes private files past
-their retention (`purge_private_files`). A worker that stops cleanly removes its heartbeat.
+their retention (as `manage.py purge_private_files` does). A worker that stops cleanly removes its heartbeat.
 """
 
 from __future__ import annotations
@@ -31,23 +31,40 @@ class Heartbeat(threading.Thread):
         self.worker_id = worker_id
         self.purge = purge
         self.stopped = threading.Event()
-        self.last_purge = 0.0
+        self.last_purge: float | None = None  # time.monotonic() of the last purge; None: purge at the first beat
 
     def tick(self, *, started: bool = False) -> None:
+        """One beat: record the worker, recover the jobs of dead workers, and once a day purge private files. Each
+        step's failure is logged and stops neither the others nor the thread (a dead thread would leave a live
+        worker judged dead)."""
         try:
             close_old_connections()
             jobs.worker_beat(self.worker_id, started=started)
             jobs.jobs_recover()
-            if self.purge and time.monotonic() - self.last_purge >= PURGE_EVERY_SECONDS:
-                from ikm_registry.private_files import private_files_purge
-
-                self.last_purge = time.monotonic()
-                result = private_files_purge()
-                if result.files or result.orphans:
-                    logger.info("Purged %s private files and %s orphans", result.files, result.orphans)
         except DatabaseError:
             # SQLite is locked while another process writes a long import; the next beat will do.
             logger.warning("Heartbeat of worker %s not written this time", self.worker_id, exc_info=True)
+        except Exception:
+            logger.exception("Heartbeat of worker %s failed; trying again at the next beat", self.worker_id)
+        if self.purge and (self.last_purge is None or time.monotonic() - self.last_purge >= PURGE_EVERY_SECONDS):
+            self.last_purge = time.monotonic()  # a failing purge is tried again a day later, not on every beat
+            self.purge_private_files()
+
+    def purge_private_files(self) -> None:
+        from ikm_registry.private_files import private_files_purge
+
+        try:
+            result = private_files_purge()
+        except Exception:
+            logger.exception("Daily purge of private files failed (worker %s)", self.worker_id)
+            return
+        if result.files or result.orphans or result.records:
+            logger.info(
+                "Purged %s private files and %s orphans; cleared the personal data of %s records",
+                result.files,
+                result.orphans,
+                result.records,
+            )
 
     def run(self) -> None:
         try:

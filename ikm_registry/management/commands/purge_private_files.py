@@ -1,7 +1,8 @@
 """`purge_private_files [--days N] [--dry-run]`: delete private files past their retention.
 
 Import uploads, rejects files and background reports older than PRIVATE_FILES_RETENTION_DAYS (default 30) are
-deleted; their rows stay with their counts (who imported what, when, how many rows). Run it daily from cron, e.g.
+deleted, with what the rows describing them say of single rows (a check's reasons and changes); the rows stay with
+their counts (who imported what, when, how many rows). Run it daily from cron, e.g.
 `15 3 * * * cd /srv/registri-ikm && .venv/bin/python manage.py purge_private_files`; the worker (`db_worker`) also
 runs it once a day.
 """
@@ -29,5 +30,6 @@ class Command(BaseCommand):
         result = private_files_purge(days=days, dry_run=dry_run)
         verb = "would delete" if dry_run else "deleted"
         self.stdout.write(
-            f"{verb} {result.files} private files older than {days} days, and {result.orphans} files no record names"
+            f"{verb} {result.files} private files older than {days} days, and {result.orphans} files no record names; "
+            f"{'would clear' if dry_run else 'cleared'} the personal data of {result.records} records"
         )

@@ -14,7 +14,7 @@ def forget_copied_usernames(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ikm_registry', '0006_export_log_actor_individual_data'),
+        ('ikm_registry', '0007_job_queued_at'),
     ]
 
     operations = [
