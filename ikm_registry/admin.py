@@ -3,13 +3,14 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ikm_registry.admin_base import ScopedModelAdmin
 from ikm_registry.models import ExportLog, Office, StaffMembership
-from ikm_registry.reports import ReportError, get_report
+from ikm_registry.reports import REPORT_LOG_PREFIX, ReportError, get_report
 from ikm_registry.scoping import scope_for
 
 
@@ -67,9 +68,6 @@ class StaffUserAdmin(UserAdmin):
     def office(self, obj):
         membership = getattr(obj, "membership", None)
         return membership.office.name if membership else "—"
-
-
-REPORT_PREFIX = "report:"
 
 
 @admin.register(ExportLog)
@@ -132,18 +130,18 @@ class ExportLogAdmin(admin.ModelAdmin):
     def individual(self, obj):
         return obj.individual_data
 
-    @admin.display(description=_("pengguna / pelaku"), ordering="actor")
+    @admin.display(description=_("pengguna / pelaku"), ordering=Coalesce("user__username", "actor"))
     def actor_label(self, obj):
-        """The user, or for a command run without one the recorded actor."""
+        """The user, or for a command run without one the recorded actor (sorted as shown; the search reads both)."""
         return obj.actor_name
 
     @admin.display(description=_("data"), ordering="what")
     def what_label(self, obj):
         """The model's plural name ("IKM") for a label such as businesses.business, "Laporan: Daftar IKM" for
         report:daftar-ikm; anything else as written."""
-        if obj.what.startswith(REPORT_PREFIX):
+        if obj.what.startswith(REPORT_LOG_PREFIX):
             try:
-                title = get_report(obj.what.removeprefix(REPORT_PREFIX)).title
+                title = get_report(obj.what.removeprefix(REPORT_LOG_PREFIX)).title
             except ReportError:
                 return obj.what
             return _("Laporan: %(title)s") % {"title": title}

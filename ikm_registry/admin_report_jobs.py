@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ikm_registry import jobs as job_service
 from ikm_registry.models import ReportJob
 from ikm_registry.private_files import private_file_response
+from ikm_registry.reports import report_export_logged
 from ikm_registry.scoping import VIEW, scope_for
 
 
@@ -36,19 +37,5 @@ def job_download_view(request, admin_site, pk):
     jobs = ReportJob.objects.all() if request.user.is_superuser else ReportJob.objects.filter(user=request.user)
     job = get_object_or_404(jobs, pk=pk, status=ReportJob.Status.DONE)
     response = private_file_response(job.file, filename=job.download_name)
-    report_job_export_logged(job=job, user=request.user)
+    report_export_logged(name=job.report, disclosure=job.disclosure, params=job.params, user=request.user)
     return response
-
-
-def report_job_export_logged(*, job, user):
-    """Log one download of a finished background report, with what the worker recorded the file holds (a job
-    made before that was recorded counts as holding personal data and individual figures)."""
-    from ikm_registry.reports import Disclosure, report_export_logged
-    from ikm_registry.reports.base import UNDECLARED
-
-    disclosure = UNDECLARED
-    if job.row_count is not None:
-        disclosure = Disclosure(
-            personal_data=bool(job.personal_data), individual_data=bool(job.individual_data), row_count=job.row_count
-        )
-    return report_export_logged(name=job.report, disclosure=disclosure, params=job.params, user=user)

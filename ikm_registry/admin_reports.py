@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from ikm_registry.reports import ReportError, all_reports, get_report, report_export_logged
+from ikm_registry.reports import ReportError, all_reports, get_report, report_render
 from ikm_registry.scoping import VIEW, scope_for
 
 
@@ -34,9 +34,8 @@ def reports_view(request, admin_site):
                     user=request.user, params=form.cleaned_data
                 ):
                     return _queue(request, maker, form)
-                pdf = maker.render(user=request.user, params=form.cleaned_data, filter_description=form.describe())
-                report_export_logged(
-                    name=maker.name, disclosure=maker.disclosed, params=form.cleaned_data, user=request.user
+                pdf = report_render(
+                    report=maker, user=request.user, params=form.cleaned_data, filter_description=form.describe()
                 )
                 filename = slugify(maker.get_title(params=form.cleaned_data)) or report.name
                 response = HttpResponse(pdf, content_type="application/pdf")

@@ -119,8 +119,9 @@ class ExportLog(models.Model):
     """A record of every file that left the registry with personal data or individual figures (UU 27/2022 PDP): who,
     when, what, which filter, how many rows, and what kind of data it held.
 
-    `user` is the staff user who received the file; a command run without a user (`render_report` without --user)
-    leaves it empty and says who it was in `actor`.
+    `user` is the staff user who received the file; `actor` the command that made it, with the system account that
+    ran it (never a copy of the user's name). A command run without a user (`render_report` without --user,
+    `backup`) names only the actor; a file the site hands a user names only the user.
     """
 
     user = models.ForeignKey(
@@ -135,7 +136,7 @@ class ExportLog(models.Model):
         _("pelaku"),
         max_length=200,
         blank=True,
-        help_text=_("Nama pengguna, atau perintah yang membuat berkas tanpa pengguna (mis. manage.py render_report)."),
+        help_text=_("Perintah yang membuat berkas (mis. manage.py render_report); kosong bila situs memberikannya."),
     )
     at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
     what = models.CharField(_("data"), max_length=100, help_text=_("Mis. businesses.business atau report:daftar-ikm"))
@@ -292,12 +293,24 @@ class ReportJob(BackgroundJob):
             progress(pages_done=done, pages_total=total)
 
         kwargs = {"on_progress": pages} if getattr(report, "reports_progress", False) else {}
-        pdf = report.render(user=self.user, params=form.cleaned_data, filter_description=form.describe(), **kwargs)
-        self.file.save(self.download_name, ContentFile(pdf), save=False)
-        disclosed = report.disclosed  # what the file holds: each download is logged with it
+        made = report.make(user=self.user, params=form.cleaned_data, filter_description=form.describe(), **kwargs)
+        self.file.save(self.download_name, ContentFile(made.pdf), save=False)
+        disclosure = made.disclosure  # what the file holds: each download is logged with it
         return {
             "file": self.file.name,
-            "row_count": disclosed.row_count if disclosed else None,
-            "personal_data": disclosed.personal_data if disclosed else None,
-            "individual_data": disclosed.individual_data if disclosed else None,
+            "row_count": disclosure.row_count,
+            "personal_data": disclosure.personal_data,
+            "individual_data": disclosure.individual_data,
         }
+
+    @property
+    def disclosure(self):
+        """What the finished file holds, as the worker recorded it (each download is logged with it); a file made
+        before that was recorded counts as holding personal data and individual figures."""
+        from ikm_registry.reports.base import UNDECLARED, Disclosure
+
+        if self.row_count is None:
+            return UNDECLARED
+        return Disclosure(
+            personal_data=bool(self.personal_data), individual_data=bool(self.individual_data), row_count=self.row_count
+        )

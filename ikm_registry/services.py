@@ -51,8 +51,8 @@ def export_logged(
     Call it for every such file an export view, report view or command hands out, with the filter the rows were
     selected by (the query string of the list page, a dict, or a description) and the number of rows (records) in
     it. `what` is the model exported, as a class or a label such as "businesses.business", or "report:<name>" for a
-    PDF report. `user` is the staff user who receives the file; without one (a command run without --user), `actor`
-    says who or what made it. `personal_data`: it names people or holds their NIK, phone, e-mail or address;
+    PDF report. `user` is the staff user who receives the file; `actor` names the command that made it (required
+    without a user: a command run without --user); a file the site hands a user has none. `personal_data`: it names people or holds their NIK, phone, e-mail or address;
     `individual_data`: it holds one business's figures (or sums over fewer businesses than the public statistics
     allow).
     """
@@ -64,7 +64,7 @@ def export_logged(
         raise ValueError("name the user or, for a command without one, the actor")
     return ExportLog.objects.create(
         user=user,
-        actor=(actor or user.get_username())[: ExportLog._meta.get_field("actor").max_length],
+        actor=actor[: ExportLog._meta.get_field("actor").max_length],
         what=what,
         file_format=file_format.lower(),
         filter=_filter_text(filter),

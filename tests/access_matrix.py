@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import os
 import re
 import shutil
@@ -30,6 +31,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from urllib.parse import unquote
 
 import pytest
 from django.contrib import admin
@@ -54,11 +56,6 @@ class Role:
     @property
     def anonymous(self) -> bool:
         return self.key == "anonymous"
-
-    @property
-    def scoped(self) -> bool:
-        """A role that sees only part of the registry (so some rows are foreign to it)."""
-        return not self.everything
 
 
 def _roles():
@@ -185,18 +182,23 @@ PEOPLE = {
     ("bdg", "delta"): ("6302850741", "0878-2290-3317", None),
     ("bdg", "echo"): ("5906790852", "0838-1120-4428", None),
     ("bdg", "impor"): ("4411880963", "0852-9930-5539", None),
+    ("bdg", "foxtrot"): ("5601930185", "0896-2468-1357", None),
     ("dps", "alfa"): ("5104860285", "0811-3380-6640", "0856-2219-7751"),
     ("dps", "bravo"): ("4912840396", "0817-5548-8862", None),
     ("dps", "charlie"): ("6011820407", "0821-6637-9973", None),
     ("dps", "delta"): ("4203910518", "0822-7726-0084", None),
     ("dps", "golf"): ("5707870629", "0823-8815-1195", None),
     ("dps", "impor"): ("4806890731", "0831-9904-2206", None),
+    ("dps", "foxtrot"): ("4405920296", "0897-3579-2468", None),
     ("ntb", "alfa"): ("4308800842", "0815-1234-9876", "0858-4321-6789"),
     ("ntb", "bravo"): ("4709810953", "0816-2345-8765", None),
     ("ntb", "charlie"): ("5210821064", "0818-3456-7654", None),
     ("ntb", "delta"): ("5311831175", "0814-4567-6543", None),
+    ("ntb", "foxtrot"): ("6104910307", "0899-4680-3579", None),
 }
 NIB = {"bdg": "9120000001031", "dps": "9120000001711", "ntb": "9120000005201"}
+# The only investment reported in each region (by its alfa business, the year before too, less one): a file that
+# shows it holds one business's figure, whatever else the file sums.
 INVESTMENT = {"bdg": 123_456_789, "dps": 234_567_891, "ntb": 345_678_912}
 
 
@@ -213,18 +215,22 @@ class Person:
 
     def patterns(self) -> list[Marker]:
         """How this person's private data could show: the NIK whole or unmasked beyond the mask's first and last
-        four digits, the phone in any spacing, the e-mail, the home address."""
-        nik = self.nik
-        # The mask shows the first and last four digits. Unmasked beyond them: the whole NIK, a fifth digit before
-        # the last four (the serial, unique per person here), or a fifth digit after the first four in a NIK that
-        # ends in this person's last four.
-        unmasked = rf"{nik[-5:]}|{nik[:5]}[\d\s.*•xX-]{{0,11}}?{nik[-4:]}"
-        found = [Marker(f"NIK of {self.label}", unmasked, nik[-4:])]
+        four digits (in any spacing), the phone in any spacing, the e-mail, the home address (in any case)."""
+        nik, what = self.nik, f"NIK of {self.label}"
+        # The mask (ikm_registry.personal_data.mask) shows the first and last four digits, nothing else. Unmasked
+        # beyond them: the first ten digits (region, then the birth day, which tells the sex, and month) with the rest
+        # masked or not; a fifth digit before the last four (the serial, unique per person here); or a fifth digit
+        # after the first four in a NIK that ends in this person's last four.
+        found = [
+            Marker(what, nik[:10], nik[:10], digits=True),
+            Marker(what, nik[-5:], nik[-5:], digits=True),
+            Marker(what, rf"{nik[:5]}[\d*•xX]{{0,7}}?{nik[-4:]}", nik[-4:], digits=True),
+        ]
         for phone in self.phones:
             digits = re.sub(r"\D", "", phone).removeprefix("0")
             found.append(Marker(f"phone of {self.label}", digits, digits, digits=True))
         found.append(Marker(f"e-mail of {self.label}", f"(?i:{re.escape(self.email)})", self.email.lower()))
-        found.append(Marker(f"home address of {self.label}", re.escape(self.home_word), self.home_word.lower()))
+        found.append(Marker(f"home address of {self.label}", words(self.home_word), self.home_word.lower()))
         return found
 
 
@@ -240,6 +246,11 @@ class Marker:
     digits: bool = False
 
 
+def words(name: str) -> str:
+    """A regex for `name` in any case and with any white space between its words ("IBU  BDGXALFA")."""
+    return "(?i:" + r"\s+".join(re.escape(word) for word in name.split()) + ")"
+
+
 SEPARATORS = re.compile(r"[\s\-.()]")
 # A token starts a word: "Kabupaten Bdgxbadung", "bdgx.a@example.net", never the middle of a random string.
 TOKEN_START = r"(?<![A-Za-z0-9])"
@@ -247,9 +258,25 @@ TOKEN_START = r"(?<![A-Za-z0-9])"
 RANDOM_VALUES = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*"')
 
 
+JSON_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt])')
+# Between two readings: neither a separator digits markers drop nor a word character, so no match spans two.
+READINGS_APART = "\n\x00\n"
+
+
+def readings(text: str) -> str:
+    """`text` as given, and also URL-decoded and with JSON string escapes decoded where that changes it: a value in
+    a URL or a file name ("Tenun%20Dpsxalfa", filename*=utf-8''Ukir%20Dpsxbravo.pdf) or after a JSON "\\n" is read
+    as a person reads it."""
+    found = [text]
+    for decoded in (unquote(text), JSON_ESCAPE.sub(lambda match: json.loads(f'"{match.group(0)}"'), text)):
+        if decoded not in found:
+            found.append(decoded)
+    return READINGS_APART.join(found)
+
+
 def find_markers(markers: list[Marker], text: str) -> list[str]:
-    """What of `markers` is in `text`, each with the match and some context."""
-    text = RANDOM_VALUES.sub(r'\1"', text)
+    """What of `markers` is in `text` (read as readings() reads it), each with the match and some context."""
+    text = readings(RANDOM_VALUES.sub(r'\1"', text))
     low, stripped = text.lower(), None
     found = []
     for marker in markers:
@@ -342,11 +369,23 @@ class Matrix:
             return []
         return [pattern for who in self.people if sees(role, who.owned) for pattern in who.patterns()]
 
+    def figure_patterns(self) -> list[Marker]:
+        """One business's own figures: each region's only reported investment, with or without thousands separators
+        ("123.456.789" in a PDF, 123456789 in a CSV), not inside a longer number. A file holding one must be in the
+        export log as holding individual data."""
+        found = []
+        for place in PLACES:
+            for value in (INVESTMENT[place.key], INVESTMENT[place.key] - 1):
+                groups = f"{value:,}".split(",")
+                regex = r"(?<![\d.,])" + r"[.,\s]?".join(groups) + r"(?![\d]|[.,]\d)"
+                found.append(Marker(f"investment of {place.token}alfa", regex, groups[-1]))
+        return found
+
     def people_patterns(self) -> list[Marker]:
         """Anything that names or identifies a person: owners' names and private values, sentra officers' names. A
         file holding any of them must be in the export log."""
-        found = [Marker(f"name of {who.label}", f"Ibu {who.label}", f"ibu {who.label}".lower()) for who in self.people]
-        found += [Marker(f"officer {name}", name, name.lower()) for name in self.officers]
+        found = [Marker(f"name of {who.label}", words(f"Ibu {who.label}"), who.label.lower()) for who in self.people]
+        found += [Marker(f"officer {name}", words(name), name.split()[-1].lower()) for name in self.officers]
         return found + [pattern for who in self.people for pattern in who.patterns()]
 
     def public_patterns(self) -> list[Marker]:
@@ -384,12 +423,42 @@ def _csv(rows: list[dict]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+# The operators whose uploads, background reports and export log rows the data holds (their tokens: Zimpbdg, …).
+UPLOADERS = {"bdg": "operator_badung", "dps": "operator_denpasar"}
+
+
+def declared() -> Matrix:
+    """The markers of the data build_matrix() makes, known without the database (the checks a role gets are chosen
+    from them when the tests are collected): owners, sentra officers, unpublished names, and the tokens of each
+    operator's uploads, background reports and export log rows."""
+    matrix = Matrix()
+    for place in PLACES:
+        matrix.officers.append(f"{place.token}pengurus")
+        matrix.people += [person(place, label) for label in ("alfa", "bravo", "charlie", "delta", "foxtrot")]
+        matrix.nonpublic_words += [
+            f"{place.token}{word}" for word in ("lama", "alfa", "charlie", "delta", "foxtrot", "impor", "tolak")
+        ]
+        matrix.nonpublic_words += [f"{place.token}{word}" for word in ("bantuan", "kendala", "catatan", "produk")]
+    # Point 12: created in Denpasar and moved to Badung (Badung's), a Denpasar business in a Badung sentra.
+    matrix.people += [person(PLACE["bdg"], "echo"), person(PLACE["dps"], "golf")]
+    matrix.nonpublic_words += ["Bdgxecho", "Dpsxgolf"]
+    for key, role_key in UPLOADERS.items():
+        own = Owned(user=role_key)
+        matrix.people.append(person(PLACE[key], "impor", owned=own))
+        matrix.user_tokens[f"Zimp{key}"] = own
+        matrix.user_tokens[f"Zjob{key}"] = own
+        matrix.user_tokens[f"Zlog{key}"] = Owned(user=role_key, national_too=True)
+    return matrix
+
+
 def build_matrix() -> Matrix:
     """Badung, Denpasar and NTB records with markers, the roles' users, uploads, background reports and export logs.
 
     Per region: a verified business with a history (renamed, owner's phone changed, submitted and verified through
     the workflow with a note), yearly figures, product, assistance and obstacle, in a sentra with officers,
-    facilities and revitalisation; a published, a submitted and a deleted business. Then the cases of point 12: a
+    facilities and revitalisation; a published, a second verified, a submitted and a deleted business. The alfa,
+    bravo and foxtrot businesses have figures for the year in the same kecamatan, KBLI class and subsector, but only
+    alfa reported its investment: every row of a rekap counts three businesses and prints alfa's investment. Then the cases of point 12: a
     business created in Denpasar, moved to Badung and deleted there, and a Denpasar business in a Badung sentra.
     """
     from django.contrib.auth.models import Group
@@ -421,7 +490,8 @@ def build_matrix() -> Matrix:
         staff_user,
     )
 
-    matrix = Matrix(year=timezone.localdate().year - 1)
+    matrix = declared()
+    matrix.year = timezone.localdate().year - 1
     _regions()
     kbli = make_kbli("13134")
     kriya = CreativeSubsector.objects.get(code="kriya")
@@ -449,7 +519,6 @@ def build_matrix() -> Matrix:
         with attributed(actor, "matriks"):
             sentra = SentraFactory(name=f"Sentra {token}sentra", village=village(place), kbli=kbli)
             SentraOfficerFactory(sentra=sentra, name=f"{token}pengurus")
-            matrix.officers.append(f"{token}pengurus")
             SentraFacilityFactory(sentra=sentra, name=f"{token}fasilitas")
             SentraRevitalisationFactory(sentra=sentra, activity=f"{token}revitalisasi")
             sentra_of[place.key] = sentra
@@ -484,11 +553,21 @@ def build_matrix() -> Matrix:
                 name=f"Ukir {token}bravo",
                 village=village(place),
                 kbli=kbli,
+                subsector=kriya,
                 status=BusinessStatus.PUBLISHED,
                 sentra=sentra,
                 **owner_fields(people["bravo"]),
             )
-            BusinessYearFactory(business=bravo, year=matrix.year)
+            BusinessYearFactory(business=bravo, year=matrix.year, investment=None)
+            foxtrot = BusinessFactory(
+                name=f"Songket {token}foxtrot",
+                village=village(place),
+                kbli=kbli,
+                subsector=kriya,
+                status=BusinessStatus.VERIFIED,
+                **owner_fields(people["foxtrot"]),
+            )
+            BusinessYearFactory(business=foxtrot, year=matrix.year, investment=None)
             ProductFactory(business=bravo, name=f"Ukiran {token}publik")
             BusinessFactory(
                 name=f"Perak {token}charlie",
@@ -508,9 +587,6 @@ def build_matrix() -> Matrix:
         records[Region].append(Record(place.key, place.village, Owned(region=place.village)))
         records[Office].append(Record(place.key, office_for(place.region).pk, owned))
         matrix.deleted[Business].append(Record(f"{place.key} deleted", delta_pk, owned, deleted=True))
-        matrix.people += [people[label] for label in ("alfa", "bravo", "charlie", "delta")]
-        matrix.nonpublic_words += [f"{token}{word}" for word in ("lama", "alfa", "charlie", "delta", "impor", "tolak")]
-        matrix.nonpublic_words += [f"{token}{word}" for word in ("bantuan", "kendala", "catatan", "produk")]
 
     bdg, dps = PLACE["bdg"], PLACE["dps"]
     # Point 12: created in Denpasar, moved to Badung by province staff, deleted there: its history is Badung's.
@@ -529,8 +605,6 @@ def build_matrix() -> Matrix:
         echo_pk = echo.pk
         echo.delete()
     matrix.deleted[Business].append(Record("moved to badung, deleted", echo_pk, Owned(region="51.03"), deleted=True))
-    matrix.people.append(echo_person)
-    matrix.nonpublic_words.append("Bdgxecho")
     # Point 12: a Denpasar business in a Badung sentra (put there by province staff).
     golf_person = person(dps, "golf")
     with attributed(users["province"], "matriks"):
@@ -542,20 +616,12 @@ def build_matrix() -> Matrix:
             **owner_fields(golf_person),
         )
     records[Business].append(Record("dps in a badung sentra", golf.pk, Owned(region="51.71")))
-    matrix.people.append(golf_person)
-    matrix.nonpublic_words.append("Dpsxgolf")
 
     # Per operator: an upload (a valid and an invalid row), a finished background report, an export log row.
-    for place in (bdg, dps):
-        role_key = {"bdg": "operator_badung", "dps": "operator_denpasar"}[place.key]
-        user = users[role_key]
-        own = Owned(user=role_key)
+    for key, role_key in UPLOADERS.items():
+        place, user, own = PLACE[key], users[role_key], Owned(user=role_key)
         imported = person(place, "impor", owned=own)
-        matrix.people.append(imported)
         upload, job_token, log_token = (f"Z{kind}{place.key}" for kind in ("imp", "job", "log"))
-        matrix.user_tokens[upload] = own
-        matrix.user_tokens[job_token] = own
-        matrix.user_tokens[log_token] = Owned(user=role_key, national_too=True)
         row = {
             "nama_usaha": f"Tenun {place.token}impor",
             "nama_pemilik": f"Ibu {imported.label}",
@@ -697,7 +763,7 @@ ROUTES = walk_urls()
 class Probe:
     """One request. `owned` says whose object the URL names (None: none); `expect` overrides the default
     expectation ("redirect": any id redirects without reading it; "form": a report form that must refuse;
-    "report": a report form that must give the file); `search` marks a list search whose results the role must not
+    "report": a report form that must give the file; "bulk": a list's bulk action, judged by what it changed); `search` marks a list search whose results the role must not
     get ("foreign" or "personal"); `reachable`: a role that sees the object must not get 404."""
 
     method: str

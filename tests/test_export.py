@@ -162,6 +162,23 @@ def test_export_queries_do_not_grow_with_rows(client, operator, registry, django
         assert len(read_csv(b"".join(response.streaming_content))) == 34
 
 
+@pytest.mark.parametrize(("year", "with_figures"), [(2024, True), (2020, False)])
+def test_an_export_knows_whether_it_holds_figures_from_the_rows_it_wrote(operator, registry, year, with_figures):
+    """The figures of the year are read once, with the rows: whether the file holds figures is counted while it is
+    written, not asked of the database again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from businesses.services.exporting import businesses_export
+
+    with CaptureQueriesContext(connection) as queries:
+        export = businesses_export(queryset=Business.objects.all(), user=operator, file_format="csv", year=year)
+    figure_reads = [query["sql"] for query in queries.captured_queries if "businesses_businessyear" in query["sql"]]
+    assert len(figure_reads) == 1, figure_reads
+    log = ExportLog.objects.get()
+    assert (export.row_count, log.row_count, log.individual_data) == (5, 5, with_figures)
+
+
 def test_changelist_offers_export_and_import(client, operator, registry):
     client.force_login(operator)
     response = client.get(reverse("admin:businesses_business_changelist"), {"status__exact": "draft"})

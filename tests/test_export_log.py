@@ -44,6 +44,12 @@ def logs(operator):
     }
 
 
+def listed_for(client, search: str) -> set[int]:
+    response = client.get(CHANGELIST, {"q": search})
+    assert response.status_code == 200
+    return {log.pk for log in response.context["cl"].result_list}
+
+
 def listed(client):
     response = client.get(CHANGELIST)
     assert response.status_code == 200
@@ -84,6 +90,64 @@ def test_export_logged_accepts_a_model_and_a_query_string(operator):
         personal_data=False,
     )
     assert (log.what, log.filter) == ("businesses.business", "status=verified&q=batik")
+
+
+def test_actor_names_a_command_never_the_users_name(operator):
+    """A file the site hands a user names the user only (as rows from before the actor existed do); a command names
+    itself, with or without a user."""
+    site = export_logged(user=operator, what="x", file_format="csv", filter="", row_count=1, personal_data=True)
+    command = export_logged(
+        user=operator, actor="manage.py render_report (root)", what="x", file_format="pdf", filter="", row_count=1,
+        personal_data=True,
+    )  # fmt: skip
+    assert (site.actor, command.actor) == ("", "manage.py render_report (root)")
+    assert site.actor_name == command.actor_name == "operator.badung"
+
+
+def test_actor_column_sorts_rows_as_it_shows_them(admin_client, operator):
+    """Sorted by the name shown (the user's, else the command's), whatever the row's age: an old row (no actor), a
+    command's row, a new row."""
+    zeta = staff_user(StaffRole.OPERATOR, "51.71", username="zeta.denpasar")
+    ExportLog.objects.create(user=zeta, actor="", what="x", file_format="csv", row_count=1)  # as before 0006
+    export_logged(actor="manage.py backup (root)", what="backup", file_format="pg_dump", filter="", row_count=1,
+                  personal_data=True)  # fmt: skip
+    export_logged(user=operator, what="x", file_format="csv", filter="", row_count=1, personal_data=True)
+    column = admin_client.get(CHANGELIST).context["cl"].list_display.index("actor_label")
+    for order, expected in ((f"{column}", ["manage.py backup (root)", "operator.badung", "zeta.denpasar"]),
+                            (f"-{column}", ["zeta.denpasar", "operator.badung", "manage.py backup (root)"])):  # fmt: skip
+        response = admin_client.get(CHANGELIST, {"o": order})
+        assert [log.actor_name for log in response.context["cl"].result_list] == expected
+
+
+def test_search_finds_a_user_and_a_command_by_the_name_shown(admin_client, operator, logs):
+    export_logged(actor="manage.py backup (root)", what="backup", file_format="pg_dump", filter="", row_count=1,
+                  personal_data=True)  # fmt: skip
+    assert listed_for(admin_client, "operator.badung") == {logs["own"].pk}
+    assert {log.what for log in ExportLog.objects.filter(pk__in=listed_for(admin_client, "manage.py backup"))} == {
+        "backup"
+    }
+
+
+def test_the_migration_forgets_usernames_copied_into_actor(operator):
+    """Rows written between 0006 and 0008 copied the username into actor; the migration blanks those copies and
+    keeps commands."""
+    import importlib
+
+    from django.apps import apps
+
+    copied = ExportLog.objects.create(user=operator, actor="operator.badung", what="x", file_format="csv", row_count=1)
+    command = ExportLog.objects.create(
+        user=operator, actor="manage.py render_report (root)", what="x", file_format="pdf", row_count=1
+    )
+    alone = ExportLog.objects.create(user=None, actor="manage.py backup (root)", what="backup", file_format="x",
+                                     row_count=1)  # fmt: skip
+    migration = importlib.import_module("ikm_registry.migrations.0008_export_log_actor_is_the_command")
+    migration.forget_copied_usernames(apps, None)
+    assert [ExportLog.objects.get(pk=log.pk).actor for log in (copied, command, alone)] == [
+        "",
+        "manage.py render_report (root)",
+        "manage.py backup (root)",
+    ]
 
 
 def test_export_logged_refuses_a_negative_row_count(operator):

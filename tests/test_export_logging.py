@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from businesses.choices import BusinessStatus
+from businesses.models import BusinessYear
 from ikm_registry.choices import StaffRole
 from ikm_registry.jobs import job_run
 from ikm_registry.models import ExportLog, ReportJob
@@ -153,6 +154,55 @@ def test_pertumbuhan_follows_the_same_rule(client, badung, official):
     assert fields(the_log()) == (official, "report:pertumbuhan", "pdf", expected, 4, False, True)
 
 
+def test_rekap_of_a_figure_only_one_business_reported_is_logged_as_individual(client, badung, official):
+    """Three businesses in each group, but only one reported its investment: the rekap prints that business's
+    investment (issue 9 point 10: counted per figure, not per business with a yearly row)."""
+    first, *others = badung["businesses"]
+    BusinessYear.objects.filter(business__in=others).update(investment=None)
+    BusinessYear.objects.filter(business=first).update(investment=907_123_456)
+    response = post_report(client, official, {"report": "rekap", "region": "51.03", "year": str(YEAR)})
+    assert "907.123.456" in pdf_text(response.content)
+    expected = (official, "report:rekap", "pdf", f"region=51.03&year={YEAR}", 3, False, True)
+    assert fields(the_log()) == expected
+
+
+def test_rekap_of_a_sum_one_business_dominates_is_logged_as_individual(client, badung, official):
+    """Three businesses reported their workforce, but one has nearly all of it (the p% rule of the public statistics:
+    the others add up to less than 10 % of it), so the sum is nearly its own figure."""
+    BusinessYear.objects.filter(business=badung["businesses"][0]).update(workforce_male=120)
+    post_report(client, official, {"report": "rekap", "region": "51.03", "year": str(YEAR)})
+    assert the_log().individual_data is True
+
+
+def test_pertumbuhan_of_a_workforce_one_business_dominates_is_logged_as_individual(client, badung, official):
+    data = {"report": "pertumbuhan", "region": "51.03", "year_from": str(YEAR), "year_to": str(YEAR)}
+    post_report(client, official, data)
+    assert not ExportLog.objects.exists()
+    BusinessYear.objects.filter(business=badung["businesses"][0]).update(workforce_female=300)
+    post_report(client, official, data)
+    assert fields(the_log())[-2:] == (False, True)
+
+
+@pytest.mark.parametrize(
+    ("values", "discloses"),
+    [
+        ([], False),  # nobody reported it: nothing to give away
+        ([None, None, None], False),
+        ([907_123_456, None, None], True),  # one contributor
+        ([5, 7, None], True),  # two
+        ([5, 5, 5], False),
+        ([100, 5, 4], True),  # the others are 4 % of the largest: less than p = 10 %
+        ([100, 5, 10, 5], False),  # 15 %
+        ([0, 0, 0], False),
+    ],
+)
+def test_sum_discloses_follows_the_public_statistics_rules(settings, values, discloses):
+    from businesses.services.statistics import sum_discloses
+
+    settings.STATISTICS_MIN_BUSINESSES, settings.STATISTICS_DOMINANCE_P = 3, 10
+    assert sum_discloses(values) is discloses
+
+
 def test_a_refused_report_leaves_no_log(client, badung, official):
     response = post_report(client, official, {"report": "daftar-ikm", "region": "51.71"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
@@ -186,6 +236,43 @@ def test_each_download_of_a_background_report_is_logged_for_who_downloads_it(cli
     client.force_login(staff_user(StaffRole.OPERATOR, "51.03"))
     assert client.get(download).status_code == 404
     assert ExportLog.objects.count() == 2
+
+
+def test_a_background_report_is_logged_with_what_its_job_recorded(badung, official):
+    """ReportJob.disclosure: what the worker recorded the file holds; a job finished before that was recorded counts
+    as holding both."""
+    from ikm_registry.reports import Disclosure
+    from ikm_registry.reports.base import UNDECLARED
+
+    job = ReportJob(user=official, report="rekap", row_count=7, personal_data=False, individual_data=True)
+    assert job.disclosure == Disclosure(personal_data=False, individual_data=True, row_count=7)
+    assert ReportJob(user=official, report="daftar-ikm").disclosure == UNDECLARED
+
+
+# --- one function renders and logs --------------------------------------------------------------------------------
+
+
+def test_report_render_returns_the_pdf_and_logs_it(badung, official):
+    from businesses.reports.listing import DaftarIkmReport
+    from ikm_registry.reports import report_render
+
+    form = DaftarIkmReport.form_class(data={"region": "51.03"}, user=official)
+    assert form.is_valid(), form.errors
+    pdf = report_render(report=DaftarIkmReport(), user=official, params=form.cleaned_data)
+    assert "Batik Kuta 1" in pdf_text(pdf)
+    assert fields(the_log()) == (official, "report:daftar-ikm", "pdf", "region=51.03", 4, True, True)  # the draft too
+
+
+def test_report_make_keeps_nothing_on_the_report(badung):
+    """What a file holds comes with the file (ReportFile), not as state left on the report object between renders."""
+    from businesses.reports.rekap import RekapReport
+
+    report = RekapReport()
+    form = RekapReport.form_class(data={"region": "51.03", "year": str(YEAR)})
+    assert form.is_valid(), form.errors
+    made = report.make(user=None, params=form.cleaned_data)
+    assert made.pdf.startswith(b"%PDF") and (made.disclosure.row_count, made.disclosure.logged) == (3, False)
+    assert vars(report) == {}
 
 
 # --- the command ----------------------------------------------------------------------------------------------------
@@ -234,6 +321,37 @@ def test_command_refused_writes_no_log(badung, official, tmp_path):
     with pytest.raises(CommandError):
         run("daftar-ikm", "--region", "51.71", "--user", official.username, "--output", str(tmp_path / "x.pdf"))
     assert not ExportLog.objects.exists()
+
+
+# --- backups ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_is_logged_for_the_command_and_holds_its_log_row(tmp_path):
+    """`manage.py backup` copies every owner's NIK, phone and e-mail: logged like render_report without --user, before
+    the copy is taken (the backup holds the row); a backup that fails leaves no row."""
+    import json
+    from pathlib import Path
+
+    from tests.processes import SubprocessDatabase, manage
+
+    BusinessFactory.create_batch(2)
+    not_a_directory = tmp_path / "a-file"
+    not_a_directory.write_text("")
+    with SubprocessDatabase(tmp_path) as database:
+        env = database.env(MEDIA_ROOT=str(tmp_path / "media"), PRIVATE_FILES_ROOT=str(tmp_path / "private"))
+        target = Path(manage(env, "backup", str(tmp_path / "backups")).stdout.strip())
+        assert manage(env, "backup", str(not_a_directory), check=False).returncode != 0
+    log = the_log()
+    assert log.user is None and log.actor.startswith("manage.py backup (")
+    assert (log.what, log.filter, log.row_count, log.personal_data, log.individual_data) == (
+        "backup",
+        f"destination={tmp_path / 'backups'}",
+        2,
+        True,
+        True,
+    )
+    assert json.loads((target / "manifest.json").read_text())["tables"]["ikm_registry_exportlog"] == 1
 
 
 # --- the log itself -------------------------------------------------------------------------------------------------

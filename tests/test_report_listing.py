@@ -147,22 +147,22 @@ def test_progress_recorded_in_chunks(listing, bali_regions):
         user=UserFactory(is_superuser=True, is_staff=True), report="daftar-ikm", params={"region": "51"}
     )
     seen = []
-    original = DaftarIkmReport.render
+    original = DaftarIkmReport.render_pdf
 
-    def small_chunks(self, **kwargs):
+    def small_chunks(self, context, **kwargs):
         record = kwargs["on_progress"]
 
         def progress(done, total):
             seen.append((done, total))
             record(done, total)
 
-        return original(self, **{**kwargs, "on_progress": progress, "chunk_rows": 2})
+        return original(self, context, **{**kwargs, "on_progress": progress, "chunk_rows": 2})
 
-    DaftarIkmReport.render = small_chunks
+    DaftarIkmReport.render_pdf = small_chunks
     try:
         job_run("ikm_registry.reportjob", job.pk, worker_id="test")
     finally:
-        DaftarIkmReport.render = original
+        DaftarIkmReport.render_pdf = original
     job.refresh_from_db()
     assert job.status == ReportJob.Status.DONE
     assert len(seen) >= 3 and seen[-1][0] == seen[-1][1] == job.pages_total

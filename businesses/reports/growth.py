@@ -18,8 +18,9 @@ or inactive (GROWTH_STATUSES: real businesses that were checked; inactive ones h
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django import forms
-from django.conf import settings
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
@@ -29,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from businesses.choices import BusinessStatus
 from businesses.models import Business, BusinessYear, Region
 from businesses.reports.rekap import CHILD_HEADING, CHILD_PATH, region_title
+from businesses.services.statistics import sum_discloses
 from businesses.validators import EARLIEST_YEAR
 from ikm_registry.reports import Disclosure, Report, ReportForm, register
 from ikm_registry.reports.charts import line_chart
@@ -102,6 +104,28 @@ class GrowthForm(ReportForm):
         return described
 
 
+def growth_rows(*, region: Region, year_from: int, year_to: int, user=None):
+    """The yearly figures of the counted businesses in `region` that `user` (None: full access) may see, from the
+    year before `year_from` (the base of the first year's growth) to `year_to`."""
+    rows = BusinessYear.objects.filter(
+        business__status__in=GROWTH_STATUSES, year__range=(year_from - 1, year_to)
+    ).in_region(region.code)
+    return rows if user is None else rows.restrict(user)
+
+
+def growth_discloses(*, region: Region, year_from: int, year_to: int, user=None) -> bool:
+    """Whether the report gives a business's own figure away: a workforce (of a region row or the totals, in a year
+    of the range or the year before it, on which the first growth rests) that fewer than STATISTICS_MIN_BUSINESSES
+    businesses make up or that one business dominates — the rules of the public statistics
+    (businesses.services.statistics.sum_discloses). One query."""
+    rows = growth_rows(region=region, year_from=year_from, year_to=year_to, user=user)
+    sums = defaultdict(list)  # (region row or None for the totals, year) → each business's workforce
+    for child, year, workforce in rows.values_list(CHILD_PATH[region.level], "year", "workforce_total").order_by():
+        sums[(child, year)].append(workforce)
+        sums[(None, year)].append(workforce)
+    return any(sum_discloses(values) for values in sums.values())
+
+
 def growth_figures(*, region: Region, year_from: int, year_to: int, user=None) -> dict:
     """Registered, active and closed businesses and the workforce per data year from `year_from` to `year_to`, per
     region one level below `region`, aggregated in the database (four queries whatever the size). See the module
@@ -113,10 +137,9 @@ def growth_figures(*, region: Region, year_from: int, year_to: int, user=None) -
     """
     years = list(range(year_from - 1, year_to + 1))
     businesses = Business.objects.filter(status__in=GROWTH_STATUSES).in_region(region.code)
-    rows = BusinessYear.objects.filter(business__status__in=GROWTH_STATUSES, year__in=years).in_region(region.code)
+    rows = growth_rows(region=region, year_from=year_from, year_to=year_to, user=user)
     if user is not None:
         businesses = businesses.restrict(user)
-        rows = rows.restrict(user)
     child_path = CHILD_PATH[region.level]
     business_child_path = BUSINESS_CHILD_PATH[region.level]
 
@@ -273,15 +296,13 @@ class GrowthReport(Report):
             "wide": len(years) > WIDE_FROM,
             # Few years: a table only as wide as its columns (No., name, years, last), not stretched across the page.
             "table_width": f"{min(9 + 60 + 20 * len(years) + 30, 264)}mm" if len(years) <= WIDE_FROM else "100%",
+            "individual": growth_discloses(region=region, year_from=year_from, year_to=year_to, user=user),
         }
 
     def disclosure(self, context):
-        """No names; counts and the workforce per group and year. A workforce summed over 1 or 2 active businesses
-        (fewer than the public statistics sum over) is theirs: then the file holds individual data and is logged."""
+        """No names; counts and the workforce per group and year. A workforce of too few active businesses, or one
+        that one business dominates, is theirs (growth_discloses): then the file holds individual data and is
+        logged."""
         figures = context["figures"]
-        groups = [*figures["children"], figures["totals"]]
-        small = any(
-            0 < active < settings.STATISTICS_MIN_BUSINESSES for group in groups for active in group["active"].values()
-        )
         registered = figures["totals"]["registered"][figures["years"][-1]]
-        return Disclosure(personal_data=False, individual_data=small, row_count=registered)
+        return Disclosure(personal_data=False, individual_data=context["individual"], row_count=registered)

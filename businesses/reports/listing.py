@@ -116,7 +116,7 @@ class DaftarIkmReport(Report):
     form_class = DaftarForm
     template_name = "reports/daftar_ikm.html"
     landscape = True
-    reports_progress = True  # render() takes on_progress (ikm_registry.tasks)
+    reports_progress = True  # render_pdf() takes on_progress (ReportJob.perform)
 
     def get_title(self, *, params):
         return _("Daftar IKM %(region)s") % {"region": params["region"].name}
@@ -145,10 +145,9 @@ class DaftarIkmReport(Report):
         """Whether the admin should queue this list rather than render it during the request."""
         return row_count(user=user, params=params) > settings.REPORT_BACKGROUND_ROWS
 
-    def render(self, *, user, params, filter_description=(), on_progress=None, chunk_rows=None, workers=None) -> bytes:
+    def render_pdf(self, context, *, on_progress=None, chunk_rows=None, workers=None) -> bytes:
         """Short lists in one WeasyPrint run; long ones in chunks rendered by `workers` processes and joined.
         `on_progress(pages_done, pages_estimated)` reports the chunks as they finish."""
-        context = self.document_context(user=user, params=params, filter_description=filter_description)
         rows = context["rows"]
         chunk_rows = chunk_rows or ROWS_PER_PAGE * CHUNK_PAGES
         if len(rows) <= chunk_rows:

@@ -3,8 +3,9 @@ page or `manage.py render_report`."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django import forms
-from django.conf import settings
 from django.db.models import Count, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from businesses.choices import BusinessStatus, RegionLevel
 from businesses.models import BusinessYear, CreativeSubsector, Kbli, Region
+from businesses.services.statistics import sum_discloses
 from businesses.validators import EARLIEST_YEAR
 from ikm_registry.reports import Disclosure, Report, ReportForm, register
 from ikm_registry.reports.charts import bar_chart
@@ -41,6 +43,8 @@ FIGURES = {
     "production": Sum("production_value"),
 }
 ZERO = dict.fromkeys(FIGURES, 0)
+# The yearly figures whose sums a rekap prints (the number of businesses is no one's figure).
+PRINTED_FIGURES = ("workforce_male", "workforce_female", "workforce_total", "investment", "production_value")
 
 
 def default_year() -> int:
@@ -62,16 +66,38 @@ class RekapForm(ReportForm):
         return year
 
 
+def rekap_rows(*, region: Region, year: int, user=None):
+    """The yearly figures a rekap of `region` for data `year` counts: of verified or published businesses, those
+    `user` (None: full access) may see."""
+    rows = BusinessYear.objects.filter(year=year, business__status__in=REKAP_STATUSES).in_region(region.code)
+    return rows if user is None else rows.restrict(user)
+
+
+def rekap_discloses(*, region: Region, year: int, user=None) -> bool:
+    """Whether the rekap of `region` for `year` gives a business's own figures away: a printed sum (workforce,
+    investment, production value) of a region, KBLI division or subsector row, or of the totals, that fewer than
+    STATISTICS_MIN_BUSINESSES businesses reported (an empty figure is not reported) or that fails the p% dominance
+    rule — the rules of the public statistics (businesses.services.statistics.sum_discloses). One query: the figures
+    of every business counted."""
+    rows = rekap_rows(region=region, year=year, user=user).values_list(
+        CHILD_PATH[region.level], "business__kbli_id", "business__subsector", *PRINTED_FIGURES
+    )
+    sums = defaultdict(list)  # (table, row, figure) → the figure of each business in that row
+    for child, kbli, subsector, *values in rows.order_by().iterator(chunk_size=2000):
+        groups = (("regions", child), ("divisions", kbli[:2] if kbli else None), ("subsectors", subsector), ("totals",))
+        for group in groups:
+            for figure, value in zip(PRINTED_FIGURES, values, strict=True):
+                sums[(*group, figure)].append(value)
+    return any(sum_discloses(values) for values in sums.values())
+
+
 def rekap_figures(*, region: Region, year: int, user=None) -> dict:
     """The rekapitulasi of `region` for data `year`, aggregated in the database: one grouped query per table.
 
     Counts businesses with status verified or published that have figures (a BusinessYear row) for `year`;
     `user` (None: full access) limits the rows to what that user may see.
     """
-    rows = BusinessYear.objects.filter(year=year, business__status__in=REKAP_STATUSES).in_region(region.code)
-    if user is not None:
-        rows = rows.restrict(user)
-
+    rows = rekap_rows(region=region, year=year, user=user)
     child_path = CHILD_PATH[region.level]
     by_child = {row[child_path]: row for row in rows.values(child_path).annotate(**FIGURES).order_by()}
     regions = [
@@ -140,11 +166,20 @@ class RekapReport(Report):
             [row["ikm"] for row in figures["regions"]],
             title=_("Jumlah IKM per %(level)s") % {"level": str(child_heading).lower()},
         )
-        return {**figures, "region": region, "year": year, "child_heading": child_heading, "chart": chart}
+        individual = rekap_discloses(region=region, year=year, user=user)
+        return {
+            **figures,
+            "region": region,
+            "year": year,
+            "child_heading": child_heading,
+            "chart": chart,
+            "individual": individual,
+        }
 
     def disclosure(self, context):
-        """No names; sums per group. A group of fewer businesses than the public statistics sum over (1 or 2) shows
-        their own figures: then the file holds individual data and is logged."""
-        groups = [*context["regions"], *context["divisions"], *context["subsectors"], context["totals"]]
-        small = any(0 < (group["ikm"] or 0) < settings.STATISTICS_MIN_BUSINESSES for group in groups)
-        return Disclosure(personal_data=False, individual_data=small, row_count=context["totals"]["ikm"] or 0)
+        """No names; sums per group. A printed sum that fewer businesses reported than the public statistics sum
+        over, or that one business dominates, is theirs (rekap_discloses): then the file holds individual data and
+        is logged."""
+        return Disclosure(
+            personal_data=False, individual_data=context["individual"], row_count=context["totals"]["ikm"] or 0
+        )

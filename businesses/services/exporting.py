@@ -48,12 +48,6 @@ TEXT_FORMAT_COLUMNS = ("nib", "nik_pemilik", "telepon", "kode_wilayah", "kbli")
 SPOOL_BYTES = 8 * 1024 * 1024
 
 
-def may_see_personal_data(user) -> bool:
-    """Whether the export may hold NIK, phone and e-mail: the one rule of ikm_registry.personal_data (operators,
-    province and national staff, superusers; not officials, not anyone without a role)."""
-    return personal_data_access(user).export
-
-
 def export_columns(*, personal: bool) -> list[str]:
     return [column for column in COLUMNS if personal or column not in PERSONAL]
 
@@ -63,11 +57,6 @@ def latest_data_year(queryset) -> int | None:
     return BusinessYear.objects.filter(business__in=queryset.order_by().values("pk")).aggregate(year=Max("year"))[
         "year"
     ]
-
-
-def figures_exist(queryset, *, year: int) -> bool:
-    """Whether any business of `queryset` has figures for data `year` (an export then holds individual figures)."""
-    return BusinessYear.objects.filter(business__in=queryset.order_by().values("pk"), year=year).exists()
 
 
 def business_values(business: Business, figures: BusinessYear | None) -> dict[str, object]:
@@ -107,16 +96,24 @@ def business_values(business: Business, figures: BusinessYear | None) -> dict[st
     return values
 
 
-def export_rows(queryset, *, year: int | None, columns: list[str]) -> Iterator[list]:
-    """The rows of `queryset` in `columns`, with the figures of `year`; a fixed number of queries per chunk."""
-    figures = BusinessYear.objects.filter(year=year) if year else BusinessYear.objects.none()
-    rows = queryset.select_related("owner").prefetch_related(
-        Prefetch("years", queryset=figures, to_attr="export_figures")
-    )
-    for business in rows.iterator(chunk_size=CHUNK_SIZE):
-        found = business.export_figures
-        values = business_values(business, found[0] if found else None)
-        yield [values.get(column) for column in columns]
+class ExportRows:
+    """The rows of `queryset` in `columns`, with the figures of `year` (a fixed number of queries per chunk), read
+    once; `with_figures` counts those that had figures for `year`, as they are read."""
+
+    def __init__(self, queryset, *, year: int | None, columns: list[str]):
+        self.queryset, self.year, self.columns = queryset, year, columns
+        self.with_figures = 0
+
+    def __iter__(self) -> Iterator[list]:
+        figures = BusinessYear.objects.filter(year=self.year) if self.year else BusinessYear.objects.none()
+        rows = self.queryset.select_related("owner").prefetch_related(
+            Prefetch("years", queryset=figures, to_attr="export_figures")
+        )
+        for business in rows.iterator(chunk_size=CHUNK_SIZE):
+            found = business.export_figures[0] if business.export_figures else None
+            self.with_figures += found is not None
+            values = business_values(business, found)
+            yield [values.get(column) for column in self.columns]
 
 
 def _csv_cell(column: str, value) -> str:
@@ -187,29 +184,26 @@ class ExportFile:
     year: int | None
 
 
-def businesses_export(
-    *, queryset, user, file_format: str, year: int | None = None, filter: str = "", personal: bool | None = None
-) -> ExportFile:
+def businesses_export(*, queryset, user, file_format: str, year: int | None = None, filter: str = "") -> ExportFile:
     """Export `queryset` (already filtered and scoped by the caller) in the import layout; log personal exports.
 
-    `year` is the data year of the figures (default: the latest present among the rows). Personal columns are
-    included when the user's role allows it; pass `personal=False` to leave them out anyway.
+    `year` is the data year of the figures (default: the latest present among the rows). The NIK, phone and e-mail
+    columns are included when the user's role may export them (ikm_registry.personal_data: operators, province and
+    national staff, superusers; not officials).
     """
     if file_format not in FORMATS:
         raise ValueError(f"unknown format {file_format!r}")
-    allowed = may_see_personal_data(user)
-    personal = allowed if personal is None else (personal and allowed)
+    personal = personal_data_access(user).export
     if year is None:
         year = latest_data_year(queryset)
     columns = export_columns(personal=personal)
     handle = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    rows = export_rows(queryset, year=year, columns=columns)
+    rows = ExportRows(queryset, year=year, columns=columns)
     count = write_csv(rows, columns, handle) if file_format == CSV else write_xlsx(rows, columns, handle)
     handle.seek(0)
     # Every row names its owner (personal data, whatever the columns) and may hold the business's own figures:
     # every file with a row is logged.
     if count:
-        with_figures = year is not None and figures_exist(queryset, year=year)
         export_logged(
             user=user,
             what=Business,
@@ -217,7 +211,7 @@ def businesses_export(
             filter=filter,
             row_count=count,
             personal_data=True,
-            individual_data=with_figures,
+            individual_data=rows.with_figures > 0,
         )
     suffix = f"-{year}" if year else ""
     return ExportFile(

@@ -22,6 +22,7 @@ it was active in.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -55,15 +56,33 @@ def dominated(values: list[int], total: int, p: int) -> bool:
     return (total - largest - second) * 100 < p * largest
 
 
+def sum_releasable(*, contributors: int, total: int, top: list[int], minimum: int, p: int) -> bool:
+    """The threshold and p% rules for one sum of `contributors` businesses' figures adding up to `total` (`top`: the
+    two largest, largest first): at least `minimum` contributors and not dominated by the largest."""
+    return contributors >= minimum and not dominated(top, total, p)
+
+
+def sum_discloses(values: Iterable[int | None], *, minimum: int | None = None, p: int | None = None) -> bool:
+    """Whether printing the sum of `values` (one business's figure each; None: not reported, so not a contributor)
+    gives a business's own figure away: some but fewer than `minimum` (STATISTICS_MIN_BUSINESSES) businesses reported
+    it, or it fails the p% rule (STATISTICS_DOMINANCE_P). A sum nobody reported gives nothing away."""
+    minimum = settings.STATISTICS_MIN_BUSINESSES if minimum is None else minimum
+    p = settings.STATISTICS_DOMINANCE_P if p is None else p
+    reported = sorted((value for value in values if value is not None), reverse=True)
+    if not reported:
+        return False
+    return not sum_releasable(contributors=len(reported), total=sum(reported), top=reported[:2], minimum=minimum, p=p)
+
+
 def _safe_sum(rows, field: str, *, minimum: int, p: int) -> int | None:
     """The sum of `field` over `rows`, or None when it fails the threshold or the p% rule."""
     reported = rows.filter(**{f"{field}__isnull": False})
     totals = reported.aggregate(n=Count("pk"), total=Sum(field))
     if totals["n"] < minimum:
-        return None
+        return None  # no need to read the largest
     total = totals["total"] or 0
     top = list(reported.order_by(f"-{field}").values_list(field, flat=True)[:2])
-    return None if dominated(top, total, p) else total
+    return total if sum_releasable(contributors=totals["n"], total=total, top=top, minimum=minimum, p=p) else None
 
 
 def statistics_release_make(*, year: int, now: datetime.datetime | None = None) -> StatisticsRelease | None:

@@ -148,25 +148,35 @@ class Disclosure:
 # A report that does not say what it holds is logged as holding both.
 UNDECLARED = Disclosure(personal_data=True, individual_data=True, row_count=1)
 
+# The export log names a report's file "report:<name>" (ExportLog.what).
+REPORT_LOG_PREFIX = "report:"
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """A rendered report: the PDF and what it holds."""
+
+    pdf: bytes
+    disclosure: Disclosure
+
 
 def report_filter(params: dict) -> dict:
     """A report's parameters as the export log records them: records by their key (region code, business id)."""
     return {name: value for name, value in params.items() if value not in (None, "")}
 
 
-def report_export_logged(*, name: str, disclosure: Disclosure | None, params: dict, user=None, actor: str = ""):
+def report_export_logged(*, name: str, disclosure: Disclosure, params: dict, user=None, actor: str = ""):
     """Log one PDF of the report `name` leaving with personal data or individual figures (see Disclosure); None when
     it holds neither (an aggregate over enough businesses). `user` receives it; a command without one names the
     `actor`."""
     from ikm_registry.services import export_logged
 
-    disclosure = disclosure or UNDECLARED
     if not disclosure.logged:
         return None
     return export_logged(
         user=user,
         actor=actor,
-        what=f"report:{name}",
+        what=f"{REPORT_LOG_PREFIX}{name}",
         file_format="pdf",
         filter=report_filter(params),
         row_count=disclosure.row_count,
@@ -179,8 +189,8 @@ def report_export_logged(*, name: str, disclosure: Disclosure | None, params: di
 
 
 class Report:
-    """One kind of PDF report. Subclasses set `name`, `title`, `form_class`, `template_name` and `get_context()`,
-    or override `render()` altogether."""
+    """One kind of PDF report. Subclasses set `name`, `title`, `form_class`, `template_name`, `get_context()` and
+    `disclosure()`; one that renders otherwise than one template in one run overrides `render_pdf()`."""
 
     name: str = ""
     title = ""
@@ -189,7 +199,6 @@ class Report:
     template_name = ""
     landscape = False
     signed = True
-    disclosed: Disclosure | None = None  # set by each render
 
     def get_context(self, *, user, params: dict) -> dict:
         raise NotImplementedError
@@ -202,15 +211,23 @@ class Report:
         that does not is logged as holding personal data and individual figures."""
         return UNDECLARED
 
-    def render(self, *, user, params: dict, filter_description=()) -> bytes:
-        """The PDF for validated form data `params`, made as `user` (None: full access)."""
+    def make(self, *, user, params: dict, filter_description=(), **options) -> ReportFile:
+        """The PDF for validated form data `params`, made as `user` (None: full access), and what it holds. A file
+        handed out goes through report_render(), which logs it; a background job records what its file holds."""
         context = self.document_context(user=user, params=params, filter_description=filter_description)
+        return ReportFile(pdf=self.render_pdf(context, **options), disclosure=self.disclosure(context))
+
+    def render(self, *, user, params: dict, filter_description=(), **options) -> bytes:
+        """The PDF alone (make()'s), not logged."""
+        return self.make(user=user, params=params, filter_description=filter_description, **options).pdf
+
+    def render_pdf(self, context: dict, **options) -> bytes:
+        """The PDF of a document_context(); a report that renders otherwise (in parts, with progress) overrides it."""
         return html_to_pdf(render_to_string(self.template_name, context))
 
     def document_context(self, *, user, params: dict, filter_description=()) -> dict:
         """get_context() and the page furniture every report template uses (letterhead, title, filter, signature)."""
         context = self.get_context(user=user, params=params)
-        self.disclosed = self.disclosure(context)  # what the file holds: the caller logs it (report_export_logged)
         region = params.get("region")
         office = letterhead_office(user=user, region=region)
         context.update(
@@ -229,6 +246,16 @@ class Report:
             of_label=_("dari"),
         )
         return context
+
+
+def report_render(*, report: Report, user, params: dict, filter_description=(), actor: str = "") -> bytes:
+    """The PDF of `report` for validated form data `params`, made as `user` (None: full access), logged when it holds
+    personal data or individual figures (report_export_logged): for `user`, or — a command without one — for `actor`.
+    Every report file handed out at once goes through here (the admin Laporan page, `render_report`); a background
+    report is logged at each download, with what its job recorded (ReportJob.disclosure)."""
+    made = report.make(user=user, params=params, filter_description=filter_description)
+    report_export_logged(name=report.name, disclosure=made.disclosure, params=params, user=user, actor=actor)
+    return made.pdf
 
 
 def _today():

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from ikm_registry.reports import ReportError, all_reports, get_report, report_export_logged
+from ikm_registry.reports import ReportError, all_reports, get_report, report_render
 from ikm_registry.services import command_actor
 
 
@@ -81,14 +81,12 @@ class Command(BaseCommand):
             )
             raise CommandError(problems)
         started = time.perf_counter()
-        maker = report()
-        pdf = maker.render(user=as_user, params=form.cleaned_data, filter_description=form.describe())
-        with transaction.atomic():
-            report_export_logged(
-                name=maker.name,
-                disclosure=maker.disclosed,
-                params=form.cleaned_data,
+        with transaction.atomic():  # no log row for a file that could not be written
+            pdf = report_render(
+                report=report(),
                 user=as_user,
+                params=form.cleaned_data,
+                filter_description=form.describe(),
                 actor=command_actor("render_report"),
             )
             Path(output).write_bytes(pdf)
