@@ -386,7 +386,7 @@ def public_statistics(*, wilayah: str = "", with_sums: bool = False) -> dict:
         if value in scale_counts
     ]
     live = dict(counted.values_list("year").annotate(n=Count("pk")).order_by())
-    releases = statistics_releases() if with_sums else {}
+    releases = statistics_releases(years=live) if with_sums else {}  # live: the years, already counted
     years = []
     for year in sorted(set(live) | set(releases)):
         release = releases.get(year)

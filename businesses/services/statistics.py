@@ -116,16 +116,17 @@ def statistics_release_make(*, year: int, now: datetime.datetime | None = None) 
     return release
 
 
-def statistics_releases(*, now: datetime.datetime | None = None) -> dict[int, StatisticsRelease]:
-    """Every release by year, after making those that have fallen due since the last call."""
+def statistics_releases(
+    *, years: Iterable[int] | None = None, now: datetime.datetime | None = None
+) -> dict[int, StatisticsRelease]:
+    """Every release by year, after making those that have fallen due since the last call. `years`: the data years
+    with counted figures, when the caller has them already (else they are read)."""
     now = now or timezone.now()
     releases = {release.year: release for release in StatisticsRelease.objects.all()}
     today = timezone.localdate(now)
-    due = [
-        year
-        for year in counted_figures().values_list("year", flat=True).distinct().order_by("year")
-        if year not in releases and release_date(year) <= today
-    ]
+    if years is None:
+        years = counted_figures().values_list("year", flat=True).distinct()
+    due = [year for year in sorted(years) if year not in releases and release_date(year) <= today]
     for year in due:
         release = statistics_release_make(year=year, now=now)
         if release is not None:
