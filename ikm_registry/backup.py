@@ -86,6 +86,17 @@ def file_digests(root: Path) -> dict[str, str]:
     return digests
 
 
+def archive_digests(archive: Path) -> dict[str, str]:
+    """Relative path → SHA-256 of every file in a .tar.gz written by backup() (the same keys as file_digests)."""
+    digests = {}
+    with tarfile.open(archive, "r:gz") as tar:
+        for member in tar:
+            if member.isfile():
+                with tar.extractfile(member) as handle:
+                    digests[member.name] = hashlib.file_digest(handle, "sha256").hexdigest()
+    return dict(sorted(digests.items()))
+
+
 # --- PostgreSQL client programs ----------------------------------------------------------------------------------
 
 
@@ -134,7 +145,9 @@ def backup(destination: Path, *, now: datetime.datetime | None = None) -> Path:
         files[name] = {
             "path": str(root),
             "archive": archive.relative_to(target).as_posix(),
-            "sha256": file_digests(root),
+            # From the archive itself: a file added or replaced while the backup ran cannot make the manifest
+            # disagree with what the archive holds.
+            "sha256": archive_digests(archive),
         }
     manifest = {
         "format": FORMAT_VERSION,

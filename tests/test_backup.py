@@ -129,3 +129,28 @@ def test_restore_keeps_the_directories_it_replaces_and_refuses_another_engine(tm
     )
     assert refused.returncode != 0
     assert "DATABASE_URL points to" in refused.stderr
+
+
+def test_the_manifest_describes_the_archive_even_when_a_file_changes_meanwhile(tmp_path):
+    """The checksums are read from the written archive, not from the directory a second time: a file replaced or
+    added after it was archived (the site keeps running during a backup) cannot make restore report a difference."""
+    import tarfile
+
+    from ikm_registry.backup import archive_digests, file_digests
+
+    root = tmp_path / "media"
+    (root / "products").mkdir(parents=True)
+    (root / "products" / "a.jpg").write_bytes(b"first")
+    archive = tmp_path / "media.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for path in sorted(root.iterdir()):
+            tar.add(path, arcname=path.name)
+    (root / "products" / "a.jpg").write_bytes(b"replaced while the backup ran")
+    (root / "products" / "b.jpg").write_bytes(b"uploaded while the backup ran")
+
+    digests = archive_digests(archive)
+    restored = tmp_path / "restored"
+    with tarfile.open(archive, "r:gz") as tar:
+        tar.extractall(restored, filter="data")
+    assert digests == file_digests(restored)
+    assert list(digests) == ["products/a.jpg"]
