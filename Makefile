@@ -29,6 +29,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	@bash scripts/ensure-system-packages.sh
 	$(PY) manage.py makemigrations --check --dry-run -v0
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev

@@ -139,7 +139,8 @@ def generate(rows: int, year: int) -> dict:
     from django.db import connection, transaction
 
     from businesses import demo
-    from businesses.models import Business, BusinessYear, Kbli, Owner
+    from businesses.models import Business, BusinessYear, Owner
+    from ikm_registry.models import Kbli
 
     start = time.perf_counter()
     demo.load_regions(lambda message: None)

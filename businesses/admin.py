@@ -20,58 +20,18 @@ from businesses.models import (
     Assistance,
     Business,
     BusinessYear,
-    CreativeSubsector,
-    Kbli,
     Obstacle,
     Owner,
     Product,
-    Region,
     Sentra,
     SentraFacility,
     SentraOfficer,
     SentraRevitalisation,
 )
 from businesses.services import business_duplicates
-from ikm_registry.admin_base import ReferenceDataAdmin, ScopedInlineMixin, ScopedModelAdmin
+from ikm_registry.admin_base import ScopedInlineMixin, ScopedModelAdmin
 from ikm_registry.personal_data import personal_data_access
 from ikm_registry.scoping import region_q, scope_for
-
-# --- reference data -----------------------------------------------------------------------------------------------
-
-
-@admin.register(Region)
-class RegionAdmin(ScopedModelAdmin):
-    list_display = ["code", "name", "level", "kind", "parent"]
-    list_filter = ["level", "kind"]
-    search_fields = ["^code", "name"]
-    list_select_related = ["parent"]
-    list_per_page = 50
-    show_full_result_count = False
-    autocomplete_fields = ["parent"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("parent__parent")
-
-    # Regions come from the Kemendagri import; only a superuser corrects one by hand.
-    has_add_permission = ReferenceDataAdmin.has_add_permission
-    has_change_permission = ReferenceDataAdmin.has_change_permission
-    has_delete_permission = ReferenceDataAdmin.has_delete_permission
-
-
-@admin.register(Kbli)
-class KbliAdmin(ReferenceDataAdmin):
-    list_display = ["code", "title", "level", "parent"]
-    list_filter = ["level"]
-    search_fields = ["^code", "title"]
-    list_per_page = 50
-    autocomplete_fields = ["parent"]
-
-
-@admin.register(CreativeSubsector)
-class CreativeSubsectorAdmin(ReferenceDataAdmin):
-    list_display = ["name", "name_en", "code"]
-    search_fields = ["name", "name_en"]
-
 
 # --- businesses ---------------------------------------------------------------------------------------------------
 

@@ -5,8 +5,10 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from businesses.choices import SCALE_BPS_WORKERS, KbliLevel, RegionLevel, ScaleBps
-from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessYear, Kbli, Region
+from businesses.choices import SCALE_BPS_WORKERS, ScaleBps
+from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessYear
+from ikm_registry.choices import KbliLevel, RegionLevel
+from ikm_registry.models import Kbli, Region
 from ikm_registry.scoping import scope_for
 
 

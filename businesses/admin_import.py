@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from businesses import validators as v
-from businesses.models import Business, BusinessImport, BusinessYear, ImportJob, Region
+from businesses.models import Business, BusinessImport, BusinessYear, ImportJob
 from businesses.services.exporting import (
     CONTENT_TYPES,
     CSV,
@@ -50,6 +50,7 @@ from businesses.services.import_jobs import (
 from businesses.services.importing import Action, businesses_import_apply
 from businesses.services.layout import COLUMNS, CSV_ENCODING, REQUIRED
 from ikm_registry import jobs
+from ikm_registry.models import Region
 from ikm_registry.private_files import private_file_response
 from ikm_registry.scoping import CHANGE, VIEW, user_may
 from ikm_registry.services import export_logged

@@ -3,11 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 # The models public pages show (directly or through counts and statistics): a change to any of them clears the
 # cached public pages (ikm_registry/public_cache.py).
-PUBLIC_MODELS = ("Region", "Kbli", "CreativeSubsector", "Business", "Owner", "BusinessYear", "Product", "Sentra")
+PUBLIC_MODELS = ("Business", "Owner", "BusinessYear", "Product", "Sentra")
 
 
 class BusinessesConfig(AppConfig):
-    """Regions, reference data and the registry itself: businesses, owners, products, sentra."""
+    """The registry itself: businesses, owners, products, sentra (reference data lives in the core, ikm_registry)."""
 
     name = "businesses"
     verbose_name = _("Registri IKM")

@@ -33,36 +33,25 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
 
-from businesses.choices import (
-    AssistanceKind,
-    BusinessStatus,
-    FundingSource,
-    KbliLevel,
-    LegalForm,
-    MarketReach,
-    ObstacleKind,
-    Sex,
-)
+from businesses.choices import AssistanceKind, BusinessStatus, FundingSource, LegalForm, MarketReach, ObstacleKind, Sex
 from businesses.models import (
     Assistance,
     Business,
     BusinessYear,
     DemoRecord,
     FacilityCondition,
-    Kbli,
     Obstacle,
     Owner,
     Product,
-    Region,
     Sentra,
     SentraFacility,
     SentraOfficer,
     SentraRevitalisation,
 )
-from businesses.services import regions_import
-from ikm_registry.choices import StaffRole
-from ikm_registry.models import Office, StaffMembership
+from ikm_registry.choices import KbliLevel, StaffRole
+from ikm_registry.models import Kbli, Office, Region, StaffMembership
 from ikm_registry.public_cache import bump_public_version
+from ikm_registry.reference import regions_import
 
 DEMO_PASSWORD = "registri-demo"
 # The first version of every demo row in its history (simple-history), so a later edit shows as a change.

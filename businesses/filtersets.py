@@ -19,9 +19,11 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Left
 from django.utils.translation import gettext_lazy as _
 
-from businesses.choices import KbliLevel, ScaleBps
-from businesses.models import Business, CreativeSubsector, Kbli, Region, Sentra
+from businesses.choices import ScaleBps
+from businesses.models import Business, Sentra
 from businesses.selectors import business_public, latest_years
+from ikm_registry.choices import KbliLevel
+from ikm_registry.models import CreativeSubsector, Kbli, Region
 from ikm_registry.scoping import region_q
 
 REGION_CODE = RegexValidator(

@@ -7,8 +7,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from businesses.choices import KbliLevel, LegalForm, RegionLevel, Sex
-from businesses.models import CreativeSubsector, Kbli, Region
+from businesses.choices import LegalForm, Sex
+from ikm_registry.choices import KbliLevel, RegionLevel
+from ikm_registry.models import CreativeSubsector, Kbli, Region
 from ikm_registry.numbers import thousands
 
 _GROUPED = re.compile(r"[0-9]{1,3}(\.[0-9]{3})+")

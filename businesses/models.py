@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Concat, Left, Length, Lower
 from django.db.models.lookups import Exact
-from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_cleanup import cleanup
 from simple_history.models import HistoricalRecords
 
@@ -18,156 +18,24 @@ from businesses.choices import (
     AssistanceKind,
     BusinessStatus,
     FundingSource,
-    KbliLevel,
     LegalForm,
     MarketReach,
     ObstacleKind,
-    RegionKind,
-    RegionLevel,
     ScaleBps,
     ScaleIndustry,
     ScalePp7,
     Sex,
 )
-from ikm_registry.models import BackgroundJob
+from ikm_registry.choices import KbliLevel, RegionLevel
+from ikm_registry.models import BackgroundJob, CreativeSubsector, Kbli, Region, regency_code
 from ikm_registry.private_files import import_upload_to, private_storage, rejects_upload_to
 from ikm_registry.scoping import ScopedQuerySet
-from ikm_registry.text import CleanTextMixin
+from ikm_registry.text import CleanTextMixin, whitespace_collapsed
 
 MILLION = 1_000_000
 BILLION = 1_000_000_000
 # PP 29/2018: a sentra is at least five IKM units making similar products.
 SENTRA_MIN_MEMBERS = 5
-
-
-def regency_code(region_code: str) -> str:
-    """The kabupaten/kota code of a region code at or below that level: 51.03.01.1001 → 51.03."""
-    return region_code[:5]
-
-
-def whitespace_collapsed(text: str) -> str:
-    return " ".join((text or "").split())
-
-
-# --- reference data -----------------------------------------------------------------------------------------------
-
-
-class RegionQuerySet(ScopedQuerySet):
-    region_field = "code"
-
-    def villages(self):
-        return self.filter(level=RegionLevel.VILLAGE)
-
-
-class Region(CleanTextMixin, models.Model):
-    """A Kemendagri administrative area: province → regency/city → district (kecamatan) → village."""
-
-    code = models.CharField(_("kode"), max_length=13, primary_key=True)
-    name = models.CharField(_("nama"), max_length=120)
-    level = models.CharField(_("tingkat"), max_length=10, choices=RegionLevel.choices, db_index=True)
-    kind = models.CharField(_("jenis"), max_length=10, choices=RegionKind.choices, blank=True)
-    parent = models.ForeignKey(
-        "self", verbose_name=_("induk"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
-    )
-
-    objects = RegionQuerySet.as_manager()
-    # Public reference data: history pages name a region whatever the reader's own region (ikm_registry.history).
-    named_to_everyone = True
-
-    class Meta:
-        verbose_name = _("wilayah")
-        verbose_name_plural = pgettext_lazy("plural", "wilayah")
-        ordering = ["code"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(level=RegionLevel.PROVINCE, code__regex=r"^[0-9]{2}$", parent__isnull=True)
-                    | Q(level=RegionLevel.REGENCY, code__regex=r"^[0-9]{2}\.[0-9]{2}$", parent__isnull=False)
-                    | Q(level=RegionLevel.DISTRICT, code__regex=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$", parent__isnull=False)
-                    | Q(
-                        level=RegionLevel.VILLAGE,
-                        code__regex=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$",
-                        parent__isnull=False,
-                    )
-                ),
-                name="region_code_matches_level",
-                violation_error_message=_(
-                    "Kode wilayah tidak sesuai dengan tingkatnya (mis. 51, 51.71, 51.71.01, 51.71.01.1001)."
-                ),
-            ),
-        ]
-
-    def __str__(self):
-        if self.level in (RegionLevel.DISTRICT, RegionLevel.VILLAGE):
-            return f"{self.name} ({self.code})"
-        return self.name
-
-    @property
-    def label(self) -> str:
-        """Name with its parents, e.g. 'Desa Dalung, Kec. Kuta Utara, Kabupaten Badung'."""
-        if self.level == RegionLevel.VILLAGE:
-            district = self.parent
-            return gettext("%(kind)s %(name)s, Kec. %(district)s, %(regency)s") % {
-                "kind": self.get_kind_display(),
-                "name": self.name,
-                "district": district.name,
-                "regency": district.parent.name,
-            }
-        if self.level == RegionLevel.DISTRICT:
-            return gettext("Kec. %(name)s, %(regency)s") % {"name": self.name, "regency": self.parent.name}
-        return self.name
-
-    def clean(self):
-        if self.parent_id and not self.code.startswith(self.parent_id + "."):
-            raise ValidationError({"parent": _("Kode wilayah harus diawali kode induknya.")})
-
-
-class Kbli(CleanTextMixin, models.Model):
-    """KBLI 2020: section (letter) → division (2) → group (3) → class (4) → subclass (5 digits)."""
-
-    code = models.CharField(_("kode"), max_length=5, primary_key=True)
-    title = models.CharField(_("judul"), max_length=400)
-    level = models.CharField(_("tingkat"), max_length=10, choices=KbliLevel.choices, db_index=True)
-    parent = models.ForeignKey(
-        "self", verbose_name=_("induk"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
-    )
-
-    class Meta:
-        verbose_name = _("KBLI")
-        verbose_name_plural = pgettext_lazy("plural", "KBLI")
-        ordering = ["code"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(level=KbliLevel.SECTION, code__regex=r"^[A-Z]$")
-                    | Q(level=KbliLevel.DIVISION, code__regex=r"^[0-9]{2}$")
-                    | Q(level=KbliLevel.GROUP, code__regex=r"^[0-9]{3}$")
-                    | Q(level=KbliLevel.CLASS, code__regex=r"^[0-9]{4}$")
-                    | Q(level=KbliLevel.SUBCLASS, code__regex=r"^[0-9]{5}$")
-                ),
-                name="kbli_code_matches_level",
-                violation_error_message=_("Kode KBLI tidak sesuai dengan tingkatnya."),
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.code} — {self.title}"
-
-
-class CreativeSubsector(CleanTextMixin, models.Model):
-    """One of the 17 subsectors of the creative economy (ekonomi kreatif)."""
-
-    code = models.SlugField(_("kode"), max_length=40, primary_key=True)
-    name = models.CharField(_("nama"), max_length=100)
-    name_en = models.CharField(_("nama (Inggris)"), max_length=100)
-
-    class Meta:
-        verbose_name = _("subsektor ekonomi kreatif")
-        verbose_name_plural = pgettext_lazy("plural", "subsektor ekonomi kreatif")
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name_en if (get_language() or "").startswith("en") else self.name
 
 
 # --- the registry -------------------------------------------------------------------------------------------------

@@ -10,20 +10,11 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from businesses.choices import ACTIVE_STATUSES, BusinessStatus, KbliLevel, ScaleBps
-from businesses.models import (
-    SENTRA_MIN_MEMBERS,
-    Business,
-    BusinessTransition,
-    BusinessYear,
-    CreativeSubsector,
-    Kbli,
-    Owner,
-    Product,
-    Region,
-    Sentra,
-)
+from businesses.choices import ACTIVE_STATUSES, BusinessStatus, ScaleBps
+from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessTransition, BusinessYear, Owner, Product, Sentra
 from businesses.services.statistics import counted_figures, release_date, statistics_releases
+from ikm_registry.choices import KbliLevel
+from ikm_registry.models import CreativeSubsector, Kbli, Region
 from ikm_registry.scoping import region_q, scope_for
 
 

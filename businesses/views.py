@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from businesses.choices import RegionLevel, ScaleBps
+from businesses.choices import ScaleBps
 from businesses.filtersets import ORDERINGS, BusinessPublicFilterSet, search_words
 from businesses.forms import SelfRegistrationForm
-from businesses.models import Business, Kbli, Region, Sentra
+from businesses.models import Business, Sentra
 from businesses.selectors import (
     business_public,
     business_public_detail,
@@ -35,7 +35,8 @@ from businesses.selectors import (
     sentra_public_detail,
 )
 from businesses.services.registration import business_register_public
-from ikm_registry.models import Office
+from ikm_registry.choices import RegionLevel
+from ikm_registry.models import Kbli, Office, Region
 from ikm_registry.public_cache import cache_public_page, cached_counts, wants_partial
 from ikm_registry.ratelimits import limit_exceeded, too_many_requests
 

@@ -8,10 +8,49 @@ from django.http import Http404
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from ikm_registry.admin_base import ScopedModelAdmin
-from ikm_registry.models import ExportLog, Office, StaffMembership
+from ikm_registry.admin_base import ReferenceDataAdmin, ScopedModelAdmin
+from ikm_registry.models import CreativeSubsector, ExportLog, Kbli, Office, Region, StaffMembership
 from ikm_registry.reports import REPORT_LOG_PREFIX, ReportError, get_report
 from ikm_registry.scoping import scope_for
+
+# --- reference data -----------------------------------------------------------------------------------------------
+
+
+@admin.register(Region)
+class RegionAdmin(ScopedModelAdmin):
+    list_display = ["code", "name", "level", "kind", "parent"]
+    list_filter = ["level", "kind"]
+    search_fields = ["^code", "name"]
+    list_select_related = ["parent"]
+    list_per_page = 50
+    show_full_result_count = False
+    autocomplete_fields = ["parent"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("parent__parent")
+
+    # Regions come from the Kemendagri import; only a superuser corrects one by hand.
+    has_add_permission = ReferenceDataAdmin.has_add_permission
+    has_change_permission = ReferenceDataAdmin.has_change_permission
+    has_delete_permission = ReferenceDataAdmin.has_delete_permission
+
+
+@admin.register(Kbli)
+class KbliAdmin(ReferenceDataAdmin):
+    list_display = ["code", "title", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["^code", "title"]
+    list_per_page = 50
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(CreativeSubsector)
+class CreativeSubsectorAdmin(ReferenceDataAdmin):
+    list_display = ["name", "name_en", "code"]
+    search_fields = ["name", "name_en"]
+
+
+# --- offices and staff ------------------------------------------------------------------------------------------
 
 
 @admin.register(Office)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class IkmRegistryConfig(AppConfig):
-    """Project-wide infrastructure: offices, staff roles, region scoping, the admin site."""
+    """The core: reference data (regions, KBLI, subsectors), offices, staff roles, region scoping, the admin site."""
 
     default = True
     name = "ikm_registry"
@@ -16,10 +16,12 @@ class IkmRegistryConfig(AppConfig):
         from ikm_registry import history  # noqa: F401  (connects the attribution of historical rows)
         from ikm_registry.public_cache import on_public_data_change
 
-        # Public pages name the reviewing office with its phone and e-mail: a change clears them.
-        office = self.get_model("Office")
-        post_save.connect(on_public_data_change, sender=office, dispatch_uid="public-cache-save-Office")
-        post_delete.connect(on_public_data_change, sender=office, dispatch_uid="public-cache-delete-Office")
+        # Public pages show region, KBLI and subsector names, and name the reviewing office with its phone and e-mail:
+        # a change to any of them clears the cached public pages.
+        for name in ("Region", "Kbli", "CreativeSubsector", "Office"):
+            model = self.get_model(name)
+            post_save.connect(on_public_data_change, sender=model, dispatch_uid=f"public-cache-save-{name}")
+            post_delete.connect(on_public_data_change, sender=model, dispatch_uid=f"public-cache-delete-{name}")
 
 
 class RegistryAdminConfig(admin_apps.AdminConfig):

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from ikm_registry.choices import StaffRole
-from ikm_registry.scoping import scope_for
 
 SHOW = "show"
 MASK = "mask"
@@ -79,13 +78,20 @@ RESTRICTED_ACCESS = PersonalDataAccess(read=False, search=False, export=False)
 
 
 def personal_data_access(user) -> PersonalDataAccess:
-    """The rule for `user` (see the module docstring); decided by the role of their office membership."""
-    scope = scope_for(user)
-    if scope.everything or scope.role in READING_ROLES:
-        return FULL_ACCESS
-    return RESTRICTED_ACCESS
+    """The rule for `user` (see the module docstring): its scope's, decided by the role of their office membership."""
+    from ikm_registry.scoping import scope_for
+
+    return scope_for(user).personal_data
 
 
 def personal_fields(model) -> tuple[str, ...]:
     """The personal fields a model declares (`personal_fields = (...)`), none by default."""
     return tuple(getattr(model, "personal_fields", ()))
+
+
+def personal_data_rows() -> int:
+    """How many rows of the registry hold personal data: the rows of every model that declares personal fields (the
+    owners of businesses, sentra officers, and whatever models other apps add). A backup's export-log row count."""
+    from django.apps import apps
+
+    return sum(model._default_manager.count() for model in apps.get_models() if personal_fields(model))

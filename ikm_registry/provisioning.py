@@ -13,9 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from businesses.models import Region
 from ikm_registry.choices import StaffRole
-from ikm_registry.models import Office, StaffMembership
+from ikm_registry.models import Office, Region, StaffMembership
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 

@@ -1,16 +1,28 @@
-"""Region scoping: the one place that decides what a staff user may see and change.
+"""Scoping: the one place that decides what an actor may see and change.
 
 A staff account belongs to an office that covers one region (a province or a regency/city).
 It sees records whose location lies inside that region by Kemendagri code prefix. National
 staff and superusers see everything; an official (Kepala Dinas, Kabid) only reads.
+
+Every path asks the same object, `scope_for(actor)` → `Scope`: the region, the role, write permission, what the
+actor may do with personal data, and the memberships apps add (an LSP operator's LSP, registered by the certification
+app with `register_membership`). Querysets of scoped models answer `restrict(actor, action)` — one method per model,
+used by the admin, reports, exports, commands and the API alike. An actor is a user (anonymous: no access) or a
+`SystemActor`, a management command run without --user: full access, named in the export log and in history. No
+code passes `None` for "full access": `restrict(None)` is empty.
 """
 
 from __future__ import annotations
 
+import getpass
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from django.db import models
 from django.db.models import Q
+
+from ikm_registry.personal_data import FULL_ACCESS, READING_ROLES, RESTRICTED_ACCESS, PersonalDataAccess
 
 VIEW = "view"
 CHANGE = "change"
@@ -18,28 +30,38 @@ CHANGE = "change"
 
 @dataclass(frozen=True)
 class Scope:
-    """What a user may reach: every region, one region subtree, or nothing."""
+    """What an actor may reach: every region, one region subtree, or nothing; and what it may do there."""
 
     everything: bool = False
     region_code: str | None = None
     can_write: bool = False
     role: str | None = None  # the StaffRole of the user's office membership; None for superusers and no access
+    # Personal data (ikm_registry.personal_data): read whole, search by, export. Decided by the role.
+    personal_data: PersonalDataAccess = RESTRICTED_ACCESS
+    # Memberships other apps register, as (kind, ids) pairs, e.g. (("lsp", frozenset({3})),) for an LSP operator.
+    memberships: tuple[tuple[str, frozenset], ...] = ()
 
     @property
     def has_access(self) -> bool:
-        return self.everything or self.region_code is not None
+        return self.everything or self.region_code is not None or bool(self.memberships)
 
     def allows(self, action: str) -> bool:
         return self.has_access and (action == VIEW or self.can_write)
 
+    def member_of(self, kind: str) -> frozenset:
+        """The ids of the `kind` organisations (e.g. "lsp") the actor belongs to."""
+        return next((ids for name, ids in self.memberships if name == kind), frozenset())
+
 
 NO_ACCESS = Scope()
+FULL = Scope(everything=True, can_write=True, personal_data=FULL_ACCESS)
 
 
-class CommandLine:
-    """Whoever runs a management command without --user (a scripted deployment, cron): full access, since they
-    already hold the database credentials. Not a user account: history names no user (history_user is empty) and
-    the change reason names the command."""
+class SystemActor:
+    """A management command run without --user (a scripted deployment, cron, the demo loader): full access, since
+    whoever runs it already holds the database credentials. Not a user account: history names no user
+    (history_user is empty), the change reason names the command, and the export log names the command and the
+    system account that ran it (`log_name`)."""
 
     pk = None
     is_authenticated = True
@@ -53,18 +75,47 @@ class CommandLine:
     def __str__(self):
         return self.command
 
+    def __repr__(self):
+        return f"SystemActor({self.command!r})"
 
-def scope_for(user) -> Scope:
-    """Return the scope of `user`, cached on the user object for the request."""
-    if isinstance(user, CommandLine):
-        return Scope(everything=True, can_write=True)
-    if user is None or not user.is_authenticated or not user.is_active:
+    @property
+    def log_name(self) -> str:
+        """The command and the system account that ran it (as the shell knows it; "?" when the system cannot say)."""
+        try:
+            account = getpass.getuser()
+        except (OSError, KeyError):
+            account = "?"
+        return f"manage.py {self.command} ({account})"
+
+
+# Commands built before the name SystemActor; the same class.
+CommandLine = SystemActor
+
+# kind → function(user) returning the ids of that kind's organisations the user belongs to (register_membership).
+_membership_resolvers: dict[str, Callable] = {}
+
+
+def register_membership(kind: str, resolver: Callable) -> None:
+    """Let an app add a membership to every staff scope: `resolver(user)` returns the ids of the `kind` organisations
+    `user` belongs to (certification: the LSP whose operator they are). Call it from the app's AppConfig.ready()."""
+    _membership_resolvers[kind] = resolver
+
+
+def unregister_membership(kind: str) -> None:
+    _membership_resolvers.pop(kind, None)
+
+
+def scope_for(actor) -> Scope:
+    """Return the scope of `actor` (a user or a SystemActor), cached on the user object for the request."""
+    if isinstance(actor, SystemActor):
+        return FULL
+    if actor is None or not actor.is_authenticated or not actor.is_active:
         return NO_ACCESS
-    cached = getattr(user, "_registry_scope", None)
+    cached = getattr(actor, "_registry_scope", None)
     if cached is not None:
         return cached
-    scope = _compute_scope(user)
-    user._registry_scope = scope
+    scope = _compute_scope(actor)
+    actor._registry_scope = scope
     return scope
 
 
@@ -73,16 +124,24 @@ def _compute_scope(user) -> Scope:
     from ikm_registry.models import StaffMembership
 
     if user.is_superuser:
-        return Scope(everything=True, can_write=True)
+        return FULL
     if not user.is_staff:
         return NO_ACCESS
+    resolved = ((kind, frozenset(resolve(user))) for kind, resolve in sorted(_membership_resolvers.items()))
+    memberships = tuple((kind, ids) for kind, ids in resolved if ids)
     membership = StaffMembership.objects.select_related("office").filter(user=user).first()
     if membership is None:
-        return NO_ACCESS
+        # Staff of no office may still belong to an organisation an app registered (an LSP's operator).
+        return Scope(can_write=True, memberships=memberships) if memberships else NO_ACCESS
+    personal_data = FULL_ACCESS if membership.role in READING_ROLES else RESTRICTED_ACCESS
     if membership.role == StaffRole.NATIONAL:
-        return Scope(everything=True, can_write=True, role=membership.role)
+        return Scope(everything=True, can_write=True, role=membership.role, personal_data=FULL_ACCESS)
     return Scope(
-        region_code=membership.office.region_id, can_write=membership.role != StaffRole.OFFICIAL, role=membership.role
+        region_code=membership.office.region_id,
+        can_write=membership.role != StaffRole.OFFICIAL,
+        role=membership.role,
+        personal_data=personal_data,
+        memberships=memberships,
     )
 
 
@@ -101,18 +160,32 @@ def user_may(user, action: str, obj=None) -> bool:
 
 
 class ScopedQuerySet(models.QuerySet):
-    """A queryset whose rows have a location; `region_field` is the path to its region code."""
+    """A queryset whose rows have a location; `region_field` is the path to its region code.
+
+    A model whose rows also belong to an organisation that grants access by membership (an LSP's schemes and
+    certificates) names it in `membership_fields`: {"lsp": "lsp_id"} lets the members of an LSP reach its rows
+    wherever they are located."""
 
     region_field = "village__code"
+    membership_fields: Mapping[str, str] = MappingProxyType({})
 
-    def restrict(self, user, action: str = VIEW):
-        """Rows `user` may see (action="view") or change (action="change")."""
-        scope = scope_for(user)
+    def restrict(self, actor, action: str = VIEW):
+        """Rows `actor` may see (action="view") or change (action="change")."""
+        scope = scope_for(actor)
         if not scope.allows(action):
             return self.none()
         if scope.everything:
             return self
-        return self.filter(region_q(self.region_field, scope.region_code))
+        reaches = [region_q(self.region_field, scope.region_code)] if scope.region_code is not None else []
+        for kind, field_name in self.membership_fields.items():
+            if ids := scope.member_of(kind):
+                reaches.append(Q(**{f"{field_name}__in": sorted(ids)}))
+        if not reaches:
+            return self.none()
+        reach = reaches[0]
+        for other in reaches[1:]:
+            reach |= other
+        return self.filter(reach)
 
     def in_region(self, code: str):
         """Rows located in region `code` or below it."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Mapping
 
 from django.db import models
 from django.http import QueryDict
 
 from ikm_registry.models import ExportLog
+from ikm_registry.scoping import SystemActor
 
 
 def _filter_text(filter) -> str:
@@ -27,12 +27,8 @@ def _filter_text(filter) -> str:
 
 def command_actor(command: str) -> str:
     """Who made a file without a user account, for the export log: the management command and the system account
-    that ran it (as the shell knows it; "?" when the system cannot say)."""
-    try:
-        account = getpass.getuser()
-    except (OSError, KeyError):
-        account = "?"
-    return f"manage.py {command} ({account})"
+    that ran it (SystemActor.log_name)."""
+    return SystemActor(command).log_name
 
 
 def export_logged(
@@ -56,6 +52,8 @@ def export_logged(
     `individual_data`: it holds one business's figures (or sums over fewer businesses than the public statistics
     allow).
     """
+    if isinstance(user, SystemActor):  # a command without --user: no account, the command is named
+        user, actor = None, actor or user.log_name
     if isinstance(what, type) and issubclass(what, models.Model):
         what = what._meta.label_lower
     if row_count < 0:

@@ -91,3 +91,8 @@ class CleanTextMixin:
             errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
+
+
+def whitespace_collapsed(text: str) -> str:
+    """Runs of white space become one space; no leading or trailing space."""
+    return " ".join((text or "").split())

@@ -395,8 +395,8 @@ class Matrix:
 
 
 def _regions():
-    from businesses.choices import RegionKind, RegionLevel
-    from businesses.models import Region
+    from ikm_registry.choices import RegionKind, RegionLevel
+    from ikm_registry.models import Region
 
     levels = {1: RegionLevel.PROVINCE, 2: RegionLevel.REGENCY, 3: RegionLevel.DISTRICT, 4: RegionLevel.VILLAGE}
     for code, name in REGION_TREE.items():
@@ -467,11 +467,11 @@ def build_matrix() -> Matrix:
     from django_tasks_db.models import DBTaskResult
 
     from businesses.choices import BusinessStatus
-    from businesses.models import Business, BusinessImport, CreativeSubsector, Kbli, Region, Sentra
+    from businesses.models import Business, BusinessImport, Sentra
     from businesses.services.workflow import business_submit, business_verify
     from ikm_registry.history import attributed
     from ikm_registry.jobs import job_run
-    from ikm_registry.models import ExportLog, Office, ReportJob
+    from ikm_registry.models import CreativeSubsector, ExportLog, Kbli, Office, Region, ReportJob
     from ikm_registry.services import export_logged
     from ikm_registry.tasks import run_report_job
     from tests.factories import (
@@ -1157,7 +1157,9 @@ def _report_variants(report, role: Role, matrix) -> list[tuple[str, dict, str]]:
     record the role may not see. A required field it cannot fill fails the matrix."""
     from django import forms
 
-    form = report.form_class(user=None)
+    from ikm_registry.scoping import SystemActor
+
+    form = report.form_class(user=SystemActor("access-matrix"))
     own_region = role.region if role.region and not role.everything else "51.03"
     own, choices = {}, {}
     for name, form_field in form.fields.items():

@@ -13,32 +13,21 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from businesses.choices import (
-    AssistanceKind,
-    BusinessStatus,
-    FundingSource,
-    KbliLevel,
-    ObstacleKind,
-    RegionKind,
-    RegionLevel,
-    Sex,
-)
+from businesses.choices import AssistanceKind, BusinessStatus, FundingSource, ObstacleKind, Sex
 from businesses.models import (
     Assistance,
     Business,
     BusinessYear,
-    Kbli,
     Obstacle,
     Owner,
     Product,
-    Region,
     Sentra,
     SentraFacility,
     SentraOfficer,
     SentraRevitalisation,
 )
-from ikm_registry.choices import StaffRole
-from ikm_registry.models import Office, StaffMembership
+from ikm_registry.choices import KbliLevel, RegionKind, RegionLevel, StaffRole
+from ikm_registry.models import Kbli, Office, Region, StaffMembership
 
 DEFAULT_VILLAGE = "51.03.01.1001"
 DEFAULT_KBLI = "13134"

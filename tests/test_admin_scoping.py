@@ -184,7 +184,7 @@ class TestOperatorOfAnotherRegency:
         assert operator_client.get(change_url(world["badung_sentra"])).status_code == 200
 
     def test_region_list_is_scoped(self, operator_client, world):
-        response = operator_client.get(reverse("admin:businesses_region_changelist"))
+        response = operator_client.get(reverse("admin:ikm_registry_region_changelist"))
         codes = {region.code for region in response.context["cl"].result_list}
         assert BADUNG_VILLAGE in codes
         assert DENPASAR_VILLAGE not in codes
@@ -234,9 +234,9 @@ class TestRoles:
         assert reverse("admin:login") in response["Location"]
 
     def test_operator_cannot_edit_reference_data(self, operator_client, world):
-        assert operator_client.get(reverse("admin:businesses_kbli_changelist")).status_code == 200
-        assert operator_client.get(reverse("admin:businesses_kbli_add")).status_code == 403
-        assert operator_client.get(reverse("admin:businesses_region_add")).status_code == 403
+        assert operator_client.get(reverse("admin:ikm_registry_kbli_changelist")).status_code == 200
+        assert operator_client.get(reverse("admin:ikm_registry_kbli_add")).status_code == 403
+        assert operator_client.get(reverse("admin:ikm_registry_region_add")).status_code == 403
 
     def test_operator_reads_own_office_only(self, operator_client, world):
         staff_user(StaffRole.OPERATOR, "51.71", username="operator.denpasar")
@@ -328,7 +328,7 @@ def test_no_foreign_key_to_a_large_table_renders_as_a_dropdown():
     """Regions (91k rows) and KBLI (2.7k) are always chosen by autocomplete, never a <select> of every row."""
     from django.contrib import admin as django_admin
 
-    from businesses.models import Kbli, Region
+    from ikm_registry.models import Kbli, Region
 
     def large_foreign_keys(model):
         return [

@@ -12,20 +12,10 @@ import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 
-from businesses.choices import KbliLevel, ObstacleKind, RegionLevel, Sex
-from businesses.models import (
-    Assistance,
-    Business,
-    BusinessYear,
-    Kbli,
-    Obstacle,
-    Owner,
-    Region,
-    Sentra,
-    SentraRevitalisation,
-)
-from ikm_registry.choices import StaffRole
-from ikm_registry.models import Office, StaffMembership
+from businesses.choices import ObstacleKind, Sex
+from businesses.models import Assistance, Business, BusinessYear, Obstacle, Owner, Sentra, SentraRevitalisation
+from ikm_registry.choices import KbliLevel, RegionLevel, StaffRole
+from ikm_registry.models import Kbli, Office, Region, StaffMembership
 from tests.factories import (
     AssistanceFactory,
     BusinessFactory,

@@ -19,6 +19,7 @@ from businesses.models import BusinessYear
 from ikm_registry.choices import StaffRole
 from ikm_registry.jobs import job_run
 from ikm_registry.models import ExportLog, ReportJob
+from ikm_registry.scoping import SystemActor
 from ikm_registry.services import export_logged
 from tests.factories import (
     BusinessFactory,
@@ -268,9 +269,10 @@ def test_report_make_keeps_nothing_on_the_report(badung):
     from businesses.reports.rekap import RekapReport
 
     report = RekapReport()
-    form = RekapReport.form_class(data={"region": "51.03", "year": str(YEAR)})
+    actor = SystemActor("render_report")
+    form = RekapReport.form_class(data={"region": "51.03", "year": str(YEAR)}, user=actor)
     assert form.is_valid(), form.errors
-    made = report.make(user=None, params=form.cleaned_data)
+    made = report.make(user=actor, params=form.cleaned_data)
     assert made.pdf.startswith(b"%PDF") and (made.disclosure.row_count, made.disclosure.logged) == (3, False)
     assert vars(report) == {}
 

@@ -4,7 +4,7 @@ import pytest
 
 from businesses.choices import BusinessStatus
 from businesses.filtersets import BusinessPublicFilterSet
-from businesses.models import CreativeSubsector
+from ikm_registry.models import CreativeSubsector
 from tests.factories import BusinessFactory, BusinessYearFactory, SentraFactory, make_kbli, make_village
 
 pytestmark = pytest.mark.django_db

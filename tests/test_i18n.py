@@ -11,10 +11,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from businesses.choices import BusinessStatus, RegionLevel
+from businesses.choices import BusinessStatus
 from businesses.management.commands.seed_demo import Command as SeedDemoCommand
-from businesses.models import Business, Product, Region
-from ikm_registry.choices import StaffRole
+from businesses.models import Business, Product
+from ikm_registry.choices import RegionLevel, StaffRole
+from ikm_registry.models import Region
 from tests.factories import UserFactory
 
 LOCALE_DIR = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES"

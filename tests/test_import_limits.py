@@ -13,9 +13,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from businesses.models import Business, BusinessImport, ImportJob, Kbli
+from businesses.models import Business, BusinessImport, ImportJob
 from businesses.services.importing import businesses_import_plan, inspect_file
 from ikm_registry.choices import StaffRole
+from ikm_registry.models import Kbli
 from tests.business_files import csv_bytes, row, write, xlsx_bytes
 from tests.factories import staff_user
 

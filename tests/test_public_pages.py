@@ -28,10 +28,11 @@ from django.utils.translation import gettext
 
 from businesses.choices import BusinessStatus
 from businesses.filtersets import BusinessPublicFilterSet
-from businesses.models import Business, BusinessYear, CreativeSubsector, Owner, Sentra
+from businesses.models import Business, BusinessYear, Owner, Sentra
 from businesses.services.importing import businesses_import
 from ikm_registry import public_cache as public_cache_module
 from ikm_registry.choices import StaffRole
+from ikm_registry.models import CreativeSubsector
 from ikm_registry.public_cache import bump_public_version
 from tests.business_files import csv_bytes, row
 from tests.factories import (

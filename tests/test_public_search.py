@@ -13,8 +13,9 @@ from django.utils import translation
 
 from businesses.choices import BusinessStatus, ScaleBps
 from businesses.filtersets import MAX_SEARCH_WORDS, BusinessPublicFilterSet
-from businesses.models import Business, CreativeSubsector
+from businesses.models import Business
 from businesses.selectors import business_public, directory_facets
+from ikm_registry.models import CreativeSubsector
 from tests.factories import BusinessFactory, BusinessYearFactory, SentraFactory, make_kbli, make_region
 
 pytestmark = pytest.mark.django_db

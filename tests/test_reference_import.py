@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
-from businesses.choices import KbliLevel, RegionKind, RegionLevel
-from businesses.models import Kbli, Region
+from ikm_registry.choices import KbliLevel, RegionKind, RegionLevel
+from ikm_registry.models import Kbli, Region
 
 SHARED_DATA = Path(settings.BASE_DIR).parent / "shared" / "data"
 

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from businesses.choices import AssistanceKind, BusinessStatus, FundingSource, LegalForm, MarketReach, ObstacleKind
-from businesses.models import CreativeSubsector, SentraFacility
+from businesses.models import SentraFacility
 from businesses.reports.profiles import (
     ProfilIkmForm,
     ProfilIkmReport,
@@ -26,6 +26,7 @@ from businesses.reports.profiles import (
 )
 from businesses.selectors import business_public_url
 from ikm_registry.choices import StaffRole
+from ikm_registry.models import CreativeSubsector
 from ikm_registry.reports import base as report_base
 from ikm_registry.reports import get_report
 from ikm_registry.reports.formatting import number

@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from businesses.choices import BusinessStatus
-from businesses.models import BusinessYear, CreativeSubsector
+from businesses.models import BusinessYear
 from businesses.reports.rekap import REKAP_STATUSES, RekapForm, RekapReport, rekap_figures
 from ikm_registry.choices import StaffRole
+from ikm_registry.models import CreativeSubsector
 from ikm_registry.reports import ReportError, all_reports, get_report
 from ikm_registry.reports.charts import bar_chart
 from ikm_registry.reports.formatting import long_date, number, printed_at, rupiah

@@ -10,14 +10,14 @@ from businesses.models import (
     Obstacle,
     Owner,
     Product,
-    Region,
     Sentra,
     SentraFacility,
     SentraOfficer,
     SentraRevitalisation,
 )
 from ikm_registry.choices import StaffRole
-from ikm_registry.models import Office, StaffMembership
+from ikm_registry.models import Office, Region, StaffMembership
+from ikm_registry.personal_data import FULL_ACCESS, RESTRICTED_ACCESS
 from ikm_registry.scoping import CHANGE, NO_ACCESS, VIEW, Scope, region_q, scope_for
 from tests.factories import (
     AssistanceFactory,
@@ -81,26 +81,32 @@ def test_inactive_staff_has_no_access():
 
 
 def test_superuser_reaches_everything_and_may_write():
-    assert scope_for(UserFactory(is_staff=True, is_superuser=True)) == Scope(everything=True, can_write=True)
+    assert scope_for(UserFactory(is_staff=True, is_superuser=True)) == Scope(
+        everything=True, can_write=True, personal_data=FULL_ACCESS
+    )
 
 
 def test_national_staff_reach_everything_and_may_write():
-    assert scope_for(staff_user(StaffRole.NATIONAL, "51")) == Scope(everything=True, can_write=True, role="national")
+    assert scope_for(staff_user(StaffRole.NATIONAL, "51")) == Scope(
+        everything=True, can_write=True, role="national", personal_data=FULL_ACCESS
+    )
 
 
 def test_province_staff_reach_their_province_and_may_write():
-    assert scope_for(staff_user(StaffRole.PROVINCE, "51")) == Scope(region_code="51", can_write=True, role="province")
+    assert scope_for(staff_user(StaffRole.PROVINCE, "51")) == Scope(
+        region_code="51", can_write=True, role="province", personal_data=FULL_ACCESS
+    )
 
 
 def test_operator_reaches_their_regency_and_may_write():
     assert scope_for(staff_user(StaffRole.OPERATOR, "51.03")) == Scope(
-        region_code="51.03", can_write=True, role="operator"
+        region_code="51.03", can_write=True, role="operator", personal_data=FULL_ACCESS
     )
 
 
 def test_official_reaches_their_region_read_only():
     scope = scope_for(staff_user(StaffRole.OFFICIAL, "51.71"))
-    assert scope == Scope(region_code="51.71", can_write=False, role="official")
+    assert scope == Scope(region_code="51.71", can_write=False, role="official", personal_data=RESTRICTED_ACCESS)
     assert scope.allows(VIEW) and not scope.allows(CHANGE)
 
 

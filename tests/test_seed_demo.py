@@ -11,11 +11,10 @@ from django.db.models import Count
 from django.db.models.functions import Left
 from django.test import RequestFactory
 
-from businesses.choices import RegionLevel
 from businesses.demo import DEMO_PASSWORD
-from businesses.models import Business, BusinessYear, Kbli, Owner, Product, Region, Sentra
-from ikm_registry.choices import StaffRole
-from ikm_registry.models import Office, StaffMembership
+from businesses.models import Business, BusinessYear, Owner, Product, Sentra
+from ikm_registry.choices import RegionLevel, StaffRole
+from ikm_registry.models import Kbli, Office, Region, StaffMembership
 
 MODELS = [Region, Kbli, Business, Owner, BusinessYear, Product, Sentra, Office, StaffMembership]
 

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from businesses import demo
 from businesses.choices import BusinessStatus
-from businesses.models import Business, BusinessYear, Owner, Product, Region, Sentra
-from ikm_registry.models import Office
+from businesses.models import Business, BusinessYear, Owner, Product, Sentra
+from ikm_registry.models import Office, Region
 
 pytestmark = pytest.mark.django_db
 

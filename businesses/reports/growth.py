@@ -28,10 +28,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from businesses.choices import BusinessStatus
-from businesses.models import Business, BusinessYear, Region
+from businesses.models import Business, BusinessYear
 from businesses.reports.rekap import CHILD_HEADING, CHILD_PATH, region_title
 from businesses.services.statistics import sum_discloses
 from businesses.validators import EARLIEST_YEAR
+from ikm_registry.models import Region
 from ikm_registry.reports import Disclosure, Report, ReportForm, register
 from ikm_registry.reports.charts import line_chart
 from ikm_registry.reports.formatting import EMPTY, number
@@ -110,7 +111,7 @@ def growth_rows(*, region: Region, year_from: int, year_to: int, user=None):
     rows = BusinessYear.objects.filter(
         business__status__in=GROWTH_STATUSES, year__range=(year_from - 1, year_to)
     ).in_region(region.code)
-    return rows if user is None else rows.restrict(user)
+    return rows.restrict(user)
 
 
 def growth_discloses(*, region: Region, year_from: int, year_to: int, user=None) -> bool:

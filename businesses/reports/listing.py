@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from businesses.choices import BusinessStatus, ScaleBps
-from businesses.models import Business, BusinessYear, CreativeSubsector, Sentra
+from businesses.models import Business, BusinessYear, Sentra
+from ikm_registry.models import CreativeSubsector
 from ikm_registry.reports import Disclosure, Report, ReportForm, register
 
 # Rows per chunk of the parallel renderer: whole pages of one-line rows (27 a page in A4 landscape; the first page,
@@ -50,7 +51,7 @@ class DaftarForm(ReportForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         sentra = Sentra.objects.order_by("name")
-        self.fields["sentra"].queryset = sentra if user is None else sentra.restrict(user)
+        self.fields["sentra"].queryset = sentra.restrict(user)
         self.fields["status"].choices = [("", _("Semua status")), *BusinessStatus.choices]
 
     def describe(self):

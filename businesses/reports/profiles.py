@@ -59,7 +59,7 @@ class _ScopedChoiceForm(ReportForm):
         super().__init__(*args, user=user, **kwargs)
         field = self.fields[self.record_field]
         queryset = field.queryset.model.objects.select_related("village").order_by("name", "pk")
-        field.queryset = queryset if user is None else queryset.restrict(user)
+        field.queryset = queryset.restrict(user)
         field.error_messages["invalid_choice"] = self.invalid_message
 
     def describe(self):

@@ -12,10 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from businesses.choices import BusinessStatus, RegionLevel
-from businesses.models import BusinessYear, CreativeSubsector, Kbli, Region
+from businesses.choices import BusinessStatus
+from businesses.models import BusinessYear
 from businesses.services.statistics import sum_discloses
 from businesses.validators import EARLIEST_YEAR
+from ikm_registry.choices import RegionLevel
+from ikm_registry.models import CreativeSubsector, Kbli, Region
 from ikm_registry.reports import Disclosure, Report, ReportForm, register
 from ikm_registry.reports.charts import bar_chart
 
@@ -70,7 +72,7 @@ def rekap_rows(*, region: Region, year: int, user=None):
     """The yearly figures a rekap of `region` for data `year` counts: of verified or published businesses, those
     `user` (None: full access) may see."""
     rows = BusinessYear.objects.filter(year=year, business__status__in=REKAP_STATUSES).in_region(region.code)
-    return rows if user is None else rows.restrict(user)
+    return rows.restrict(user)
 
 
 def rekap_discloses(*, region: Region, year: int, user=None) -> bool:

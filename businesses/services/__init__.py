@@ -1,7 +1,6 @@
 """Writes to the registry, one module per concern; the names callers use are re-exported here."""
 
 from businesses.services.duplicates import business_duplicates
-from businesses.services.reference import ImportCounts, kbli_import, regions_import, thousands
 from businesses.services.workflow import (
     TRANSITIONS,
     available_transitions,
@@ -17,7 +16,6 @@ from businesses.services.workflow import (
 
 __all__ = [
     "TRANSITIONS",
-    "ImportCounts",
     "available_transitions",
     "business_deactivate",
     "business_deletable",
@@ -28,7 +26,4 @@ __all__ = [
     "business_return",
     "business_submit",
     "business_verify",
-    "kbli_import",
-    "regions_import",
-    "thousands",
 ]

@@ -5,11 +5,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from businesses.choices import BusinessStatus, KbliLevel, RegionLevel
-from businesses.models import Business, BusinessTransition, Kbli, Owner, Region
+from businesses.choices import BusinessStatus
+from businesses.models import Business, BusinessTransition, Owner
 from businesses.services.duplicates import business_duplicates, business_match_key
+from ikm_registry.choices import KbliLevel, RegionLevel
 from ikm_registry.history import attributed
 from ikm_registry.locks import lock_names
+from ikm_registry.models import Kbli, Region
 
 SELF_REGISTRATION_NOTE = "Pendaftaran mandiri melalui situs publik"
 

@@ -55,12 +55,12 @@ def get_report(name: str) -> type[Report]:
 
 
 def regions_for(user):
-    """Regions a report may be made for by `user` (None: full access): provinces, regencies and kecamatan in scope."""
-    from businesses.choices import RegionLevel
-    from businesses.models import Region
+    """Regions a report may be made for by `user` (a SystemActor: all): provinces, regencies and kecamatan in scope."""
+    from ikm_registry.choices import RegionLevel
+    from ikm_registry.models import Region
 
     regions = Region.objects.filter(level__in=[RegionLevel.PROVINCE, RegionLevel.REGENCY, RegionLevel.DISTRICT])
-    return regions if user is None else regions.restrict(user)
+    return regions.restrict(user)
 
 
 class RegionChoiceField(forms.ModelChoiceField):
@@ -70,7 +70,7 @@ class RegionChoiceField(forms.ModelChoiceField):
 
 
 class ReportForm(forms.Form):
-    """Parameters of a report. `user` limits the region choices to the user's scope; None means full access
+    """Parameters of a report. `user` limits the region choices to the user's scope (a SystemActor: all)
     (the `render_report` command without --user: an operator's shell)."""
 
     region = RegionChoiceField(
@@ -212,7 +212,7 @@ class Report:
         return UNDECLARED
 
     def make(self, *, user, params: dict, filter_description=(), **options) -> ReportFile:
-        """The PDF for validated form data `params`, made as `user` (None: full access), and what it holds. A file
+        """The PDF for validated form data `params`, made as `user` (a SystemActor: full access), and what it holds. A file
         handed out goes through report_render(), which logs it; a background job records what its file holds."""
         context = self.document_context(user=user, params=params, filter_description=filter_description)
         return ReportFile(pdf=self.render_pdf(context, **options), disclosure=self.disclosure(context))
@@ -249,7 +249,7 @@ class Report:
 
 
 def report_render(*, report: Report, user, params: dict, filter_description=(), actor: str = "") -> bytes:
-    """The PDF of `report` for validated form data `params`, made as `user` (None: full access), logged when it holds
+    """The PDF of `report` for validated form data `params`, made as `user` (a SystemActor: full access), logged when it holds
     personal data or individual figures (report_export_logged): for `user`, or — a command without one — for `actor`.
     Every report file handed out at once goes through here (the admin Laporan page, `render_report`); a background
     report is logged at each download, with what its job recorded (ReportJob.disclosure)."""

@@ -2,8 +2,9 @@
 
 import pytest
 
-from businesses.models import Business, CreativeSubsector
+from businesses.models import Business
 from ikm_registry.choices import StaffRole
+from ikm_registry.models import CreativeSubsector
 from tests.browser.conftest import log_in
 from tests.business_files import csv_bytes, row
 from tests.factories import make_kbli, make_village, staff_user

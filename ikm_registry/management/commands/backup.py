@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from ikm_registry.backup import BackupError, backup
+from ikm_registry.personal_data import personal_data_rows
 from ikm_registry.services import command_actor, export_logged
 
 # The kind of database copy a backup holds, as the export log's format.
@@ -21,8 +22,6 @@ class Command(BaseCommand):
         parser.add_argument("destination", help="directory in which the backup directory is created")
 
     def handle(self, *args, destination, **options):
-        from businesses.models import Owner
-
         # Logged before the copy is taken, so that the backup holds its own log row and the manifest's counts are
         # the database's after the command; a backup that fails takes its row back.
         log = export_logged(
@@ -30,7 +29,7 @@ class Command(BaseCommand):
             what="backup",
             file_format=DATABASE_FORMATS.get(connection.vendor, connection.vendor),
             filter={"destination": destination},
-            row_count=Owner.objects.count(),
+            row_count=personal_data_rows(),
             personal_data=True,
             individual_data=True,
         )

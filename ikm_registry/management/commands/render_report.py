@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from ikm_registry.reports import ReportError, all_reports, get_report, report_render
-from ikm_registry.services import command_actor
+from ikm_registry.scoping import SystemActor
 
 
 def report_params(options) -> dict:
@@ -65,7 +65,7 @@ class Command(BaseCommand):
             report = get_report(name)
         except ReportError as error:
             raise CommandError(f"{error} Known: {', '.join(r.name for r in all_reports())}.") from None
-        as_user = None
+        as_user = SystemActor("render_report")  # full access, named in the export log
         if user:
             as_user = get_user_model().objects.filter(username=user).first()
             if as_user is None:
@@ -87,7 +87,6 @@ class Command(BaseCommand):
                 user=as_user,
                 params=form.cleaned_data,
                 filter_description=form.describe(),
-                actor=command_actor("render_report"),
             )
             Path(output).write_bytes(pdf)
         self.stdout.write(f"{output}: {len(pdf):,} bytes in {time.perf_counter() - started:.2f} s")

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from businesses.services import regions_import
+from ikm_registry.reference import regions_import
 
 
 class Command(BaseCommand):

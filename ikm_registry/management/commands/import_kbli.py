@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from businesses.services import kbli_import
+from ikm_registry.reference import kbli_import
 
 
 class Command(BaseCommand):

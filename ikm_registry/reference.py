@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from businesses.choices import KbliLevel, RegionKind, RegionLevel
-from businesses.models import Kbli, Region, whitespace_collapsed
+from ikm_registry.choices import KbliLevel, RegionKind, RegionLevel
+from ikm_registry.models import Kbli, Region
 from ikm_registry.numbers import thousands
 from ikm_registry.public_cache import bump_public_version
+from ikm_registry.text import whitespace_collapsed
 
 BATCH_SIZE = 2000
 
