@@ -28,7 +28,11 @@ from businesses.models import (
 )
 from ikm_registry.choices import KbliLevel, RegionKind, RegionLevel, StaffRole
 from ikm_registry.models import Kbli, Office, Region, StaffMembership
+from ikm_registry.scoping import SystemActor
 
+# A management command run without --user: full access (reports, imports and exports made by the tests "as the
+# command line").
+SYSTEM = SystemActor("tests")
 DEFAULT_VILLAGE = "51.03.01.1001"
 DEFAULT_KBLI = "13134"
 

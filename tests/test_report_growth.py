@@ -15,7 +15,7 @@ from businesses.reports.growth import GrowthForm, GrowthReport, growth, growth_f
 from ikm_registry.choices import StaffRole
 from ikm_registry.reports import get_report
 from ikm_registry.reports.charts import line_chart
-from tests.factories import BusinessFactory, BusinessYearFactory, staff_user
+from tests.factories import SYSTEM, BusinessFactory, BusinessYearFactory, staff_user
 from tests.test_reports import pdf_text, row_pattern
 
 FROM, TO = 2022, 2024  # the report's range; 2021 is the base of the first year's growth
@@ -64,7 +64,7 @@ def by_year(values):
     return dict(zip(range(FROM - 1, TO + 1), values, strict=True))
 
 
-def growth_pdf(region, user=None, year_from=FROM, year_to=TO):
+def growth_pdf(region, user=SYSTEM, year_from=FROM, year_to=TO):
     form = GrowthForm(data={"region": region.code, "year_from": year_from, "year_to": year_to}, user=user)
     assert form.is_valid(), form.errors
     return GrowthReport().render(user=user, params=form.cleaned_data, filter_description=form.describe())
@@ -80,7 +80,7 @@ def section(text: str, start: str, end: str | None) -> str:
 
 
 def test_figures_per_kecamatan_and_totals(growth_data):
-    figures = growth_figures(region=growth_data.badung, year_from=FROM, year_to=TO)
+    figures = growth_figures(region=growth_data.badung, year_from=FROM, year_to=TO, user=SYSTEM)
     assert figures["years"] == [2022, 2023, 2024]
     kuta, mengwi = figures["children"]
     assert (kuta["label"], mengwi["label"]) == ("Kuta", "Mengwi")
@@ -92,12 +92,12 @@ def test_figures_per_kecamatan_and_totals(growth_data):
 
 def test_figures_in_a_constant_number_of_queries(growth_data, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
-        growth_figures(region=growth_data.badung, year_from=FROM, year_to=TO)
+        growth_figures(region=growth_data.badung, year_from=FROM, year_to=TO, user=SYSTEM)
     # More businesses, a province and a longer range: the same queries.
     for _ in range(3):
         BusinessYearFactory(business=BusinessFactory(village=growth_data.munggu, year_founded=2018), year=2023)
     with django_assert_max_num_queries(4):
-        growth_figures(region=growth_data.bali, year_from=2010, year_to=TO)
+        growth_figures(region=growth_data.bali, year_from=2010, year_to=TO, user=SYSTEM)
 
 
 def test_figures_restricted_to_the_user(growth_data):
@@ -108,7 +108,7 @@ def test_figures_restricted_to_the_user(growth_data):
 
 
 def test_province_rows_are_regencies(growth_data):
-    figures = growth_figures(region=growth_data.bali, year_from=FROM, year_to=TO)
+    figures = growth_figures(region=growth_data.bali, year_from=FROM, year_to=TO, user=SYSTEM)
     active = {child["code"]: child["active"][TO] for child in figures["children"]}
     assert active == {"51.03": 3, "51.71": 1}
 
@@ -219,7 +219,7 @@ def test_line_chart_is_svg_with_the_series():
 # --- the form ---------------------------------------------------------------------------------------------------
 
 
-def form(user=None, **data):
+def form(user=SYSTEM, **data):
     return GrowthForm(data={"region": "51.03", "year_from": FROM, "year_to": TO, **data}, user=user)
 
 

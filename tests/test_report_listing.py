@@ -13,7 +13,7 @@ from businesses.reports.listing import DaftarForm, DaftarIkmReport
 from ikm_registry.choices import StaffRole
 from ikm_registry.jobs import job_run
 from ikm_registry.models import ReportJob
-from tests.factories import BusinessFactory, BusinessYearFactory, UserFactory, staff_user
+from tests.factories import SYSTEM, BusinessFactory, BusinessYearFactory, UserFactory, staff_user
 from tests.test_reports import pdf_text
 
 HEADER = re.compile(r"No\.\s+Nama usaha\s+Pemilik\s+Desa/kelurahan, kecamatan\s+KBLI\s+Produk utama")
@@ -40,7 +40,7 @@ def listing(bali_regions, kbli):
     return made
 
 
-def render(params, *, user=None, **options):
+def render(params, *, user=SYSTEM, **options):
     form = DaftarForm(data=params, user=user)
     assert form.is_valid(), form.errors
     return pdf_text(

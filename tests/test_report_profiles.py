@@ -31,6 +31,7 @@ from ikm_registry.reports import base as report_base
 from ikm_registry.reports import get_report
 from ikm_registry.reports.formatting import number
 from tests.factories import (
+    SYSTEM,
     AssistanceFactory,
     BusinessFactory,
     BusinessYearFactory,
@@ -173,13 +174,13 @@ def profile(bali_regions, kbli, settings, tmp_path):
     }
 
 
-def ikm_pdf(business, user=None) -> bytes:
+def ikm_pdf(business, user=SYSTEM) -> bytes:
     form = ProfilIkmForm(data={"business": business.pk}, user=user)
     assert form.is_valid(), form.errors
     return ProfilIkmReport().render(user=user, params=form.cleaned_data, filter_description=form.describe())
 
 
-def sentra_pdf(sentra, user=None) -> bytes:
+def sentra_pdf(sentra, user=SYSTEM) -> bytes:
     form = ProfilSentraForm(data={"sentra": sentra.pk}, user=user)
     assert form.is_valid(), form.errors
     return ProfilSentraReport().render(user=user, params=form.cleaned_data, filter_description=form.describe())

@@ -105,7 +105,7 @@ class GrowthForm(ReportForm):
         return described
 
 
-def growth_rows(*, region: Region, year_from: int, year_to: int, user=None):
+def growth_rows(*, region: Region, year_from: int, year_to: int, user):
     """The yearly figures of the counted businesses in `region` that `user` (None: full access) may see, from the
     year before `year_from` (the base of the first year's growth) to `year_to`."""
     rows = BusinessYear.objects.filter(
@@ -114,7 +114,7 @@ def growth_rows(*, region: Region, year_from: int, year_to: int, user=None):
     return rows.restrict(user)
 
 
-def growth_discloses(*, region: Region, year_from: int, year_to: int, user=None) -> bool:
+def growth_discloses(*, region: Region, year_from: int, year_to: int, user) -> bool:
     """Whether the report gives a business's own figure away: a workforce (of a region row or the totals, in a year
     of the range or the year before it, on which the first growth rests) that fewer than STATISTICS_MIN_BUSINESSES
     businesses make up or that one business dominates — the rules of the public statistics
@@ -127,7 +127,7 @@ def growth_discloses(*, region: Region, year_from: int, year_to: int, user=None)
     return any(sum_discloses(values) for values in sums.values())
 
 
-def growth_figures(*, region: Region, year_from: int, year_to: int, user=None) -> dict:
+def growth_figures(*, region: Region, year_from: int, year_to: int, user) -> dict:
     """Registered, active and closed businesses and the workforce per data year from `year_from` to `year_to`, per
     region one level below `region`, aggregated in the database (four queries whatever the size). See the module
     docstring for the definitions. `user` (None: full access) limits the businesses to what that user may see.

@@ -182,7 +182,7 @@ class ProfilIkmReport(Report):
 # --- Profil Sentra ------------------------------------------------------------------------------------------------
 
 
-def sentra_profile(sentra, *, user=None) -> dict:
+def sentra_profile(sentra, *, user) -> dict:
     """The sections of a Profil Sentra. Members are every business linked to the sentra (that `user` may see),
     each with the workforce of its latest data year; PP 29/2018 counts the active members of the same KBLI class."""
     latest = BusinessYear.objects.filter(business=OuterRef("pk")).order_by("-year")

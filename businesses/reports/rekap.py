@@ -68,14 +68,14 @@ class RekapForm(ReportForm):
         return year
 
 
-def rekap_rows(*, region: Region, year: int, user=None):
+def rekap_rows(*, region: Region, year: int, user):
     """The yearly figures a rekap of `region` for data `year` counts: of verified or published businesses, those
     `user` (None: full access) may see."""
     rows = BusinessYear.objects.filter(year=year, business__status__in=REKAP_STATUSES).in_region(region.code)
     return rows.restrict(user)
 
 
-def rekap_discloses(*, region: Region, year: int, user=None) -> bool:
+def rekap_discloses(*, region: Region, year: int, user) -> bool:
     """Whether the rekap of `region` for `year` gives a business's own figures away: a printed sum (workforce,
     investment, production value) of a region, KBLI division or subsector row, or of the totals, that fewer than
     STATISTICS_MIN_BUSINESSES businesses reported (an empty figure is not reported) or that fails the p% dominance
@@ -93,7 +93,7 @@ def rekap_discloses(*, region: Region, year: int, user=None) -> bool:
     return any(sum_discloses(values) for values in sums.values())
 
 
-def rekap_figures(*, region: Region, year: int, user=None) -> dict:
+def rekap_figures(*, region: Region, year: int, user) -> dict:
     """The rekapitulasi of `region` for data `year`, aggregated in the database: one grouped query per table.
 
     Counts businesses with status verified or published that have figures (a BusinessYear row) for `year`;
