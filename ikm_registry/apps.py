@@ -11,15 +11,11 @@ class IkmRegistryConfig(AppConfig):
     verbose_name = _("Kantor dan staf")
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
-
         from ikm_registry import history  # noqa: F401  (connects the attribution of historical rows)
-        from ikm_registry.public_cache import on_public_data_change
+        from ikm_registry.public_cache import register_public_models
 
         # Public pages name the reviewing office with its phone and e-mail: a change clears them.
-        office = self.get_model("Office")
-        post_save.connect(on_public_data_change, sender=office, dispatch_uid="public-cache-save-Office")
-        post_delete.connect(on_public_data_change, sender=office, dispatch_uid="public-cache-delete-Office")
+        register_public_models(self.get_model("Office"))
 
 
 class RegistryAdminConfig(admin_apps.AdminConfig):
