@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from businesses.choices import BusinessStatus, ScaleBps, ScaleIndustry, ScalePp7
 from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessYear, Owner, Sentra
@@ -147,7 +147,7 @@ PROFIL_IKM_SECTIONS = (
         report="profil-ikm",
         name="identity",
         order=100,
-        title=gettext_lazy("Identitas usaha"),
+        title=pgettext_lazy("Profil IKM section", "Identitas usaha"),
         template_name="reports/profil_ikm/identity.html",
         context=identity_section,
     ),
@@ -155,7 +155,7 @@ PROFIL_IKM_SECTIONS = (
         report="profil-ikm",
         name="owner",
         order=200,
-        title=gettext_lazy("Pemilik"),
+        title=pgettext_lazy("Profil IKM section", "Pemilik"),
         template_name="reports/profil_ikm/owner.html",
         context=owner_section,
         # name, sex, masked NIK, consented contacts
@@ -167,7 +167,7 @@ PROFIL_IKM_SECTIONS = (
         report="profil-ikm",
         name="products",
         order=300,
-        title=gettext_lazy("Produk"),
+        title=pgettext_lazy("Profil IKM section", "Produk"),
         template_name="reports/profil_ikm/products.html",
         context=products_section,
     ),
@@ -175,7 +175,7 @@ PROFIL_IKM_SECTIONS = (
         report="profil-ikm",
         name="years",
         order=400,
-        title=gettext_lazy("Data tahunan"),
+        title=pgettext_lazy("Profil IKM section", "Data tahunan"),
         template_name="reports/profil_ikm/years.html",
         context=years_section,
         # the business's own figures
@@ -185,7 +185,7 @@ PROFIL_IKM_SECTIONS = (
         report="profil-ikm",
         name="assistance",
         order=500,
-        title=gettext_lazy("Bantuan / fasilitasi yang diterima"),
+        title=pgettext_lazy("Profil IKM section", "Bantuan / fasilitasi yang diterima"),
         template_name="reports/profil_ikm/assistance.html",
         context=assistance_section,
         # the value of the assistance it received
@@ -197,7 +197,7 @@ PROFIL_IKM_SECTIONS = (
         report="profil-ikm",
         name="obstacles",
         order=600,
-        title=gettext_lazy("Kendala"),
+        title=pgettext_lazy("Profil IKM section", "Kendala"),
         template_name="reports/profil_ikm/obstacles.html",
         context=obstacles_section,
     ),
@@ -205,7 +205,7 @@ PROFIL_IKM_SECTIONS = (
         report="profil-ikm",
         name="public_page",
         order=700,
-        title=gettext_lazy("Halaman publik"),
+        title=pgettext_lazy("Profil IKM section", "Halaman publik"),
         template_name="reports/profil_ikm/public_page.html",
         context=public_page_section,
     ),
