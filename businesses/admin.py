@@ -14,7 +14,6 @@ from businesses import admin_filters as filters
 from businesses.admin_import import ImportExportAdminMixin
 from businesses.admin_workflow import WorkflowAdminMixin
 from businesses.choices import ScaleBps, ScaleIndustry, ScalePp7
-from businesses.forms import RupiahField, RupiahInput
 from businesses.models import (
     SENTRA_MIN_MEMBERS,
     Assistance,
@@ -30,6 +29,7 @@ from businesses.models import (
 )
 from businesses.services import business_duplicates
 from ikm_registry.admin_base import ScopedInlineMixin, ScopedModelAdmin
+from ikm_registry.forms import RupiahField, RupiahInput
 from ikm_registry.personal_data import personal_data_access
 from ikm_registry.scoping import region_q, scope_for
 

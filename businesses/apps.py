@@ -13,17 +13,17 @@ class BusinessesConfig(AppConfig):
     verbose_name = _("Registri IKM")
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
         from PIL import Image
 
         from businesses import photos
-        from ikm_registry.public_cache import on_public_data_change
+        from ikm_registry.public_cache import register_public_models
 
         # Pillow's decompression-bomb guard at our photo limit: it warns past it and refuses twice that, wherever an
         # image is opened (uploads are checked against the limit itself before, see businesses/photos.py).
         Image.MAX_IMAGE_PIXELS = photos.max_pixels()
 
-        for name in PUBLIC_MODELS:
-            model = self.get_model(name)
-            post_save.connect(on_public_data_change, sender=model, dispatch_uid=f"public-cache-save-{name}")
-            post_delete.connect(on_public_data_change, sender=model, dispatch_uid=f"public-cache-delete-{name}")
+        register_public_models(*(self.get_model(name) for name in PUBLIC_MODELS))
+
+        from businesses import contributions
+
+        contributions.register_all()

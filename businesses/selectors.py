@@ -15,6 +15,8 @@ from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessTransition, 
 from businesses.services.statistics import counted_figures, release_date, statistics_releases
 from ikm_registry.choices import KbliLevel
 from ikm_registry.models import CreativeSubsector, Kbli, Region
+from ikm_registry.personal_data import consent_lookup
+from ikm_registry.public_url import public_url
 from ikm_registry.scoping import region_q, scope_for
 
 
@@ -84,9 +86,7 @@ def _consented(channel: str, today) -> Coalesce:
     A correlated subquery rather than a join: counts and facet queries over the directory, which never read it,
     then carry no join to the owner table at all.
     """
-    consented = Owner.objects.filter(business=OuterRef("pk"), **{f"{channel}_public_since__lte": today}).exclude(
-        **{channel: ""}
-    )
+    consented = Owner.objects.filter(business=OuterRef("pk"), **consent_lookup(channel, today)).exclude(**{channel: ""})
     return Coalesce(Subquery(consented.values(channel)[:1]), Value(""), output_field=CharField())
 
 
@@ -137,9 +137,9 @@ def business_public_url(business) -> str:
     """The absolute address of a business's page in the public directory (printed as a QR code on its profile).
 
     The public site's urlconf (businesses/urls.py) will serve this path; it is built here, once, so the paper and
-    the site agree: PUBLIC_BASE_URL + /direktori/ikm/<pk>/.
+    the site agree: PUBLIC_BASE_URL + /direktori/ikm/<pk>/ (ikm_registry.public_url).
     """
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/direktori/ikm/{business.pk}/"
+    return public_url(f"/direktori/ikm/{business.pk}/")
 
 
 def submitted_queue(businesses):
@@ -338,44 +338,71 @@ def sentra_public_detail(pk: int):
     return sentra_public().get(pk=pk)
 
 
-def public_statistics(*, wilayah: str = "", with_sums: bool = False) -> dict:
-    """Aggregates for the Statistik page over the businesses in `wilayah` (all of Indonesia when empty).
-
-    Groups (regions one level down, KBLI divisions, subsectors, BPS scale of the latest data year) count the current
-    directory: published businesses only; where a business is, its KBLI, subsector and scale are public on its profile
-    anyway. Data years count every business that is or was public (published or inactive) in the years it has
-    figures for, so a business that closes stays in the years it was active.
-
-    Sums of the confidential yearly figures (workforce, investment) come only `with_sums` (the root of the site), and
-    only from the frozen releases of businesses/services/statistics.py: never computed from the live data, so no
-    change moves them and no reading before and after a change tells one business's figures.
-    """
+def _published_in(wilayah: str):
     published = Business.objects.filter(status=BusinessStatus.PUBLISHED)
-    counted = counted_figures()
-    if wilayah:
-        published = published.filter(region_q("village__code", wilayah))
-        counted = counted.filter(region_q("business__village__code", wilayah))
+    return published.filter(region_q("village__code", wilayah)) if wilayah else published
+
+
+def _grouped(published, expression, labels: dict) -> list[dict]:
+    """Rows {code, label, count} of `published` per value of `expression`, largest first."""
+    counts = published.annotate(group=expression).values_list("group").annotate(n=Count("pk")).order_by()
+    table = [{"code": group, "label": labels.get(group, group), "count": n} for group, n in counts if group is not None]
+    table.sort(key=lambda row: (-row["count"], str(row["label"])))
+    return table
+
+
+def statistics_summary(*, wilayah: str = "", with_sums: bool = False) -> dict:
+    """The Statistik page's own figures (see public_statistics): how many businesses are published in `wilayah`,
+    and the disclosure rules the page explains."""
+    return {
+        "total": _published_in(wilayah).count(),
+        "with_sums": with_sums,
+        "min_group": settings.STATISTICS_MIN_BUSINESSES,
+        "dominance_p": settings.STATISTICS_DOMINANCE_P,
+        "release_months": settings.STATISTICS_RELEASE_MONTHS,
+        "today": timezone.localdate(),
+        "example_year": timezone.localdate().year - 1,
+        "example_release": release_date(timezone.localdate().year - 1),
+    }
+
+
+def statistics_by_region(*, wilayah: str = "") -> list[dict]:
+    """Published businesses per region one level below `wilayah` (per province for all of Indonesia)."""
+    published = _published_in(wilayah)
     length = CHILD_CODE_LENGTH.get(len(wilayah), 13)
-
-    def grouped(expression, labels: dict) -> list[dict]:
-        counts = published.annotate(group=expression).values_list("group").annotate(n=Count("pk")).order_by()
-        table = [
-            {"code": group, "label": labels.get(group, group), "count": n} for group, n in counts if group is not None
-        ]
-        table.sort(key=lambda row: (-row["count"], str(row["label"])))
-        return table
-
     region_codes = published.annotate(group=Left("village_id", length)).values_list("group", flat=True).distinct()
     region_labels = dict(Region.objects.filter(code__in=region_codes).values_list("code", "name"))
+    return _grouped(published, Left("village_id", length), region_labels)
+
+
+def statistics_by_division(*, wilayah: str = "") -> list[dict]:
+    """Published businesses per KBLI division (golongan pokok)."""
     division_labels = dict(Kbli.objects.filter(level=KbliLevel.DIVISION).values_list("code", "title"))
+    return _grouped(_published_in(wilayah), Left("kbli_id", 2), division_labels)
+
+
+def statistics_by_subsector(*, wilayah: str = "") -> list[dict]:
+    """Published businesses per creative-economy subsector, named in the active language."""
     name_field = "name_en" if get_language() == "en" else "name"
     subsector_labels = dict(CreativeSubsector.objects.values_list("code", name_field))
-    scale_counts = _latest_scale_counts(published)
-    scales = [
+    return _grouped(_published_in(wilayah), F("subsector_id"), subsector_labels)
+
+
+def statistics_by_scale(*, wilayah: str = "") -> list[dict]:
+    """Published businesses per BPS scale class of their latest data year."""
+    scale_counts = _latest_scale_counts(_published_in(wilayah))
+    return [
         {"code": value, "label": str(label), "count": scale_counts[value]}
         for value, label in ScaleBps.choices
         if value in scale_counts
     ]
+
+
+def statistics_by_year(*, wilayah: str = "", with_sums: bool = False) -> list[dict]:
+    """Businesses with figures per data year; `with_sums`, the released sums of each year (see public_statistics)."""
+    counted = counted_figures()
+    if wilayah:
+        counted = counted.filter(region_q("business__village__code", wilayah))
     live = dict(counted.values_list("year").annotate(n=Count("pk")).order_by())
     releases = statistics_releases(years=live) if with_sums else {}  # live: the years, already counted
     years = []
@@ -403,18 +430,27 @@ def public_statistics(*, wilayah: str = "", with_sums: bool = False) -> dict:
                     "release_date": release_date(year),
                 }
             )
+    return years
+
+
+def public_statistics(*, wilayah: str = "", with_sums: bool = False) -> dict:
+    """Aggregates for the Statistik page over the businesses in `wilayah` (all of Indonesia when empty): the page's
+    summary and one table per panel businesses registers on it (businesses/contributions.py).
+
+    Groups (regions one level down, KBLI divisions, subsectors, BPS scale of the latest data year) count the current
+    directory: published businesses only; where a business is, its KBLI, subsector and scale are public on its profile
+    anyway. Data years count every business that is or was public (published or inactive) in the years it has
+    figures for, so a business that closes stays in the years it was active.
+
+    Sums of the confidential yearly figures (workforce, investment) come only `with_sums` (the root of the site), and
+    only from the frozen releases of businesses/services/statistics.py: never computed from the live data, so no
+    change moves them and no reading before and after a change tells one business's figures.
+    """
     return {
-        "total": published.count(),
-        "with_sums": with_sums,
-        "min_group": settings.STATISTICS_MIN_BUSINESSES,
-        "dominance_p": settings.STATISTICS_DOMINANCE_P,
-        "release_months": settings.STATISTICS_RELEASE_MONTHS,
-        "today": timezone.localdate(),
-        "example_year": timezone.localdate().year - 1,
-        "example_release": release_date(timezone.localdate().year - 1),
-        "regions": grouped(Left("village_id", length), region_labels),
-        "divisions": grouped(Left("kbli_id", 2), division_labels),
-        "subsectors": grouped(F("subsector_id"), subsector_labels),
-        "scales": scales,
-        "years": years,
+        **statistics_summary(wilayah=wilayah, with_sums=with_sums),
+        "regions": statistics_by_region(wilayah=wilayah),
+        "divisions": statistics_by_division(wilayah=wilayah),
+        "subsectors": statistics_by_subsector(wilayah=wilayah),
+        "scales": statistics_by_scale(wilayah=wilayah),
+        "years": statistics_by_year(wilayah=wilayah, with_sums=with_sums),
     }

@@ -29,16 +29,17 @@ from businesses.selectors import (
     featured_products_public,
     map_points,
     public_counts,
-    public_statistics,
     region_trail,
     sentra_public,
     sentra_public_detail,
+    statistics_summary,
 )
 from businesses.services.registration import business_register_public
 from ikm_registry.choices import RegionLevel
 from ikm_registry.models import Kbli, Office, Region
 from ikm_registry.public_cache import cache_public_page, cached_counts, wants_partial
 from ikm_registry.ratelimits import limit_exceeded, too_many_requests
+from ikm_registry.statistics import StatisticsArea, statistics_data, statistics_panels_for
 
 logger = logging.getLogger(__name__)
 
@@ -208,14 +209,23 @@ def statistics(request):
     if not code and single_province:
         code, trail = single_province, region_trail(single_province)
     # Sums of yearly figures only at the root of the site: see public_statistics.
-    root = code == single_province if single_province else not code
-    stats = cached_counts(request, f"statistics:{code}", lambda: public_statistics(wilayah=code, with_sums=root))
-    for table in ("regions", "divisions", "subsectors", "scales", "years"):
-        _with_bars(stats[table])
+    area = StatisticsArea(code=code, with_sums=(code == single_province) if single_province else not code)
+
+    def compute():
+        return {"summary": statistics_summary(wilayah=area.code, with_sums=area.with_sums), **statistics_data(area)}
+
+    computed = cached_counts(request, f"statistics-panels:{code}", compute)
+    # The page's own figures and every panel's data by its name (businesses' panels: regions, divisions, ...).
+    stats = {**computed["summary"], **{name: data for name, data in computed.items() if name != "summary"}}
     return render(
         request,
         "businesses/statistics.html",
-        {"stats": stats, "trail": trail, "single_province": single_province},
+        {
+            "stats": stats,
+            "panels": statistics_panels_for(request.user, area, stats),
+            "trail": trail,
+            "single_province": single_province,
+        },
     )
 
 
@@ -227,13 +237,6 @@ def _area_trail(request) -> list[Region]:
     if not trail or trail[-1].code != code or trail[-1].level == RegionLevel.VILLAGE:
         return []
     return trail
-
-
-def _with_bars(rows: list[dict]) -> None:
-    """Give each row `bar`: its count as a percentage of the largest, for the CSS bar charts."""
-    largest = max((row["count"] for row in rows), default=0)
-    for row in rows:
-        row["bar"] = max(1, round(100 * row["count"] / largest)) if row["count"] else 0  # a sliver for the smallest
 
 
 @require_http_methods(["GET", "POST"])

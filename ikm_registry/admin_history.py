@@ -7,6 +7,8 @@
   with when, which part, who, why and the fields that changed (old → new). Saves that changed no field are left out.
 * A version page shows that version, what it changed and how it differs from today's data. Versions of the
   record itself use simple-history's form (Revert = "Kembalikan"); versions of inline rows use a page of ours.
+* Other apps add rows about the record from their own models (certification: the business's certificates;
+  events: the events it attended) by registering a `TimelineSource` for the record's model in `timeline_sources`.
 * Scoping as on the change form: a record outside the user's region is a 404 on every history path; officials
   read but do not revert (no button, POST is a 403); a version located outside the user's region cannot be
   restored by that user; and every revert is re-checked after the write inside its transaction.
@@ -14,6 +16,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -41,7 +44,37 @@ from ikm_registry.history import (
     version_instance,
 )
 from ikm_registry.personal_data import FULL_ACCESS, PersonalDataAccess, personal_data_access
+from ikm_registry.registry import Contribution, Registry
 from ikm_registry.scoping import CHANGE, VIEW, scope_for
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimelineSource(Contribution):
+    """Rows another app adds to the Riwayat page of records of `model` ("businesses.Business"): the versions
+    (simple-history records) of its own rows about the record, e.g. a business's certificates.
+
+    `records(obj)`: a queryset of historical records about `obj` (newest or oldest first, any order); `title`: the
+    "Bagian" column, followed by `label(instance)` when given; `url(record)`: where the row links (default: the
+    version page of that row in its own admin, which must be a ScopedModelAdmin). `permission(user)` as in every
+    registry; the rows are shown to whoever may see the record's history."""
+
+    model: str
+    title: str
+    records: Callable
+    label: Callable | None = None
+    url: Callable | None = None
+
+    def record_url(self, record) -> str:
+        if self.url is not None:
+            return self.url(record)
+        opts = type(record).instance_type._meta
+        return reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_simple_history",
+            args=[quote(getattr(record, opts.pk.attname)), record.history_id],
+        )
+
+
+timeline_sources: Registry[TimelineSource] = Registry("timeline sources", key=lambda s: f"{s.model}:{s.name}")
 
 
 @dataclass
@@ -249,6 +282,8 @@ class ScopedHistoryMixin:
                     ),
                 )
             )
+        for source in timeline_sources.visible_to(viewer, model=self.opts.label):
+            sources.append((source.records(obj), capfirst(source.title), source, source.record_url))
         entries, unchanged = [], 0
         for queryset, title, child, url in sources:
             model = queryset.model.instance_type
@@ -264,7 +299,10 @@ class ScopedHistoryMixin:
                         unchanged += 1
                         continue
                 part = title
-                if child is not None:
+                if isinstance(child, TimelineSource):
+                    if child.label is not None:
+                        part = f"{title}: {child.label(version_instance(record))}"
+                elif child is not None:
                     inline, fk = child
                     instance = version_instance(record)
                     setattr(instance, fk.name, obj)  # its label may name the parent: no query for it

@@ -51,7 +51,14 @@ class RegistryAdminSite(admin.AdminSite):
         return app_list
 
     def index(self, request, extra_context=None):
-        from businesses.selectors import attention_summary
+        """The home page: the "Perlu perhatian" panels the apps registered (ikm_registry/admin_home.py) above the
+        app list."""
+        from ikm_registry.admin_home import rendered_panels, scope_label
 
-        extra_context = {**(extra_context or {}), "attention": attention_summary(user=request.user)}
+        panels = rendered_panels(request)
+        extra_context = {
+            **(extra_context or {}),
+            "admin_panels": panels,
+            "scope_label": scope_label(request.user) if panels else None,
+        }
         return super().index(request, extra_context)

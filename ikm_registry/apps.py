@@ -11,17 +11,12 @@ class IkmRegistryConfig(AppConfig):
     verbose_name = _("Kantor dan staf")
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
-
         from ikm_registry import history  # noqa: F401  (connects the attribution of historical rows)
-        from ikm_registry.public_cache import on_public_data_change
+        from ikm_registry.public_cache import register_public_models
 
         # Public pages show region, KBLI and subsector names, and name the reviewing office with its phone and e-mail:
         # a change to any of them clears the cached public pages.
-        for name in ("Region", "Kbli", "CreativeSubsector", "Office"):
-            model = self.get_model(name)
-            post_save.connect(on_public_data_change, sender=model, dispatch_uid=f"public-cache-save-{name}")
-            post_delete.connect(on_public_data_change, sender=model, dispatch_uid=f"public-cache-delete-{name}")
+        register_public_models(*(self.get_model(name) for name in ("Region", "Kbli", "CreativeSubsector", "Office")))
 
 
 class RegistryAdminConfig(admin_apps.AdminConfig):

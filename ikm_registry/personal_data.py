@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ikm_registry.choices import StaffRole
@@ -95,3 +96,28 @@ def personal_data_rows() -> int:
     from django.apps import apps
 
     return sum(model._default_manager.count() for model in apps.get_models() if personal_fields(model))
+
+
+# --- consent to publish a contact channel -------------------------------------------------------------------------
+# A person's phone or e-mail is published (public pages, printed reports) only from the day they agreed to publish
+# that channel: a date field `<channel>_public_since` next to it (Owner.phone_public_since, email_public_since).
+
+
+def consent_given(since, today=None) -> bool:
+    """Whether a consent dated `since` (None: never given) holds on `today` (default: today): a date in the future is
+    not consent yet."""
+    if since is None:
+        return False
+    return since <= (today or timezone.localdate())
+
+
+def consent_lookup(channel: str, today=None, prefix: str = "") -> dict:
+    """The queryset filter of consent_given() for `channel` ("phone", "email"): {"<prefix><channel>_public_since__lte":
+    today} (a missing date never matches)."""
+    return {f"{prefix}{channel}_public_since__lte": today or timezone.localdate()}
+
+
+def consented_value(obj, channel: str, today=None) -> str:
+    """`obj`'s `channel` (phone, email) when it is filled in and its publication is consented to, else ""."""
+    value = getattr(obj, channel) or ""
+    return value if value and consent_given(getattr(obj, f"{channel}_public_since"), today) else ""

@@ -5,7 +5,8 @@ version*, a counter kept in the cache. Any committed change to data a public pag
 retires every cached page at once without having to know which pages showed the changed row. Changes reach the
 counter two ways:
 
-- `post_save` / `post_delete` of the models public pages read (connected in `BusinessesConfig.ready`);
+- `post_save` / `post_delete` of the models public pages read: each app registers those it owns in its
+  `AppConfig.ready()` with `register_public_models(...)`, and the registry `public_models` connects both signals;
 - `bump_public_version()` called by the bulk paths that bypass signals (imports, seed_demo, reference imports).
 
 Counts over large tables (the directory's result count and filter counts, the home page, the statistics) are the
@@ -25,8 +26,11 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
+
+from ikm_registry.registry import Registry
 
 VERSION_KEY = "public-data-version"
 
@@ -63,6 +67,36 @@ def on_public_data_change(sender, **kwargs) -> None:
     if kwargs.get("raw"):  # loaddata: fixtures are followed by an explicit bump where it matters
         return
     bump_public_version()
+
+
+def _connect(model) -> None:
+    label = model._meta.label
+    post_save.connect(on_public_data_change, sender=model, dispatch_uid=f"public-cache-save-{label}")
+    post_delete.connect(on_public_data_change, sender=model, dispatch_uid=f"public-cache-delete-{label}")
+
+
+def _disconnect(model) -> None:
+    label = model._meta.label
+    post_save.disconnect(sender=model, dispatch_uid=f"public-cache-save-{label}")
+    post_delete.disconnect(sender=model, dispatch_uid=f"public-cache-delete-{label}")
+
+
+# The models public pages show (directly or through counts and statistics), by label ("businesses.Business"): a
+# saved or deleted row of any of them retires every cached public page.
+public_models: Registry = Registry(
+    "public-cache models",
+    key=lambda model: model._meta.label,
+    order=lambda model: 0,
+    on_register=_connect,
+    on_unregister=_disconnect,
+)
+
+
+def register_public_models(*models) -> None:
+    """Clear the cached public pages whenever a row of one of `models` is saved or deleted (bulk paths that bypass
+    signals call bump_public_version() themselves). For `AppConfig.ready()`."""
+    for model in models:
+        public_models.register(model, replace=True)
 
 
 def cached_counts(request, name: str, compute):

@@ -3,7 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from businesses.forms import RupiahField, RupiahInput, format_rupiah, parse_rupiah
+from ikm_registry.forms import RupiahField, RupiahInput
+from ikm_registry.numbers import format_rupiah, parse_rupiah
 
 
 @pytest.mark.parametrize(

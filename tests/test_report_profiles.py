@@ -22,11 +22,11 @@ from businesses.reports.profiles import (
     ProfilSentraForm,
     ProfilSentraReport,
     business_profile,
-    qr_svg,
 )
 from businesses.selectors import business_public_url
 from ikm_registry.choices import StaffRole
 from ikm_registry.models import CreativeSubsector
+from ikm_registry.qr import qr_svg
 from ikm_registry.reports import base as report_base
 from ikm_registry.reports import get_report
 from ikm_registry.reports.formatting import number

@@ -6,41 +6,19 @@ sentra elsewhere is refused by the form (the admin page and `render_report --bus
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
-import segno
 from django import forms
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from businesses.choices import BusinessStatus, ScaleBps, ScaleIndustry, ScalePp7
 from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessYear, Owner, Sentra
 from businesses.selectors import business_public_url
-from ikm_registry.personal_data import mask
+from ikm_registry.personal_data import consented_value, mask
+from ikm_registry.qr import qr_svg
 from ikm_registry.reports import Disclosure, Report, ReportForm, register
-
-
-def file_url(field) -> str:
-    """A local file:// address WeasyPrint can read for an ImageField, or its storage URL; "" when empty/missing."""
-    if not field:
-        return ""
-    try:
-        path = Path(field.path)
-    except NotImplementedError:  # a storage without local files
-        return field.url
-    return path.as_uri() if path.exists() else ""
-
-
-def qr_svg(payload: str) -> str:
-    """`payload` as a QR code (segno, error correction M), an inline SVG sized in millimetres for print."""
-    buffer = io.BytesIO()
-    segno.make(payload, error="m").save(
-        buffer, kind="svg", scale=1, border=2, unit="mm", xmldecl=False, svgns=True, nl=False, svgclass=None
-    )
-    return buffer.getvalue().decode()
+from ikm_registry.reports.base import file_url
+from ikm_registry.reports.sections import ReportSection, SectionedReport, report_sections
 
 
 def _label(choices, value) -> str:
@@ -106,54 +84,152 @@ def owner_as_allowed(business) -> dict | None:
         owner = business.owner
     except Owner.DoesNotExist:
         return None
-    today = timezone.localdate()
-
-    def consented(since) -> bool:
-        return since is not None and since <= today
-
     return {
         "name": owner.name,
         "sex": owner.get_sex_display() if owner.sex else "",
         "nik": mask(owner.nik) if owner.nik else "",
-        "phone": owner.phone if owner.phone and consented(owner.phone_public_since) else "",
-        "email": owner.email if owner.email and consented(owner.email_public_since) else "",
+        "phone": consented_value(owner, "phone"),
+        "email": consented_value(owner, "email"),
     }
 
 
-def business_profile(business) -> dict:
-    """The sections of a Profil IKM, read in a handful of queries."""
-    years = [
-        {
-            "row": row,
-            "scale_pp7": _label(ScalePp7, row.scale_pp7),
-            "scale_industry": _label(ScaleIndustry, row.scale_industry),
-            "scale_bps": _label(ScaleBps, row.scale_bps),
-        }
-        for row in business.years.order_by("year")
-    ]
+# The sections of a Profil IKM: businesses' own, registered in BusinessesConfig.ready (businesses/contributions.py);
+# other apps add theirs to report "profil-ikm" (ikm_registry/reports/sections.py). Each returns its template's context.
+
+
+def identity_section(business, *, user=None) -> dict:
+    return {"channels": [c.strip() for c in business.online_channels.split(",") if c.strip()]}
+
+
+def owner_section(business, *, user=None) -> dict:
+    return {"owner": owner_as_allowed(business)}
+
+
+def products_section(business, *, user=None) -> dict:
     # The thumbnail, not the photo: a few hundred pixels are plenty at 42 mm, and WeasyPrint embeds what it is given.
-    products = [
-        {"product": product, "photo_url": file_url(product.photo_thumbnail)} for product in business.products.all()
-    ]
-    published = business.status == BusinessStatus.PUBLISHED
-    public_url = business_public_url(business)
     return {
-        "business": business,
-        "channels": [c.strip() for c in business.online_channels.split(",") if c.strip()],
-        "owner": owner_as_allowed(business),
-        "products": products,
-        "years": years,
-        "assistance": list(business.assistance.order_by("year", "pk")),
-        "obstacles": list(business.obstacles.order_by("year", "kind")),
-        "published": published,
-        "public_url": public_url if published else "",
-        "qr_svg": qr_svg(public_url) if published else "",
+        "products": [
+            {"product": product, "photo_url": file_url(product.photo_thumbnail)} for product in business.products.all()
+        ]
     }
+
+
+def years_section(business, *, user=None) -> dict:
+    return {
+        "years": [
+            {
+                "row": row,
+                "scale_pp7": _label(ScalePp7, row.scale_pp7),
+                "scale_industry": _label(ScaleIndustry, row.scale_industry),
+                "scale_bps": _label(ScaleBps, row.scale_bps),
+            }
+            for row in business.years.order_by("year")
+        ]
+    }
+
+
+def assistance_section(business, *, user=None) -> dict:
+    return {"assistance": list(business.assistance.order_by("year", "pk"))}
+
+
+def obstacles_section(business, *, user=None) -> dict:
+    return {"obstacles": list(business.obstacles.order_by("year", "kind"))}
+
+
+def public_page_section(business, *, user=None) -> dict:
+    published = business.status == BusinessStatus.PUBLISHED
+    public_url = business_public_url(business) if published else ""
+    return {"published": published, "public_url": public_url, "qr_svg": qr_svg(public_url) if published else ""}
+
+
+PROFIL_IKM_SECTIONS = (
+    ReportSection(
+        report="profil-ikm",
+        name="identity",
+        order=100,
+        title=pgettext_lazy("Profil IKM section", "Identitas usaha"),
+        template_name="reports/profil_ikm/identity.html",
+        context=identity_section,
+    ),
+    ReportSection(
+        report="profil-ikm",
+        name="owner",
+        order=200,
+        title=pgettext_lazy("Profil IKM section", "Pemilik"),
+        template_name="reports/profil_ikm/owner.html",
+        context=owner_section,
+        # name, sex, masked NIK, consented contacts
+        disclosure=lambda context: Disclosure(
+            personal_data=context["owner"] is not None, individual_data=False, row_count=1
+        ),
+    ),
+    ReportSection(
+        report="profil-ikm",
+        name="products",
+        order=300,
+        title=pgettext_lazy("Profil IKM section", "Produk"),
+        template_name="reports/profil_ikm/products.html",
+        context=products_section,
+    ),
+    ReportSection(
+        report="profil-ikm",
+        name="years",
+        order=400,
+        title=pgettext_lazy("Profil IKM section", "Data tahunan"),
+        template_name="reports/profil_ikm/years.html",
+        context=years_section,
+        # the business's own figures
+        disclosure=lambda context: Disclosure(personal_data=False, individual_data=bool(context["years"]), row_count=1),
+    ),
+    ReportSection(
+        report="profil-ikm",
+        name="assistance",
+        order=500,
+        title=pgettext_lazy("Profil IKM section", "Bantuan / fasilitasi yang diterima"),
+        template_name="reports/profil_ikm/assistance.html",
+        context=assistance_section,
+        # the value of the assistance it received
+        disclosure=lambda context: Disclosure(
+            personal_data=False, individual_data=any(row.value for row in context["assistance"]), row_count=1
+        ),
+    ),
+    ReportSection(
+        report="profil-ikm",
+        name="obstacles",
+        order=600,
+        title=pgettext_lazy("Profil IKM section", "Kendala"),
+        template_name="reports/profil_ikm/obstacles.html",
+        context=obstacles_section,
+    ),
+    ReportSection(
+        report="profil-ikm",
+        name="public_page",
+        order=700,
+        title=pgettext_lazy("Profil IKM section", "Halaman publik"),
+        template_name="reports/profil_ikm/public_page.html",
+        context=public_page_section,
+    ),
+)
+
+
+def register_profil_ikm_sections() -> None:
+    for section in PROFIL_IKM_SECTIONS:
+        report_sections.register(section, replace=True)
+
+
+def business_profile(business, *, user=None) -> dict:
+    """The contexts of businesses' own sections of a Profil IKM, merged (the business, its owner as allowed,
+    products, years, assistance, obstacles, public page)."""
+    profile = {"business": business}
+    for section in PROFIL_IKM_SECTIONS:
+        profile.update(section.context(business, user=user))
+    return profile
 
 
 @register
-class ProfilIkmReport(Report):
-    """Profil IKM: identity, owner as allowed, products with photos, yearly figures, assistance, obstacles, QR."""
+class ProfilIkmReport(SectionedReport):
+    """Profil IKM: identity, owner as allowed, products with photos, yearly figures, assistance, obstacles, QR; then
+    the sections other apps register for "profil-ikm"."""
 
     name = "profil-ikm"
     title = gettext_lazy("Profil IKM")
@@ -163,20 +239,15 @@ class ProfilIkmReport(Report):
     )
     form_class = ProfilIkmForm
     template_name = "reports/profil_ikm.html"
+    record_name = "business"
 
     def get_title(self, *, params):
         return _("Profil IKM %(name)s") % {"name": params["business"].name}
 
-    def get_context(self, *, user, params):
-        business = Business.objects.select_related(
-            "village__parent__parent", "kbli", "subsector", "sentra", "owner"
-        ).get(pk=params["business"].pk)
-        return business_profile(business)
-
-    def disclosure(self, context):
-        """The owner (name, sex, masked NIK, consented contacts) and the business's own figures and assistance."""
-        individual = bool(context["years"]) or any(row.value for row in context["assistance"])
-        return Disclosure(personal_data=context["owner"] is not None, individual_data=individual, row_count=1)
+    def get_record(self, *, user, params):
+        return Business.objects.select_related("village__parent__parent", "kbli", "subsector", "sentra", "owner").get(
+            pk=params["business"].pk
+        )
 
 
 # --- Profil Sentra ------------------------------------------------------------------------------------------------

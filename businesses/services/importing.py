@@ -35,14 +35,13 @@ from django.utils.translation import gettext_lazy
 
 from businesses import validators as v
 from businesses.choices import BusinessStatus, LegalForm, Sex
-from businesses.forms import parse_decimal, parse_rupiah
 from businesses.models import Business, BusinessYear, Owner
 from businesses.services.duplicates import business_match_key
 from businesses.services.layout import COLUMNS, CSV_DELIMITER, REASON_COLUMN, REQUIRED, YEARLY, cell_text, neutralise
 from ikm_registry.choices import KbliLevel, RegionLevel
-from ikm_registry.history import mask
 from ikm_registry.models import CreativeSubsector, Kbli, Region
-from ikm_registry.numbers import thousands
+from ikm_registry.numbers import parse_decimal, parse_rupiah, thousands
+from ikm_registry.personal_data import mask
 from ikm_registry.public_cache import bump_public_version
 from ikm_registry.scoping import CHANGE, CommandLine, scope_for
 from ikm_registry.text import whitespace_collapsed

@@ -18,6 +18,7 @@ from ikm_registry.reports.base import (
     register,
     report_export_logged,
     report_render,
+    reports,
 )
 
 __all__ = [
@@ -31,5 +32,6 @@ __all__ = [
     "get_report",
     "register",
     "report_export_logged",
+    "reports",
     "report_render",
 ]

@@ -8,17 +8,17 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ikm_registry.registry import Registry
 from ikm_registry.reports.formatting import long_date, printed_at
 from ikm_registry.scoping import scope_for
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
-_registry: dict[str, type[Report]] = {}
-_discovered = False
+# The reports, by name; apps declare theirs in `<app>/reports.py`, imported before the first read.
+reports: Registry[type[Report]] = Registry("reports", discover="reports")
 
 
 class ReportError(Exception):
@@ -27,27 +27,17 @@ class ReportError(Exception):
 
 def register(report_class):
     """Class decorator: make a report reachable by its `name` from the admin and the command."""
-    _registry[report_class.name] = report_class
-    return report_class
-
-
-def _discover():
-    global _discovered
-    if not _discovered:
-        autodiscover_modules("reports")
-        _discovered = True
+    return reports.register(report_class)
 
 
 def all_reports() -> list[type[Report]]:
-    _discover()
-    return sorted(_registry.values(), key=lambda report: report.name)
+    return sorted(reports, key=lambda report: report.name)
 
 
 def get_report(name: str) -> type[Report]:
-    _discover()
     try:
-        return _registry[name]
-    except KeyError:
+        return reports.get(name)
+    except LookupError:
         raise ReportError(_("Laporan '%(name)s' tidak ada.") % {"name": name}) from None
 
 
@@ -264,14 +254,20 @@ def _today():
     return timezone.localdate()
 
 
-def _logo_url(office) -> str:
-    if office is None or not office.logo:
+def file_url(field) -> str:
+    """A local file:// address WeasyPrint can read for a FileField/ImageField, or its storage URL; "" when it is
+    empty or the file is missing."""
+    if not field:
         return ""
     try:
-        path = Path(office.logo.path)
+        path = Path(field.path)
     except NotImplementedError:  # a storage without local files
-        return office.logo.url
+        return field.url
     return path.as_uri() if path.exists() else ""
+
+
+def _logo_url(office) -> str:
+    return "" if office is None else file_url(office.logo)
 
 
 def load_weasyprint():

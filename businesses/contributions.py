@@ -1,0 +1,111 @@
+"""What businesses contributes to the core's registries (ikm_registry/registry.py), registered in
+BusinessesConfig.ready(): its "Perlu perhatian" panel on the admin home, its sections of the Profil IKM and its
+panels of the public Statistik page. (Its public-cache models are registered in apps.py; its reports by
+ikm_registry.reports' autodiscovery of businesses/reports/.)"""
+
+from django.utils.translation import gettext_lazy as _
+
+from ikm_registry.admin_home import AdminPanel, admin_panels
+from ikm_registry.statistics import StatisticsPanel, statistics_panels, with_bars
+
+
+def attention_context(request) -> dict:
+    from businesses.selectors import attention_summary
+
+    return {"attention": attention_summary(user=request.user)}
+
+
+ADMIN_PANELS = (
+    # Businesses per status, the oldest submissions, incomplete data and sentra below the PP 29/2018 rule.
+    AdminPanel(
+        name="businesses",
+        order=100,
+        template_name="admin/businesses/home_attention.html",
+        context=attention_context,
+    ),
+)
+
+
+def _by_region(area):
+    from businesses.selectors import statistics_by_region
+
+    return with_bars(statistics_by_region(wilayah=area.code))
+
+
+def _by_division(area):
+    from businesses.selectors import statistics_by_division
+
+    return with_bars(statistics_by_division(wilayah=area.code))
+
+
+def _by_subsector(area):
+    from businesses.selectors import statistics_by_subsector
+
+    return with_bars(statistics_by_subsector(wilayah=area.code))
+
+
+def _by_scale(area):
+    from businesses.selectors import statistics_by_scale
+
+    return with_bars(statistics_by_scale(wilayah=area.code))
+
+
+def _by_year(area):
+    from businesses.selectors import statistics_by_year
+
+    return with_bars(statistics_by_year(wilayah=area.code, with_sums=area.with_sums))
+
+
+# The keys of the page's `stats` (regions, divisions, ...) are these panels' names.
+STATISTICS_PANELS = (
+    StatisticsPanel(
+        name="regions",
+        order=100,
+        title=lambda area: _("Per wilayah") if area.code else _("Per provinsi"),
+        group_label=_("Wilayah"),
+        caption=_("IKM per wilayah"),
+        links=True,
+        data=_by_region,
+    ),
+    StatisticsPanel(
+        name="divisions",
+        order=110,
+        title=_("Per golongan industri (KBLI)"),
+        group_label=_("Golongan KBLI"),
+        caption=_("IKM per golongan pokok KBLI"),
+        data=_by_division,
+    ),
+    StatisticsPanel(
+        name="subsectors",
+        order=120,
+        title=_("Per subsektor ekonomi kreatif"),
+        group_label=_("Subsektor"),
+        caption=_("IKM per subsektor ekonomi kreatif"),
+        data=_by_subsector,
+    ),
+    StatisticsPanel(
+        name="scales",
+        order=130,
+        title=_("Per skala usaha"),
+        group_label=_("Skala (BPS)"),
+        caption=_("IKM per skala usaha BPS menurut data tahunan terakhir"),
+        data=_by_scale,
+    ),
+    StatisticsPanel(
+        name="years",
+        order=140,
+        title=_("Per tahun data"),
+        template_name="businesses/_stat_years.html",
+        data=_by_year,
+    ),
+)
+
+
+def register_all() -> None:
+    from businesses.reports.profiles import register_profil_ikm_sections
+
+    for panel in ADMIN_PANELS:
+        admin_panels.register(panel, replace=True)
+    for panel in STATISTICS_PANELS:
+        statistics_panels.register(panel, replace=True)
+    register_profil_ikm_sections()
