@@ -11,8 +11,10 @@ COMMON = ("status", "attempts", "worker_id", "started_at", "error", "finished_at
 
 
 def _waiting_tasks(apps):
+    """The waiting tasks of run_job (and run_report_job), read column by column: the columns of django-tasks-db's
+    table differ between its migrations, and another app's state at this point may be ahead of or behind the table."""
     DBTaskResult = apps.get_model("django_tasks_database", "DBTaskResult")
-    return DBTaskResult.objects.filter(status="READY", task_path=RUN_JOB)
+    return DBTaskResult.objects.filter(status="READY", task_path=RUN_JOB).only("pk", "task_path", "args_kwargs")
 
 
 def _import_type(apps):
@@ -51,7 +53,7 @@ def import_jobs_to_job(apps, schema_editor):
         args = task.args_kwargs.get("args") or []
         if len(args) == 2 and args[0] == LABEL and args[1] in new_pk:
             task.args_kwargs = {**task.args_kwargs, "args": [new_pk[args[1]]]}
-            task.save(update_fields=["args_kwargs"])
+            _waiting_tasks(apps).filter(pk=task.pk).update(args_kwargs=task.args_kwargs)
 
 
 def job_to_import_jobs(apps, schema_editor):
@@ -82,7 +84,7 @@ def job_to_import_jobs(apps, schema_editor):
         args = task.args_kwargs.get("args") or []
         if len(args) == 1 and args[0] in old_pk:
             task.args_kwargs = {**task.args_kwargs, "args": [LABEL, old_pk[args[0]]]}
-            task.save(update_fields=["args_kwargs"])
+            _waiting_tasks(apps).filter(pk=task.pk).update(args_kwargs=task.args_kwargs)
     Job.objects.filter(pk__in=[new.pk for new in new_jobs]).delete()
 
 

@@ -11,8 +11,12 @@ COMMON = ("status", "attempts", "worker_id", "started_at", "error", "finished_at
 
 
 def _waiting_tasks(apps):
+    """The waiting tasks of run_job (and run_report_job), read column by column: the columns of django-tasks-db's
+    table differ between its migrations, and another app's state at this point may be ahead of or behind the table."""
     DBTaskResult = apps.get_model("django_tasks_database", "DBTaskResult")
-    return DBTaskResult.objects.filter(status="READY", task_path__in=(RUN_JOB, RUN_REPORT_JOB))
+    return DBTaskResult.objects.filter(status="READY", task_path__in=(RUN_JOB, RUN_REPORT_JOB)).only(
+        "pk", "task_path", "args_kwargs"
+    )
 
 
 def report_jobs_to_job(apps, schema_editor):
@@ -54,9 +58,8 @@ def report_jobs_to_job(apps, schema_editor):
         else:
             continue
         if old_pk in new_pk:
-            task.task_path = RUN_JOB
             task.args_kwargs = {**task.args_kwargs, "args": [new_pk[old_pk]]}
-            task.save(update_fields=["task_path", "args_kwargs"])
+            _waiting_tasks(apps).filter(pk=task.pk).update(task_path=RUN_JOB, args_kwargs=task.args_kwargs)
 
 
 def job_to_report_jobs(apps, schema_editor):
@@ -90,7 +93,7 @@ def job_to_report_jobs(apps, schema_editor):
         args = task.args_kwargs.get("args") or []
         if len(args) == 1 and args[0] in old_pk:
             task.args_kwargs = {**task.args_kwargs, "args": [LABEL, old_pk[args[0]]]}
-            task.save(update_fields=["args_kwargs"])
+            _waiting_tasks(apps).filter(pk=task.pk).update(args_kwargs=task.args_kwargs)
     Job.objects.filter(pk__in=[new.pk for new in new_jobs]).delete()
 
 
