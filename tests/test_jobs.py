@@ -469,3 +469,119 @@ def test_a_task_that_failed_before_its_claim_is_run_again_by_the_worker(
     run_queued_jobs()
     job.refresh_from_db()
     assert (job.status, job.attempts) == (Job.Status.DONE, 2), job.error
+
+
+# --- kinds of job: what an app registers --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def toy_kinds(monkeypatch):
+    """A registry of its own for the test (the kinds of the apps, and what the test registers)."""
+    monkeypatch.setattr(jobs, "_kinds", dict(jobs.job_kinds()))
+    return jobs
+
+
+def test_an_app_registers_a_kind_and_starts_a_job_that_the_worker_runs(
+    toy_kinds, owner, django_capture_on_commit_callbacks
+):
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.files.base import ContentFile
+    from django_tasks_db.models import DBTaskResult
+
+    seen = []
+
+    def perform(job, progress):
+        seen.append((job.params, job.target))
+        progress(phase="counting", done=1, total=4)
+        assert Job.objects.get(pk=job.pk).percent == 50 + 40 // 4  # phase from 50, 40 wide, a quarter done
+        job.file.save("hasil.csv", ContentFile(b"a,b\n"), save=False)
+        return {"result": {"rows": 4}, "file": job.file.name}
+
+    toy_kinds.register_job_kind(
+        jobs.JobKind(
+            key="toy.count",
+            label="hitung",
+            perform=perform,
+            phases=(jobs.JobPhase("reading", "membaca", 0, 50), jobs.JobPhase("counting", "menghitung", 50, 40)),
+        )
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        job = jobs.job_start("toy.count", owner=owner, params={"year": 2024}, title="Hitung", target=owner)
+    assert DBTaskResult.objects.get().args_kwargs["args"] == [job.pk]
+    assert (job.content_type, job.object_id) == (ContentType.objects.get_for_model(owner), owner.pk)
+
+    jobs.job_run(job.pk, worker_id="w1")
+    job.refresh_from_db()
+    assert seen == [({"year": 2024}, owner)]
+    assert (job.status, job.result, job.percent, job.phase_label) == (Job.Status.DONE, {"rows": 4}, 100, "menghitung")
+    assert job.file.name.startswith("jobs/") and job.file.read() == b"a,b\n"
+    job.file.delete(save=False)
+
+
+def test_a_kind_reacts_to_its_job_failing_for_good(toy_kinds, owner):
+    failed = []
+
+    def perform(job, progress):
+        raise ValueError("berkas rusak")
+
+    toy_kinds.register_job_kind(
+        jobs.JobKind(key="toy.fail", label="gagal", perform=perform, on_failed=lambda job: failed.append(job.pk))
+    )
+    job = jobs.job_start("toy.fail", owner=owner)
+    jobs.job_run(job.pk, worker_id="w1")
+    job.refresh_from_db()
+    assert (job.status, job.error, failed) == (Job.Status.FAILED, "berkas rusak", [job.pk])
+
+    # the recovery fails a job for good the same way
+    dead_worker()
+    lost = jobs.job_start("toy.fail", owner=owner)
+    Job.objects.filter(pk=lost.pk).update(status="running", worker_id="w-dead", attempts=2, started_at=timezone.now())
+    assert jobs.jobs_recover() == 1
+    assert failed == [job.pk, lost.pk]
+
+
+def test_a_kind_is_registered_once_and_an_unknown_one_is_refused(toy_kinds, owner):
+    from django.core.exceptions import ImproperlyConfigured
+
+    kind = jobs.JobKind(key="toy.once", label="sekali", perform=lambda job, progress: None)
+    toy_kinds.register_job_kind(kind)
+    toy_kinds.register_job_kind(kind)  # the same module imported again
+    with pytest.raises(ImproperlyConfigured, match="toy.once"):
+        toy_kinds.register_job_kind(jobs.JobKind(key="toy.once", label="lain", perform=lambda job, progress: None))
+    with pytest.raises(LookupError, match="toy.missing"):
+        jobs.job_start("toy.missing", owner=owner)
+    assert not Job.objects.exists()
+    assert {"report", "import.check", "import.apply"} <= set(jobs.job_kinds())
+
+
+def test_a_job_of_a_kind_no_app_registers_fails_with_a_reason(owner):
+    job = Job.objects.create(kind="gone.kind", owner=owner)
+    jobs.job_run(job.pk, worker_id="w1")
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and "gone.kind" in job.error
+    assert (job.percent, job.kind_label) == (0, "gone.kind")
+
+
+def test_who_sees_which_job(owner):
+    from businesses.models import BusinessImport
+    from tests.factories import UserFactory
+
+    other = staff_user(StaffRole.OPERATOR, "51.03")
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    mine = Job.objects.create(kind="report", owner=owner)
+    theirs = Job.objects.create(kind="report", owner=other)
+    orphan = Job.objects.create(kind="gone.kind", owner=other)
+    upload = BusinessImport.objects.create(original_name="a.csv", uploaded_by=owner, data_year=2024)
+    # a superuser confirmed the operator's upload: the operator still sees its progress
+    applied = jobs.job_start("import.apply", owner=superuser, target=upload)
+
+    def visible(user):
+        return set(Job.objects.visible_to(user))
+
+    assert visible(owner) == {mine, applied}
+    assert visible(other) == {theirs, orphan}
+    assert visible(superuser) == {mine, theirs, applied}  # a kind no app registers stays its owner's
+    assert set(Job.objects.owned_by(owner)) == {mine}
+    assert set(upload.jobs.all()) == {applied}
+    upload.delete()
+    assert not Job.objects.filter(pk=applied.pk).exists()  # deleted with the upload, as ImportJob was
