@@ -147,8 +147,8 @@ def register_job_kind(kind: JobKind) -> JobKind:
 def _discover() -> None:
     global _discovered
     if not _discovered:
-        _discovered = True
         autodiscover_modules("job_kinds")
+        _discovered = True
 
 
 def job_kinds() -> dict[str, JobKind]:
