@@ -116,9 +116,10 @@ class JobKind:
     file_folder: str = "jobs"
 
     def percent(self, job) -> int:
+        """How far `job` is, 0 to 100 (Job.percent shows at most 99 until it is done)."""
+        if not self.phases:  # in whole numbers, as the report jobs always counted their pages
+            return 100 * min(job.progress_done, job.progress_total) // job.progress_total if job.progress_total else 0
         share = min(1.0, job.progress_done / job.progress_total) if job.progress_total else 0.0
-        if not self.phases:
-            return int(100 * share)
         phase = next((phase for phase in self.phases if phase.key == job.phase), None)
         if phase is None:
             return 0
