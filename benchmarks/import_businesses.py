@@ -191,7 +191,7 @@ def admin_step(step: str, path: Path, user) -> dict:
     from django.test import Client
     from django.urls import reverse
 
-    from businesses.models import BusinessImport, ImportJob
+    from businesses.models import BusinessImport
     from ikm_registry import jobs
 
     client = Client()
@@ -211,13 +211,14 @@ def admin_step(step: str, path: Path, user) -> dict:
         assert b"Memeriksa berkas di latar belakang" in page.content
         return {"request": upload, "page": preview, "peak_mb": peak_mb()}
     if step in ("admin-check", "admin-apply"):
-        kind = ImportJob.Kind.CHECK if step == "admin-check" else ImportJob.Kind.APPLY
-        job = ImportJob.objects.get(kind=kind)
+        from ikm_registry.models import Job
+
+        job = Job.objects.get(kind="import.check" if step == "admin-check" else "import.apply")
         start = time.perf_counter()
-        jobs.job_run("businesses.importjob", job.pk, worker_id="benchmark")
+        jobs.job_run(job.pk, worker_id="benchmark")
         seconds = time.perf_counter() - start
         job.refresh_from_db()
-        assert job.status == ImportJob.Status.DONE, job.error
+        assert job.status == Job.Status.DONE, job.error
         business_import = BusinessImport.objects.get()
         return {"job": seconds, "peak_mb": peak_mb(), "rows": business_import.rows, "state": business_import.state}
     if step == "admin-confirm":

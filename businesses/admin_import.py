@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from businesses import validators as v
-from businesses.models import Business, BusinessImport, BusinessYear, ImportJob
+from businesses.models import Business, BusinessImport, BusinessYear
 from businesses.services.exporting import (
     CONTENT_TYPES,
     CSV,
@@ -40,6 +40,8 @@ from businesses.services.exporting import (
 )
 from businesses.services.import_jobs import (
     FILE_PURGED,
+    IMPORT_APPLY,
+    IMPORT_CHECK,
     PREVIEW_ROWS,
     import_confirm_background,
     import_plan_stored,
@@ -50,7 +52,7 @@ from businesses.services.import_jobs import (
 from businesses.services.importing import Action, businesses_import_apply
 from businesses.services.layout import COLUMNS, CSV_ENCODING, REQUIRED
 from ikm_registry import jobs
-from ikm_registry.models import Region
+from ikm_registry.models import Job, Region
 from ikm_registry.private_files import private_file_response
 from ikm_registry.scoping import CHANGE, VIEW, user_may
 from ikm_registry.services import export_logged
@@ -272,7 +274,7 @@ class ImportExportAdminMixin:
             else:
                 store_counts(business_import, plan.counts)
                 summary = plan_summary(plan)
-        applying = bool(job and job.is_active and job.kind == ImportJob.Kind.APPLY)
+        applying = bool(job and job.is_active and job.kind == IMPORT_APPLY)
         counts = self._counts(business_import) if summary or applying else None
         if business_import.state == BusinessImport.State.APPLIED:
             title = _("Impor: %(file)s") % {"file": business_import.original_name}
@@ -326,7 +328,7 @@ class ImportExportAdminMixin:
 
     def _import_confirm_background(self, request, business_import):
         preview_url = self._url("import_preview", business_import.pk)
-        checked = business_import.jobs.filter(kind=ImportJob.Kind.CHECK, status=ImportJob.Status.DONE).exists()
+        checked = business_import.jobs.filter(kind=IMPORT_CHECK, status=Job.Status.DONE).exists()
         if not business_import.file:
             self.message_user(request, FILE_PURGED, messages.ERROR)
         elif not checked or import_confirm_background(business_import, user=request.user) is None:

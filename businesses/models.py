@@ -1,6 +1,7 @@
 """Regions, reference data and the registry: businesses, owners, yearly figures, products, sentra."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -27,7 +28,7 @@ from businesses.choices import (
     Sex,
 )
 from ikm_registry.choices import KbliLevel, RegionLevel
-from ikm_registry.models import BackgroundJob, CreativeSubsector, Kbli, Region, regency_code
+from ikm_registry.models import CreativeSubsector, Kbli, Region, regency_code
 from ikm_registry.private_files import import_upload_to, private_storage, rejects_upload_to
 from ikm_registry.scoping import ScopedQuerySet
 from ikm_registry.text import CleanTextMixin, whitespace_collapsed
@@ -768,8 +769,9 @@ class BusinessImport(models.Model):
 
     The file is private (owners' NIK, phones): stored under PRIVATE_FILES_ROOT with a random name, downloaded only
     by its uploader (and superusers), deleted after PRIVATE_FILES_RETENTION_DAYS while this row and its counts stay.
-    A file of more than IMPORT_BACKGROUND_ROWS rows is checked and applied by the worker (ImportJob); `summary` then
-    keeps what the check found, for the preview page.
+    A file of more than IMPORT_BACKGROUND_ROWS rows is checked and applied by the worker (`jobs`: Jobs of the kinds
+    import.check and import.apply, businesses/job_kinds.py); `summary` then keeps what the check found, for the
+    preview page.
     """
 
     class State(models.TextChoices):
@@ -798,6 +800,8 @@ class BusinessImport(models.Model):
     unchanged = models.PositiveIntegerField(_("tetap"), default=0)
     invalid = models.PositiveIntegerField(_("tidak valid"), default=0)
     applied_at = models.DateTimeField(_("diterapkan"), null=True, blank=True)
+    # The background jobs that check and apply it (businesses/job_kinds.py); deleted with it.
+    jobs = GenericRelation("ikm_registry.Job", related_query_name="business_import")
 
     class Meta:
         verbose_name = _("impor IKM")
@@ -806,56 +810,3 @@ class BusinessImport(models.Model):
 
     def __str__(self):
         return f"{self.original_name} ({self.uploaded_at:%Y-%m-%d %H:%M})"
-
-
-class ImportJob(BackgroundJob):
-    """The check or the application of a long business import, done by the worker (ikm_registry.jobs)."""
-
-    class Kind(models.TextChoices):
-        CHECK = "check", _("pemeriksaan")
-        APPLY = "apply", _("penerapan")
-
-    class Phase(models.TextChoices):
-        WAITING = "", _("menunggu")
-        READING = "reading", _("membaca berkas")
-        CHECKING = "checking", _("memeriksa baris")
-        WRITING = "writing", _("menulis ke registri")
-
-    business_import = models.ForeignKey(
-        BusinessImport, verbose_name=_("impor IKM"), on_delete=models.CASCADE, related_name="jobs"
-    )
-    kind = models.CharField(_("jenis"), max_length=10, choices=Kind.choices)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("pengguna"), on_delete=models.CASCADE, related_name="+"
-    )
-    phase = models.CharField(_("tahap"), max_length=10, choices=Phase.choices, blank=True, default="")
-    rows_done = models.PositiveIntegerField(_("baris selesai"), default=0)
-    rows_total = models.PositiveIntegerField(_("jumlah baris"), default=0)
-
-    class Meta:
-        verbose_name = _("tugas impor")
-        verbose_name_plural = pgettext_lazy("plural", "tugas impor")
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} {self.business_import} ({self.get_status_display()})"
-
-    @property
-    def percent(self) -> int:
-        if self.status == self.Status.DONE:
-            return 100
-        share = min(1.0, self.rows_done / self.rows_total) if self.rows_total else 0.0
-        start, width = {"reading": (0, 30), "checking": (30, 60), "writing": (90, 9)}.get(self.phase, (0, 0))
-        return min(99, int(start + width * share))
-
-    def perform(self, *, progress) -> dict:
-        from businesses.services.import_jobs import import_job_perform
-
-        return import_job_perform(self, progress=progress)
-
-    def on_failed(self) -> None:
-        if self.kind == self.Kind.APPLY:
-            # Nothing was written (the write is one transaction): the upload may be confirmed again.
-            BusinessImport.objects.filter(pk=self.business_import_id, state=BusinessImport.State.APPLYING).update(
-                state=BusinessImport.State.PREVIEWED, applied_at=None
-            )

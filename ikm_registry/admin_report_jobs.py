@@ -7,7 +7,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from ikm_registry import jobs as job_service
-from ikm_registry.models import ReportJob
+from ikm_registry.job_kinds import REPORT, report_data, report_disclosure, report_download_name, report_name
+from ikm_registry.models import Job
 from ikm_registry.private_files import private_file_response
 from ikm_registry.reports import report_export_logged
 from ikm_registry.scoping import VIEW, scope_for
@@ -16,12 +17,13 @@ from ikm_registry.scoping import VIEW, scope_for
 def jobs_view(request, admin_site):
     if not scope_for(request.user).allows(VIEW):
         raise Http404
-    active = (ReportJob.Status.QUEUED, ReportJob.Status.RUNNING)
-    if ReportJob.objects.filter(user=request.user, status__in=active).exists():
+    own = Job.objects.owned_by(request.user).filter(kind=REPORT)
+    if own.filter(status__in=(Job.Status.QUEUED, Job.Status.RUNNING)).exists():
         job_service.jobs_recover()  # a job whose worker died or whose task was lost is retried or failed first
-    jobs = list(ReportJob.objects.filter(user=request.user)[:50])
+    jobs = list(own[:50])
     for job in jobs:
         job.message = job_service.job_status_message(job)
+        job.report = report_name(job)
     active = any(job.is_active for job in jobs)
     context = {
         **admin_site.each_context(request),
@@ -34,8 +36,10 @@ def jobs_view(request, admin_site):
 
 
 def job_download_view(request, admin_site, pk):
-    jobs = ReportJob.objects.all() if request.user.is_superuser else ReportJob.objects.filter(user=request.user)
-    job = get_object_or_404(jobs, pk=pk, status=ReportJob.Status.DONE)
-    response = private_file_response(job.file, filename=job.download_name)
-    report_export_logged(name=job.report, disclosure=job.disclosure, params=job.params, user=request.user)
+    jobs = Job.objects.visible_to(request.user).filter(kind=REPORT)
+    job = get_object_or_404(jobs, pk=pk, status=Job.Status.DONE)
+    response = private_file_response(job.file, filename=report_download_name(job))
+    report_export_logged(
+        name=report_name(job), disclosure=report_disclosure(job), params=report_data(job), user=request.user
+    )
     return response

@@ -54,15 +54,14 @@ def reports_view(request, admin_site):
 
 
 def _queue(request, report, form):
-    """A long report: a ReportJob made now, rendered by the worker (`manage.py db_worker`) after this commits."""
-    from ikm_registry.jobs import job_enqueue
-    from ikm_registry.models import ReportJob
+    """A long report: a job of kind "report" made now, rendered by the worker (`manage.py db_worker`) after this
+    commits."""
+    from ikm_registry.job_kinds import report_job_start
 
     params = {name: form.data.get(name, "") for name in form.fields}
     with transaction.atomic():
-        job = ReportJob.objects.create(
-            user=request.user, report=report.name, title=report.get_title(params=form.cleaned_data), params=params
+        report_job_start(
+            owner=request.user, report=report.name, title=report.get_title(params=form.cleaned_data), data=params
         )
-        job_enqueue(job)
     messages.info(request, _("Laporan ini panjang; dibuat di latar belakang. Unduh dari halaman ini setelah selesai."))
     return HttpResponseRedirect(reverse("admin:report_jobs"))

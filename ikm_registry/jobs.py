@@ -1,4 +1,23 @@
-"""Background jobs (ReportJob, ImportJob: subclasses of BackgroundJob) and the workers that run them.
+"""Background jobs (one model, ikm_registry.models.Job, of kinds that apps register) and the workers that run them.
+
+An app declares each kind of job it runs in `<app>/job_kinds.py` (found like `<app>/reports.py`):
+
+    from ikm_registry.jobs import JobKind, JobPhase, register_job_kind
+
+    register_job_kind(JobKind(
+        key="events.participants.check",                 # stored in Job.kind
+        label=gettext_lazy("pemeriksaan peserta"),
+        perform=participants_check_perform,              # perform(job, progress) -> dict | FINISHED | None
+        phases=(JobPhase("reading", gettext_lazy("membaca berkas"), start=0, width=50), ...),   # optional
+        on_failed=participants_check_failed,             # optional: on_failed(job), row locked, in the transaction
+        visible=lambda user: Q(owner=user),              # optional: a Q of the jobs `user` may see of this kind
+    ))
+
+and starts one with `job_start("events.participants.check", owner=user, params={...}, target=upload)`, which
+creates the row and queues it once the transaction commits. The worker calls `perform(job, progress)`:
+`progress(phase=..., done=..., total=...)` records how far it is (and raises JobLost when the job was taken from
+this worker); the dict it returns is saved with status DONE (Job fields, e.g. `result` and `file`); a ValidationError
+or any other exception fails the job with its message, after which `on_failed` may set related rows back.
 
 django-tasks with its database backend queues the work and `manage.py db_worker` runs it; neither notices a worker
 that dies mid-task (killed, out of memory, machine restarted): its task and our job stay "running" for ever. So:
@@ -19,14 +38,17 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -54,41 +76,138 @@ class JobLost(Exception):
     """The job is no longer this worker's: the recovery gave it to another try, or failed it."""
 
 
-def job_models() -> list:
-    from ikm_registry.models import BackgroundJob
-
-    return [model for model in apps.get_models() if issubclass(model, BackgroundJob)]
+# --- kinds of job -------------------------------------------------------------------------------------------------
 
 
-def job_label(job) -> str:
-    return job._meta.label_lower
+@dataclass(frozen=True)
+class JobPhase:
+    """A phase of a kind of job and the share of the progress bar it fills: from `start` percent, `width` wide."""
+
+    key: str
+    label: Any  # lazy text, shown while the job is in this phase
+    start: int = 0
+    width: int = 100
+
+
+def owner_or_superuser(user) -> Q:
+    """The default rule of who sees a job: its owner, and superusers every one."""
+    return Q() if user.is_superuser else Q(owner=user)
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """A kind of background job an app runs (see the module's docstring).
+
+    - `perform(job, progress)` does the work on the worker; returns the Job fields to save with status DONE (a
+      dict), nothing, or FINISHED when it finished the job itself (job_finish inside the transaction of its writes);
+    - `phases` map `Job.phase` to a label and a share of the progress bar; without phases the bar is done/total;
+    - `on_failed(job)` runs when the job fails for good (row locked, inside the transaction), e.g. to set the object
+      it works on back;
+    - `visible(user)` is a Q of the jobs of this kind `user` may see (Job.objects.visible_to);
+    - `file_folder` is the folder under PRIVATE_FILES_ROOT of its result files (one of private_files.FOLDERS).
+    """
+
+    key: str
+    label: Any
+    perform: Callable[..., Any]
+    phases: tuple[JobPhase, ...] = ()
+    on_failed: Callable[[Any], None] | None = None
+    visible: Callable[[Any], Q] = owner_or_superuser
+    file_folder: str = "jobs"
+
+    def percent(self, job) -> int:
+        """How far `job` is, 0 to 100 (Job.percent shows at most 99 until it is done)."""
+        if not self.phases:  # in whole numbers, as the report jobs always counted their pages
+            return 100 * min(job.progress_done, job.progress_total) // job.progress_total if job.progress_total else 0
+        share = min(1.0, job.progress_done / job.progress_total) if job.progress_total else 0.0
+        phase = next((phase for phase in self.phases if phase.key == job.phase), None)
+        if phase is None:
+            return 0
+        return int(phase.start + phase.width * share)
+
+    def phase_label(self, key: str) -> str:
+        phase = next((phase for phase in self.phases if phase.key == key), None)
+        return str(phase.label) if phase is not None else key
+
+
+_kinds: dict[str, JobKind] = {}
+_discovered = False
+
+
+def register_job_kind(kind: JobKind) -> JobKind:
+    """Make `kind` runnable by the worker; its key must be new (an app registers each kind once)."""
+    known = _kinds.get(kind.key)
+    if known is not None and known != kind:
+        raise ImproperlyConfigured(f"Job kind {kind.key!r} is registered twice.")
+    if len(kind.key) > 50:
+        raise ImproperlyConfigured(f"Job kind {kind.key!r}: a key has at most 50 characters.")
+    _kinds[kind.key] = kind
+    return kind
+
+
+def _discover() -> None:
+    global _discovered
+    if not _discovered:
+        autodiscover_modules("job_kinds")
+        _discovered = True
+
+
+def job_kinds() -> dict[str, JobKind]:
+    """Every registered kind, by key."""
+    _discover()
+    return dict(_kinds)
+
+
+def job_kind(key: str) -> JobKind:
+    """The registered kind `key`; LookupError when no app registers it."""
+    _discover()
+    try:
+        return _kinds[key]
+    except KeyError:
+        raise LookupError(f"No app registers the job kind {key!r}.") from None
 
 
 # --- queueing -----------------------------------------------------------------------------------------------------
+
+
+def job_start(kind: str, *, owner, params: dict | None = None, title: str = "", target=None, total: int = 0):
+    """Create a job of the registered `kind` for `owner` (working on `target`, a model instance, if given) and queue
+    it once the current transaction commits. Returns the Job."""
+    from ikm_registry.models import Job
+
+    job_kind(kind)  # a kind no app registers is refused before anything is written
+    job = Job(kind=kind, owner=owner, params=params or {}, title=title[:300], progress_total=total)
+    if target is not None:
+        job.target = target
+    job.save()
+    job_enqueue(job)
+    return job
 
 
 def job_enqueue(job) -> None:
     """Queue `job` once the current transaction commits (the worker must find the row)."""
     from ikm_registry.tasks import run_job
 
-    label, pk = job_label(job), job.pk
-    transaction.on_commit(lambda: run_job.enqueue(label, pk))
+    pk = job.pk
+    transaction.on_commit(lambda: run_job.enqueue(pk))
 
 
 # --- status changes (each locks the row and checks where it starts from) -------------------------------------------
 
 
-def _locked(model, pk):
-    return model.objects.select_for_update().filter(pk=pk).first()
+def _locked(pk):
+    from ikm_registry.models import Job
+
+    return Job.objects.select_for_update().filter(pk=pk).first()
 
 
-def job_claim(model, pk, *, worker_id: str):
+def job_claim(pk, *, worker_id: str):
     """QUEUED → RUNNING for `worker_id`; None when the job is not queued any more (done, failed, taken)."""
     with transaction.atomic():
-        job = _locked(model, pk)
-        if job is None or job.status != model.Status.QUEUED:
+        job = _locked(pk)
+        if job is None or job.status != job.Status.QUEUED:
             return None
-        job.status = model.Status.RUNNING
+        job.status = job.Status.RUNNING
         job.worker_id = worker_id
         job.started_at = timezone.now()
         job.attempts += 1
@@ -98,16 +217,24 @@ def job_claim(model, pk, *, worker_id: str):
 
 def job_own(job):
     """Lock `job` and check it is still running on this worker (call inside a transaction); raises JobLost."""
-    locked = _locked(type(job), job.pk)
+    locked = _locked(job.pk)
     if locked is None or locked.status != job.Status.RUNNING or locked.worker_id != job.worker_id:
         raise JobLost(job.pk)
     return locked
 
 
-def job_progress(job, **fields) -> None:
-    """Record progress fields of a running job; raises JobLost when it is no longer this worker's."""
-    model = type(job)
-    updated = model.objects.filter(pk=job.pk, status=model.Status.RUNNING, worker_id=job.worker_id).update(**fields)
+def job_progress(job, *, phase: str | None = None, done: int | None = None, total: int | None = None) -> None:
+    """Record the progress of a running job (its phase, how many of how many are done); raises JobLost when it is
+    no longer this worker's."""
+    from ikm_registry.models import Job
+
+    fields = {
+        name: value
+        for name, value in (("phase", phase), ("progress_done", done), ("progress_total", total))
+        if value is not None
+    }
+    mine = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, worker_id=job.worker_id)
+    updated = mine.update(**fields) if fields else mine.exists()
     if not updated:
         raise JobLost(job.pk)
     for name, value in fields.items():
@@ -139,32 +266,41 @@ def job_fail(job, message: str) -> bool:
         locked.error = message[:2000]
         locked.finished_at = timezone.now()
         locked.save(update_fields=["status", "error", "finished_at"])
-        locked.on_failed()
+        _on_failed(locked)
     return True
 
 
-def job_run(label: str, pk: int, *, worker_id: str) -> None:
-    """Claim and perform job `label`/`pk` on this worker, recording its end (done or failed with the reason)."""
-    model = apps.get_model(label)
+def _on_failed(job) -> None:
+    """The kind's reaction to a job that failed for good (row locked, inside the transaction)."""
+    try:
+        kind = job_kind(job.kind)
+    except LookupError:
+        return
+    if kind.on_failed is not None:
+        kind.on_failed(job)
+
+
+def job_run(pk: int, *, worker_id: str) -> None:
+    """Claim and perform job `pk` on this worker, recording its end (done or failed with the reason)."""
     worker_beat(worker_id)
-    job = job_claim(model, pk, worker_id=worker_id)
+    job = job_claim(pk, worker_id=worker_id)
     if job is None:
         return
 
-    def progress(**fields):
-        job_progress(job, **fields)
+    def progress(*, phase=None, done=None, total=None):
+        job_progress(job, phase=phase, done=done, total=total)
 
     try:
-        fields = job.perform(progress=progress)
+        fields = job_kind(job.kind).perform(job, progress)
         if fields is not FINISHED:
             job_finish(job, **(fields or {}))
     except JobLost:
-        logger.warning("Job %s %s was taken from worker %s; its result is dropped", label, pk, worker_id)
+        logger.warning("Job %s (%s) was taken from worker %s; its result is dropped", pk, job.kind, worker_id)
     except ValidationError as error:  # a reason for the user (e.g. the registry changed under an import)
-        logger.warning("Job %s %s failed: %s", label, pk, "; ".join(error.messages))
+        logger.warning("Job %s (%s) failed: %s", pk, job.kind, "; ".join(error.messages))
         job_fail(job, " ".join(error.messages))
     except Exception as error:
-        logger.exception("Job %s %s failed", label, pk)
+        logger.exception("Job %s (%s) failed", pk, job.kind)
         job_fail(job, str(error) or type(error).__name__)
 
 
@@ -238,12 +374,12 @@ def uses_worker() -> bool:
     return not type(task_backends[run_job.backend]).__name__.startswith("Immediate")
 
 
-def _pending_tasks() -> set[tuple[str, int]] | None:
-    """(label, pk) of every job whose django-tasks task waits or runs; None when the queue cannot be read (a backend
+def _pending_tasks() -> set[int] | None:
+    """The pks of every job whose django-tasks task waits or runs; None when the queue cannot be read (a backend
     other than django-tasks-db's, which keeps its queue elsewhere or runs a task at once)."""
     from django_tasks import TaskResultStatus, task_backends
 
-    from ikm_registry.tasks import run_job, run_report_job
+    from ikm_registry.tasks import run_job
 
     try:
         from django_tasks_db.backend import DatabaseBackend
@@ -254,15 +390,12 @@ def _pending_tasks() -> set[tuple[str, int]] | None:
         return None
     pending = set()
     tasks = DBTaskResult.objects.filter(
-        status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING),
-        task_path__in=(run_job.module_path, run_report_job.module_path),
+        status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING), task_path=run_job.module_path
     )
-    for task_path, args_kwargs in tasks.values_list("task_path", "args_kwargs"):
+    for args_kwargs in tasks.values_list("args_kwargs", flat=True):
         args = (args_kwargs or {}).get("args") or []
-        if task_path == run_report_job.module_path and len(args) == 1:
-            pending.add(("ikm_registry.reportjob", args[0]))
-        elif len(args) == 2:
-            pending.add((args[0], args[1]))
+        if len(args) == 1:
+            pending.add(args[0])
     return pending
 
 
@@ -278,21 +411,18 @@ def jobs_recover() -> int:
     runs on the worker that was found dead, or still waits since before WORKER_STALE_SECONDS. Writes nothing when
     there is nothing to recover (the jobs pages call it on every refresh).
     """
-    from ikm_registry.models import Worker
+    from ikm_registry.models import Job, Worker
 
     now = timezone.now()
     recovered = 0
     workers = None
-    for model in job_models():
-        running = list(model.objects.filter(status=model.Status.RUNNING).values_list("pk", "worker_id", "started_at"))
-        if not running:
-            continue
-        if workers is None:
-            workers = {worker.worker_id: worker for worker in Worker.objects.all()}
+    running = list(Job.objects.filter(status=Job.Status.RUNNING).values_list("pk", "worker_id", "started_at"))
+    if running:
+        workers = {worker.worker_id: worker for worker in Worker.objects.all()}
         for pk, worker_id, started_at in running:
             if worker_alive(workers.get(worker_id), now=now, since=started_at):
                 continue
-            recovered += _recover(model, pk, worker_id)
+            recovered += _recover(pk, worker_id)
     _fail_lost_tasks(workers)
     recovered += _recover_unqueued(now=now)
     _forget_dead_workers(workers, now=now)
@@ -301,28 +431,22 @@ def jobs_recover() -> int:
 
 def _recover_unqueued(*, now) -> int:
     """Queued jobs waiting since before WORKER_STALE_SECONDS with no task that waits or runs for them."""
+    from ikm_registry.models import Job
+
     cutoff = now - timedelta(seconds=settings.WORKER_STALE_SECONDS)
-    waiting = {}
-    for model in job_models():
-        pks = list(model.objects.filter(status=model.Status.QUEUED, queued_at__lt=cutoff).values_list("pk", flat=True))
-        if pks:
-            waiting[model] = pks
+    waiting = list(Job.objects.filter(status=Job.Status.QUEUED, queued_at__lt=cutoff).values_list("pk", flat=True))
     if not waiting:
         return 0
     pending = _pending_tasks()
     if pending is None:
         return 0
-    recovered = 0
-    for model, pks in waiting.items():
-        label = model._meta.label_lower
-        recovered += sum(_requeue(model, pk, cutoff=cutoff) for pk in pks if (label, pk) not in pending)
-    return recovered
+    return sum(_requeue(pk, cutoff=cutoff) for pk in waiting if pk not in pending)
 
 
-def _requeue(model, pk, *, cutoff) -> int:
+def _requeue(pk, *, cutoff) -> int:
     with transaction.atomic():
-        job = _locked(model, pk)
-        if job is None or job.status != model.Status.QUEUED or job.queued_at >= cutoff:
+        job = _locked(pk)
+        if job is None or job.status != job.Status.QUEUED or job.queued_at >= cutoff:
             return 0  # claimed or queued again meanwhile
         if job.attempts < settings.JOB_MAX_ATTEMPTS:
             job.attempts += 1  # a lost task counts as a try: a task that keeps failing before its claim ends
@@ -330,14 +454,14 @@ def _requeue(model, pk, *, cutoff) -> int:
             job.queued_at = timezone.now()
             job.save(update_fields=["attempts", "error", "queued_at"])
             job_enqueue(job)
-            logger.warning("Job %s %s: its task was lost before a worker claimed it; queued again", job_label(job), pk)
+            logger.warning("Job %s (%s): its task was lost before a worker claimed it; queued again", pk, job.kind)
         else:
-            job.status = model.Status.FAILED
+            job.status = job.Status.FAILED
             job.error = TASK_LOST_FAILED
             job.finished_at = timezone.now()
             job.save(update_fields=["status", "error", "finished_at"])
-            job.on_failed()
-            logger.error("Job %s %s: its task was lost again; failed after %s tries", job_label(job), pk, job.attempts)
+            _on_failed(job)
+            logger.error("Job %s (%s): its task was lost again; failed after %s tries", pk, job.kind, job.attempts)
     return 1
 
 
@@ -357,28 +481,26 @@ def _forget_dead_workers(workers, *, now) -> None:
         Worker.objects.filter(Q(pk__in=silent, seen_at__lt=stale) | Q(pk__in=gone)).delete()
 
 
-def _recover(model, pk, worker_id: str) -> int:
+def _recover(pk, worker_id: str) -> int:
     with transaction.atomic():
-        job = _locked(model, pk)
-        if job is None or job.status != model.Status.RUNNING or job.worker_id != worker_id:
+        job = _locked(pk)
+        if job is None or job.status != job.Status.RUNNING or job.worker_id != worker_id:
             return 0  # finished or recovered meanwhile
         if job.attempts < settings.JOB_MAX_ATTEMPTS:
-            job.status = model.Status.QUEUED
+            job.status = job.Status.QUEUED
             job.worker_id = ""
             job.error = WORKER_LOST_RETRIED
             job.queued_at = timezone.now()
             job.save(update_fields=["status", "worker_id", "error", "queued_at"])
             job_enqueue(job)
-            logger.warning("Job %s %s: worker %s is gone; queued again", job_label(job), pk, worker_id or "?")
+            logger.warning("Job %s (%s): worker %s is gone; queued again", pk, job.kind, worker_id or "?")
         else:
-            job.status = model.Status.FAILED
+            job.status = job.Status.FAILED
             job.error = WORKER_LOST_FAILED
             job.finished_at = timezone.now()
             job.save(update_fields=["status", "error", "finished_at"])
-            job.on_failed()
-            logger.error(
-                "Job %s %s: worker %s is gone; failed after %s tries", job_label(job), pk, worker_id, job.attempts
-            )
+            _on_failed(job)
+            logger.error("Job %s (%s): worker %s is gone; failed after %s tries", pk, job.kind, worker_id, job.attempts)
     return 1
 
 

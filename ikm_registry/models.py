@@ -2,6 +2,7 @@
 the export log and background jobs."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ikm_registry.choices import KbliLevel, RegionKind, RegionLevel, StaffRole
-from ikm_registry.private_files import private_storage, report_upload_to
+from ikm_registry.private_files import job_upload_to, private_storage
 from ikm_registry.scoping import ScopedQuerySet
 from ikm_registry.text import CleanTextMixin
 
@@ -333,10 +334,31 @@ class Worker(models.Model):
         return f"{self.worker_id} ({self.host}:{self.pid})"
 
 
-class BackgroundJob(models.Model):
-    """Work done by the worker for a user (a long report, a long import): its status, which worker runs it, how
-    often it was tried, and why it failed. Status changes go through ikm_registry.jobs, which locks the row, so a
-    worker and the recovery of dead workers never both win."""
+class JobQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        """The jobs `user` started (the jobs pages list these only, superusers included)."""
+        return self.filter(owner=user)
+
+    def visible_to(self, user):
+        """The jobs `user` may see: per kind, the rule its app registered (JobKind.visible; by default the owner's
+        own and, for superusers, every one). Jobs of a kind no app registers any more are their owner's only."""
+        from ikm_registry.jobs import job_kinds
+
+        if user is None or not user.is_authenticated:
+            return self.none()
+        kinds = job_kinds()
+        allowed = Q(owner=user) & ~Q(kind__in=list(kinds))
+        for key, kind in kinds.items():
+            allowed |= Q(kind=key) & kind.visible(user)
+        return self.filter(allowed)
+
+
+class Job(models.Model):
+    """Work done by the worker for a user: a long report, the check or the application of a long import, and what
+    apps register next (ikm_registry.jobs: JobKind). One row holds what every job has: its kind (a registered key),
+    who started it, its parameters, its status, which worker runs it and how often it was tried, its progress, why it
+    failed, its result (fields and a private file), and the object it works on. Status changes go through
+    ikm_registry.jobs, which locks the row, so a worker and the recovery of dead workers never both win."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Menunggu")
@@ -344,6 +366,12 @@ class BackgroundJob(models.Model):
         DONE = "done", _("Selesai")
         FAILED = "failed", _("Gagal")
 
+    kind = models.CharField(_("jenis"), max_length=50)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("pemilik"), on_delete=models.CASCADE, related_name="jobs"
+    )
+    title = models.CharField(_("judul"), max_length=300, blank=True)
+    params = models.JSONField(_("parameter"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
     worker_id = models.CharField(_("ID pekerja"), max_length=64, blank=True)
@@ -354,96 +382,67 @@ class BackgroundJob(models.Model):
     # When the job was last put in the queue: a queued job whose task is gone (lost before a worker claimed it) is
     # queued again, or failed, WORKER_STALE_SECONDS after (ikm_registry.jobs.jobs_recover).
     queued_at = models.DateTimeField(_("diantrekan"), default=timezone.now)
+    # Progress: the phase (a key of the kind's phases, "" before the first) and how far it is; the kind maps these
+    # to a percentage (JobKind.percent).
+    phase = models.CharField(_("tahap"), max_length=30, blank=True, default="")
+    progress_done = models.PositiveIntegerField(_("kemajuan"), default=0)
+    progress_total = models.PositiveIntegerField(_("jumlah"), default=0)
+    # The result: fields the kind records (e.g. what a report's file holds) and a private file (its owner's only).
+    result = models.JSONField(_("hasil"), default=dict, blank=True)
+    file = models.FileField(_("berkas"), storage=private_storage, upload_to=job_upload_to, blank=True)
+    # What the job works on, if anything (e.g. the upload an import job checks).
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name=_("jenis objek"), on_delete=models.CASCADE, null=True, blank=True
+    )
+    object_id = models.PositiveBigIntegerField(_("ID objek"), null=True, blank=True)
+    target = GenericForeignKey("content_type", "object_id")
+
+    objects = JobQuerySet.as_manager()
 
     class Meta:
-        abstract = True
+        verbose_name = _("tugas latar belakang")
+        verbose_name_plural = pgettext_lazy("plural", "tugas latar belakang")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="job_target_idx"),
+            models.Index(fields=["owner", "kind"], name="job_owner_kind_idx"),
+            models.Index(fields=["status"], name="job_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.title or self.kind_label} ({self.get_status_display()})"
+
+    @property
+    def job_kind(self):
+        """The registered JobKind of this job (LookupError when no app registers it)."""
+        from ikm_registry.jobs import job_kind
+
+        return job_kind(self.kind)
+
+    @property
+    def kind_label(self) -> str:
+        try:
+            return str(self.job_kind.label)
+        except LookupError:
+            return self.kind
 
     @property
     def is_active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
-    def perform(self, *, progress) -> dict:
-        """Do the work; return the fields to save with status DONE. `progress(**fields)` records progress and raises
-        ikm_registry.jobs.JobLost when the job was taken from this worker."""
-        raise NotImplementedError
-
-    def on_failed(self) -> None:
-        """Called (row locked, inside the transaction) when the job fails for good; may change related rows."""
-
-
-class ReportJob(BackgroundJob):
-    """A report made in the background (a long Daftar IKM): who asked, with what filter, how far it is, the file.
-    Only its owner (and superusers) may download the file."""
-
-    Status = BackgroundJob.Status
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("pengguna"), on_delete=models.CASCADE, related_name="report_jobs"
-    )
-    report = models.CharField(_("laporan"), max_length=50)
-    title = models.CharField(_("judul"), max_length=300, blank=True)
-    params = models.JSONField(_("penyaring"), default=dict, blank=True)
-    # What the finished file holds, recorded when it is made; each download is logged with it (ExportLog).
-    row_count = models.PositiveIntegerField(_("jumlah baris"), null=True, blank=True)
-    personal_data = models.BooleanField(_("berisi data pribadi"), null=True, blank=True)
-    individual_data = models.BooleanField(_("berisi data individual"), null=True, blank=True)
-    pages_done = models.PositiveIntegerField(_("halaman selesai"), default=0)
-    pages_total = models.PositiveIntegerField(_("jumlah halaman"), default=0)
-    file = models.FileField(_("berkas"), storage=private_storage, upload_to=report_upload_to, blank=True)
-
-    class Meta:
-        verbose_name = _("tugas laporan")
-        verbose_name_plural = pgettext_lazy("plural", "tugas laporan")
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self):
-        return f"{self.title or self.report} ({self.get_status_display()})"
-
     @property
     def percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100
-        return min(99, 100 * self.pages_done // self.pages_total) if self.pages_total else 0
+        try:
+            kind = self.job_kind
+        except LookupError:
+            return 0
+        return max(0, min(99, kind.percent(self)))
 
     @property
-    def download_name(self) -> str:
-        from django.utils.text import slugify
-
-        return f"{slugify(self.title) or self.report}-{self.pk}.pdf"
-
-    def perform(self, *, progress) -> dict:
-        from django.core.files.base import ContentFile
-
-        from ikm_registry.reports import get_report
-
-        report_class = get_report(self.report)
-        form = report_class.form_class(data=self.params, user=self.user)
-        if not form.is_valid():
-            raise ValueError("; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()))
-        report = report_class()
-
-        def pages(done, total):
-            progress(pages_done=done, pages_total=total)
-
-        kwargs = {"on_progress": pages} if getattr(report, "reports_progress", False) else {}
-        made = report.make(user=self.user, params=form.cleaned_data, filter_description=form.describe(), **kwargs)
-        self.file.save(self.download_name, ContentFile(made.pdf), save=False)
-        disclosure = made.disclosure  # what the file holds: each download is logged with it
-        return {
-            "file": self.file.name,
-            "row_count": disclosure.row_count,
-            "personal_data": disclosure.personal_data,
-            "individual_data": disclosure.individual_data,
-        }
-
-    @property
-    def disclosure(self):
-        """What the finished file holds, as the worker recorded it (each download is logged with it); a file made
-        before that was recorded counts as holding personal data and individual figures."""
-        from ikm_registry.reports.base import UNDECLARED, Disclosure
-
-        if self.row_count is None:
-            return UNDECLARED
-        return Disclosure(
-            personal_data=bool(self.personal_data), individual_data=bool(self.individual_data), row_count=self.row_count
-        )
+    def phase_label(self) -> str:
+        try:
+            return self.job_kind.phase_label(self.phase)
+        except LookupError:
+            return self.phase

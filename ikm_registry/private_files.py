@@ -1,4 +1,5 @@
-"""Private files: import uploads, rejects files and background reports (they hold NIK, phones, e-mail addresses).
+"""Private files: import uploads, rejects files and the files of background jobs such as reports (they hold NIK,
+phones, e-mail addresses).
 
 They live under PRIVATE_FILES_ROOT, outside MEDIA_ROOT, so no web server or proxy ever serves them as media; they
 are stored under random names (the uploaded name stays in the database only) and reach a browser only through a
@@ -61,8 +62,8 @@ def random_name(folder: str, filename: str) -> str:
 
 
 # The folders under PRIVATE_FILES_ROOT that private files are written to; the purge sweeps orphans in these only.
-IMPORTS, REJECTS, REPORTS = "imports", "rejects", "reports"
-FOLDERS = (IMPORTS, REJECTS, REPORTS)
+IMPORTS, REJECTS, REPORTS, JOBS = "imports", "rejects", "reports", "jobs"
+FOLDERS = (IMPORTS, REJECTS, REPORTS, JOBS)
 
 
 def import_upload_to(instance, filename: str) -> str:
@@ -74,7 +75,19 @@ def rejects_upload_to(instance, filename: str) -> str:
 
 
 def report_upload_to(instance, filename: str) -> str:
+    """Kept for migration 0004, which named it."""
     return random_name(REPORTS, filename)
+
+
+def job_upload_to(instance, filename: str) -> str:
+    """The result file of a background job, in the folder its kind names (JobKind.file_folder)."""
+    from ikm_registry.jobs import job_kind
+
+    try:
+        folder = job_kind(instance.kind).file_folder
+    except LookupError:
+        folder = JOBS
+    return random_name(folder if folder in FOLDERS else JOBS, filename)
 
 
 def private_file_response(field_file, *, filename: str) -> FileResponse:
@@ -100,7 +113,7 @@ class PrivateFileKind:
 KINDS = (
     PrivateFileKind("businesses.BusinessImport", "file", "uploaded_at"),
     PrivateFileKind("businesses.BusinessImport", "rejects_file", "uploaded_at"),
-    PrivateFileKind("ikm_registry.ReportJob", "file", "created_at"),
+    PrivateFileKind("ikm_registry.Job", "file", "created_at"),
 )
 
 
@@ -134,7 +147,7 @@ def private_files_purge(*, days: int | None = None, dry_run: bool = False) -> Pu
 
     The rows stay (their counts, who and when): only their file field is emptied, and the personal data they hold
     beside it (DATA_KINDS) is cleared. Files in the folders private files
-    are written to (imports/, rejects/, reports/) that no row names (left by an interrupted upload, or moved there
+    are written to (imports/, rejects/, reports/, jobs/) that no row names (left by an interrupted upload, or moved there
     from MEDIA_ROOT on upgrade) go by their age; nothing else under PRIVATE_FILES_ROOT is touched, should it be set to
     a directory that holds other files too.
     """

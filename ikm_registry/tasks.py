@@ -1,5 +1,5 @@
 """Background work (django-tasks, database backend: `manage.py db_worker` runs it). See ikm_registry.jobs: jobs are
-queued with jobs.job_enqueue and performed by jobs.job_run."""
+started with jobs.job_start (or queued again with jobs.job_enqueue) and performed by jobs.job_run."""
 
 from __future__ import annotations
 
@@ -13,12 +13,7 @@ def _worker_id(context) -> str:
 
 
 @task(takes_context=True)
-def run_job(context, label: str, pk: int) -> None:
-    """Perform the BackgroundJob `label` (app_label.model) `pk` on this worker."""
-    jobs.job_run(label, pk, worker_id=_worker_id(context))
-
-
-@task(takes_context=True)
-def run_report_job(context, job_id: int) -> None:
-    """ReportJob `job_id`: tasks queued before run_job existed may still wait in an upgraded queue."""
-    jobs.job_run("ikm_registry.reportjob", job_id, worker_id=_worker_id(context))
+def run_job(context, job_id: int) -> None:
+    """Perform the Job `job_id` on this worker (tasks queued before the jobs became one model were rewritten by
+    migration ikm_registry 0010)."""
+    jobs.job_run(job_id, worker_id=_worker_id(context))

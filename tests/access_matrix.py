@@ -470,10 +470,11 @@ def build_matrix() -> Matrix:
     from businesses.models import Business, BusinessImport, Sentra
     from businesses.services.workflow import business_submit, business_verify
     from ikm_registry.history import attributed
+    from ikm_registry.job_kinds import report_job_start
     from ikm_registry.jobs import job_run
-    from ikm_registry.models import CreativeSubsector, ExportLog, Kbli, Office, Region, ReportJob
+    from ikm_registry.models import CreativeSubsector, ExportLog, Job, Kbli, Office, Region
     from ikm_registry.services import export_logged
-    from ikm_registry.tasks import run_report_job
+    from ikm_registry.tasks import run_job
     from tests.factories import (
         AssistanceFactory,
         BusinessFactory,
@@ -640,12 +641,12 @@ def build_matrix() -> Matrix:
             skip_invalid=True,
         )
         matrix.imports.append(Record(place.key, business_import.pk, own))
-        job = ReportJob.objects.create(
-            user=user, report="daftar-ikm", title=f"Daftar IKM {job_token}", params={"region": place.region}
+        job = report_job_start(
+            owner=user, report="daftar-ikm", title=f"Daftar IKM {job_token}", data={"region": place.region}
         )
-        job_run("ikm_registry.reportjob", job.pk, worker_id="test")
+        job_run(job.pk, worker_id="test")
         job.refresh_from_db()
-        assert job.status == ReportJob.Status.DONE, job.error
+        assert job.status == Job.Status.DONE, job.error
         matrix.jobs.append(Record(place.key, job.pk, own))
         log = export_logged(
             user=user,
@@ -676,7 +677,7 @@ def build_matrix() -> Matrix:
     ]  # fmt: skip
     records[AccessLog] = [Record("log", AccessLog.objects.create(**request).pk, SUPERUSER_ONLY)]
     records[AccessFailureLog] = [Record("failure", AccessFailureLog.objects.create(**request).pk, SUPERUSER_ONLY)]
-    task = run_report_job.enqueue(matrix.jobs[0].pk)
+    task = run_job.enqueue(matrix.jobs[0].pk)
     records[DBTaskResult] = [Record("task", DBTaskResult.objects.get(pk=task.id).pk, SUPERUSER_ONLY)]
     return matrix
 
@@ -684,9 +685,9 @@ def build_matrix() -> Matrix:
 def remove_files(matrix: Matrix) -> None:
     """The files the data wrote through their storages: the background reports' PDFs and the uploads."""
     from businesses.models import BusinessImport
-    from ikm_registry.models import ReportJob
+    from ikm_registry.models import Job
 
-    for job in ReportJob.objects.filter(pk__in=[record.pk for record in matrix.jobs]):
+    for job in Job.objects.filter(pk__in=[record.pk for record in matrix.jobs]):
         if job.file:
             job.file.delete(save=False)
     for upload in BusinessImport.objects.filter(pk__in=[record.pk for record in matrix.imports]):

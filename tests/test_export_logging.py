@@ -18,7 +18,7 @@ from businesses.choices import BusinessStatus
 from businesses.models import BusinessYear
 from ikm_registry.choices import StaffRole
 from ikm_registry.jobs import job_run
-from ikm_registry.models import ExportLog, ReportJob
+from ikm_registry.models import ExportLog, Job
 from ikm_registry.scoping import SystemActor
 from ikm_registry.services import export_logged
 from tests.factories import (
@@ -222,10 +222,10 @@ def small_limit(settings):
 def test_each_download_of_a_background_report_is_logged_for_who_downloads_it(client, badung, official):
     response = post_report(client, official, {"report": "daftar-ikm", "region": "51.03"})
     assert response.status_code == 302
-    job = ReportJob.objects.get()
-    job_run("ikm_registry.reportjob", job.pk, worker_id="test")
+    job = Job.objects.get()
+    job_run(job.pk, worker_id="test")
     job.refresh_from_db()
-    assert (job.row_count, job.personal_data, job.individual_data) == (4, True, True)  # the draft too
+    assert job.result == {"row_count": 4, "personal_data": True, "individual_data": True}  # the draft too
     assert not ExportLog.objects.exists()  # made, not yet handed out
     download = reverse("admin:report_job_download", args=[job.pk])
     assert client.get(download).status_code == 200
@@ -240,14 +240,18 @@ def test_each_download_of_a_background_report_is_logged_for_who_downloads_it(cli
 
 
 def test_a_background_report_is_logged_with_what_its_job_recorded(badung, official):
-    """ReportJob.disclosure: what the worker recorded the file holds; a job finished before that was recorded counts
+    """report_disclosure: what the worker recorded the file holds; a job finished before that was recorded counts
     as holding both."""
+    from ikm_registry.job_kinds import report_disclosure
     from ikm_registry.reports import Disclosure
     from ikm_registry.reports.base import UNDECLARED
 
-    job = ReportJob(user=official, report="rekap", row_count=7, personal_data=False, individual_data=True)
-    assert job.disclosure == Disclosure(personal_data=False, individual_data=True, row_count=7)
-    assert ReportJob(user=official, report="daftar-ikm").disclosure == UNDECLARED
+    result = {"row_count": 7, "personal_data": False, "individual_data": True}
+    job = Job(kind="report", owner=official, params={"report": "rekap"}, result=result)
+    assert report_disclosure(job) == Disclosure(personal_data=False, individual_data=True, row_count=7)
+    assert report_disclosure(Job(kind="report", owner=official, params={"report": "daftar-ikm"})) == UNDECLARED
+    migrated = {"row_count": None, "personal_data": None, "individual_data": None}  # a ReportJob of before
+    assert report_disclosure(Job(kind="report", owner=official, result=migrated)) == UNDECLARED
 
 
 # --- one function renders and logs --------------------------------------------------------------------------------

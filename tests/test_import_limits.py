@@ -13,10 +13,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from businesses.models import Business, BusinessImport, ImportJob
+from businesses.models import Business, BusinessImport
 from businesses.services.importing import businesses_import_plan, inspect_file
 from ikm_registry.choices import StaffRole
-from ikm_registry.models import Kbli
+from ikm_registry.models import Job, Kbli
 from tests.business_files import csv_bytes, row, write, xlsx_bytes
 from tests.factories import staff_user
 
@@ -156,8 +156,8 @@ def test_a_long_import_is_checked_and_applied_by_the_worker_with_progress(
     assert "Tidak ada pekerja latar belakang" in page  # and nobody runs the worker yet
 
     run_queued_jobs()
-    check = ImportJob.objects.get(kind=ImportJob.Kind.CHECK)
-    assert (check.status, check.attempts) == (ImportJob.Status.DONE, 1)
+    check = Job.objects.get(kind="import.check")
+    assert (check.status, check.attempts) == (Job.Status.DONE, 1)
     page = client.get(response["Location"]).content.decode()
     assert 'http-equiv="refresh"' not in page
     assert "99999" in page and "Konfirmasi" in page
@@ -169,7 +169,7 @@ def test_a_long_import_is_checked_and_applied_by_the_worker_with_progress(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(response["Location"])
         client.post(response["Location"])  # a double click queues nothing more
-    assert ImportJob.objects.filter(kind=ImportJob.Kind.APPLY).count() == 1
+    assert Job.objects.filter(kind="import.apply").count() == 1
     business_import.refresh_from_db()
     assert business_import.state == BusinessImport.State.APPLYING
     assert "Menerapkan impor di latar belakang" in client.get(response["Location"]).content.decode()
@@ -200,12 +200,12 @@ def test_a_long_import_whose_apply_worker_died_twice_can_be_confirmed_again(
     run_queued_jobs()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(response["Location"])
-    apply = ImportJob.objects.get(kind=ImportJob.Kind.APPLY)
+    apply = Job.objects.get(kind="import.apply")
     now = timezone.now()
     Worker.objects.create(
         worker_id="w", host="elsewhere", pid=1, started_at=now, seen_at=now - timezone.timedelta(hours=1)
     )
-    ImportJob.objects.filter(pk=apply.pk).update(status="running", worker_id="w", attempts=2, started_at=now)
+    Job.objects.filter(pk=apply.pk).update(status="running", worker_id="w", attempts=2, started_at=now)
     page = client.get(response["Location"]).content.decode()  # the page notices the dead worker
     assert "Penerapan impor gagal; tidak ada yang ditulis." in page
     assert "Pekerja latar belakang berhenti" in page
@@ -222,7 +222,7 @@ def test_a_short_import_stays_in_the_request(client, operator):
         {"file": SimpleUploadedFile("kecil.csv", csv_bytes([row(1)])), "data_year": str(YEAR)},
     )
     business_import = BusinessImport.objects.get()
-    assert not business_import.background and not ImportJob.objects.exists()
+    assert not business_import.background and not Job.objects.exists()
     assert Path(business_import.file.path).is_file()
 
 
@@ -251,17 +251,17 @@ def test_a_long_import_whose_check_task_was_lost_is_queued_again_by_its_page(
         reverse("admin:businesses_business_import"),
         {"file": SimpleUploadedFile("besar.csv", csv_bytes([row(n) for n in range(1, 9)])), "data_year": str(YEAR)},
     )
-    check = ImportJob.objects.get()
-    ImportJob.objects.filter(pk=check.pk).update(queued_at=timezone.now() - timezone.timedelta(minutes=5))
+    check = Job.objects.get()
+    Job.objects.filter(pk=check.pk).update(queued_at=timezone.now() - timezone.timedelta(minutes=5))
     with django_capture_on_commit_callbacks(execute=True):
         page = client.get(response["Location"]).content.decode()
     assert "Tugas ini tidak sampai ke pekerja latar belakang; diantrekan lagi." in page
     check.refresh_from_db()
-    assert (check.status, check.attempts) == (ImportJob.Status.QUEUED, 1)
-    assert DBTaskResult.objects.get().args_kwargs["args"] == ["businesses.importjob", check.pk]
+    assert (check.status, check.attempts) == (Job.Status.QUEUED, 1)
+    assert DBTaskResult.objects.get().args_kwargs["args"] == [check.pk]
     run_queued_jobs()
     check.refresh_from_db()
-    assert (check.status, check.attempts) == (ImportJob.Status.DONE, 2)
+    assert (check.status, check.attempts) == (Job.Status.DONE, 2)
 
 
 def upload_and_check(client, rows, django_capture_on_commit_callbacks, *, skip_invalid=False):
@@ -287,7 +287,7 @@ def test_a_purged_long_upload_cannot_be_confirmed(client, operator, django_captu
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, follow=True)  # a stale form
     assert "Berkas unggahan sudah dihapus" in response.content.decode()
-    assert not ImportJob.objects.filter(kind=ImportJob.Kind.APPLY).exists()
+    assert not Job.objects.filter(kind="import.apply").exists()
     business_import.refresh_from_db()
     assert business_import.state == BusinessImport.State.PREVIEWED
 
@@ -304,9 +304,9 @@ def test_an_upload_purged_before_its_apply_job_ran_fails_once_with_the_reason(
         client.post(url)
     private_files_purge(days=0)  # between the confirmation and the worker
     run_queued_jobs()
-    apply = ImportJob.objects.get(kind=ImportJob.Kind.APPLY)
+    apply = Job.objects.get(kind="import.apply")
     business_import.refresh_from_db()
-    assert apply.status == ImportJob.Status.DONE
+    assert apply.status == Job.Status.DONE
     assert business_import.state == BusinessImport.State.FAILED  # PREVIEWED again on today's main: confirmable
     assert "Traceback" not in caplog.text
     page = client.get(url).content.decode()
@@ -332,8 +332,8 @@ def test_an_apply_refused_by_the_registry_fails_with_a_sentence_and_can_be_confi
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url)
     run_queued_jobs()
-    apply = ImportJob.objects.get(kind=ImportJob.Kind.APPLY)
-    assert (apply.status, apply.error) == (ImportJob.Status.FAILED, "Data registri berubah selama impor; ulangi impor.")
+    apply = Job.objects.get(kind="import.apply")
+    assert (apply.status, apply.error) == (Job.Status.FAILED, "Data registri berubah selama impor; ulangi impor.")
     business_import.refresh_from_db()
     assert business_import.state == BusinessImport.State.PREVIEWED
     assert "Konfirmasi" in client.get(url).content.decode()

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ikm_registry import jobs
 from ikm_registry.choices import StaffRole
-from ikm_registry.models import ReportJob, Worker
+from ikm_registry.models import Job, Worker
 from tests.factories import staff_user
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,12 +38,12 @@ def dead_worker(worker_id="w-dead", *, seen=timedelta(minutes=10)):
 
 
 def running_job(owner, worker_id="w-dead", attempts=1, **fields):
-    return ReportJob.objects.create(
-        user=owner,
-        report="daftar-ikm",
+    return Job.objects.create(
+        kind="report",
+        owner=owner,
         title="Daftar IKM Badung",
-        params={"region": "51.03"},
-        status=ReportJob.Status.RUNNING,
+        params={"report": "daftar-ikm", "data": {"region": "51.03"}},
+        status=Job.Status.RUNNING,
         worker_id=worker_id,
         attempts=attempts,
         started_at=timezone.now() - timedelta(minutes=20),
@@ -57,7 +57,7 @@ def test_a_job_whose_worker_stopped_beating_is_queued_again_once(owner, django_c
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert jobs.jobs_recover() == 1
     job.refresh_from_db()
-    assert (job.status, job.worker_id, job.attempts) == (ReportJob.Status.QUEUED, "", 1)
+    assert (job.status, job.worker_id, job.attempts) == (Job.Status.QUEUED, "", 1)
     assert job.error == jobs.WORKER_LOST_RETRIED
     assert len(callbacks) == 1  # queued again for the worker, after the change commits
 
@@ -67,7 +67,7 @@ def test_the_second_death_fails_the_job_with_a_message_the_user_reads(client, ow
     job = running_job(owner, attempts=2)
     assert jobs.jobs_recover() == 1
     job.refresh_from_db()
-    assert job.status == ReportJob.Status.FAILED and job.finished_at
+    assert job.status == Job.Status.FAILED and job.finished_at
     client.force_login(owner)
     page = client.get(reverse("admin:report_jobs")).content.decode()
     assert "Gagal: Pekerja latar belakang berhenti saat memproses" in page
@@ -82,7 +82,7 @@ def test_a_running_job_of_a_live_worker_is_left_alone(owner):
     job = running_job(owner, worker_id="w-live")
     assert jobs.jobs_recover() == 0
     job.refresh_from_db()
-    assert job.status == ReportJob.Status.RUNNING
+    assert job.status == Job.Status.RUNNING
 
 
 def test_a_worker_whose_process_is_gone_on_this_machine_is_dead_at_once(owner):
@@ -95,7 +95,7 @@ def test_a_worker_whose_process_is_gone_on_this_machine_is_dead_at_once(owner):
     job = running_job(owner, worker_id="w-gone")
     assert jobs.jobs_recover() == 1
     job.refresh_from_db()
-    assert job.status == ReportJob.Status.QUEUED
+    assert job.status == Job.Status.QUEUED
 
 
 def test_a_worker_restarted_under_the_same_id_does_not_run_its_old_job(owner):
@@ -105,43 +105,43 @@ def test_a_worker_restarted_under_the_same_id_does_not_run_its_old_job(owner):
     job = running_job(owner, worker_id="w-fixed")  # claimed 20 minutes before the worker (re)started
     assert jobs.jobs_recover() == 1
     job.refresh_from_db()
-    assert job.status == ReportJob.Status.QUEUED
+    assert job.status == Job.Status.QUEUED
 
 
 def test_a_job_running_before_the_upgrade_without_a_worker_is_recovered(owner):
     job = running_job(owner, worker_id="", attempts=0)  # "Diproses 0%" for ever on today's main
     assert jobs.jobs_recover() == 1
     job.refresh_from_db()
-    assert job.status == ReportJob.Status.QUEUED
+    assert job.status == Job.Status.QUEUED
 
 
 def test_a_late_worker_loses_to_the_recovery(owner):
     dead_worker("w-slow", seen=timedelta(minutes=5))
     job = running_job(owner, worker_id="w-slow")
-    mine = ReportJob.objects.get(pk=job.pk)  # what the slow worker holds
+    mine = Job.objects.get(pk=job.pk)  # what the slow worker holds
     assert jobs.jobs_recover() == 1
     with pytest.raises(jobs.JobLost):
-        jobs.job_progress(mine, pages_done=3, pages_total=10)
+        jobs.job_progress(mine, done=3, total=10)
     with pytest.raises(jobs.JobLost):
         jobs.job_finish(mine, file="reports/x.pdf")
     assert not jobs.job_fail(mine, "boom")
     job.refresh_from_db()
-    assert (job.status, job.file.name, job.pages_done) == (ReportJob.Status.QUEUED, "", 0)
+    assert (job.status, job.file.name, job.progress_done) == (Job.Status.QUEUED, "", 0)
 
 
 def test_a_claimed_job_is_not_claimed_twice(owner):
-    job = ReportJob.objects.create(user=owner, report="daftar-ikm", params={"region": "51.03"})
-    assert jobs.job_claim(ReportJob, job.pk, worker_id="a") is not None
-    assert jobs.job_claim(ReportJob, job.pk, worker_id="b") is None
+    job = Job.objects.create(kind="report", owner=owner, params={"report": "daftar-ikm", "data": {"region": "51.03"}})
+    assert jobs.job_claim(job.pk, worker_id="a") is not None
+    assert jobs.job_claim(job.pk, worker_id="b") is None
     job.refresh_from_db()
     assert (job.worker_id, job.attempts) == ("a", 1)
 
 
 def test_a_failing_report_records_its_reason(owner):
-    job = ReportJob.objects.create(user=owner, report="daftar-ikm", params={"region": "99"})
-    jobs.job_run("ikm_registry.reportjob", job.pk, worker_id="w1")
+    job = Job.objects.create(kind="report", owner=owner, params={"report": "daftar-ikm", "data": {"region": "99"}})
+    jobs.job_run(job.pk, worker_id="w1")
     job.refresh_from_db()
-    assert job.status == ReportJob.Status.FAILED and "region" in job.error
+    assert job.status == Job.Status.FAILED and "region" in job.error
 
 
 # --- the jobs page: is a worker there? ---------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def test_a_failing_report_records_its_reason(owner):
 
 def test_jobs_page_says_when_no_worker_was_seen_lately(client, owner, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    ReportJob.objects.create(user=owner, report="daftar-ikm", params={"region": "51.03"})
+    Job.objects.create(kind="report", owner=owner, params={"report": "daftar-ikm", "data": {"region": "51.03"}})
     client.force_login(owner)
     assert "Tidak ada pekerja latar belakang" in client.get(reverse("admin:report_jobs")).content.decode()
     dead_worker()
@@ -200,14 +200,13 @@ def database_for_subprocesses(tmp_path):
 SETUP = """
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from businesses.models import BusinessImport, ImportJob
+from businesses.models import BusinessImport
 from ikm_registry import jobs
 user = get_user_model().objects.create_superuser("admin", "admin@example.com", "x")
 lines = ["nama_usaha,nama_pemilik,kode_wilayah,kbli"] + [f"Usaha {n},Pemilik {n},51.03.01.1001,13134" for n in range(ROWS)]
 upload = BusinessImport(original_name="besar.csv", uploaded_by=user, data_year=2024, background=True)
 upload.file.save("besar.csv", ContentFile("\\n".join(lines).encode()), save=True)
-job = ImportJob.objects.create(business_import=upload, kind="check", user=user, rows_total=ROWS)
-jobs.job_enqueue(job)
+job = jobs.job_start("import.check", owner=user, target=upload, total=ROWS)
 print(job.pk)
 """
 
@@ -245,7 +244,7 @@ def test_a_worker_killed_mid_job_is_recovered_by_the_next_worker(tmp_path):
 
         def job():
             return query(
-                f"SELECT status, rows_done, attempts, worker_id FROM businesses_importjob WHERE id = {job_id}"
+                f"SELECT status, progress_done, attempts, worker_id FROM ikm_registry_job WHERE id = {job_id}"
             )[0]
 
         worker_command = [*manage, "db_worker", "--no-startup-delay", "--interval", "0.2", "--no-reload"]
@@ -264,7 +263,7 @@ def test_a_worker_killed_mid_job_is_recovered_by_the_next_worker(tmp_path):
         assert (status, attempts) == ("done", 2)
         assert second_worker != first_worker
         rows, state = query(
-            f"SELECT rows, state FROM businesses_businessimport WHERE id = (SELECT business_import_id FROM businesses_importjob WHERE id = {job_id})"
+            f"SELECT rows, state FROM businesses_businessimport WHERE id = (SELECT object_id FROM ikm_registry_job WHERE id = {job_id})"
         )[0]  # noqa: E501
         assert (rows, state) == (40000, "previewed")
         # django-tasks' own row of the killed run is failed, not left running (the retry's row succeeds just after
@@ -356,7 +355,7 @@ def test_the_jobs_page_of_a_running_job_writes_nothing(client, owner):
     refresh of the page: showing a job that runs on a live worker must only read."""
     jobs.worker_beat("w-here", started=True)  # this very process: alive
     job = running_job(owner, worker_id="w-here")
-    ReportJob.objects.filter(pk=job.pk).update(started_at=timezone.now())
+    Job.objects.filter(pk=job.pk).update(started_at=timezone.now())
     client.force_login(owner)
     client.get(reverse("admin:report_jobs"))  # the session's first use may write
     with CaptureQueriesContext(connection) as queries:
@@ -381,8 +380,10 @@ def test_the_recovery_removes_only_heartbeats_that_are_stale(owner):
 
 
 def queued_job(owner, *, waiting=timedelta(minutes=10), **fields):
-    job = ReportJob.objects.create(user=owner, report="daftar-ikm", params={"region": "51.03"}, **fields)
-    ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - waiting)
+    job = Job.objects.create(
+        kind="report", owner=owner, params={"report": "daftar-ikm", "data": {"region": "51.03"}}, **fields
+    )
+    Job.objects.filter(pk=job.pk).update(queued_at=timezone.now() - waiting)
     return job
 
 
@@ -396,38 +397,38 @@ def test_a_queued_job_whose_task_was_lost_is_queued_again_then_failed(
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs.jobs_recover() == 1
     job.refresh_from_db()
-    assert (job.status, job.attempts, job.error) == (ReportJob.Status.QUEUED, 1, jobs.TASK_LOST_RETRIED)
+    assert (job.status, job.attempts, job.error) == (Job.Status.QUEUED, 1, jobs.TASK_LOST_RETRIED)
     task = DBTaskResult.objects.get()
-    assert task.args_kwargs["args"] == ["ikm_registry.reportjob", job.pk]
+    assert task.args_kwargs["args"] == [job.pk]
     assert jobs.jobs_recover() == 0  # its task waits now
 
     # the worker took the task and failed before it claimed the job (its heartbeat raised)
     DBTaskResult.objects.filter(pk=task.pk).update(status="FAILED")
-    ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(minutes=5))
+    Job.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(minutes=5))
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs.jobs_recover() == 1
     job.refresh_from_db()
-    assert (job.status, job.attempts) == (ReportJob.Status.QUEUED, 2)
+    assert (job.status, job.attempts) == (Job.Status.QUEUED, 2)
 
     DBTaskResult.objects.update(status="FAILED")
-    ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(minutes=5))
+    Job.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(minutes=5))
     assert jobs.jobs_recover() == 1
     job.refresh_from_db()
-    assert (job.status, job.error) == (ReportJob.Status.FAILED, jobs.TASK_LOST_FAILED) and job.finished_at
+    assert (job.status, job.error) == (Job.Status.FAILED, jobs.TASK_LOST_FAILED) and job.finished_at
     client.force_login(owner)
     page = client.get(reverse("admin:report_jobs")).content.decode()
     assert "Gagal: Tugas ini tidak sampai ke pekerja latar belakang" in page
 
 
 def test_a_queued_job_whose_task_waits_is_left_alone_however_long(owner):
-    from ikm_registry.tasks import run_job, run_report_job
+    from ikm_registry.tasks import run_job
 
     job = queued_job(owner, waiting=timedelta(days=2))  # no worker ran for two days
-    run_job.enqueue("ikm_registry.reportjob", job.pk)
-    old = queued_job(owner, waiting=timedelta(days=2))
-    run_report_job.enqueue(old.pk)  # a task queued before run_job existed
+    run_job.enqueue(job.pk)
+    # (a task queued before run_job existed, or before the jobs became one model, is pointed at its Job by the
+    # migration: tests/test_job_migration.py)
     assert jobs.jobs_recover() == 0
-    assert set(ReportJob.objects.values_list("status", "attempts")) == {(ReportJob.Status.QUEUED, 0)}
+    assert set(Job.objects.values_list("status", "attempts")) == {(Job.Status.QUEUED, 0)}
 
 
 def test_the_jobs_page_recovers_a_lost_queued_job(client, owner):
@@ -459,12 +460,128 @@ def test_a_task_that_failed_before_its_claim_is_run_again_by_the_worker(
     monkeypatch.setattr(jobs, "job_claim", claim)
     run_queued_jobs()
     job.refresh_from_db()
-    assert job.status == ReportJob.Status.QUEUED
+    assert job.status == Job.Status.QUEUED
     assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["FAILED"]
 
-    ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(minutes=2))
+    Job.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(minutes=2))
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs.jobs_recover() == 1
     run_queued_jobs()
     job.refresh_from_db()
-    assert (job.status, job.attempts) == (ReportJob.Status.DONE, 2), job.error
+    assert (job.status, job.attempts) == (Job.Status.DONE, 2), job.error
+
+
+# --- kinds of job: what an app registers --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def toy_kinds(monkeypatch):
+    """A registry of its own for the test (the kinds of the apps, and what the test registers)."""
+    monkeypatch.setattr(jobs, "_kinds", dict(jobs.job_kinds()))
+    return jobs
+
+
+def test_an_app_registers_a_kind_and_starts_a_job_that_the_worker_runs(
+    toy_kinds, owner, django_capture_on_commit_callbacks
+):
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.files.base import ContentFile
+    from django_tasks_db.models import DBTaskResult
+
+    seen = []
+
+    def perform(job, progress):
+        seen.append((job.params, job.target))
+        progress(phase="counting", done=1, total=4)
+        assert Job.objects.get(pk=job.pk).percent == 50 + 40 // 4  # phase from 50, 40 wide, a quarter done
+        job.file.save("hasil.csv", ContentFile(b"a,b\n"), save=False)
+        return {"result": {"rows": 4}, "file": job.file.name}
+
+    toy_kinds.register_job_kind(
+        jobs.JobKind(
+            key="toy.count",
+            label="hitung",
+            perform=perform,
+            phases=(jobs.JobPhase("reading", "membaca", 0, 50), jobs.JobPhase("counting", "menghitung", 50, 40)),
+        )
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        job = jobs.job_start("toy.count", owner=owner, params={"year": 2024}, title="Hitung", target=owner)
+    assert DBTaskResult.objects.get().args_kwargs["args"] == [job.pk]
+    assert (job.content_type, job.object_id) == (ContentType.objects.get_for_model(owner), owner.pk)
+
+    jobs.job_run(job.pk, worker_id="w1")
+    job.refresh_from_db()
+    assert seen == [({"year": 2024}, owner)]
+    assert (job.status, job.result, job.percent, job.phase_label) == (Job.Status.DONE, {"rows": 4}, 100, "menghitung")
+    assert job.file.name.startswith("jobs/") and job.file.read() == b"a,b\n"
+    job.file.delete(save=False)
+
+
+def test_a_kind_reacts_to_its_job_failing_for_good(toy_kinds, owner):
+    failed = []
+
+    def perform(job, progress):
+        raise ValueError("berkas rusak")
+
+    toy_kinds.register_job_kind(
+        jobs.JobKind(key="toy.fail", label="gagal", perform=perform, on_failed=lambda job: failed.append(job.pk))
+    )
+    job = jobs.job_start("toy.fail", owner=owner)
+    jobs.job_run(job.pk, worker_id="w1")
+    job.refresh_from_db()
+    assert (job.status, job.error, failed) == (Job.Status.FAILED, "berkas rusak", [job.pk])
+
+    # the recovery fails a job for good the same way
+    dead_worker()
+    lost = jobs.job_start("toy.fail", owner=owner)
+    Job.objects.filter(pk=lost.pk).update(status="running", worker_id="w-dead", attempts=2, started_at=timezone.now())
+    assert jobs.jobs_recover() == 1
+    assert failed == [job.pk, lost.pk]
+
+
+def test_a_kind_is_registered_once_and_an_unknown_one_is_refused(toy_kinds, owner):
+    from django.core.exceptions import ImproperlyConfigured
+
+    kind = jobs.JobKind(key="toy.once", label="sekali", perform=lambda job, progress: None)
+    toy_kinds.register_job_kind(kind)
+    toy_kinds.register_job_kind(kind)  # the same module imported again
+    with pytest.raises(ImproperlyConfigured, match="toy.once"):
+        toy_kinds.register_job_kind(jobs.JobKind(key="toy.once", label="lain", perform=lambda job, progress: None))
+    with pytest.raises(LookupError, match="toy.missing"):
+        jobs.job_start("toy.missing", owner=owner)
+    assert not Job.objects.exists()
+    assert {"report", "import.check", "import.apply"} <= set(jobs.job_kinds())
+
+
+def test_a_job_of_a_kind_no_app_registers_fails_with_a_reason(owner):
+    job = Job.objects.create(kind="gone.kind", owner=owner)
+    jobs.job_run(job.pk, worker_id="w1")
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and "gone.kind" in job.error
+    assert (job.percent, job.kind_label) == (0, "gone.kind")
+
+
+def test_who_sees_which_job(owner):
+    from businesses.models import BusinessImport
+    from tests.factories import UserFactory
+
+    other = staff_user(StaffRole.OPERATOR, "51.03")
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    mine = Job.objects.create(kind="report", owner=owner)
+    theirs = Job.objects.create(kind="report", owner=other)
+    orphan = Job.objects.create(kind="gone.kind", owner=other)
+    upload = BusinessImport.objects.create(original_name="a.csv", uploaded_by=owner, data_year=2024)
+    # a superuser confirmed the operator's upload: the operator still sees its progress
+    applied = jobs.job_start("import.apply", owner=superuser, target=upload)
+
+    def visible(user):
+        return set(Job.objects.visible_to(user))
+
+    assert visible(owner) == {mine, applied}
+    assert visible(other) == {theirs, orphan}
+    assert visible(superuser) == {mine, theirs, applied}  # a kind no app registers stays its owner's
+    assert set(Job.objects.owned_by(owner)) == {mine}
+    assert set(upload.jobs.all()) == {applied}
+    upload.delete()
+    assert not Job.objects.filter(pk=applied.pk).exists()  # deleted with the upload, as ImportJob was

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from businesses.models import BusinessImport
 from ikm_registry.choices import StaffRole
-from ikm_registry.models import ExportLog, ReportJob
+from ikm_registry.models import ExportLog, Job
 from ikm_registry.private_files import check_private_files_root, private_files_purge
 from tests.business_files import csv_bytes, row
 from tests.factories import UserFactory, staff_user
@@ -116,7 +116,7 @@ def test_only_the_uploader_and_superusers_download_the_upload(client, uploaded, 
 
 
 def test_report_files_are_private_too(operator):
-    job = ReportJob.objects.create(user=operator, report="daftar-ikm", title="Daftar IKM Badung")
+    job = Job.objects.create(kind="report", owner=operator, params={"report": "daftar-ikm"}, title="Daftar IKM Badung")
     job.file.save("daftar.pdf", ContentFile(b"%PDF-1.4 x"), save=True)
     assert job.file.name.startswith("reports/") and "daftar" not in job.file.name
     assert (Path(settings.PRIVATE_FILES_ROOT) / job.file.name).is_file()
@@ -139,9 +139,9 @@ def test_purge_deletes_old_files_and_keeps_the_rows_and_their_counts(client, upl
     recent = BusinessImport.objects.exclude(pk=uploaded.pk).get()
     client.get(reverse("admin:businesses_business_import_preview", args=[uploaded.pk]))  # counts stored
     BusinessImport.objects.filter(pk=uploaded.pk).update(rows=2, created=1, invalid=1)
-    old_report = ReportJob.objects.create(user=operator, report="daftar-ikm")
+    old_report = Job.objects.create(kind="report", owner=operator, params={"report": "daftar-ikm"})
     old_report.file.save("a.pdf", ContentFile(b"%PDF"), save=True)
-    ReportJob.objects.filter(pk=old_report.pk).update(created_at=timezone.now() - timedelta(days=40))
+    Job.objects.filter(pk=old_report.pk).update(created_at=timezone.now() - timedelta(days=40))
     orphan = root / "imports" / "unlisted" / "old.csv"
     orphan.parent.mkdir(parents=True)
     orphan.write_text(NIK)

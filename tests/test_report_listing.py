@@ -11,8 +11,9 @@ from django.urls import reverse
 from businesses.choices import BusinessStatus
 from businesses.reports.listing import DaftarForm, DaftarIkmReport
 from ikm_registry.choices import StaffRole
+from ikm_registry.job_kinds import report_data, report_name
 from ikm_registry.jobs import job_run
-from ikm_registry.models import ReportJob
+from ikm_registry.models import Job
 from tests.factories import SYSTEM, BusinessFactory, BusinessYearFactory, UserFactory, staff_user
 from tests.test_reports import pdf_text
 
@@ -110,7 +111,7 @@ def ask(client, user, region="51.03"):
 def test_short_list_comes_at_once(client, listing):
     response = ask(client, staff_user(StaffRole.OPERATOR, "51.03"))
     assert response["Content-Type"] == "application/pdf"
-    assert not ReportJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 @pytest.mark.usefixtures("small_limit")
@@ -119,14 +120,19 @@ def test_long_list_is_queued_after_commit_and_made_by_the_task(client, listing, 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = ask(client, operator)
     assert response.status_code == 302 and response["Location"] == reverse("admin:report_jobs")
-    job = ReportJob.objects.get()
-    assert (job.user, job.report, job.status, job.params["region"]) == (operator, "daftar-ikm", "queued", "51.03")
+    job = Job.objects.get()
+    assert (job.owner, report_name(job), job.status, report_data(job)["region"]) == (
+        operator,
+        "daftar-ikm",
+        "queued",
+        "51.03",
+    )
     assert len(callbacks) == 1  # enqueued only once the transaction commits
 
-    job_run("ikm_registry.reportjob", job.pk, worker_id="test")
+    job_run(job.pk, worker_id="test")
     job.refresh_from_db()
-    assert job.status == ReportJob.Status.DONE and job.finished_at and job.pages_total >= 1
-    assert job.pages_done == job.pages_total
+    assert job.status == Job.Status.DONE and job.finished_at and job.progress_total >= 1
+    assert job.progress_done == job.progress_total
 
     download = client.get(reverse("admin:report_job_download", args=[job.pk]))
     assert download.status_code == 200
@@ -138,13 +144,15 @@ def test_long_list_is_queued_after_commit_and_made_by_the_task(client, listing, 
 def test_immediate_backend_runs_the_queued_job(client, listing, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         ask(client, staff_user(StaffRole.OPERATOR, "51.03"))
-    assert ReportJob.objects.get().status == ReportJob.Status.DONE
+    assert Job.objects.get().status == Job.Status.DONE
 
 
 @pytest.mark.usefixtures("small_limit")
 def test_progress_recorded_in_chunks(listing, bali_regions):
-    job = ReportJob.objects.create(
-        user=UserFactory(is_superuser=True, is_staff=True), report="daftar-ikm", params={"region": "51"}
+    job = Job.objects.create(
+        kind="report",
+        owner=UserFactory(is_superuser=True, is_staff=True),
+        params={"report": "daftar-ikm", "data": {"region": "51"}},
     )
     seen = []
     original = DaftarIkmReport.render_pdf
@@ -160,20 +168,20 @@ def test_progress_recorded_in_chunks(listing, bali_regions):
 
     DaftarIkmReport.render_pdf = small_chunks
     try:
-        job_run("ikm_registry.reportjob", job.pk, worker_id="test")
+        job_run(job.pk, worker_id="test")
     finally:
         DaftarIkmReport.render_pdf = original
     job.refresh_from_db()
-    assert job.status == ReportJob.Status.DONE
-    assert len(seen) >= 3 and seen[-1][0] == seen[-1][1] == job.pages_total
+    assert job.status == Job.Status.DONE
+    assert len(seen) >= 3 and seen[-1][0] == seen[-1][1] == job.progress_total
 
 
 @pytest.mark.usefixtures("small_limit")
 def test_only_the_owner_downloads_and_sees_the_job(client, listing):
     owner = staff_user(StaffRole.OPERATOR, "51.03")
     ask(client, owner)
-    job = ReportJob.objects.get()
-    job_run("ikm_registry.reportjob", job.pk, worker_id="test")
+    job = Job.objects.get()
+    job_run(job.pk, worker_id="test")
     other = staff_user(StaffRole.OPERATOR, "51.03")
     client.force_login(other)
     assert client.get(reverse("admin:report_job_download", args=[job.pk])).status_code == 404

@@ -17,6 +17,11 @@ from django.db.migrations.executor import MigrationExecutor
 
 # The schema of main before issue 10 (commit ad3bcde): the last migration of each of our apps.
 EARLIER_RELEASE = {"businesses": "0015_import_job_queued_at", "ikm_registry": "0008_export_log_actor_is_the_command"}
+# Tables the upgrade replaces, and the query that counts their rows where they went.
+SUCCESSORS = {
+    "ikm_registry_reportjob": "SELECT COUNT(*) FROM ikm_registry_job WHERE kind = 'report'",
+    "businesses_importjob": "SELECT COUNT(*) FROM ikm_registry_job WHERE kind LIKE 'import.%'",
+}
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
 
@@ -157,6 +162,15 @@ def table_counts() -> dict[str, int]:
         return counts
 
 
+def successor_counts() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        counts = {}
+        for table, query in SUCCESSORS.items():
+            cursor.execute(query)
+            counts[table] = cursor.fetchone()[0]
+        return counts
+
+
 def earlier_release_filled() -> None:
     """Migrate the (empty) database to the earlier release, fill it, print the row count of every table as JSON."""
     _migrate_to_earlier_release()
@@ -184,6 +198,7 @@ def upgraded() -> None:
         json.dumps(
             {
                 "counts": table_counts(),
+                "successors": successor_counts(),
                 "content_types": content_types,
                 "operator_permissions": permissions,
                 "log_entry": f"{entry.app_label}.{entry.model}",

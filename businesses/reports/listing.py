@@ -117,7 +117,7 @@ class DaftarIkmReport(Report):
     form_class = DaftarForm
     template_name = "reports/daftar_ikm.html"
     landscape = True
-    reports_progress = True  # render_pdf() takes on_progress (ReportJob.perform)
+    reports_progress = True  # render_pdf() takes on_progress (the "report" job, ikm_registry.job_kinds)
 
     def get_title(self, *, params):
         return _("Daftar IKM %(region)s") % {"region": params["region"].name}

@@ -1,4 +1,5 @@
-"""Uploads of business files and, for long ones, their check and application by the worker (ImportJob).
+"""Uploads of business files and, for long ones, their check and application by the worker (jobs of the kinds
+import.check and import.apply, registered in businesses/job_kinds.py).
 
 A file of more than IMPORT_BACKGROUND_ROWS rows is not read during the request: the upload queues a check job whose
 result (counts, first rows, every invalid row, every change to a registered business) is kept on the upload for the
@@ -19,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from businesses.models import BusinessImport, ImportJob
+from businesses.models import BusinessImport
 from businesses.services.importing import (
     Action,
     ImportPlan,
@@ -29,6 +30,7 @@ from businesses.services.importing import (
 )
 from businesses.services.layout import CSV_ENCODING
 from ikm_registry import jobs
+from ikm_registry.models import Job
 from ikm_registry.private_files import private_storage
 from ikm_registry.scoping import CHANGE, scope_for
 
@@ -42,6 +44,9 @@ SUMMARY_CHANGES = 1000
 # dropped with the file when its retention runs out, while the totals stay.
 SUMMARY_PERSONAL = ("rows", "errors", "notes", "updates")
 FILE_PURGED = gettext_lazy("Berkas unggahan sudah dihapus (masa simpan habis); unggah lagi.")
+# The kinds of job of a long import (businesses/job_kinds.py) and the phase of its write.
+IMPORT_CHECK, IMPORT_APPLY = "import.check", "import.apply"
+WRITING = "writing"
 
 
 def import_upload(*, upload, user, data_year: int, skip_invalid: bool) -> BusinessImport:
@@ -63,14 +68,11 @@ def import_upload(*, upload, user, data_year: int, skip_invalid: bool) -> Busine
             rows=max(rows - 1, 0),  # the file's data rows until a check counts them exactly
         )
         if business_import.background:
-            job = ImportJob.objects.create(
-                business_import=business_import, kind=ImportJob.Kind.CHECK, user=user, rows_total=max(rows - 1, 0)
-            )
-            jobs.job_enqueue(job)
+            jobs.job_start(IMPORT_CHECK, owner=user, target=business_import, total=max(rows - 1, 0))
     return business_import
 
 
-def import_confirm_background(business_import: BusinessImport, *, user) -> ImportJob | None:
+def import_confirm_background(business_import: BusinessImport, *, user) -> Job | None:
     """Queue the application of a checked upload; None when it was confirmed already (double click, two tabs)."""
     with transaction.atomic():
         claimed = BusinessImport.objects.filter(pk=business_import.pk, state=BusinessImport.State.PREVIEWED).update(
@@ -78,13 +80,7 @@ def import_confirm_background(business_import: BusinessImport, *, user) -> Impor
         )
         if not claimed:
             return None
-        job = ImportJob.objects.create(
-            business_import=business_import,
-            kind=ImportJob.Kind.APPLY,
-            user=user,
-            rows_total=business_import.rows,
-        )
-        jobs.job_enqueue(job)
+        job = jobs.job_start(IMPORT_APPLY, owner=user, target=business_import, total=business_import.rows)
     return job
 
 
@@ -172,17 +168,17 @@ def import_plan_stored(business_import: BusinessImport, *, user, on_rows=None) -
         )
 
 
-def _plan(job: ImportJob, progress) -> ImportPlan:
+def _plan(job: Job, progress) -> ImportPlan:
     def on_rows(phase, done, total):
-        progress(phase=phase, rows_done=done, rows_total=total or job.rows_total)
+        progress(phase=phase, done=done, total=total or job.progress_total)
 
-    return import_plan_stored(job.business_import, user=job.user, on_rows=on_rows)
+    return import_plan_stored(job.target, user=job.owner, on_rows=on_rows)
 
 
-def _unreadable(job: ImportJob, error: ValidationError) -> object:
+def _unreadable(job: Job, error: ValidationError) -> object:
     """A file that cannot be imported (refused, or purged meanwhile) is a result, not a failure of the job: the
     upload fails with the reasons, and it cannot be confirmed (again)."""
-    business_import = job.business_import
+    business_import = job.target
     with transaction.atomic():
         jobs.job_own(job)
         business_import.summary = {"file_errors": error.messages}
@@ -192,10 +188,10 @@ def _unreadable(job: ImportJob, error: ValidationError) -> object:
     return jobs.FINISHED
 
 
-def import_job_perform(job: ImportJob, *, progress) -> dict | object:
-    """The work of an ImportJob on the worker (see BackgroundJob.perform)."""
-    business_import = job.business_import
-    if job.kind == ImportJob.Kind.CHECK:
+def import_job_perform(job: Job, progress) -> dict | object:
+    """The work of an import job on the worker (see ikm_registry.jobs.JobKind.perform)."""
+    business_import = job.target
+    if job.kind == IMPORT_CHECK:
         try:
             plan = _plan(job, progress)
         except ValidationError as error:
@@ -216,10 +212,10 @@ def import_job_perform(job: ImportJob, *, progress) -> dict | object:
         plan = _plan(job, progress)
     except ValidationError as error:
         return _unreadable(job, error)
-    progress(phase=ImportJob.Phase.WRITING, rows_done=0, rows_total=len(plan.rows))
+    progress(phase=WRITING, done=0, total=len(plan.rows))
     with transaction.atomic():
         jobs.job_own(job)
-        result = businesses_import_apply(plan, user=job.user, skip_invalid=business_import.skip_invalid)
+        result = businesses_import_apply(plan, user=job.owner, skip_invalid=business_import.skip_invalid)
         # The rejects are those of this check: rows that became invalid since the preview (the registry changed) are
         # in the file too, and its count is the `invalid` logged with each download.
         store_rejects(business_import, plan)
@@ -230,5 +226,5 @@ def import_job_perform(job: ImportJob, *, progress) -> dict | object:
             )
         else:
             store_counts(business_import, plan.counts, state=BusinessImport.State.FAILED, **stored)
-        jobs.job_finish(job, rows_done=len(plan.rows))
+        jobs.job_finish(job, progress_done=len(plan.rows))
     return jobs.FINISHED

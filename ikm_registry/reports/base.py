@@ -242,7 +242,7 @@ def report_render(*, report: Report, user, params: dict, filter_description=(), 
     """The PDF of `report` for validated form data `params`, made as `user` (a SystemActor: full access), logged when it holds
     personal data or individual figures (report_export_logged): for `user`, or — a command without one — for `actor`.
     Every report file handed out at once goes through here (the admin Laporan page, `render_report`); a background
-    report is logged at each download, with what its job recorded (ReportJob.disclosure)."""
+    report is logged at each download, with what its job recorded (ikm_registry.job_kinds.report_disclosure)."""
     made = report.make(user=user, params=params, filter_description=filter_description)
     report_export_logged(name=report.name, disclosure=made.disclosure, params=params, user=user, actor=actor)
     return made.pdf

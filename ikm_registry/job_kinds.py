@@ -1,0 +1,77 @@
+"""The kinds of background job of the core (see ikm_registry.jobs): a long report, rendered by the worker.
+
+A report job's `params` are {"report": <report name>, "data": <the report form's data>}; its `result` records what
+the finished file holds ({"row_count", "personal_data", "individual_data"}), with which each download is logged.
+"""
+
+from __future__ import annotations
+
+from django.core.files.base import ContentFile
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
+
+from ikm_registry.jobs import JobKind, job_start, register_job_kind
+from ikm_registry.private_files import REPORTS
+
+REPORT = "report"
+
+
+def report_job_start(*, owner, report: str, title: str, data: dict):
+    """Queue the report `report` (a registered name) made from the form data `data` for `owner`."""
+    return job_start(REPORT, owner=owner, title=title, params={"report": report, "data": data})
+
+
+def report_name(job) -> str:
+    return job.params.get("report", "")
+
+
+def report_data(job) -> dict:
+    return job.params.get("data") or {}
+
+
+def report_download_name(job) -> str:
+    return f"{slugify(job.title) or report_name(job)}-{job.pk}.pdf"
+
+
+def report_disclosure(job):
+    """What the finished file holds, as the worker recorded it (each download is logged with it); a file made before
+    that was recorded counts as holding personal data and individual figures."""
+    from ikm_registry.reports.base import UNDECLARED, Disclosure
+
+    result = job.result or {}
+    if result.get("row_count") is None:
+        return UNDECLARED
+    return Disclosure(
+        personal_data=bool(result.get("personal_data")),
+        individual_data=bool(result.get("individual_data")),
+        row_count=result["row_count"],
+    )
+
+
+def report_perform(job, progress) -> dict:
+    from ikm_registry.reports import get_report
+
+    report_class = get_report(report_name(job))
+    form = report_class.form_class(data=report_data(job), user=job.owner)
+    if not form.is_valid():
+        raise ValueError("; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()))
+    report = report_class()
+
+    def pages(done, total):
+        progress(done=done, total=total)
+
+    kwargs = {"on_progress": pages} if getattr(report, "reports_progress", False) else {}
+    made = report.make(user=job.owner, params=form.cleaned_data, filter_description=form.describe(), **kwargs)
+    job.file.save(report_download_name(job), ContentFile(made.pdf), save=False)
+    disclosure = made.disclosure  # what the file holds: each download is logged with it
+    return {
+        "file": job.file.name,
+        "result": {
+            "row_count": disclosure.row_count,
+            "personal_data": disclosure.personal_data,
+            "individual_data": disclosure.individual_data,
+        },
+    }
+
+
+register_job_kind(JobKind(key=REPORT, label=gettext_lazy("laporan"), perform=report_perform, file_folder=REPORTS))
