@@ -14,7 +14,7 @@ from ikm_registry.choices import StaffRole
 from ikm_registry.jobs import job_run
 from ikm_registry.models import ReportJob
 from tests.factories import BusinessFactory, BusinessYearFactory, UserFactory, staff_user
-from tests.test_reports import pdf_text
+from tests.reports import pdf_text
 
 HEADER = re.compile(r"No\.\s+Nama usaha\s+Pemilik\s+Desa/kelurahan, kecamatan\s+KBLI\s+Produk utama")
 
