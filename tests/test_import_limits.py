@@ -3,7 +3,6 @@ them, and long imports checked and applied by the worker with progress."""
 
 import io
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,30 +14,10 @@ from django.utils import timezone
 
 from businesses.models import Business, BusinessImport, ImportJob, Kbli
 from businesses.services.importing import businesses_import_plan, inspect_file
-from tests.business_files import csv_bytes, row, write, xlsx_bytes
+from tests.business_files import csv_bytes, row, write, zip_bomb
 from tests.worker import run_queued_jobs
 
 YEAR = timezone.localdate().year
-COLUMNS = ["nama_usaha", "nama_pemilik", "kode_wilayah", "kbli"]
-
-
-def zip_bomb(rows: int) -> bytes:
-    """A valid workbook (header + `rows` identical rows in its one sheet): little to send, much more to unpack."""
-    template = io.BytesIO(xlsx_bytes([], header=COLUMNS))
-    header = b"".join(
-        b'<c r="%s1" t="inlineStr"><is><t>%s</t></is></c>' % (letter, name.encode())
-        for letter, name in zip((b"A", b"B", b"C", b"D"), COLUMNS, strict=True)
-    )
-    body = b'<row><c t="inlineStr"><is><t>Usaha</t></is></c></row>' * rows  # row and cell references are optional
-    out = io.BytesIO()
-    with zipfile.ZipFile(template) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                head, tail = data.split(b"<sheetData>")[0], data.split(b"</sheetData>")[-1]
-                data = head + b'<sheetData><row r="1">' + header + b"</row>" + body + b"</sheetData>" + tail
-            target.writestr(info.filename, data)
-    return out.getvalue()
 
 
 def plan(content: bytes, user, name="ikm.xlsx"):
