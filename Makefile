@@ -25,12 +25,16 @@ run: $(VENV)/.installed
 	@echo "Registri IKM: http://127.0.0.1:$(PORT)/   admin: http://127.0.0.1:$(PORT)/admin/"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The suite runs in this many processes (pytest-xdist, each with its own test database, created afresh every run);
+# PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 0
+
 ## make test: install test needs (Chromium and poppler from Debian when root), run the whole suite
 test: $(VENV)/.installed-dev
 	@bash scripts/ensure-system-packages.sh
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -4,7 +4,7 @@ Usage (from the project root, after `make test` created .venv):
 
     .venv/bin/python benchmarks/zip_bomb.py [--rows 3000000]
 
-It builds the workbook in memory (tests/test_import_limits.py's zip_bomb: one sheet of identical rows, deflated)
+It builds the workbook in memory (tests/business_files.py's zip_bomb: one sheet of identical rows, deflated)
 and times businesses.services.importing.inspect_file on it with the default limits (IMPORT_MAX_UNPACKED_MB,
 IMPORT_MAX_COMPRESSION_RATIO, IMPORT_MAX_ROWS). inspect_file reads only the zip directory, so the refusal costs
 nothing like reading the rows (which took minutes and climbing memory before the limits existed).
@@ -26,7 +26,7 @@ django.setup()
 from django.core.exceptions import ValidationError  # noqa: E402
 
 from businesses.services.importing import inspect_file  # noqa: E402
-from tests.test_import_limits import zip_bomb  # noqa: E402
+from tests.business_files import zip_bomb  # noqa: E402
 
 
 def main():

@@ -24,19 +24,17 @@ from __future__ import annotations
 import html
 import io
 import json
-import os
 import re
-import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from urllib.parse import unquote
 
-import pytest
 from django.contrib import admin
 from django.urls import URLResolver, get_resolver
 from django.utils.regex_helper import normalize
+
+from tests.reports import pdf_text
 
 # --- roles --------------------------------------------------------------------------------------------------------
 
@@ -1292,15 +1290,6 @@ def probes_for(route: Route, role: Role, matrix: Matrix) -> list[Probe]:
 # --- reading answers ----------------------------------------------------------------------------------------------
 
 
-def pdf_text(content: bytes) -> str:
-    if shutil.which("pdftotext") is None:
-        message = "pdftotext not found (apt-get install poppler-utils)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True).stdout.decode()
-
-
 def xlsx_text(content: bytes) -> str:
     import openpyxl
 
@@ -1320,7 +1309,7 @@ def answer_text(response) -> tuple[str, str]:
     content = b"".join(response.streaming_content) if response.streaming else response.content
     content_type = response.get("Content-Type", "")
     if content_type.startswith("application/pdf") or content[:5] == b"%PDF-":
-        kind, text = "pdf", pdf_text(content)
+        kind, text = "pdf", pdf_text(content, layout=False)
     elif "spreadsheetml" in content_type or content[:2] == b"PK":
         kind, text = "xlsx", xlsx_text(content)
     elif content_type.startswith("text/csv"):

@@ -50,3 +50,33 @@ def change_form_data(client, url, **changes) -> dict:
 def current_version(obj) -> str:
     """The version a change form of `obj` rendered now would carry (for tests that build POST data by hand)."""
     return admin.site._registry[type(obj)].version_of(obj)
+
+
+def business_form_data(business, **changes):
+    """POST data for the business change form with its inlines, as the admin renders them."""
+    owner = business.owner
+    data = {
+        "name": business.name,
+        "legal_form": business.legal_form,
+        "nib": business.nib,
+        "status": business.status,
+        "village": business.village_id,
+        "address": "",
+        "latitude": "",
+        "longitude": "",
+        "kbli": business.kbli_id,
+        "main_product": business.main_product,
+        "owner-TOTAL_FORMS": "1",
+        "owner-INITIAL_FORMS": "1",
+        "owner-MIN_NUM_FORMS": "1",
+        "owner-MAX_NUM_FORMS": "1",
+        "owner-0-id": owner.pk,
+        "owner-0-business": business.pk,
+        "owner-0-name": owner.name,
+        "owner-0-sex": owner.sex,
+    }
+    for prefix in ("years", "products", "assistance", "obstacles"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    data[VERSION_FIELD] = current_version(business)
+    data.update(changes)
+    return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import openpyxl
 
@@ -77,3 +78,26 @@ def write(tmp_path, name: str, content: bytes):
     path = tmp_path / name
     path.write_bytes(content)
     return path
+
+
+# The four required columns, the header of a zip bomb.
+ZIP_BOMB_COLUMNS = ["nama_usaha", "nama_pemilik", "kode_wilayah", "kbli"]
+
+
+def zip_bomb(rows: int) -> bytes:
+    """A valid workbook (header + `rows` identical rows in its one sheet): little to send, much more to unpack."""
+    template = io.BytesIO(xlsx_bytes([], header=ZIP_BOMB_COLUMNS))
+    header = b"".join(
+        b'<c r="%s1" t="inlineStr"><is><t>%s</t></is></c>' % (letter, name.encode())
+        for letter, name in zip((b"A", b"B", b"C", b"D"), ZIP_BOMB_COLUMNS, strict=True)
+    )
+    body = b'<row><c t="inlineStr"><is><t>Usaha</t></is></c></row>' * rows  # row and cell references are optional
+    out = io.BytesIO()
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                head, tail = data.split(b"<sheetData>")[0], data.split(b"</sheetData>")[-1]
+                data = head + b'<sheetData><row r="1">' + header + b"</row>" + body + b"</sheetData>" + tail
+            target.writestr(info.filename, data)
+    return out.getvalue()

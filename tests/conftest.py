@@ -8,8 +8,19 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.db import DatabaseCache
 from django.utils import translation
 
+from businesses.choices import BusinessStatus
 from ikm_registry.choices import StaffRole
-from tests.factories import make_kbli, make_region, make_village, staff_user
+from ikm_registry.models import CreativeSubsector
+from tests.factories import (
+    BusinessFactory,
+    BusinessYearFactory,
+    make_kbli,
+    make_region,
+    make_village,
+    office_for,
+    staff_user,
+)
+from tests.reports import YEAR
 
 
 @pytest.fixture(autouse=True)
@@ -118,8 +129,7 @@ def fresh_database_url(tmp_path):
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-# Kelurahan Tuban in Kabupaten Badung with the batik KBLI, and its operator: the admin workflow, delete and version
-# tests share them (modules with a world of their own define their own `operator`).
+# Kelurahan Tuban in Kabupaten Badung with the batik KBLI: the admin workflow, delete and version tests share it.
 @pytest.fixture
 def tuban(db):
     make_kbli("13134")
@@ -127,7 +137,9 @@ def tuban(db):
 
 
 @pytest.fixture
-def operator(tuban):
+def operator(bali_regions, kbli):
+    """operator.badung, an operator of Kabupaten Badung, in the Bali tree of `bali_regions` with the `kbli` codes
+    (modules with a world of their own define their own `operator`)."""
     return staff_user(StaffRole.OPERATOR, "51.03", username="operator.badung")
 
 
@@ -135,3 +147,42 @@ def operator(tuban):
 def operator_client(client, operator):
     client.force_login(operator)
     return client
+
+
+# The rekapitulasi's data set, shared by tests/test_reports.py and tests/test_report_command.py.
+@pytest.fixture
+def rekap_data(bali_regions, kbli):
+    """Badung: three counted businesses in Kuta, one in Mengwi; and some that must not be counted."""
+    subsector, _ = CreativeSubsector.objects.get_or_create(
+        code="kriya", defaults={"name": "Kriya", "name_en": "Crafts"}
+    )
+    badung_office = office_for("51.03")
+    badung_office.government_name = "PEMERINTAH KABUPATEN BADUNG"
+    badung_office.name = "Dinas Perindustrian dan Perdagangan Kabupaten Badung"
+    badung_office.head_title = "Kepala Dinas"
+    badung_office.head_name = "I Made Contoh, S.T."
+    badung_office.head_nip = "197208171998031007"
+    badung_office.save()
+
+    def counted(village, status, kbli_code, male, female, investment, production, sub=None):
+        business = BusinessFactory(village=village, status=status, kbli=kbli_code, subsector=sub)
+        BusinessYearFactory(
+            business=business,
+            year=YEAR,
+            workforce_male=male,
+            workforce_female=female,
+            investment=investment,
+            production_value=production,
+        )
+        return business
+
+    counted(bali_regions.tuban, BusinessStatus.VERIFIED, kbli.batik, 2, 3, 1_234_567, 10_000_000, subsector)
+    counted(bali_regions.kuta_village, BusinessStatus.PUBLISHED, kbli.batik, 4, 1, 2_000_000, 5_000_000)
+    counted(bali_regions.tuban, BusinessStatus.PUBLISHED, kbli.silver, 1, 0, None, 7_500_000, subsector)
+    counted(bali_regions.munggu, BusinessStatus.VERIFIED, kbli.silver, 10, 20, 300_000_000, 900_000_000)
+    # Not counted: a draft, an inactive business, one without figures for YEAR, one in Denpasar (outside Badung).
+    counted(bali_regions.tuban, BusinessStatus.DRAFT, kbli.batik, 50, 50, 50, 50)
+    counted(bali_regions.munggu, BusinessStatus.INACTIVE, kbli.batik, 50, 50, 50, 50)
+    BusinessYearFactory(business=BusinessFactory(village=bali_regions.tuban), year=YEAR - 1, workforce_male=70)
+    counted(bali_regions.serangan, BusinessStatus.VERIFIED, kbli.batik, 9, 9, 9, 9)
+    return bali_regions

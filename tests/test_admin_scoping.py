@@ -8,9 +8,8 @@ from pytest_django.asserts import assertContains
 
 from businesses.choices import BusinessStatus
 from businesses.models import Business, BusinessYear
-from ikm_registry.admin_base import VERSION_FIELD
 from ikm_registry.choices import StaffRole
-from tests.admin_forms import current_version
+from tests.admin_forms import business_form_data
 from tests.factories import (
     BusinessFactory,
     BusinessYearFactory,
@@ -59,36 +58,6 @@ def autocomplete(client, field_name, term, model_name="business"):
     )
     assert response.status_code == 200
     return [item["text"] for item in json.loads(response.content)["results"]]
-
-
-def business_form_data(business, **changes):
-    """POST data for the business change form with its inlines, as the admin renders them."""
-    owner = business.owner
-    data = {
-        "name": business.name,
-        "legal_form": business.legal_form,
-        "nib": business.nib,
-        "status": business.status,
-        "village": business.village_id,
-        "address": "",
-        "latitude": "",
-        "longitude": "",
-        "kbli": business.kbli_id,
-        "main_product": business.main_product,
-        "owner-TOTAL_FORMS": "1",
-        "owner-INITIAL_FORMS": "1",
-        "owner-MIN_NUM_FORMS": "1",
-        "owner-MAX_NUM_FORMS": "1",
-        "owner-0-id": owner.pk,
-        "owner-0-business": business.pk,
-        "owner-0-name": owner.name,
-        "owner-0-sex": owner.sex,
-    }
-    for prefix in ("years", "products", "assistance", "obstacles"):
-        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
-    data[VERSION_FIELD] = current_version(business)
-    data.update(changes)
-    return data
 
 
 class TestOperatorOfAnotherRegency:

@@ -12,9 +12,8 @@ from businesses.choices import BusinessStatus
 from businesses.models import Business, BusinessTransition
 from businesses.services import TRANSITIONS, business_return
 from ikm_registry.choices import StaffRole
-from tests.admin_forms import change_form_data
+from tests.admin_forms import business_form_data, change_form_data
 from tests.factories import BusinessFactory, staff_user
-from tests.test_admin_scoping import business_form_data
 
 S = BusinessStatus
 

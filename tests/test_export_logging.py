@@ -29,7 +29,7 @@ from tests.factories import (
     UserFactory,
     staff_user,
 )
-from tests.test_reports import pdf_text
+from tests.reports import pdf_text
 
 YEAR = timezone.localdate().year - 1
 REPORTS = reverse("admin:reports")

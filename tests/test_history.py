@@ -16,6 +16,7 @@ from ikm_registry.admin_base import ScopedModelAdmin
 from ikm_registry.choices import StaffRole
 from ikm_registry.history import attribute, attributed
 from ikm_registry.models import Office, StaffMembership
+from tests.admin_forms import business_form_data
 from tests.factories import (
     BusinessFactory,
     BusinessYearFactory,
@@ -28,7 +29,6 @@ from tests.factories import (
     office_for,
     staff_user,
 )
-from tests.test_admin_scoping import business_form_data
 
 NIK = "5103014508901114"  # a woman born 5 Aug 1990 in Kuta, Badung
 OTHER_NIK = "5103015508901115"

@@ -20,11 +20,6 @@ from tests.factories import BusinessFactory, BusinessYearFactory, SentraFactory,
 YEAR = timezone.localdate().year
 
 
-@pytest.fixture
-def operator(bali_regions, kbli):
-    return staff_user(StaffRole.OPERATOR, "51.03", username="operator.badung")
-
-
 def run(content: bytes, user, *, name="ikm.csv", **options):
     return businesses_import(source=io.BytesIO(content), filename=name, user=user, year=YEAR, **options)
 

@@ -24,11 +24,6 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def operator(bali_regions, kbli):
-    return staff_user(StaffRole.OPERATOR, "51.03", username="operator.badung")
-
-
-@pytest.fixture
 def operator_client(client, operator):
     client.force_login(operator)
     return client

@@ -13,18 +13,12 @@ from django.utils import timezone
 from businesses.choices import BusinessStatus
 from businesses.models import Business, BusinessImport, BusinessYear, Owner
 from businesses.services.importing import Action, businesses_import, businesses_import_plan
-from ikm_registry.choices import StaffRole
 from ikm_registry.models import ExportLog
 from tests.business_files import csv_bytes, row, write
-from tests.factories import BusinessFactory, staff_user
+from tests.factories import BusinessFactory
 
 YEAR = timezone.localdate().year
 NIK = "5103015508850001"
-
-
-@pytest.fixture
-def operator(bali_regions, kbli):
-    return staff_user(StaffRole.OPERATOR, "51.03", username="operator.badung")
 
 
 @pytest.fixture

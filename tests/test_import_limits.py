@@ -3,7 +3,6 @@ them, and long imports checked and applied by the worker with progress."""
 
 import io
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,37 +14,11 @@ from django.utils import timezone
 
 from businesses.models import Business, BusinessImport
 from businesses.services.importing import businesses_import_plan, inspect_file
-from ikm_registry.choices import StaffRole
 from ikm_registry.models import Job, Kbli
-from tests.business_files import csv_bytes, row, write, xlsx_bytes
-from tests.factories import staff_user
+from tests.business_files import csv_bytes, row, write, zip_bomb
+from tests.worker import run_queued_jobs
 
 YEAR = timezone.localdate().year
-COLUMNS = ["nama_usaha", "nama_pemilik", "kode_wilayah", "kbli"]
-
-
-@pytest.fixture
-def operator(bali_regions, kbli):
-    return staff_user(StaffRole.OPERATOR, "51.03", username="operator.badung")
-
-
-def zip_bomb(rows: int) -> bytes:
-    """A valid workbook (header + `rows` identical rows in its one sheet): little to send, much more to unpack."""
-    template = io.BytesIO(xlsx_bytes([], header=COLUMNS))
-    header = b"".join(
-        b'<c r="%s1" t="inlineStr"><is><t>%s</t></is></c>' % (letter, name.encode())
-        for letter, name in zip((b"A", b"B", b"C", b"D"), COLUMNS, strict=True)
-    )
-    body = b'<row><c t="inlineStr"><is><t>Usaha</t></is></c></row>' * rows  # row and cell references are optional
-    out = io.BytesIO()
-    with zipfile.ZipFile(template) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                head, tail = data.split(b"<sheetData>")[0], data.split(b"</sheetData>")[-1]
-                data = head + b'<sheetData><row r="1">' + header + b"</row>" + body + b"</sheetData>" + tail
-            target.writestr(info.filename, data)
-    return out.getvalue()
 
 
 def plan(content: bytes, user, name="ikm.xlsx"):
@@ -117,24 +90,6 @@ def test_inspect_counts_the_rows_of_the_first_sheet(operator):
 def background(settings):
     settings.IMPORT_BACKGROUND_ROWS = 5
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-def run_queued_jobs():
-    """What `db_worker` does with the queue, in this process and inside the test's transaction (the command itself
-    closes the connection between tasks, and runs in its own process in tests/test_jobs.py)."""
-    from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
-    from django_tasks_db.models import DBTaskResult
-
-    from ikm_registry import jobs
-
-    runner = TaskWorker(
-        queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
-        max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
-    )  # fmt: skip
-    jobs.worker_beat("test-worker", started=True)
-    while (result := DBTaskResult.objects.ready().first()) is not None:
-        result.claim("test-worker")
-        runner.run_task(result)
 
 
 @pytest.mark.usefixtures("background")

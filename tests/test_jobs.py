@@ -446,7 +446,7 @@ def test_a_task_that_failed_before_its_claim_is_run_again_by_the_worker(
     from django.db import OperationalError
     from django_tasks_db.models import DBTaskResult
 
-    from tests.test_import_limits import run_queued_jobs
+    from tests.worker import run_queued_jobs
 
     job = queued_job(owner, waiting=timedelta(0))
     with django_capture_on_commit_callbacks(execute=True):

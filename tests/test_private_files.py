@@ -38,11 +38,6 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def operator(bali_regions, kbli):
-    return staff_user(StaffRole.OPERATOR, "51.03", username="operator.badung")
-
-
-@pytest.fixture
 def uploaded(client, operator, media):
     client.force_login(operator)
     content = csv_bytes([row(1, nik_pemilik=NIK), row(2, kbli="99999")])

@@ -27,9 +27,9 @@ from businesses.choices import BusinessStatus
 from businesses.models import Business, Product
 from businesses.reports.profiles import business_profile
 from ikm_registry.choices import StaffRole
+from tests.admin_forms import business_form_data
 from tests.factories import BusinessFactory, ProductFactory, staff_user
 from tests.processes import PROJECT
-from tests.test_admin_scoping import business_form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.db import OperationalError
 
 from businesses.models import Business
 from tests.processes import Server, SubprocessDatabase
-from tests.test_self_registration import form_data, register_url
+from tests.self_registration import form_data, register_url
 
 SIMULTANEOUS = 8
 

@@ -21,7 +21,7 @@ from ikm_registry.reports import base as report_base
 from ikm_registry.reports.sections import ReportSection, letter, report_sections
 from ikm_registry.scoping import scope_for
 from ikm_registry.statistics import StatisticsPanel, statistics_panels
-from tests.factories import BusinessFactory, SentraFactory
+from tests.factories import SYSTEM, BusinessFactory, SentraFactory
 
 # --- the Registry -------------------------------------------------------------------------------------------------
 
@@ -196,7 +196,7 @@ def test_the_admin_site_does_not_import_businesses():
 # --- Profil IKM sections ------------------------------------------------------------------------------------------
 
 
-def profil_ikm_html(monkeypatch, business, user=None):
+def profil_ikm_html(monkeypatch, business, user=SYSTEM):
     pages = []
     monkeypatch.setattr(report_base, "html_to_pdf", lambda html: pages.append(html) or b"%PDF")
     form = ProfilIkmForm(data={"business": business.pk}, user=user)

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from ikm_registry.choices import StaffRole
 from tests.factories import staff_user
-from tests.test_reports import YEAR, pdf_text, rekap_data, row_pattern  # noqa: F401  (rekap_data: a fixture used by name)
+from tests.reports import YEAR, pdf_text, row_pattern
 
 
 def run(*args):

@@ -16,7 +16,7 @@ from ikm_registry.choices import StaffRole
 from ikm_registry.reports import get_report
 from ikm_registry.reports.charts import line_chart
 from tests.factories import SYSTEM, BusinessFactory, BusinessYearFactory, staff_user
-from tests.test_reports import pdf_text, row_pattern
+from tests.reports import pdf_text, row_pattern
 
 FROM, TO = 2022, 2024  # the report's range; 2021 is the base of the first year's growth
 

@@ -15,7 +15,7 @@ from ikm_registry.job_kinds import report_data, report_name
 from ikm_registry.jobs import job_run
 from ikm_registry.models import Job
 from tests.factories import SYSTEM, BusinessFactory, BusinessYearFactory, UserFactory, staff_user
-from tests.test_reports import pdf_text
+from tests.reports import pdf_text
 
 HEADER = re.compile(r"No\.\s+Nama usaha\s+Pemilik\s+Desa/kelurahan, kecamatan\s+KBLI\s+Produk utama")
 

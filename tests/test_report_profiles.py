@@ -45,7 +45,7 @@ from tests.factories import (
     office_for,
     staff_user,
 )
-from tests.test_reports import pdf_text, row_pattern
+from tests.reports import pdf_text, row_pattern
 
 NIK = "5103014508901114"
 

@@ -3,7 +3,6 @@ formatting filters, the chart helper and the admin "Laporan" page's scoping."""
 
 import datetime
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -14,70 +13,14 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import translation
 
-from businesses.choices import BusinessStatus
 from businesses.models import BusinessYear
 from businesses.reports.rekap import REKAP_STATUSES, RekapForm, RekapReport, rekap_figures
 from ikm_registry.choices import StaffRole
-from ikm_registry.models import CreativeSubsector
 from ikm_registry.reports import ReportError, all_reports, get_report
 from ikm_registry.reports.charts import bar_chart
 from ikm_registry.reports.formatting import long_date, number, printed_at, rupiah
-from tests.factories import SYSTEM, BusinessFactory, BusinessYearFactory, UserFactory, office_for, staff_user
-
-YEAR = 2025
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The text of a PDF by poppler's pdftotext (-layout keeps a table row on one line)."""
-    if shutil.which("pdftotext") is None:
-        message = "pdftotext not found (apt-get install poppler-utils)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
-    return result.stdout.decode()
-
-
-def row_pattern(label: str, *numbers: str) -> re.Pattern:
-    return re.compile(re.escape(label) + r"\s+" + r"\s+".join(re.escape(n) for n in numbers) + r"(\s|$)", re.M)
-
-
-@pytest.fixture
-def rekap_data(bali_regions, kbli):
-    """Badung: three counted businesses in Kuta, one in Mengwi; and some that must not be counted."""
-    subsector, _ = CreativeSubsector.objects.get_or_create(
-        code="kriya", defaults={"name": "Kriya", "name_en": "Crafts"}
-    )
-    badung_office = office_for("51.03")
-    badung_office.government_name = "PEMERINTAH KABUPATEN BADUNG"
-    badung_office.name = "Dinas Perindustrian dan Perdagangan Kabupaten Badung"
-    badung_office.head_title = "Kepala Dinas"
-    badung_office.head_name = "I Made Contoh, S.T."
-    badung_office.head_nip = "197208171998031007"
-    badung_office.save()
-
-    def counted(village, status, kbli_code, male, female, investment, production, sub=None):
-        business = BusinessFactory(village=village, status=status, kbli=kbli_code, subsector=sub)
-        BusinessYearFactory(
-            business=business,
-            year=YEAR,
-            workforce_male=male,
-            workforce_female=female,
-            investment=investment,
-            production_value=production,
-        )
-        return business
-
-    counted(bali_regions.tuban, BusinessStatus.VERIFIED, kbli.batik, 2, 3, 1_234_567, 10_000_000, subsector)
-    counted(bali_regions.kuta_village, BusinessStatus.PUBLISHED, kbli.batik, 4, 1, 2_000_000, 5_000_000)
-    counted(bali_regions.tuban, BusinessStatus.PUBLISHED, kbli.silver, 1, 0, None, 7_500_000, subsector)
-    counted(bali_regions.munggu, BusinessStatus.VERIFIED, kbli.silver, 10, 20, 300_000_000, 900_000_000)
-    # Not counted: a draft, an inactive business, one without figures for YEAR, one in Denpasar (outside Badung).
-    counted(bali_regions.tuban, BusinessStatus.DRAFT, kbli.batik, 50, 50, 50, 50)
-    counted(bali_regions.munggu, BusinessStatus.INACTIVE, kbli.batik, 50, 50, 50, 50)
-    BusinessYearFactory(business=BusinessFactory(village=bali_regions.tuban), year=YEAR - 1, workforce_male=70)
-    counted(bali_regions.serangan, BusinessStatus.VERIFIED, kbli.batik, 9, 9, 9, 9)
-    return bali_regions
+from tests.factories import SYSTEM, UserFactory, office_for, staff_user
+from tests.reports import YEAR, pdf_text, row_pattern
 
 
 def rekap_pdf(region, user=SYSTEM, year=YEAR):

@@ -11,10 +11,9 @@ from businesses.selectors import attention_summary
 from businesses.services.registration import SELF_REGISTRATION_NOTE, business_register_public
 from ikm_registry.models import Office
 from tests.factories import BusinessFactory, office_for, staff_user
+from tests.self_registration import VALID_NIK, form_data, register_url
 
 pytestmark = pytest.mark.django_db
-
-VALID_NIK = "5103015708900001"  # Badung (51.03.01), a woman born 17.08.1990
 
 
 def arguments(regions, codes, **changes):
@@ -30,34 +29,6 @@ def arguments(regions, codes, **changes):
     }
     values.update(changes)
     return values
-
-
-def form_data(bali_regions, **changes):
-    data = {
-        "village": bali_regions.tuban.code,
-        "address": "Jl. Raya Tuban No. 5",
-        "name": "Tenun Sari Kuta",
-        "legal_form": "perorangan",
-        "nib": "",
-        "main_product": "Kain tenun endek",
-        "kbli": "13134",
-        "subsector": "",
-        "year_founded": "2015",
-        "online_channels": "",
-        "owner_name": "Ni Made Sari",
-        "owner_sex": "P",
-        "owner_nik": VALID_NIK,
-        "owner_phone": "081234567890",
-        "owner_email": "",
-        "agree": "on",
-        "website": "",
-    }
-    data.update(changes)
-    return data
-
-
-def register_url(code="51.03.01"):
-    return f"{reverse('businesses:register')}?wilayah={code}"
 
 
 # --- the service ----------------------------------------------------------------------------------------------------

@@ -18,12 +18,11 @@ from businesses.models import Business, Owner, Sentra
 from businesses.services import importing, registration
 from businesses.services.duplicates import business_duplicates, business_match_key
 from businesses.services.importing import businesses_import, businesses_import_plan
-from ikm_registry.choices import StaffRole
 from ikm_registry.text import comparable
+from tests.admin_forms import business_form_data
 from tests.business_files import csv_bytes, row
-from tests.factories import BusinessFactory, staff_user
-from tests.test_admin_scoping import business_form_data
-from tests.test_self_registration import form_data, register_url
+from tests.factories import BusinessFactory
+from tests.self_registration import form_data, register_url
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +31,6 @@ ZWSP = "\u200b"  # ZERO WIDTH SPACE
 CAFE_NFD = unicodedata.normalize("NFD", "Kafé Bali")
 CAFE_NFC = "Kafé Bali"
 YEAR = timezone.localdate().year
-
-
-@pytest.fixture
-def operator(bali_regions, kbli):
-    return staff_user(StaffRole.OPERATOR, "51.03", username="operator.badung")
 
 
 # --- the rule on the models --------------------------------------------------------------------------------------
