@@ -318,7 +318,8 @@ class BusinessImporter(Importer):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.year = self.options["year"]
+        year = self.options["year"]
+        self.year = int(year) if isinstance(year, str) and year.isdigit() else year  # `import_table --option`
 
     @classmethod
     def required_names(cls) -> list[str]:
