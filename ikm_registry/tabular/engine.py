@@ -209,6 +209,11 @@ def keep_registered_text(obj, before: dict) -> None:
             setattr(obj, attname, old)
 
 
+def _key_part(value):
+    """A natural key's text is compared as people read it (case, spacing and Unicode form aside)."""
+    return loose(value) if isinstance(value, str) else value
+
+
 # --- bulk writes with history ---------------------------------------------------------------------------------------
 
 # simple_history's own columns in every historical table; the rest are copies of the tracked fields.
@@ -354,8 +359,9 @@ class Importer:
             self.registered = self.load_registered(rows)
 
     def load_registered(self, rows: list[Row]) -> dict:
-        """natural key → registered instance, for the keys in the file (one query per chunk of the first key
-        column; the other key columns are compared in Python)."""
+        """natural key → registered instance, for the keys in the file: one query per chunk of the first key
+        column's values (the other key columns are compared in Python), or every row when that column is free text
+        (put a code or a reference first in `key`)."""
         first = self.by_name[self.key[0]]
         values = set()
         for row in rows:
@@ -364,9 +370,14 @@ class Importer:
             except CellError:
                 continue
         found = {}
-        for chunk in chunks(values - {None, ""}):
-            for obj in self.model._default_manager.filter(**{f"{first.field}__in": chunk}):
-                found[tuple(getattr(obj, self.by_name[name].field) for name in self.key)] = obj
+        manager = self.model._default_manager
+        if type(first) is Column:  # free text is matched loosely: the database cannot narrow it down exactly
+            batches = [manager.all()]
+        else:
+            batches = (manager.filter(**{f"{first.field}__in": chunk}) for chunk in chunks(values - {None, ""}))
+        for batch in batches:
+            for obj in batch:
+                found[tuple(_key_part(getattr(obj, self.by_name[name].field)) for name in self.key)] = obj
         return found
 
     def key_value(self, column: Column, value):
@@ -405,10 +416,11 @@ class Importer:
                 values[name] = found[code]
 
     def natural_key(self, values: dict):
-        """The row's natural key, or None when a key cell is blank or invalid (the row then creates)."""
+        """The row's natural key (text compared without case and extra spaces), or None when a key cell is blank
+        or invalid (the row then creates)."""
         if not self.key or any(values.get(name) in (None, "") for name in self.key):
             return None
-        return tuple(values[name] for name in self.key)
+        return tuple(_key_part(values[name]) for name in self.key)
 
     def match(self, row: Row, values: dict, outcome: RowOutcome, seen: dict):
         """The registered row this row describes, if any; a row repeating the key of an earlier row is an error."""
@@ -497,9 +509,10 @@ class Importer:
 
     def write(self, plan: ImportPlan, history: History, progress: Callable[[str], None]) -> None:
         """Write the plan's writes (inside the engine's transaction)."""
-        new = [write.obj for write in plan.writes if write.is_new]
-        history.create(self.model, new)
-        history.update(self.model, [(write.obj, write.fields) for write in plan.writes if not write.is_new])
+        new = [write for write in plan.writes if write.is_new]
+        changed = [write for write in plan.writes if not write.is_new and write.fields]
+        history.create(self.model, [write.obj for write in new])
+        history.update(self.model, [(write.obj, write.fields) for write in changed])
 
     def after_write(self, plan: ImportPlan) -> None:
         """Inside the transaction, after writing: checks that must see the written rows (raise to roll back)."""
