@@ -247,3 +247,8 @@ def test_columns_say_why_a_cell_cannot_be_read(column, cell, reason):
 def test_a_nik_is_masked_in_what_a_preview_shows():
     assert NikLike("nik").shown("5103011234560001") != "5103011234560001"
     assert "5103011234560001"[-4:] in NikLike("nik").shown("5103011234560001")
+
+
+def test_a_preview_names_each_row_by_its_key(bali_regions):
+    plan = plan_of("kode_wilayah;nama_kantor", "51.03;Disperindag Badung")
+    assert [(row.row, row.name, row.action_label) for row in plan.rows] == [(2, "Disperindag Badung", "baru")]

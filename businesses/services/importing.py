@@ -336,7 +336,6 @@ class BusinessImporter(Importer):
     # -- one row, first pass: cells, references, matching ------------------------------------------------------
 
     def prepare(self, rows: list[Row]) -> None:
-        self.columns_in_file = self.file_columns
         # full_clean checks only the fields the file sets: the others hold defaults or what the registry already
         # accepted, and foreign keys were resolved in bulk (full_clean would query each one again).
         self.exclude = {model: _unchecked(model, fields, self.present) for model, fields in MODEL_FIELDS.items()}

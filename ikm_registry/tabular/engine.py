@@ -498,8 +498,10 @@ class Importer:
     def planned(self, write, existing, outcome: RowOutcome) -> None:
         """After a valid row is classified: fill what the preview shows of it."""
         outcome.record_id = existing.pk if existing is not None else None
-        if not outcome.name:
-            outcome.name = str(write.obj) if hasattr(write, "obj") else ""
+        if not outcome.name and hasattr(write, "obj"):
+            # the key's own cells name the row (str() of a model may query its relations, once per row)
+            names = [self.by_name[name] for name in self.key if not isinstance(self.by_name[name], Reference)]
+            outcome.name = ", ".join(str(getattr(write.obj, column.field)) for column in names)
 
     def change_reason(self, filename: str) -> str:
         """The change reason of the history rows: the file, and the command when no user runs it."""
