@@ -38,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-DATABASE = "ikm_bench_businesses"
+DATABASE = os.environ.get("BENCH_DATABASE", "ikm_bench_businesses")  # scratch database (and its copies)
 USERNAME = "staf.bali"  # province staff of Bali (demo accounts): every Bali desa is in scope
 
 

@@ -28,8 +28,7 @@ from businesses.choices import (
     Sex,
 )
 from ikm_registry.choices import KbliLevel, RegionLevel
-from ikm_registry.models import CreativeSubsector, Kbli, Region, regency_code
-from ikm_registry.private_files import import_upload_to, private_storage, rejects_upload_to
+from ikm_registry.models import CreativeSubsector, Kbli, Region, TabularImport, regency_code
 from ikm_registry.scoping import ScopedQuerySet
 from ikm_registry.text import CleanTextMixin, whitespace_collapsed
 
@@ -764,49 +763,41 @@ class BusinessTransition(CleanTextMixin, models.Model):
         return f"{self.business}: {self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
-class BusinessImport(models.Model):
-    """An uploaded spreadsheet of businesses: previewed first, applied on confirmation.
+class BusinessImportManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=BUSINESS_IMPORT_KIND)
 
-    The file is private (owners' NIK, phones): stored under PRIVATE_FILES_ROOT with a random name, downloaded only
-    by its uploader (and superusers), deleted after PRIVATE_FILES_RETENTION_DAYS while this row and its counts stay.
-    A file of more than IMPORT_BACKGROUND_ROWS rows is checked and applied by the worker (`jobs`: Jobs of the kinds
-    import.check and import.apply, businesses/job_kinds.py); `summary` then keeps what the check found, for the
-    preview page.
+
+BUSINESS_IMPORT_KIND = "businesses"
+
+
+class BusinessImport(TabularImport):
+    """An uploaded spreadsheet of businesses: the upload records (ikm_registry.TabularImport) of kind "businesses".
+
+    Its own setting is the data year of the yearly figures (kept in `options`).
+    A file of more than IMPORT_BACKGROUND_ROWS rows is checked and applied by the worker (Jobs of the kinds import.check and import.apply,
+    businesses/job_kinds.py); `summary` then
+    keeps what the check found, for the preview page.
     """
 
-    class State(models.TextChoices):
-        PREVIEWED = "previewed", _("Pratinjau")
-        APPLYING = "applying", _("Sedang diterapkan")
-        APPLIED = "applied", _("Diterapkan")
-        FAILED = "failed", _("Gagal")
-
-    file = models.FileField(_("berkas"), storage=private_storage, upload_to=import_upload_to, blank=True)
-    rejects_file = models.FileField(
-        _("baris tidak valid"), storage=private_storage, upload_to=rejects_upload_to, blank=True
-    )
-    background = models.BooleanField(_("diproses di latar belakang"), default=False)
-    summary = models.JSONField(_("hasil pemeriksaan"), default=dict, blank=True)
-    original_name = models.CharField(_("nama berkas"), max_length=255)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("diunggah oleh"), on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("diunggah"), auto_now_add=True)
-    data_year = models.PositiveSmallIntegerField(_("tahun data"), validators=[v.validate_past_year])
-    skip_invalid = models.BooleanField(_("lewati baris tidak valid"), default=False)
-    state = models.CharField(_("keadaan"), max_length=10, choices=State.choices, default=State.PREVIEWED)
-    rows = models.PositiveIntegerField(_("baris"), default=0)
-    created = models.PositiveIntegerField(_("baru"), default=0)
-    updated = models.PositiveIntegerField(_("diperbarui"), default=0)
-    unchanged = models.PositiveIntegerField(_("tetap"), default=0)
-    invalid = models.PositiveIntegerField(_("tidak valid"), default=0)
-    applied_at = models.DateTimeField(_("diterapkan"), null=True, blank=True)
+    objects = BusinessImportManager()
     # The background jobs that check and apply it (businesses/job_kinds.py); deleted with it.
     jobs = GenericRelation("ikm_registry.Job", related_query_name="business_import")
 
     class Meta:
+        proxy = True
         verbose_name = _("impor IKM")
         verbose_name_plural = pgettext_lazy("plural", "impor IKM")
         ordering = ["-uploaded_at"]
 
-    def __str__(self):
-        return f"{self.original_name} ({self.uploaded_at:%Y-%m-%d %H:%M})"
+    def save(self, *args, **kwargs):
+        self.kind = BUSINESS_IMPORT_KIND
+        super().save(*args, **kwargs)
+
+    @property
+    def data_year(self) -> int | None:
+        return self.options.get("data_year")
+
+    @data_year.setter
+    def data_year(self, value: int | None) -> None:
+        self.options = {**(self.options or {}), "data_year": value}

@@ -12,7 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ikm_registry.choices import KbliLevel, RegionKind, RegionLevel, StaffRole
-from ikm_registry.private_files import job_upload_to, private_storage
+from ikm_registry.private_files import (
+    import_upload_to,
+    job_upload_to,
+    private_storage,
+    rejects_upload_to,
+)
 from ikm_registry.scoping import ScopedQuerySet
 from ikm_registry.text import CleanTextMixin
 
@@ -446,3 +451,57 @@ class Job(models.Model):
             return self.job_kind.phase_label(self.phase)
         except LookupError:
             return self.phase
+
+
+class TabularImport(models.Model):
+    """An uploaded spreadsheet for one registered importer (`kind`, see ikm_registry.tabular.registry): previewed
+    first, applied on confirmation, by the admin's upload pages and the background jobs alike.
+
+    The file is private (personal data): stored under PRIVATE_FILES_ROOT with a random name, downloaded only by its
+    uploader (and superusers), deleted after PRIVATE_FILES_RETENTION_DAYS while this row and its counts stay. A long
+    file is checked and applied by the worker; `summary` then keeps what the check found, for the preview page.
+    `options` holds the importer's own settings (e.g. the data year of a business import).
+    """
+
+    class State(models.TextChoices):
+        PREVIEWED = "previewed", _("Pratinjau")
+        APPLYING = "applying", _("Sedang diterapkan")
+        APPLIED = "applied", _("Diterapkan")
+        FAILED = "failed", _("Gagal")
+
+    kind = models.CharField(_("jenis impor"), max_length=40, db_index=True)
+    file = models.FileField(_("berkas"), storage=private_storage, upload_to=import_upload_to, blank=True)
+    rejects_file = models.FileField(
+        _("baris tidak valid"), storage=private_storage, upload_to=rejects_upload_to, blank=True
+    )
+    background = models.BooleanField(_("diproses di latar belakang"), default=False)
+    summary = models.JSONField(_("hasil pemeriksaan"), default=dict, blank=True)
+    options = models.JSONField(_("pengaturan impor"), default=dict, blank=True)
+    original_name = models.CharField(_("nama berkas"), max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("diunggah oleh"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("diunggah"), auto_now_add=True)
+    skip_invalid = models.BooleanField(_("lewati baris tidak valid"), default=False)
+    state = models.CharField(_("keadaan"), max_length=10, choices=State.choices, default=State.PREVIEWED)
+    rows = models.PositiveIntegerField(_("baris"), default=0)
+    created = models.PositiveIntegerField(_("baru"), default=0)
+    updated = models.PositiveIntegerField(_("diperbarui"), default=0)
+    unchanged = models.PositiveIntegerField(_("tetap"), default=0)
+    invalid = models.PositiveIntegerField(_("tidak valid"), default=0)
+    applied_at = models.DateTimeField(_("diterapkan"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("impor tabel")
+        verbose_name_plural = pgettext_lazy("plural", "impor tabel")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.uploaded_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def importer(self):
+        """The registered importer class of this upload's kind."""
+        from ikm_registry.tabular import registry
+
+        return registry.get(self.kind)

@@ -111,8 +111,8 @@ class PrivateFileKind:
 
 
 KINDS = (
-    PrivateFileKind("businesses.BusinessImport", "file", "uploaded_at"),
-    PrivateFileKind("businesses.BusinessImport", "rejects_file", "uploaded_at"),
+    PrivateFileKind("ikm_registry.TabularImport", "file", "uploaded_at"),
+    PrivateFileKind("ikm_registry.TabularImport", "rejects_file", "uploaded_at"),
     PrivateFileKind("ikm_registry.Job", "file", "created_at"),
 )
 
@@ -129,9 +129,7 @@ class PrivateDataKind:
 
 
 DATA_KINDS = (
-    PrivateDataKind(
-        "businesses.BusinessImport", "uploaded_at", "businesses.services.import_jobs.import_summaries_purge"
-    ),
+    PrivateDataKind("ikm_registry.TabularImport", "uploaded_at", "ikm_registry.tabular.uploads.summaries_purge"),
 )
 
 

@@ -412,7 +412,7 @@ def test_pages_that_do_not_show_a_summary_do_not_load_it(client, operator, djang
     def summaries_loaded(url):
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
-        return [q["sql"] for q in queries if "businessimport" in q["sql"] and '"summary"' in q["sql"]]
+        return [q["sql"] for q in queries if "tabularimport" in q["sql"] and '"summary"' in q["sql"]]
 
     assert summaries_loaded(reverse("admin:businesses_business_import")) == []  # the 10 recent uploads
     assert summaries_loaded(response["Location"]) == []  # the progress page, every 3 s while the check runs

@@ -263,7 +263,7 @@ def test_a_worker_killed_mid_job_is_recovered_by_the_next_worker(tmp_path):
         assert (status, attempts) == ("done", 2)
         assert second_worker != first_worker
         rows, state = query(
-            f"SELECT rows, state FROM businesses_businessimport WHERE id = (SELECT object_id FROM ikm_registry_job WHERE id = {job_id})"
+            f"SELECT rows, state FROM ikm_registry_tabularimport WHERE id = (SELECT object_id FROM ikm_registry_job WHERE id = {job_id})"
         )[0]  # noqa: E501
         assert (rows, state) == (40000, "previewed")
         # django-tasks' own row of the killed run is failed, not left running (the retry's row succeeds just after

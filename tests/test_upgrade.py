@@ -38,3 +38,5 @@ def test_a_database_of_the_earlier_release_upgrades_with_every_row(fresh_databas
     # The operator group's permissions on regions and the admin log entry about a region still point at it.
     assert {"ikm_registry.view_region", "ikm_registry.change_kbli"} <= set(after["operator_permissions"])
     assert after["log_entry"] == "ikm_registry.region"
+    # The business upload is an upload record of the core now, with its data year and its background job.
+    assert after["upload"] == ["ikm.xlsx", 2025, 1]

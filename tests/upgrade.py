@@ -21,6 +21,7 @@ EARLIER_RELEASE = {"businesses": "0015_import_job_queued_at", "ikm_registry": "0
 SUCCESSORS = {
     "ikm_registry_reportjob": "SELECT COUNT(*) FROM ikm_registry_job WHERE kind = 'report'",
     "businesses_importjob": "SELECT COUNT(*) FROM ikm_registry_job WHERE kind LIKE 'import.%'",
+    "businesses_businessimport": "SELECT COUNT(*) FROM ikm_registry_tabularimport WHERE kind = 'businesses'",
 }
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
@@ -194,6 +195,9 @@ def upgraded() -> None:
         )
     ]
     entry = LogEntry.objects.get(object_id="51.03").content_type
+    from businesses.models import BusinessImport
+
+    upload = BusinessImport.objects.get()
     print(
         json.dumps(
             {
@@ -202,6 +206,7 @@ def upgraded() -> None:
                 "content_types": content_types,
                 "operator_permissions": permissions,
                 "log_entry": f"{entry.app_label}.{entry.model}",
+                "upload": [upload.original_name, upload.data_year, upload.jobs.count()],
             }
         )
     )

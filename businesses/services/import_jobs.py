@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -33,6 +32,7 @@ from ikm_registry import jobs
 from ikm_registry.models import Job
 from ikm_registry.private_files import private_storage
 from ikm_registry.scoping import CHANGE, scope_for
+from ikm_registry.tabular.uploads import SUMMARY_PERSONAL, summaries_purge  # noqa: F401 (re-exported)
 
 PREVIEW_ROWS = 100
 # Problems, notes and changed businesses kept for the preview of a background check, so that a summary stays within
@@ -40,9 +40,8 @@ PREVIEW_ROWS = 100
 # 100,000 of them took 120 MB); the rejects file has every invalid row.
 SUMMARY_PROBLEMS = 2000
 SUMMARY_CHANGES = 1000
-# What a summary says of single rows (names, registered and new phones and e-mails, values quoted in reasons):
-# dropped with the file when its retention runs out, while the totals stay.
-SUMMARY_PERSONAL = ("rows", "errors", "notes", "updates")
+# Summaries of uploads past their retention are cleared by the engine (ikm_registry.tabular.uploads).
+import_summaries_purge = summaries_purge
 FILE_PURGED = gettext_lazy("Berkas unggahan sudah dihapus (masa simpan habis); unggah lagi.")
 # The kinds of job of a long import (businesses/job_kinds.py) and the phase of its write.
 IMPORT_CHECK, IMPORT_APPLY = "import.check", "import.apply"
@@ -113,21 +112,6 @@ def plan_summary(plan: ImportPlan) -> dict:
         "updates_total": len(updates),
         "checked_at": timezone.now().isoformat(),
     }
-
-
-def import_summaries_purge(imports, *, dry_run: bool = False) -> int:
-    """Drop what the stored summaries of `imports` (past their retention; see ikm_registry.private_files) say of
-    single rows; their totals and file errors stay. Returns how many summaries were (or would be) cleared."""
-    personal = Q()
-    for key in SUMMARY_PERSONAL:
-        personal |= Q(summary__has_key=key)
-    cleared = 0
-    for pk, summary in imports.filter(personal).values_list("pk", "summary").iterator():
-        cleared += 1
-        if not dry_run:
-            kept = {key: value for key, value in summary.items() if key not in SUMMARY_PERSONAL}
-            BusinessImport.objects.filter(pk=pk).update(summary={**kept, "purged": True})
-    return cleared
 
 
 def store_counts(business_import: BusinessImport, counts: dict, **fields) -> None:

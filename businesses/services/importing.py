@@ -1,4 +1,5 @@
-"""Business import (DESIGN §8): one engine behind the `import_businesses` command and the admin's upload page.
+"""Business import (DESIGN §8): the `businesses` consumer of the tabular import engine (ikm_registry/tabular),
+behind the `import_businesses` command and the admin's upload page.
 
 Planning reads a CSV or XLSX file, checks every row (parsing, the model validators and full_clean of Business,
 Owner and BusinessYear, references, the importing user's region, duplicates within the file) and matches rows to
@@ -6,30 +7,17 @@ registered businesses — by NIB, else by name + owner + desa — with a few bul
 says which rows would be created, updated (only when something differs) or left unchanged, and names every
 problem by spreadsheet row (header = row 1), column and reason. Applying writes a plan in one transaction with
 bulk inserts and updates that also write history rows naming the importing user; by default nothing is written
-when any row is invalid.
+when any row is invalid. Reading, limits, cells, the plan, the modes and bulk history are the engine's; this module
+holds the layout's columns and what is particular to businesses (references, matching, three models per row).
 """
 
 from __future__ import annotations
 
-import csv
-import functools
-import io
-import itertools
-import re
-import unicodedata
-import zipfile
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from xml.etree import ElementTree
+from decimal import Decimal
 
-import openpyxl
-from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.utils import timezone, translation
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -37,19 +25,59 @@ from businesses import validators as v
 from businesses.choices import BusinessStatus, LegalForm, Sex
 from businesses.models import Business, BusinessYear, Owner
 from businesses.services.duplicates import business_match_key
-from businesses.services.layout import COLUMNS, CSV_DELIMITER, REASON_COLUMN, REQUIRED, YEARLY, cell_text, neutralise
+from businesses.services.layout import COLUMNS, REQUIRED, YEARLY
 from ikm_registry.choices import KbliLevel, RegionLevel
 from ikm_registry.models import CreativeSubsector, Kbli, Region
-from ikm_registry.numbers import parse_decimal, parse_rupiah, thousands
-from ikm_registry.personal_data import mask
+from ikm_registry.numbers import thousands
 from ikm_registry.public_cache import bump_public_version
 from ikm_registry.scoping import CHANGE, CommandLine, scope_for
+from ikm_registry.tabular import registry
+from ikm_registry.tabular.cells import cell_text
+from ikm_registry.tabular.columns import (
+    COUNT_MESSAGE,
+    MONEY_MESSAGE,
+    Choice,
+    Column,
+    DecimalNumber,
+    Identifier,
+    Integer,
+    NikLike,
+    Phone,
+    Text,
+    Year,
+    identifier,
+    number,
+)
+from ikm_registry.tabular.engine import (
+    Action,
+    History,
+    Importer,
+    ImportPlan,
+    ImportResult,
+    RowError,
+    RowOutcome,
+    chunks,
+    keep_registered_text,
+)
+from ikm_registry.tabular.reader import Row, inspect_file
+from ikm_registry.tabular.reader import read_rows as read_table
 from ikm_registry.text import whitespace_collapsed
 
-BATCH_SIZE = 1000
-PROGRESS_EVERY = 1000
-# SQLite allows 32,766 parameters in one statement; stay well below for `__in` lookups.
-IN_CHUNK = 900
+__all__ = [
+    "Action",
+    "BusinessImporter",
+    "ImportPlan",
+    "ImportResult",
+    "RowError",
+    "RowOutcome",
+    "business_match_key",
+    "businesses_import",
+    "businesses_import_apply",
+    "businesses_import_plan",
+    "change_reason",
+    "inspect_file",
+    "read_rows",
+]
 
 # Statuses a file may give a new business; the rest are reached only through the review workflow.
 IMPORT_STATUSES = (BusinessStatus.DRAFT, BusinessStatus.SUBMITTED, BusinessStatus.VERIFIED, BusinessStatus.PUBLISHED)
@@ -100,60 +128,107 @@ def _unchecked(model, fields: dict[str, str], present: set[str]) -> list[str]:
     return [model_field.name for model_field in model._meta.concrete_fields if model_field.name not in checked]
 
 
-class Action:
-    CREATE = "create"
-    UPDATE = "update"
-    UNCHANGED = "unchanged"
-    INVALID = "invalid"
-
-    labels = {
-        CREATE: gettext_lazy("baru"),
-        UPDATE: gettext_lazy("diperbarui"),
-        UNCHANGED: gettext_lazy("tetap"),
-        INVALID: gettext_lazy("tidak valid"),
-    }
+# --- the layout's columns -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RowError:
-    """One problem: the spreadsheet row (header = row 1), the column ('' for the whole row) and the reason."""
+class KbliCode(Identifier):
+    """A KBLI code; 01111 typed as a number in Excel gets its leading zero back."""
 
-    row: int
-    column: str
-    message: str
+    def parse(self, value):
+        found = number(value)
+        if found is not None and found == int(found) and len(str(int(found))) < 5:
+            return str(int(found)).zfill(5)
+        return identifier(value)
 
-    def __str__(self):
-        if self.column:
-            return _("baris %(row)s, kolom %(column)s: %(message)s") % {
-                "row": self.row,
-                "column": self.column,
-                "message": self.message,
-            }
-        return _("baris %(row)s: %(message)s") % {"row": self.row, "message": self.message}
+
+SEX_WORDS = {"l": Sex.MALE, "p": Sex.FEMALE, "laki-laki": Sex.MALE, "perempuan": Sex.FEMALE}
+COORDINATE_PLACES = Decimal("0.000001")
+COORDINATE_MESSAGE = gettext_lazy("Tulis koordinat sebagai angka desimal, mis. -8,65 atau -8.65.")
+
+BUSINESS_COLUMNS: tuple[Column, ...] = (
+    Text("nama_usaha", field="name", required=True),
+    Identifier("nib"),
+    Choice(
+        "bentuk_usaha",
+        choices=LegalForm,
+        default=LegalForm.PERORANGAN,
+        message=lambda: (
+            _("Bentuk usaha tidak dikenal; isi salah satu dari: %(choices)s.")
+            % {"choices": ", ".join(LegalForm.values)}
+        ),
+    ),
+    Text("nama_pemilik", required=True),
+    NikLike("nik_pemilik"),
+    Choice("jenis_kelamin_pemilik", choices=Sex, words=SEX_WORDS, message=lambda: _("Jenis kelamin harus L atau P.")),
+    Phone("telepon"),
+    Text("email"),
+    Text("alamat"),
+    Text("kode_wilayah", required=True),
+    KbliCode("kbli", required=True),
+    Text("subsektor_ekraf"),
+    Text("produk_utama"),
+    Year("tahun_berdiri"),
+    Integer("tenaga_kerja_laki", message=COUNT_MESSAGE, blank=0),
+    Integer("tenaga_kerja_perempuan", message=COUNT_MESSAGE, blank=0),
+    Integer("nilai_investasi", message=MONEY_MESSAGE),
+    Integer("omzet_tahunan", message=MONEY_MESSAGE),
+    DecimalNumber("kapasitas_produksi"),
+    Text("satuan_kapasitas"),
+    Integer("nilai_produksi", message=MONEY_MESSAGE),
+    DecimalNumber("latitude", grouping=False, places=COORDINATE_PLACES, message=COORDINATE_MESSAGE),
+    DecimalNumber("longitude", grouping=False, places=COORDINATE_PLACES, message=COORDINATE_MESSAGE),
+    # Every status reads (an export holds them all and must import back); a new business takes only IMPORT_STATUSES.
+    Choice(
+        "status",
+        choices=BusinessStatus,
+        default=DEFAULT_STATUS,
+        message=lambda: _("Status harus salah satu dari: %(choices)s.") % {"choices": ", ".join(IMPORT_STATUSES)},
+    ),
+)
+assert tuple(column.name for column in BUSINESS_COLUMNS) == COLUMNS, "the import's columns are the layout's"
+assert tuple(column.name for column in BUSINESS_COLUMNS if column.required) == REQUIRED
+PARSERS: dict[str, Callable] = {column.name: column.parse for column in BUSINESS_COLUMNS}
+SHOWN = {column.name: column.shown for column in BUSINESS_COLUMNS}
+
+
+def _text(value) -> str:
+    return cell_text(value)
+
+
+def _identifier(value) -> str:
+    return identifier(value)
+
+
+def _kbli(value) -> str:
+    return PARSERS["kbli"](value)
+
+
+def _shown(column: str, value) -> str:
+    """A value as the preview shows it to staff: NIK masked, numbers without trailing zeros."""
+    return SHOWN[column](value)
+
+
+# --- plan and outcome -----------------------------------------------------------------------------------------------
 
 
 @dataclass
-class RowOutcome:
-    """What the import does with one row, for the preview and the report."""
+class BusinessRowOutcome(RowOutcome):
+    """A row's outcome with the desa it names (the preview lists it)."""
 
-    row: int
-    action: str = Action.UNCHANGED
-    name: str = ""
     village: str = ""
-    business_id: int | None = None
-    changed: list[str] = field(default_factory=list)  # columns whose value changes an existing business
-    # (column, old, new) as shown to staff (NIK masked) for each column that changes an existing business
-    changes: list[tuple[str, str, str]] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
     @property
-    def action_label(self) -> str:
-        return str(Action.labels[self.action])
+    def business_id(self) -> int | None:
+        return self.record_id
 
-    def describe_changes(self) -> str:
-        """`kolom: 'lama' → 'baru'; …` for the command's report."""
-        return "; ".join(f"{column}: {old or '—'} → {new or '—'}" for column, old, new in self.changes)
+    @business_id.setter
+    def business_id(self, value: int | None) -> None:
+        self.record_id = value
+
+
+@dataclass
+class BusinessImportPlan(ImportPlan):
+    year: int = 0
 
 
 @dataclass
@@ -171,555 +246,15 @@ class _Write:
     def is_new(self) -> bool:
         return self.business.pk is None
 
-
-@dataclass
-class ImportPlan:
-    """The checked file: what would be created, updated, left alone, and which rows are invalid and why."""
-
-    filename: str
-    year: int
-    columns: list[str]
-    delimiter: str
-    rows: list[RowOutcome] = field(default_factory=list)
-    writes: list[_Write] = field(default_factory=list, repr=False)
-    # (row number, raw cells in file order, errors) of each invalid row, for the rejects file
-    rejected: list[tuple[int, list, list[RowError]]] = field(default_factory=list, repr=False)
-
-    def count(self, action: str) -> int:
-        return sum(1 for row in self.rows if row.action == action)
-
     @property
-    def counts(self) -> dict[str, int]:
-        return {
-            "rows": len(self.rows),
-            "created": self.count(Action.CREATE),
-            "updated": self.count(Action.UPDATE),
-            "unchanged": self.count(Action.UNCHANGED),
-            "invalid": self.count(Action.INVALID),
-        }
+    def has_changes(self) -> bool:
+        return bool(self.business_fields or self.owner_fields or self.year_fields)
 
-    @property
-    def errors(self) -> list[RowError]:
-        return [error for row in self.rows for error in row.errors]
 
-    @property
-    def notes(self) -> list[tuple[int, str]]:
-        return [(row.row, note) for row in self.rows for note in row.notes]
-
-    def summary(self) -> str:
-        counts = {key: thousands(value) for key, value in self.counts.items()}
-        return (
-            _("%(rows)s baris: %(created)s baru, %(updated)s diperbarui, %(unchanged)s tetap, %(invalid)s tidak valid")
-            % counts
-        )
-
-    def write_rejects(self, handle) -> int:
-        """Write the invalid rows, in the file's own columns plus `alasan`, as CSV to a text handle."""
-        writer = csv.writer(handle, delimiter=self.delimiter)
-        writer.writerow([*self.columns, REASON_COLUMN])
-        for _row, cells, errors in self.rejected:
-            reasons = "; ".join(
-                f"{error.column}: {error.message}" if error.column else error.message for error in errors
-            )
-            writer.writerow([neutralise(cell_text(cell)) for cell in cells] + [neutralise(reasons)])
-        return len(self.rejected)
-
-
-@dataclass
-class ImportResult:
-    """What applying a plan did. `written` is False when nothing was written (invalid rows, no --skip-invalid)."""
-
-    plan: ImportPlan
-    written: bool
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    invalid: int = 0
-
-
-def _no_progress(message: str) -> None:
-    pass
-
-
-# --- reading ------------------------------------------------------------------------------------------------------
-
-
-def _file_error(message: str) -> ValidationError:
-    return ValidationError(message, code="import_file")
-
-
-@contextmanager
-def _open_binary(source):
-    """A seekable binary handle for a path or an open file (Django File, BytesIO, ...), rewound to the start."""
-    if isinstance(source, str | Path):
-        with open(source, "rb") as handle:
-            yield handle
-        return
-    if hasattr(source, "seek"):
-        source.seek(0)
-    yield source
-
-
-# --- limits (zip bombs, huge files) ---------------------------------------------------------------------------------
-
-XLSX_MAGIC = b"PK\x03\x04"
-MEGABYTE = 1024 * 1024
-# A member smaller than this may be compressed any amount (a sheet of blanks); the unpacked total still counts.
-RATIO_FREE_BYTES = MEGABYTE
-_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
-_RELATIONSHIP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-
-def _limit_error(message: str) -> ValidationError:
-    return ValidationError(message, code="import_limit")
-
-
-def _too_big(size: int) -> ValidationError:
-    return _limit_error(
-        _(
-            "Berkas terlalu besar: isinya %(size)s MB, paling besar %(max)s MB. Bagi menjadi beberapa berkas "
-            "(mis. per kecamatan)."
-        )
-        % {"size": thousands(-(-size // MEGABYTE)), "max": thousands(settings.IMPORT_MAX_UNPACKED_MB)}
-    )
-
-
-def _too_many_rows() -> ValidationError:
-    return _limit_error(
-        _("Berkas berisi lebih dari %(max)s baris data; bagi menjadi beberapa berkas (mis. per kecamatan).")
-        % {"max": thousands(settings.IMPORT_MAX_ROWS)}
-    )
-
-
-def _first_sheet(archive: zipfile.ZipFile) -> str | None:
-    """The archive path of the workbook's first sheet (the one openpyxl's worksheets[0] reads)."""
-    try:
-        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ElementTree.ParseError):
-        return None
-    sheet = next((element for element in workbook.iter() if element.tag.endswith("}sheet")), None)
-    if sheet is None:
-        return None
-    relation_id = sheet.get(f"{{{_RELATIONSHIP_NS}}}id")
-    for relation in relations:
-        if relation.get("Id") == relation_id:
-            target = relation.get("Target", "")
-            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return None
-
-
-def _count_tags(member) -> int:
-    """Row elements in a sheet's XML, read in chunks (a tag cut between two chunks is counted once)."""
-    count, carry = 0, b""
-    while chunk := member.read(MEGABYTE):
-        data = carry + chunk
-        limit = max(len(data) - 64, 0)  # matches starting in the last bytes are counted with the next chunk
-        count += sum(1 for match in _ROW_TAG.finditer(data) if match.start() < limit)
-        carry = data[limit:]
-    return count + len(_ROW_TAG.findall(carry))
-
-
-def _within_row_limit(rows: int) -> int:
-    """Rows of a file (blank ones included) may be up to twice the limit of data rows (read_rows counts exactly)."""
-    if rows > 2 * settings.IMPORT_MAX_ROWS + 1:
-        raise _too_many_rows()
-    return rows
-
-
-def inspect_file(source) -> int:
-    """Check a CSV or XLSX file against the import limits before anything parses it; return its number of rows
-    (header included; for a CSV, line breaks inside cells count as rows).
-
-    An XLSX is a zip archive: the sizes its members unpack to are read from the archive's directory (zipfile never
-    unpacks more than that), so a 2 MB file that would unpack to gigabytes (a zip bomb) is refused at once.
-    Raises ValidationError naming the limit.
-    """
-    with _open_binary(source) as handle:
-        magic = handle.read(len(XLSX_MAGIC))
-        handle.seek(0)
-        max_bytes = settings.IMPORT_MAX_UNPACKED_MB * MEGABYTE
-        if magic != XLSX_MAGIC:
-            handle.seek(0, io.SEEK_END)
-            size = handle.tell()
-            handle.seek(0)
-            if size > max_bytes:
-                raise _too_big(size)
-            lines, last = 0, b""
-            while chunk := handle.read(MEGABYTE):
-                lines += chunk.count(b"\n")
-                last = chunk[-1:]
-            handle.seek(0)
-            return _within_row_limit(lines + (1 if last not in (b"", b"\n") else 0))
-        try:
-            with zipfile.ZipFile(handle) as archive:
-                members = archive.infolist()
-                unpacked = sum(info.file_size for info in members)
-                if unpacked > max_bytes:
-                    raise _too_big(unpacked)
-                for info in members:
-                    ratio = info.file_size / max(info.compress_size, 1)
-                    if info.file_size > RATIO_FREE_BYTES and ratio > settings.IMPORT_MAX_COMPRESSION_RATIO:
-                        raise _limit_error(
-                            _(
-                                "Berkas XLSX ditolak: bagian %(member)s memuai %(ratio)s kali saat dibuka (paling "
-                                "banyak %(max)s kali), seperti bom zip. Simpan ulang dari Excel atau kirim sebagai CSV."
-                            )
-                            % {
-                                "member": info.filename,
-                                "ratio": thousands(int(ratio)),
-                                "max": thousands(settings.IMPORT_MAX_COMPRESSION_RATIO),
-                            }
-                        )
-                sheet = _first_sheet(archive)
-                if sheet is None or sheet not in archive.namelist():
-                    return 0
-                with archive.open(sheet) as member:
-                    return _within_row_limit(_count_tags(member))
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as error:
-            raise _file_error(_("Berkas XLSX tidak dapat dibaca (%(error)s).") % {"error": error}) from error
-        finally:
-            handle.seek(0)
-
-
-def _sniff_delimiter(header_line: str) -> str:
-    """Comma, semicolon (Excel in an Indonesian locale) or tab: whichever separates the header line most."""
-    return max((",", ";", "\t"), key=header_line.count)
-
-
-@contextmanager
-def _table(source):
-    """Yield (delimiter, rows): rows is an iterator of lists of cell values, the header first."""
-    with _open_binary(source) as handle:
-        magic = handle.read(8)
-        handle.seek(0)
-        if magic.startswith(XLSX_MAGIC):
-            inspect_file(handle)  # sizes and compression before openpyxl unpacks anything
-            try:
-                workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-            except Exception as error:  # openpyxl raises zipfile, KeyError and XML errors for damaged files
-                raise _file_error(_("Berkas XLSX tidak dapat dibaca (%(error)s).") % {"error": error}) from error
-            try:
-                sheet = workbook.worksheets[0]
-                sheet.reset_dimensions()  # some writers store wrong dimensions; read what is really there
-                yield CSV_DELIMITER, (list(row) for row in sheet.iter_rows(values_only=True))
-            finally:
-                workbook.close()
-            return
-        if magic.startswith(b"\xd0\xcf\x11\xe0"):
-            raise _file_error(_("Berkas Excel lama (.xls) tidak didukung; simpan sebagai .xlsx atau CSV UTF-8."))
-        handle.seek(0, io.SEEK_END)
-        if handle.tell() > settings.IMPORT_MAX_UNPACKED_MB * MEGABYTE:
-            raise _too_big(handle.tell())
-        handle.seek(0)
-        text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
-        try:
-            first = text.readline()
-            delimiter = _sniff_delimiter(first)
-            yield delimiter, csv.reader(itertools.chain([first], text), delimiter=delimiter)
-        finally:
-            text.detach()  # leave the caller's file open
-
-
-def _header(cells: list) -> tuple[list[str | None], list[str]]:
-    """Normalised column names by position (None for a blank header cell) and the file-level problems."""
-    names = [cell_text(cell).lower() or None for cell in cells]
-    problems = []
-    known = set(COLUMNS) | {REASON_COLUMN}
-    unknown = [name for name in names if name and name not in known]
-    if unknown:
-        problems.append(
-            _("Kolom tidak dikenal: %(columns)s. Kolom yang dikenal: %(known)s.")
-            % {"columns": ", ".join(unknown), "known": ", ".join(COLUMNS)}
-        )
-    seen, doubled = set(), []
-    for name in names:
-        if name and name in seen and name not in doubled:
-            doubled.append(name)
-        seen.add(name)
-    if doubled:
-        problems.append(_("Kolom ganda: %(columns)s.") % {"columns": ", ".join(doubled)})
-    missing = [name for name in REQUIRED if name not in seen]
-    if missing:
-        problems.append(_("Kolom wajib tidak ada: %(columns)s.") % {"columns": ", ".join(missing)})
-    return names, problems
-
-
-@dataclass
-class _Row:
-    number: int
-    cells: list  # raw cells of the file's columns, in file order
-    values: dict  # column → raw cell
-
-
-def _no_rows(phase: str, done: int, total: int) -> None:
-    pass
-
-
-def read_rows(
-    source, *, progress: Callable[[str], None] = _no_progress, on_rows: Callable[[str, int, int], None] = _no_rows
-) -> tuple[list[str], str, list[_Row]]:
-    """Read a business file: its columns (normalised, in file order), its CSV delimiter and its non-blank rows.
-
-    Raises ValidationError for a file that cannot be read or whose header is wrong.
-    """
-    try:
-        with _table(source) as (delimiter, rows):
-            header = next(rows, None)
-            if header is None:
-                raise _file_error(_("Berkas kosong."))
-            names, problems = _header(header)
-            if problems:
-                raise ValidationError([_file_error(problem) for problem in problems])
-            positions = [(index, name) for index, name in enumerate(names) if name and name != REASON_COLUMN]
-            columns = [name for _index, name in positions]
-            result = []
-            max_rows = settings.IMPORT_MAX_ROWS
-            for number, cells in enumerate(rows, start=2):
-                if number > 2 * max_rows + 1:  # blank rows cost reading time too
-                    raise _too_many_rows()
-                picked = [cells[index] if index < len(cells) else None for index, _name in positions]
-                if all(cell_text(cell) == "" for cell in picked):
-                    continue
-                result.append(_Row(number, picked, dict(zip(columns, picked, strict=True))))
-                if len(result) > max_rows:
-                    raise _too_many_rows()
-                if len(result) % PROGRESS_EVERY == 0:
-                    progress(_("%(rows)s baris dibaca") % {"rows": thousands(len(result))})
-                    on_rows("reading", len(result), 0)
-    except UnicodeDecodeError as error:
-        raise _file_error(_("Berkas CSV harus berenkode UTF-8; di Excel pilih Simpan Sebagai → CSV UTF-8.")) from error
-    except csv.Error as error:
-        raise _file_error(_("Berkas CSV rusak: %(error)s") % {"error": error}) from error
-    if not result:
-        raise _file_error(_("Berkas tidak berisi baris data."))
-    return columns, delimiter, result
-
-
-# --- cells --------------------------------------------------------------------------------------------------------
-
-
-class _Bad(Exception):
-    """A cell that cannot be read; the message says why, in the user's language."""
-
-
-def _number(value) -> Decimal | None:
-    """The value of a numeric spreadsheet cell (XLSX numbers), or None for text."""
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        return None
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-
-
-def _text(value) -> str:
-    return cell_text(value)
-
-
-def _identifier(value) -> str:
-    """NIB and similar numbers: spaces and dashes some people type between groups are dropped."""
-    return _text(value).replace(" ", "").replace("-", "").replace("\u00a0", "")
-
-
-def _nik(value) -> str:
-    number = _number(value)
-    if number is not None and len(str(int(number))) > 15:
-        raise _Bad(
-            _(
-                "NIK tersimpan sebagai angka; Excel hanya menyimpan 15 angka sehingga angka terakhir hilang. "
-                "Format kolom sebagai Teks lalu ketik ulang NIK."
-            )
-        )
-    return _identifier(value)
-
-
-def _phone(value) -> str:
-    number = _number(value)
-    if number is not None:
-        # Excel drops the leading 0 of a number typed as 081234567890.
-        digits = str(int(number))
-        return digits if digits.startswith("62") else "0" + digits
-    return _text(value)
-
-
-def _kbli(value) -> str:
-    number = _number(value)
-    if number is not None and number == int(number) and len(str(int(number))) < 5:
-        return str(int(number)).zfill(5)  # KBLI 01111 typed as a number loses its leading zero
-    return _identifier(value)
-
-
-@functools.cache
-def _choice_map(choices_class, language: str | None) -> dict[str, str]:
-    """Value and label (in the active language and in Indonesian) of each choice, casefolded → value."""
-    mapping = {}
-    for choice in choices_class:
-        mapping[choice.value.casefold()] = choice.value
-        mapping[str(choice.label).casefold()] = choice.value
-        with translation.override(None):
-            mapping[str(choice.label).casefold()] = choice.value
-    return mapping
-
-
-def _choice(value, choices_class, default: str, message: Callable[[], str]) -> str:
-    text = _text(value)
-    if text == "":
-        return default
-    found = _choice_map(choices_class, translation.get_language()).get(text.casefold())
-    if found is None:
-        raise _Bad(message())
-    return found
-
-
-def _legal_form(value) -> str:
-    return _choice(
-        value,
-        LegalForm,
-        LegalForm.PERORANGAN,
-        lambda: (
-            _("Bentuk usaha tidak dikenal; isi salah satu dari: %(choices)s.")
-            % {"choices": ", ".join(LegalForm.values)}
-        ),
-    )
-
-
-SEX_WORDS = {"l": Sex.MALE, "p": Sex.FEMALE, "laki-laki": Sex.MALE, "perempuan": Sex.FEMALE}
-
-
-def _sex(value) -> str:
-    text = _text(value).casefold()
-    if text == "":
-        return ""
-    if text not in SEX_WORDS:
-        raise _Bad(_("Jenis kelamin harus L atau P."))
-    return SEX_WORDS[text]
-
-
-def _status(value) -> str:
-    # Every status reads (an export holds them all and must import back); a new business takes only IMPORT_STATUSES.
-    return _choice(
-        value,
-        BusinessStatus,
-        DEFAULT_STATUS,
-        lambda: _("Status harus salah satu dari: %(choices)s.") % {"choices": ", ".join(IMPORT_STATUSES)},
-    )
-
-
-COUNT_MESSAGE = gettext_lazy("Tulis jumlah orang sebagai bilangan bulat, mis. 12 atau 1.500.")
-MONEY_MESSAGE = gettext_lazy("Tulis nilai rupiah sebagai angka, mis. 25.000.000 atau Rp 25.000.000.")
-
-
-def _whole(value, message) -> int | None:
-    number = _number(value)
-    if number is not None:
-        if number != number.to_integral_value():
-            raise _Bad(str(message))
-        return int(number)
-    text = _text(value)
-    if text.isdigit():
-        return int(text)
-    try:
-        return parse_rupiah(text)
-    except ValueError:
-        raise _Bad(str(message)) from None
-
-
-def _year(value) -> int | None:
-    number = _number(value)
-    text = str(int(number)) if number is not None and number == int(number) else _text(value)
-    if text == "":
-        return None
-    if not text.isdigit():
-        raise _Bad(_("Tulis tahun sebagai 4 angka, mis. 2015."))
-    return int(text)
-
-
-def _count(value) -> int:
-    result = _whole(value, COUNT_MESSAGE)
-    return 0 if result is None else result
-
-
-def _money(value) -> int | None:
-    return _whole(value, MONEY_MESSAGE)
-
-
-def _quantity(value) -> Decimal | None:
-    number = _number(value)
-    if number is not None:
-        return number
-    try:
-        return parse_decimal(_text(value))
-    except (ValueError, InvalidOperation):
-        raise _Bad(_("Tulis angka seperti 1.500 atau 12,5.")) from None
-
-
-COORDINATE_PLACES = Decimal("0.000001")
-
-
-def _coordinate(value) -> Decimal | None:
-    number = _number(value)
-    try:
-        number = number if number is not None else parse_decimal(_text(value), grouping=False)
-    except (ValueError, InvalidOperation):
-        raise _Bad(_("Tulis koordinat sebagai angka desimal, mis. -8,65 atau -8.65.")) from None
-    # GPS apps give more decimals than the six (about 10 cm) the register keeps.
-    return None if number is None else number.quantize(COORDINATE_PLACES)
-
-
-PARSERS: dict[str, Callable] = {
-    "nama_usaha": _text,
-    "nib": _identifier,
-    "bentuk_usaha": _legal_form,
-    "nama_pemilik": _text,
-    "nik_pemilik": _nik,
-    "jenis_kelamin_pemilik": _sex,
-    "telepon": _phone,
-    "email": _text,
-    "alamat": _text,
-    "kode_wilayah": _text,
-    "kbli": _kbli,
-    "subsektor_ekraf": _text,
-    "produk_utama": _text,
-    "tahun_berdiri": _year,
-    "tenaga_kerja_laki": _count,
-    "tenaga_kerja_perempuan": _count,
-    "nilai_investasi": _money,
-    "omzet_tahunan": _money,
-    "kapasitas_produksi": _quantity,
-    "satuan_kapasitas": _text,
-    "nilai_produksi": _money,
-    "latitude": _coordinate,
-    "longitude": _coordinate,
-    "status": _status,
-}
-
-
-def _loose(text: str) -> str:
-    """Text as people read it: one Unicode form (NFC), single spaces, no case."""
-    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
-
-
-def _keep_registered_text(obj, before: dict) -> None:
-    """Put back the registered value of every text attribute the row changes only by case, spacing or form."""
-    for attname, old in before.items():
-        new = getattr(obj, attname)
-        if new != old and isinstance(new, str) and isinstance(old, str) and _loose(new) == _loose(old):
-            setattr(obj, attname, old)
-
-
-def _shown(column: str, value) -> str:
-    """A value as the preview shows it to staff: NIK masked, numbers without trailing zeros."""
-    if value is None or value == "":
-        return ""
-    if column == "nik_pemilik":
-        return mask(value)
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return str(value)
-
-
-def _chunks(items, size: int = IN_CHUNK):
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def read_rows(source, *, progress=None, on_rows=None) -> tuple[list[str], str, list[Row]]:
+    """Read a business file: its columns (normalised, in file order), its CSV delimiter and its non-blank rows."""
+    extra = {name: value for name, value in (("progress", progress), ("on_rows", on_rows)) if value is not None}
+    return read_table(source, columns=COLUMNS, required=REQUIRED, **extra)
 
 
 # --- planning -----------------------------------------------------------------------------------------------------
@@ -728,7 +263,7 @@ def _chunks(items, size: int = IN_CHUNK):
 class _Reference:
     """Regions, KBLI codes, subsectors and registered businesses the file refers to, each loaded in bulk."""
 
-    def __init__(self, rows: list[_Row], year: int):
+    def __init__(self, rows: list[Row], year: int):
         villages, kblis, nibs = set(), set(), set()
         for row in rows:
             villages.add(_text(row.values.get("kode_wilayah")))
@@ -737,10 +272,10 @@ class _Reference:
             if nib:
                 nibs.add(nib)
         self.region_levels = {}
-        for chunk in _chunks(villages - {""}):
+        for chunk in chunks(villages - {""}):
             self.region_levels.update(Region.objects.filter(code__in=chunk).values_list("code", "level"))
         self.kbli_levels = {}
-        for chunk in _chunks(kblis - {""}):
+        for chunk in chunks(kblis - {""}):
             self.kbli_levels.update(Kbli.objects.filter(code__in=chunk).values_list("code", "level"))
         self.subsectors = {}
         for code, name, name_en in CreativeSubsector.objects.values_list("code", "name", "name_en"):
@@ -749,11 +284,11 @@ class _Reference:
         self.by_nib: dict[str, Business] = {}
         self.by_key: dict[tuple, list[Business]] = {}
         businesses = Business.objects.select_related("owner", "sentra")  # sentra: Business.clean() checks its region
-        for chunk in _chunks(nibs):
+        for chunk in chunks(nibs):
             for business in businesses.filter(nib__in=chunk):
                 self.by_nib[business.nib] = business
         known_villages = [code for code, level in self.region_levels.items() if level == RegionLevel.VILLAGE]
-        for chunk in _chunks(known_villages):
+        for chunk in chunks(known_villages):
             for business in businesses.filter(village_id__in=chunk).order_by("pk"):
                 business = self.by_nib.get(business.nib, business) if business.nib else business
                 owner = getattr(business, "owner", None)
@@ -764,25 +299,63 @@ class _Reference:
         self.years: dict[int, BusinessYear] = {}
 
     def load_years(self, business_ids):
-        for chunk in _chunks(business_ids):
+        for chunk in chunks(business_ids):
             for figures in BusinessYear.objects.filter(year=self.year, business_id__in=chunk):
                 self.years[figures.business_id] = figures
 
 
-class _Planner:
-    def __init__(self, *, user, year: int, columns: list[str], progress, on_rows=_no_rows):
-        self.user = user
-        self.on_rows = on_rows
-        self.year = year
-        self.columns = columns
-        self.present = set(columns)
-        self.progress = progress
-        self.scope = scope_for(user)
+@registry.register
+class BusinessImporter(Importer):
+    """Businesses with their owner and the figures of one data year (option `year`), one row each."""
+
+    kind = "businesses"
+    label = gettext_lazy("IKM")
+    model = Business
+    columns = BUSINESS_COLUMNS
+    key = ("nib",)  # else name + owner + desa (see match)
+    plan_class = BusinessImportPlan
+    outcome_class = BusinessRowOutcome
+    conflict_message = gettext_lazy(
+        "Data registri berubah selama impor (mis. NIB yang sama baru saja disimpan); ulangi impor."
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        year = self.options["year"]
+        self.year = int(year) if isinstance(year, str) and year.isdigit() else year  # `import_table --option`
+
+    @classmethod
+    def required_names(cls) -> list[str]:
+        return list(REQUIRED)
+
+    def check(self) -> None:
+        _check_user_and_year(self.user, self.year)
+
+    def new_plan(self, **kwargs) -> BusinessImportPlan:
+        plan = super().new_plan(**kwargs)
+        plan.year = self.year
+        return plan
+
+    # -- one row, first pass: cells, references, matching ------------------------------------------------------
+
+    def prepare(self, rows: list[Row]) -> None:
         # full_clean checks only the fields the file sets: the others hold defaults or what the registry already
         # accepted, and foreign keys were resolved in bulk (full_clean would query each one again).
         self.exclude = {model: _unchecked(model, fields, self.present) for model, fields in MODEL_FIELDS.items()}
+        self.ref = _Reference(rows, self.year)
 
-    # -- one row, first pass: cells, references, matching ------------------------------------------------------
+    def parse(self, row: Row, outcome: BusinessRowOutcome) -> dict:
+        values = super().parse(row, outcome)
+        outcome.name = whitespace_collapsed(values.get("nama_usaha", _text(row.values.get("nama_usaha"))))
+        outcome.village = _text(row.values.get("kode_wilayah"))
+        return values
+
+    def matched(self, records: list) -> None:
+        self.ref.load_years([existing.pk for existing in records])
+
+    def planned(self, write, existing, outcome: BusinessRowOutcome) -> None:
+        outcome.business_id = existing.pk if existing is not None else None
+        outcome.name = write.business.name  # what the registry will hold (its own spelling when kept)
 
     def in_scope(self, code: str) -> bool:
         if self.scope.everything:
@@ -790,22 +363,9 @@ class _Planner:
         region = self.scope.region_code
         return code == region or code.startswith(region + ".")
 
-    def parse(self, row: _Row, outcome: RowOutcome) -> dict:
-        values = {}
-        bad = outcome.errors
-        for column in self.columns:
-            try:
-                values[column] = PARSERS[column](row.values[column])
-            except _Bad as error:
-                bad.append(RowError(row.number, column, str(error)))
-        for column in REQUIRED:
-            if column in values and values[column] == "":
-                bad.append(RowError(row.number, column, _("Wajib diisi.")))
-                del values[column]
-        return values
-
-    def resolve(self, row: _Row, values: dict, outcome: RowOutcome, ref: _Reference) -> None:
+    def resolve(self, row: Row, values: dict, outcome: RowOutcome) -> None:
         """Turn desa, KBLI and subsector into keys; refuse a desa outside the user's region."""
+        ref = self.ref
 
         def refuse(column, message):
             outcome.errors.append(RowError(row.number, column, message))
@@ -850,8 +410,9 @@ class _Planner:
         elif "subsektor_ekraf" in values:
             values["subsektor_ekraf"] = None
 
-    def match(self, row: _Row, values: dict, outcome: RowOutcome, ref: _Reference, seen: dict) -> Business | None:
+    def match(self, row: Row, values: dict, outcome: RowOutcome, seen: dict) -> Business | None:
         """The registered business this row describes, if any; duplicates within the file are errors."""
+        ref = self.ref
         number = row.number
         nib = values.get("nib", "")
         key = None
@@ -928,7 +489,7 @@ class _Planner:
                 setattr(obj, attname, value)
         return before
 
-    def clean(self, obj, fields: dict[str, str], exclude: list[str], number: int, outcome: RowOutcome) -> None:
+    def clean_model(self, obj, fields: dict[str, str], exclude: list[str], number: int, outcome: RowOutcome) -> None:
         """full_clean without the queries: references were resolved and constraints are checked in bulk."""
         try:
             obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
@@ -942,7 +503,8 @@ class _Planner:
                 taken.add(column)
                 outcome.errors.append(RowError(number, column, messages[0]))
 
-    def build(self, row: _Row, values: dict, existing: Business | None, ref: _Reference, outcome: RowOutcome):
+    def build(self, row: Row, values: dict, existing: Business | None, outcome: RowOutcome):
+        ref = self.ref
         number = row.number
         status = values.pop("status", DEFAULT_STATUS)
         business_values = {c: value for c, value in values.items() if c in BUSINESS_FIELDS}
@@ -951,7 +513,7 @@ class _Planner:
         has_figures = any(_text(row.values.get(column)) != "" for column in YEARLY if column in self.present)
 
         if existing is None:
-            business = Business(status=status, created_by_id=self.user.pk)
+            business = Business(status=self.initial_status(status), created_by_id=self.user.pk)
             owner = Owner()
             if status not in IMPORT_STATUSES:
                 outcome.errors.append(
@@ -965,7 +527,7 @@ class _Planner:
             # A blank cell keeps what is registered: an import adds and corrects, it never erases (a partial
             # spreadsheet must not wipe a NIK or coordinates). An export writes blanks only where the registry has
             # none, so re-importing it changes nothing either way.
-            blank = {column for column in self.columns if _text(row.values[column]) == ""}
+            blank = {column for column in self.file_columns if _text(row.values[column]) == ""}
             business_values = {c: value for c, value in business_values.items() if c not in blank}
             business = existing
             owner = getattr(existing, "owner", None)
@@ -988,13 +550,13 @@ class _Planner:
             figures = BusinessYear(year=self.year)
 
         business_before = self.assign(business, business_values, BUSINESS_FIELDS)
-        self.clean(business, BUSINESS_FIELDS, self.exclude[Business], number, outcome)
+        self.clean_model(business, BUSINESS_FIELDS, self.exclude[Business], number, outcome)
         owner_before = self.assign(owner, owner_values, OWNER_FIELDS)
-        self.clean(owner, OWNER_FIELDS, self.exclude[Owner], number, outcome)
+        self.clean_model(owner, OWNER_FIELDS, self.exclude[Owner], number, outcome)
         year_before = {}
         if figures is not None and has_figures:
             year_before = self.assign(figures, year_values, YEAR_FIELDS)
-            self.clean(figures, YEAR_FIELDS, self.exclude[BusinessYear], number, outcome)
+            self.clean_model(figures, YEAR_FIELDS, self.exclude[BusinessYear], number, outcome)
             founded = business.year_founded
             if founded and founded > self.year and not any(e.column == "tahun_berdiri" for e in outcome.errors):
                 outcome.errors.append(
@@ -1006,7 +568,7 @@ class _Planner:
                     )
                 )
         if outcome.errors:
-            order = {column: index for index, column in enumerate(self.columns)}
+            order = {column: index for index, column in enumerate(self.file_columns)}
             outcome.errors.sort(key=lambda error: order.get(error.column, -1))
             return None
 
@@ -1017,11 +579,11 @@ class _Planner:
             return _Write(business, owner, figures if has_figures else None)
         # Text that differs from the registry only by case, spacing or Unicode form is the same text: the registry
         # keeps its own (a published "Art Shop Sari" must not become "art shop sari").
-        _keep_registered_text(business, business_before)
+        keep_registered_text(business, business_before)
         if owner.pk:
-            _keep_registered_text(owner, owner_before)
+            keep_registered_text(owner, owner_before)
         if figures is not None and figures.pk:
-            _keep_registered_text(figures, year_before)
+            keep_registered_text(figures, year_before)
         write = _Write(
             business,
             owner,
@@ -1055,42 +617,57 @@ class _Planner:
                     outcome.changes.append((column, old, new))
         return write
 
-    # -- the whole file ----------------------------------------------------------------------------------------
+    # -- the initial status of new businesses ---------------------------------------------------------------
 
-    def plan(self, plan: ImportPlan, rows: list[_Row]) -> None:
-        ref = _Reference(rows, self.year)
-        seen: dict = {}
-        first_pass = []
-        for row in rows:
-            outcome = RowOutcome(row.number)
-            values = self.parse(row, outcome)
-            outcome.name = whitespace_collapsed(values.get("nama_usaha", _text(row.values.get("nama_usaha"))))
-            outcome.village = _text(row.values.get("kode_wilayah"))
-            self.resolve(row, values, outcome, ref)
-            existing = self.match(row, values, outcome, ref, seen)
-            first_pass.append((row, values, outcome, existing))
-        ref.load_years([existing.pk for _row, _values, _outcome, existing in first_pass if existing is not None])
-        total = thousands(len(rows))
-        for done, (row, values, outcome, existing) in enumerate(first_pass, start=1):
-            write = self.build(row, values, existing, ref, outcome)  # also when invalid: every reason is reported
-            if write is None:
-                outcome.action = Action.INVALID
-                plan.rejected.append((row.number, row.cells, outcome.errors))
-            else:
-                outcome.business_id = existing.pk if existing is not None else None
-                outcome.name = write.business.name  # what the registry will hold (its own spelling when kept)
-                if existing is None:
-                    outcome.action = Action.CREATE
-                elif write.business_fields or write.owner_fields or write.year_fields:
-                    outcome.action = Action.UPDATE
-                else:
-                    outcome.action = Action.UNCHANGED
-                if outcome.action != Action.UNCHANGED:
-                    plan.writes.append(write)
-            plan.rows.append(outcome)
-            if done % PROGRESS_EVERY == 0:
-                self.progress(_("%(done)s dari %(total)s baris diperiksa") % {"done": thousands(done), "total": total})
-                self.on_rows("checking", done, len(rows))
+    def initial_status(self, status: str) -> str:
+        """The status a new business gets from its row (the one place imports set a status; registered
+        businesses keep theirs, only the review workflow changes it)."""
+        return status
+
+    def created(self, businesses: list[Business], history: History) -> None:
+        """Called once with the new businesses right after they are inserted (with their ids), inside the
+        import's transaction: where a workflow log records their initial status in bulk."""
+
+    # -- writing -------------------------------------------------------------------------------------------------
+
+    def write(self, plan: ImportPlan, history: History, progress: Callable[[str], None]) -> None:
+        new = [write for write in plan.writes if write.is_new]
+        changed = [write for write in plan.writes if not write.is_new]
+        history.create(Business, [w.business for w in new])
+        self.created([w.business for w in new], history)
+        if new:
+            progress(_("%(n)s IKM baru disimpan") % {"n": thousands(len(new))})
+        for write in plan.writes:
+            if write.owner is not None and write.owner.pk is None:
+                write.owner.business = write.business
+            if write.year is not None and write.year.pk is None:
+                write.year.business = write.business
+        history.create(Owner, [w.owner for w in plan.writes if w.owner is not None and w.owner.pk is None])
+        history.create(BusinessYear, [w.year for w in plan.writes if w.year is not None and w.year.pk is None])
+
+        businesses = [w for w in changed if w.business_fields]
+        for write in businesses:
+            write.business.updated_at = history.date
+        history.update(Business, [(w.business, w.business_fields + ["updated_at"]) for w in businesses])
+        history.update(Owner, [(w.owner, w.owner_fields) for w in changed if w.owner.pk and w.owner_fields])
+        history.update(
+            BusinessYear, [(w.year, w.year_fields) for w in changed if w.year and w.year.pk and w.year_fields]
+        )
+        if changed:
+            progress(_("%(n)s IKM diperbarui") % {"n": thousands(len(changed))})
+
+    def after_write(self, plan: ImportPlan) -> None:
+        _recheck_scope(self.user, [w.business.pk for w in plan.writes])
+        # Bulk writes send no signals: clear the cached public pages ourselves (after commit).
+        bump_public_version()
+
+
+def _no_progress(message: str) -> None:
+    pass
+
+
+def _no_rows(phase: str, done: int, total: int) -> None:
+    pass
 
 
 def _check_user_and_year(user, year: int) -> None:
@@ -1110,18 +687,15 @@ def businesses_import_plan(
     year: int,
     progress: Callable[[str], None] = _no_progress,
     on_rows: Callable[[str, int, int], None] = _no_rows,
-) -> ImportPlan:
+) -> BusinessImportPlan:
     """Read and check a business file and say what importing it would do; writes nothing.
 
     `source` is a path or an open binary file. Raises PermissionDenied for a user who may not change businesses
     and ValidationError for a file that cannot be read (wrong header, not CSV/XLSX, not UTF-8, beyond the import
     limits). `progress` gets messages for a terminal, `on_rows(phase, done, total)` numbers for a progress bar.
     """
-    _check_user_and_year(user, year)
-    columns, delimiter, rows = read_rows(source, progress=progress, on_rows=on_rows)
-    plan = ImportPlan(filename=Path(filename).name, year=year, columns=columns, delimiter=delimiter)
-    _Planner(user=user, year=year, columns=columns, progress=progress, on_rows=on_rows).plan(plan, rows)
-    return plan
+    importer = BusinessImporter(user=user, options={"year": year}, progress=progress, on_rows=on_rows)
+    return importer.plan(source, filename)
 
 
 def change_reason(filename: str, *, user=None) -> str:
@@ -1132,7 +706,7 @@ def change_reason(filename: str, *, user=None) -> str:
 
 
 def businesses_import_apply(
-    plan: ImportPlan, *, user, skip_invalid: bool = False, progress: Callable[[str], None] = _no_progress
+    plan: BusinessImportPlan, *, user, skip_invalid: bool = False, progress: Callable[[str], None] = _no_progress
 ) -> ImportResult:
     """Write a plan in one transaction. All or nothing unless `skip_invalid`: then the valid rows are written.
 
@@ -1141,118 +715,8 @@ def businesses_import_apply(
     way that breaks a constraint (e.g. the same NIB saved meanwhile), PermissionDenied when a row would leave the
     user's region.
     """
-    counts = plan.counts
-    if counts["invalid"] and not skip_invalid:
-        return ImportResult(plan, written=False, invalid=counts["invalid"])
-    _check_user_and_year(user, plan.year)
-    if not connection.features.can_return_rows_from_bulk_insert:
-        raise ImproperlyConfigured("The business import needs a database that returns ids from bulk inserts.")
-    history = _History(user=user, reason=change_reason(plan.filename, user=user), date=timezone.now())
-    new = [write for write in plan.writes if write.is_new]
-    changed = [write for write in plan.writes if not write.is_new]
-    try:
-        with transaction.atomic():
-            history.create(Business, [w.business for w in new])
-            if new:
-                progress(_("%(n)s IKM baru disimpan") % {"n": thousands(len(new))})
-            for write in plan.writes:
-                if write.owner is not None and write.owner.pk is None:
-                    write.owner.business = write.business
-                if write.year is not None and write.year.pk is None:
-                    write.year.business = write.business
-            history.create(Owner, [w.owner for w in plan.writes if w.owner is not None and w.owner.pk is None])
-            history.create(BusinessYear, [w.year for w in plan.writes if w.year is not None and w.year.pk is None])
-
-            businesses = [w for w in changed if w.business_fields]
-            for write in businesses:
-                write.business.updated_at = history.date
-            history.update(Business, [(w.business, w.business_fields + ["updated_at"]) for w in businesses])
-            history.update(Owner, [(w.owner, w.owner_fields) for w in changed if w.owner.pk and w.owner_fields])
-            history.update(
-                BusinessYear, [(w.year, w.year_fields) for w in changed if w.year and w.year.pk and w.year_fields]
-            )
-            if changed:
-                progress(_("%(n)s IKM diperbarui") % {"n": thousands(len(changed))})
-            _recheck_scope(user, [w.business.pk for w in plan.writes])
-            # Bulk writes send no signals: clear the cached public pages ourselves (after commit).
-            bump_public_version()
-    except IntegrityError as error:
-        raise ValidationError(
-            _("Data registri berubah selama impor (mis. NIB yang sama baru saja disimpan); ulangi impor."),
-            code="import_conflict",
-        ) from error
-    return ImportResult(
-        plan,
-        written=True,
-        created=counts["created"],
-        updated=counts["updated"],
-        unchanged=counts["unchanged"],
-        invalid=counts["invalid"],
-    )
-
-
-# simple_history's own columns in every historical table; the rest are copies of the tracked fields.
-HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user")
-
-
-@dataclass
-class _History:
-    """Bulk writes with their history rows: one user, reason and time for the whole import.
-
-    The rows are the ones simple_history's bulk_create_with_history / bulk_update_with_history would write (every
-    tracked field, history_user, history_change_reason, history_date, history_type "+" or "~"), but the database
-    copies them from the rows just written (INSERT … SELECT) instead of Python building a historical instance per
-    row: history was two thirds of the import's write time. A historical model with fields of its own falls back
-    to simple_history's bulk_history_create.
-    """
-
-    user: object
-    reason: str
-    date: object
-
-    def create(self, model, objects: list) -> None:
-        if objects:
-            model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
-            self.write(model, objects, history_type="+")
-
-    def update(self, model, objects_and_fields: list[tuple]) -> None:
-        """bulk_update grouped by the set of changed fields, so each UPDATE sets only what changed."""
-        groups: dict[tuple, list] = {}
-        for obj, fields in objects_and_fields:
-            groups.setdefault(tuple(sorted(set(fields))), []).append(obj)
-        for fields, objects in groups.items():
-            model.objects.bulk_update(objects, list(fields), batch_size=BATCH_SIZE)
-            self.write(model, objects, history_type="~")
-
-    def write(self, model, objects: list, *, history_type: str) -> None:
-        if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-            return
-        manager = model.history
-        historical = manager.model
-        tracked = historical.tracked_fields
-        own = {field.name for field in historical._meta.concrete_fields} - {field.name for field in tracked}
-        if own != {"history_id", *HISTORY_COLUMNS} or hasattr(historical, "history_relation"):
-            manager.bulk_history_create(
-                objects,
-                batch_size=BATCH_SIZE,
-                update=history_type == "~",
-                default_user=self.user if self.user.pk else None,
-                default_change_reason=self.reason,
-                default_date=self.date,
-            )
-            return
-        quote = connection.ops.quote_name
-        target = [historical._meta.get_field(field.name).column for field in tracked]
-        target += [historical._meta.get_field(name).column for name in HISTORY_COLUMNS]
-        source = [quote(field.column) for field in tracked] + ["%s"] * len(HISTORY_COLUMNS)
-        head = (
-            f"INSERT INTO {quote(historical._meta.db_table)} ({', '.join(quote(column) for column in target)}) "
-            f"SELECT {', '.join(source)} FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} IN "
-        )
-        values = [connection.ops.adapt_datetimefield_value(self.date), self.reason, history_type, self.user.pk]
-        with connection.cursor() as cursor:
-            for chunk in _chunks([obj.pk for obj in objects]):
-                cursor.execute(head + f"({', '.join(['%s'] * len(chunk))})", values + chunk)
+    importer = BusinessImporter(user=user, options={"year": plan.year}, progress=progress)
+    return importer.apply(plan, skip_invalid=skip_invalid)
 
 
 def _recheck_scope(user, business_ids: list[int]) -> None:
@@ -1260,7 +724,7 @@ def _recheck_scope(user, business_ids: list[int]) -> None:
     if scope_for(user).everything:
         return
     allowed = 0
-    for chunk in _chunks(business_ids):
+    for chunk in chunks(business_ids):
         allowed += Business.objects.restrict(user, CHANGE).filter(pk__in=chunk).count()
     if allowed != len(business_ids):
         raise PermissionDenied(_("Impor akan menulis IKM di luar wilayah Anda."))

@@ -1,19 +1,9 @@
-from pathlib import Path
-
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from businesses.models import Business
-from businesses.services.importing import Action, businesses_import_apply, businesses_import_plan
-from businesses.services.layout import CSV_ENCODING
-from ikm_registry.scoping import CommandLine
-from ikm_registry.services import command_actor, export_logged
+from ikm_registry.tabular.command import TabularImportCommand
 
 
-class Command(BaseCommand):
+class Command(TabularImportCommand):
     help = (
         "Import businesses (IKM) from a CSV or XLSX file in the layout of DESIGN.md §8. Every row is checked "
         "first; errors name the row (header = row 1), the column and the reason. If any row is invalid nothing is "
@@ -24,97 +14,14 @@ class Command(BaseCommand):
         "and role (an official may not import), and history names it. --dry-run (or -v 2) prints, for every "
         "registered business a row changes, each column as old → new."
     )
+    kind = "businesses"  # businesses.services.importing.BusinessImporter
+    command_name = "import_businesses"
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="CSV (UTF-8, comma or semicolon) or XLSX (first sheet)")
-        parser.add_argument(
-            "--user", help="username of the staff account the import runs as (default: full access, as the command)"
-        )
+        super().add_arguments(parser)
         parser.add_argument(
             "--year", type=int, default=None, help="data year of the yearly figures (default: the current year)"
         )
-        parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
-        parser.add_argument(
-            "--skip-invalid", action="store_true", help="write the valid rows and save the invalid ones to --rejects"
-        )
-        parser.add_argument(
-            "--rejects",
-            help="rejects file (default: <name>.rejects.csv next to FILE; with --dry-run written only when given)",
-        )
 
-    def handle(self, *args, file, user, year, dry_run, skip_invalid, rejects, **options):
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(_("Berkas %(path)s tidak ditemukan.") % {"path": path})
-        if user:
-            account = get_user_model().objects.filter(username=user).first()
-            if account is None or not account.is_active:
-                raise CommandError(_("Tidak ada pengguna aktif %(user)s.") % {"user": user})
-        else:
-            account = CommandLine("import_businesses")
-        year = year or timezone.localdate().year
-        progress = self.stderr.write if options["verbosity"] >= 1 else (lambda message: None)
-        try:
-            plan = businesses_import_plan(source=path, filename=path.name, user=account, year=year, progress=progress)
-        except PermissionDenied as error:
-            raise CommandError(str(error)) from error
-        except ValidationError as error:
-            raise CommandError("\n".join(error.messages)) from error
-
-        for error in plan.errors:
-            self.stderr.write(str(error))
-        for row, note in plan.notes:
-            self.stdout.write(_("baris %(row)s: %(message)s") % {"row": row, "message": note})
-        if dry_run or options["verbosity"] >= 2:
-            for outcome in plan.rows:
-                if outcome.action == Action.UPDATE and outcome.changes:
-                    self.stdout.write(
-                        _("baris %(row)s (ID %(id)s, %(name)s) diperbarui: %(changes)s")
-                        % {
-                            "row": outcome.row,
-                            "id": outcome.business_id,
-                            "name": outcome.name,
-                            "changes": outcome.describe_changes(),
-                        }
-                    )
-        self.stdout.write(f"{path.name}: {plan.summary()}")
-
-        invalid = plan.counts["invalid"]
-        if invalid and skip_invalid and (rejects or not dry_run):
-            rejects_path = Path(rejects) if rejects else path.with_name(f"{path.stem}.rejects.csv")
-            with rejects_path.open("w", encoding=CSV_ENCODING, newline="") as handle:
-                written = plan.write_rejects(handle)
-            self.log_rejects(account, path, written)
-            self.stdout.write(_("%(n)s baris tidak valid disimpan di %(path)s") % {"n": invalid, "path": rejects_path})
-        if invalid and not skip_invalid:
-            raise CommandError(
-                _("Tidak ada yang ditulis: %(n)s baris tidak valid. Perbaiki, atau pakai --skip-invalid.")
-                % {"n": invalid}
-            )
-        if dry_run:
-            self.stdout.write(_("Uji coba (--dry-run): tidak ada yang ditulis."))
-            return
-        try:
-            result = businesses_import_apply(plan, user=account, skip_invalid=skip_invalid, progress=progress)
-        except (PermissionDenied, ValidationError) as error:
-            raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from error
-        self.stdout.write(
-            self.style.SUCCESS(
-                _("Ditulis: %(created)s baru, %(updated)s diperbarui, %(unchanged)s tetap.")
-                % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
-            )
-        )
-
-    @staticmethod
-    def log_rejects(account, path: Path, rows: int) -> None:
-        """The rejects file holds the rows as typed, NIK and phone included: it is an export of personal data."""
-        user = account if account.pk else None
-        export_logged(
-            user=user,
-            actor="" if user else command_actor("import_businesses"),
-            what=Business,
-            file_format="csv",
-            filter=_("baris tidak valid dari impor %(file)s") % {"file": path.name},
-            row_count=rows,
-            personal_data=True,
-        )
+    def importer_options(self, options) -> dict:
+        return {"year": options["year"] or timezone.localdate().year}
