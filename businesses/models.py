@@ -329,6 +329,7 @@ class Business(CleanTextMixin, models.Model):
             raise ValidationError(errors)
 
     def latest_year(self):
+        """The BusinessYear of the latest data year (businesses.rules), or None."""
         return self.years.order_by("-year").first()
 
 
@@ -589,7 +590,9 @@ class SentraQuerySet(ScopedQuerySet):
 
     def with_member_counts(self):
         """Annotate `member_count` (active members) and `similar_member_count` (same KBLI class as the sentra)."""
-        active = Q(members__status__in=ACTIVE_STATUSES)
+        from businesses.rules import is_active
+
+        active = is_active("members")
         return self.annotate(
             member_count=models.Count("members", filter=active, distinct=True),
             similar_member_count=models.Count(

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import segno
 from django import forms
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from businesses import rules
 from businesses.choices import BusinessStatus, ScaleBps, ScaleIndustry, ScalePp7
-from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessYear, Owner, Sentra
+from businesses.models import SENTRA_MIN_MEMBERS, Business, Owner, Sentra
 from businesses.selectors import business_public_url
 from ikm_registry.personal_data import mask
 from ikm_registry.reports import Disclosure, Report, ReportForm, register
@@ -109,7 +109,7 @@ def owner_as_allowed(business) -> dict | None:
     today = timezone.localdate()
 
     def consented(since) -> bool:
-        return since is not None and since <= today
+        return rules.contact_consented(since, today)
 
     return {
         "name": owner.name,
@@ -185,12 +185,11 @@ class ProfilIkmReport(Report):
 def sentra_profile(sentra, *, user=None) -> dict:
     """The sections of a Profil Sentra. Members are every business linked to the sentra (that `user` may see),
     each with the workforce of its latest data year; PP 29/2018 counts the active members of the same KBLI class."""
-    latest = BusinessYear.objects.filter(business=OuterRef("pk")).order_by("-year")
     members = (
         sentra.members.select_related("village", "kbli")
         .annotate(
-            latest_year=Subquery(latest.values("year")[:1]),
-            latest_workforce=Subquery(latest.values("workforce_total")[:1]),
+            latest_year=rules.latest_figure("year"),
+            latest_workforce=rules.latest_figure("workforce_total"),
         )
         .order_by("name", "pk")
     )
