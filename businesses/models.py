@@ -14,7 +14,6 @@ from simple_history.models import HistoricalRecords
 from businesses import photos
 from businesses import validators as v
 from businesses.choices import (
-    ACTIVE_STATUSES,
     AssistanceKind,
     BusinessStatus,
     FundingSource,
@@ -663,7 +662,9 @@ class Sentra(CleanTextMixin, models.Model):
 
     def similar_members(self):
         """Active members whose KBLI shares the sentra's class (first four digits)."""
-        return self.members.filter(status__in=ACTIVE_STATUSES, kbli__code__startswith=self.kbli_id[:4])
+        from businesses.rules import is_active
+
+        return self.members.filter(is_active(), kbli__code__startswith=self.kbli_id[:4])
 
     @property
     def meets_pp29(self) -> bool:

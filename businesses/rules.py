@@ -5,7 +5,7 @@ is counted in the database and stays index-friendly at national scale (no per-ro
 
 - `is_public`: visible in the public directory (status published; the public columns are `selectors.business_public`).
 - `is_active`: a real, operating IKM (submitted, verified or published).
-- `missing_coordinates`, `missing_nib`, `missing_recent_figures`: "Data belum lengkap" (admin home, list filter).
+- `has_coordinates` (the map), `missing_coordinates`, `missing_nib`, `missing_recent_figures`: "Data belum lengkap" (admin home, list filter).
 - `is_latest_year` / `latest_years` / `latest_figure` / `has_latest_scale`: the latest data year of a business is
   its BusinessYear with the highest year (no later row); its figures and BPS class come from that row.
 - `contact_consented`: an owner's phone or e-mail may be shown from the day its publication consent starts.
@@ -45,9 +45,13 @@ def is_active(prefix: str = "") -> Q:
 # --- incomplete data ("Perlu perhatian") --------------------------------------------------------------------------
 
 
+def has_coordinates() -> Q:
+    """A map position: latitude and longitude (the database keeps them as a pair within Indonesia, never 0/0)."""
+    return Q(latitude__isnull=False, longitude__isnull=False)
+
+
 def missing_coordinates() -> Q:
-    """No map position. The database keeps latitude and longitude as a pair within Indonesia (no 0/0), so either
-    one missing means the position is missing."""
+    """No map position (either coordinate missing; the database allows only both or neither)."""
     return Q(latitude__isnull=True) | Q(longitude__isnull=True)
 
 

@@ -286,7 +286,7 @@ def region_trail(code: str) -> list[Region]:
 
 def map_points(results, *, limit: int) -> list[dict]:
     """The first `limit` results that have coordinates, as small dicts for the map (id, name, product, lat, lon)."""
-    rows = results.filter(latitude__isnull=False).values_list("pk", "name", "main_product", "latitude", "longitude")
+    rows = results.filter(rules.has_coordinates()).values_list("pk", "name", "main_product", "latitude", "longitude")
     return [
         {"id": pk, "name": name, "product": product, "lat": float(lat), "lon": float(lon)}
         for pk, name, product, lat, lon in rows[:limit]
