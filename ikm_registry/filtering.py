@@ -70,6 +70,12 @@ class StaffFilterSet(django_filters.FilterSet):
             return renamed
         return {cls.legacy_params.get(key, key): value for key, value in data.items()}
 
+    def filter_queryset(self, queryset):
+        """`.qs`: no rows while a parameter is refused (its error is on `.form`), never a silently wider list."""
+        if self.form.errors:
+            return queryset.none()
+        return super().filter_queryset(queryset)
+
     def lookups(self, name: str) -> list[tuple[str, str]]:
         """The options the admin list offers for filter `name`."""
         method = getattr(self, f"lookups_{name}", None)

@@ -262,3 +262,15 @@ def test_sentra_list_filters(operator_client, listed, bali_regions, kbli):
     assert not operator_client.get(url, {"pp29": "ya"}).context["cl"].queryset.exists()
     in_mengwi = operator_client.get(url, {"kabupaten": "51.03"}).context["cl"].queryset
     assert in_mengwi.count() == 2
+
+
+def test_the_filterset_outside_the_admin(operator_client, listed):
+    """What an API or a command uses: the rows the user may see, filtered; a refused value lists nothing."""
+    user = operator_client.user
+    filterset = BusinessStaffFilterSet.for_user(user, data={"status": BusinessStatus.VERIFIED})
+    assert {business.name for business in filterset.qs} == names_in_list(operator_client, {"status": "verified"})
+    refused = BusinessStaffFilterSet.for_user(user, data={"status": BusinessStatus.VERIFIED, "skala": "raksasa"})
+    assert "skala" in refused.form.errors
+    assert not refused.qs.exists()
+    everything = BusinessStaffFilterSet.for_user(None, data={"status__exact": BusinessStatus.VERIFIED})
+    assert {business.name for business in everything.qs} == {"Batik Mikro", "Perak", "Denpasar"}
