@@ -4,16 +4,17 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, F, OuterRef, Subquery, When
+from django.db.models import Case, F, When
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from businesses import admin_filters as filters
+from businesses import rules
 from businesses.admin_import import ImportExportAdminMixin
 from businesses.admin_workflow import WorkflowAdminMixin
 from businesses.choices import ScaleBps, ScaleIndustry, ScalePp7
+from businesses.filtersets import BusinessStaffFilterSet, SentraStaffFilterSet
 from businesses.models import (
     SENTRA_MIN_MEMBERS,
     Assistance,
@@ -29,6 +30,7 @@ from businesses.models import (
 )
 from businesses.services import business_duplicates
 from ikm_registry.admin_base import ScopedInlineMixin, ScopedModelAdmin
+from ikm_registry.filtering import FilterSetAdminMixin, filterset_list_filters
 from ikm_registry.forms import RupiahField, RupiahInput
 from ikm_registry.personal_data import personal_data_access
 from ikm_registry.scoping import region_q, scope_for
@@ -143,12 +145,8 @@ class ObstacleInline(ScopedInlineMixin, admin.TabularInline):
     fields = ["year", "kind", "description"]
 
 
-def latest_figures(field):
-    return Subquery(BusinessYear.objects.filter(business=OuterRef("pk")).order_by("-year").values(field)[:1])
-
-
 @admin.register(Business)
-class BusinessAdmin(ImportExportAdminMixin, WorkflowAdminMixin, ScopedModelAdmin):
+class BusinessAdmin(FilterSetAdminMixin, ImportExportAdminMixin, WorkflowAdminMixin, ScopedModelAdmin):
     list_display = [
         "name",
         "owner_name",
@@ -161,17 +159,9 @@ class BusinessAdmin(ImportExportAdminMixin, WorkflowAdminMixin, ScopedModelAdmin
     ]
     list_display_links = ["name"]
     list_select_related = ["owner", "village__parent", "kbli"]
-    list_filter = [
-        "status",
-        filters.RegencyFilter,
-        filters.DistrictFilter,
-        filters.KbliDivisionFilter,
-        ("subsector", admin.RelatedOnlyFieldListFilter),
-        filters.ScaleFilter,
-        ("sentra", filters.VisibleRelatedOnlyFilter),
-        filters.CompletenessFilter,
-        "legal_form",
-    ]
+    # The staff FilterSet's filters, with its parameter names: the export and the Daftar IKM report use it too.
+    filterset_class = BusinessStaffFilterSet
+    list_filter = filterset_list_filters(BusinessStaffFilterSet)
     search_fields = ["name", "=nib", "owner__name", "=owner__nik", "main_product", "village__name"]
     search_help_text = _("Cari nama usaha, NIB, nama atau NIK pemilik, produk, atau desa.")
     autocomplete_fields = ["village", "kbli", "sentra"]
@@ -211,8 +201,8 @@ class BusinessAdmin(ImportExportAdminMixin, WorkflowAdminMixin, ScopedModelAdmin
             super()
             .get_queryset(request)
             .annotate(
-                latest_workforce=latest_figures("workforce_total"),
-                latest_scale_bps=latest_figures("scale_bps"),
+                latest_workforce=rules.latest_figure("workforce_total"),
+                latest_scale_bps=rules.latest_figure("scale_bps"),
                 sentra_shown=sentra_shown,
             )
         )
@@ -274,10 +264,11 @@ class SentraRevitalisationInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Sentra)
-class SentraAdmin(ScopedModelAdmin):
+class SentraAdmin(FilterSetAdminMixin, ScopedModelAdmin):
     list_display = ["name", "main_product", "village_label", "member_count", "similar_member_count", "meets_rule"]
     list_select_related = ["village__parent__parent"]
-    list_filter = [filters.RegencyFilter, filters.MeetsPp29Filter]
+    filterset_class = SentraStaffFilterSet
+    list_filter = filterset_list_filters(SentraStaffFilterSet)
     search_fields = ["name", "main_product", "village__name"]
     autocomplete_fields = ["village", "kbli"]
     ordering = ["name"]

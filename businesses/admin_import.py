@@ -52,6 +52,7 @@ from businesses.services.import_jobs import (
 from businesses.services.importing import Action, businesses_import_apply
 from businesses.services.layout import COLUMNS, CSV_ENCODING, REQUIRED
 from ikm_registry import jobs
+from ikm_registry.filtering import filter_errors
 from ikm_registry.models import Job, Region
 from ikm_registry.private_files import private_file_response
 from ikm_registry.scoping import CHANGE, VIEW, user_may
@@ -182,12 +183,18 @@ class ImportExportAdminMixin:
         year = request.GET.get("tahun", "")
         year = int(year) if year.isdigit() else None
         list_request = copy.copy(request)
-        list_request.GET = request.GET.copy()
+        list_request.GET = self.filterset_class.canonical_params(request.GET).copy()
         for key in EXPORT_PARAMS:
             list_request.GET.pop(key, None)
+        # The list's own filters (the staff FilterSet): a value they refuse cancels the export, naming the filter.
+        problems = filter_errors(list_request, self.filterset_class)
         try:
+            if problems:
+                raise IncorrectLookupParameters(problems)
             changelist = self.get_changelist_instance(list_request)
         except IncorrectLookupParameters:
+            for problem in problems:
+                self.message_user(request, problem, messages.ERROR)
             self.message_user(request, _("Penyaring daftar tidak valid; ekspor dibatalkan."), messages.ERROR)
             return HttpResponseRedirect(self._url("changelist"))
         export = businesses_export(

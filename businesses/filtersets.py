@@ -1,4 +1,9 @@
-"""The directory's search and filters: one FilterSet over `business_public()`, shared by pages, API and exports.
+"""FilterSets of the registry, built from the rules of businesses/rules.py.
+
+- `BusinessStaffFilterSet` and `SentraStaffFilterSet`: the staff's filters (ikm_registry.filtering), one per listed
+  model, used by the admin lists, the export of the business list and the Daftar IKM report.
+- `BusinessPublicFilterSet`: the directory's search and filters over `business_public()`, shared by pages, API and
+  exports.
 
 Query parameters are part of the public interface (shared links): q, wilayah, kbli, subsektor, skala, sentra, urut.
 
@@ -16,15 +21,16 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.validators import RegexValidator
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.functions import Left
 from django.utils.translation import gettext_lazy as _
 
-from businesses.choices import ScaleBps
-from businesses.models import Business, Sentra
-from businesses.selectors import business_public, latest_years
-from ikm_registry.choices import KbliLevel
+from businesses import rules
+from businesses.choices import SCALE_BPS_WORKERS, BusinessStatus, LegalForm, ScaleBps
+from businesses.models import SENTRA_MIN_MEMBERS, Business, Sentra
+from businesses.selectors import business_public
+from ikm_registry.choices import KbliLevel, RegionLevel
+from ikm_registry.filtering import StaffFilterSet
 from ikm_registry.models import CreativeSubsector, Kbli, Region
-from ikm_registry.scoping import region_q
+from ikm_registry.scoping import region_q, scope_for
 
 REGION_CODE = RegexValidator(
     r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$",
@@ -153,17 +159,175 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
         return queryset.filter(region_q("village__code", value))
 
     def filter_kbli(self, queryset, name, value):
-        if value.isalpha():
-            divisions = Kbli.objects.filter(parent_id=value, level=KbliLevel.DIVISION).values("code")
-            return queryset.alias(kbli_division=Left("kbli_id", 2)).filter(kbli_division__in=divisions)
-        return queryset.filter(kbli__code__startswith=value)
+        return rules.in_kbli(queryset, value)
 
     def filter_skala(self, queryset, name, value):
         """BPS class of the latest data year; the figures themselves never leave the database."""
-        in_class = latest_years().filter(business=OuterRef("pk"), scale_bps=value)
-        return queryset.filter(Exists(in_class))
+        return queryset.filter(rules.has_latest_scale(value))
 
     def sort(self, queryset, name, value):
         if value == "relevan" and not search_words(self.form.cleaned_data.get("q") or ""):
             value = "nama"
         return queryset.order_by(*ORDERINGS[value][1])
+
+
+# --- staff ----------------------------------------------------------------------------------------------------------
+
+STAFF_KBLI_CODE = RegexValidator(r"^([A-Za-z]|[0-9]{1,5})$", _("Tulis huruf kategori atau 1 sampai 5 angka KBLI."))
+
+# kelengkapan=<key>: "Data belum lengkap" (the admin home's counts link here).
+NO_NIB = "tanpa-nib"
+NO_COORDINATES = "tanpa-koordinat"
+NO_RECENT_FIGURES = "tanpa-data-tahunan"
+INCOMPLETE = {
+    NO_NIB: (_("Belum ada NIB"), rules.missing_nib),
+    NO_COORDINATES: (_("Belum ada koordinat"), rules.missing_coordinates),
+    NO_RECENT_FIGURES: (_("Belum ada data tahun lalu"), rules.missing_recent_figures),
+}
+
+
+class RegionFiltersMixin:
+    """kabupaten (hidden for staff of a single regency) and kecamatan (of the chosen or the user's own regency)."""
+
+    def filter_region(self, queryset, name, value):
+        return queryset.in_region(value)
+
+    def lookups_kabupaten(self):
+        regencies = Region.objects.filter(level=RegionLevel.REGENCY)
+        regencies = regencies.restrict(self.user)
+        if scope_for(self.user).region_code and regencies.count() <= 1:
+            return []
+        return [(region.code, region.name) for region in regencies.order_by("code")]
+
+    def _regency(self):
+        chosen = self.data.get("kabupaten") if self.data is not None else None
+        if chosen:
+            return chosen
+        own = scope_for(self.user).region_code or ""
+        if own and Region.objects.filter(code=own, level=RegionLevel.REGENCY).exists():
+            return own
+        return None
+
+    def lookups_kecamatan(self):
+        regency = self._regency()
+        if regency is None:
+            return []
+        districts = Region.objects.filter(level=RegionLevel.DISTRICT, parent_id=regency)
+        districts = districts.restrict(self.user)
+        return [(district.code, district.name) for district in districts.order_by("name")]
+
+
+class BusinessStaffFilterSet(RegionFiltersMixin, StaffFilterSet):
+    """The staff's filters of businesses: admin list (and its export) and the Daftar IKM report.
+
+    Parameters: status, kabupaten, kecamatan, kbli, subsektor, skala, sentra, kelengkapan, bentuk.
+    """
+
+    status = django_filters.ChoiceFilter(
+        label=_("status"), choices=BusinessStatus.choices, empty_label=_("Semua status")
+    )
+    kabupaten = django_filters.CharFilter(
+        label=_("kabupaten/kota"), method="filter_region", max_length=13, validators=[REGION_CODE]
+    )
+    kecamatan = django_filters.CharFilter(
+        label=_("kecamatan"), method="filter_region", max_length=13, validators=[REGION_CODE]
+    )
+    kbli = django_filters.CharFilter(
+        label=_("KBLI"),
+        method="filter_kbli",
+        max_length=5,
+        validators=[STAFF_KBLI_CODE],
+        help_text=_("Kode atau awal kode, mis. 13 (golongan pokok) atau 13134."),
+        widget=forms.TextInput(attrs={"class": "w-6em"}),
+    )
+    subsektor = django_filters.ModelChoiceFilter(
+        label=_("subsektor ekonomi kreatif"), field_name="subsector", queryset=CreativeSubsector.objects.all()
+    )
+    skala = django_filters.ChoiceFilter(
+        label=_("skala usaha (BPS, data terakhir)"), choices=ScaleBps.choices, method="filter_skala"
+    )
+    sentra = django_filters.ModelChoiceFilter(
+        label=_("sentra IKM"), field_name="sentra", queryset=Sentra.objects.order_by("name")
+    )
+    kelengkapan = django_filters.ChoiceFilter(
+        label=_("kelengkapan data"),
+        choices=[(key, label) for key, (label, _rule) in INCOMPLETE.items()],
+        method="filter_kelengkapan",
+    )
+    bentuk = django_filters.ChoiceFilter(label=_("bentuk usaha"), field_name="legal_form", choices=LegalForm.choices)
+
+    legacy_params = {
+        "status__exact": "status",
+        "subsector__code__exact": "subsektor",
+        "sentra__id__exact": "sentra",
+        "legal_form__exact": "bentuk",
+        # the Daftar IKM report's fields before the FilterSet
+        "subsector": "subsektor",
+        "scale": "skala",
+    }
+    region_filters = ("kabupaten", "kecamatan")
+
+    class Meta:
+        model = Business
+        fields = []
+
+    def setup(self):
+        self.filters["sentra"].queryset = Sentra.objects.restrict(self.user).order_by("name")
+
+    def filter_kbli(self, queryset, name, value):
+        return rules.in_kbli(queryset, value)
+
+    def filter_skala(self, queryset, name, value):
+        return queryset.filter(rules.has_latest_scale(value))
+
+    def filter_kelengkapan(self, queryset, name, value):
+        return queryset.filter(INCOMPLETE[value][1]())
+
+    def _used(self, field: str):
+        """Values of `field` among the rows of this FilterSet's queryset (the list as scoped)."""
+        return self.queryset.order_by().filter(**{f"{field}__isnull": False}).values(field).distinct()
+
+    def lookups_kbli(self):
+        # One EXISTS probe per division (an index range scan each) rather than a scan of every business.
+        visible = Business.objects.filter(kbli__code__startswith=OuterRef("code"))
+        visible = visible.restrict(self.user)
+        divisions = Kbli.objects.filter(level=KbliLevel.DIVISION).filter(Exists(visible)).order_by("code")
+        return [(division.code, f"{division.code} — {division.title}") for division in divisions]
+
+    def lookups_subsektor(self):
+        used = CreativeSubsector.objects.filter(code__in=self._used("subsector"))
+        return [(subsector.code, str(subsector)) for subsector in used]
+
+    def lookups_skala(self):
+        return [(value, f"{label} ({SCALE_BPS_WORKERS[value]})") for value, label in ScaleBps.choices]
+
+    def lookups_sentra(self):
+        """Sentra that a listed business belongs to and that the user may see (one of another region is never
+        offered, even when a visible business still points at it)."""
+        visible = self.filters["sentra"].queryset.filter(pk__in=self._used("sentra"))
+        return [(str(sentra.pk), sentra.name) for sentra in visible]
+
+
+class SentraStaffFilterSet(RegionFiltersMixin, StaffFilterSet):
+    """The staff's filters of sentra: admin list. Parameters: kabupaten, pp29."""
+
+    YES, NO = "ya", "tidak"
+
+    kabupaten = django_filters.CharFilter(
+        label=_("kabupaten/kota"), method="filter_region", max_length=13, validators=[REGION_CODE]
+    )
+    pp29 = django_filters.ChoiceFilter(
+        label=_("memenuhi PP 29/2018"), choices=[(YES, _("Ya")), (NO, _("Tidak"))], method="filter_pp29"
+    )
+    region_filters = ("kabupaten",)
+
+    class Meta:
+        model = Sentra
+        fields = []
+
+    def filter_pp29(self, queryset, name, value):
+        if "similar_member_count" not in queryset.query.annotations:
+            queryset = queryset.with_member_counts()
+        if value == self.YES:
+            return queryset.filter(similar_member_count__gte=SENTRA_MIN_MEMBERS)
+        return queryset.filter(similar_member_count__lt=SENTRA_MIN_MEMBERS)

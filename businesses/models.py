@@ -15,7 +15,6 @@ from simple_history.models import HistoricalRecords
 from businesses import photos
 from businesses import validators as v
 from businesses.choices import (
-    ACTIVE_STATUSES,
     AssistanceKind,
     BusinessStatus,
     FundingSource,
@@ -197,6 +196,7 @@ class Business(CleanTextMixin, models.Model):
             raise ValidationError(errors)
 
     def latest_year(self):
+        """The BusinessYear of the latest data year (businesses.rules), or None."""
         return self.years.order_by("-year").first()
 
 
@@ -457,7 +457,9 @@ class SentraQuerySet(ScopedQuerySet):
 
     def with_member_counts(self):
         """Annotate `member_count` (active members) and `similar_member_count` (same KBLI class as the sentra)."""
-        active = Q(members__status__in=ACTIVE_STATUSES)
+        from businesses.rules import is_active
+
+        active = is_active("members")
         return self.annotate(
             member_count=models.Count("members", filter=active, distinct=True),
             similar_member_count=models.Count(
@@ -528,7 +530,9 @@ class Sentra(CleanTextMixin, models.Model):
 
     def similar_members(self):
         """Active members whose KBLI shares the sentra's class (first four digits)."""
-        return self.members.filter(status__in=ACTIVE_STATUSES, kbli__code__startswith=self.kbli_id[:4])
+        from businesses.rules import is_active
+
+        return self.members.filter(is_active(), kbli__code__startswith=self.kbli_id[:4])
 
     @property
     def meets_pp29(self) -> bool:

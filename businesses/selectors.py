@@ -4,18 +4,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from businesses.choices import ACTIVE_STATUSES, BusinessStatus, ScaleBps
-from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessTransition, BusinessYear, Owner, Product, Sentra
+from businesses import rules
+from businesses.choices import BusinessStatus, ScaleBps
+from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessTransition, Product, Sentra
 from businesses.services.statistics import counted_figures, release_date, statistics_releases
 from ikm_registry.choices import KbliLevel
 from ikm_registry.models import CreativeSubsector, Kbli, Region
-from ikm_registry.personal_data import consent_lookup
 from ikm_registry.public_url import public_url
 from ikm_registry.scoping import region_q, scope_for
 
@@ -80,16 +80,6 @@ PUBLIC_RELATED_FIELDS = (
 PUBLIC_CONTACT_ANNOTATIONS = ("public_phone", "public_email")
 
 
-def _consented(channel: str, today) -> Coalesce:
-    """The owner's `channel` (phone or email) when its publication consent has started, else an empty string.
-
-    A correlated subquery rather than a join: counts and facet queries over the directory, which never read it,
-    then carry no join to the owner table at all.
-    """
-    consented = Owner.objects.filter(business=OuterRef("pk"), **consent_lookup(channel, today)).exclude(**{channel: ""})
-    return Coalesce(Subquery(consented.values(channel)[:1]), Value(""), output_field=CharField())
-
-
 def business_public():
     """The only way a business reaches the public: published businesses, public columns only.
 
@@ -99,17 +89,19 @@ def business_public():
     """
     today = timezone.localdate()
     return (
-        Business.objects.filter(status=BusinessStatus.PUBLISHED)
+        Business.objects.filter(rules.is_public())
         .select_related("village__parent__parent__parent", "kbli", "subsector", "sentra")
         .only(*PUBLIC_FIELDS, *PUBLIC_RELATED_FIELDS)
-        .annotate(public_phone=_consented("phone", today), public_email=_consented("email", today))
+        .annotate(
+            public_phone=rules.consented_contact("phone", today), public_email=rules.consented_contact("email", today)
+        )
         .order_by("name", "pk")
     )
 
 
 def sentra_public():
     """Sentra with at least one published member, each with `published_member_count`; public columns only."""
-    published = Count("members", filter=Q(members__status=BusinessStatus.PUBLISHED), distinct=True)
+    published = Count("members", filter=rules.is_public("members"), distinct=True)
     return (
         Sentra.objects.select_related("village__parent__parent", "kbli")
         .only(
@@ -170,12 +162,13 @@ def review_note(*, business) -> BusinessTransition | None:
 
 
 def attention_summary(*, user) -> dict:
-    """What needs a staff user's attention in their region: the admin home page."""
+    """What needs a staff user's attention in their region: the admin home page.
+
+    The "Data belum lengkap" counts are those of the business list filter each one links to (`kelengkapan`, the
+    staff FilterSet): the same rule (businesses/rules.py) over every business the user may see, whatever its status.
+    """
     businesses = Business.objects.restrict(user)
-    year = timezone.localdate().year
     status_counts = dict(businesses.values_list("status").annotate(n=Count("pk")).order_by())
-    active = businesses.filter(status__in=ACTIVE_STATUSES)
-    has_recent_figures = Exists(BusinessYear.objects.filter(business=OuterRef("pk"), year__gte=year - 1))
     sentra = Sentra.objects.restrict(user).with_member_counts()
     scope = scope_for(user)
     if scope.everything:
@@ -190,10 +183,10 @@ def attention_summary(*, user) -> dict:
         ],
         "total": sum(status_counts.values()),
         "submitted_oldest": list(submitted_queue(businesses)[:10]),
-        "missing_figures": active.exclude(has_recent_figures).count(),
-        "missing_coordinates": active.filter(latitude__isnull=True).count(),
-        "missing_nib": active.filter(nib="").count(),
-        "figures_year": year - 1,
+        "missing_figures": businesses.filter(rules.missing_recent_figures()).count(),
+        "missing_coordinates": businesses.filter(rules.missing_coordinates()).count(),
+        "missing_nib": businesses.filter(rules.missing_nib()).count(),
+        "figures_year": rules.figures_year(),
         "sentra_below_rule": list(sentra.filter(similar_member_count__lt=SENTRA_MIN_MEMBERS).order_by("name")[:10]),
         "sentra_min_members": SENTRA_MIN_MEMBERS,
     }
@@ -214,15 +207,9 @@ class FacetOption:
     count: int
 
 
-def latest_years():
-    """Each business's latest data year (no later year exists): one anti-join, not a subquery per business."""
-    newer = BusinessYear.objects.filter(business=OuterRef("business"), year__gt=OuterRef("year"))
-    return BusinessYear.objects.exclude(Exists(newer))
-
-
 def _latest_scale_counts(businesses) -> dict[str, int]:
     """Businesses of `businesses` per BPS class of their latest data year (those without a class left out)."""
-    rows = latest_years().filter(business__in=businesses.order_by().values("pk"), scale_bps__isnull=False)
+    rows = rules.latest_years().filter(business__in=businesses.order_by().values("pk"), scale_bps__isnull=False)
     return dict(rows.values_list("scale_bps").annotate(n=Count("pk")).order_by())
 
 
@@ -293,7 +280,7 @@ def region_trail(code: str) -> list[Region]:
 
 def map_points(results, *, limit: int) -> list[dict]:
     """The first `limit` results that have coordinates, as small dicts for the map (id, name, product, lat, lon)."""
-    rows = results.filter(latitude__isnull=False).values_list("pk", "name", "main_product", "latitude", "longitude")
+    rows = results.filter(rules.has_coordinates()).values_list("pk", "name", "main_product", "latitude", "longitude")
     return [
         {"id": pk, "name": name, "product": product, "lat": float(lat), "lon": float(lon)}
         for pk, name, product, lat, lon in rows[:limit]
@@ -302,14 +289,13 @@ def map_points(results, *, limit: int) -> list[dict]:
 
 def business_public_detail(pk: int):
     """One published business for its public page, with `latest_scale_bps`; raises Business.DoesNotExist."""
-    latest = latest_years().filter(business=OuterRef("pk")).values("scale_bps")[:1]
-    return business_public().annotate(latest_scale_bps=Subquery(latest)).get(pk=pk)
+    return business_public().annotate(latest_scale_bps=rules.latest_figure("scale_bps")).get(pk=pk)
 
 
 def business_public_products(business) -> list[Product]:
     """A published business's products (name, description, photo and its thumbnail), featured first."""
     return list(
-        Product.objects.filter(business=business, business__status=BusinessStatus.PUBLISHED)
+        Product.objects.filter(rules.is_public("business"), business=business)
         .only("id", "name", "description", "photo", "photo_thumbnail", "is_featured", "business_id")
         .order_by("-is_featured", "name", "pk")
     )
@@ -318,7 +304,7 @@ def business_public_products(business) -> list[Product]:
 def featured_products_public(limit: int = 6) -> list[Product]:
     """Produk unggulan of published businesses for the home page, each with its business's id and name."""
     return list(
-        Product.objects.filter(business__status=BusinessStatus.PUBLISHED, is_featured=True)
+        Product.objects.filter(rules.is_public("business"), is_featured=True)
         .select_related("business")
         .only(
             "id",

@@ -21,12 +21,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django import forms
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from businesses import rules
 from businesses.choices import BusinessStatus
 from businesses.models import Business, BusinessYear
 from businesses.reports.rekap import CHILD_HEADING, CHILD_PATH, region_title
@@ -179,10 +180,9 @@ def growth_figures(*, region: Region, year_from: int, year_to: int, user) -> dic
                 add(row[business_child_path], "registered", year, row["n"])
 
     # Closed in Y: inactive businesses whose last figures are for Y − 1 (no later row).
-    later = BusinessYear.objects.filter(business=OuterRef("business"), year__gt=OuterRef("year"))
     last_rows = (
         rows.filter(business__status=BusinessStatus.INACTIVE, year__lt=year_to)
-        .filter(~Exists(later))
+        .filter(rules.is_latest_year())
         .values(child_path, "year")
         .annotate(n=Count("pk"))
         .order_by()

@@ -1,21 +1,22 @@
-"""Daftar IKM: one row per business matching a filter (region, KBLI, subsector, BPS scale, sentra, status) — the list
-officials print most. A long list is rendered in chunks in parallel (ikm_registry.reports.parallel) and, from the
-admin, in the background (ikm_registry.tasks)."""
+"""Daftar IKM: one row per business matching a filter (region and the staff FilterSet of businesses: status, KBLI,
+subsector, BPS scale, sentra, completeness, legal form; the business list's filters) — the list officials print
+most. A long list is rendered in chunks in parallel (ikm_registry.reports.parallel) and, from the admin, in the
+background (ikm_registry.tasks)."""
 
 from __future__ import annotations
 
 import math
 
-from django import forms
 from django.conf import settings
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from businesses import rules
 from businesses.choices import BusinessStatus, ScaleBps
-from businesses.models import Business, BusinessYear, Sentra
-from ikm_registry.models import CreativeSubsector
+from businesses.filtersets import BusinessStaffFilterSet
+from businesses.models import Business
 from ikm_registry.reports import Disclosure, Report, ReportForm, register
 
 # Rows per chunk of the parallel renderer: whole pages of one-line rows (27 a page in A4 landscape; the first page,
@@ -26,65 +27,41 @@ CHUNK_PAGES = 12
 
 
 class DaftarForm(ReportForm):
-    kbli = forms.RegexField(
-        label=gettext_lazy("KBLI"),
-        regex=r"^\d{1,5}$",
-        required=False,
-        max_length=5,
-        help_text=gettext_lazy("Kode atau awal kode, mis. 13 (golongan pokok) atau 13134."),
-        error_messages={"invalid": gettext_lazy("Tulis 1 sampai 5 angka KBLI.")},
-        widget=forms.TextInput(attrs={"class": "w-6em"}),
-    )
-    subsector = forms.ModelChoiceField(
-        label=gettext_lazy("Subsektor ekonomi kreatif"), queryset=CreativeSubsector.objects.all(), required=False
-    )
-    scale = forms.ChoiceField(
-        label=gettext_lazy("Skala (BPS, tahun data terakhir)"),
-        choices=[("", "---------"), *ScaleBps.choices],
-        required=False,
-    )
-    sentra = forms.ModelChoiceField(label=gettext_lazy("Sentra IKM"), queryset=Sentra.objects.none(), required=False)
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"), choices=[("", _("Semua status")), *BusinessStatus.choices], required=False
-    )
+    """The region, then every filter of the staff FilterSet of businesses (businesses.filtersets), the same the
+    business list in the admin offers, except its own region filters (the report's region takes their place)."""
 
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        sentra = Sentra.objects.order_by("name")
-        self.fields["sentra"].queryset = sentra.restrict(user)
-        self.fields["status"].choices = [("", _("Semua status")), *BusinessStatus.choices]
+    filterset_class = BusinessStaffFilterSet
+
+    def __init__(self, data=None, *args, user=None, **kwargs):
+        if data is not None:
+            data = self.filterset_class.canonical_params(data)  # stored jobs and --param from before the FilterSet
+        super().__init__(data, *args, user=user, **kwargs)
+        self.filterset = self.filterset_class(user=user)
+        self.fields.update(self.filterset.form_fields(exclude=self.filterset_class.region_filters))
 
     def describe(self):
-        names = {"scale": dict(ScaleBps.choices), "status": dict(BusinessStatus.choices)}
-        shown = {
-            str(self.fields[name].label): str(choices.get(self.cleaned_data[name], self.cleaned_data[name]))
-            for name, choices in names.items()
-            if self.cleaned_data.get(name)
-        }
-        return [(label, shown.get(label, value)) for label, value in super().describe()]
-
-
-def _latest(field: str):
-    return Subquery(BusinessYear.objects.filter(business=OuterRef("pk")).order_by("-year").values(field)[:1])
+        described = super().describe()
+        shown = {}
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if value not in (None, "") and not hasattr(field, "queryset") and hasattr(field, "choices"):
+                shown[str(field.label)] = str(dict(field.choices).get(value, value))
+        return [(label, shown.get(label, value)) for label, value in described]
 
 
 def daftar_rows(*, user, params: dict):
     """The businesses of the list, as dicts, in one query: place, KBLI, owner and the latest year's figures joined or
-    annotated. `user` (None: full access) limits them to what that user may see."""
+    annotated. `params`: the report's cleaned form (region and the staff FilterSet's filters). `user` (None: full
+    access) limits them to what that user may see."""
     rows = Business.objects.in_region(params["region"].code)
     if user is not None:
         rows = rows.restrict(user)
-    if params.get("kbli"):
-        rows = rows.filter(kbli__code__startswith=params["kbli"])
-    if params.get("subsector"):
-        rows = rows.filter(subsector=params["subsector"])
-    if params.get("sentra"):
-        rows = rows.filter(sentra=params["sentra"])
-    if params.get("status"):
-        rows = rows.filter(status=params["status"])
-    rows = rows.annotate(latest_year=_latest("year"), workforce=_latest("workforce_total"), scale=_latest("scale_bps"))
-    if params.get("scale"):
-        rows = rows.filter(scale=params["scale"])
+    rows = BusinessStaffFilterSet(user=user).apply(rows, params)
+    rows = rows.annotate(
+        latest_year=rules.latest_figure("year"),
+        workforce=rules.latest_figure("workforce_total"),
+        scale=rules.latest_figure("scale_bps"),
+    )
     return rows.order_by("village__parent__name", "village__name", "name", "pk").values(
         "pk",
         "name",

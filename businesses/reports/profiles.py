@@ -7,12 +7,12 @@ sentra elsewhere is refused by the form (the admin page and `render_report --bus
 from __future__ import annotations
 
 from django import forms
-from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from businesses import rules
 from businesses.choices import BusinessStatus, ScaleBps, ScaleIndustry, ScalePp7
-from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessYear, Owner, Sentra
+from businesses.models import SENTRA_MIN_MEMBERS, Business, Owner, Sentra
 from businesses.selectors import business_public_url
 from ikm_registry.personal_data import consented_value, mask
 from ikm_registry.qr import qr_svg
@@ -256,12 +256,11 @@ class ProfilIkmReport(SectionedReport):
 def sentra_profile(sentra, *, user) -> dict:
     """The sections of a Profil Sentra. Members are every business linked to the sentra (that `user` may see),
     each with the workforce of its latest data year; PP 29/2018 counts the active members of the same KBLI class."""
-    latest = BusinessYear.objects.filter(business=OuterRef("pk")).order_by("-year")
     members = (
         sentra.members.select_related("village", "kbli")
         .annotate(
-            latest_year=Subquery(latest.values("year")[:1]),
-            latest_workforce=Subquery(latest.values("workforce_total")[:1]),
+            latest_year=rules.latest_figure("year"),
+            latest_workforce=rules.latest_figure("workforce_total"),
         )
         .order_by("name", "pk")
     )

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import openpyxl
-from django.db.models import Max, Prefetch
+from django.db.models import Prefetch
 from django.utils import timezone
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from businesses import rules
 from businesses.models import Business, BusinessYear
 from businesses.services.layout import (
     COLUMNS,
@@ -50,13 +51,6 @@ SPOOL_BYTES = 8 * 1024 * 1024
 
 def export_columns(*, personal: bool) -> list[str]:
     return [column for column in COLUMNS if personal or column not in PERSONAL]
-
-
-def latest_data_year(queryset) -> int | None:
-    """The latest year with figures among the businesses of `queryset`."""
-    return BusinessYear.objects.filter(business__in=queryset.order_by().values("pk")).aggregate(year=Max("year"))[
-        "year"
-    ]
 
 
 def business_values(business: Business, figures: BusinessYear | None) -> dict[str, object]:
@@ -195,7 +189,7 @@ def businesses_export(*, queryset, user, file_format: str, year: int | None = No
         raise ValueError(f"unknown format {file_format!r}")
     personal = personal_data_access(user).export
     if year is None:
-        year = latest_data_year(queryset)
+        year = rules.latest_data_year(queryset)
     columns = export_columns(personal=personal)
     handle = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     rows = ExportRows(queryset, year=year, columns=columns)
