@@ -156,13 +156,13 @@ def _plan(job: Job, progress) -> ImportPlan:
     def on_rows(phase, done, total):
         progress(phase=phase, done=done, total=total or job.progress_total)
 
-    return import_plan_stored(job.target, user=job.owner, on_rows=on_rows)
+    return import_plan_stored(job_upload(job), user=job.owner, on_rows=on_rows)
 
 
 def _unreadable(job: Job, error: ValidationError) -> object:
     """A file that cannot be imported (refused, or purged meanwhile) is a result, not a failure of the job: the
     upload fails with the reasons, and it cannot be confirmed (again)."""
-    business_import = job.target
+    business_import = job_upload(job)
     with transaction.atomic():
         jobs.job_own(job)
         business_import.summary = {"file_errors": error.messages}
@@ -172,9 +172,14 @@ def _unreadable(job: Job, error: ValidationError) -> object:
     return jobs.FINISHED
 
 
+def job_upload(job: Job) -> BusinessImport:
+    """The upload a job works on, as a BusinessImport (Job.target is the core's upload record, TabularImport)."""
+    return BusinessImport.objects.get(pk=job.object_id)
+
+
 def import_job_perform(job: Job, progress) -> dict | object:
     """The work of an import job on the worker (see ikm_registry.jobs.JobKind.perform)."""
-    business_import = job.target
+    business_import = job_upload(job)
     if job.kind == IMPORT_CHECK:
         try:
             plan = _plan(job, progress)
