@@ -17,6 +17,7 @@ class BusinessesConfig(AppConfig):
         from PIL import Image
 
         from businesses import photos
+        from businesses.services import workflow  # noqa: F401  (registers the business workflow with the engine)
         from ikm_registry.public_cache import on_public_data_change
 
         # Pillow's decompression-bomb guard at our photo limit: it warns past it and refuses twice that, wherever an

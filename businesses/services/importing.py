@@ -40,6 +40,7 @@ from businesses.models import Business, BusinessYear, CreativeSubsector, Kbli, O
 from businesses.services.duplicates import business_match_key
 from businesses.services.layout import COLUMNS, CSV_DELIMITER, REASON_COLUMN, REQUIRED, YEARLY, cell_text, neutralise
 from businesses.services.reference import thousands
+from businesses.services.workflow import BUSINESS_WORKFLOW
 from ikm_registry.history import mask
 from ikm_registry.public_cache import bump_public_version
 from ikm_registry.scoping import CHANGE, CommandLine, scope_for
@@ -949,7 +950,7 @@ class _Planner:
         has_figures = any(_text(row.values.get(column)) != "" for column in YEARLY if column in self.present)
 
         if existing is None:
-            business = Business(status=status, created_by_id=self.user.pk)
+            business = BUSINESS_WORKFLOW.initial(Business(created_by_id=self.user.pk), status)
             owner = Owner()
             if status not in IMPORT_STATUSES:
                 outcome.errors.append(
@@ -1151,6 +1152,8 @@ def businesses_import_apply(
     try:
         with transaction.atomic():
             history.create(Business, [w.business for w in new])
+            # Each new business's first status entry ("created as verified", by the importer, naming the file).
+            BUSINESS_WORKFLOW.log_created([w.business for w in new], actor=user, note=history.reason, at=history.date)
             if new:
                 progress(_("%(n)s IKM baru disimpan") % {"n": thousands(len(new))})
             for write in plan.writes:
