@@ -1135,8 +1135,9 @@ def businesses_import_apply(
 ) -> ImportResult:
     """Write a plan in one transaction. All or nothing unless `skip_invalid`: then the valid rows are written.
 
-    New businesses get the file's status; existing ones keep theirs (only the review workflow changes a status).
-    History rows name `user` and the file. Raises ValidationError when the registry changed under the import in a
+    New businesses get the file's status, each with its first workflow log entry ("created as …", by `user`, naming
+    the file; one bulk insert); existing ones keep theirs (only the review workflow changes a status). History rows
+    name `user` and the file. Raises ValidationError when the registry changed under the import in a
     way that breaks a constraint (e.g. the same NIB saved meanwhile), PermissionDenied when a row would leave the
     user's region.
     """
