@@ -7,7 +7,8 @@ Every step then goes through `Workflow.perform()` (or the module's `perform()`),
 1. checks the actor: region and write access through the scoping module (`user_may(actor, CHANGE, obj)`), and the
    transition's `roles` / `permission` when it names any;
 2. locks the row (`select_for_update`) and checks that it is in the transition's source state;
-3. for a step that `validates`: runs `full_clean()` and the workflow's `check` hook;
+3. runs `full_clean()` when the step `validates`, then the workflow's `check(obj, transition, actor)` hook (on
+   every step: it sees the transition and raises ValidationError to refuse);
 4. writes the new state (the history row names the actor and says "status: draf → diajukan") and one
    `TransitionLog` row: who, when, from, to, which action, why.
 
@@ -30,8 +31,11 @@ Declaring a workflow (a model whose default manager is a ScopedQuerySet, so scop
             Transition("cancel", "open", "cancelled", _("Batalkan"), _("…"), note_required=True,
                        roles={"operator"}),
         ],
-        check=lambda event, transition, actor: ...,  # raise ValidationError to refuse a validating step
+        check=lambda event, transition, actor: ...,  # raise ValidationError to refuse the step
     ).register()
+
+    # Import the declaring module in the app's AppConfig.ready(), so the workflow is registered before any request
+    # (the log reads its state labels from the registry; the source guard test lists the registered workflows).
 
     EVENT_WORKFLOW.perform(event, "open", actor=request.user, note="")
     EVENT_WORKFLOW.available(event, user)  # the steps to offer as buttons
@@ -83,6 +87,9 @@ class Transition:
     validates: bool = False
     roles: frozenset[str] = frozenset()
     permission: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "roles", frozenset(self.roles))
 
 
 class Workflow:

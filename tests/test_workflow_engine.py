@@ -39,7 +39,7 @@ def toy_workflow(**options):
         "transitions",
         [
             Transition("submit", S.DRAFT, S.SUBMITTED, "Ajukan", validates=True),
-            Transition("verify", S.SUBMITTED, S.VERIFIED, "Verifikasi", roles=frozenset({StaffRole.PROVINCE})),
+            Transition("verify", S.SUBMITTED, S.VERIFIED, "Verifikasi", roles={StaffRole.PROVINCE}),
             Transition("publish", S.VERIFIED, S.PUBLISHED, "Terbitkan", permission="businesses.publish_business"),
         ],
     )
