@@ -53,10 +53,12 @@ def error_text(error: Exception) -> str:
     return " ".join(parts)
 
 
-def actor_name(user) -> str:
-    if user is None:
-        return gettext("pendaftaran mandiri (situs publik)")
-    return user.get_full_name() or user.get_username()
+def actor_name(step) -> str:
+    """Who took a logged step: the user, else the command that ran it, else the public site."""
+    user = step.actor
+    if user is not None:
+        return user.get_full_name() or user.get_username()
+    return step.actor_label or gettext("pendaftaran mandiri (situs publik)")
 
 
 class WorkflowAdminMixin:
@@ -108,10 +110,10 @@ class WorkflowAdminMixin:
     def workflow_context(self, request, business):
         note = review_note(business=business)
         if note is not None:
-            note.actor_name = actor_name(note.actor)
+            note.actor_name = actor_name(note)
         steps = business_transitions(business=business)
         for step in steps:
-            step.actor_name = actor_name(step.actor)
+            step.actor_name = actor_name(step)
         return {
             "workflow_actions": [
                 {"transition": t, "note_field": f"{WORKFLOW_NOTE_FIELD}{t.action}"}

@@ -16,7 +16,10 @@ class BusinessesConfig(AppConfig):
         from PIL import Image
 
         from businesses import photos
-        from businesses.services import importing  # noqa: F401 (registers the business importer)
+        from businesses.services import (
+            importing,  # noqa: F401 (registers the business importer)
+            workflow,  # noqa: F401  (registers the business workflow with the engine)
+        )
         from ikm_registry.public_cache import register_public_models
 
         # Pillow's decompression-bomb guard at our photo limit: it warns past it and refuses twice that, wherever an

@@ -48,14 +48,17 @@ from businesses.models import (
     SentraOfficer,
     SentraRevitalisation,
 )
+from businesses.services.workflow import BUSINESS_WORKFLOW
 from ikm_registry.choices import KbliLevel, StaffRole
 from ikm_registry.models import Kbli, Office, Region, StaffMembership
 from ikm_registry.public_cache import bump_public_version
 from ikm_registry.reference import regions_import
+from ikm_registry.scoping import SystemActor
 
 DEMO_PASSWORD = "registri-demo"
 # The first version of every demo row in its history (simple-history), so a later edit shows as a change.
 HISTORY_REASON = "seed_demo"
+SEED_COMMAND = "manage.py seed_demo"
 SEED = 2026
 REGIONS_DIR = Path(__file__).resolve().parent / "demo_data" / "regions"
 PROVINCE = "51"
@@ -1833,12 +1836,13 @@ def load_businesses(plan: DemoPlan, sentra: dict[str, Sentra], users: dict, ledg
             year_founded=spec.year_founded,
             market_reach=spec.market_reach,
             online_channels=spec.online_channels,
-            status=spec.status,
             sentra=sentra.get(spec.sentra) if spec.sentra else None,
             created_by=_creator(spec.village, users),
         )
-        objects.append(_validated(obj))
+        objects.append(_validated(BUSINESS_WORKFLOW.initial(obj, spec.status)))
     objects = bulk_create_with_history(objects, Business, batch_size=500, default_change_reason=HISTORY_REASON)
+    # Each gets its first status entry, as the seed command ("created as published").
+    BUSINESS_WORKFLOW.log_created(objects, actor=SystemActor(SEED_COMMAND), note=HISTORY_REASON)
     owners, years, products, assistance, obstacles = [], [], [], [], []
     for spec, obj in zip(specs, objects, strict=True):
         ledger.record(business_key(spec), obj.pk)

@@ -27,7 +27,14 @@ from businesses.choices import (
     Sex,
 )
 from ikm_registry.choices import KbliLevel, RegionLevel
-from ikm_registry.models import CreativeSubsector, Kbli, Region, TabularImport, regency_code
+from ikm_registry.models import (
+    CreativeSubsector,
+    Kbli,
+    Region,
+    TabularImport,
+    TransitionLog,
+    regency_code,
+)
 from ikm_registry.scoping import ScopedQuerySet
 from ikm_registry.text import CleanTextMixin, whitespace_collapsed
 
@@ -176,6 +183,11 @@ class Business(CleanTextMixin, models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def transitions(self):
+        """Its steps through the review workflow (ikm_registry.TransitionLog), newest first; they outlive it."""
+        return TransitionLog.objects.for_object(self)
 
     def clean(self):
         self.name = whitespace_collapsed(self.name)
@@ -728,43 +740,6 @@ class StatisticsRelease(models.Model):
 
     def __str__(self):
         return str(self.year)
-
-
-class BusinessTransition(CleanTextMixin, models.Model):
-    """One step of a business through the review workflow: who moved it, when, from where to where, and why."""
-
-    # The log outlives the business: deleting a business (a draft, a spam registration) keeps its steps, so that who
-    # moved it where stays on record with the deletion in its history. Hence no database constraint and no cascade.
-    business = models.ForeignKey(
-        Business,
-        verbose_name=_("IKM"),
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="transitions",
-    )
-    from_status = models.CharField(_("dari status"), max_length=10, choices=BusinessStatus.choices)
-    to_status = models.CharField(_("ke status"), max_length=10, choices=BusinessStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("oleh"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        help_text=_("Kosong untuk pendaftaran mandiri dari situs publik."),
-    )
-    at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
-    note = models.TextField(_("catatan"), blank=True)
-
-    objects = BusinessChildQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("riwayat status")
-        verbose_name_plural = pgettext_lazy("plural", "riwayat status")
-        ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["business", "-at"], name="transition_business_at")]
-
-    def __str__(self):
-        return f"{self.business}: {self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 class BusinessImportManager(models.Manager):

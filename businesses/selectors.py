@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
@@ -12,10 +13,10 @@ from django.utils.translation import gettext as _
 
 from businesses import rules
 from businesses.choices import BusinessStatus, ScaleBps
-from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessTransition, Product, Sentra
+from businesses.models import SENTRA_MIN_MEMBERS, Business, Product, Sentra
 from businesses.services.statistics import counted_figures, release_date, statistics_releases
 from ikm_registry.choices import KbliLevel
-from ikm_registry.models import CreativeSubsector, Kbli, Region
+from ikm_registry.models import CreativeSubsector, Kbli, Region, TransitionLog
 from ikm_registry.public_url import public_url
 from ikm_registry.scoping import region_q, scope_for
 
@@ -137,9 +138,14 @@ def business_public_url(business) -> str:
 def submitted_queue(businesses):
     """Submitted businesses, longest waiting first, each with `submitted_at`: when it last entered `submitted`.
 
-    Records that got their status without a transition (seeded or imported ones) count from their creation.
+    Records without a logged step into it (seeded or imported before every creation was logged) count from their
+    creation.
     """
-    entered = BusinessTransition.objects.filter(business=OuterRef("pk"), to_status=BusinessStatus.SUBMITTED)
+    entered = TransitionLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(Business),
+        object_id=OuterRef("pk"),
+        to_state=BusinessStatus.SUBMITTED,
+    )
     return (
         businesses.filter(status=BusinessStatus.SUBMITTED)
         .annotate(submitted_at=Coalesce(Subquery(entered.order_by("-at").values("at")[:1]), F("created_at")))
@@ -153,11 +159,11 @@ def business_transitions(*, business) -> list:
     return list(business.transitions.select_related("actor").order_by("-at", "-pk"))
 
 
-def review_note(*, business) -> BusinessTransition | None:
+def review_note(*, business) -> TransitionLog | None:
     """For a returned or rejected business: the step that sent it there (who, when, the note); else None."""
     if business.status not in (BusinessStatus.RETURNED, BusinessStatus.REJECTED):
         return None
-    steps = business.transitions.filter(to_status=business.status).select_related("actor")
+    steps = business.transitions.filter(to_state=business.status).select_related("actor")
     return steps.order_by("-at", "-pk").first()
 
 

@@ -3,6 +3,7 @@ the export log and background jobs."""
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -505,3 +506,86 @@ class TabularImport(models.Model):
         from ikm_registry.tabular import registry
 
         return registry.get(self.kind)
+
+
+class TransitionLogQuerySet(ScopedQuerySet):
+    # The region is copied onto each row when it is written, so restrict() needs no join to the (generic) object.
+    region_field = "region_code"
+
+    def for_object(self, obj):
+        """The steps of `obj` (also after `obj` was deleted, given an unsaved instance with its pk)."""
+        return self.filter(content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk)
+
+
+class TransitionLog(models.Model):
+    """One step of a record through its workflow (ikm_registry/workflow.py): who moved it, when, from which state
+    to which, by which action, and why. One table for every model that declares a workflow.
+
+    The log outlives its record: deleting a record (a draft, a spam registration) keeps its steps, so who moved it
+    where stays on record with the deletion in its history. Hence a plain object id, no generic relation (whose
+    deletion would cascade) and a copy of the record's region code for scoping.
+    """
+
+    # The action of a record's first entry, written when it is created directly in a state (no source state).
+    CREATE = "create"
+
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("jenis data"), on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.BigIntegerField(_("ID data"))
+    region_code = models.CharField(
+        _("kode wilayah"),
+        max_length=20,
+        blank=True,
+        db_index=True,
+        help_text=_("Wilayah data itu ketika langkah ini diambil (untuk pembatasan per wilayah)."),
+    )
+    action = models.CharField(_("langkah"), max_length=32)
+    from_state = models.CharField(_("dari status"), max_length=32, blank=True, help_text=_("Kosong bila data dibuat."))
+    to_state = models.CharField(_("ke status"), max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("oleh"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Kosong untuk pendaftaran mandiri dari situs publik dan untuk perintah tanpa pengguna."),
+    )
+    actor_label = models.CharField(
+        _("pelaku"),
+        max_length=200,
+        blank=True,
+        help_text=_("Perintah yang mengambil langkah ini bila bukan pengguna (mis. manage.py import_businesses)."),
+    )
+    at = models.DateTimeField(_("waktu"), default=timezone.now, db_index=True)
+    note = models.TextField(_("catatan"), blank=True)
+
+    objects = TransitionLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("riwayat status")
+        verbose_name_plural = pgettext_lazy("plural", "riwayat status")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-at"], name="transition_log_object_at")]
+
+    def __str__(self):
+        return f"{self.content_type.model} {self.object_id}: {self.from_label or '—'} → {self.to_label}"
+
+    def _label(self, state: str) -> str:
+        from ikm_registry.workflow import state_label
+
+        return state_label(self.content_type.model_class(), state) if state else ""
+
+    @property
+    def from_label(self) -> str:
+        """The source state as people read it; empty for the entry of a record created in its state."""
+        return self._label(self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        return self._label(self.to_state)
+
+    @property
+    def is_creation(self) -> bool:
+        return self.action == self.CREATE

@@ -88,9 +88,6 @@ class SystemActor:
         return f"manage.py {self.command} ({account})"
 
 
-# Commands built before the name SystemActor; the same class.
-CommandLine = SystemActor
-
 # kind → function(user) returning the ids of that kind's organisations the user belongs to (register_membership).
 _membership_resolvers: dict[str, Callable] = {}
 

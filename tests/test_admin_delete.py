@@ -8,7 +8,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from businesses.choices import BusinessStatus
-from businesses.models import Business, BusinessTransition, Owner
+from businesses.models import Business, Owner
 from businesses.services import business_submit
 from ikm_registry.choices import StaffRole
 from tests.factories import BusinessFactory, staff_user
@@ -102,7 +102,7 @@ def test_a_deletion_stays_in_history_with_its_status_steps(operator_client, oper
     deleted = Business.history.filter(id=pk, history_type="-").get()
     assert (deleted.history_user, deleted.name) == (operator, "Endek Draf")
     assert Owner.history.filter(id=owner_pk, history_type="-").exists()
-    steps = list(BusinessTransition.objects.filter(business_id=pk).values_list("from_status", "to_status", "actor"))
+    steps = list(Business(pk=pk).transitions.values_list("from_state", "to_state", "actor"))
     assert steps == [(S.DRAFT, S.SUBMITTED, operator.pk)]
     # The Riwayat page of the deleted record still answers, with the deletion on it.
     response = operator_client.get(reverse("admin:businesses_business_history", args=[pk]))

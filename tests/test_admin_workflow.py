@@ -3,15 +3,17 @@
 import datetime
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from businesses.choices import BusinessStatus
-from businesses.models import Business, BusinessTransition
+from businesses.models import Business
 from businesses.services import TRANSITIONS, business_return
 from ikm_registry.choices import StaffRole
+from ikm_registry.models import TransitionLog
 from tests.admin_forms import business_form_data, change_form_data
 from tests.factories import BusinessFactory, staff_user
 
@@ -88,7 +90,7 @@ def test_post_takes_the_step_and_redirects_back(operator_client, operator, tuban
     assert response.url == change_url(business)
     business.refresh_from_db()
     assert business.status == S.VERIFIED
-    taken = BusinessTransition.objects.get()
+    taken = TransitionLog.objects.get()
     assert (taken.actor, taken.note) == (operator, "Sudah dicek.")
     assert any("Terverifikasi" in text for text in message_texts(response))
 
@@ -125,7 +127,7 @@ def test_a_form_error_stops_the_step_and_keeps_the_input(operator_client, tuban)
     business.refresh_from_db()
     assert (business.status, business.nib) == (S.SUBMITTED, "")
     assert business.main_product != "Kain endek ikat"
-    assert not BusinessTransition.objects.exists()
+    assert not TransitionLog.objects.exists()
 
 
 def test_a_refused_step_keeps_the_saved_edits_and_says_so(operator_client, tuban):
@@ -187,7 +189,7 @@ def test_official_post_is_403(official_client, tuban):
     assert hand_step(official_client, business, "verify").status_code == 403
     business.refresh_from_db()
     assert business.status == S.SUBMITTED
-    assert not BusinessTransition.objects.exists()
+    assert not TransitionLog.objects.exists()
 
 
 def test_operator_of_another_regency_gets_404(client, tuban):
@@ -207,7 +209,7 @@ def test_step_without_required_note_is_refused_with_the_error_shown(operator_cli
     assertContains(response, "Catatan wajib diisi")
     business.refresh_from_db()
     assert business.status == S.SUBMITTED
-    assert not BusinessTransition.objects.exists()
+    assert not TransitionLog.objects.exists()
 
 
 def test_wrong_state_post_is_refused_with_the_error_shown(operator_client, tuban):
@@ -291,7 +293,7 @@ def test_bulk_action_moves_the_allowed_rows_and_reports_the_refused(operator_cli
     assert response.status_code == 302
     assert set(Business.objects.filter(status=S.VERIFIED).values_list("name", flat=True)) == {"Siap 0", "Siap 1"}
     assert Business.objects.get(pk=draft.pk).status == S.DRAFT
-    assert BusinessTransition.objects.count() == 2
+    assert TransitionLog.objects.count() == 2
     texts = message_texts(response)
     assert "2 IKM sekarang berstatus Terverifikasi." in texts
     summary = next(text for text in texts if "tidak diubah" in text)
@@ -397,10 +399,22 @@ def test_change_page_shows_the_status_history(operator_client, returned):
 # --- the home page queue --------------------------------------------------------------------------------------------
 
 
+def logged_step(business, source, target, **fields):
+    """A log row as the workflow engine writes it (without going through the engine, to set its time)."""
+    return TransitionLog.objects.create(
+        content_type=ContentType.objects.get_for_model(Business),
+        object_id=business.pk,
+        region_code=business.village_id,
+        action="step",
+        from_state=source,
+        to_state=target,
+        **fields,
+    )
+
+
 def submitted_with_entry(name, village, days_ago):
     business = BusinessFactory(name=name, village=village, status=S.SUBMITTED)
-    step = BusinessTransition.objects.create(business=business, from_status=S.DRAFT, to_status=S.SUBMITTED)
-    BusinessTransition.objects.filter(pk=step.pk).update(at=timezone.now() - datetime.timedelta(days=days_ago))
+    logged_step(business, S.DRAFT, S.SUBMITTED, at=timezone.now() - datetime.timedelta(days=days_ago))
     return business
 
 
@@ -421,13 +435,13 @@ def test_home_queue_lists_the_longest_waiting_first(operator_client, tuban):
     content = response.content.decode()
     assert content.index("Paling Lama") < content.index("Data Awal") < content.index("Menengah")
     # The time shown is when it entered the queue, not when it was last edited.
-    entered = timezone.localtime(BusinessTransition.objects.get(business=oldest).at)
+    entered = timezone.localtime(oldest.transitions.get().at)
     assertContains(response, f'<time datetime="{entered.isoformat()}"')
 
 
 def test_queue_counts_from_the_latest_entry_into_submitted(operator_client, tuban, operator):
     resubmitted = submitted_with_entry("Diajukan Ulang", tuban, days_ago=40)
-    BusinessTransition.objects.create(business=resubmitted, from_status=S.RETURNED, to_status=S.SUBMITTED)
+    logged_step(resubmitted, S.RETURNED, S.SUBMITTED)
     submitted_with_entry("Menunggu", tuban, days_ago=5)
 
     queue = operator_client.get(reverse("admin:index")).context["attention"]["submitted_oldest"]

@@ -6,10 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from businesses.choices import BusinessStatus
-from businesses.models import Business, BusinessTransition, Owner
+from businesses.models import Business, Owner
 from businesses.selectors import attention_summary
 from businesses.services.registration import SELF_REGISTRATION_NOTE, business_register_public
-from ikm_registry.models import Office
+from ikm_registry.models import Office, TransitionLog
 from tests.factories import BusinessFactory, office_for, staff_user
 from tests.self_registration import VALID_NIK, form_data, register_url
 
@@ -40,9 +40,11 @@ def test_creates_a_submitted_business_with_its_owner_and_first_step(bali_regions
     assert business.status == BusinessStatus.SUBMITTED
     assert business.created_by is None
     assert business.owner.nik == VALID_NIK
-    step = BusinessTransition.objects.get(business=business)
-    assert (step.from_status, step.to_status, step.actor, step.note) == (
-        BusinessStatus.DRAFT,
+    # Created in the review queue: its first entry is the creation as submitted (no source state), by the public site.
+    step = business.transitions.get()
+    assert (step.action, step.from_state, step.to_state, step.actor, step.note) == (
+        "create",
+        "",
         BusinessStatus.SUBMITTED,
         None,
         SELF_REGISTRATION_NOTE,
@@ -98,7 +100,7 @@ def test_a_bad_field_is_named_and_nothing_is_written(bali_regions, kbli, changes
     assert field in raised.value.message_dict
     assert not Business.objects.exists()
     assert not Owner.objects.exists()
-    assert not BusinessTransition.objects.exists()
+    assert not TransitionLog.objects.exists()
 
 
 def test_a_kecamatan_is_not_a_desa(bali_regions, kbli):

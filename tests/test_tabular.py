@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 
 from ikm_registry.choices import StaffRole
 from ikm_registry.models import ExportLog, Office, TabularImport
-from ikm_registry.scoping import CommandLine
+from ikm_registry.scoping import SystemActor
 from ikm_registry.tabular import engine, registry
 from ikm_registry.tabular.columns import (
     CellError,
@@ -59,7 +59,7 @@ def csv_file(*lines: str) -> io.BytesIO:
     return io.BytesIO(("\n".join(lines) + "\n").encode("utf-8"))
 
 
-COMMAND = CommandLine("import_table")
+COMMAND = SystemActor("import_table")
 
 
 def plan_of(*lines, user=COMMAND):

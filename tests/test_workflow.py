@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from businesses.choices import BusinessStatus
-from businesses.models import Business, BusinessTransition, Owner
+from businesses.models import Business, Owner
 from businesses.services import (
     TRANSITIONS,
     available_transitions,
@@ -17,6 +17,7 @@ from businesses.services import (
     business_verify,
 )
 from ikm_registry.choices import StaffRole
+from ikm_registry.models import TransitionLog
 from tests.factories import BusinessFactory, UserFactory, make_kbli, make_village, staff_user
 
 SERVICES = {
@@ -60,7 +61,7 @@ def history_count(business):
 def assert_nothing_written(business, status, history_before):
     business.refresh_from_db()
     assert business.status == status
-    assert not BusinessTransition.objects.exists()
+    assert not TransitionLog.objects.exists()
     assert history_count(business) == history_before
 
 
@@ -89,13 +90,15 @@ def test_allowed_transition_writes_status_and_transition(tuban, action, role):
     assert result.status == transition.target
     business.refresh_from_db()
     assert business.status == transition.target
-    step = BusinessTransition.objects.get()
-    assert (step.business, step.actor, step.from_status, step.to_status) == (
-        business,
+    step = TransitionLog.objects.get()
+    assert (step.object_id, step.actor, step.from_state, step.to_state, step.action) == (
+        business.pk,
         actor,
         transition.source,
         transition.target,
+        action,
     )
+    assert step.region_code == business.village_id
     assert step.note == "Sudah dicek di lapangan."
 
 
@@ -122,7 +125,7 @@ def test_state_is_read_from_the_database_not_the_stale_object(tuban):
 
     with pytest.raises(ValidationError):
         business_verify(business=stale, actor=actor)
-    assert BusinessTransition.objects.count() == 1
+    assert TransitionLog.objects.count() == 1
 
 
 @pytest.mark.parametrize("action", ACTIONS)
@@ -172,7 +175,7 @@ def test_return_and_reject_need_a_note(tuban, action, note):
 def test_note_is_optional_elsewhere(tuban, action):
     business = business_in(TRANSITIONS[action].source, tuban)
     SERVICES[action](business=business, actor=make_actor("operator"))
-    assert BusinessTransition.objects.get().note == ""
+    assert TransitionLog.objects.get().note == ""
 
 
 def test_history_row_names_the_actor_and_the_change(tuban):
@@ -219,7 +222,7 @@ def test_submit_needs_an_owner(tuban):
         business_submit(business=business, actor=make_actor("operator"))
 
     assert refused.value.code == "owner_missing"
-    assert not BusinessTransition.objects.exists()
+    assert not TransitionLog.objects.exists()
 
 
 @pytest.mark.parametrize("action", ["return", "reject", "deactivate"])
@@ -239,7 +242,7 @@ def test_returned_then_resubmitted_keeps_both_steps(tuban):
     business_return(business=business, actor=actor, note="Lengkapi NIB.")
     business_resubmit(business=business, actor=actor)
 
-    steps = list(business.transitions.values_list("from_status", "to_status", "note"))
+    steps = list(business.transitions.values_list("from_state", "to_state", "note"))
     assert steps == [("returned", "submitted", ""), ("submitted", "returned", "Lengkapi NIB.")]
 
 
@@ -298,4 +301,4 @@ def test_concurrent_steps_on_one_record_take_turns(tuban):
         thread.join()
 
     assert sorted(outcomes) == ["verified", "wrong_status"]
-    assert BusinessTransition.objects.count() == 1
+    assert TransitionLog.objects.count() == 1

@@ -22,6 +22,7 @@ SUCCESSORS = {
     "ikm_registry_reportjob": "SELECT COUNT(*) FROM ikm_registry_job WHERE kind = 'report'",
     "businesses_importjob": "SELECT COUNT(*) FROM ikm_registry_job WHERE kind LIKE 'import.%'",
     "businesses_businessimport": "SELECT COUNT(*) FROM ikm_registry_tabularimport WHERE kind = 'businesses'",
+    "businesses_businesstransition": "SELECT COUNT(*) FROM ikm_registry_transitionlog",
 }
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 

@@ -26,11 +26,12 @@ from businesses.choices import BusinessStatus, LegalForm, Sex
 from businesses.models import Business, BusinessYear, Owner
 from businesses.services.duplicates import business_match_key
 from businesses.services.layout import COLUMNS, REQUIRED, YEARLY
+from businesses.services.workflow import BUSINESS_WORKFLOW
 from ikm_registry.choices import KbliLevel, RegionLevel
 from ikm_registry.models import CreativeSubsector, Kbli, Region
 from ikm_registry.numbers import thousands
 from ikm_registry.public_cache import bump_public_version
-from ikm_registry.scoping import CHANGE, CommandLine, scope_for
+from ikm_registry.scoping import CHANGE, SystemActor, scope_for
 from ikm_registry.tabular import registry
 from ikm_registry.tabular.cells import cell_text
 from ikm_registry.tabular.columns import (
@@ -513,7 +514,7 @@ class BusinessImporter(Importer):
         has_figures = any(_text(row.values.get(column)) != "" for column in YEARLY if column in self.present)
 
         if existing is None:
-            business = Business(status=self.initial_status(status), created_by_id=self.user.pk)
+            business = BUSINESS_WORKFLOW.initial(Business(created_by_id=self.user.pk), self.initial_status(status))
             owner = Owner()
             if status not in IMPORT_STATUSES:
                 outcome.errors.append(
@@ -626,7 +627,9 @@ class BusinessImporter(Importer):
 
     def created(self, businesses: list[Business], history: History) -> None:
         """Called once with the new businesses right after they are inserted (with their ids), inside the
-        import's transaction: where a workflow log records their initial status in bulk."""
+        import's transaction: each one's first workflow entry ("created as draft/verified", by the importer, naming
+        the file), written in bulk."""
+        BUSINESS_WORKFLOW.log_created(businesses, actor=self.user, note=history.reason, at=history.date)
 
     # -- writing -------------------------------------------------------------------------------------------------
 
@@ -700,7 +703,7 @@ def businesses_import_plan(
 
 def change_reason(filename: str, *, user=None) -> str:
     """The change reason of an import's history rows: the file, and the command when no user runs it."""
-    if isinstance(user, CommandLine):
+    if isinstance(user, SystemActor):
         return f"{user.command} {filename}"[:100]
     return (_("impor %(file)s") % {"file": filename})[:100]
 
@@ -710,8 +713,9 @@ def businesses_import_apply(
 ) -> ImportResult:
     """Write a plan in one transaction. All or nothing unless `skip_invalid`: then the valid rows are written.
 
-    New businesses get the file's status; existing ones keep theirs (only the review workflow changes a status).
-    History rows name `user` and the file. Raises ValidationError when the registry changed under the import in a
+    New businesses get the file's status, each with its first workflow log entry ("created as …", by `user`, naming
+    the file; one bulk insert); existing ones keep theirs (only the review workflow changes a status). History rows
+    name `user` and the file. Raises ValidationError when the registry changed under the import in a
     way that breaks a constraint (e.g. the same NIB saved meanwhile), PermissionDenied when a row would leave the
     user's region.
     """

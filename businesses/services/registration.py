@@ -6,8 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from businesses.choices import BusinessStatus
-from businesses.models import Business, BusinessTransition, Owner
+from businesses.models import Business, Owner
 from businesses.services.duplicates import business_duplicates, business_match_key
+from businesses.services.workflow import BUSINESS_WORKFLOW
 from ikm_registry.choices import KbliLevel, RegionLevel
 from ikm_registry.history import attributed
 from ikm_registry.locks import lock_names
@@ -71,8 +72,9 @@ def business_register_public(
         main_product=main_product,
         year_founded=year_founded,
         online_channels=online_channels,
-        status=BusinessStatus.SUBMITTED,
     )
+    # It arrives in the review queue; the engine writes the state and, with the record, its first log entry.
+    BUSINESS_WORKFLOW.initial(business, BusinessStatus.SUBMITTED)
     owner = Owner(
         business=business,
         name=owner_name,
@@ -119,16 +121,9 @@ def business_register_public(
             lock_names("business-name:" + "|".join(key), *(["business-nib:" + business.nib] if business.nib else []))
             if _duplicates(business, owner.name, village, business.nib).exists():
                 raise already_registered
-            business.save()
+            BUSINESS_WORKFLOW.create(business, BusinessStatus.SUBMITTED, actor=None, note=SELF_REGISTRATION_NOTE)
             owner.business = business
             owner.save()
-            BusinessTransition.objects.create(
-                business=business,
-                from_status=BusinessStatus.DRAFT,
-                to_status=BusinessStatus.SUBMITTED,
-                actor=None,
-                note=SELF_REGISTRATION_NOTE,
-            )
     except IntegrityError as error:  # the NIB's unique constraint, should a writer bypass the lock
         raise already_registered from error
     return business

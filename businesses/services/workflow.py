@@ -1,47 +1,30 @@
-"""The review workflow of a business (DESIGN §4): the only code that changes `Business.status`.
+"""The review workflow of a business (DESIGN §4), declared with the core engine (ikm_registry/workflow.py).
 
 draft → submitted → verified → published; submitted → returned (with a note) → submitted again;
-submitted → rejected (with a reason); published → inactive. Each step checks the actor's role and
-region, locks the row, checks the source state, validates, writes the status and records a
-BusinessTransition (who, when, from, to, why). The history row the save writes names the actor too.
+submitted → rejected (with a reason); published → inactive. The engine checks the actor's role and region, locks
+the row, checks the source state, validates, writes the status and logs the step in ikm_registry.TransitionLog
+(who, when, from, to, why); the history row the save writes names the actor too. The functions below are the
+business-named entry points the admin and other callers use.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from businesses.choices import BusinessStatus
-from businesses.models import Business, BusinessTransition, Owner
+from businesses.models import Business, Owner
 from ikm_registry.scoping import CHANGE, user_may
+from ikm_registry.workflow import Transition, Workflow
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
-    from django.utils.functional import Promise
 
 S = BusinessStatus
-
-
-@dataclass(frozen=True)
-class Transition:
-    """One allowed step: what the admin offers as a button and what the service checks."""
-
-    action: str
-    source: str
-    target: str
-    label: Promise  # the button, e.g. "Kembalikan"
-    confirm: Promise  # what pressing it does, shown next to the button
-    note_required: bool = False
-    # Steps towards publication check the record; sending it back, rejecting or closing it must work on bad data too.
-    validates: bool = False
-
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
@@ -108,12 +91,23 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+def _owner_present(business: Business, transition: Transition, actor) -> None:
+    """The extra check of the steps towards publication: the record has its owner."""
+    if transition.validates and not Owner.objects.filter(business=business).exists():
+        raise ValidationError(
+            _("IKM ini belum punya data pemilik; lengkapi dulu sebelum “%(action)s”.") % {"action": transition.label},
+            code="owner_missing",
+        )
+
+
+BUSINESS_WORKFLOW = Workflow(
+    Business, field="status", region="village_id", transitions=TRANSITIONS.values(), check=_owner_present
+).register()
+
+
 def available_transitions(*, business: Business, user: AbstractBaseUser) -> list[Transition]:
     """The steps `user` may take on `business` in its current state (empty for officials and other regions)."""
-    possible = [t for t in TRANSITIONS.values() if t.source == business.status]
-    if not possible or not user_may(user, CHANGE, business):
-        return []
-    return possible
+    return BUSINESS_WORKFLOW.available(business, user)
 
 
 # A business that was checked by staff (and perhaps shown to the public) is closed with "Nonaktifkan", never deleted:
@@ -142,53 +136,9 @@ def status_label(status: str) -> str:
     return str(BusinessStatus(status).label)
 
 
-def _change_reason(source: str, target: str) -> str:
-    # Stored with the record, so in the source language whatever the actor's language is.
-    with translation.override(settings.LANGUAGE_CODE):
-        return f"status: {status_label(source).lower()} → {status_label(target).lower()}"
-
-
-def _validate(business: Business, transition: Transition) -> None:
-    business.full_clean()
-    if not Owner.objects.filter(business=business).exists():
-        raise ValidationError(
-            _("IKM ini belum punya data pemilik; lengkapi dulu sebelum “%(action)s”.") % {"action": transition.label},
-            code="owner_missing",
-        )
-
-
 def _apply(action: str, *, business: Business, actor: AbstractBaseUser, note: str = "") -> Business:
-    """Run `action` on `business`; the caller holds the transaction, so a refusal writes nothing."""
-    transition = TRANSITIONS[action]
-    note = note.strip()
-    if not user_may(actor, CHANGE, business):
-        raise PermissionDenied(_("Anda tidak berwenang mengubah status IKM ini."))
-    if transition.note_required and not note:
-        raise ValidationError(
-            _("Catatan wajib diisi untuk “%(action)s”: tulis alasannya.") % {"action": transition.label},
-            code="note_required",
-        )
-    locked = Business.objects.select_for_update().get(pk=business.pk)
-    if locked.status != transition.source:
-        raise ValidationError(
-            _("“%(action)s” hanya untuk IKM berstatus %(required)s; status IKM ini %(current)s.")
-            % {
-                "action": transition.label,
-                "required": status_label(transition.source),
-                "current": status_label(locked.status),
-            },
-            code="wrong_status",
-        )
-    if transition.validates:
-        _validate(locked, transition)
-    locked.status = transition.target
-    locked._history_user = actor
-    locked._change_reason = _change_reason(transition.source, transition.target)
-    locked.save(update_fields=["status", "updated_at"])
-    BusinessTransition.objects.create(
-        business=locked, from_status=transition.source, to_status=transition.target, actor=actor, note=note
-    )
-    return locked
+    """Run `action` on `business` through the engine; a refusal writes nothing."""
+    return BUSINESS_WORKFLOW.perform(business, action, actor, note=note)
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from ikm_registry.scoping import CommandLine
+from ikm_registry.scoping import SystemActor
 from ikm_registry.services import command_actor, export_logged
 from ikm_registry.tabular import registry
 from ikm_registry.tabular.cells import CSV_ENCODING
@@ -70,7 +70,7 @@ class TabularImportCommand(BaseCommand):
             if account is None or not account.is_active:
                 raise CommandError(_("Tidak ada pengguna aktif %(user)s.") % {"user": user})
         else:
-            account = CommandLine(self.command_name)
+            account = SystemActor(self.command_name)
         progress = self.stderr.write if options["verbosity"] >= 1 else (lambda message: None)
         importer = importer_class(user=account, options=self.importer_options(options), progress=progress)
         try:

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ikm_registry.numbers import thousands
-from ikm_registry.scoping import CHANGE, CommandLine, scope_for
+from ikm_registry.scoping import CHANGE, SystemActor, scope_for
 from ikm_registry.tabular.cells import REASON_COLUMN, cell_text, neutralise
 from ikm_registry.tabular.columns import CellError, Column, Reference
 from ikm_registry.tabular.reader import PROGRESS_EVERY, Row, read_rows
@@ -505,7 +505,7 @@ class Importer:
 
     def change_reason(self, filename: str) -> str:
         """The change reason of the history rows: the file, and the command when no user runs it."""
-        if isinstance(self.user, CommandLine):
+        if isinstance(self.user, SystemActor):
             return f"{self.user.command} {filename}"[:100]
         return (_("impor %(file)s") % {"file": filename})[:100]
 

@@ -3,8 +3,9 @@
 import pytest
 
 from businesses.choices import BusinessStatus
-from businesses.models import Business, BusinessTransition
+from businesses.models import Business
 from ikm_registry.choices import StaffRole
+from ikm_registry.models import TransitionLog
 from tests.browser.conftest import log_in
 from tests.factories import BusinessFactory, make_kbli, make_village, staff_user
 
@@ -42,7 +43,7 @@ def test_operator_returns_a_submitted_business_with_a_note(page, submitted_in_ba
     page.goto("/admin/")
     assert queue_count.inner_text() == "1"
     assert Business.objects.get(pk=business.pk).status == BusinessStatus.RETURNED
-    assert BusinessTransition.objects.get().note == "Lengkapi NIB dan foto produk."
+    assert TransitionLog.objects.get().note == "Lengkapi NIB dan foto produk."
 
 
 def test_return_without_a_note_is_refused_and_the_status_kept(page, submitted_in_badung):
@@ -78,7 +79,7 @@ def test_typed_nib_and_coordinates_are_saved_by_verifikasi(page, submitted_in_ba
     assert business.status == BusinessStatus.VERIFIED
     assert business.nib == "9120001234567"
     assert (str(business.latitude), str(business.longitude)) == ("-8.738300", "115.168600")
-    assert BusinessTransition.objects.get(business=business).note == "NIB dan koordinat dilengkapi."
+    assert business.transitions.get().note == "NIB dan koordinat dilengkapi."
     assert page.input_value("#id_nib") == "9120001234567"
 
 
