@@ -251,10 +251,10 @@ def test_a_registered_section_is_numbered_in_order_and_adds_its_disclosure(monke
 @pytest.mark.django_db
 def test_a_section_follows_its_permission(monkeypatch, bali_regions, kbli):
     business = BusinessFactory(owner=None)
-    with report_sections.registered(toy_section(order=900, permission=lambda user: user is None)):
+    with report_sections.registered(toy_section(order=900, permission=lambda user: scope_for(user).everything)):
         html, _disclosure = profil_ikm_html(monkeypatch, business)  # the command without --user: full access
         assert "<h2>H. Sertifikat mainan</h2>" in html
-    with report_sections.registered(toy_section(order=900, permission=lambda user: user is not None)):
+    with report_sections.registered(toy_section(order=900, permission=lambda user: not scope_for(user).everything)):
         html, _disclosure = profil_ikm_html(monkeypatch, business)
         assert "Sertifikat mainan" not in html
 
