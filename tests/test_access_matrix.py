@@ -31,6 +31,7 @@ shared by the checks.
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -90,8 +91,16 @@ def private_files_in_tmp(settings, matrix_private_root):
 def matrix(django_db_setup, django_db_blocker, tmp_path_factory, matrix_private_root):
     media = tmp_path_factory.mktemp("matrix-media")
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as tests/conftest.py, for the module's users too
+    # The module's login attempt must outlive the run: axes deletes attempts older than the cool-off at each login,
+    # and on a busy machine the matrix takes longer than the default 15 minutes.
+    keep_attempts = timedelta(days=1)
     with (
-        override_settings(MEDIA_ROOT=str(media), PRIVATE_FILES_ROOT=matrix_private_root, PASSWORD_HASHERS=fast),
+        override_settings(
+            MEDIA_ROOT=str(media),
+            PRIVATE_FILES_ROOT=matrix_private_root,
+            PASSWORD_HASHERS=fast,
+            AXES_COOLOFF_TIME=keep_attempts,
+        ),
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):
