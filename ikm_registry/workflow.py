@@ -43,7 +43,7 @@ Declaring a workflow (a model whose default manager is a ScopedQuerySet, so scop
 
 The log rows of a model are read with `TransitionLog.objects.for_object(obj)` (a model may expose that as a
 property, e.g. `Business.transitions`); `TransitionLog.objects.restrict(user)` scopes them by the copied region.
-tests/test_workflow_engine.py checks that no code outside this module writes a registered state field.
+tests/core/test_workflow_engine.py checks that no code outside this module writes a registered state field.
 """
 
 from __future__ import annotations

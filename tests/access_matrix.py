@@ -1,6 +1,6 @@
 """The role × region access matrix (issue 9, acceptance): its data, roles, markers, URL walker and parameter fillers.
 
-tests/test_access_matrix.py requests every URL the URL resolver knows — the admin site with every ModelAdmin's URLs
+tests/core/test_access_matrix.py requests every URL the URL resolver knows — the admin site with every ModelAdmin's URLs
 and our own admin views (reports, background reports, import, export, history), and the public site — as every role,
 with every object id a URL takes: the role's own region's records, another region's, and an id that does not exist.
 It then asserts, per role, that no row of a region (or of a user) the role may not see is in any answer (HTML, JSON,

@@ -67,7 +67,7 @@ def empty_cache(request):
 @pytest.fixture(autouse=True)
 def counts_follow_every_change(settings):
     """Counts may lag a change by PUBLIC_COUNTS_MAX_AGE s in production; tests that look at counts right after a
-    change want them exact. tests/test_public_pages.py sets it back to check the lag itself."""
+    change want them exact. tests/businesses/test_public_pages.py sets it back to check the lag itself."""
     settings.PUBLIC_COUNTS_MAX_AGE = 0
 
 
@@ -149,7 +149,7 @@ def operator_client(client, operator):
     return client
 
 
-# The rekapitulasi's data set, shared by tests/test_reports.py and tests/test_report_command.py.
+# The rekapitulasi's data set, shared by tests/businesses/test_reports.py and tests/core/test_report_command.py.
 @pytest.fixture
 def rekap_data(bali_regions, kbli):
     """Badung: three counted businesses in Kuta, one in Mengwi; and some that must not be counted."""

@@ -1,6 +1,6 @@
 """An existing installation upgrading to this code: a database migrated to the schema of an earlier release and filled
 with rows of every table, then migrated to the current schema. Run in a separate process on a database of its own
-(tests/test_upgrade.py), because it migrates from an empty database, which the test database is not.
+(tests/core/test_upgrade.py), because it migrates from an empty database, which the test database is not.
 
 The rows are written through the *historical* models of the earlier schema (the models as they were then), so the
 fill keeps working whatever the current models become.

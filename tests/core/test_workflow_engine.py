@@ -30,7 +30,7 @@ from tests.business_files import csv_bytes, row
 from tests.factories import BusinessFactory, UserFactory, staff_user
 
 S = BusinessStatus
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def toy_workflow(**options):

@@ -21,7 +21,7 @@ from ikm_registry.services import export_logged
 from tests.factories import BusinessFactory, UserFactory, make_village, staff_user
 
 pytestmark = pytest.mark.usefixtures("bali_regions", "kbli")
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from tests.test_staff_filters import assert_home_counts_equal_their_lists
+from tests.businesses.test_staff_filters import assert_home_counts_equal_their_lists
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from ikm_registry.choices import StaffRole
 from ikm_registry.models import Job, Worker
 from tests.factories import staff_user
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -426,7 +426,7 @@ def test_a_queued_job_whose_task_waits_is_left_alone_however_long(owner):
     job = queued_job(owner, waiting=timedelta(days=2))  # no worker ran for two days
     run_job.enqueue(job.pk)
     # (a task queued before run_job existed, or before the jobs became one model, is pointed at its Job by the
-    # migration: tests/test_job_migration.py)
+    # migration: tests/core/test_job_migration.py)
     assert jobs.jobs_recover() == 0
     assert set(Job.objects.values_list("status", "attempts")) == {(Job.Status.QUEUED, 0)}
 

@@ -1,4 +1,4 @@
-"""Directory search and facets beyond tests/test_filtersets.py: parameters combined, `queryset_without`, the counts
+"""Directory search and facets beyond tests/businesses/test_filtersets.py: parameters combined, `queryset_without`, the counts
 of `directory_facets`, sort orders with a query, and the text search on each database.
 
 Most tests run on SQLite and PostgreSQL alike (CI runs the suite on both). The PostgreSQL section covers what only
