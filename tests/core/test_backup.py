@@ -9,8 +9,9 @@ from importlib import import_module
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
 from businesses.models import Business
 from ikm_registry.backup import FILE_ROOT_SETTINGS
@@ -69,8 +70,10 @@ def fill_files(base: Path) -> None:
 
 def test_backup_and_restore_give_back_every_row_and_file(tmp_path, fresh_database_url):
     # seed_demo needs the creative subsectors a data migration adds; the flush after an earlier transactional test
-    # removed them.
-    import_module("businesses.migrations.0002_creative_subsectors").add_subsectors(apps, None)
+    # removed them. The migration runs with the models as they were then (the subsectors belonged to businesses).
+    migration = ("businesses", "0002_creative_subsectors")
+    then = MigrationLoader(connection).project_state(migration).apps
+    import_module(f"businesses.migrations.{migration[1]}").add_subsectors(then, None)
     call_command("seed_demo", verbosity=0)
     assert Business.objects.count() > 50
     original = tmp_path / "install"
