@@ -9,7 +9,6 @@ from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from businesses import rules
 from businesses.choices import BusinessStatus, ScaleBps
@@ -18,7 +17,7 @@ from businesses.services.statistics import counted_figures, release_date, statis
 from ikm_registry.choices import KbliLevel
 from ikm_registry.models import CreativeSubsector, Kbli, Region, TransitionLog
 from ikm_registry.public_url import public_url
-from ikm_registry.scoping import region_q, scope_for
+from ikm_registry.scoping import region_q
 
 
 def public_counts() -> dict:
@@ -176,13 +175,7 @@ def attention_summary(*, user) -> dict:
     businesses = Business.objects.restrict(user)
     status_counts = dict(businesses.values_list("status").annotate(n=Count("pk")).order_by())
     sentra = Sentra.objects.restrict(user).with_member_counts()
-    scope = scope_for(user)
-    if scope.everything:
-        scope_label = _("Seluruh Indonesia")
-    else:
-        scope_label = Region.objects.filter(code=scope.region_code).values_list("name", flat=True).first()
     return {
-        "scope_label": scope_label,
         "statuses": [
             {"value": value, "label": label, "count": status_counts.get(value, 0)}
             for value, label in BusinessStatus.choices

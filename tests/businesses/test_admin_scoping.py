@@ -163,7 +163,7 @@ class TestOperatorOfAnotherRegency:
         response = operator_client.get(reverse("admin:index"))
         attention = response.context["attention"]
         assert attention["total"] == 1
-        assert attention["scope_label"] == "Kabupaten Badung"
+        assert response.context["scope_label"] == "Kabupaten Badung"  # the core's line above the panels
         assert attention["submitted_oldest"] == []
 
 
