@@ -38,18 +38,8 @@ from businesses.services.exporting import (
     write_csv,
     write_xlsx,
 )
-from businesses.services.import_jobs import (
-    FILE_PURGED,
-    IMPORT_APPLY,
-    IMPORT_CHECK,
-    PREVIEW_ROWS,
-    import_confirm_background,
-    import_plan_stored,
-    import_upload,
-    plan_summary,
-    store_counts,
-)
-from businesses.services.importing import Action, businesses_import_apply
+from businesses.services.import_jobs import import_plan_stored, import_upload
+from businesses.services.importing import Action
 from businesses.services.layout import COLUMNS, CSV_ENCODING, REQUIRED
 from ikm_registry import jobs
 from ikm_registry.filtering import filter_errors
@@ -57,6 +47,16 @@ from ikm_registry.models import Job, Region
 from ikm_registry.private_files import private_file_response
 from ikm_registry.scoping import CHANGE, VIEW, user_may
 from ikm_registry.services import export_logged
+from ikm_registry.tabular.uploads import (
+    FILE_PURGED,
+    PREVIEW_ROWS,
+    TABULAR_APPLY,
+    TABULAR_CHECK,
+    plan_summary,
+    store_counts,
+    upload_apply,
+    upload_confirm_background,
+)
 
 # A full-layout CSV of IMPORT_MAX_ROWS (100,000) rows is about 23 MB.
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -256,7 +256,7 @@ class ImportExportAdminMixin:
                 return self._import_confirm_background(request, business_import)
             return self._import_confirm(request, business_import)
         summary, file_errors, job = None, [], None
-        if business_import.background:
+        if business_import.result_stored:
             job = business_import.jobs.order_by("-created_at", "-pk").first()
             if job is not None and job.is_active:
                 jobs.jobs_recover()  # a job whose worker died or whose task was lost is retried or failed first
@@ -281,7 +281,7 @@ class ImportExportAdminMixin:
             else:
                 store_counts(business_import, plan.counts)
                 summary = plan_summary(plan)
-        applying = bool(job and job.is_active and job.kind == IMPORT_APPLY)
+        applying = bool(job and job.is_active and job.kind == TABULAR_APPLY)
         counts = self._counts(business_import) if summary or applying else None
         if business_import.state == BusinessImport.State.APPLIED:
             title = _("Impor: %(file)s") % {"file": business_import.original_name}
@@ -321,7 +321,7 @@ class ImportExportAdminMixin:
             ),
             # the rejects are read from a file of their own (long imports) or from the upload: none once purged
             rejects_url=self._url("import_rejects", business_import.pk)
-            if (business_import.rejects_file if business_import.background else business_import.file)
+            if (business_import.rejects_file if business_import.result_stored else business_import.file)
             else "",
             file_url=self._url("import_file", business_import.pk) if business_import.file else "",
             changelist_url=self._url("changelist"),
@@ -335,10 +335,10 @@ class ImportExportAdminMixin:
 
     def _import_confirm_background(self, request, business_import):
         preview_url = self._url("import_preview", business_import.pk)
-        checked = business_import.jobs.filter(kind=IMPORT_CHECK, status=Job.Status.DONE).exists()
+        checked = business_import.jobs.filter(kind=TABULAR_CHECK, status=Job.Status.DONE).exists()
         if not business_import.file:
             self.message_user(request, FILE_PURGED, messages.ERROR)
-        elif not checked or import_confirm_background(business_import, user=request.user) is None:
+        elif not checked or upload_confirm_background(business_import, user=request.user) is None:
             self.message_user(
                 request, _("Impor ini sudah diterapkan atau belum selesai diperiksa; tidak diterapkan."), messages.ERROR
             )
@@ -364,7 +364,7 @@ class ImportExportAdminMixin:
                     return HttpResponseRedirect(preview_url)
                 business_import.refresh_from_db()
                 plan = self._plan(request, business_import)
-                result = businesses_import_apply(plan, user=request.user, skip_invalid=business_import.skip_invalid)
+                result = upload_apply(business_import, plan, user=request.user)
                 if not result.written:
                     store_counts(business_import, plan.counts, state=state.FAILED, applied_at=None)
                     self.message_user(
@@ -399,7 +399,7 @@ class ImportExportAdminMixin:
         typed (NIK, phone, e-mail): every download is recorded in the export log."""
         business_import = self._get_import(request, import_id)
         name = f"{Path(business_import.original_name).stem}.rejects.csv"
-        if business_import.background:
+        if business_import.result_stored:
             response = private_file_response(business_import.rejects_file, filename=name)
             rows = business_import.invalid
         else:

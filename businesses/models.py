@@ -1,7 +1,6 @@
 """Regions, reference data and the registry: businesses, owners, yearly figures, products, sentra."""
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -753,15 +752,11 @@ BUSINESS_IMPORT_KIND = "businesses"
 class BusinessImport(TabularImport):
     """An uploaded spreadsheet of businesses: the upload records (ikm_registry.TabularImport) of kind "businesses".
 
-    Its own setting is the data year of the yearly figures (kept in `options`).
-    A file of more than IMPORT_BACKGROUND_ROWS rows is checked and applied by the worker (Jobs of the kinds import.check and import.apply,
-    businesses/job_kinds.py); `summary` then
-    keeps what the check found, for the preview page.
+    Its own setting is the data year of the yearly figures (the importer's option `year`). A long file is checked
+    and applied by the worker like every upload (ikm_registry/tabular/uploads.py).
     """
 
     objects = BusinessImportManager()
-    # The background jobs that check and apply it (businesses/job_kinds.py); deleted with it.
-    jobs = GenericRelation("ikm_registry.Job", related_query_name="business_import")
 
     class Meta:
         proxy = True
@@ -775,8 +770,8 @@ class BusinessImport(TabularImport):
 
     @property
     def data_year(self) -> int | None:
-        return self.options.get("data_year")
+        return self.options.get("year")
 
     @data_year.setter
     def data_year(self, value: int | None) -> None:
-        self.options = {**(self.options or {}), "data_year": value}
+        self.options = {**(self.options or {}), "year": value}

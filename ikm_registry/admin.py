@@ -5,13 +5,24 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ikm_registry.admin_base import ReferenceDataAdmin, ScopedModelAdmin
-from ikm_registry.models import CreativeSubsector, ExportLog, Kbli, Office, Region, StaffMembership
+from ikm_registry.models import (
+    CreativeSubsector,
+    ExportLog,
+    Kbli,
+    Office,
+    Region,
+    StaffMembership,
+    TabularImport,
+)
 from ikm_registry.reports import REPORT_LOG_PREFIX, ReportError, get_report
-from ikm_registry.scoping import scope_for
+from ikm_registry.scoping import CHANGE, scope_for
+from ikm_registry.tabular import registry as importers
+from ikm_registry.tabular.uploads import uploads_visible
 
 # --- reference data -----------------------------------------------------------------------------------------------
 
@@ -188,3 +199,83 @@ class ExportLogAdmin(admin.ModelAdmin):
             return capfirst(apps.get_model(obj.what)._meta.verbose_name_plural)
         except (LookupError, ValueError):
             return obj.what
+
+
+@admin.register(TabularImport)
+class TabularImportAdmin(admin.ModelAdmin):
+    """Every upload of a spreadsheet — by the admin's import pages or by a command (import_table, import_businesses)
+    — with what it did: read-only. Staff who may import see their own; superusers see every one. Each links to its
+    importer's page (preview, confirmation, rejects) where there is one."""
+
+    list_display = ["uploaded_at", "name_link", "kind_label", "who", "state", "rows", "created", "updated", "invalid"]
+    list_select_related = ["uploaded_by"]
+    list_filter = ["state", "kind"]
+    search_fields = ["original_name", "uploaded_by__username", "actor"]
+    date_hierarchy = "uploaded_at"
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return uploads_visible(request.user).select_related("uploaded_by").defer("summary")
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser or scope_for(request.user).allows(CHANGE)
+
+    def has_view_permission(self, request, obj=None):
+        if not self.has_module_permission(request):
+            return False
+        return obj is None or uploads_visible(request.user).filter(pk=obj.pk).exists()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_fields(self, request, obj=None):
+        return [
+            "original_name",
+            "kind",
+            "uploaded_by",
+            "actor",
+            "uploaded_at",
+            "options",
+            "skip_invalid",
+            "background",
+            "state",
+            "rows",
+            "created",
+            "updated",
+            "unchanged",
+            "invalid",
+            "applied_at",
+        ]
+
+    @admin.display(description=_("berkas"), ordering="original_name")
+    def name_link(self, obj):
+        try:
+            url = importers.get(obj.kind).preview_url(obj)
+        except LookupError:
+            url = ""
+        return format_html('<a href="{}">{}</a>', url, obj.original_name) if url else obj.original_name
+
+    @admin.display(description=_("jenis impor"), ordering="kind")
+    def kind_label(self, obj):
+        try:
+            return capfirst(str(importers.get(obj.kind).label))
+        except LookupError:
+            return obj.kind
+
+    @admin.display(description=_("pengguna / pelaku"), ordering=Coalesce("uploaded_by__username", "actor"))
+    def who(self, obj):
+        if obj.uploaded_by_id and obj.actor:
+            return f"{obj.uploaded_by} ({obj.actor})"
+        return obj.uploader or "—"

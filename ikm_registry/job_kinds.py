@@ -1,4 +1,5 @@
-"""The kinds of background job of the core (see ikm_registry.jobs): a long report, rendered by the worker.
+"""The kinds of background job of the core (see ikm_registry.jobs): a long report, rendered by the worker, and the
+check and the application of a long upload of any importer (ikm_registry/tabular/uploads.py).
 
 A report job's `params` are {"report": <report name>, "data": <the report form's data>}; its `result` records what
 the finished file holds ({"row_count", "personal_data", "individual_data"}), with which each download is logged.
@@ -10,8 +11,16 @@ from django.core.files.base import ContentFile
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy
 
-from ikm_registry.jobs import JobKind, job_start, register_job_kind
+from ikm_registry.jobs import JobKind, JobPhase, job_start, register_job_kind
 from ikm_registry.private_files import REPORTS
+from ikm_registry.tabular.uploads import (
+    TABULAR_APPLY,
+    TABULAR_CHECK,
+    WRITING,
+    upload_apply_failed,
+    upload_job_perform,
+    upload_job_visible,
+)
 
 REPORT = "report"
 
@@ -75,3 +84,30 @@ def report_perform(job, progress) -> dict:
 
 
 register_job_kind(JobKind(key=REPORT, label=gettext_lazy("laporan"), perform=report_perform, file_folder=REPORTS))
+
+
+# Reading the file fills the first 30% of the bar, checking its rows the next 60%, writing them the rest.
+UPLOAD_PHASES = (
+    JobPhase("reading", gettext_lazy("membaca berkas"), start=0, width=30),
+    JobPhase("checking", gettext_lazy("memeriksa baris"), start=30, width=60),
+    JobPhase(WRITING, gettext_lazy("menulis ke registri"), start=90, width=9),
+)
+register_job_kind(
+    JobKind(
+        key=TABULAR_CHECK,
+        label=gettext_lazy("pemeriksaan impor"),
+        perform=upload_job_perform,
+        phases=UPLOAD_PHASES,
+        visible=upload_job_visible,
+    )
+)
+register_job_kind(
+    JobKind(
+        key=TABULAR_APPLY,
+        label=gettext_lazy("penerapan impor"),
+        perform=upload_job_perform,
+        phases=UPLOAD_PHASES,
+        on_failed=upload_apply_failed,
+        visible=upload_job_visible,
+    )
+)

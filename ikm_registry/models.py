@@ -2,7 +2,7 @@
 the export log and background jobs."""
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -479,9 +479,16 @@ class TabularImport(models.Model):
     summary = models.JSONField(_("hasil pemeriksaan"), default=dict, blank=True)
     options = models.JSONField(_("pengaturan impor"), default=dict, blank=True)
     original_name = models.CharField(_("nama berkas"), max_length=255)
+    # The staff account that uploaded the file (or that a command ran as, with --user); `actor` names the command.
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("diunggah oleh"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("diunggah oleh"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
+    actor = models.CharField(_("dijalankan oleh"), max_length=100, blank=True)
     uploaded_at = models.DateTimeField(_("diunggah"), auto_now_add=True)
     skip_invalid = models.BooleanField(_("lewati baris tidak valid"), default=False)
     state = models.CharField(_("keadaan"), max_length=10, choices=State.choices, default=State.PREVIEWED)
@@ -491,6 +498,8 @@ class TabularImport(models.Model):
     unchanged = models.PositiveIntegerField(_("tetap"), default=0)
     invalid = models.PositiveIntegerField(_("tidak valid"), default=0)
     applied_at = models.DateTimeField(_("diterapkan"), null=True, blank=True)
+    # The background jobs that check and apply it (tabular.check, tabular.apply); deleted with it.
+    jobs = GenericRelation("ikm_registry.Job", related_query_name="tabular_import")
 
     class Meta:
         verbose_name = _("impor tabel")
@@ -499,6 +508,17 @@ class TabularImport(models.Model):
 
     def __str__(self):
         return f"{self.original_name} ({self.uploaded_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def uploader(self) -> str:
+        """Who imported it: the staff account, or the command that ran without one."""
+        return str(self.uploaded_by) if self.uploaded_by_id else self.actor
+
+    @property
+    def result_stored(self) -> bool:
+        """Whether what the check found is kept (`summary`, `rejects_file`): for a long file checked by the worker
+        and for a command's run; a short upload is checked again on each look."""
+        return self.background or bool(self.actor)
 
     @property
     def importer(self):

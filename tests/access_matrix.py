@@ -470,7 +470,7 @@ def build_matrix() -> Matrix:
     from ikm_registry.history import attributed
     from ikm_registry.job_kinds import report_job_start
     from ikm_registry.jobs import job_run
-    from ikm_registry.models import CreativeSubsector, ExportLog, Job, Kbli, Office, Region
+    from ikm_registry.models import CreativeSubsector, ExportLog, Job, Kbli, Office, Region, TabularImport
     from ikm_registry.services import export_logged
     from ikm_registry.tasks import run_job
     from tests.factories import (
@@ -639,6 +639,7 @@ def build_matrix() -> Matrix:
             skip_invalid=True,
         )
         matrix.imports.append(Record(place.key, business_import.pk, own))
+        records.setdefault(TabularImport, []).append(Record(place.key, business_import.pk, own))
         job = report_job_start(
             owner=user, report="daftar-ikm", title=f"Daftar IKM {job_token}", data={"region": place.region}
         )

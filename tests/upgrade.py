@@ -20,7 +20,7 @@ EARLIER_RELEASE = {"businesses": "0015_import_job_queued_at", "ikm_registry": "0
 # Tables the upgrade replaces, and the query that counts their rows where they went.
 SUCCESSORS = {
     "ikm_registry_reportjob": "SELECT COUNT(*) FROM ikm_registry_job WHERE kind = 'report'",
-    "businesses_importjob": "SELECT COUNT(*) FROM ikm_registry_job WHERE kind LIKE 'import.%'",
+    "businesses_importjob": "SELECT COUNT(*) FROM ikm_registry_job WHERE kind LIKE 'tabular.%'",
     "businesses_businessimport": "SELECT COUNT(*) FROM ikm_registry_tabularimport WHERE kind = 'businesses'",
     "businesses_businesstransition": "SELECT COUNT(*) FROM ikm_registry_transitionlog",
 }

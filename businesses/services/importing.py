@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -226,6 +227,9 @@ class BusinessRowOutcome(RowOutcome):
     def business_id(self, value: int | None) -> None:
         self.record_id = value
 
+    def as_data(self) -> dict:
+        return {**super().as_data(), "village": self.village, "business_id": self.business_id}
+
 
 @dataclass
 class BusinessImportPlan(ImportPlan):
@@ -319,6 +323,10 @@ class BusinessImporter(Importer):
     conflict_message = gettext_lazy(
         "Data registri berubah selama impor (mis. NIB yang sama baru saja disimpan); ulangi impor."
     )
+
+    @classmethod
+    def preview_url(cls, record) -> str:
+        return reverse("admin:businesses_business_import_preview", args=[record.pk])
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -5,6 +5,9 @@ Every row is checked first; errors name the row (header = row 1), the column and
 nothing is written and the command exits non-zero, unless --skip-invalid: then the valid rows are written and the
 invalid ones saved with an 'alasan' column to a rejects file (logged as an export of personal data). Without --user
 the import has full access and history names the command and the file.
+
+A run that writes (or fails to) leaves an upload record (ikm_registry.TabularImport) beside the admin's uploads: the
+file kept privately for its retention, the counts, what the check found and the rejects; a dry run leaves none.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from ikm_registry.services import command_actor, export_logged
 from ikm_registry.tabular import registry
 from ikm_registry.tabular.cells import CSV_ENCODING
 from ikm_registry.tabular.engine import Action
+from ikm_registry.tabular.uploads import upload_record_command
 
 
 class TabularImportCommand(BaseCommand):
@@ -72,7 +76,8 @@ class TabularImportCommand(BaseCommand):
         else:
             account = SystemActor(self.command_name)
         progress = self.stderr.write if options["verbosity"] >= 1 else (lambda message: None)
-        importer = importer_class(user=account, options=self.importer_options(options), progress=progress)
+        importer_options = self.importer_options(options)
+        importer = importer_class(user=account, options=importer_options, progress=progress)
         try:
             plan = importer.plan(path, path.name)
         except PermissionDenied as error:
@@ -105,7 +110,18 @@ class TabularImportCommand(BaseCommand):
                 written = plan.write_rejects(handle)
             self.log_rejects(account, importer_class, path, written)
             self.stdout.write(_("%(n)s baris tidak valid disimpan di %(path)s") % {"n": invalid, "path": rejects_path})
+        record = {
+            "kind": kind,
+            "command": self.command_name,
+            "path": path,
+            "actor": account,
+            "options": importer_options,
+            "skip_invalid": skip_invalid,
+            "plan": plan,
+        }
         if invalid and not skip_invalid:
+            if not dry_run:
+                upload_record_command(**record, result=None)
             raise CommandError(
                 _("Tidak ada yang ditulis: %(n)s baris tidak valid. Perbaiki, atau pakai --skip-invalid.")
                 % {"n": invalid}
@@ -116,7 +132,9 @@ class TabularImportCommand(BaseCommand):
         try:
             result = importer.apply(plan, skip_invalid=skip_invalid, progress=progress)
         except (PermissionDenied, ValidationError) as error:
+            upload_record_command(**record, result=None)
             raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from error
+        upload_record_command(**record, result=result)
         self.stdout.write(
             self.style.SUCCESS(
                 _("Ditulis: %(created)s baru, %(updated)s diperbarui, %(unchanged)s tetap.")

@@ -110,6 +110,19 @@ class RowOutcome:
         """`kolom: 'lama' → 'baru'; …` for the command's report."""
         return "; ".join(f"{column}: {old or '—'} → {new or '—'}" for column, old, new in self.changes)
 
+    def as_data(self) -> dict:
+        """The outcome as JSON, as an upload's summary keeps it for the preview page."""
+        return {
+            "row": self.row,
+            "action": self.action,
+            "name": self.name,
+            "record_id": self.record_id,
+            "changed": self.changed,
+            "changes": [list(change) for change in self.changes],
+            "errors": [{"column": error.column, "message": error.message} for error in self.errors],
+            "notes": self.notes,
+        }
+
 
 @dataclass
 class Write:
@@ -325,6 +338,11 @@ class Importer:
         self.by_name = {column.name: column for column in self.columns}
         self.file_columns: list[str] = []
         self.present: set[str] = set()
+
+    @classmethod
+    def preview_url(cls, record) -> str:
+        """The admin page of an upload record of this kind (preview, confirmation, result); '' when there is none."""
+        return ""
 
     # -- the layout --------------------------------------------------------------------------------------------
 

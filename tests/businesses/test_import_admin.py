@@ -5,12 +5,14 @@ import io
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from businesses.models import Business, BusinessImport
 from businesses.services.layout import COLUMNS
 from ikm_registry.choices import StaffRole
+from ikm_registry.models import TabularImport
 from tests.business_files import csv_bytes, row
 from tests.factories import staff_user
 
@@ -188,3 +190,40 @@ def test_a_file_with_no_valid_row_says_so(operator_client):
     page = operator_client.get(preview_url(business_import)).content.decode()
     assert "Tidak ada baris yang valid" in page
     assert 'value="Konfirmasi"' not in page
+
+
+UPLOADS_URL = reverse("admin:ikm_registry_tabularimport_changelist")
+
+
+def test_the_uploads_list_shows_the_admins_and_the_commands_imports_to_whom_may_see_them(
+    client, operator, admin_user, tmp_path
+):
+    """One upload record for the admin and the command: the command's run is listed (for superusers) beside the
+    uploads, and its page shows what the run found, from the stored summary."""
+    client.force_login(operator)
+    mine = upload(client, csv_bytes([row(1)]), name="dari-admin.csv")
+    path = tmp_path / "dari-perintah.csv"
+    path.write_bytes(csv_bytes([row(2), row(3, kbli="99999")]))
+    call_command("import_businesses", str(path), "--skip-invalid", stdout=io.StringIO(), stderr=io.StringIO())
+    command_run = TabularImport.objects.exclude(pk=mine.pk).get()
+    assert (command_run.kind, command_run.uploaded_by, command_run.options) == ("businesses", None, {"year": YEAR})
+
+    page = client.get(UPLOADS_URL).content.decode()
+    assert "dari-admin.csv" in page and "dari-perintah.csv" not in page  # an operator sees their own uploads
+    assert client.get(reverse("admin:ikm_registry_tabularimport_change", args=[command_run.pk])).status_code == 404
+    assert client.get(reverse("admin:ikm_registry_tabularimport_add")).status_code == 403
+
+    client.force_login(admin_user)
+    page = client.get(UPLOADS_URL).content.decode()
+    assert "dari-admin.csv" in page and "dari-perintah.csv" in page and "manage.py import_businesses (" in page
+    assert f'href="{preview_url(command_run)}"' in page
+    preview = client.get(preview_url(command_run)).content.decode()
+    assert "Impor: dari-perintah.csv" in preview and "Konfirmasi" not in preview
+    assert "99999" in preview  # the invalid row's reason, from the summary the command stored
+    rejects = client.get(reverse("admin:businesses_business_import_rejects", args=[command_run.pk]))
+    assert rejects.status_code == 200 and b"alasan" in b"".join(rejects.streaming_content)
+
+
+def test_the_uploads_list_is_not_for_officials(client, bali_regions):
+    client.force_login(staff_user(StaffRole.OFFICIAL, "51.03"))
+    assert client.get(UPLOADS_URL).status_code == 403

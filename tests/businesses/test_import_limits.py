@@ -111,7 +111,7 @@ def test_a_long_import_is_checked_and_applied_by_the_worker_with_progress(
     assert "Tidak ada pekerja latar belakang" in page  # and nobody runs the worker yet
 
     run_queued_jobs()
-    check = Job.objects.get(kind="import.check")
+    check = Job.objects.get(kind="tabular.check")
     assert (check.status, check.attempts) == (Job.Status.DONE, 1)
     page = client.get(response["Location"]).content.decode()
     assert 'http-equiv="refresh"' not in page
@@ -124,7 +124,7 @@ def test_a_long_import_is_checked_and_applied_by_the_worker_with_progress(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(response["Location"])
         client.post(response["Location"])  # a double click queues nothing more
-    assert Job.objects.filter(kind="import.apply").count() == 1
+    assert Job.objects.filter(kind="tabular.apply").count() == 1
     business_import.refresh_from_db()
     assert business_import.state == BusinessImport.State.APPLYING
     assert "Menerapkan impor di latar belakang" in client.get(response["Location"]).content.decode()
@@ -155,7 +155,7 @@ def test_a_long_import_whose_apply_worker_died_twice_can_be_confirmed_again(
     run_queued_jobs()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(response["Location"])
-    apply = Job.objects.get(kind="import.apply")
+    apply = Job.objects.get(kind="tabular.apply")
     now = timezone.now()
     Worker.objects.create(
         worker_id="w", host="elsewhere", pid=1, started_at=now, seen_at=now - timezone.timedelta(hours=1)
@@ -242,7 +242,7 @@ def test_a_purged_long_upload_cannot_be_confirmed(client, operator, django_captu
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, follow=True)  # a stale form
     assert "Berkas unggahan sudah dihapus" in response.content.decode()
-    assert not Job.objects.filter(kind="import.apply").exists()
+    assert not Job.objects.filter(kind="tabular.apply").exists()
     business_import.refresh_from_db()
     assert business_import.state == BusinessImport.State.PREVIEWED
 
@@ -259,7 +259,7 @@ def test_an_upload_purged_before_its_apply_job_ran_fails_once_with_the_reason(
         client.post(url)
     private_files_purge(days=0)  # between the confirmation and the worker
     run_queued_jobs()
-    apply = Job.objects.get(kind="import.apply")
+    apply = Job.objects.get(kind="tabular.apply")
     business_import.refresh_from_db()
     assert apply.status == Job.Status.DONE
     assert business_import.state == BusinessImport.State.FAILED  # PREVIEWED again on today's main: confirmable
@@ -275,7 +275,7 @@ def test_an_upload_purged_before_its_apply_job_ran_fails_once_with_the_reason(
 def test_an_apply_refused_by_the_registry_fails_with_a_sentence_and_can_be_confirmed_again(
     client, operator, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from businesses.services import import_jobs
+    from ikm_registry.tabular import uploads
 
     client.force_login(operator)
     url, business_import = upload_and_check(client, [row(n) for n in range(1, 9)], django_capture_on_commit_callbacks)
@@ -283,11 +283,11 @@ def test_an_apply_refused_by_the_registry_fails_with_a_sentence_and_can_be_confi
     def conflict(*args, **kwargs):
         raise ValidationError("Data registri berubah selama impor; ulangi impor.", code="import_conflict")
 
-    monkeypatch.setattr(import_jobs, "businesses_import_apply", conflict)
+    monkeypatch.setattr(uploads, "upload_apply", conflict)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url)
     run_queued_jobs()
-    apply = Job.objects.get(kind="import.apply")
+    apply = Job.objects.get(kind="tabular.apply")
     assert (apply.status, apply.error) == (Job.Status.FAILED, "Data registri berubah selama impor; ulangi impor.")
     business_import.refresh_from_db()
     assert business_import.state == BusinessImport.State.PREVIEWED
@@ -383,9 +383,9 @@ def test_the_purge_drops_the_personal_data_of_a_checked_summary_and_keeps_its_co
 def test_a_summary_keeps_the_first_changes_and_counts_them_all(
     client, operator, bali_regions, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from businesses.services import import_jobs
+    from ikm_registry.tabular import uploads
 
-    monkeypatch.setattr(import_jobs, "SUMMARY_CHANGES", 3)
+    monkeypatch.setattr(uploads, "SUMMARY_CHANGES", 3)
     registered(bali_regions, range(1, 9), phone="081199990001")
     client.force_login(operator)
     url, business_import = upload_and_check(client, [row(n) for n in range(1, 9)], django_capture_on_commit_callbacks)

@@ -147,7 +147,7 @@ def test_report_and_import_jobs_become_jobs_with_every_field_kept():
 
     upload = BusinessImport.objects.get()
     import_jobs = list(upload.jobs.order_by("created_at"))
-    assert [job.kind for job in import_jobs] == ["import.check", "import.apply"]
+    assert [job.kind for job in import_jobs] == ["tabular.check", "tabular.apply"]
     for new, key in zip(import_jobs, ("check", "apply"), strict=True):
         was = before["imports"][key]
         assert snapshot(new, COMMON) == snapshot(was, COMMON), key
@@ -160,7 +160,7 @@ def test_report_and_import_jobs_become_jobs_with_every_field_kept():
         assert (new.content_type, new.target) == (ContentType.objects.get_for_model(BusinessImport), upload)
         assert (new.title, new.params, new.result, new.file.name) == ("", {}, {}, "")
     assert import_jobs[1].percent == 90 and str(import_jobs[1].phase_label) == "menulis ke registri"
-    assert set(Job.objects.filter(owner_id=ana.pk).values_list("kind", flat=True)) == {"report", "import.check"}
+    assert set(Job.objects.filter(owner_id=ana.pk).values_list("kind", flat=True)) == {"report", "tabular.check"}
 
     # The tasks that waited now run the new rows; a finished task's row stays as it was.
     tasks = {key: DBTaskResult.objects.get(pk=pk) for key, pk in old["tasks"].items()}

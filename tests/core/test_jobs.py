@@ -206,7 +206,7 @@ user = get_user_model().objects.create_superuser("admin", "admin@example.com", "
 lines = ["nama_usaha,nama_pemilik,kode_wilayah,kbli"] + [f"Usaha {n},Pemilik {n},51.03.01.1001,13134" for n in range(ROWS)]
 upload = BusinessImport(original_name="besar.csv", uploaded_by=user, data_year=2024, background=True)
 upload.file.save("besar.csv", ContentFile("\\n".join(lines).encode()), save=True)
-job = jobs.job_start("import.check", owner=user, target=upload, total=ROWS)
+job = jobs.job_start("tabular.check", owner=user, target=upload, total=ROWS)
 print(job.pk)
 """
 
@@ -551,7 +551,7 @@ def test_a_kind_is_registered_once_and_an_unknown_one_is_refused(toy_kinds, owne
     with pytest.raises(LookupError, match="toy.missing"):
         jobs.job_start("toy.missing", owner=owner)
     assert not Job.objects.exists()
-    assert {"report", "import.check", "import.apply"} <= set(jobs.job_kinds())
+    assert {"report", "tabular.check", "tabular.apply"} <= set(jobs.job_kinds())
 
 
 def test_a_job_of_a_kind_no_app_registers_fails_with_a_reason(owner):
@@ -573,7 +573,7 @@ def test_who_sees_which_job(owner):
     orphan = Job.objects.create(kind="gone.kind", owner=other)
     upload = BusinessImport.objects.create(original_name="a.csv", uploaded_by=owner, data_year=2024)
     # a superuser confirmed the operator's upload: the operator still sees its progress
-    applied = jobs.job_start("import.apply", owner=superuser, target=upload)
+    applied = jobs.job_start("tabular.apply", owner=superuser, target=upload)
 
     def visible(user):
         return set(Job.objects.visible_to(user))

@@ -197,7 +197,7 @@ def test_the_upload_record_is_one_model_for_every_kind(admin_user):
 
     other = TabularImport.objects.create(kind="test-offices", original_name="kantor.csv", uploaded_by=admin_user)
     business = BusinessImport.objects.create(original_name="ikm.csv", uploaded_by=admin_user, data_year=2024)
-    assert business.kind == "businesses" and business.options == {"data_year": 2024}
+    assert business.kind == "businesses" and business.options == {"year": 2024}
     assert list(BusinessImport.objects.all()) == [business]  # the proxy sees its own kind only
     assert set(TabularImport.objects.values_list("pk", flat=True)) == {other.pk, business.pk}
     assert TabularImport.objects.get(pk=business.pk).importer is registry.get("businesses")

@@ -7,19 +7,22 @@ from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
 from ikm_registry.choices import StaffRole
-from ikm_registry.models import TransitionLog
+from ikm_registry.models import Job, TabularImport, TransitionLog
 from ikm_registry.public_cache import public_version
 from ikm_registry.reports import get_report, report_render
+from ikm_registry.tabular.uploads import upload_confirm_background, upload_store
 from ikm_registry.workflow import workflow_for
 from tests.factories import SYSTEM, make_village, staff_user
 from tests.reports import pdf_text
 from tests.toyapp.contributions import plugged_in
 from tests.toyapp.models import Workshop
 from tests.toyapp.workflow import WORKSHOP_WORKFLOW
+from tests.worker import run_queued_jobs
 
 pytestmark = pytest.mark.usefixtures("bali_regions")
 
@@ -115,6 +118,58 @@ def test_import_table_imports_workshops_with_history_and_scope(toy, tmp_path):
     assert (tenun.name, tenun.seats, tenun.village_id) == ("Lokakarya Tenun", 15, "51.03.01.1001")
     assert tenun.history.count() == 1 and "lokakarya.csv" in (tenun.history.get().history_change_reason or "")
     assert "baris 3, kolom kode_desa" in err.getvalue()
+
+    # the run left an upload record beside the admin's, naming the command, with its counts, file and rejects
+    record = TabularImport.objects.get()
+    assert (record.kind, record.state, record.uploaded_by, record.original_name) == (
+        "toy-workshops",
+        TabularImport.State.APPLIED,
+        None,
+        "lokakarya.csv",
+    )
+    assert record.actor.startswith("manage.py import_table (") and record.uploader == record.actor
+    assert (record.rows, record.created, record.invalid, record.skip_invalid) == (2, 1, 1, True)
+    assert record.file.open("rb").read() == path.read_bytes()
+    assert b"alasan" in record.rejects_file.open("rb").read()
+    assert record.summary["errors"][0]["column"] == "kode_desa"
+
+
+@pytest.fixture
+def background(settings):
+    settings.IMPORT_BACKGROUND_ROWS = 1
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.mark.usefixtures("background")
+def test_a_long_upload_of_the_toy_importer_is_checked_and_applied_by_the_worker(
+    toy, django_capture_on_commit_callbacks
+):
+    """The upload record and the background jobs serve any registered importer, not only the business import."""
+    village = make_village("51.03.01.2002")
+    operator = staff_user(StaffRole.OPERATOR, "51.03")
+    content = f"kode_desa;nama;kursi\n{village.code};Lokakarya A;10\n{village.code};Lokakarya B;12\n".encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        record = upload_store(kind="toy-workshops", upload=SimpleUploadedFile("lokakarya.csv", content), user=operator)
+    assert record.background and record.state == TabularImport.State.PREVIEWED
+    run_queued_jobs()
+    record.refresh_from_db()
+    check = record.jobs.get()
+    assert (check.kind, check.status, check.title) == ("tabular.check", Job.Status.DONE, "lokakarya: lokakarya.csv")
+    assert (record.rows, record.created, record.invalid) == (2, 2, 0) and not Workshop.objects.exists()
+    assert [row["name"] for row in record.summary["rows"]] == ["Lokakarya A", "Lokakarya B"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = upload_confirm_background(record, user=operator)
+    assert upload_confirm_background(record, user=operator) is None  # a second confirmation queues nothing
+    run_queued_jobs()
+    job.refresh_from_db()
+    record.refresh_from_db()
+    assert (job.kind, job.status, record.state) == ("tabular.apply", Job.Status.DONE, TabularImport.State.APPLIED)
+    assert sorted(Workshop.objects.values_list("name", flat=True)) == ["Lokakarya A", "Lokakarya B"]
+    assert {w.history.get().history_user for w in Workshop.objects.all()} == {operator}
+    # the jobs are the uploader's to see, not another operator's
+    other = staff_user(StaffRole.OPERATOR, "51.71")
+    assert set(Job.objects.visible_to(operator)) == {check, job} and not Job.objects.visible_to(other).exists()
 
 
 def test_the_toy_migrations_match_its_models():
