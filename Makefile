@@ -25,9 +25,10 @@ run: $(VENV)/.installed
 	@echo "Registri IKM: http://127.0.0.1:$(PORT)/   admin: http://127.0.0.1:$(PORT)/admin/"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# The suite runs in this many processes (pytest-xdist, each with its own test database, created afresh every run).
-# 0 (one process) until a whole run with PYTEST_WORKERS=2 has passed on SQLite and PostgreSQL; then make 2 the default.
-PYTEST_WORKERS ?= 0
+# The suite runs in this many processes (pytest-xdist, each with its own test database, created afresh every run):
+# two, one per core of the 2-core machine (about 4 minutes per database instead of 11-15). PYTEST_WORKERS=0 runs it
+# in one process (pdb, or a test that misbehaves only beside another).
+PYTEST_WORKERS ?= 2
 
 ## make test: install test needs (Chromium and poppler from Debian when root), run the whole suite
 test: $(VENV)/.installed-dev

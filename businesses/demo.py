@@ -1842,7 +1842,7 @@ def load_businesses(plan: DemoPlan, sentra: dict[str, Sentra], users: dict, ledg
         objects.append(_validated(BUSINESS_WORKFLOW.initial(obj, spec.status)))
     objects = bulk_create_with_history(objects, Business, batch_size=500, default_change_reason=HISTORY_REASON)
     # Each gets its first status entry, as the seed command ("created as published").
-    BUSINESS_WORKFLOW.log_created(objects, actor=SystemActor(SEED_COMMAND), note=HISTORY_REASON)
+    BUSINESS_WORKFLOW.log_created(objects, actor=SystemActor("seed_demo"), note=HISTORY_REASON)
     owners, years, products, assistance, obstacles = [], [], [], [], []
     for spec, obj in zip(specs, objects, strict=True):
         ledger.record(business_key(spec), obj.pk)

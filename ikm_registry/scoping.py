@@ -73,7 +73,8 @@ class SystemActor:
         self.command = command
 
     def __str__(self):
-        return self.command
+        """How the records it writes name it (e.g. the workflow log): "manage.py <command>"."""
+        return f"manage.py {self.command}"
 
     def __repr__(self):
         return f"SystemActor({self.command!r})"

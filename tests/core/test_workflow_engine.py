@@ -219,7 +219,7 @@ def test_log_created_is_one_insert_for_many_records_with_each_actor(tuban):
 
 def test_a_command_is_named_on_the_entry_and_the_public_site_leaves_it_blank(tuban):
     business = BusinessFactory(village=tuban, status=S.DRAFT)
-    BUSINESS_WORKFLOW.log_created([business], actor=SystemActor("manage.py import_businesses"))
+    BUSINESS_WORKFLOW.log_created([business], actor=SystemActor("import_businesses"))
     BUSINESS_WORKFLOW.log_created([business], actor=None)
     command, public = business.transitions.order_by("pk")
     assert (command.actor, command.actor_label) == (None, "manage.py import_businesses")
