@@ -213,7 +213,7 @@ def admin_step(step: str, path: Path, user) -> dict:
     if step in ("admin-check", "admin-apply"):
         from ikm_registry.models import Job
 
-        job = Job.objects.get(kind="import.check" if step == "admin-check" else "import.apply")
+        job = Job.objects.get(kind="tabular.check" if step == "admin-check" else "tabular.apply")
         start = time.perf_counter()
         jobs.job_run(job.pk, worker_id="benchmark")
         seconds = time.perf_counter() - start
