@@ -120,6 +120,9 @@ class WorkflowAdminMixin:
                 for t in available_transitions(business=business, user=request.user)
             ],
             "review_note": note,
+            "review_note_title": gettext("Alasan penolakan")
+            if business.status == "rejected"
+            else gettext("Catatan pengembalian"),
             "workflow_steps": steps,
         }
 

@@ -69,12 +69,14 @@ class SystemActor:
     is_staff = True
     is_superuser = True
 
-    def __init__(self, command: str):
+    def __init__(self, command: str, *, label: str = ""):
         self.command = command
+        self.label = label
 
     def __str__(self):
-        """How the records it writes name it (e.g. the workflow log): "manage.py <command>"."""
-        return f"manage.py {self.command}"
+        """How the records it writes name it (e.g. the workflow log): "manage.py <command>", or its `label` when the
+        system acts on its own inside a request (e.g. the waiting list offering a freed place)."""
+        return self.label or f"manage.py {self.command}"
 
     def __repr__(self):
         return f"SystemActor({self.command!r})"
@@ -103,10 +105,35 @@ def unregister_membership(kind: str) -> None:
     _membership_resolvers.pop(kind, None)
 
 
+class LinkHolder:
+    """Whoever holds the personal link of one record (a participant's registration; later a business owner's
+    submission): no account and no scope, but the workflow engine lets them take the steps marked `holder=True` on
+    that record alone. The log names them by `label` ("peserta (tautan pribadi)")."""
+
+    pk = None
+    is_authenticated = False
+    is_active = False
+    is_staff = False
+    is_superuser = False
+
+    def __init__(self, obj, *, label: str):
+        self.model = type(obj)
+        self.object_pk = obj.pk
+        self.label = label
+
+    def __str__(self):
+        return self.label
+
+    def holds(self, model, pk) -> bool:
+        return model is self.model and pk is not None and pk == self.object_pk
+
+
 def scope_for(actor) -> Scope:
     """Return the scope of `actor` (a user or a SystemActor), cached on the user object for the request."""
     if isinstance(actor, SystemActor):
         return FULL
+    if isinstance(actor, LinkHolder):
+        return NO_ACCESS
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return NO_ACCESS
     cached = getattr(actor, "_registry_scope", None)

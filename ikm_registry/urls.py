@@ -25,6 +25,7 @@ urlpatterns = [
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("favicon.ico", RedirectView.as_view(url=static_url("favicon.svg"), permanent=True)),
     path("", include("businesses.urls")),
+    path("", include("events.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

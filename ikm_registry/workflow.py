@@ -59,7 +59,7 @@ from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ikm_registry.scoping import CHANGE, scope_for, user_may
+from ikm_registry.scoping import CHANGE, LinkHolder, scope_for, user_may
 
 if TYPE_CHECKING:
     from django.utils.functional import Promise
@@ -74,7 +74,8 @@ class Transition:
 
     `roles`: the staff roles (StaffRole values) that may take it, besides superusers, national staff and commands
     (who reach everything); empty means every role with write access in the record's region. `permission`: a Django
-    permission ("app.codename") the actor must also hold.
+    permission ("app.codename") the actor must also hold. `holder`: the holder of the record's personal link
+    (scoping.LinkHolder, e.g. a participant withdrawing) may take it too, on that record only.
     """
 
     action: str
@@ -87,6 +88,7 @@ class Transition:
     validates: bool = False
     roles: frozenset[str] = frozenset()
     permission: str = ""
+    holder: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "roles", frozenset(self.roles))
@@ -144,6 +146,8 @@ class Workflow:
 
     def may_take(self, transition: Transition, actor) -> bool:
         """Whether `actor` may take `transition` at all (role and permission; the region is checked per record)."""
+        if isinstance(actor, LinkHolder):
+            return transition.holder and actor.model is self.model
         if transition.roles:
             scope = scope_for(actor)
             if not (scope.everything or scope.role in transition.roles):
@@ -156,9 +160,15 @@ class Workflow:
         """The steps `user` may take on `obj` in its current state (empty for read-only users and other regions)."""
         state = self.state_of(obj)
         possible = [t for t in self.transitions.values() if t.source == state and self.may_take(t, user)]
-        if not possible or not user_may(user, CHANGE, obj):
+        if not possible or not self._reaches(user, obj):
             return []
         return possible
+
+    def _reaches(self, actor, obj) -> bool:
+        """Whether `actor` may change this record: by region and role, or as the holder of its personal link."""
+        if isinstance(actor, LinkHolder):
+            return actor.holds(self.model, obj.pk)
+        return user_may(actor, CHANGE, obj)
 
     def change_reason(self, source: str, target: str) -> str:
         """The history row's change reason, stored with the record: in the source language whatever the actor's."""
@@ -181,7 +191,7 @@ class Workflow:
     def _perform(self, obj_or_pk, transition: Transition, actor, note: str):
         pk = obj_or_pk.pk if isinstance(obj_or_pk, models.Model) else obj_or_pk
         probe = obj_or_pk if isinstance(obj_or_pk, models.Model) else self.model(pk=pk)
-        if not self.may_take(transition, actor) or not user_may(actor, CHANGE, probe):
+        if not self.may_take(transition, actor) or not self._reaches(actor, probe):
             raise PermissionDenied(
                 _("Anda tidak berwenang mengubah status %(record)s ini.") % {"record": self.model._meta.verbose_name}
             )

@@ -315,3 +315,42 @@ class ObstacleFactory(factory.django.DjangoModelFactory):
     business = factory.SubFactory(BusinessFactory)
     kind = ObstacleKind.CAPITAL
     year = 2023
+
+
+# --- events -------------------------------------------------------------------------------------------------------
+
+
+def make_event(region_code: str = "51.03", *, status: str = "open", quota: int | None = 30, days: int = 1, **fields):
+    """An event of the office of `region_code` with one session per day, in `status` (set as the engine's first
+    entry would: tests build any state directly), starting in two weeks."""
+    from events.models import Event, Session
+    from events.services.workflow import EVENT_WORKFLOW
+
+    start = fields.pop("start_date", None) or datetime.date.today() + datetime.timedelta(days=14)
+    office = office_for(region_code)
+    event = Event(
+        code=fields.pop("code", None) or f"KEG-{Event.objects.count() + 1:04d}",
+        title=fields.pop("title", "Pelatihan Batik Dasar"),
+        kind=fields.pop("kind", "pelatihan"),
+        office=office,
+        venue_region=fields.pop("venue_region", None) or office.region,
+        start_date=start,
+        end_date=start + datetime.timedelta(days=days - 1),
+        quota=quota,
+        **fields,
+    )
+    EVENT_WORKFLOW.create(event, status, actor=SYSTEM)
+    for day in range(days):
+        Session.objects.create(event=event, date=start + datetime.timedelta(days=day))
+    return event
+
+
+def person(number: int = 1, **fields) -> dict:
+    """The fields of a registration form for participant `number`."""
+    return {
+        "name": f"Peserta {number}",
+        "sex": "P" if number % 2 else "L",
+        "category": "pelaku_ikm",
+        "phone": f"0812{number:08d}",
+        **fields,
+    }

@@ -28,10 +28,17 @@ NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
 
 def _earlier_release_targets() -> list[tuple[str, str]]:
-    """Our apps at the earlier release, the others (Django's, third-party apps) at their latest migration."""
-    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    """Our apps at the earlier release, the others (Django's, third-party apps) at their latest migration; an app
+    added since (its migrations need ours past the release, e.g. events) is left out: it had no tables then."""
+    graph = MigrationExecutor(connection).loader.graph
+    released = {node for target in EARLIER_RELEASE.items() for node in graph.forwards_plan(target)}
+
+    def existed(leaf) -> bool:
+        return all(node in released for node in graph.forwards_plan(leaf) if node[0] in EARLIER_RELEASE)
+
+    others = [leaf for leaf in graph.leaf_nodes() if leaf[0] not in EARLIER_RELEASE and existed(leaf)]
     # Django's and the third-party apps first: post_migrate writes permissions, whose table must be complete.
-    return [*(node for node in leaves if node[0] not in EARLIER_RELEASE), *EARLIER_RELEASE.items()]
+    return [*others, *EARLIER_RELEASE.items()]
 
 
 def _migrate_to_earlier_release() -> None:

@@ -29,7 +29,13 @@ def migrate(targets):
     executor.loader.build_graph()
     executor.migrate(targets)
     executor = MigrationExecutor(connection)  # the state after, read afresh
-    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] not in {app for app, _ in targets}]
+    # The other apps as they are now; one whose migrations need ours past `targets` (events) was unapplied with them.
+    applied = executor.loader.applied_migrations
+    others = [
+        node
+        for node in executor.loader.graph.leaf_nodes()
+        if node[0] not in {app for app, _ in targets} and node in applied
+    ]
     return executor.loader.project_state([*targets, *others]).apps
 
 

@@ -1,0 +1,233 @@
+"""Kegiatan in the admin, scoped by the organising office's region: events with their sessions, partners, speakers
+and outcomes; registrations with their workflow (through the registration service: a freed place goes to the
+waiting list); MoUs; and the shared address book of institutions and speakers."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from events.choices import HOLDS_PLACE, EventStatus
+from events.models import (
+    Agreement,
+    AgreementParty,
+    Event,
+    EventPartner,
+    EventSpeaker,
+    Institution,
+    Outcome,
+    Registration,
+    Session,
+    Speaker,
+)
+from events.services.registration import duplicate_of, event_places_changed, registration_create, registration_step
+from ikm_registry.admin_base import ScopedModelAdmin
+from ikm_registry.admin_workflow import WorkflowAdminMixin
+from ikm_registry.models import Office
+from ikm_registry.scoping import CHANGE, scope_for
+
+
+class AddressBookAdmin(admin.ModelAdmin):
+    """Institutions and speakers: one address book for every office. Staff read it; staff who may change data add
+    and correct entries; only a superuser deletes (an entry in use is protected anyway)."""
+
+    def has_module_permission(self, request):
+        return scope_for(request.user).has_access
+
+    def has_view_permission(self, request, obj=None):
+        return scope_for(request.user).has_access
+
+    def has_add_permission(self, request):
+        return scope_for(request.user).allows(CHANGE)
+
+    def has_change_permission(self, request, obj=None):
+        return scope_for(request.user).allows(CHANGE)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+@admin.register(Institution)
+class InstitutionAdmin(AddressBookAdmin):
+    list_display = ["name", "kind", "region"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    autocomplete_fields = ["region"]
+
+
+@admin.register(Speaker)
+class SpeakerAdmin(AddressBookAdmin):
+    list_display = ["name", "position", "institution"]
+    search_fields = ["name", "position", "institution__name"]
+    autocomplete_fields = ["institution"]
+
+
+class SessionInline(admin.TabularInline):
+    model = Session
+    extra = 0
+    fields = ["date", "starts", "ends", "title", "capacity"]
+
+
+class PartnerInline(admin.TabularInline):
+    model = EventPartner
+    extra = 0
+    autocomplete_fields = ["institution"]
+
+
+class SpeakerInline(admin.TabularInline):
+    model = EventSpeaker
+    extra = 0
+    autocomplete_fields = ["speaker"]
+
+
+class OutcomeInline(admin.TabularInline):
+    model = Outcome
+    extra = 0
+    autocomplete_fields = ["business"]
+    fields = ["business", "direct_sales", "orders", "buyers_met", "contracts", "contract_value", "notes"]
+
+
+@admin.register(Event)
+class EventAdmin(WorkflowAdminMixin, ScopedModelAdmin):
+    list_display = ["title", "kind", "start_date", "venue_region", "office", "status", "participants"]
+    list_filter = ["status", "kind", "funding_source", "is_public"]
+    search_fields = ["title", "code", "venue"]
+    date_hierarchy = "start_date"
+    list_select_related = ["venue_region", "office"]
+    autocomplete_fields = ["venue_region"]
+    readonly_fields = ["status"]
+    inlines = [SessionInline, PartnerInline, SpeakerInline, OutcomeInline]
+    fieldsets = [
+        (None, {"fields": ["code", "title", "kind", "office", "status", "description"]}),
+        (_("Waktu dan tempat"), {"fields": [("start_date", "end_date"), "venue", "venue_region"]}),
+        (
+            _("Pendaftaran"),
+            {
+                "fields": [
+                    "is_public",
+                    "quota",
+                    ("registration_opens", "registration_closes"),
+                    "offer_hours",
+                    "certificate_min_percent",
+                ]
+            },
+        ),
+        (_("Anggaran"), {"fields": ["funding_source", ("budget_planned", "budget_realised")]}),
+        (
+            _("Laporan kegiatan"),
+            {"fields": ["background", "legal_basis", "purpose", "results", "conclusion"], "classes": ["collapse"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        counts = Count("registrations", filter=Q(registrations__status__in=HOLDS_PLACE))
+        return super().get_queryset(request).annotate(participant_count=counts)
+
+    @admin.display(description=_("peserta"), ordering="participant_count")
+    def participants(self, obj):
+        count = getattr(obj, "participant_count", 0)
+        return f"{count}/{obj.quota}" if obj.quota else str(count)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "office":
+            kwargs["queryset"] = Office.objects.restrict(request.user, CHANGE)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        offices = Office.objects.restrict(request.user, CHANGE)
+        own = scope_for(request.user).region_code
+        office = offices.filter(region_id=own).first() if own else None
+        if office is not None:
+            initial.setdefault("office", office.pk)
+        return initial
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        event = form.instance
+        if change and "quota" in form.changed_data:
+            event_places_changed(event)  # a larger quota offers places to the waiting list at once
+        if not event.sessions.exists():  # one session per day by default
+            day = event.start_date
+            while day <= event.end_date:
+                Session.objects.create(event=event, date=day)
+                day = day.fromordinal(day.toordinal() + 1)
+
+    def workflow_step(self, request, obj, action, note):
+        done = super().workflow_step(request, obj, action, note)
+        if done.status in (EventStatus.OPEN, EventStatus.ONGOING):
+            event_places_changed(done)
+        return done
+
+
+class RegistrationForm(forms.ModelForm):
+    class Meta:
+        model = Registration
+        fields = ["event", "name", "sex", "category", "institution", "business", "nik", "phone", "email"]
+
+    def clean(self):
+        data = super().clean()
+        event = data.get("event")
+        if self.instance.pk is None and event is not None:
+            if event.status == EventStatus.CANCELLED:
+                raise ValidationError(gettext("Kegiatan ini dibatalkan."))
+            duplicate = duplicate_of(event, data)
+            if duplicate is not None:
+                raise ValidationError(
+                    gettext("Orang ini sudah terdaftar di kegiatan ini (kode %(code)s).") % {"code": duplicate.code}
+                )
+        return data
+
+
+@admin.register(Registration)
+class RegistrationAdmin(WorkflowAdminMixin, ScopedModelAdmin):
+    form = RegistrationForm
+    list_display = ["name", "event", "category", "sex", "status", "registered_at", "code"]
+    list_filter = ["status", "category", "sex"]
+    search_fields = ["name", "code", "institution", "event__title", "=nik", "=phone", "=email"]
+    list_select_related = ["event"]
+    autocomplete_fields = ["event", "business"]
+    readonly_fields = ["status", "code", "registered_at", "offer_expires_at", "certificate_number"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            readonly.append("event")  # a registration does not move to another event
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = {name: form.cleaned_data.get(name) for name in form.Meta.fields if name != "event"}
+        created = registration_create(event=form.cleaned_data["event"], data=data, actor=request.user)
+        obj.pk = created.pk
+        obj.refresh_from_db()  # as the service saved it: its status, code and time
+        obj._state.adding = False
+
+    def workflow_step(self, request, obj, action, note):
+        return registration_step(obj, action, request.user, note=note)
+
+
+class AgreementPartyInline(admin.TabularInline):
+    model = AgreementParty
+    extra = 0
+    autocomplete_fields = ["institution"]
+
+
+@admin.register(Agreement)
+class AgreementAdmin(ScopedModelAdmin):
+    list_display = ["title", "signed_on", "valid_until", "event", "office"]
+    list_filter = ["signed_on"]
+    search_fields = ["title", "parties__institution__name", "parties__number"]
+    autocomplete_fields = ["event"]
+    inlines = [AgreementPartyInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "office":
+            kwargs["queryset"] = Office.objects.restrict(request.user, CHANGE)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
