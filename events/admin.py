@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from events.admin_checkin import CheckInAdminMixin
 from events.choices import HOLDS_PLACE, EventStatus
 from events.models import (
     Agreement,
@@ -92,7 +93,7 @@ class OutcomeInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(WorkflowAdminMixin, ScopedModelAdmin):
+class EventAdmin(CheckInAdminMixin, WorkflowAdminMixin, ScopedModelAdmin):
     list_display = ["title", "kind", "start_date", "venue_region", "office", "status", "participants"]
     list_filter = ["status", "kind", "funding_source", "is_public"]
     search_fields = ["title", "code", "venue"]

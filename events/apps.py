@@ -14,7 +14,12 @@ class EventsConfig(AppConfig):
     verbose_name = _("Kegiatan")
 
     def ready(self):
+        from events import importing  # noqa: F401  (registers the participant and event importers)
         from events.services import workflow  # noqa: F401  (registers the event and registration workflows)
         from ikm_registry.public_cache import register_public_models
 
         register_public_models(*(self.get_model(name) for name in PUBLIC_MODELS))
+
+        from events import contributions
+
+        contributions.register_all()

@@ -236,6 +236,13 @@ class Event(CleanTextMixin, models.Model):
     def __str__(self):
         return f"{self.title} ({self.start_date:%d-%m-%Y})"
 
+    def save(self, *args, **kwargs):
+        if self.office_id:
+            self.region_code = Office.objects.filter(pk=self.office_id).values_list("region_id", flat=True).get()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "region_code"}
+        super().save(*args, **kwargs)
+
     def clean(self):
         super().clean()
         errors = {}
@@ -245,13 +252,6 @@ class Event(CleanTextMixin, models.Model):
             errors["registration_closes"] = _("Pendaftaran ditutup sebelum dibuka.")
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        if self.office_id:
-            self.region_code = Office.objects.filter(pk=self.office_id).values_list("region_id", flat=True).get()
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "region_code"}
-        super().save(*args, **kwargs)
 
     @property
     def transitions(self):

@@ -24,7 +24,7 @@ def agenda_events(*, past: bool = False, kind: str = "", region: str = "", today
     if kind:
         events = events.filter(kind=kind)
     if region:
-        events = events.filter(region_q("venue_region_id", region))
+        events = events.filter(region_q("venue_region__code", region))
     return events
 
 

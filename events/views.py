@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -38,6 +39,7 @@ from events.services.registration import (
 from events.services.workflow import REGISTRATION_WORKFLOW
 from ikm_registry.public_cache import cache_public_page
 from ikm_registry.public_url import public_url
+from ikm_registry.qr import qr_svg
 from ikm_registry.ratelimits import limit_exceeded, too_many_requests
 
 logger = logging.getLogger(__name__)
@@ -189,6 +191,10 @@ def registration_page(request, secret: str):
                 "position": waiting_position(registration),
                 "message": request.session.pop("registration_message", ""),
                 "sessions": list(event.sessions.all()),
+                # the code as a QR for the camera at the door (an SVG drawn here, no script)
+                "qr": mark_safe(qr_svg(registration.code))
+                if registration.status == RegistrationStatus.CONFIRMED
+                else "",  # noqa: S308
             },
         )
     )

@@ -10,12 +10,13 @@ from django.shortcuts import render
 from django_ratelimit.core import get_usage
 
 
-def limit_exceeded(request, *, group: str, rate: str) -> bool:
-    """Count this POST against `rate` (e.g. "20/h") for the client's address; True once the limit is passed.
+def limit_exceeded(request, *, group: str, rate: str, method: str = "POST") -> bool:
+    """Count this request (a POST unless `method` says otherwise) against `rate` (e.g. "20/h") for the client's
+    address; True once the limit is passed.
 
     Sets `request.retry_after` (seconds until the current window ends) for the answer.
     """
-    usage = get_usage(request, group=group, key="ip", rate=rate, method="POST", increment=True)
+    usage = get_usage(request, group=group, key="ip", rate=rate, method=method, increment=True)
     if usage is None:
         return False
     request.retry_after = max(1, usage["time_left"])

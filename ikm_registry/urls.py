@@ -7,7 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from ikm_registry import accounts
+from ikm_registry import accounts, verification
 
 urlpatterns = [
     # Password reset by e-mail, linked from the admin login ("Lupa kata sandi?"); before the admin's own catch-all.
@@ -24,6 +24,7 @@ urlpatterns = [
     # cached whole; the worst a forged post can do is switch someone's language.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("favicon.ico", RedirectView.as_view(url=static_url("favicon.svg"), permanent=True)),
+    path("verifikasi/", verification.verify_view, name="verify"),
     path("", include("businesses.urls")),
     path("", include("events.urls")),
 ]

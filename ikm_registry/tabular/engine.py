@@ -547,11 +547,12 @@ class Importer:
         return self.plan_class(filename=Path(filename).name, columns=columns, delimiter=delimiter)
 
     def read(self, source) -> tuple[list[str], str, list[Row]]:
+        # This importer's columns (an importer may set its own per instance, e.g. one column per session).
         return read_rows(
             source,
-            columns=self.column_names(),
-            required=self.required_names(),
-            aliases=self.aliases(),
+            columns=[column.name for column in self.columns],
+            required=self.required,
+            aliases={alias: column.name for column in self.columns for alias in column.aliases},
             progress=self.progress,
             on_rows=self.on_rows,
         )

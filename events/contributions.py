@@ -1,0 +1,28 @@
+"""What events add to the core's registries: the verifier of participation certificates (/verifikasi/)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from events.services.attendance import certificate_of
+from ikm_registry.verification import VerifiedCertificate, Verifier, verifiers
+
+
+def participation_certificate(code: str) -> VerifiedCertificate | None:
+    registration = certificate_of(code)
+    if registration is None:
+        return None
+    event = registration.event
+    return VerifiedCertificate(
+        kind=str(_("Sertifikat peserta kegiatan")),
+        number=f"{event.code}/{registration.certificate_number:04d}",
+        holder=registration.name,
+        subject=event.title,
+        issued=event.end_date,
+        issuer=event.office.name,
+        valid=True,
+    )
+
+
+def register_all() -> None:
+    verifiers.register(Verifier(name="events-participation", lookup=participation_certificate), replace=True)
