@@ -50,6 +50,7 @@ from businesses.models import (
 )
 from businesses.services.workflow import BUSINESS_WORKFLOW
 from ikm_registry.choices import KbliLevel, StaffRole
+from ikm_registry.demo import demo_sets
 from ikm_registry.models import Kbli, Office, Region, StaffMembership
 from ikm_registry.public_cache import bump_public_version
 from ikm_registry.reference import regions_import
@@ -1942,6 +1943,8 @@ def seed(*, reset_passwords: bool = False, progress: Callable[[str], None] = lam
                 bump_public_version()  # bulk writes send no signals
         else:
             progress(_("Semua bagian data demo sudah pernah dimuat; tidak ada yang ditulis."))
+        for demo_set in demo_sets:  # what other apps add (events …), each idempotent on its own
+            progress(demo_set.load(progress))
         passwords_reset = refresh_passwords() if reset_passwords else 0
         return SeedResult(
             created={kind: count for kind, count in ledger.created.items() if count},

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from events.admin_checkin import CheckInAdminMixin
-from events.choices import HOLDS_PLACE, EventStatus
+from events.choices import HOLDS_PLACE, MARKET_KINDS, EventStatus
 from events.models import (
     Agreement,
     AgreementParty,
@@ -26,7 +26,7 @@ from events.models import (
     Speaker,
 )
 from events.services.registration import duplicate_of, event_places_changed, registration_create, registration_step
-from ikm_registry.admin_base import ScopedModelAdmin
+from ikm_registry.admin_base import ScopedInlineMixin, ScopedModelAdmin
 from ikm_registry.admin_workflow import WorkflowAdminMixin
 from ikm_registry.models import Office
 from ikm_registry.scoping import CHANGE, scope_for
@@ -67,25 +67,25 @@ class SpeakerAdmin(AddressBookAdmin):
     autocomplete_fields = ["institution"]
 
 
-class SessionInline(admin.TabularInline):
+class SessionInline(ScopedInlineMixin, admin.TabularInline):
     model = Session
     extra = 0
     fields = ["date", "starts", "ends", "title", "capacity"]
 
 
-class PartnerInline(admin.TabularInline):
+class PartnerInline(ScopedInlineMixin, admin.TabularInline):
     model = EventPartner
     extra = 0
     autocomplete_fields = ["institution"]
 
 
-class SpeakerInline(admin.TabularInline):
+class SpeakerInline(ScopedInlineMixin, admin.TabularInline):
     model = EventSpeaker
     extra = 0
     autocomplete_fields = ["speaker"]
 
 
-class OutcomeInline(admin.TabularInline):
+class OutcomeInline(ScopedInlineMixin, admin.TabularInline):
     model = Outcome
     extra = 0
     autocomplete_fields = ["business"]
@@ -94,6 +94,7 @@ class OutcomeInline(admin.TabularInline):
 
 @admin.register(Event)
 class EventAdmin(CheckInAdminMixin, WorkflowAdminMixin, ScopedModelAdmin):
+    change_form_template = "admin/events/event/change_form.html"
     list_display = ["title", "kind", "start_date", "venue_region", "office", "status", "participants"]
     list_filter = ["status", "kind", "funding_source", "is_public"]
     search_fields = ["title", "code", "venue"]
@@ -123,6 +124,12 @@ class EventAdmin(CheckInAdminMixin, WorkflowAdminMixin, ScopedModelAdmin):
             {"fields": ["background", "legal_basis", "purpose", "results", "conclusion"], "classes": ["collapse"]},
         ),
     ]
+
+    def get_inlines(self, request, obj):
+        # Sales, orders and buyers met are outcomes of a pameran or temu usaha only.
+        if obj is None or obj.kind not in MARKET_KINDS:
+            return [inline for inline in self.inlines if inline is not OutcomeInline]
+        return self.inlines
 
     def get_queryset(self, request):
         counts = Count("registrations", filter=Q(registrations__status__in=HOLDS_PLACE))
@@ -194,6 +201,11 @@ class RegistrationAdmin(WorkflowAdminMixin, ScopedModelAdmin):
     autocomplete_fields = ["event", "business"]
     readonly_fields = ["status", "code", "registered_at", "offer_expires_at", "certificate_number"]
 
+    def lookup_allowed(self, lookup, value, request=None):
+        # An event's registrations are linked from its page (?event__id__exact=…); a filter listing every event
+        # would not scale. The list is scoped anyway: another region's event id gives an empty list.
+        return lookup == "event__id__exact" or super().lookup_allowed(lookup, value, request)
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None:
@@ -214,7 +226,7 @@ class RegistrationAdmin(WorkflowAdminMixin, ScopedModelAdmin):
         return registration_step(obj, action, request.user, note=note)
 
 
-class AgreementPartyInline(admin.TabularInline):
+class AgreementPartyInline(ScopedInlineMixin, admin.TabularInline):
     model = AgreementParty
     extra = 0
     autocomplete_fields = ["institution"]

@@ -1,10 +1,12 @@
-"""What events add to the core's registries: the verifier of participation certificates (/verifikasi/)."""
+"""What events add to the core's registries: the verifier of participation certificates (/verifikasi/) and the
+demo events of seed_demo."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
 from events.services.attendance import certificate_of
+from ikm_registry.demo import DemoSet, demo_sets
 from ikm_registry.verification import VerifiedCertificate, Verifier, verifiers
 
 
@@ -25,4 +27,7 @@ def participation_certificate(code: str) -> VerifiedCertificate | None:
 
 
 def register_all() -> None:
+    from events import demo
+
     verifiers.register(Verifier(name="events-participation", lookup=participation_certificate), replace=True)
+    demo_sets.register(DemoSet(name="events", load=demo.load), replace=True)
