@@ -1,5 +1,5 @@
 """`render_report NAME [--region CODE] [--year YYYY] [--year-from YYYY --year-to YYYY] [--user USERNAME]
-[--business ID] [--sentra ID]
+[--business ID] [--sentra ID] [--event CODE_OR_ID]
 [--param FIELD=VALUE ...] --output FILE.pdf` and `render_report --list`.
 
 Without --user the report is made with full access: whoever runs manage.py already has the database. With --user it
@@ -20,8 +20,8 @@ from ikm_registry.scoping import SystemActor
 
 
 def report_params(options) -> dict:
-    """--business, --sentra and every --param FIELD=VALUE as form data (later ones win)."""
-    data = {key: options[key] for key in ("business", "sentra") if options.get(key) is not None}
+    """--business, --sentra, --event and every --param FIELD=VALUE as form data (later ones win)."""
+    data = {key: options[key] for key in ("business", "sentra", "event") if options.get(key) is not None}
     for item in options.get("param") or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
@@ -44,6 +44,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="The PDF file to write")
         parser.add_argument("--business", help="Business ID (profil-ikm)")
         parser.add_argument("--sentra", help="Sentra ID (profil-sentra)")
+        parser.add_argument("--event", help="Event code (kode kegiatan) or ID (the reports of an event)")
         parser.add_argument(
             "--param",
             action="append",
