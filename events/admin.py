@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from events import rules
 from events.admin_checkin import CheckInAdminMixin
 from events.choices import HOLDS_PLACE, MARKET_KINDS, EventStatus
 from events.models import (
@@ -30,6 +31,32 @@ from ikm_registry.admin_base import ScopedInlineMixin, ScopedModelAdmin
 from ikm_registry.admin_workflow import WorkflowAdminMixin
 from ikm_registry.models import Office
 from ikm_registry.scoping import CHANGE, scope_for
+
+
+class AttentionFilter(admin.SimpleListFilter):
+    """The admin home's "Perlu perhatian" items link here (?perhatian=…); each choice is a rule of events/rules.py."""
+
+    title = _("perlu perhatian")
+    parameter_name = "perhatian"
+    rules: dict = {}
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _rule) in self.rules.items()]
+
+    def queryset(self, request, queryset):
+        rule = self.rules.get(self.value())
+        return rule[1](queryset) if rule else queryset
+
+
+class EventAttentionFilter(AttentionFilter):
+    rules = {
+        "laporan": (_("laporan belum selesai"), rules.report_due),
+        "segera": (_("segera dimulai, pendaftaran belum dibuka"), rules.starting_soon),
+    }
+
+
+class AgreementAttentionFilter(AttentionFilter):
+    rules = {"berakhir": (_("berakhir dalam 90 hari"), rules.agreements_lapsing)}
 
 
 class AddressBookAdmin(admin.ModelAdmin):
@@ -96,7 +123,7 @@ class OutcomeInline(ScopedInlineMixin, admin.TabularInline):
 class EventAdmin(CheckInAdminMixin, WorkflowAdminMixin, ScopedModelAdmin):
     change_form_template = "admin/events/event/change_form.html"
     list_display = ["title", "kind", "start_date", "venue_region", "office", "status", "participants"]
-    list_filter = ["status", "kind", "funding_source", "is_public"]
+    list_filter = [EventAttentionFilter, "status", "kind", "funding_source", "is_public"]
     search_fields = ["title", "code", "venue"]
     date_hierarchy = "start_date"
     list_select_related = ["venue_region", "office"]
@@ -235,7 +262,7 @@ class AgreementPartyInline(ScopedInlineMixin, admin.TabularInline):
 @admin.register(Agreement)
 class AgreementAdmin(ScopedModelAdmin):
     list_display = ["title", "signed_on", "valid_until", "event", "office"]
-    list_filter = ["signed_on"]
+    list_filter = [AgreementAttentionFilter, "signed_on"]
     search_fields = ["title", "parties__institution__name", "parties__number"]
     autocomplete_fields = ["event"]
     inlines = [AgreementPartyInline]

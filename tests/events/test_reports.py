@@ -50,7 +50,9 @@ def test_daftar_hadir_has_a_sheet_per_session_with_every_participant_and_blank_r
     operator = staff_user(StaffRole.OPERATOR, "51.03")
     text = render("daftar-hadir", operator, event="PLT-07")
     assert text.count("DAFTAR HADIR") == 3
-    assert [": 1 dari 3", ": 2 dari 3", ": 3 dari 3"] == [part for part in (": 1 dari 3", ": 2 dari 3", ": 3 dari 3") if part in text]
+    assert [": 1 dari 3", ": 2 dari 3", ": 3 dari 3"] == [
+        part for part in (": 1 dari 3", ": 2 dari 3", ": 3 dari 3") if part in text
+    ]
     for name in ("Ni Luh Ayu", "I Made Wira", "Ni Kadek Sari"):
         assert text.count(name) == 3
     assert "13." in text  # ten blank rows after the three participants
