@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from events import rules
-from events.models import Agreement, Event, Registration
+from events.models import Agreement, Event, Outcome, Registration
 from events.services.attendance import certificate_of
+from ikm_registry.admin_history import TimelineSource, timeline_sources
 from ikm_registry.admin_home import AdminPanel, PanelItem, admin_panels
 from ikm_registry.demo import DemoSet, demo_sets
+from ikm_registry.reports import Disclosure
+from ikm_registry.reports.sections import ReportSection, report_sections
 from ikm_registry.scoping import VIEW, scope_for
 from ikm_registry.verification import VerifiedCertificate, Verifier, verifiers
 
@@ -61,9 +64,85 @@ PANEL = AdminPanel(
 )
 
 
+def business_events(business, *, user=None) -> dict:
+    """The events a business joined (its people's registrations), with attendance and what it gained."""
+    from django.db.models import Count
+
+    from events.choices import RegistrationStatus
+    from events.models import Outcome
+
+    registrations = Registration.objects.filter(business=business, status=RegistrationStatus.CONFIRMED)
+    events = (
+        Event.objects.filter(registrations__in=registrations)
+        .distinct()
+        .annotate(session_count=Count("sessions", distinct=True))
+        .order_by("-start_date", "pk")
+    )
+    per_event = {
+        row["event_id"]: row
+        for row in registrations.values("event_id").annotate(
+            people=Count("pk", distinct=True), attended=Count("attendances__session", distinct=True)
+        )
+    }
+    outcomes = {outcome.event_id: outcome for outcome in Outcome.objects.filter(business=business)}
+    return {
+        "rows": [
+            {
+                "event": event,
+                "people": per_event.get(event.pk, {}).get("people", 0),
+                "attended": per_event.get(event.pk, {}).get("attended", 0),
+                "sessions": event.session_count,
+                "outcome": outcomes.get(event.pk),
+            }
+            for event in events
+        ],
+    }
+
+
+PROFIL_IKM_SECTION = ReportSection(
+    report="profil-ikm",
+    name="events",
+    order=750,
+    title=pgettext_lazy("Profil IKM section", "Kegiatan yang diikuti"),
+    template_name="reports/profil_ikm/events.html",
+    context=business_events,
+    # Which events the business's people joined and its own sales at a pameran: individual data.
+    disclosure=lambda context: Disclosure(
+        personal_data=False, individual_data=any(row["outcome"] for row in context["rows"]), row_count=1
+    ),
+)
+
+
+def _registration_label(instance) -> str:
+    return f"{instance.event.title} ({instance.name})" if instance.event_id else instance.name
+
+
+TIMELINE = (
+    TimelineSource(
+        name="events-registrations",
+        model="businesses.Business",
+        title=gettext_lazy("Pendaftaran kegiatan"),
+        records=lambda business: Registration.history.filter(business_id=business.pk).select_related("event"),
+        label=_registration_label,
+    ),
+    TimelineSource(
+        name="events-outcomes",
+        model="businesses.Business",
+        title=gettext_lazy("Hasil usaha di kegiatan"),
+        records=lambda business: Outcome.history.filter(business_id=business.pk),
+        label=lambda instance: instance.event.title if instance.event_id else "",
+        # outcomes are edited on their event's page
+        url=lambda record: reverse("admin:events_event_change", args=[record.event_id]),
+    ),
+)
+
+
 def register_all() -> None:
     from events import demo
 
     admin_panels.register(PANEL, replace=True)
+    report_sections.register(PROFIL_IKM_SECTION, replace=True)
+    for source in TIMELINE:
+        timeline_sources.register(source, replace=True)
     verifiers.register(Verifier(name="events-participation", lookup=participation_certificate), replace=True)
     demo_sets.register(DemoSet(name="events", load=demo.load), replace=True)
