@@ -17,6 +17,7 @@ from ikm_registry.demo import DemoSet, demo_sets
 from ikm_registry.reports import Disclosure
 from ikm_registry.reports.sections import ReportSection, report_sections
 from ikm_registry.scoping import VIEW, scope_for
+from ikm_registry.statistics import StatisticsPanel, statistics_panels
 from ikm_registry.verification import VerifiedCertificate, Verifier, verifiers
 
 
@@ -137,11 +138,54 @@ TIMELINE = (
 )
 
 
+def events_per_year(area) -> list[dict]:
+    """Public events that took place (not cancelled) per year in the area (the organising office's region), with
+    their confirmed participants by sex and the distinct registered IKM they reached: counts only."""
+    from django.db.models import Count, Q
+
+    from businesses.choices import Sex
+    from events.choices import EventStatus, RegistrationStatus
+    from ikm_registry.scoping import region_q
+
+    events = Event.objects.public().exclude(status__in=(EventStatus.CANCELLED, EventStatus.PLANNED))
+    if area.code:
+        events = events.filter(region_q("region_code", area.code))
+    per_year = dict(events.values_list("start_date__year").annotate(n=Count("pk")))
+    confirmed = Registration.objects.filter(event__in=events, status=RegistrationStatus.CONFIRMED)
+    people = confirmed.values("event__start_date__year").annotate(
+        male=Count("pk", filter=Q(sex=Sex.MALE)),
+        female=Count("pk", filter=Q(sex=Sex.FEMALE)),
+        businesses=Count("business", distinct=True),
+    )
+    by_year = {row["event__start_date__year"]: row for row in people}
+    return [
+        {
+            "year": year,
+            "events": count,
+            "male": by_year.get(year, {}).get("male", 0),
+            "female": by_year.get(year, {}).get("female", 0),
+            "businesses": by_year.get(year, {}).get("businesses", 0),
+        }
+        for year, count in sorted(per_year.items(), reverse=True)
+    ]
+
+
+STATISTICS_PANEL = StatisticsPanel(
+    name="events",
+    order=300,
+    title=gettext_lazy("Kegiatan pembinaan"),
+    caption=gettext_lazy("Kegiatan per tahun, peserta menurut jenis kelamin, dan IKM yang terjangkau"),
+    template_name="events/_stat_panel.html",
+    data=events_per_year,
+)
+
+
 def register_all() -> None:
     from events import demo
 
     admin_panels.register(PANEL, replace=True)
     report_sections.register(PROFIL_IKM_SECTION, replace=True)
+    statistics_panels.register(STATISTICS_PANEL, replace=True)
     for source in TIMELINE:
         timeline_sources.register(source, replace=True)
     verifiers.register(Verifier(name="events-participation", lookup=participation_certificate), replace=True)

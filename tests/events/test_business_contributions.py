@@ -45,3 +45,18 @@ def test_the_business_riwayat_page_shows_its_registrations_and_outcomes(client, 
     page = client.get(reverse("admin:businesses_business_history", args=[joined.pk])).content.decode()
     assert "Pendaftaran kegiatan: Pameran Kriya Badung" in page
     assert "Hasil usaha di kegiatan: Pameran Kriya Badung" in page
+
+
+def test_the_statistik_page_counts_public_events_participants_by_sex_and_ikm_reached(client, joined):
+    from django.core.cache import cache
+
+    internal = make_event(status=EventStatus.COMPLETED, is_public=False)
+    registration_create(event=internal, data=person(9, sex="L"), actor=SYSTEM)
+    cache.clear()
+    page = client.get(reverse("businesses:statistics")).content.decode()
+    section = page[page.index("Kegiatan pembinaan") :]
+    row = section[section.index("<tbody>") : section.index("</tbody>")]
+    cells = [cell for cell in row.replace("</td>", "|").replace("</th>", "|").split("|")]
+    numbers = [c.rsplit(">", 1)[-1].strip() for c in cells if c.strip()]
+    # the pameran and the other open event (public), one woman confirmed, one IKM; not the internal event or its man
+    assert numbers[1:5] == ["2", "0", "1", "1"], numbers
