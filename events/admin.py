@@ -5,9 +5,10 @@ waiting list); MoUs; and the shared address book of institutions and speakers.""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,7 @@ from events.models import (
     Session,
     Speaker,
 )
+from events.services.notify import mail_participants, notify_registered
 from events.services.registration import duplicate_of, event_places_changed, registration_create, registration_step
 from ikm_registry.admin_base import ScopedInlineMixin, ScopedModelAdmin
 from ikm_registry.admin_workflow import WorkflowAdminMixin
@@ -218,9 +220,15 @@ class RegistrationForm(forms.ModelForm):
         return data
 
 
+class MailForm(forms.Form):
+    subject = forms.CharField(label=_("Perihal"), max_length=150)
+    body = forms.CharField(label=_("Pesan"), widget=forms.Textarea(attrs={"rows": 8}), max_length=5000)
+
+
 @admin.register(Registration)
 class RegistrationAdmin(WorkflowAdminMixin, ScopedModelAdmin):
     form = RegistrationForm
+    actions = ["send_mail", "resend_link"]
     list_display = ["name", "event", "category", "sex", "status", "registered_at", "code"]
     list_filter = ["status", "category", "sex"]
     search_fields = ["name", "code", "institution", "event__title", "=nik", "=phone", "=email"]
@@ -251,6 +259,44 @@ class RegistrationAdmin(WorkflowAdminMixin, ScopedModelAdmin):
 
     def workflow_step(self, request, obj, action, note):
         return registration_step(obj, action, request.user, note=note)
+
+    def _writers_only(self, request):
+        if not scope_for(request.user).allows(CHANGE):
+            raise PermissionDenied
+
+    @admin.action(description=_("Kirim e-mail ke peserta terpilih"), permissions=["change"])
+    def send_mail(self, request, queryset):
+        """One e-mail per selected participant who gave an address (the registrants of an event, its waiting list:
+        filter the list first), each with their own personal link."""
+        self._writers_only(request)
+        queryset = queryset.restrict(request.user, CHANGE).select_related("event__office")
+        form = MailForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            sent = mail_participants(queryset, subject=form.cleaned_data["subject"], body=form.cleaned_data["body"])
+            self.message_user(request, gettext("%(n)s e-mail terkirim.") % {"n": sent}, messages.SUCCESS)
+            return None
+        with_email = queryset.exclude(email="").count()
+        return TemplateResponse(
+            request,
+            "admin/events/registration/send_mail.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": gettext("Kirim e-mail"),
+                "form": form,
+                "selected": list(queryset.values_list("pk", flat=True)),
+                "with_email": with_email,
+                "without_email": queryset.count() - with_email,
+            },
+        )
+
+    @admin.action(description=_("Kirim ulang tautan pribadi"), permissions=["change"])
+    def resend_link(self, request, queryset):
+        self._writers_only(request)
+        sent = sum(
+            notify_registered(r) for r in queryset.restrict(request.user, CHANGE).select_related("event__office")
+        )
+        self.message_user(request, gettext("Tautan pribadi dikirim ulang ke %(n)s alamat e-mail.") % {"n": sent})
 
 
 class AgreementPartyInline(ScopedInlineMixin, admin.TabularInline):

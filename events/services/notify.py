@@ -71,3 +71,21 @@ def notify_offered(registration) -> bool:
         ]
     )
     return _send(registration, _("Tempat tersedia: %(event)s") % {"event": event.title}, body)
+
+
+def mail_participants(registrations, *, subject: str, body: str) -> int:
+    """Staff's message to each participant with an e-mail address, one e-mail each (no one sees the others'
+    addresses), signed with their personal link; returns how many were sent."""
+    sent = 0
+    for registration in registrations.exclude(email=""):
+        text = "\n\n".join(
+            [
+                _("Yth. %(name)s,") % {"name": registration.name},
+                body,
+                _("Pendaftaran Anda untuk %(event)s: %(url)s")
+                % {"event": registration.event.title, "url": personal_url(registration)},
+                registration.event.office.name,
+            ]
+        )
+        sent += _send(registration, subject, text)
+    return sent
