@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from businesses.choices import Sex
 from events.choices import EventKind, ParticipantCategory
-from events.models import Registration
+from events.models import Evaluation, Registration
 
 
 class PublicRegistrationForm(forms.ModelForm):
@@ -59,3 +59,19 @@ class AgendaFilterForm(forms.Form):
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["wilayah"].choices = [("", _("Semua wilayah")), *((r.code, r.label) for r in regions)]
+
+
+SCORES = [(n, str(n)) for n in range(1, 6)]
+
+
+class EvaluationForm(forms.ModelForm):
+    """The participant's short evaluation after the event (1 = kurang, 5 = sangat baik)."""
+
+    class Meta:
+        model = Evaluation
+        fields = ["rating", "usefulness", "comments"]
+        widgets = {
+            "rating": forms.RadioSelect(choices=SCORES),
+            "usefulness": forms.RadioSelect(choices=SCORES),
+            "comments": forms.Textarea(attrs={"rows": 4, "maxlength": 2000}),
+        }

@@ -224,7 +224,7 @@ class Event(CleanTextMixin, models.Model):
     REPORT_FIELDS = ("background", "purpose", "results")
 
     class Meta:
-        verbose_name = _("kegiatan")
+        verbose_name = pgettext_lazy("event", "kegiatan")
         verbose_name_plural = pgettext_lazy("plural", "kegiatan")
         ordering = ["-start_date", "title"]
         constraints = [
@@ -358,7 +358,9 @@ class Registration(CleanTextMixin, models.Model):
     (to the e-mail on file, or read out by staff), as pretix keeps an order's secret; staff can replace it when a
     link has leaked. The check-in code is printed on the confirmation and typed or scanned at the door."""
 
-    event = models.ForeignKey(Event, verbose_name=_("kegiatan"), on_delete=models.CASCADE, related_name="registrations")
+    event = models.ForeignKey(
+        Event, verbose_name=pgettext_lazy("event", "kegiatan"), on_delete=models.CASCADE, related_name="registrations"
+    )
     name = models.CharField(_("nama"), max_length=200)
     sex = models.CharField(_("jenis kelamin"), max_length=1, choices=Sex.choices)
     category = models.CharField(
@@ -462,7 +464,9 @@ class Attendance(models.Model):
 class Outcome(models.Model):
     """What a business gained at a pameran or temu usaha: direct sales, orders, buyers met, contracts."""
 
-    event = models.ForeignKey(Event, verbose_name=_("kegiatan"), on_delete=models.CASCADE, related_name="outcomes")
+    event = models.ForeignKey(
+        Event, verbose_name=pgettext_lazy("event", "kegiatan"), on_delete=models.CASCADE, related_name="outcomes"
+    )
     business = models.ForeignKey(
         Business, verbose_name=_("IKM"), on_delete=models.PROTECT, related_name="event_outcomes"
     )

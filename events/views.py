@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from events import selectors
-from events.choices import RegistrationStatus
-from events.forms import AgendaFilterForm, PublicRegistrationForm
-from events.models import Registration
+from events.choices import EventStatus, RegistrationStatus
+from events.forms import AgendaFilterForm, EvaluationForm, PublicRegistrationForm
+from events.models import Evaluation, Registration
 from events.services.registration import (
     holder_of,
     places_left,
@@ -152,6 +152,16 @@ def event_register(request, pk: int):
     )
 
 
+def _evaluation_form(request, registration):
+    """The evaluation form, for a confirmed participant once the event has ended and until they send it."""
+    event = registration.event
+    ended = event.status == EventStatus.COMPLETED or event.end_date < timezone.localdate()
+    if registration.status != RegistrationStatus.CONFIRMED or not ended or hasattr(registration, "evaluation"):
+        return None
+    data = request.POST if request.method == "POST" and "evaluation" in request.POST else None
+    return EvaluationForm(data, instance=Evaluation(registration=registration))
+
+
 def _private(response):
     patch_cache_control(response, private=True, no_store=True)
     response["Referrer-Policy"] = "no-referrer"
@@ -168,7 +178,13 @@ def registration_page(request, secret: str):
     if registration is None:
         raise Http404
     allowed = HOLDER_ACTIONS.get(registration.status, ())
-    if request.method == "POST":
+    evaluation = _evaluation_form(request, registration)
+    if request.method == "POST" and "evaluation" in request.POST:
+        if evaluation is not None and evaluation.is_valid():
+            evaluation.save()
+            request.session["registration_message"] = _("Terima kasih atas evaluasi Anda.")
+            return _private(redirect(request.path))
+    elif request.method == "POST":
         action = request.POST.get("action", "")
         if action not in allowed:
             return _private(redirect(request.path))
@@ -190,6 +206,8 @@ def registration_page(request, secret: str):
                 "actions": actions,
                 "position": waiting_position(registration),
                 "message": request.session.pop("registration_message", ""),
+                "evaluation": evaluation,
+                "evaluated": hasattr(registration, "evaluation"),
                 "sessions": list(event.sessions.all()),
                 # the code as a QR for the camera at the door (an SVG drawn here, no script)
                 "qr": mark_safe(qr_svg(registration.code))

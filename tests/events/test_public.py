@@ -128,3 +128,20 @@ def test_a_certificate_is_verified_by_its_code_with_nothing_but_its_facts(client
     assert registration.phone not in page and "5103014506900001" not in page
     page = client.get(reverse("verify"), {"kode": "ABCDEFGHJK"}).content.decode()
     assert "Tidak ada sertifikat" in page
+
+
+def test_after_the_event_the_participant_evaluates_it_once_from_their_page(client):
+    from events.models import Evaluation
+
+    event = make_event(status=EventStatus.COMPLETED, start_date=timezone.localdate() - timedelta(days=3))
+    registration = Registration.objects.create(event=event, **person(1))
+    url = reverse("events:registration", args=[registration.secret])
+    assert "Evaluasi kegiatan" in client.get(url).content.decode()
+    response = client.post(url, {"evaluation": "1", "rating": "9", "usefulness": "4"})
+    assert response.status_code == 200 and not Evaluation.objects.exists()
+    client.post(url, {"evaluation": "1", "rating": "5", "usefulness": "4", "comments": "Materi praktis."})
+    assert (Evaluation.objects.get().rating, Evaluation.objects.get().registration) == (5, registration)
+    page = client.get(url).content.decode()
+    assert "Evaluasi Anda sudah kami terima" in page and 'name="evaluation"' not in page
+    upcoming = Registration.objects.create(event=make_event(), **person(2))
+    assert "Evaluasi kegiatan" not in client.get(reverse("events:registration", args=[upcoming.secret])).content.decode()
