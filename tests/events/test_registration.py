@@ -211,3 +211,21 @@ def test_fifty_people_registering_at_once_never_overbook(bali_regions):
     assert [r.status for r in rows].count(R.CONFIRMED) == 10
     assert [r.status for r in rows[:10]] == [R.CONFIRMED] * 10  # the first ten to arrive got the places
     assert [waiting_position(r) for r in rows[10:]] == list(range(1, 41))
+
+
+def test_the_command_lapses_offers_and_offers_the_places_on(django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    event = make_event(quota=1)
+    first, second, third = (register(event, n, email=f"p{n}@contoh.id") for n in range(1, 4))
+    registration_step(first, "withdraw", holder_of(first))
+    Registration.objects.filter(pk=second.pk).update(offer_expires_at=timezone.now() - timedelta(seconds=1))
+    mail.outbox.clear()
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("process_waiting_lists", stdout=out)
+    assert out.getvalue().strip() == "1 offer(s) lapsed, 1 place(s) offered."
+    assert Registration.objects.get(pk=third.pk).status == R.OFFERED
+    assert [m.to for m in mail.outbox] == [["p3@contoh.id"]] and "ditahan untuk Anda sampai" in mail.outbox[0].body
