@@ -4,11 +4,17 @@ waiting list); MoUs; and the shared address book of institutions and speakers.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count, Q
+from django.http import Http404
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +38,7 @@ from events.services.registration import duplicate_of, event_places_changed, reg
 from ikm_registry.admin_base import ScopedInlineMixin, ScopedModelAdmin
 from ikm_registry.admin_workflow import WorkflowAdminMixin
 from ikm_registry.models import Office
+from ikm_registry.private_files import private_file_response
 from ikm_registry.scoping import CHANGE, scope_for
 
 
@@ -305,9 +312,46 @@ class AgreementPartyInline(ScopedInlineMixin, admin.TabularInline):
     autocomplete_fields = ["institution"]
 
 
+class PrivateFileInput(forms.ClearableFileInput):
+    """A file input for a private file: no link to a storage address (a private file has none; the admin shows the
+    download link of its own view instead)."""
+
+    def is_initial(self, value):
+        return False
+
+
 @admin.register(Agreement)
 class AgreementAdmin(ScopedModelAdmin):
     list_display = ["title", "signed_on", "valid_until", "event", "office"]
+    readonly_fields = ["document_download"]
+    formfield_overrides = {models.FileField: {"widget": PrivateFileInput}}
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/dokumen/",
+                self.admin_site.admin_view(self.document_view),
+                name="events_agreement_document",
+            ),
+            *super().get_urls(),
+        ]
+
+    def document_view(self, request, object_id):
+        """The signed document, for staff who may see the MoU (its office's region)."""
+        agreement = self.get_object(request, object_id)
+        if agreement is None or not agreement.document:
+            raise Http404
+        suffix = Path(agreement.document.name).suffix
+        return private_file_response(agreement.document, filename=f"mou-{agreement.pk}{suffix}")
+
+    @admin.display(description=_("dokumen tersimpan"))
+    def document_download(self, obj):
+        if obj is None or not obj.pk or not obj.document:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:events_agreement_document", args=[obj.pk]), gettext("Unduh dokumen")
+        )
+
     list_filter = [AgreementAttentionFilter, "signed_on"]
     search_fields = ["title", "parties__institution__name", "parties__number"]
     autocomplete_fields = ["event"]

@@ -144,4 +144,6 @@ def test_after_the_event_the_participant_evaluates_it_once_from_their_page(clien
     page = client.get(url).content.decode()
     assert "Evaluasi Anda sudah kami terima" in page and 'name="evaluation"' not in page
     upcoming = Registration.objects.create(event=make_event(), **person(2))
-    assert "Evaluasi kegiatan" not in client.get(reverse("events:registration", args=[upcoming.secret])).content.decode()
+    assert (
+        "Evaluasi kegiatan" not in client.get(reverse("events:registration", args=[upcoming.secret])).content.decode()
+    )
