@@ -141,6 +141,8 @@ class SertifikatPesertaReport(EventReport):
     def get_context(self, *, user, params):
         event = params["event"]
         holders = [r for r in eligible(event) if r.certificate_number]
+        if params.get("registration") is not None:  # one participant's own certificate (their personal link)
+            holders = [r for r in holders if r.pk == params["registration"].pk]
         verify = public_url(reverse("verify"))
         return {
             **self.event_context(event),
@@ -300,3 +302,14 @@ class RekapKegiatanReport(Report):
 
     def disclosure(self, context):
         return Disclosure(personal_data=False, individual_data=False, row_count=context["events_total"])
+
+
+def own_certificate_pdf(registration) -> bytes | None:
+    """The participant's own numbered certificate (for their personal link), or None when none was issued."""
+    from ikm_registry.scoping import SystemActor
+
+    if not registration.certificate_number:
+        return None
+    report = SertifikatPesertaReport()
+    params = {"event": registration.event, "registration": registration, "region": registration.event.office.region}
+    return report.make(user=SystemActor("personal link"), params=params).pdf

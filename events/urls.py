@@ -10,4 +10,5 @@ urlpatterns = [
     path("agenda/<int:pk>/kalender.ics", views.event_ics, name="event_ics"),
     path("agenda/<int:pk>/daftar/", views.event_register, name="event_register"),
     path("agenda/saya/<str:secret>/", views.registration_page, name="registration"),
+    path("agenda/saya/<str:secret>/sertifikat.pdf", views.registration_certificate, name="registration_certificate"),
 ]

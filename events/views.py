@@ -152,6 +152,19 @@ def event_register(request, pk: int):
     )
 
 
+def registration_certificate(request, secret: str):
+    """The participant's own certificate, from their personal link, once staff issued it."""
+    from events.reports import own_certificate_pdf
+
+    registration = Registration.objects.select_related("event__office__region").filter(secret=secret).first()
+    pdf = own_certificate_pdf(registration) if registration is not None else None
+    if pdf is None:
+        raise Http404
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="sertifikat-{registration.event.code}.pdf"'
+    return _private(response)
+
+
 def _evaluation_form(request, registration):
     """The evaluation form, for a confirmed participant once the event has ended and until they send it."""
     event = registration.event

@@ -147,3 +147,22 @@ def test_after_the_event_the_participant_evaluates_it_once_from_their_page(clien
     assert (
         "Evaluasi kegiatan" not in client.get(reverse("events:registration", args=[upcoming.secret])).content.decode()
     )
+
+
+def test_the_participant_downloads_their_own_certificate_once_issued(client):
+    from tests.reports import pdf_text
+
+    event = make_event(status=EventStatus.ONGOING, days=1)
+    ayu = Registration.objects.create(event=event, **person(1, name="Ni Luh Ayu"))
+    wira = Registration.objects.create(event=event, **person(2, name="I Made Wira"))
+    check_in(session=event.sessions.get(), registration=ayu, actor=SYSTEM)
+    check_in(session=event.sessions.get(), registration=wira, actor=SYSTEM)
+    url = reverse("events:registration_certificate", args=[ayu.secret])
+    assert client.get(url).status_code == 404  # not issued yet
+    certificates_issue(event, actor=SYSTEM)
+    ayu.refresh_from_db()
+    assert "Unduh sertifikat" in client.get(reverse("events:registration", args=[ayu.secret])).content.decode()
+    response = client.get(url)
+    assert response["Content-Type"] == "application/pdf" and "no-store" in response["Cache-Control"]
+    text = pdf_text(response.content)
+    assert "Ni Luh Ayu" in text and "I Made Wira" not in text and ayu.certificate_code in text
