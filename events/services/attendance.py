@@ -66,6 +66,10 @@ def check_in(*, session: Session, registration: Registration, actor, method: str
     existing = Attendance.objects.filter(registration=registration, session=session).first()
     if existing is not None:
         return CheckIn(registration, existing, created=False)
+    if session.capacity is not None and Attendance.objects.filter(session=session).count() >= session.capacity:
+        raise ValidationError(
+            _("Sesi ini penuh (kapasitas %(capacity)s orang).") % {"capacity": session.capacity}, code="session_full"
+        )
     try:
         with transaction.atomic():
             attendance = Attendance.objects.create(

@@ -116,3 +116,16 @@ def test_the_paper_sheet_sets_and_unsets_attendance_and_other_regions_get_404(cl
     assert client.get(reverse("admin:events_event_checkin", args=[event.pk])).status_code == 403
     assert client.get(reverse("admin:events_event_certificates", args=[event.pk])).status_code == 200
     assert client.post(reverse("admin:events_event_certificates", args=[event.pk])).status_code == 403
+
+
+def test_a_session_with_its_own_capacity_takes_no_more_people_than_the_room_holds():
+    event = make_event(status=EventStatus.ONGOING, quota=5)
+    session = event.sessions.get()
+    session.capacity = 2
+    session.save()
+    people = participants(event, 3)
+    for registration in people[:2]:
+        check_in(session=session, registration=registration, actor=SYSTEM)
+    with pytest.raises(ValidationError, match="Sesi ini penuh"):
+        check_in(session=session, registration=people[2], actor=SYSTEM)
+    assert not check_in(session=session, registration=people[0], actor=SYSTEM).created  # a second scan still answers
