@@ -165,7 +165,7 @@ class Event(CleanTextMixin, models.Model):
         verbose_name=_("wilayah tempat"),
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_("Kabupaten/kota (atau kecamatan, desa) tempat kegiatan; boleh di provinsi lain."),
+        help_text=_("Kabupaten/kota tempat kegiatan; boleh di provinsi lain."),
     )
     start_date = models.DateField(_("tanggal mulai"))
     end_date = models.DateField(_("tanggal selesai"))

@@ -73,3 +73,14 @@ def test_officials_have_no_mail_action(client):
     client.force_login(staff_user(StaffRole.OFFICIAL, "51.03"))
     page = client.get(CHANGELIST)
     assert page.status_code == 200 and "send_mail" not in page.content.decode()
+
+
+def test_an_operator_picks_a_venue_in_another_province_but_only_their_own_office(client):
+    from tests.factories import make_region
+
+    make_region("73.71", "Kota Makassar")
+    operator = staff_user(StaffRole.OPERATOR, "51.03")
+    client.force_login(operator)
+    form = client.get(reverse("admin:events_event_add")).context["adminform"].form
+    assert "73.71" in {region.code for region in form.fields["venue_region"].queryset}
+    assert [office.region_id for office in form.fields["office"].queryset] == ["51.03"]
