@@ -37,13 +37,9 @@ from events.services.notify import mail_participants, notify_registered
 from events.services.registration import duplicate_of, event_places_changed, registration_create, registration_step
 from ikm_registry.admin_base import ScopedInlineMixin, ScopedModelAdmin
 from ikm_registry.admin_workflow import WorkflowAdminMixin
-from ikm_registry.choices import RegionLevel
 from ikm_registry.models import Office, Region
 from ikm_registry.private_files import private_file_response
 from ikm_registry.scoping import CHANGE, scope_for
-
-# The places an event's venue is chosen from in the admin (an import may name a kecamatan or desa too).
-VENUE_LEVELS = (RegionLevel.PROVINCE, RegionLevel.REGENCY)
 
 
 class AttentionFilter(admin.SimpleListFilter):
@@ -140,6 +136,7 @@ class EventAdmin(CheckInAdminMixin, WorkflowAdminMixin, ScopedModelAdmin):
     search_fields = ["title", "code", "venue"]
     date_hierarchy = "start_date"
     list_select_related = ["venue_region", "office"]
+    autocomplete_fields = ["venue_region"]
     readonly_fields = ["status"]
     inlines = [SessionInline, PartnerInline, SpeakerInline, OutcomeInline]
     fieldsets = [
@@ -185,10 +182,7 @@ class EventAdmin(CheckInAdminMixin, WorkflowAdminMixin, ScopedModelAdmin):
         if db_field.name == "venue_region":
             # Anywhere in Indonesia (a studi tiru goes to another province): every province and kabupaten/kota, not
             # only the user's region (the event's scope is its office's, not its venue's).
-            kwargs["queryset"] = Region.objects.filter(level__in=VENUE_LEVELS).order_by("code")
-            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-            field.label_from_instance = lambda region: f"{region.code} {region.name}"
-            return field
+            kwargs["queryset"] = Region.objects.all()  # limited to provinces and regencies by the field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_changeform_initial_data(self, request):

@@ -92,7 +92,7 @@ class CheckInAdminMixin:
                 except ValidationError as error:
                     messages.error(request, " ".join(error.messages))
                 else:
-                    when = timezone.localtime(done.attendance.checked_in_at).strftime("%H:%M")
+                    when = timezone.localtime(done.attendance.checked_in_at).strftime("%H.%M")
                     if done.created:
                         messages.success(
                             request, _("%(name)s hadir (%(when)s).") % {"name": registration.name, "when": when}

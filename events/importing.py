@@ -259,7 +259,13 @@ EVENT_COLUMNS = (
     Date("tanggal_mulai", field="start_date", required=True),
     Date("tanggal_selesai", field="end_date"),
     Text("tempat", field="venue"),
-    Reference("kode_wilayah_tempat", field="venue_region_id", model=Region, required=True),
+    Reference(
+        "kode_wilayah_tempat",
+        field="venue_region_id",
+        model=Region,
+        required=True,
+        queryset=Region.objects.filter(level__in=["province", "regency"]),
+    ),  # as the admin offers
     Text("penyelenggara", field="office_region"),
     Integer("kuota", field="quota"),
     Date("pendaftaran_mulai", field="registration_opens"),

@@ -39,7 +39,7 @@ from events.choices import (
 )
 from ikm_registry.models import Office, Region, TransitionLog
 from ikm_registry.private_files import private_storage, random_name
-from ikm_registry.scoping import ScopedQuerySet
+from ikm_registry.scoping import ScopedQuerySet, choices_from_everywhere
 from ikm_registry.text import CleanTextMixin
 
 # Default share of an event's sessions a participant attends to earn its certificate (DESIGN §6).
@@ -160,12 +160,15 @@ class Event(CleanTextMixin, models.Model):
     )
     region_code = models.CharField(_("wilayah kantor"), max_length=13, editable=False, db_index=True)
     venue = models.CharField(_("tempat"), max_length=300, blank=True)
-    venue_region = models.ForeignKey(
-        Region,
-        verbose_name=_("wilayah tempat"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("Kabupaten/kota tempat kegiatan; boleh di provinsi lain."),
+    venue_region = choices_from_everywhere(
+        models.ForeignKey(
+            Region,
+            verbose_name=_("wilayah tempat"),
+            on_delete=models.PROTECT,
+            related_name="+",
+            limit_choices_to={"level__in": ["province", "regency"]},
+            help_text=_("Kabupaten/kota tempat kegiatan; boleh di provinsi lain."),
+        )
     )
     start_date = models.DateField(_("tanggal mulai"))
     end_date = models.DateField(_("tanggal selesai"))
@@ -260,8 +263,8 @@ class Event(CleanTextMixin, models.Model):
     def registration_is_open(self, now=None) -> bool:
         """Whether the public may register now: the event is open and within its registration window."""
         now = now or timezone.now()
-        if self.status != EventStatus.OPEN:
-            return False
+        if self.status != EventStatus.OPEN or self.end_date < timezone.localdate(now):
+            return False  # an event left "open" after it ended takes no one
         if self.registration_opens and now < self.registration_opens:
             return False
         return not (self.registration_closes and now > self.registration_closes)

@@ -1,8 +1,8 @@
 """The public side of events: the agenda, an event's page and iCalendar file, registration, and the participant's
 personal page (status, place on the waiting list, withdraw, accept or decline an offer).
 
-The agenda is cached like the other public pages. An event's page is not: it shows the places left, which every
-registration changes (a few small queries). The personal page is private to whoever holds its link: never cached,
+The agenda is cached like the other public pages. An event's page is not (it shows the places left, which every
+registration changes; a few small queries), nor held by browsers. The personal page is private to whoever holds its link: never cached,
 never indexed, and it sends no Referer that would carry the link's secret elsewhere.
 """
 
@@ -83,10 +83,11 @@ def event_detail(request, pk: int):
             "places_left": places_left(event),
             "waiting": waiting_count(event),
             "registration_open": event.registration_is_open(),
+            "now": timezone.now(),
             "ics_url": reverse("events:event_ics", args=[event.pk]),
         },
     )
-    patch_cache_control(response, public=True, max_age=60)
+    patch_cache_control(response, no_cache=True)
     return response
 
 
@@ -177,7 +178,9 @@ def _evaluation_form(request, registration):
 
 def _private(response):
     patch_cache_control(response, private=True, no_store=True)
-    response["Referrer-Policy"] = "no-referrer"
+    # Same-origin: the secret never goes to another site in a Referer, while the page's own buttons still send the
+    # Origin that Django's CSRF check needs (with no-referrer, Chromium posts "Origin: null" and gets a 403).
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

@@ -7,7 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LabelledAutocompleteJsonView(AutocompleteJsonView):
-    """Autocomplete that shows a region with its parents ("Desa Dalung, Kec. Kuta Utara, Kabupaten Badung")."""
+    """Autocomplete that shows a region with its parents ("Desa Dalung, Kec. Kuta Utara, Kabupaten Badung"), and
+    offers every allowed row for a field marked with `choices_from_everywhere`."""
+
+    def get_queryset(self):
+        if not getattr(self.source_field, "choices_from_everywhere", False):
+            return super().get_queryset()
+        rows = self.model_admin.model._default_manager.complex_filter(self.source_field.get_limit_choices_to())
+        rows, distinct = self.model_admin.get_search_results(self.request, rows, self.term)
+        return rows.distinct() if distinct else rows
 
     def serialize_result(self, obj, to_field_name):
         return {"id": str(getattr(obj, to_field_name)), "text": getattr(obj, "label", None) or str(obj)}

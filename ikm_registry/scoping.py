@@ -215,3 +215,11 @@ class ScopedQuerySet(models.QuerySet):
     def in_region(self, code: str):
         """Rows located in region `code` or below it."""
         return self.filter(region_q(self.region_field, code))
+
+
+def choices_from_everywhere(field):
+    """Mark a foreign key to public reference data whose choices are not limited to the user's region (an event's
+    venue may be in another province, though the event is the office's): its autocomplete offers every row that
+    `limit_choices_to` allows. Returns the field, for use in a model's class body."""
+    field.choices_from_everywhere = True
+    return field

@@ -2,6 +2,8 @@
 appears where it should — a public-cache model, an admin-home panel, a Profil IKM section, a Riwayat timeline
 source and a statistics panel, each registered inside the test and removed afterwards."""
 
+from contextlib import contextmanager
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.template import engines
@@ -169,12 +171,14 @@ def test_a_panel_is_shown_only_to_whom_its_permission_allows(operator_client, op
 
 
 def test_without_panels_the_home_has_no_attention_section(operator_client):
-    businesses_panel = admin_panels.get("businesses")
-    admin_panels.unregister("businesses")
+    panels = list(admin_panels)  # businesses' and every other app's
+    for panel in panels:
+        admin_panels.unregister(panel)
     try:
         content = operator_client.get(reverse("admin:index")).content.decode()
     finally:
-        admin_panels.register(businesses_panel)
+        for panel in panels:
+            admin_panels.register(panel)
     assert 'class="attention"' not in content
     assert "Laporan (PDF)" in content  # the rest of the home page stays
 
@@ -220,9 +224,26 @@ def toy_section(**kwargs):
 
 
 @pytest.mark.django_db
+@contextmanager
+def businesses_sections_only():
+    """The Profil IKM as businesses alone makes it (other apps' sections, e.g. the events', set aside)."""
+    from businesses.reports.profiles import PROFIL_IKM_SECTIONS
+
+    own = {section.name for section in PROFIL_IKM_SECTIONS}
+    others = [s for s in report_sections if s.report == "profil-ikm" and s.name not in own]
+    for section in others:
+        report_sections.unregister(section)
+    try:
+        yield
+    finally:
+        for section in others:
+            report_sections.register(section)
+
+
 def test_businesses_sections_make_the_profil_ikm_as_before(monkeypatch, bali_regions, kbli):
     business = BusinessFactory(owner=None)
-    html, disclosure = profil_ikm_html(monkeypatch, business)
+    with businesses_sections_only():
+        html, disclosure = profil_ikm_html(monkeypatch, business)
     headings = [
         "A. Identitas usaha",
         "B. Pemilik",
@@ -254,10 +275,16 @@ def test_a_registered_section_is_numbered_in_order_and_adds_its_disclosure(monke
 @pytest.mark.django_db
 def test_a_section_follows_its_permission(monkeypatch, bali_regions, kbli):
     business = BusinessFactory(owner=None)
-    with report_sections.registered(toy_section(order=900, permission=lambda user: scope_for(user).everything)):
+    with (
+        businesses_sections_only(),
+        report_sections.registered(toy_section(order=900, permission=lambda user: scope_for(user).everything)),
+    ):
         html, _disclosure = profil_ikm_html(monkeypatch, business)  # the command without --user: full access
         assert "<h2>H. Sertifikat mainan</h2>" in html
-    with report_sections.registered(toy_section(order=900, permission=lambda user: not scope_for(user).everything)):
+    with (
+        businesses_sections_only(),
+        report_sections.registered(toy_section(order=900, permission=lambda user: not scope_for(user).everything)),
+    ):
         html, _disclosure = profil_ikm_html(monkeypatch, business)
         assert "Sertifikat mainan" not in html
 

@@ -55,7 +55,7 @@ def test_register_on_the_public_form_then_follow_and_withdraw_through_the_person
     assert response["Location"] == reverse("events:registration", args=[ayu.secret])
     personal = client.get(response["Location"])
     assert personal["Cache-Control"].startswith("private") and "no-store" in personal["Cache-Control"]
-    assert personal["Referrer-Policy"] == "no-referrer"
+    assert personal["Referrer-Policy"] == "same-origin"
     text = personal.content.decode()
     assert "Terdaftar" in text and ayu.code in text and "<svg" in text
 

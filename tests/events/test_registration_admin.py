@@ -82,5 +82,15 @@ def test_an_operator_picks_a_venue_in_another_province_but_only_their_own_office
     operator = staff_user(StaffRole.OPERATOR, "51.03")
     client.force_login(operator)
     form = client.get(reverse("admin:events_event_add")).context["adminform"].form
-    assert "73.71" in {region.code for region in form.fields["venue_region"].queryset}
+    assert form.fields["venue_region"].queryset.filter(code="73.71").exists()
     assert [office.region_id for office in form.fields["office"].queryset] == ["51.03"]
+    # the autocomplete offers it too (regions are public), but no kecamatan or desa
+    params = {"app_label": "events", "model_name": "event", "field_name": "venue_region"}
+    found = client.get(reverse("admin:autocomplete"), {**params, "term": "Makassar"}).json()["results"]
+    assert [row["id"] for row in found] == ["73.71"]
+    found = client.get(reverse("admin:autocomplete"), {**params, "term": "51.03.01"}).json()["results"]
+    assert found == []
+    # other foreign keys to regions stay within the user's region
+    found = client.get(reverse("admin:autocomplete"), {"app_label": "businesses", "model_name": "business",
+                                                       "field_name": "village", "term": "Makassar"}).json()["results"]  # fmt: skip
+    assert found == []
