@@ -109,7 +109,9 @@ def test_a_visitor_on_a_phone_waits_then_accepts_the_place_a_participant_gives_u
     assert wira_page.url.endswith(f"/agenda/saya/{wira.secret}/")
     expect(status_of(wira_page)).to_contain_text("Daftar tunggu")
     expect(status_of(wira_page)).to_contain_text("urutan ke-1 di daftar tunggu")
-    expect(wira_page.get_by_text("Keluar dari daftar tunggu", exact=True)).to_be_visible()  # a step behind a confirmation
+    expect(
+        wira_page.get_by_text("Keluar dari daftar tunggu", exact=True)
+    ).to_be_visible()  # a step behind a confirmation
     expect(wira_page.locator(".participant-code")).to_have_count(0)
     shoot(wira_page, "personal-waiting")
 
