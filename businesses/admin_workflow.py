@@ -8,7 +8,7 @@ was typed (validated, version-checked) and then takes the step, so typed edits a
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -25,6 +25,7 @@ from businesses.services.workflow import (
     businesses_kept_from_deletion,
     status_label,
 )
+from ikm_registry.admin_workflow import refusal_text, step_actor_name
 
 # The name of the step buttons on the change page (their value is the action) and the prefix of their note boxes.
 WORKFLOW_FIELD = "_workflow"
@@ -35,34 +36,22 @@ MAX_LISTED_REFUSALS = 20
 
 def error_text(error: Exception) -> str:
     """A refusal from a workflow service as one line for a message."""
-    if isinstance(error, PermissionDenied):
-        return str(error) or gettext("Anda tidak berwenang mengubah status IKM ini.")
-    if not hasattr(error, "error_dict"):
-        return " ".join(error.messages)
-    parts = []
-    for field, field_errors in error.message_dict.items():
-        text = " ".join(field_errors)
-        if field == NON_FIELD_ERRORS:
-            parts.append(text)
-            continue
-        try:
-            label = Business._meta.get_field(field).verbose_name
-        except FieldDoesNotExist:
-            label = field
-        parts.append(f"{label}: {text}")
-    return " ".join(parts)
+    if isinstance(error, PermissionDenied) and not str(error):
+        return gettext("Anda tidak berwenang mengubah status IKM ini.")
+    return refusal_text(Business, error)
 
 
 def actor_name(step) -> str:
-    """Who took a logged step: the user, else the command that ran it, else the public site."""
-    user = step.actor
-    if user is not None:
-        return user.get_full_name() or user.get_username()
-    return step.actor_label or gettext("pendaftaran mandiri (situs publik)")
+    """Who took a logged step: the user, else the command that ran it, else the public site's self-registration."""
+    if step.actor is None and not step.actor_label:
+        return gettext("pendaftaran mandiri (situs publik)")
+    return step_actor_name(step)
 
 
 class WorkflowAdminMixin:
     """For BusinessAdmin: the workflow steps the user may take now, as buttons and as bulk actions."""
+
+    change_form_template = "admin/workflow_change_form.html"
 
     def response_change(self, request, obj):
         """After a valid save of the change form: take the workflow step whose button was pressed, if any.
