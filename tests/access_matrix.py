@@ -17,6 +17,13 @@ A new URL joins the matrix by itself (the resolver is walked at collection time)
 in FILLERS knows how to fill, and a ModelAdmin whose model has no records in the matrix data, fail the test
 (test_every_url_is_filled, test_every_admin_model_has_records), so that a new app (events, certification) cannot
 slip past: give its URL a filler and its model records in two regions here.
+
+Events (issue 11): each region has an event of its office (Denpasar's internal, the others on the public agenda) with
+a partner and a speaker from the shared address book, a participant's registration (their name, NIK, phone and e-mail
+are markers like an owner's) and an MoU with a party. The address book is read by all staff, changed by those who
+write, deleted by superusers only (ADDRESS_BOOK). The matrix holds one participant's personal link and certificate
+code: their pages may show that participant's own name, nothing of anyone else. An event's venue may be anywhere in
+Indonesia: what its autocomplete offers from everywhere, by design, is no foreign row (answer_text).
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import io
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from urllib.parse import unquote
 
@@ -80,14 +87,16 @@ ROLE = {role.key: role for role in ROLES}
 @dataclass(frozen=True)
 class Owned:
     """Who may see a record: those whose region holds `region`; the user `user` (and superusers; national staff too
-    when `national_too`); only superusers; every staff user with an office (`staff`: reference data); nobody
-    (`missing`: an id that does not exist)."""
+    when `national_too`); only superusers; every staff user with an office (`staff`: reference data, which only
+    superusers change; with `staff_writes` the address book, which staff who write change and only superusers
+    delete); nobody (`missing`: an id that does not exist). Who may write to it: may_write()."""
 
     region: str | None = None
     user: str | None = None
     national_too: bool = False
     superuser_only: bool = False
     staff: bool = False
+    staff_writes: bool = False
     public: bool = False
     missing: bool = False
 
@@ -101,7 +110,7 @@ class Owned:
         if self.superuser_only:
             return "superusers only"
         if self.staff:
-            return "reference data"
+            return "address book" if self.staff_writes else "reference data"
         return f"in {self.region}"
 
 
@@ -109,6 +118,7 @@ MISSING = Owned(missing=True)
 PUBLIC = Owned(public=True)
 STAFF = Owned(staff=True)
 SUPERUSER_ONLY = Owned(superuser_only=True)
+ADDRESS_BOOK = Owned(staff=True, staff_writes=True)
 
 
 def sees(role: Role, owned: Owned) -> bool:
@@ -130,6 +140,17 @@ def sees(role: Role, owned: Owned) -> bool:
     if role.everything:
         return True
     return owned.region == role.region or owned.region.startswith(f"{role.region}.")
+
+
+def may_write(role: Role, owned: Owned, action: str = "change") -> bool:
+    """Whether `role` may make a write (`action`: "change" or "delete") to a record of `owned`: roles that write, to
+    the records they see; but reference data only superusers change or delete, and the address book (events.admin.
+    AddressBookAdmin) every role that writes changes while only superusers delete."""
+    if not (role.writes and sees(role, owned)):
+        return False
+    if owned.staff and not role.superuser:
+        return owned.staff_writes and action == "change"
+    return True
 
 
 # --- the data -----------------------------------------------------------------------------------------------------
@@ -193,16 +214,28 @@ PEOPLE = {
     ("ntb", "charlie"): ("5210821064", "0818-3456-7654", None),
     ("ntb", "delta"): ("5311831175", "0814-4567-6543", None),
     ("ntb", "foxtrot"): ("6104910307", "0899-4680-3579", None),
+    # Participants of events (a registration has no home address): each region's, and the one whose link the matrix
+    # holds (NTB's event).
+    ("bdg", "peserta"): ("4709951842", "0813-6021-4455", None),
+    ("dps", "peserta"): ("4402983064", "0817-8043-6677", None),
+    ("ntb", "peserta"): ("5805963175", "0818-9054-7788", None),
+    ("ntb", "tautan"): ("6612972953", "0819-7032-5566", None),
 }
 NIB = {"bdg": "9120000001031", "dps": "9120000001711", "ntb": "9120000005201"}
 # The only investment reported in each region (by its alfa business, the year before too, less one): a file that
 # shows it holds one business's figure, whatever else the file sums.
 INVESTMENT = {"bdg": 123_456_789, "dps": 234_567_891, "ntb": 345_678_912}
+# Each region's event: on the public agenda or internal (its title then never on a public page).
+EVENT_PUBLIC = {"bdg": True, "dps": False, "ntb": True}
+# The shared address book: no region's token (every office reads it), a speaker whose contact is for staff only.
+INSTITUTION_NAME = "Lembaga Matriks Kriya"
+SPEAKER_NAME = "Narasumber Matriks"
 
 
 @dataclass(frozen=True)
 class Person:
-    """An owner as the markers see them: which record they belong to and their private values."""
+    """An owner (or a participant, a speaker) as the markers see them: which record they belong to and their private
+    values. A participant has no home address, a speaker no NIK either (empty: no marker)."""
 
     owned: Owned
     label: str
@@ -219,16 +252,19 @@ class Person:
         # beyond them: the first ten digits (region, then the birth day, which tells the sex, and month) with the rest
         # masked or not; a fifth digit before the last four (the serial, unique per person here); or a fifth digit
         # after the first four in a NIK that ends in this person's last four.
-        found = [
-            Marker(what, nik[:10], nik[:10], digits=True),
-            Marker(what, nik[-5:], nik[-5:], digits=True),
-            Marker(what, rf"{nik[:5]}[\d*•xX]{{0,7}}?{nik[-4:]}", nik[-4:], digits=True),
-        ]
+        found = []
+        if nik:
+            found += [
+                Marker(what, nik[:10], nik[:10], digits=True),
+                Marker(what, nik[-5:], nik[-5:], digits=True),
+                Marker(what, rf"{nik[:5]}[\d*•xX]{{0,7}}?{nik[-4:]}", nik[-4:], digits=True),
+            ]
         for phone in self.phones:
             digits = re.sub(r"\D", "", phone).removeprefix("0")
             found.append(Marker(f"phone of {self.label}", digits, digits, digits=True))
         found.append(Marker(f"e-mail of {self.label}", f"(?i:{re.escape(self.email)})", self.email.lower()))
-        found.append(Marker(f"home address of {self.label}", words(self.home_word), self.home_word.lower()))
+        if self.home_word:
+            found.append(Marker(f"home address of {self.label}", words(self.home_word), self.home_word.lower()))
         return found
 
 
@@ -306,6 +342,15 @@ def person(place: Place, label: str, owned: Owned | None = None) -> Person:
     )
 
 
+def participant(place: Place, label: str) -> Person:
+    """A participant registered for the place's event: private NIK, phone and e-mail, no home address."""
+    return replace(person(place, label), home_word="")
+
+
+# The address book's speaker: named on public event pages, reached by staff only (Speaker.personal_fields).
+SPEAKER = Person(ADDRESS_BOOK, "narasumber", "", ("0821-1065-8899",), "narasumber.matriks@example.net", "")
+
+
 def owner_fields(who: Person) -> dict:
     return {
         "owner__name": f"Ibu {who.label}",
@@ -339,6 +384,9 @@ class Matrix:
     user_tokens: dict = field(default_factory=dict)  # token → Owned
     nonpublic_words: list = field(default_factory=list)
     officers: list = field(default_factory=list)  # names of sentra officers (people, like owners)
+    links: list = field(default_factory=list)  # Record(pk=secret): the participants' personal links the matrix holds
+    certificates: list = field(default_factory=list)  # Record(pk=verification code): their certificates
+    event_year: int = 0
     year: int = 0
 
     def history_records(self, model) -> list[Record]:
@@ -440,6 +488,15 @@ def declared() -> Matrix:
     # Point 12: created in Denpasar and moved to Badung (Badung's), a Denpasar business in a Badung sentra.
     matrix.people += [person(PLACE["bdg"], "echo"), person(PLACE["dps"], "golf")]
     matrix.nonpublic_words += ["Bdgxecho", "Dpsxgolf"]
+    # Events: each region's participant (never named on a public page), its MoU, Denpasar's internal event; the
+    # participant whose link the matrix holds (named on their own page only: their name is no public marker); the
+    # speaker's contact.
+    for place in PLACES:
+        matrix.people.append(participant(place, "peserta"))
+        matrix.nonpublic_words += [f"{place.token}peserta", f"{place.token}mou"]
+        if not EVENT_PUBLIC[place.key]:
+            matrix.nonpublic_words.append(f"{place.token}internal")
+    matrix.people += [participant(PLACE["ntb"], "tautan"), SPEAKER]
     for key, role_key in UPLOADERS.items():
         own = Owned(user=role_key)
         matrix.people.append(person(PLACE[key], "impor", owned=own))
@@ -678,12 +735,108 @@ def build_matrix() -> Matrix:
     records[AccessFailureLog] = [Record("failure", AccessFailureLog.objects.create(**request).pk, SUPERUSER_ONLY)]
     task = run_job.enqueue(matrix.jobs[0].pk)
     records[DBTaskResult] = [Record("task", DBTaskResult.objects.get(pk=task.id).pk, SUPERUSER_ONLY)]
+    _events(matrix, operators)
     return matrix
 
 
+def _events(matrix: Matrix, operators: dict) -> None:
+    """Per place: an event of the place's office with a partner and a speaker from the shared address book, a
+    participant's registration and an MoU with a party, each carrying the place's token. Badung's event is open for
+    registration; Denpasar's is internal and under way; NTB's is under way. Badung's and Denpasar's participants were
+    present at the first session (a paper sheet sent empty would remove them; Denpasar's would earn a certificate);
+    both work at Badung's alfa business (Denpasar's: an event of one region on another region's business, as in
+    point 12). NTB's event also holds the participant whose personal link the matrix holds, with a certificate."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from businesses.models import Business
+    from events.models import (
+        Agreement,
+        AgreementParty,
+        Attendance,
+        Event,
+        EventPartner,
+        EventSpeaker,
+        Institution,
+        Registration,
+        Speaker,
+    )
+    from events.services.attendance import certificates_issue
+    from ikm_registry.history import attributed
+    from tests.factories import SYSTEM, make_event, office_for
+
+    records = matrix.records
+    today = timezone.localdate()
+    matrix.event_year = today.year
+    with attributed(matrix.users["province"], "matriks"):
+        institution = Institution.objects.create(name=INSTITUTION_NAME, kind="perguruan_tinggi")
+        speaker = Speaker.objects.create(
+            name=SPEAKER_NAME,
+            position="Ahli pewarnaan alami",
+            institution=institution,
+            phone=SPEAKER.phones[0],
+            email=SPEAKER.email,
+        )
+    records[Institution] = [Record("institution", institution.pk, ADDRESS_BOOK)]
+    records[Speaker] = [Record("speaker", speaker.pk, ADDRESS_BOOK)]
+    for model in (Event, Registration, Agreement):
+        records[model] = []
+    alfa = {record.label: record.pk for record in records[Business]}
+
+    def register(event, who: Person, **fields) -> Registration:
+        return Registration.objects.create(
+            event=event, name=f"Ibu {who.label}", sex="P", nik=who.nik, phone=who.phones[0], email=who.email, **fields
+        )
+
+    # Every event in this year (rekap-kegiatan asks for one), none over: the agenda lists them.
+    starts = {"bdg": min(today + datetime.timedelta(days=14), datetime.date(today.year, 12, 31)), "dps": today,
+              "ntb": today}  # fmt: skip
+    for place in PLACES:
+        token, owned = place.token, Owned(region=place.region)
+        public = EVENT_PUBLIC[place.key]
+        with attributed(operators[place.key], "matriks"):
+            event = make_event(
+                place.region,
+                title=f"Pelatihan {token}agenda" if public else f"Rapat {token}internal",
+                code=f"{token}-KEG-01",
+                is_public=public,
+                status="open" if place.key == "bdg" else "ongoing",
+                start_date=starts[place.key],
+            )
+            session = event.sessions.get()
+            EventPartner.objects.create(event=event, institution=institution)
+            EventSpeaker.objects.create(event=event, speaker=speaker, topic="Pewarnaan alami")
+            business = {"business_id": alfa["bdg"]} if place.key in ("bdg", "dps") else {}
+            registration = register(event, participant(place, "peserta"), **business)
+            if place.key != "ntb":
+                Attendance.objects.create(registration=registration, session=session)
+            agreement = Agreement.objects.create(
+                office=office_for(place.region),
+                title=f"MoU {token}mou",
+                signed_on=event.start_date,
+                valid_until=event.start_date + datetime.timedelta(days=3 * 365),
+                event=event,
+                document=ContentFile(f"Nota kesepahaman {token}mou\n".encode(), name=f"{token}mou.txt"),
+            )
+            AgreementParty.objects.create(agreement=agreement, institution=institution, number=f"{token}/PKS/01")
+            if place.key == "ntb":
+                holder = register(event, participant(place, "tautan"))
+                Attendance.objects.create(registration=holder, session=session)
+                assert certificates_issue(event, actor=SYSTEM) == 1
+                holder.refresh_from_db()
+                matrix.links.append(Record("ntb participant", holder.secret, PUBLIC))
+                matrix.certificates.append(Record("ntb participant", holder.certificate_code, PUBLIC))
+        records[Event].append(Record(place.key, event.pk, owned))
+        records[Registration].append(Record(place.key, registration.pk, owned))
+        records[Agreement].append(Record(place.key, agreement.pk, owned))
+
+
 def remove_files(matrix: Matrix) -> None:
-    """The files the data wrote through their storages: the background reports' PDFs and the uploads."""
+    """The files the data wrote through their storages: the background reports' PDFs, the uploads, the MoUs."""
     from businesses.models import BusinessImport
+    from events.models import Agreement
     from ikm_registry.models import Job
 
     for job in Job.objects.filter(pk__in=[record.pk for record in matrix.jobs]):
@@ -692,6 +845,9 @@ def remove_files(matrix: Matrix) -> None:
     for upload in BusinessImport.objects.filter(pk__in=[record.pk for record in matrix.imports]):
         if upload.file:
             upload.file.delete(save=False)
+    for agreement in Agreement.objects.filter(pk__in=[record.pk for record in matrix.records.get(Agreement, [])]):
+        if agreement.document:
+            agreement.document.delete(save=False)
 
 
 # --- the URL resolver ---------------------------------------------------------------------------------------------
@@ -763,8 +919,9 @@ ROUTES = walk_urls()
 class Probe:
     """One request. `owned` says whose object the URL names (None: none); `expect` overrides the default
     expectation ("redirect": any id redirects without reading it; "form": a report form that must refuse;
-    "report": a report form that must give the file; "bulk": a list's bulk action, judged by what it changed); `search` marks a list search whose results the role must not
-    get ("foreign" or "personal"); `reachable`: a role that sees the object must not get 404."""
+    "report": a report form that must give the file; "bulk": judged by what it changed: a list's bulk action, or a
+    write the role may not make to a record it sees, see _write); `search` marks a list search whose results the role
+    must not get ("foreign" or "personal"); `reachable`: a role that sees the object must not get 404."""
 
     method: str
     path: str
@@ -806,7 +963,17 @@ def _missing_pk(model=None) -> str:
     return "987654321"
 
 
-def _object_probes(route, matrix, *, history=False, post=None, reachable=True) -> list[Probe]:
+def _write(role, owned: Owned, action: str) -> dict:
+    """The `owned` and `expect` of a write probe (a POST that would change a record of `owned`). A write the role may
+    make is left out by the test (it would change what the other requests read), and one to a record outside its
+    reach must answer 404. A write it may not make to a record it sees (reference data; the address book's delete)
+    is named a write of superusers only, so that it is tried, and judged by what it changed."""
+    if role.writes and sees(role, owned) and not may_write(role, owned, action):
+        return {"owned": SUPERUSER_ONLY, "expect": "bulk"}
+    return {"owned": owned}
+
+
+def _object_probes(route, role, matrix, *, history=False, post=None, action="change", reachable=True) -> list[Probe]:
     model = route.model_admin.model
     records = matrix.history_records(model) if history else _records(matrix, route)
     probes = []
@@ -822,10 +989,10 @@ def _object_probes(route, matrix, *, history=False, post=None, reachable=True) -
                     "POST",
                     path,
                     f"POST {record.label} ({record.owned.label()})",
-                    record.owned,
                     data=tuple(post.items()),
                     writes=True,
                     watch=((model, record.pk),),
+                    **_write(role, record.owned, action),
                 )
             )
     return probes
@@ -854,9 +1021,9 @@ def fill_changelist(route, role, matrix) -> list[Probe]:
             )
         if not role.personal and not role.anonymous:
             for who in matrix.people:
-                if not (sees(role, who.owned) and who.label.endswith("alfa")):
+                if not (sees(role, who.owned) and who.label.endswith(("alfa", "peserta"))):
                     continue
-                for value in (who.nik, who.phones[0], who.email, who.home_word):
+                for value in filter(None, (who.nik, who.phones[0], who.email, who.home_word)):
                     probes.append(
                         Probe(
                             "GET",
@@ -879,19 +1046,20 @@ def fill_changelist(route, role, matrix) -> list[Probe]:
                     search="foreign",
                 )
             )
-    # Every bulk action on a record of each region at once: those the role may change are left out for roles that
-    # write (they would change the data); every record it names must stay as it is.
-    records = [r for r in matrix.records.get(model, []) if not (role.writes and sees(role, r.owned))]
-    if records:
-        selected = [("_selected_action", str(record.pk)) for record in records]
-        labels = ", ".join(f"{record.label} ({record.owned.label()})" for record in records)
-        for action in _action_names(model_admin):
+    # Every bulk action on a record of each region at once: those the role may change (delete, for the admin's delete
+    # action) are left out (they would change the data); every record it names must stay as it is.
+    for action in _action_names(model_admin):
+        kind = "delete" if action == "delete_selected" else "change"
+        records = [r for r in matrix.records.get(model, []) if not may_write(role, r.owned, kind)]
+        if records:
+            selected = [("_selected_action", str(record.pk)) for record in records]
+            labels = ", ".join(f"{record.label} ({record.owned.label()})" for record in records)
             probes.append(
                 Probe(
                     "POST",
                     route.path(),
                     f"action {action} on {labels}",
-                    records[0].owned,
+                    _write(role, records[0].owned, kind)["owned"],
                     data=(("action", action), *selected, ("index", "0"), ("post", "yes")),
                     expect="bulk",
                     writes=True,
@@ -925,15 +1093,15 @@ def fill_add(route, role, matrix) -> list[Probe]:
 
 
 def fill_change(route, role, matrix) -> list[Probe]:
-    return _object_probes(route, matrix, post={})
+    return _object_probes(route, role, matrix, post={})
 
 
 def fill_delete(route, role, matrix) -> list[Probe]:
-    return _object_probes(route, matrix, post={"post": "yes"})
+    return _object_probes(route, role, matrix, post={"post": "yes"}, action="delete")
 
 
 def fill_history(route, role, matrix) -> list[Probe]:
-    return _object_probes(route, matrix, history=True)
+    return _object_probes(route, role, matrix, history=True)
 
 
 def fill_object_redirect(route, role, matrix) -> list[Probe]:
@@ -965,7 +1133,14 @@ def fill_simple_history(route, role, matrix) -> list[Probe]:
         label = f"{record.label} ({record.owned.label()}) version {version.history_id}"
         probes.append(Probe("GET", path, label, record.owned, reachable=True))
         probes.append(
-            Probe("POST", path, f"POST revert {label}", record.owned, writes=True, watch=((model, record.pk),))
+            Probe(
+                "POST",
+                path,
+                f"POST revert {label}",
+                writes=True,
+                watch=((model, record.pk),),
+                **_write(role, record.owned, "change"),
+            )
         )
     # A version of another record under this record's id.
     first, second = records[0], records[1]
@@ -994,7 +1169,14 @@ def fill_history_child(route, role, matrix) -> list[Probe]:
             label = f"{record.label} ({record.owned.label()}) {part} version {version.history_id}"
             probes.append(Probe("GET", path, label, record.owned, reachable=True))
             probes.append(
-                Probe("POST", path, f"POST revert {label}", record.owned, writes=True, watch=((model, record.pk),))
+                Probe(
+                    "POST",
+                    path,
+                    f"POST revert {label}",
+                    writes=True,
+                    watch=((model, record.pk),),
+                    **_write(role, record.owned, "change"),
+                )
             )
     first = records[0]
     probes.append(Probe("GET", route.path(first.pk, "nopart", 1), f"{first.label}: a part that is not one", MISSING))
@@ -1151,6 +1333,10 @@ def fill_autocomplete(route, role, matrix) -> list[Probe]:
     return probes
 
 
+# Report fields with no default whose value the matrix's data decides: (report, field) → value.
+REPORT_VALUES = {("rekap-kegiatan", "year"): lambda matrix: matrix.event_year}
+
+
 def _report_variants(report, role: Role, matrix) -> list[tuple[str, dict, str]]:
     """(label, form data, expectation) of a report's form for `role`: everything in the role's own region, then
     each scoped choice (region, or a record of a model with records in the matrix: business, sentra, …) set to a
@@ -1177,6 +1363,8 @@ def _report_variants(report, role: Role, matrix) -> list[tuple[str, dict, str]]:
             if form_field.required:
                 own[name] = visible[0].pk if visible else records[0].pk
             choices[name] = [(r.owned, r.pk) for r in records]
+        elif (report.name, name) in REPORT_VALUES:
+            own[name] = REPORT_VALUES[(report.name, name)](matrix)
         elif form_field.initial is not None:
             own[name] = form_field.initial() if callable(form_field.initial) else form_field.initial
         elif form_field.required:
@@ -1220,6 +1408,113 @@ def fill_public_sentra(route, role, matrix) -> list[Probe]:
         Probe("GET", route.path(record.pk), f"sentra {record.label}", PUBLIC)
         for record in [*matrix.records[Sentra], Record("missing", _missing_pk(), MISSING)]
     ]
+
+
+def fill_public_event(route, role, matrix) -> list[Probe]:
+    """Every matrix event: a public one answers, an internal one and a missing id are 404. To the registration form,
+    a valid registration POSTed for an internal event and a missing id: 404, and nobody is registered."""
+    from events.models import Event, Registration
+
+    probes = []
+    events = {event.pk: event for event in Event.objects.filter(pk__in=[r.pk for r in matrix.records[Event]])}
+    for record in [*matrix.records[Event], Record("missing", _missing_pk(), MISSING)]:
+        event = events.get(record.pk)
+        owned = PUBLIC if event is not None and event.is_public else MISSING
+        label = f"event {record.label} ({'public' if owned is PUBLIC else 'internal' if event else 'no such event'})"
+        probes.append(Probe("GET", route.path(record.pk), label, owned, reachable=owned is PUBLIC))
+        if route.name == "events:event_register" and owned is MISSING:
+            data = (("name", "Ibu Zdaftar"), ("sex", "P"), ("category", "pelaku_ikm"), ("phone", "0812-0000-0001"),
+                    ("consent", "on"))  # fmt: skip
+            probes.append(
+                Probe("POST", route.path(record.pk), f"register for {label}", owned, data=data,
+                      watch=((Registration, None),))
+            )  # fmt: skip
+    return probes
+
+
+def fill_registration_page(route, role, matrix) -> list[Probe]:
+    """A page of a participant's personal link (their page, their certificate): the link the matrix holds (its
+    participant's own name, nothing of anyone else), a secret no registration has, the held secret in the other case;
+    to their page, a step POSTed with a wrong secret."""
+    from events.models import Registration
+
+    probes = []
+    for link in matrix.links:
+        probes.append(Probe("GET", route.path(link.pk), f"personal link of {link.label}", link.owned, reachable=True))
+        probes.append(Probe("GET", route.path(link.pk.swapcase()), f"{link.label}'s secret in the other case", MISSING))
+    wrong = "tidak-ada-0123456789abcdefghijklmn"
+    probes.append(Probe("GET", route.path(wrong), "a secret no registration has", MISSING))
+    if route.name == "events:registration":
+        watch = ((Registration, None), *((Registration, record.pk) for record in matrix.records[Registration]))
+        probes.append(
+            Probe("POST", route.path(wrong), "withdraw with a wrong secret", MISSING, data=(("action", "withdraw"),),
+                  watch=watch)
+        )  # fmt: skip
+    return probes
+
+
+def fill_agreement_document(route, role, matrix) -> list[Probe]:
+    from events.models import Agreement
+
+    return [
+        Probe("GET", route.path(record.pk), f"document of {record.label} ({record.owned.label()})", record.owned,
+              reachable=True)
+        for record in [*matrix.records[Agreement], Record("missing", _missing_pk(), MISSING)]
+    ]  # fmt: skip
+
+
+def fill_event_desk(route, role, matrix) -> list[Probe]:
+    """An event's pages at the door (check-in, paper daftar hadir, certificates): each matrix event and a missing id.
+    GET (the check-in page also searched for "Ibu": the event's own participants only); POST, watched: check in the
+    event's participant by code, send the paper sheet empty (it would remove who was present), issue certificates.
+    And, to the check-in of an event the role may change, another region's participant by id and by code: nobody is
+    checked in."""
+    from events.models import Attendance, Event, Registration
+
+    page = route.name.removeprefix("admin:events_event_")
+    participants = Registration.objects.in_bulk([record.pk for record in matrix.records[Registration]])
+    of_event = {registration.event_id: registration for registration in participants.values()}
+    probes = []
+    for record in [*matrix.records[Event], Record("missing", _missing_pk(), MISSING)]:
+        path, label = route.path(record.pk), f"{record.label} ({record.owned.label()})"
+        probes.append(Probe("GET", path, label, record.owned, reachable=True))
+        watch = [(Attendance, None)]
+        data = ()
+        if page == "checkin":
+            probes.append(Probe("GET", path, f"{label}, search 'Ibu'", record.owned, query=(("q", "Ibu"),)))
+            data = (("kode", of_event[record.pk].code if record.pk in of_event else "ABCDEFGH"),)
+        elif page == "certificates":
+            watch += [(Registration, pk) for pk in participants]
+        probes.append(
+            Probe("POST", path, f"POST {label}", data=data, writes=True, watch=tuple(watch),
+                  **_write(role, record.owned, "change"))
+        )  # fmt: skip
+        if page != "checkin" or not may_write(role, record.owned, "change"):
+            continue
+        for other in matrix.records[Registration]:
+            if sees(role, other.owned):
+                continue
+            foreign = participants[other.pk]
+            for name, value in (("registration", foreign.pk), ("kode", foreign.code)):
+                probes.append(
+                    Probe("POST", path, f"POST {label}: the {name} of participant {other.label} "
+                          f"({other.owned.label()})", other.owned, data=((name, str(value)),), expect="bulk",
+                          writes=True, watch=((Attendance, None),))
+                )  # fmt: skip
+    return probes
+
+
+def fill_verify(route, role, matrix) -> list[Probe]:
+    """The verification page: empty; the code of a participant's certificate (their own name and event, nothing
+    about anyone else); a code no certificate has."""
+    probes = [Probe("GET", route.path(), "page")]
+    for certificate in matrix.certificates:
+        probes.append(
+            Probe("GET", route.path(), f"certificate of {certificate.label}", certificate.owned,
+                  query=(("kode", certificate.pk),))
+        )  # fmt: skip
+    probes.append(Probe("GET", route.path(), "a code no certificate has", query=(("kode", "ZZZZZZZZZZ"),)))
+    return probes
 
 
 def fill_static(route, role, matrix) -> list[Probe]:
@@ -1269,6 +1564,25 @@ FILLERS = [
     Filler("businesses:business_detail", ("pk",), "every matrix business: published ones answer, others 404",
            fill_public_business),
     Filler("businesses:sentra_detail", ("pk",), "every matrix sentra and a missing id", fill_public_sentra),
+    Filler("events:event_detail", ("pk",), "every matrix event: public ones answer, internal ones and a missing id "
+           "404", fill_public_event),
+    Filler("events:event_ics", ("pk",), "as the event's page", fill_public_event),
+    Filler("events:event_register", ("pk",), "as the event's page; a valid POST for an internal event and a missing "
+           "id registers nobody", fill_public_event),
+    Filler("admin:events_event_checkin", ("object_id",), "each matrix event and a missing id: GET, a search, POST "
+           "a participant's code; to an event the role may change, other regions' participants by id and code",
+           fill_event_desk),
+    Filler("admin:events_event_paper", ("object_id",), "each matrix event and a missing id: GET, POST an empty sheet",
+           fill_event_desk),
+    Filler("admin:events_event_certificates", ("object_id",), "each matrix event and a missing id: GET, POST (issue)",
+           fill_event_desk),
+    Filler("verify", (), "empty; a participant's certificate code; a code no certificate has", fill_verify),
+    Filler("events:registration", ("secret",), "the personal link the matrix holds (its participant's own name "
+           "only), a wrong secret, the secret in the other case; a POST with a wrong secret", fill_registration_page),
+    Filler("events:registration_certificate", ("secret",), "as the personal page: the participant's certificate",
+           fill_registration_page),
+    Filler("admin:events_agreement_document", ("object_id",), "each matrix MoU's document and a missing id",
+           fill_agreement_document),
 ]  # fmt: skip
 
 
@@ -1304,6 +1618,32 @@ def xlsx_text(content: bytes) -> str:
     return "\n".join(lines)
 
 
+def _without_rows_offered_everywhere(response, text: str) -> str:
+    """An autocomplete answer for a foreign key marked `choices_from_everywhere` (ikm_registry.scoping: public
+    reference data, e.g. an event's venue, which may be anywhere in Indonesia) offers every row the field's limit
+    allows, to everyone, by design: those rows name no record of their region and are left out before the answer is
+    searched. Any other row in it (one the limit does not allow) still counts."""
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+    from django.http import QueryDict
+
+    match = getattr(response, "resolver_match", None)
+    if match is None or match.view_name != "admin:autocomplete" or response.status_code != 200:
+        return text
+    query = QueryDict(response.request.get("QUERY_STRING", ""))
+    try:
+        source = apps.get_model(query["app_label"], query["model_name"])._meta.get_field(query["field_name"])
+    except (KeyError, LookupError, FieldDoesNotExist):
+        return text
+    if not getattr(source, "choices_from_everywhere", False):
+        return text
+    allowed = source.related_model._default_manager.complex_filter(source.get_limit_choices_to())
+    offered = {str(value) for value in allowed.values_list(source.target_field.attname, flat=True)}
+    answer = json.loads(text)
+    answer["results"] = [row for row in answer.get("results", []) if row.get("id") not in offered]
+    return json.dumps(answer)
+
+
 def answer_text(response) -> tuple[str, str]:
     """(kind, text) of a response: its body read as its type is read by people (PDF and XLSX as text), with the
     headers that name things (file name, redirect target)."""
@@ -1316,6 +1656,7 @@ def answer_text(response) -> tuple[str, str]:
     elif content_type.startswith("text/csv"):
         kind, text = "csv", content.decode("utf-8-sig", errors="replace")
     else:
-        kind, text = content_type.split(";")[0] or "empty", html.unescape(content.decode("utf-8", errors="replace"))
+        kind, text = content_type.split(";")[0] or "empty", content.decode("utf-8", errors="replace")
+        text = html.unescape(_without_rows_offered_everywhere(response, text))
     headers = " ".join(response.get(name, "") for name in ("Content-Disposition", "Location"))
     return kind, f"{headers}\n{text}"
