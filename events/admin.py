@@ -35,7 +35,7 @@ from events.models import (
 )
 from events.services.notify import mail_participants, notify_registered
 from events.services.registration import duplicate_of, event_places_changed, registration_create, registration_step
-from ikm_registry.admin_base import ScopedInlineMixin, ScopedModelAdmin
+from ikm_registry.admin_base import PersonalDataAdminMixin, ScopedInlineMixin, ScopedModelAdmin
 from ikm_registry.admin_workflow import WorkflowAdminMixin
 from ikm_registry.models import Office, Region
 from ikm_registry.private_files import private_file_response
@@ -68,7 +68,7 @@ class AgreementAttentionFilter(AttentionFilter):
     rules = {"berakhir": (_("berakhir dalam 90 hari"), rules.agreements_lapsing)}
 
 
-class AddressBookAdmin(admin.ModelAdmin):
+class AddressBookAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     """Institutions and speakers: one address book for every office. Staff read it; staff who may change data add
     and correct entries; only a superuser deletes (an entry in use is protected anyway)."""
 
@@ -339,6 +339,12 @@ class AgreementAdmin(ScopedModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def get_fields(self, request, obj=None):
+        # Who may not change the MoU gets no file field, not even read-only (a private file has no address to
+        # show; its version pages render the fields read-only too): the download link stands in for it.
+        fields = list(super().get_fields(request, obj))
+        return fields if self.has_change_permission(request, obj) else [f for f in fields if f != "document"]
 
     def document_view(self, request, object_id):
         """The signed document, for staff who may see the MoU (its office's region)."""

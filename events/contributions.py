@@ -66,15 +66,19 @@ PANEL = AdminPanel(
 
 
 def business_events(business, *, user=None) -> dict:
-    """The events a business joined (its people's registrations), with attendance and what it gained."""
+    """The events a business joined (its people's registrations), with attendance and what it gained: those of the
+    events `user` may see (an event belongs to its office's region, wherever the business is)."""
     from django.db.models import Count
 
     from events.choices import RegistrationStatus
     from events.models import Outcome
 
-    registrations = Registration.objects.filter(business=business, status=RegistrationStatus.CONFIRMED)
+    visible = Event.objects.restrict(user) if user is not None else Event.objects.all()
+    registrations = Registration.objects.filter(
+        business=business, status=RegistrationStatus.CONFIRMED, event__in=visible
+    )
     events = (
-        Event.objects.filter(registrations__in=registrations)
+        visible.filter(registrations__in=registrations)
         .distinct()
         .annotate(session_count=Count("sessions", distinct=True))
         .order_by("-start_date", "pk")
@@ -85,7 +89,7 @@ def business_events(business, *, user=None) -> dict:
             people=Count("pk", distinct=True), attended=Count("attendances__session", distinct=True)
         )
     }
-    outcomes = {outcome.event_id: outcome for outcome in Outcome.objects.filter(business=business)}
+    outcomes = {outcome.event_id: outcome for outcome in Outcome.objects.filter(business=business, event__in=visible)}
     return {
         "rows": [
             {
@@ -124,6 +128,7 @@ TIMELINE = (
         model="businesses.Business",
         title=gettext_lazy("Pendaftaran kegiatan"),
         records=lambda business: Registration.history.filter(business_id=business.pk).select_related("event"),
+        restrict=lambda records, user: records.filter(event_id__in=Event.objects.restrict(user).values("pk")),
         label=_registration_label,
     ),
     TimelineSource(
@@ -131,6 +136,7 @@ TIMELINE = (
         model="businesses.Business",
         title=gettext_lazy("Hasil usaha di kegiatan"),
         records=lambda business: Outcome.history.filter(business_id=business.pk),
+        restrict=lambda records, user: records.filter(event_id__in=Event.objects.restrict(user).values("pk")),
         label=lambda instance: instance.event.title if instance.event_id else "",
         # outcomes are edited on their event's page
         url=lambda record: reverse("admin:events_event_change", args=[record.event_id]),

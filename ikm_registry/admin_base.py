@@ -77,7 +77,9 @@ class PersonalDataAdminMixin:
         if not name.startswith(RESTRICTED_PREFIX):
             raise AttributeError(name)
         field_name = name[len(RESTRICTED_PREFIX) :]
-        model_field = type(self).model._meta.get_field(field_name)
+        # An inline names its model on the class, a ModelAdmin on the instance (set in its __init__).
+        model = self.__dict__.get("model") or type(self).model
+        model_field = model._meta.get_field(field_name)
 
         def as_allowed(obj):
             value = getattr(obj, field_name, "") if obj is not None else ""

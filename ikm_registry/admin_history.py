@@ -53,7 +53,9 @@ class TimelineSource(Contribution):
     """Rows another app adds to the Riwayat page of records of `model` ("businesses.Business"): the versions
     (simple-history records) of its own rows about the record, e.g. a business's certificates.
 
-    `records(obj)`: a queryset of historical records about `obj` (newest or oldest first, any order); `title`: the
+    `records(obj)`: a queryset of historical records about `obj` (newest or oldest first, any order); `restrict(records,
+    user)`: those of them the viewer may see, when the rows belong to another scope than `obj` (a business's
+    registrations belong to their events' regions); `title`: the
     "Bagian" column, followed by `label(instance)` when given; `url(record)`: where the row links (default: the
     version page of that row in its own admin, which must be a ScopedModelAdmin). `permission(user)` as in every
     registry; the rows are shown to whoever may see the record's history."""
@@ -61,6 +63,7 @@ class TimelineSource(Contribution):
     model: str
     title: str
     records: Callable
+    restrict: Callable | None = None
     label: Callable | None = None
     url: Callable | None = None
 
@@ -283,7 +286,10 @@ class ScopedHistoryMixin:
                 )
             )
         for source in timeline_sources.visible_to(viewer, model=self.opts.label):
-            sources.append((source.records(obj), capfirst(source.title), source, source.record_url))
+            records = source.records(obj)
+            if source.restrict is not None:
+                records = source.restrict(records, viewer)
+            sources.append((records, capfirst(source.title), source, source.record_url))
         entries, unchanged = [], 0
         for queryset, title, child, url in sources:
             model = queryset.model.instance_type
