@@ -6,6 +6,13 @@ from events.choices import EventKind, ParticipantCategory
 from events.models import Evaluation, Registration
 
 
+def require_contact(data: dict) -> dict:
+    """A participant leaves a phone or an e-mail address (either is private)."""
+    if not data.get("phone") and not data.get("email"):
+        raise forms.ValidationError(_("Isi telepon atau e-mail, agar Dinas dapat menghubungi Anda."))
+    return data
+
+
 class PublicRegistrationForm(forms.ModelForm):
     """The public registration form: who the participant is, and how to reach them (optional, private)."""
 
@@ -36,10 +43,7 @@ class PublicRegistrationForm(forms.ModelForm):
         self.fields["category"].choices = ParticipantCategory.choices
 
     def clean(self):
-        data = super().clean()
-        if not data.get("phone") and not data.get("email"):
-            raise forms.ValidationError(_("Isi telepon atau e-mail, agar Dinas dapat menghubungi Anda."))
-        return data
+        return require_contact(super().clean())
 
     def person(self) -> dict:
         return {name: self.cleaned_data.get(name, "") for name in self.Meta.fields}
@@ -75,3 +79,17 @@ class EvaluationForm(forms.ModelForm):
             "usefulness": forms.RadioSelect(choices=SCORES),
             "comments": forms.Textarea(attrs={"rows": 4, "maxlength": 2000}),
         }
+
+
+class OwnDetailsForm(forms.ModelForm):
+    """What participants correct themselves from their personal link: how their name is printed on the certificate,
+    their institution and how to reach them."""
+
+    class Meta:
+        model = Registration
+        fields = ["name", "institution", "phone", "email"]
+        widgets = PublicRegistrationForm.Meta.widgets
+        help_texts = {"name": _("Ditulis seperti ini di daftar hadir dan sertifikat.")}
+
+    def clean(self):
+        return require_contact(super().clean())

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from events import selectors
 from events.choices import EventStatus, RegistrationStatus
-from events.forms import AgendaFilterForm, EvaluationForm, PublicRegistrationForm
+from events.forms import AgendaFilterForm, EvaluationForm, OwnDetailsForm, PublicRegistrationForm
 from events.models import Evaluation, Registration
 from events.services.registration import (
     holder_of,
@@ -166,6 +166,17 @@ def registration_certificate(request, secret: str):
     return _private(response)
 
 
+def _details_form(request, registration):
+    """Participants correct their own details while the registration is live and no certificate was numbered (a
+    printed certificate carries the name as it was)."""
+    if registration.status in (RegistrationStatus.WITHDRAWN, RegistrationStatus.REJECTED):
+        return None
+    if registration.certificate_number:
+        return None
+    data = request.POST if request.method == "POST" and "details" in request.POST else None
+    return OwnDetailsForm(data, instance=registration)
+
+
 def _evaluation_form(request, registration):
     """The evaluation form, for a confirmed participant once the event has ended and until they send it."""
     event = registration.event
@@ -195,7 +206,15 @@ def registration_page(request, secret: str):
         raise Http404
     allowed = HOLDER_ACTIONS.get(registration.status, ())
     evaluation = _evaluation_form(request, registration)
-    if request.method == "POST" and "evaluation" in request.POST:
+    details = _details_form(request, registration)
+    if request.method == "POST" and "details" in request.POST:
+        if details is not None and details.is_valid():
+            details.instance._history_user = None
+            details.instance._change_reason = "peserta (tautan pribadi)"
+            details.save()
+            request.session["registration_message"] = _("Data Anda sudah diperbarui.")
+            return _private(redirect(request.path))
+    elif request.method == "POST" and "evaluation" in request.POST:
         if evaluation is not None and evaluation.is_valid():
             evaluation.save()
             request.session["registration_message"] = _("Terima kasih atas evaluasi Anda.")
@@ -223,6 +242,7 @@ def registration_page(request, secret: str):
                 "position": waiting_position(registration),
                 "message": request.session.pop("registration_message", ""),
                 "evaluation": evaluation,
+                "details": details,
                 "evaluated": hasattr(registration, "evaluation"),
                 "sessions": list(event.sessions.all()),
                 # the code as a QR for the camera at the door (an SVG drawn here, no script)

@@ -166,3 +166,23 @@ def test_the_participant_downloads_their_own_certificate_once_issued(client):
     assert response["Content-Type"] == "application/pdf" and "no-store" in response["Cache-Control"]
     text = pdf_text(response.content)
     assert "Ni Luh Ayu" in text and "I Made Wira" not in text and ayu.certificate_code in text
+
+
+def test_participants_correct_their_own_details_until_a_certificate_is_numbered(client):
+    event = make_event(status=EventStatus.ONGOING, days=1)
+    ayu = Registration.objects.create(event=event, **person(1, name="Ni Luh Ayu"))
+    url = reverse("events:registration", args=[ayu.secret])
+    client.post(
+        url, {"details": "1", "name": "Ni Luh Ayu Lestari", "institution": "Tenun Ayu", "phone": "", "email": ""}
+    )
+    ayu.refresh_from_db()
+    assert ayu.name == "Ni Luh Ayu"  # refused: no way to reach her left
+    client.post(url, {"details": "1", "name": "Ni Luh Ayu Lestari", "institution": "Tenun Ayu", "phone": ayu.phone})
+    ayu.refresh_from_db()
+    assert (ayu.name, ayu.institution) == ("Ni Luh Ayu Lestari", "Tenun Ayu")
+    assert ayu.history.first().history_change_reason == "peserta (tautan pribadi)"
+    check_in(session=event.sessions.get(), registration=ayu, actor=SYSTEM)
+    certificates_issue(event, actor=SYSTEM)
+    assert "Perbaiki data saya" not in client.get(url).content.decode()
+    client.post(url, {"details": "1", "name": "Nama Lain", "phone": ayu.phone})
+    assert Registration.objects.get(pk=ayu.pk).name == "Ni Luh Ayu Lestari"
