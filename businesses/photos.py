@@ -211,10 +211,10 @@ def new_names(upload_to: str = "products") -> tuple[str, str]:
     return photo_name, thumbnail_name(photo_name)
 
 
-def store(result: ProcessedPhoto, storage) -> tuple[str, str]:
-    """Write a processed photo and its thumbnail; returns their storage names."""
+def store(result: ProcessedPhoto, storage, root: str = "products") -> tuple[str, str]:
+    """Write a processed photo and its thumbnail under `root`; returns their storage names."""
     while True:
-        photo_name, thumbnail = new_names()
+        photo_name, thumbnail = new_names(root)
         if not storage.exists(photo_name) and not storage.exists(thumbnail):
             break
     # Saved under exactly these names (the storage renames only on a clash, which the check above rules out short
@@ -244,7 +244,7 @@ class PhotoFieldFile(models.fields.files.ImageFieldFile):
 
     def save(self, name, content, save=True):
         result = processed(content)  # raises ValidationError for a file that failed no form
-        photo_name, thumbnail = store(result, self.storage)
+        photo_name, thumbnail = store(result, self.storage, self.field.photo_root)
         self.name = photo_name
         setattr(self.instance, self.field.attname, self.name)
         setattr(self.instance, self.field.thumbnail_field, thumbnail)
@@ -256,12 +256,23 @@ class PhotoFieldFile(models.fields.files.ImageFieldFile):
 
 
 class PhotoField(models.ImageField):
-    """The model field of a product photo: PhotoFormField in forms, `validate_photo` on full_clean(), and only the
-    re-encoded file stored, its thumbnail in the model's `thumbnail_field`."""
+    """The model field of a photo (a product's, an event's documentation): PhotoFormField in forms, `validate_photo`
+    on full_clean(), and only the re-encoded file stored under `photo_root`, its thumbnail in the model's
+    `thumbnail_field`."""
 
     attr_class = PhotoFieldFile
     default_validators = [validate_photo]
     thumbnail_field = "photo_thumbnail"
+
+    def __init__(self, *args, photo_root: str = "products", **kwargs):
+        self.photo_root = photo_root
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.photo_root != "products":
+            kwargs["photo_root"] = self.photo_root
+        return name, path, args, kwargs
 
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": PhotoFormField, **kwargs})

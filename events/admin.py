@@ -26,6 +26,7 @@ from events.models import (
     AgreementParty,
     Event,
     EventPartner,
+    EventPhoto,
     EventSpeaker,
     Institution,
     Outcome,
@@ -40,6 +41,14 @@ from ikm_registry.admin_workflow import WorkflowAdminMixin
 from ikm_registry.models import Office, Region
 from ikm_registry.private_files import private_file_response
 from ikm_registry.scoping import CHANGE, scope_for
+
+
+class PrivateFileInput(forms.ClearableFileInput):
+    """A file input for a private file: no link to a storage address (a private file has none; the admin shows the
+    download link of its own view instead)."""
+
+    def is_initial(self, value):
+        return False
 
 
 class AttentionFilter(admin.SimpleListFilter):
@@ -121,6 +130,28 @@ class SpeakerInline(ScopedInlineMixin, admin.TabularInline):
     autocomplete_fields = ["speaker"]
 
 
+class PhotoInline(ScopedInlineMixin, admin.TabularInline):
+    """Documentation photos: private files, previewed and opened through the event's own scoped view."""
+
+    model = EventPhoto
+    extra = 0
+    fields = ["preview", "photo", "caption"]
+    readonly_fields = ["preview"]
+    formfield_overrides = {models.ImageField: {"widget": PrivateFileInput}}
+
+    def get_fields(self, request, obj=None):
+        # Read-only users get the preview, not the file field (a private file has no address to render).
+        fields = list(super().get_fields(request, obj))
+        return fields if self.has_change_permission(request, obj) else [f for f in fields if f != "photo"]
+
+    @admin.display(description=_("pratinjau"))
+    def preview(self, obj):
+        if obj is None or not obj.pk or not obj.photo_thumbnail:
+            return "—"
+        url = reverse("admin:events_event_photo", args=[obj.event_id, obj.pk])
+        return format_html('<a href="{}"><img src="{}?kecil=1" alt="" width="120"></a>', url, url)
+
+
 class OutcomeInline(ScopedInlineMixin, admin.TabularInline):
     model = Outcome
     extra = 0
@@ -138,7 +169,7 @@ class EventAdmin(CheckInAdminMixin, WorkflowAdminMixin, ScopedModelAdmin):
     list_select_related = ["venue_region", "office"]
     autocomplete_fields = ["venue_region"]
     readonly_fields = ["status"]
-    inlines = [SessionInline, PartnerInline, SpeakerInline, OutcomeInline]
+    inlines = [SessionInline, PartnerInline, SpeakerInline, OutcomeInline, PhotoInline]
     fieldsets = [
         (None, {"fields": ["code", "title", "kind", "office", "status", "description"]}),
         (_("Waktu dan tempat"), {"fields": [("start_date", "end_date"), "venue", "venue_region"]}),
@@ -314,14 +345,6 @@ class AgreementPartyInline(ScopedInlineMixin, admin.TabularInline):
     model = AgreementParty
     extra = 0
     autocomplete_fields = ["institution"]
-
-
-class PrivateFileInput(forms.ClearableFileInput):
-    """A file input for a private file: no link to a storage address (a private file has none; the admin shows the
-    download link of its own view instead)."""
-
-    def is_initial(self, value):
-        return False
 
 
 @admin.register(Agreement)

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.choices import CheckInMethod, RegistrationStatus
-from events.models import Attendance, Registration
+from events.models import Attendance, EventPhoto, Registration
 from events.services.attendance import (
     certificates_issue,
     check_in,
@@ -42,6 +42,7 @@ class CheckInAdminMixin:
             path("<path:object_id>/hadir/", wrap(self.checkin_view), name="events_event_checkin"),
             path("<path:object_id>/hadir/kertas/", wrap(self.paper_view), name="events_event_paper"),
             path("<path:object_id>/sertifikat/", wrap(self.certificates_view), name="events_event_certificates"),
+            path("<path:object_id>/foto/<int:photo_id>/", wrap(self.photo_view), name="events_event_photo"),
             *super().get_urls(),
         ]
 
@@ -164,6 +165,19 @@ class CheckInAdminMixin:
             "checkin_url": self._page_url("events_event_checkin", event, session),
         }
         return TemplateResponse(request, "admin/events/event/paper.html", context)
+
+    def photo_view(self, request, object_id, photo_id):
+        """A documentation photo (or its thumbnail with ?kecil=1), for staff who may see the event."""
+        event = self._event(request, object_id, write=False)
+        photo = EventPhoto.objects.filter(event=event, pk=photo_id).first()
+        if photo is None:
+            raise Http404
+        field = photo.photo_thumbnail if request.GET.get("kecil") else photo.photo
+        if not field or not field.storage.exists(field.name):
+            raise Http404
+        response = FileResponse(field.open("rb"), content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
 
     def certificates_view(self, request, object_id):
         event = self._event(request, object_id, write=request.method == "POST")

@@ -21,8 +21,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_cleanup import cleanup
 from simple_history.models import HistoricalRecords
 
+from businesses import photos
 from businesses import validators as v
 from businesses.choices import Sex
 from businesses.models import Business
@@ -526,6 +528,36 @@ class Evaluation(models.Model):
 
     def __str__(self):
         return f"{self.registration.name}: {self.rating}/5"
+
+
+@cleanup.select  # django-cleanup: the files of a replaced or deleted photo are deleted after the commit
+class EventPhoto(models.Model):
+    """A documentation photo of an event (dokumentasi) for its laporan kegiatan: re-encoded without EXIF/GPS, with
+    a thumbnail, kept as a private file (people are in it) and shown to staff of the event's region only."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="photos")
+    photo = photos.PhotoField(
+        _("foto"),
+        storage=private_storage,
+        photo_root="event-photos",
+        upload_to="event-photos/%Y/",
+        help_text=_("JPEG, PNG atau WebP; disimpan ulang tanpa data lokasi (EXIF/GPS)."),
+    )
+    photo_thumbnail = models.ImageField(
+        _("gambar kecil foto"), storage=private_storage, upload_to="event-photos/%Y/", blank=True, editable=False
+    )
+    caption = models.CharField(_("keterangan"), max_length=200, blank=True)
+
+    objects = EventChildQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("foto dokumentasi")
+        verbose_name_plural = pgettext_lazy("plural", "foto dokumentasi")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.caption or _("Foto %(n)s") % {"n": self.pk}
 
 
 # --- agreements --------------------------------------------------------------------------------------------------

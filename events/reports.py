@@ -30,6 +30,7 @@ from events.services.attendance import eligible, sessions_needed
 from ikm_registry.public_url import public_url
 from ikm_registry.qr import qr_svg
 from ikm_registry.reports import Disclosure, Report, ReportForm, register
+from ikm_registry.reports.base import file_url
 
 R = RegistrationStatus
 WALK_IN_ROWS = 10
@@ -216,13 +217,19 @@ class LaporanKegiatanReport(EventReport):
             "agreements": list(event.agreements.prefetch_related("parties__institution")),
             "budget_share": (realised * 100 / planned).quantize(Decimal("0.1")) if planned and realised else None,
             "evaluations": _evaluation_summary(event),
+            "photos": [
+                {"url": file_url(photo.photo_thumbnail), "caption": photo.caption}
+                for photo in event.photos.all()
+                if photo.photo_thumbnail
+            ],
         }
 
     def disclosure(self, context):
         # Counts and sums only; speakers and partners are named as the event page names them.
         outcomes = context["outcomes"]
         few = outcomes is not None and outcomes["businesses"] < 3  # a sum over one or two businesses is theirs
-        return Disclosure(personal_data=False, individual_data=few, row_count=context["confirmed"])
+        # Documentation photos show people: the file is logged when it has any.
+        return Disclosure(personal_data=bool(context["photos"]), individual_data=few, row_count=context["confirmed"])
 
 
 def _evaluation_summary(event) -> dict | None:

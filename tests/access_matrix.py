@@ -386,6 +386,7 @@ class Matrix:
     officers: list = field(default_factory=list)  # names of sentra officers (people, like owners)
     links: list = field(default_factory=list)  # Record(pk=secret): the participants' personal links the matrix holds
     certificates: list = field(default_factory=list)  # Record(pk=verification code): their certificates
+    photos: list = field(default_factory=list)  # Record(pk=(event id, photo id)): each event's documentation photo
     event_year: int = 0
     year: int = 0
 
@@ -758,6 +759,7 @@ def _events(matrix: Matrix, operators: dict) -> None:
         Attendance,
         Event,
         EventPartner,
+        EventPhoto,
         EventSpeaker,
         Institution,
         Registration,
@@ -821,6 +823,10 @@ def _events(matrix: Matrix, operators: dict) -> None:
                 document=ContentFile(f"Nota kesepahaman {token}mou\n".encode(), name=f"{token}mou.txt"),
             )
             AgreementParty.objects.create(agreement=agreement, institution=institution, number=f"{token}/PKS/01")
+            photo = EventPhoto(event=event, caption=f"Foto {token}foto")
+            photo.photo.save("foto.jpg", ContentFile(_small_jpeg()), save=False)
+            photo.save()
+            matrix.photos.append(Record(place.key, (event.pk, photo.pk), owned))
             if place.key == "ntb":
                 holder = register(event, participant(place, "tautan"))
                 Attendance.objects.create(registration=holder, session=session)
@@ -831,6 +837,17 @@ def _events(matrix: Matrix, operators: dict) -> None:
         records[Event].append(Record(place.key, event.pk, owned))
         records[Registration].append(Record(place.key, registration.pk, owned))
         records[Agreement].append(Record(place.key, agreement.pk, owned))
+
+
+def _small_jpeg() -> bytes:
+    """A small JPEG for the events' documentation photos."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 80, 40)).save(buffer, format="JPEG")
+    return buffer.getvalue()
 
 
 def remove_files(matrix: Matrix) -> None:
@@ -848,6 +865,12 @@ def remove_files(matrix: Matrix) -> None:
     for agreement in Agreement.objects.filter(pk__in=[record.pk for record in matrix.records.get(Agreement, [])]):
         if agreement.document:
             agreement.document.delete(save=False)
+    from events.models import EventPhoto
+
+    for photo in EventPhoto.objects.filter(pk__in=[record.pk[1] for record in matrix.photos]):
+        for stored in (photo.photo, photo.photo_thumbnail):
+            if stored:
+                stored.delete(save=False)
 
 
 # --- the URL resolver ---------------------------------------------------------------------------------------------
@@ -1463,6 +1486,24 @@ def fill_agreement_document(route, role, matrix) -> list[Probe]:
     ]  # fmt: skip
 
 
+def fill_event_photo(route, role, matrix) -> list[Probe]:
+    """Each event's documentation photo (and its thumbnail) by its own event; another region's photo through an
+    event of the role's region; a missing id."""
+    probes = []
+    for record in matrix.photos:
+        event_id, photo_id = record.pk
+        label = f"photo of {record.label} ({record.owned.label()})"
+        probes.append(Probe("GET", route.path(event_id, photo_id), label, record.owned, reachable=True))
+        probes.append(Probe("GET", route.path(event_id, photo_id), f"thumbnail, {label}", record.owned,
+                            query=(("kecil", "1"),)))  # fmt: skip
+        for other in matrix.photos:
+            if other is not record:
+                probes.append(Probe("GET", route.path(event_id, other.pk[1]),
+                                    f"photo of {other.label} through the event of {record.label}", MISSING))  # fmt: skip
+    probes.append(Probe("GET", route.path(matrix.photos[0].pk[0], _missing_pk()), "a missing photo", MISSING))
+    return probes
+
+
 def fill_event_desk(route, role, matrix) -> list[Probe]:
     """An event's pages at the door (check-in, paper daftar hadir, certificates): each matrix event and a missing id.
     GET (the check-in page also searched for "Ibu": the event's own participants only); POST, watched: check in the
@@ -1581,6 +1622,8 @@ FILLERS = [
            "only), a wrong secret, the secret in the other case; a POST with a wrong secret", fill_registration_page),
     Filler("events:registration_certificate", ("secret",), "as the personal page: the participant's certificate",
            fill_registration_page),
+    Filler("admin:events_event_photo", ("object_id", "photo_id"), "each event's photo and thumbnail; another "
+           "region's photo through one's own event; a missing id", fill_event_photo),
     Filler("admin:events_agreement_document", ("object_id",), "each matrix MoU's document and a missing id",
            fill_agreement_document),
 ]  # fmt: skip
