@@ -17,9 +17,7 @@ from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, IS_POPUP_VAR, PAGE_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -38,66 +36,36 @@ from businesses.services.exporting import (
     write_csv,
     write_xlsx,
 )
-from businesses.services.import_jobs import import_plan_stored, import_upload
-from businesses.services.importing import Action
-from businesses.services.layout import COLUMNS, CSV_ENCODING, REQUIRED
-from ikm_registry import jobs
+from businesses.services.import_jobs import import_upload
+from businesses.services.layout import COLUMNS, REQUIRED
+from ikm_registry.admin_uploads import (
+    UploadForm,
+    upload_confirm,
+    upload_of,
+    upload_preview_context,
+    upload_rejects_response,
+)
 from ikm_registry.filtering import filter_errors
-from ikm_registry.models import Job, Region
+from ikm_registry.models import Region
 from ikm_registry.private_files import private_file_response
 from ikm_registry.scoping import CHANGE, VIEW, user_may
 from ikm_registry.services import export_logged
-from ikm_registry.tabular.uploads import (
-    FILE_PURGED,
-    PREVIEW_ROWS,
-    TABULAR_APPLY,
-    TABULAR_CHECK,
-    plan_summary,
-    store_counts,
-    upload_apply,
-    upload_confirm_background,
-)
 
-# A full-layout CSV of IMPORT_MAX_ROWS (100,000) rows is about 23 MB.
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-# Registered businesses a preview page lists with their changes (old → new), per page.
-CHANGES_PER_PAGE = 200
 EXAMPLE_VILLAGE = "51.03.01.1001"
 # Parameters of the export link that are not filters of the list.
 EXPORT_PARAMS = ("format", "tahun")
 
 
-class BusinessImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Berkas"),
-        help_text=gettext_lazy("CSV (UTF-8, dipisah koma atau titik koma) atau XLSX (lembar pertama)."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
-    )
+class BusinessImportForm(UploadForm):
+    """The core's upload form with the business import's one option, the data year."""
+
     data_year = forms.IntegerField(
         label=gettext_lazy("Tahun data"),
         validators=[v.validate_past_year],
         help_text=gettext_lazy("Tahun untuk tenaga kerja, investasi, omzet dan produksi dalam berkas."),
         widget=forms.NumberInput(attrs={"class": "w-6em"}),
     )
-    skip_invalid = forms.BooleanField(
-        label=gettext_lazy("Lewati baris tidak valid"),
-        required=False,
-        help_text=gettext_lazy(
-            "Tulis baris yang valid saja; baris tidak valid dapat diunduh beserta alasannya. Tanpa centang ini, "
-            "satu baris tidak valid membatalkan seluruh impor."
-        ),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if Path(upload.name).suffix.lower() not in (".csv", ".xlsx"):
-            raise ValidationError(_("Pilih berkas .csv atau .xlsx."))
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise ValidationError(
-                _("Berkas terlalu besar (paling besar %(mb)s MB); bagi menjadi beberapa berkas.")
-                % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
-            )
-        return upload
+    field_order = ["file", "data_year", "skip_invalid"]
 
 
 class ImportExportAdminMixin:
@@ -232,196 +200,44 @@ class ImportExportAdminMixin:
         return render(request, "admin/businesses/business/import_form.html", context)
 
     def _get_import(self, request, import_id) -> BusinessImport:
-        """The user's own upload (a superuser sees every one); anything else is a 404. Its summary (up to about 2 MB)
-        is loaded only when read."""
+        """The user's own upload (a superuser sees every one); anything else is a 404."""
         self._require_import_permission(request)
-        imports = BusinessImport.objects.select_related("uploaded_by").defer("summary")
-        if not request.user.is_superuser:
-            imports = imports.filter(uploaded_by=request.user)
-        business_import = imports.filter(pk=import_id).first()
-        if business_import is None:
-            raise Http404
-        return business_import
-
-    def _plan(self, request, business_import):
-        return import_plan_stored(business_import, user=request.user)
+        return upload_of(request, import_id, model=BusinessImport)
 
     def import_preview_view(self, request, import_id):
         """GET: what the upload would do, every invalid row with its reasons and every change to a registered
         business (old → new). POST: apply it (once). A long upload is checked and applied by the worker: the page
-        shows the job's progress, then the result."""
+        shows the job's progress, then the result (the core's upload pages, ikm_registry/admin_uploads.py)."""
         business_import = self._get_import(request, import_id)
+        preview_url = self._url("import_preview", business_import.pk)
         if request.method == "POST":
-            if business_import.background:
-                return self._import_confirm_background(request, business_import)
-            return self._import_confirm(request, business_import)
-        summary, file_errors, job = None, [], None
-        if business_import.result_stored:
-            job = business_import.jobs.order_by("-created_at", "-pk").first()
-            if job is not None and job.is_active:
-                jobs.jobs_recover()  # a job whose worker died or whose task was lost is retried or failed first
-                job.refresh_from_db()
-                business_import.refresh_from_db()
-            # Not read while a job runs (the page refreshes every 3 s; the counts are columns of their own).
-            summary = None if job is not None and job.is_active else business_import.summary or None
-            file_errors = (summary or {}).get("file_errors", [])
-            if not business_import.file and business_import.state == BusinessImport.State.PREVIEWED:
-                file_errors = [FILE_PURGED]  # past its retention: nothing to confirm
-            if file_errors:
-                summary = None
-            if job is not None:
-                job.message = jobs.job_status_message(job)
-        elif business_import.state == BusinessImport.State.PREVIEWED:
-            try:
-                plan = self._plan(request, business_import)
-            except ValidationError as error:
-                file_errors = error.messages
-                business_import.state = BusinessImport.State.FAILED
-                business_import.save(update_fields=["state"])
-            else:
-                store_counts(business_import, plan.counts)
-                summary = plan_summary(plan)
-        applying = bool(job and job.is_active and job.kind == TABULAR_APPLY)
-        counts = self._counts(business_import) if summary or applying else None
+            return upload_confirm(request, business_import, preview_url=preview_url)
         if business_import.state == BusinessImport.State.APPLIED:
             title = _("Impor: %(file)s") % {"file": business_import.original_name}
         else:
             title = _("Pratinjau impor: %(file)s") % {"file": business_import.original_name}
-        updates = (summary or {}).get("updates", [])
-        updates_total = (summary or {}).get("updates_total", len(updates))
-        updates = Paginator(updates, CHANGES_PER_PAGE)
         context = self._context(
             request,
             title,
+            **upload_preview_context(request, business_import),
             business_import=business_import,
-            summary=summary,
-            counts=counts,
-            file_errors=file_errors,
-            job=job,
-            refresh=bool(job and job.is_active),
-            no_worker=bool(job and job.is_active and jobs.uses_worker() and not jobs.workers_seen_lately()),
-            # labelled in the reader's language (a background check stores the action only)
-            preview_rows=[
-                {**row, "action_label": Action.labels.get(row["action"], row["action"])}
-                for row in (summary or {}).get("rows", [])
-            ],
-            preview_limit=PREVIEW_ROWS,
-            errors=(summary or {}).get("errors", []),
-            errors_total=(summary or {}).get("errors_total", 0),
-            notes=(summary or {}).get("notes", []),
-            updates_page=updates.get_page(request.GET.get("perubahan")),
-            updates_total=updates_total,
-            details_purged=bool((summary or {}).get("purged")),
-            can_confirm=bool(
-                summary
-                and business_import.file
-                and business_import.state == BusinessImport.State.PREVIEWED
-                and (counts["created"] or counts["updated"])
-                and (business_import.skip_invalid or not counts["invalid"])
-            ),
             # the rejects are read from a file of their own (long imports) or from the upload: none once purged
             rejects_url=self._url("import_rejects", business_import.pk)
             if (business_import.rejects_file if business_import.result_stored else business_import.file)
             else "",
             file_url=self._url("import_file", business_import.pk) if business_import.file else "",
             changelist_url=self._url("changelist"),
+            upload_url=self._url("import"),
+            record_url_name="admin:businesses_business_change",
         )
         return render(request, "admin/businesses/business/import_preview.html", context)
 
-    @staticmethod
-    def _counts(business_import) -> dict:
-        names = ("rows", "created", "updated", "unchanged", "invalid")
-        return {name: getattr(business_import, name) for name in names}
-
-    def _import_confirm_background(self, request, business_import):
-        preview_url = self._url("import_preview", business_import.pk)
-        checked = business_import.jobs.filter(kind=TABULAR_CHECK, status=Job.Status.DONE).exists()
-        if not business_import.file:
-            self.message_user(request, FILE_PURGED, messages.ERROR)
-        elif not checked or upload_confirm_background(business_import, user=request.user) is None:
-            self.message_user(
-                request, _("Impor ini sudah diterapkan atau belum selesai diperiksa; tidak diterapkan."), messages.ERROR
-            )
-        else:
-            self.message_user(
-                request, _("Impor diterapkan di latar belakang; halaman ini menunjukkan kemajuannya."), messages.INFO
-            )
-        return HttpResponseRedirect(preview_url)
-
-    def _import_confirm(self, request, business_import):
-        preview_url = self._url("import_preview", business_import.pk)
-        state = BusinessImport.State
-        try:
-            with transaction.atomic():
-                # Claiming the row first makes a second confirmation (double click, two tabs) find it applied.
-                claimed = BusinessImport.objects.filter(pk=business_import.pk, state=state.PREVIEWED).update(
-                    state=state.APPLIED, applied_at=timezone.now()
-                )
-                if not claimed:
-                    self.message_user(
-                        request, _("Impor ini sudah diterapkan atau dibatalkan; tidak diterapkan lagi."), messages.ERROR
-                    )
-                    return HttpResponseRedirect(preview_url)
-                business_import.refresh_from_db()
-                plan = self._plan(request, business_import)
-                result = upload_apply(business_import, plan, user=request.user)
-                if not result.written:
-                    store_counts(business_import, plan.counts, state=state.FAILED, applied_at=None)
-                    self.message_user(
-                        request,
-                        _("Tidak ada yang ditulis: %(n)s baris tidak valid.") % {"n": result.invalid},
-                        messages.ERROR,
-                    )
-                    return HttpResponseRedirect(preview_url)
-                store_counts(business_import, plan.counts)
-        except (ValidationError, PermissionDenied) as error:
-            text = " ".join(getattr(error, "messages", None) or [str(error)])
-            self.message_user(request, _("Impor gagal: %(reason)s") % {"reason": text}, messages.ERROR)
-            return HttpResponseRedirect(preview_url)
-        self.message_user(
-            request,
-            _(
-                "Impor %(file)s diterapkan: %(created)s baru, %(updated)s diperbarui, %(unchanged)s tetap, %(invalid)s dilewati."
-            )
-            % {
-                "file": business_import.original_name,
-                "created": result.created,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-                "invalid": result.invalid,
-            },
-            messages.SUCCESS,
-        )
-        return HttpResponseRedirect(preview_url)
-
     def import_rejects_view(self, request, import_id):
-        """The invalid rows of an upload with an `alasan` column, to fix and upload again. They hold the rows as
-        typed (NIK, phone, e-mail): every download is recorded in the export log."""
+        """The invalid rows of an upload with an `alasan` column (logged as an export of personal data)."""
         business_import = self._get_import(request, import_id)
-        name = f"{Path(business_import.original_name).stem}.rejects.csv"
-        if business_import.result_stored:
-            response = private_file_response(business_import.rejects_file, filename=name)
-            rows = business_import.invalid
-        else:
-            try:
-                plan = self._plan(request, business_import)
-            except ValidationError as error:
-                self.message_user(request, " ".join(error.messages), messages.ERROR)
-                return HttpResponseRedirect(self._url("import_preview", business_import.pk))
-            text = io.StringIO()
-            rows = plan.write_rejects(text)
-            response = HttpResponse(text.getvalue().encode(CSV_ENCODING), content_type=CONTENT_TYPES[CSV])
-            response["Content-Disposition"] = f'attachment; filename="{name}"'
-        export_logged(
-            user=request.user,
-            what=Business,
-            file_format=CSV,
-            filter=_("baris tidak valid dari impor %(file)s (ID %(id)s)")
-            % {"file": business_import.original_name, "id": business_import.pk},
-            row_count=rows,
-            personal_data=True,
+        return upload_rejects_response(
+            request, business_import, preview_url=self._url("import_preview", business_import.pk)
         )
-        return response
 
     def import_file_view(self, request, import_id):
         """The uploaded file itself, for its uploader (and superusers) until it is purged."""

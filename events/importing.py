@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -111,9 +113,36 @@ class ParticipantImporter(Importer):
         self.columns = (*person, *(Presence(f"hadir_{n}") for n in range(1, len(self.sessions) + 1)))
         self.by_name = {column.name: column for column in self.columns}
 
+    record_url_name = "admin:events_registration_change"
+
     @classmethod
-    def preview_url(cls, record) -> str:
-        return ""
+    def upload_options(cls, request) -> dict:
+        wanted = request.GET.get("event") or request.POST.get("event") or ""
+        event = (
+            Event.objects.restrict(request.user, CHANGE).filter(pk=int(wanted)).first() if wanted.isdigit() else None
+        )
+        if event is None:
+            raise Http404
+        return {"event": event.pk}
+
+    @classmethod
+    def upload_query(cls, options: dict) -> str:
+        return f"?event={options.get('event')}"
+
+    @classmethod
+    def upload_intro(cls, options: dict) -> str:
+        event = Event.objects.filter(pk=options.get("event")).first()
+        if event is None:
+            return ""
+        return _(
+            "Daftar hadir untuk %(event)s: satu baris per peserta; kolom hadir_1 … hadir_%(n)s adalah sesinya "
+            "menurut tanggal (v, ✓, x, 1, ya atau hadir = hadir). Peserta dikenali dari NIK, telepon, e-mail atau "
+            "nama; mengimpor ulang tidak mengubah apa pun."
+        ) % {"event": event.title, "n": event.sessions.count()}
+
+    @classmethod
+    def done_url(cls, options: dict) -> str:
+        return reverse("admin:events_event_change", args=[options["event"]]) if options.get("event") else ""
 
     def check(self) -> None:
         super().check()
@@ -298,11 +327,23 @@ class EventImporter(Importer):
     event is planned, with one session per day; partners and speakers are found (or added to the address book) by
     name and added to it, never removed. Without a user the `penyelenggara` column names the office's region."""
 
+    record_url_name = "admin:events_event_change"
     kind = "events"
     label = gettext_lazy("kegiatan")
     model = Event
     columns = EVENT_COLUMNS
     write_class = EventWrite
+
+    @classmethod
+    def upload_intro(cls, options: dict) -> str:
+        return _(
+            "Program kegiatan kantor Anda: satu baris per kegiatan, dikenali dari kode_kegiatan; kegiatan baru "
+            "berstatus direncanakan dengan satu sesi per hari. Mengimpor ulang tidak mengubah apa pun."
+        )
+
+    @classmethod
+    def done_url(cls, options: dict) -> str:
+        return reverse("admin:events_event_changelist")
 
     def check(self) -> None:
         super().check()

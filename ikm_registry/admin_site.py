@@ -35,8 +35,24 @@ class RegistryAdminSite(admin.AdminSite):
     def get_urls(self):
         from ikm_registry.admin_report_jobs import job_download_view, jobs_view
         from ikm_registry.admin_reports import reports_view
+        from ikm_registry.admin_uploads import upload_preview_view, upload_rejects_view, upload_view
 
         return [
+            path(
+                "impor/unggahan/<int:pk>/",
+                self.admin_view(lambda request, pk: upload_preview_view(request, self, pk)),
+                name="tabular_upload_preview",
+            ),
+            path(
+                "impor/unggahan/<int:pk>/ditolak.csv",
+                self.admin_view(lambda request, pk: upload_rejects_view(request, self, pk)),
+                name="tabular_upload_rejects",
+            ),
+            path(
+                "impor/<slug:kind>/",
+                self.admin_view(lambda request, kind: upload_view(request, self, kind)),
+                name="tabular_upload",
+            ),
             path("laporan/", self.admin_view(lambda request: reports_view(request, self)), name="reports"),
             path("laporan/tugas/", self.admin_view(lambda request: jobs_view(request, self)), name="report_jobs"),
             path(

@@ -1247,6 +1247,32 @@ def fill_import_upload(route, role, matrix) -> list[Probe]:
     ]
 
 
+def fill_tabular_upload(route, role, matrix) -> list[Probe]:
+    """The core's upload page of each registered importer: the business import's redirects to its own page; the
+    events programme's form and an empty POST; a daftar hadir for each matrix event (its own office's staff only)
+    and an event id that does not exist."""
+    from events.models import Event
+    from ikm_registry.models import TabularImport
+
+    watch = ((TabularImport, None),)
+    probes = [
+        Probe("GET", route.path("businesses"), "business import: its own page", expect="redirect"),
+        Probe("GET", route.path("events"), "events programme: upload form"),
+        Probe("POST", route.path("events"), "events programme: POST empty upload", writes=True, watch=watch),
+        Probe("GET", route.path("no-such-kind"), "an importer that does not exist", MISSING),
+        Probe("GET", route.path("participants"), "daftar hadir without an event", MISSING),
+    ]
+    for record in [*matrix.records[Event], Record("missing", _missing_pk(), MISSING)]:
+        query = (("event", str(record.pk)),)
+        label = f"daftar hadir of {record.label} ({record.owned.label()})"
+        probes.append(Probe("GET", route.path("participants"), label, record.owned, query=query, reachable=True))
+        probes.append(
+            Probe("POST", route.path("participants"), f"POST empty {label}", query=query, writes=True, watch=watch,
+                  **_write(role, record.owned, "change"))
+        )  # fmt: skip
+    return probes
+
+
 def fill_password_reset_confirm(route, role, matrix) -> list[Probe]:
     from django.contrib.auth.tokens import default_token_generator
     from django.utils.encoding import force_bytes
@@ -1579,6 +1605,11 @@ FILLERS = [
     Filler("admin:*(?P<object_id>.+)/\\Z", ("object_id",), "a record of each region and a missing id: a redirect "
            "to the change page that reads nothing", fill_object_redirect),
     Filler("admin:businesses_business_import", (), "form; POST without a file", fill_import_upload),
+    Filler("admin:tabular_upload", ("kind",), "each importer's upload page (a daftar hadir for each matrix event); "
+           "POST without a file", fill_tabular_upload),
+    Filler("admin:tabular_upload_preview", ("pk",), "each operator's upload and a missing id; GET and POST (confirm)",
+           fill_import_preview),
+    Filler("admin:tabular_upload_rejects", ("pk",), "each operator's upload and a missing id", fill_import_rejects),
     Filler("admin:businesses_business_import_preview", ("import_id",), "each operator's upload and a missing id; "
            "GET and POST (confirm)", fill_import_preview),
     Filler("admin:businesses_business_import_rejects", ("import_id",), "each operator's upload and a missing id",

@@ -324,9 +324,20 @@ class BusinessImporter(Importer):
         "Data registri berubah selama impor (mis. NIB yang sama baru saja disimpan); ulangi impor."
     )
 
+    record_url_name = "admin:businesses_business_change"
+
     @classmethod
     def preview_url(cls, record) -> str:
         return reverse("admin:businesses_business_import_preview", args=[record.pk])
+
+    @classmethod
+    def upload_page_url(cls) -> str:
+        return reverse("admin:businesses_business_import")
+
+    @classmethod
+    def summary_row(cls, row: dict) -> dict:
+        # Summaries stored before the upload record was the core's named the registered business `business_id`.
+        return {**row, "record_id": row.get("record_id") or row.get("business_id")}
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -339,9 +339,48 @@ class Importer:
         self.file_columns: list[str] = []
         self.present: set[str] = set()
 
+    # The admin change view of the importer's records, for the links of a preview (e.g. "admin:events_event_change").
+    record_url_name = ""
+    # Templates read the class's attributes (`upload.importer.label`); they must not call it.
+    do_not_call_in_templates = True
+
     @classmethod
     def preview_url(cls, record) -> str:
-        """The admin page of an upload record of this kind (preview, confirmation, result); '' when there is none."""
+        """The admin page of an upload record of this kind (preview, confirmation, result): the admin site's own
+        (ikm_registry/admin_uploads.py) unless the importer has pages of its own."""
+        from django.urls import reverse
+
+        return reverse("admin:tabular_upload_preview", args=[record.pk])
+
+    @classmethod
+    def summary_row(cls, row: dict) -> dict:
+        """A row of a stored summary as the preview shows it (an importer maps what older summaries named else)."""
+        return row
+
+    @classmethod
+    def upload_page_url(cls) -> str:
+        """An upload page of the importer's own (the business list's "Impor"); '' to use the admin site's."""
+        return ""
+
+    @classmethod
+    def upload_options(cls, request) -> dict:
+        """The importer's options for an upload in the admin, read (and checked against the user's scope) from the
+        request, e.g. the event of a daftar hadir; raise Http404 when they name something the user may not see."""
+        return {}
+
+    @classmethod
+    def upload_query(cls, options: dict) -> str:
+        """The query string that opens the upload page again with the same options ('' when it has none)."""
+        return ""
+
+    @classmethod
+    def upload_intro(cls, options: dict) -> str:
+        """A sentence for the upload page: what the file should hold."""
+        return ""
+
+    @classmethod
+    def done_url(cls, options: dict) -> str:
+        """Where the upload pages lead back to (the event of a daftar hadir, a list); '' for nowhere."""
         return ""
 
     # -- the layout --------------------------------------------------------------------------------------------
