@@ -201,6 +201,19 @@ class ExportLogAdmin(admin.ModelAdmin):
             return obj.what
 
 
+class ImportKindFilter(admin.SimpleListFilter):
+    """The kinds of import by their importers' labels."""
+
+    title = _("jenis impor")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [(kind, capfirst(label)) for kind, label in importers.choices()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(TabularImport)
 class TabularImportAdmin(admin.ModelAdmin):
     """Every upload of a spreadsheet — by the admin's import pages or by a command (import_table, import_businesses)
@@ -209,7 +222,7 @@ class TabularImportAdmin(admin.ModelAdmin):
 
     list_display = ["uploaded_at", "name_link", "kind_label", "who", "state", "rows", "created", "updated", "invalid"]
     list_select_related = ["uploaded_by"]
-    list_filter = ["state", "kind"]
+    list_filter = ["state", ImportKindFilter]
     search_fields = ["original_name", "uploaded_by__username", "actor"]
     date_hierarchy = "uploaded_at"
     list_per_page = 50
