@@ -26,8 +26,9 @@ run: $(VENV)/.installed
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The suite runs in this many processes (pytest-xdist, each with its own test database, created afresh every run):
-# two, one per core of the 2-core machine (about 4 minutes per database instead of 11-15). PYTEST_WORKERS=0 runs it
-# in one process (pdb, or a test that misbehaves only beside another).
+# two, one per core of the 2-core machine (4-6 minutes per database instead of 11-15). A process that runs out of
+# tests takes some from the other (--dist worksteal: the slow transactional tests otherwise leave one idle at the
+# end). PYTEST_WORKERS=0 runs it in one process (pdb, or a test that misbehaves only beside another).
 PYTEST_WORKERS ?= 2
 
 ## make test: install test needs (Chromium and poppler from Debian when root), run the whole suite
@@ -35,7 +36,7 @@ test: $(VENV)/.installed-dev
 	@bash scripts/ensure-system-packages.sh
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
