@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -483,10 +484,12 @@ class EventImporter(Importer):
     @staticmethod
     def _address_book(model, names, history) -> dict:
         """loose name → entry, adding the names the address book does not have yet."""
-        found = {loose(entry.name): entry for entry in model.objects.filter(name__in=names)}
-        if len(found) < len({loose(name) for name in names}):
-            for entry in model.objects.all().only("pk", "name"):  # names typed in another case or spacing
-                found.setdefault(loose(entry.name), entry)
+        # The Names column collapses spacing; a case-insensitive match per name finds the entries typed otherwise,
+        # one query whatever the size of the address book.
+        same = Q()
+        for name in names:
+            same |= Q(name__iexact=name)
+        found = {loose(entry.name): entry for entry in model.objects.filter(same)} if names else {}
         missing = {}
         for name in names:
             if loose(name) not in found:

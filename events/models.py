@@ -243,7 +243,12 @@ class Event(CleanTextMixin, models.Model):
 
     def save(self, *args, **kwargs):
         if self.office_id:
-            self.region_code = Office.objects.filter(pk=self.office_id).values_list("region_id", flat=True).get()
+            office = self._state.fields_cache.get("office")  # the loaded office, else one query
+            self.region_code = (
+                office.region_id
+                if office is not None and office.pk == self.office_id
+                else Office.objects.filter(pk=self.office_id).values_list("region_id", flat=True).get()
+            )
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "region_code"}
         super().save(*args, **kwargs)

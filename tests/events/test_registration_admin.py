@@ -90,7 +90,8 @@ def test_an_operator_picks_a_venue_in_another_province_but_only_their_own_office
     assert [row["id"] for row in found] == ["73.71"]
     found = client.get(reverse("admin:autocomplete"), {**params, "term": "51.03.01"}).json()["results"]
     assert found == []
-    # other foreign keys to regions stay within the user's region
-    found = client.get(reverse("admin:autocomplete"), {"app_label": "businesses", "model_name": "business",
-                                                       "field_name": "village", "term": "Makassar"}).json()["results"]  # fmt: skip
-    assert found == []
+    # other foreign keys to regions stay within the user's region: a business's desa of Badung, not of Denpasar
+    village = {"app_label": "businesses", "model_name": "business", "field_name": "village"}
+    found = client.get(reverse("admin:autocomplete"), {**village, "term": "51.03.01"}).json()["results"]
+    assert found and all(row["id"].startswith("51.03.01.") for row in found)
+    assert client.get(reverse("admin:autocomplete"), {**village, "term": "51.71.01"}).json()["results"] == []
