@@ -6,6 +6,7 @@ ikm_registry.reports' autodiscovery of businesses/reports/.)"""
 from django.utils.translation import gettext_lazy as _
 
 from ikm_registry.admin_home import AdminPanel, admin_panels
+from ikm_registry.scoping import scope_for
 from ikm_registry.statistics import StatisticsPanel, statistics_panels, with_bars
 
 
@@ -22,6 +23,7 @@ ADMIN_PANELS = (
         order=100,
         template_name="admin/businesses/home_attention.html",
         context=attention_context,
+        permission=lambda user: scope_for(user).reaches_regions,
     ),
 )
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from businesses import rules
 from businesses.choices import SCALE_BPS_WORKERS, BusinessStatus, LegalForm, ScaleBps
+from businesses.extensions import directory_filters
 from businesses.models import SENTRA_MIN_MEMBERS, Business, Sentra
 from businesses.selectors import business_public
 from ikm_registry.choices import KbliLevel, RegionLevel
@@ -73,6 +74,10 @@ class BusinessPublicFilterForm(forms.Form):
         return code
 
 
+def _extension_method(function):
+    return lambda queryset, name, value: function(queryset, value)
+
+
 class BusinessPublicFilterSet(django_filters.FilterSet):
     """Search and filters of the public directory, always over `business_public()` (published, public fields).
 
@@ -104,6 +109,13 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, **kwargs):
         super().__init__(data, queryset if queryset is not None else business_public(), **kwargs)
+        for extra in directory_filters:  # filters other apps add (businesses/extensions.py)
+            added = django_filters.ChoiceFilter(
+                label=extra.label, choices=extra.choices(), method=_extension_method(extra.filter)
+            )
+            added.parent = self
+            added.model = Business
+            self.filters[extra.name] = added
 
     def filter_queryset(self, queryset):
         if any(name != "urut" for name in self.form.errors):

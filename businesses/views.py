@@ -18,10 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from businesses.choices import ScaleBps
+from businesses.extensions import badges_of, directory_filters
 from businesses.filtersets import ORDERINGS, BusinessPublicFilterSet, search_words
 from businesses.forms import SelfRegistrationForm
 from businesses.models import Business, Sentra
 from businesses.selectors import (
+    FacetOption,
     business_public,
     business_public_detail,
     business_public_products,
@@ -46,8 +48,16 @@ logger = logging.getLogger(__name__)
 SENTRA_PAGE_SIZE = 30
 # Directory parameters that narrow the results (q and urut aside): counted on the collapsed filter panel.
 FILTER_NAMES = ("wilayah", "kbli", "subsektor", "skala", "sentra")
-# Every parameter the directory reads; links and the page cache ignore any other.
-DIRECTORY_PARAMS = ("q", *FILTER_NAMES, "urut", "page", "tampilan")
+
+
+def filter_names() -> tuple[str, ...]:
+    """The directory's filters: its own and those other apps add (businesses/extensions.py)."""
+    return (*FILTER_NAMES, *(extra.name for extra in directory_filters))
+
+
+def directory_params() -> tuple[str, ...]:
+    """Every parameter the directory reads; links and the page cache ignore any other."""
+    return ("q", *filter_names(), "urut", "page", "tampilan")
 
 
 @cache_public_page()
@@ -85,7 +95,7 @@ def _single_province() -> str | None:
     return provinces[0] if len(provinces) == 1 else None
 
 
-@cache_public_page(*DIRECTORY_PARAMS)
+@cache_public_page(directory_params)
 def directory(request):
     filterset = BusinessPublicFilterSet(request.GET or None)
     results = filterset.qs
@@ -103,7 +113,10 @@ def directory(request):
         f"directory:{counted}",
         lambda: (
             results.count(),
-            directory_facets(results, wilayah=wilayah, kbli=kbli, without=filterset.queryset_without),
+            {
+                **directory_facets(results, wilayah=wilayah, kbli=kbli, without=filterset.queryset_without),
+                **extension_facets(filterset),
+            },
         ),
     )
     paginator = Paginator(results, settings.DIRECTORY_PAGE_SIZE)
@@ -123,9 +136,19 @@ def directory(request):
             ("sentra", _("Semua sentra")),
         )
     ]
+    for extra in directory_filters:
+        facet_fields.append(
+            {
+                "name": extra.name,
+                "label": extra.label,
+                "all_label": extra.all_label,
+                "options": facets.get(extra.name, []),
+                "selected": str(request.GET.get(extra.name, "")) if extra.name not in form.errors else "",
+            }
+        )
     context = {
         "facet_fields": facet_fields,
-        "active_filters": sum(1 for name in FILTER_NAMES if request.GET.get(name) and name not in form.errors),
+        "active_filters": sum(1 for name in filter_names() if request.GET.get(name) and name not in form.errors),
         "kbli_label": Kbli.objects.filter(code=kbli).values_list("title", flat=True).first() if kbli else "",
         "form": form,
         "page": page,
@@ -147,6 +170,17 @@ def directory(request):
     return render(request, template, context)
 
 
+def extension_facets(filterset) -> dict[str, list[FacetOption]]:
+    """The options of the filters other apps add, each counted over the results of the other filters."""
+    facets = {}
+    for extra in directory_filters:
+        counts = extra.counts(filterset.queryset_without(extra.name))
+        facets[extra.name] = [
+            FacetOption(str(value), str(label), counts.get(value, 0)) for value, label in extra.choices()
+        ]
+    return facets
+
+
 def _orderings(*, has_query: bool) -> list[tuple[str, str]]:
     """The sort choices; the first, empty one is the default: relevance with a text query, else by name. An empty
     `urut` follows the query, so typing a search on the plain list sorts by relevance."""
@@ -158,7 +192,7 @@ def _orderings(*, has_query: bool) -> list[tuple[str, str]]:
 def _querystring(request, drop=()) -> str:
     """The directory's own non-empty parameters, less `drop`: for its links (pages, list/map)."""
     params = QueryDict(mutable=True)
-    for name in DIRECTORY_PARAMS:
+    for name in directory_params():
         values = [value for value in request.GET.getlist(name) if value]
         if name not in drop and values:
             params.setlist(name, values)
@@ -179,6 +213,7 @@ def business_detail(request, pk: int):
             "products": business_public_products(business),
             "scale_label": ScaleBps(business.latest_scale_bps).label if business.latest_scale_bps else "",
             "office": Office.objects.covering(business.village_id),
+            "badges": badges_of(business),
         },
     )
 

@@ -22,9 +22,14 @@ class CertificationConfig(AppConfig):
     verbose_name = _("Sertifikasi")
 
     def ready(self):
+        from certification import importing  # noqa: F401
         from certification.services import workflow  # noqa: F401  (registers the enrollment and certificate workflows)
         from ikm_registry.public_cache import register_public_models
         from ikm_registry.scoping import register_membership
 
         register_membership("lsp", lsps_operated_by)
         register_public_models(*(self.get_model(name) for name in PUBLIC_MODELS))
+
+        from certification import contributions
+
+        contributions.register_all()

@@ -73,6 +73,7 @@ class LspOwnedQuerySet(ScopedQuerySet):
     the LSP's details for their IKM); an LSP's operator reads and changes its own LSP's rows only."""
 
     lsp_field = "lsp_id"
+    membership_fields = {"lsp": "lsp_id"}
 
     def restrict(self, actor, action: str = VIEW):
         scope = scope_for(actor)
@@ -86,6 +87,7 @@ class LspOwnedQuerySet(ScopedQuerySet):
 
 class LspQuerySet(LspOwnedQuerySet):
     lsp_field = "pk"
+    membership_fields = {"lsp": "pk"}
 
 
 class Lsp(CleanTextMixin, models.Model):
@@ -345,9 +347,7 @@ class Enrollment(CleanTextMixin, models.Model):
     FR.APL.02 (self-assessment) are private files. A person not yet competent may enrol again (a new enrollment
     that names the previous one)."""
 
-    business = models.ForeignKey(
-        Business, verbose_name=_("IKM"), on_delete=models.PROTECT, related_name="enrollments"
-    )
+    business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.PROTECT, related_name="enrollments")
     name = models.CharField(_("nama asesi"), max_length=200)
     role = models.CharField(_("jabatan di usaha"), max_length=15, choices=AsesiRole.choices,
                             default=AsesiRole.MANAGER)  # fmt: skip
@@ -486,6 +486,10 @@ class Certificate(CleanTextMixin, models.Model):
     def __str__(self):
         return self.number
 
+    def save(self, *args, **kwargs):
+        self.fill_dates()
+        super().save(*args, **kwargs)
+
     @property
     def transitions(self):
         return TransitionLog.objects.for_object(self)
@@ -510,10 +514,6 @@ class Certificate(CleanTextMixin, models.Model):
                 {"enrollment": _("Sertifikat hanya untuk asesi yang dinyatakan kompeten (status asesi: %(s)s).")
                  % {"s": self.enrollment.get_status_display()}}
             )  # fmt: skip
-
-    def save(self, *args, **kwargs):
-        self.fill_dates()
-        super().save(*args, **kwargs)
 
     def effective_status(self, today: date | None = None) -> str:
         """The stored status, or "expired" for an active certificate past its date that the daily job has not yet
@@ -580,9 +580,7 @@ class ProductCertification(CleanTextMixin, models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=ProductCertificateStatus.choices,
                               default=ProductCertificateStatus.ACTIVE, db_index=True)  # fmt: skip
-    evidence = models.FileField(
-        _("bukti (pribadi)"), storage=private_storage, upload_to=document_upload_to, blank=True
-    )
+    evidence = models.FileField(_("bukti (pribadi)"), storage=private_storage, upload_to=document_upload_to, blank=True)
     assistance = models.ForeignKey(
         Assistance,
         verbose_name=_("bantuan/fasilitasi yang membantu"),
@@ -611,6 +609,10 @@ class ProductCertification(CleanTextMixin, models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.number}"
+
+    def save(self, *args, **kwargs):
+        self.apply_rules()
+        super().save(*args, **kwargs)
 
     def apply_rules(self) -> None:
         """Normalise the number, fill the legal basis and issuer, and derive the expiry when none was typed."""
@@ -667,10 +669,6 @@ class ProductCertification(CleanTextMixin, models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
-        self.apply_rules()
-        super().save(*args, **kwargs)
-
     @property
     def renewal_opens(self) -> date | None:
         return product_rules.renewal_opens(self.kind, self.valid_until)
@@ -681,7 +679,9 @@ class ProductCertification(CleanTextMixin, models.Model):
 
     def is_valid(self, today: date | None = None) -> bool:
         today = today or timezone.localdate()
-        return self.status == ProductCertificateStatus.ACTIVE and (self.valid_until is None or self.valid_until >= today)
+        return self.status == ProductCertificateStatus.ACTIVE and (
+            self.valid_until is None or self.valid_until >= today
+        )
 
     @property
     def pirt(self):
@@ -735,4 +735,3 @@ class CertificationTarget(models.Model):
             raise ValidationError({"target": _("Isi jumlah orang yang ditargetkan.")})
         if self.kind == TargetKind.ALL_IKM:
             self.target = None
-

@@ -143,7 +143,7 @@ BPOM_PATTERN = re.compile(r"^(MD|ML)(\d{12})$")
 
 
 def normalise_bpom(value: str) -> str:
-    """"BPOM RI MD 123456789012" → "MD123456789012"."""
+    """ "BPOM RI MD 123456789012" → "MD123456789012"."""
     return re.sub(r"(?i)^\s*(badan\s+pom|bpom)(\s*ri)?\s*", "", value or "").replace(" ", "").replace(".", "").upper()
 
 

@@ -36,19 +36,11 @@ from events.models import (
 )
 from events.services.notify import mail_participants, notify_registered
 from events.services.registration import duplicate_of, event_places_changed, registration_create, registration_step
-from ikm_registry.admin_base import PersonalDataAdminMixin, ScopedInlineMixin, ScopedModelAdmin
+from ikm_registry.admin_base import PersonalDataAdminMixin, PrivateFileInput, ScopedInlineMixin, ScopedModelAdmin
 from ikm_registry.admin_workflow import WorkflowAdminMixin
 from ikm_registry.models import Office, Region
 from ikm_registry.private_files import private_file_response
 from ikm_registry.scoping import CHANGE, scope_for
-
-
-class PrivateFileInput(forms.ClearableFileInput):
-    """A file input for a private file: no link to a storage address (a private file has none; the admin shows the
-    download link of its own view instead)."""
-
-    def is_initial(self, value):
-        return False
 
 
 class AttentionFilter(admin.SimpleListFilter):
@@ -82,16 +74,16 @@ class AddressBookAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     and correct entries; only a superuser deletes (an entry in use is protected anyway)."""
 
     def has_module_permission(self, request):
-        return scope_for(request.user).has_access
+        return scope_for(request.user).reaches_regions
 
     def has_view_permission(self, request, obj=None):
-        return scope_for(request.user).has_access
+        return scope_for(request.user).reaches_regions
 
     def has_add_permission(self, request):
-        return scope_for(request.user).allows(CHANGE)
+        return scope_for(request.user).reaches_regions and scope_for(request.user).allows(CHANGE)
 
     def has_change_permission(self, request, obj=None):
-        return scope_for(request.user).allows(CHANGE)
+        return scope_for(request.user).reaches_regions and scope_for(request.user).allows(CHANGE)
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser

@@ -14,9 +14,10 @@ from events.services.attendance import certificate_of
 from ikm_registry.admin_history import TimelineSource, timeline_sources
 from ikm_registry.admin_home import AdminPanel, PanelItem, admin_panels
 from ikm_registry.demo import DemoSet, demo_sets
+from ikm_registry.expiry import ExpiryItem, ExpirySource, expiry_sources
 from ikm_registry.reports import Disclosure
 from ikm_registry.reports.sections import ReportSection, report_sections
-from ikm_registry.scoping import VIEW, scope_for
+from ikm_registry.scoping import scope_for
 from ikm_registry.statistics import StatisticsPanel, statistics_panels
 from ikm_registry.verification import VerifiedCertificate, Verifier, verifiers
 
@@ -38,7 +39,8 @@ def participation_certificate(code: str) -> VerifiedCertificate | None:
 
 
 def attention_items(request) -> list[PanelItem]:
-    """Counts of the user's region, each equal to the list its link opens."""
+    """Counts of the user's region, each equal to the list its link opens (MoUs lapsing soon are on the core's
+    "Segera berakhir" panel: EXPIRY_SOURCE)."""
     user = request.user
     events = Event.objects.restrict(user)
     changelist = reverse("admin:events_event_changelist")
@@ -49,9 +51,6 @@ def attention_items(request) -> list[PanelItem]:
                   f"{changelist}?perhatian=segera"),
         PanelItem(_("tawaran tempat belum dijawab"), rules.offers_open(Registration.objects.restrict(user)).count(),
                   f"{reverse('admin:events_registration_changelist')}?status__exact=offered"),
-        PanelItem(_("nota kesepahaman berakhir dalam 90 hari"),
-                  rules.agreements_lapsing(Agreement.objects.restrict(user)).count(),
-                  f"{reverse('admin:events_agreement_changelist')}?perhatian=berakhir"),
     ]  # fmt: skip
     return [item for item in items if item.count]
 
@@ -61,7 +60,7 @@ PANEL = AdminPanel(
     title=gettext_lazy("Kegiatan"),
     items=attention_items,
     order=200,
-    permission=lambda user: scope_for(user).allows(VIEW),
+    permission=lambda user: scope_for(user).reaches_regions,
 )
 
 
@@ -186,6 +185,26 @@ STATISTICS_PANEL = StatisticsPanel(
 )
 
 
+def _agreement_item(agreement) -> ExpiryItem:
+    return ExpiryItem(
+        label=_("Nota kesepahaman: %(title)s") % {"title": agreement.title},
+        due=agreement.valid_until,
+        url=reverse("admin:events_agreement_change", args=[agreement.pk]),
+    )
+
+
+EXPIRY_SOURCE = ExpirySource(
+    name="events-agreements",
+    order=400,
+    title=gettext_lazy("nota kesepahaman berakhir dalam 90 hari"),
+    queryset=lambda restrict, today: rules.agreements_lapsing(restrict(Agreement.objects.all()), today).order_by(
+        "valid_until", "pk"
+    ),
+    item=_agreement_item,
+    list_url=lambda: f"{reverse('admin:events_agreement_changelist')}?perhatian=berakhir",
+)
+
+
 def register_all() -> None:
     from events import demo
 
@@ -196,3 +215,4 @@ def register_all() -> None:
         timeline_sources.register(source, replace=True)
     verifiers.register(Verifier(name="events-participation", lookup=participation_certificate), replace=True)
     demo_sets.register(DemoSet(name="events", load=demo.load), replace=True)
+    expiry_sources.register(EXPIRY_SOURCE, replace=True)

@@ -8,6 +8,7 @@ same way (admin_history.py).
 
 import hashlib
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.forms.models import _get_foreign_key
@@ -28,6 +29,14 @@ VERSION_FIELD = "_registry_version"
 def _restricted(model, user, action=VIEW):
     queryset = model._default_manager.all()
     return queryset.restrict(user, action) if hasattr(queryset, "restrict") else queryset
+
+
+class PrivateFileInput(forms.ClearableFileInput):
+    """A file input for a private file: no link to a storage address (a private file has none; the admin shows the
+    download link of its own view instead)."""
+
+    def is_initial(self, value):
+        return False
 
 
 # A personal field a user may not read whole is shown in its place as a read-only value under this name.
@@ -221,23 +230,27 @@ class ScopedModelAdmin(
     def get_queryset(self, request):
         return super().get_queryset(request).restrict(request.user, VIEW)
 
+    def _reaches_model(self, request) -> bool:
+        # An LSP operator reaches the models of their LSP only: the others are not theirs, not even as empty lists.
+        return scope_for(request.user).reaches(self.model)
+
     def has_module_permission(self, request):
-        return scope_for(request.user).has_access
+        return scope_for(request.user).has_access and self._reaches_model(request)
 
     def has_view_permission(self, request, obj=None):
-        return user_may(request.user, VIEW, obj)
+        return self._reaches_model(request) and user_may(request.user, VIEW, obj)
 
     def has_add_permission(self, request):
-        return user_may(request.user, CHANGE)
+        return self._reaches_model(request) and user_may(request.user, CHANGE)
 
     def has_change_permission(self, request, obj=None):
-        return user_may(request.user, CHANGE, obj)
+        return self._reaches_model(request) and user_may(request.user, CHANGE, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return user_may(request.user, CHANGE, obj)
+        return self._reaches_model(request) and user_may(request.user, CHANGE, obj)
 
     def get_object(self, request, object_id, from_field=None):
-        if not scope_for(request.user).has_access:
+        if not scope_for(request.user).has_access or not self._reaches_model(request):
             raise PermissionDenied
         obj = super().get_object(request, object_id, from_field)
         if obj is None:

@@ -11,11 +11,11 @@ from ikm_registry.job_kinds import REPORT, report_data, report_disclosure, repor
 from ikm_registry.models import Job
 from ikm_registry.private_files import private_file_response
 from ikm_registry.reports import report_export_logged
-from ikm_registry.scoping import VIEW, scope_for
+from ikm_registry.scoping import scope_for
 
 
 def jobs_view(request, admin_site):
-    if not scope_for(request.user).allows(VIEW):
+    if not scope_for(request.user).reaches_regions:
         raise Http404
     own = Job.objects.owned_by(request.user).filter(kind=REPORT)
     if own.filter(status__in=(Job.Status.QUEUED, Job.Status.RUNNING)).exists():

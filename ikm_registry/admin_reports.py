@@ -12,11 +12,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ikm_registry.reports import ReportError, all_reports, get_report, report_render
-from ikm_registry.scoping import VIEW, scope_for
+from ikm_registry.scoping import scope_for
 
 
 def reports_view(request, admin_site):
-    if not scope_for(request.user).allows(VIEW):
+    if not scope_for(request.user).reaches_regions:
         raise PermissionDenied
     reports = all_reports()
     name = request.POST.get("report") or request.GET.get("report") or (reports[0].name if reports else "")

@@ -65,10 +65,10 @@ class RegistryAdminSite(admin.AdminSite):
 
     def get_app_list(self, request, app_label=None):
         """The apps, and on the home page a "Laporan" entry for the PDF reports (staff with a scope)."""
-        from ikm_registry.scoping import VIEW, scope_for
+        from ikm_registry.scoping import scope_for
 
         app_list = super().get_app_list(request, app_label)
-        if app_label is None and scope_for(request.user).allows(VIEW):
+        if app_label is None and scope_for(request.user).reaches_regions:
             url = reverse("admin:reports", current_app=self.name)
             entry = {"name": _("Laporan PDF"), "object_name": "Report", "admin_url": url, "view_only": True}
             app_list.append({"name": _("Laporan"), "app_label": "laporan", "app_url": url, "models": [entry]})

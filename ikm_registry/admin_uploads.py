@@ -80,7 +80,7 @@ class UploadForm(forms.Form):
 
 
 def _require_writer(request) -> None:
-    if not scope_for(request.user).allows(CHANGE):
+    if not scope_for(request.user).allows(CHANGE) or not scope_for(request.user).reaches_regions:
         raise PermissionDenied
 
 

@@ -11,12 +11,16 @@ class IkmRegistryConfig(AppConfig):
     verbose_name = _("Kantor dan staf")
 
     def ready(self):
-        from ikm_registry import history  # noqa: F401  (connects the attribution of historical rows)
+        from ikm_registry import (
+            expiry,
+            history,  # noqa: F401  (connects the attribution of historical rows)
+        )
         from ikm_registry.public_cache import register_public_models
 
         # Public pages show region, KBLI and subsector names, and name the reviewing office with its phone and e-mail:
         # a change to any of them clears the cached public pages.
         register_public_models(*(self.get_model(name) for name in ("Region", "Kbli", "CreativeSubsector", "Office")))
+        expiry.register_panel()
 
 
 class RegistryAdminConfig(admin_apps.AdminConfig):

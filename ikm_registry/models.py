@@ -609,3 +609,22 @@ class TransitionLog(models.Model):
     @property
     def is_creation(self) -> bool:
         return self.action == self.CREATE
+
+
+class ExpiryDigest(models.Model):
+    """One office's daily "Segera berakhir" e-mail (ikm_registry/expiry.py): recorded so that a day's digest is
+    sent once, however many times the job runs (cron and every worker)."""
+
+    office = models.ForeignKey(Office, verbose_name=_("kantor"), on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("tanggal"))
+    sent_at = models.DateTimeField(_("dikirim"), auto_now_add=True)
+    items = models.PositiveIntegerField(_("jumlah yang segera berakhir"), default=0)
+    recipients = models.PositiveSmallIntegerField(_("penerima"), default=0)
+
+    class Meta:
+        verbose_name = _("ringkasan masa berlaku")
+        verbose_name_plural = pgettext_lazy("plural", "ringkasan masa berlaku")
+        constraints = [models.UniqueConstraint(fields=["office", "day"], name="expiry_digest_once_a_day")]
+
+    def __str__(self):
+        return f"{self.office}: {self.day}"

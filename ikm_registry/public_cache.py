@@ -137,6 +137,8 @@ def _page_key(request, params) -> str:
     and fill the cache with copies.
     """
     variant = "partial" if wants_partial(request) else "page"
+    if len(params) == 1 and callable(params[0]):
+        params = params[0]()  # parameters that apps add at start-up (the directory's filters)
     query = sorted((name, value) for name in params for value in request.GET.getlist(name) if value)
     address = request.path + "?" + "&".join(f"{name}={value}" for name, value in query)
     digest = hashlib.sha256(address.encode()).hexdigest()
@@ -146,7 +148,8 @@ def _page_key(request, params) -> str:
 def cache_public_page(*params: str):
     """Serve a public GET page from the cache for anonymous visitors; let browsers keep it PUBLIC_HTTP_MAX_AGE s.
 
-    `params` names the query parameters the view reads; the page must not depend on any other. Signed-in users
+    `params` names the query parameters the view reads (or is one function returning them, for parameters apps
+    register at start-up); the page must not depend on any other. Signed-in users
     (staff checking their own edits) always get a fresh page. Responses that set cookies or are not 200 are not
     stored. The language is part of the key, since the page is rendered in the visitor's language.
 

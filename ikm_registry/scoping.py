@@ -48,6 +48,21 @@ class Scope:
     def allows(self, action: str) -> bool:
         return self.has_access and (action == VIEW or self.can_write)
 
+    @property
+    def reaches_regions(self) -> bool:
+        """Whether the actor works for a region (an office, national staff, a superuser): an LSP's operator, who
+        reaches only the rows of their LSP, does not — no region-wide page (businesses, reports, imports) is theirs."""
+        return self.everything or self.region_code is not None
+
+    def reaches(self, model) -> bool:
+        """Whether any row of `model` can be within reach: by region, or by a membership the model's queryset names
+        (its `membership_fields`)."""
+        if self.reaches_regions:
+            return True
+        queryset_class = getattr(model._default_manager, "_queryset_class", None)
+        kinds = getattr(queryset_class, "membership_fields", {})
+        return any(self.member_of(kind) for kind in kinds)
+
     def member_of(self, kind: str) -> frozenset:
         """The ids of the `kind` organisations (e.g. "lsp") the actor belongs to."""
         return next((ids for name, ids in self.memberships if name == kind), frozenset())

@@ -33,6 +33,7 @@ class VerifiedCertificate:
     valid: bool
     status: str = ""  # e.g. "berlaku", "kedaluwarsa", "dicabut"
     number: str = ""
+    valid_until: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,7 +3,7 @@
 Same options as django-tasks-db's command. Besides running tasks, a thread of the worker records the worker in the
 database every WORKER_HEARTBEAT_SECONDS (`Worker`), gives the running jobs of dead workers another try or fails
 them (ikm_registry.jobs.jobs_recover) — at start and on every heartbeat — and once a day deletes private files past
-their retention (as `manage.py purge_private_files` does). A worker that stops cleanly removes its heartbeat.
+their retention (as `manage.py purge_private_files` does) and sends the expiry digests (`manage.py notify_expiring`). A worker that stops cleanly removes its heartbeat.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class Heartbeat(threading.Thread):
         if self.purge and (self.last_purge is None or time.monotonic() - self.last_purge >= PURGE_EVERY_SECONDS):
             self.last_purge = time.monotonic()  # a failing purge is tried again a day later, not on every beat
             self.purge_private_files()
+            self.notify_expiring()
 
     def purge_private_files(self) -> None:
         from ikm_registry.private_files import private_files_purge
@@ -65,6 +66,18 @@ class Heartbeat(threading.Thread):
                 result.orphans,
                 result.records,
             )
+
+    def notify_expiring(self) -> None:
+        """The daily "Segera berakhir" digests (as `manage.py notify_expiring`; sent once a day whoever runs it)."""
+        from ikm_registry.expiry import send_expiry_digests
+
+        try:
+            result = send_expiry_digests()
+        except Exception:
+            logger.exception("Daily expiry digests failed (worker %s)", self.worker_id)
+            return
+        if result.sent or result.lapsed:
+            logger.info("Expiry digests: %s sent, %s records marked lapsed", result.sent, result.lapsed)
 
     def run(self) -> None:
         try:
