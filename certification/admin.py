@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -472,6 +473,26 @@ class CertificateAdmin(WorkflowAdminMixin, ScopedModelAdmin):
     fields = ["enrollment", "holder_business", "number", "registration_number", "issued_on", "valid_until",
               "surveillance_due", "renews", "status", "code", "verification"]  # fmt: skip
 
+    actions = ["surveillance_held"]
+    # Expiry is the daily job's; a renewal is recorded as the new certificate that names this one.
+    workflow_hidden_actions = ("expire", "renew")
+
+    @admin.action(description=_("Catat surveilan selesai hari ini"), permissions=["change"])
+    def surveillance_held(self, request, queryset):
+        today = timezone.localdate()
+        done, refused = 0, []
+        for certificate in queryset.restrict(request.user, CHANGE).select_related("enrollment__scheme"):
+            try:
+                enrollment_service.surveillance_done(certificate, actor=request.user, held_on=today)
+            except (ValidationError, PermissionDenied) as error:
+                refused.append(f"{certificate.number}: {' '.join(getattr(error, 'messages', [str(error)]))}")
+            else:
+                done += 1
+        if done:
+            self.message_user(request, gettext("Surveilan %(n)s sertifikat dicatat.") % {"n": done}, messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)
+
     @admin.display(description=_("pemegang"), ordering="enrollment__name")
     def holder(self, obj):
         return obj.enrollment.name
@@ -493,7 +514,9 @@ class CertificateAdmin(WorkflowAdminMixin, ScopedModelAdmin):
         if obj is None or not obj.pk:
             return "—"
         url = public_url(f"{reverse('verify')}?kode={obj.code}")
-        return format_html('<a href="{}">{}</a><div style="width:120px">{}</div>', url, url, qr_svg(url))
+        # The QR is drawn by segno from our own address: safe markup.
+        return format_html('<a href="{}">{}</a><div class="qr" style="width:120px">{}</div>', url, url,
+                           mark_safe(qr_svg(url)))  # noqa: S308  # fmt: skip
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -609,7 +632,7 @@ class ProductCertificationAdmin(ScopedModelAdmin):
     def product_label(self, obj):
         return obj.product.name if obj.product_id else (obj.product_name or "—")
 
-    @admin.display(description=_("aturan yang dipakai"))
+    @admin.display(description=_("asal tanggal berlaku"))
     def legal_basis_note(self, obj):
         return gettext(
             "Tanggal berlaku dihitung dari aturan; isi sendiri bila sertifikat menyebut tanggal lain."

@@ -1,7 +1,7 @@
 """The certification of the Bali demo (`seed_demo`): Kota Denpasar's wish that every IKM's managers and marketers be
 certified, with the assessors of both schemes living in Surabaya (issue 12). An LSP in Surabaya with two schemes and
 three assessors there, a TUK sewaktu at the Denpasar office, a session held long ago (certificates lapsing soon, one
-surveillance due), a recent one (competent and not-yet-competent asesi, one enrolled again), an upcoming one with
+surveillance done), a recent one (competent and not-yet-competent asesi, one enrolled again), an upcoming one with
 places left, asesi of Denpasar and Badung waiting for a trip, the office's targets for the year, and product
 certificates of demo businesses (P-IRT, halal, merek, BPOM, SNI; some in their renewal window).
 
@@ -79,8 +79,8 @@ PERSON_NAMES = [
 def load(progress) -> str:
     if Lsp.objects.filter(name=LSP_NAME).exists():
         return _summary()
-    denpasar = list(_businesses(DENPASAR, 40))
-    badung = list(_businesses(BADUNG, 20))
+    denpasar = list(_businesses(DENPASAR, 80))
+    badung = list(_businesses(BADUNG, 40))
     if len(denpasar) < 16 or len(badung) < 4:
         return _("Sertifikasi demo dilewati: IKM demo Denpasar dan Badung belum ada.")
     plan_date = Ledger().plan_date or timezone.localdate()
@@ -120,7 +120,12 @@ def load(progress) -> str:
     # Held 34 months ago: certificates lapsing within two months, the surveillance of one overdue.
     old = _session(schemes[1], tuk, plan_date - timedelta(days=34 * 30), 10, assessors[:2])
     for _n in range(3):
-        _certified(next(people), next(names), schemes[1], old, AsesiRole.MARKETING, rng)
+        certificate = _certified(next(people), next(names), schemes[1], old, AsesiRole.MARKETING, rng)
+        Certificate.objects.filter(pk=certificate.pk).update(surveillance_due=None)  # both surveillances held
+    # Held eleven months ago: the yearly surveillance of its two holders falls due next month.
+    year_ago = _session(schemes[0], tuk, plan_date - timedelta(days=330), 10, [assessors[0]])
+    for _n in range(2):
+        _certified(next(people), next(names), schemes[0], year_ago, AsesiRole.MANAGER, rng)
     # Held seven weeks ago: six competent, two not yet competent (one of them enrolled again and waiting).
     recent = _session(schemes[0], tuk, plan_date - timedelta(days=50), 12, [assessors[0], assessors[2]])
     for _n in range(6):
@@ -155,7 +160,8 @@ def load(progress) -> str:
     )
     CertificationTarget.objects.create(region_id=DENPASAR, year=year, scheme=schemes[0], kind=TargetKind.ALL_IKM,
                                        notes="Semua IKM Kota Denpasar memiliki pengelola bersertifikat")  # fmt: skip
-    _product_certificates(denpasar + badung, plan_date, rng)
+    mixed = [b for pair in zip(denpasar[20:], badung[8:], strict=False) for b in pair]  # both offices' IKM
+    _product_certificates(mixed, plan_date, rng)
     return _summary()
 
 
@@ -242,21 +248,28 @@ def _pirt_number(regency: str, rng, expiry_year: int) -> str:
 
 def _product_certificates(businesses, plan_date: date, rng) -> None:
     K = ProductCertificateKind
-    for index, business in enumerate(businesses[:24]):
+    # Food and drink (KBLI 10, 11) hold P-IRT, halal and BPOM; the others merek and SNI.
+    food = [b for b in businesses if (b.kbli_id or "")[:2] in ("10", "11")][:16]
+    other = [b for b in businesses if (b.kbli_id or "")[:2] not in ("10", "11")][:8]
+    food_kinds = [K.PIRT, K.HALAL, K.PIRT, K.HALAL, K.BPOM_MD, K.PIRT, K.HALAL, K.PIRT]
+    other_kinds = [K.MEREK, K.SNI, K.MEREK, K.MEREK]
+    plan = [(b, food_kinds[i % len(food_kinds)]) for i, b in enumerate(food)]
+    plan += [(b, other_kinds[i % len(other_kinds)]) for i, b in enumerate(other)]
+    for index, (business, kind) in enumerate(plan):
         regency = business.village_id[:5]
-        kind = [K.PIRT, K.HALAL, K.MEREK, K.PIRT, K.HALAL, K.BPOM_MD, K.SNI, K.PIRT][index % 8]
         issued = plan_date - timedelta(days=rng.randint(200, 1600))
         row = ProductCertification(business=business, kind=kind, issued_on=issued)
         if kind == K.PIRT:
             # Two of them lapse within six months (in their renewal window).
-            lapses = plan_date + timedelta(days=120) if index in (0, 3) else add_months(issued, 60)
+            lapses = plan_date + timedelta(days=120) if index in (0, 5) else add_months(issued, 60)
             row.issued_on = add_months(lapses, -60)
             row.number = _pirt_number(regency, rng, lapses.year)
         elif kind == K.HALAL:
             row.number = f"ID{regency.replace('.', '')}{rng.randint(10**9, 10**10 - 1)}"
             row.unchanged_confirmed_on = issued if index % 3 else None
         elif kind == K.MEREK:
-            row.filed_on = add_months(plan_date, -117)  # ten years lapse in three months: renewal window open
+            # Ten years lapse within three months for the first two: the renewal window is open.
+            row.filed_on = add_months(plan_date, -117 if index - len(food) < 2 else -rng.randint(20, 90))
             row.issued_on = add_months(row.filed_on, 14)
             row.number = f"IDM000{rng.randint(100000, 999999)}"
         elif kind == K.BPOM_MD:

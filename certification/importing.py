@@ -174,6 +174,7 @@ class ResultWrite(Write):
 @registry.register
 class CertificateImporter(_BusinessFinder, Importer):
     kind = "certificates"
+    record_url_name = "admin:certification_enrollment_change"
     label = gettext_lazy("hasil uji kompetensi (LSP)")
     model = Enrollment
     columns = RESULT_COLUMNS
@@ -562,6 +563,7 @@ def normalised_number(kind: str, number: str) -> str:
 @registry.register
 class ProductCertificateImporter(_BusinessFinder, Importer):
     kind = "product_certificates"
+    record_url_name = "admin:certification_productcertification_change"
     label = gettext_lazy("sertifikat produk")
     model = ProductCertification
     columns = PRODUCT_CERTIFICATE_COLUMNS

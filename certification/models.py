@@ -614,6 +614,13 @@ class ProductCertification(CleanTextMixin, models.Model):
         self.apply_rules()
         super().save(*args, **kwargs)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The date the rules gave when it was saved: a different one in the form was typed by staff.
+        instance._derived_valid_until = instance.__dict__.get("valid_until")
+        return instance
+
     def apply_rules(self) -> None:
         """Normalise the number, fill the legal basis and issuer, and derive the expiry when none was typed."""
         K = ProductCertificateKind
@@ -630,11 +637,17 @@ class ProductCertification(CleanTextMixin, models.Model):
             normalised = product_rules.normalise_bpom(self.number)
             if product_rules.BPOM_PATTERN.match(normalised):
                 self.number = normalised
-        if self.valid_until is None or self.valid_until_derived:
+        typed = self.valid_until is not None and (
+            not self.valid_until_derived or self.valid_until != getattr(self, "_derived_valid_until", None)
+        )
+        if typed:
+            self.valid_until_derived = False  # a date staff typed (or changed) always wins
+        else:
             derived = product_rules.derived_valid_until(
                 self.kind, number=self.number, issued_on=self.issued_on, filed_on=self.filed_on
             )
             self.valid_until, self.valid_until_derived = derived, derived is not None
+            self._derived_valid_until = derived
 
     def clean(self):
         K = ProductCertificateKind

@@ -40,6 +40,9 @@ class RegencyNeed:
     waiting: int
     local_assessors: list = field(default_factory=list)  # assessors living in this regency
 
+    def __str__(self):
+        return self.name
+
 
 @dataclass
 class AssessorTrip:
@@ -67,6 +70,20 @@ class SchemePlan:
     @property
     def needs_travel(self) -> bool:
         return any(not need.local_assessors for need in self.regencies)
+
+    @property
+    def trip_regencies(self) -> list[RegencyNeed]:
+        """The regencies no local assessor serves: one trip of the LSP's assessors should take them together."""
+        return [need for need in self.regencies if not need.local_assessors]
+
+    @property
+    def trip_waiting(self) -> int:
+        return sum(need.waiting for need in self.trip_regencies)
+
+    @property
+    def trip_homes(self) -> list[str]:
+        """Where the assessors who would travel live (their regencies' names), for the request to the LSP."""
+        return sorted({trip.assessor.home_region.name for trip in self.assessors if trip.travels_to})
 
 
 def plan(enrollments, *, capacity: int = DEFAULT_CAPACITY, today=None) -> list[SchemePlan]:

@@ -54,6 +54,9 @@ class WorkflowAdminMixin:
     """For the ModelAdmin of a model with a registered workflow."""
 
     change_form_template = "admin/workflow_change_form.html"
+    # Steps that are not buttons: taken by a service or a job (e.g. a certificate expiring, or renewed by recording
+    # its successor). Refused when posted.
+    workflow_hidden_actions: tuple[str, ...] = ()
 
     def workflow_step(self, request, obj, action: str, note: str):
         """Take `action` on `obj` as the request's user; returns the updated record. Override to use a service."""
@@ -72,7 +75,7 @@ class WorkflowAdminMixin:
         workflow = workflow_for(self.model)
         saved = gettext("Perubahan disimpan.") if getattr(request, "_registry_form_changed", False) else ""
         url = self._workflow_change_url(request, obj.pk)
-        if action not in workflow.transitions:
+        if action not in workflow.transitions or action in self.workflow_hidden_actions:
             self.message_user(
                 request, f"{saved} {gettext('Langkah alur kerja tidak dikenal.')}".strip(), messages.ERROR
             )
@@ -107,6 +110,7 @@ class WorkflowAdminMixin:
                     "workflow_actions": [
                         {"transition": t, "note_field": f"{WORKFLOW_NOTE_FIELD}{t.action}"}
                         for t in workflow.available(obj, request.user)
+                        if t.action not in self.workflow_hidden_actions
                     ],
                     "workflow_steps": self.workflow_steps(obj),
                     "workflow_state_label": workflow.state_label(workflow.state_of(obj)),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from certification.choices import CertificateStatus, EnrollmentStatus
 from certification.models import AssessmentSession, Certificate, Enrollment
+from certification.product_rules import add_months
 from certification.services.workflow import CERTIFICATE_WORKFLOW, ENROLLMENT_WORKFLOW
 from ikm_registry.scoping import CHANGE, user_may
 
@@ -117,3 +118,21 @@ def reenrol(enrollment: Enrollment, *, actor, session: AssessmentSession | None 
     if session is not None:
         again = schedule(again, session, actor=actor)
     return again
+
+
+def surveillance_done(certificate: Certificate, *, actor, held_on: date) -> Certificate:
+    """Record a surveillance of the holder: the next one falls `surveillance_months` after this one (none when that
+    is past the certificate's validity)."""
+    with transaction.atomic():
+        locked = Certificate.objects.restrict(actor, CHANGE).select_for_update().filter(pk=certificate.pk).first()
+        if locked is None:
+            raise PermissionDenied(_("Sertifikat ini di luar wilayah Anda."))
+        if locked.effective_status() != CertificateStatus.ACTIVE:
+            raise ValidationError(_("Surveilan hanya untuk sertifikat yang berlaku."), code="not_active")
+        months = locked.enrollment.scheme.surveillance_months
+        following = add_months(held_on, months) if months else None
+        locked.surveillance_due = following if following and following < locked.valid_until else None
+        locked._history_user = _actor_user(actor)
+        locked._change_reason = _("surveilan %(date)s") % {"date": held_on.strftime("%d-%m-%Y")}
+        locked.save(update_fields=["surveillance_due"])
+        return locked

@@ -108,9 +108,15 @@ def test_the_apps_register_the_models_public_pages_show():
     from django.apps import apps
 
     core = {"ikm_registry.Region", "ikm_registry.Kbli", "ikm_registry.CreativeSubsector", "ikm_registry.Office"}
+    from certification.apps import PUBLIC_MODELS as CERTIFICATION_MODELS
     from events.apps import PUBLIC_MODELS as EVENT_MODELS
 
-    expected = {f"businesses.{name}" for name in PUBLIC_MODELS} | {f"events.{name}" for name in EVENT_MODELS} | core
+    expected = (
+        {f"businesses.{name}" for name in PUBLIC_MODELS}
+        | {f"events.{name}" for name in EVENT_MODELS}
+        | {f"certification.{name}" for name in CERTIFICATION_MODELS}
+        | core
+    )
     assert set(public_models.names()) == expected
     assert apps.get_model("businesses", "Business") in public_models
     assert Office in public_models
