@@ -6,6 +6,7 @@ an LSP's operator reaches its own LSP's rows wherever the asesi live, and of a b
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from pathlib import Path
 
 from django.contrib import admin, messages
@@ -22,7 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from businesses.models import Assistance, Product
-from certification import planner
+from certification import planner, selectors
 from certification.choices import IN_SESSION, CertificateStatus, EnrollmentStatus
 from certification.models import (
     MET_PATTERN,
@@ -686,13 +687,56 @@ class ProductCertificationAdmin(ScopedModelAdmin):
 # --- targets -----------------------------------------------------------------------------------------------------
 
 
+_list_request: ContextVar = ContextVar("certification_target_list", default=(None, {}))
+
+
 @admin.register(CertificationTarget)
 class CertificationTargetAdmin(ScopedModelAdmin):
-    list_display = ["scheme", "region", "year", "kind", "target", "notes"]
+    list_display = ["scheme_name", "region", "year", "kind", "goal", "achieved"]
     list_filter = ["year", "kind"]
     search_fields = ["scheme__code", "scheme__name", "region__name"]
     list_select_related = ["scheme", "region"]
     autocomplete_fields = ["region"]
+
+    def changelist_view(self, request, extra_context=None):
+        # The progress columns read the request's user and share one computation per region and year on the page
+        # (a context variable: the admin instance is shared between requests).
+        token = _list_request.set((request, {}))
+        try:
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+            return response
+        finally:
+            _list_request.reset(token)
+
+    def _progress(self, obj):
+        request, cache = _list_request.get((None, {}))
+        if request is None:
+            return None
+        key = (obj.region_id, obj.year)
+        if key not in cache:
+            rows = selectors.target_progress(obj.region_id, obj.year, actor=request.user)
+            cache[key] = {row.target.pk: row for row in rows}
+        return cache[key].get(obj.pk)
+
+    @admin.display(description=_("skema"), ordering="scheme__name")
+    def scheme_name(self, obj):
+        return obj.scheme.name
+
+    @admin.display(description=_("target"))
+    def goal(self, obj):
+        progress = self._progress(obj)
+        return progress.goal if progress is not None and progress.goal is not None else "—"
+
+    @admin.display(description=_("tercapai"))
+    def achieved(self, obj):
+        progress = self._progress(obj)
+        if progress is None:
+            return "—"
+        if progress.percent is None:
+            return str(progress.achieved)
+        return f"{progress.achieved} ({progress.percent} %)"
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "scheme":

@@ -22,6 +22,7 @@ from ikm_registry.expiry import expiry_sources
 from ikm_registry.reports import Disclosure
 from ikm_registry.reports.sections import ReportSection, report_sections
 from ikm_registry.scoping import VIEW, scope_for
+from ikm_registry.statistics import StatisticsPanel, statistics_panels, with_bars
 from ikm_registry.verification import VerifiedCertificate, Verifier, verifiers
 
 # --- /verifikasi/ ------------------------------------------------------------------------------------------------
@@ -33,8 +34,14 @@ def competency_certificate(code: str) -> VerifiedCertificate | None:
         Certificate.objects.filter(code=code.strip().upper())
         .select_related("enrollment__scheme__lsp")
         .only(
-            "number", "issued_on", "valid_until", "status", "enrollment__name", "enrollment__scheme__name",
-            "enrollment__scheme__code", "enrollment__scheme__lsp__name",
+            "number",
+            "issued_on",
+            "valid_until",
+            "status",
+            "enrollment__name",
+            "enrollment__scheme__name",
+            "enrollment__scheme__code",
+            "enrollment__scheme__lsp__name",
         )  # fmt: skip
         .first()
     )
@@ -132,9 +139,7 @@ TIMELINE = (
         model="businesses.Business",
         title=gettext_lazy("Sertifikat produk"),
         records=lambda business: ProductCertification.history.filter(business_id=business.pk),
-        restrict=lambda records, user: records.filter(
-            id__in=ProductCertification.objects.restrict(user).values("pk")
-        ),
+        restrict=lambda records, user: records.filter(id__in=ProductCertification.objects.restrict(user).values("pk")),
         label=lambda instance: f"{instance.get_kind_display()} {instance.number}",
     ),
 )
@@ -216,6 +221,32 @@ def certificate_badges(business) -> list[ProfileBadge]:
     return badges
 
 
+def certified_businesses(area) -> list[dict]:
+    """Published IKM of the area holding a valid certificate, per kind (competency: at least one certified person):
+    counts of public businesses only, the same for every visitor."""
+    from businesses.selectors import business_public
+    from ikm_registry.scoping import region_q
+
+    results = business_public()
+    if area.code:
+        results = results.filter(region_q("village__code", area.code))
+    counts = certificate_counts(results)
+    rows = [
+        {"code": value, "label": str(label), "count": counts.get(value, 0)} for value, label in certificate_choices()
+    ]
+    return with_bars([row for row in rows if row["count"]])
+
+
+STATISTICS_PANEL = StatisticsPanel(
+    name="certification",
+    order=320,
+    title=gettext_lazy("Sertifikasi"),
+    caption=gettext_lazy("IKM terbit yang memegang sertifikat yang masih berlaku, menurut jenis sertifikat"),
+    group_label=gettext_lazy("Sertifikat"),
+    data=certified_businesses,
+)
+
+
 def register_all() -> None:
     from certification import demo
 
@@ -227,5 +258,6 @@ def register_all() -> None:
     for source in TIMELINE:
         timeline_sources.register(source, replace=True)
     directory_filters.register(DIRECTORY_FILTER, replace=True)
+    statistics_panels.register(STATISTICS_PANEL, replace=True)
     profile_badges.register(ProfileBadges(name="certification", badges=certificate_badges), replace=True)
     demo_sets.register(DemoSet(name="certification", load=demo.load, order=300), replace=True)

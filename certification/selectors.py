@@ -335,12 +335,9 @@ def certificate_list(region_code: str, *, actor, kind: str = "", today: date | N
             scheme_name=F("enrollment__scheme__name"),
         ):
             expired = row["status"] == CertificateStatus.ACTIVE and row["valid_until"] < today
-            row.update(
-                kind=COMPETENCY,
-                product="",
-                status=CertificateStatus.EXPIRED if expired else row["status"],
-                valid=row["status"] == CertificateStatus.ACTIVE and not expired,
-            )
+            row.update(kind=COMPETENCY, product="", valid=row["status"] == CertificateStatus.ACTIVE and not expired)
+            # (a dict of the listing, not the record: the status a reader sees on the day)
+            row["status"] = CertificateStatus.EXPIRED if expired else row["status"]
             rows.append(row)
     if products is not None:
         for row in products.values(
@@ -365,9 +362,9 @@ def certificate_list(region_code: str, *, actor, kind: str = "", today: date | N
                 scheme_code="",
                 scheme_name="",
                 product=row.pop("product_record") or written,
-                status=CertificateStatus.EXPIRED if expired else row["status"],
                 valid=row["status"] == ProductCertificateStatus.ACTIVE and not expired,
             )
+            row["status"] = CertificateStatus.EXPIRED if expired else row["status"]
             rows.append(row)
     kinds = [COMPETENCY, *ProductCertificateKind.values]
     rows.sort(
