@@ -20,7 +20,9 @@ as `render_report progres-sertifikasi --region 51 --year Y` makes it:
 
 - target_progress(): seconds, queries and the slowest query's seconds (certification.selectors);
 - the report's document context (targets, areas, the expiring list, letterhead): seconds and queries;
-- the PDF (WeasyPrint, one process): seconds and pages.
+- the PDF (WeasyPrint, one process): seconds and pages;
+- the daily expiry digest for every office (`notify_expiring`, e-mail kept in memory): seconds, queries, e-mails
+  sent and the items they count.
 
 The queries must be the same number at both sizes. --output DIR keeps the PDF of each size.
 """
@@ -230,7 +232,35 @@ def measure(year: int, output: str) -> dict:
     result["pages"] = len(PdfReader(io.BytesIO(pdf)).pages)
     if output:
         Path(output).write_bytes(pdf)
+    result.update(measure_digest())
     return result
+
+
+def measure_digest() -> dict:
+    """The daily "Segera berakhir" digest for every office (notify_expiring), e-mail kept in memory: seconds, queries,
+    e-mails and the items they count. Each size sends afresh (the day's records are cleared first)."""
+    from django.core import mail
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from ikm_registry.expiry import send_expiry_digests
+    from ikm_registry.models import ExpiryDigest, Office
+
+    ExpiryDigest.objects.all().delete()
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        mail.outbox = []
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            sent = send_expiry_digests()
+            seconds = time.perf_counter() - start
+    return {
+        "digest_s": seconds,
+        "digest_queries": len(queries.captured_queries),
+        "digest_offices": Office.objects.count(),
+        "digest_sent": sent.sent,
+        "digest_items": sum(digest.items for digest in ExpiryDigest.objects.all()),
+        "digest_slowest_s": max((float(q["time"]) for q in queries.captured_queries), default=0.0),
+    }
 
 
 def worker(step: str, args) -> dict:
@@ -295,7 +325,16 @@ def table(results: list[dict]) -> None:
             f"{r['progress_queries']:>7} {r['slowest_query_s']:>5.3f} s | {r['context_s']:>9.3f} s {r['context_queries']:>7} {r['expiring']:>8,} | "
             f"{r['pdf_s']:>5.1f} s {r['pages']:>5}"
         )
-    counts = {(r["progress_queries"], r["context_queries"]) for r in results}
+    print()
+    head = f"{'businesses':>10} {'certificates':>12} | {'digest, all offices':>19} {'queries':>7} {'slowest':>7} | {'offices':>7} {'e-mails':>7} {'items':>7}"
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        print(
+            f"{r['businesses']:>10,} {r['certificates']:>12,} | {r['digest_s']:>17.3f} s {r['digest_queries']:>7} "
+            f"{r['digest_slowest_s']:>5.3f} s | {r['digest_offices']:>7} {r['digest_sent']:>7} {r['digest_items']:>7,}"
+        )
+    counts = {(r["progress_queries"], r["context_queries"], r["digest_queries"]) for r in results}
     print("queries constant across sizes:", "yes" if len(counts) == 1 else f"NO {sorted(counts)}")
 
 
