@@ -77,7 +77,7 @@ def expiry_sections(restrict: Callable, *, user=None, today: date | None = None,
         nearest = [source.item(record) for record in queryset[:limit]]
         if not nearest:
             continue
-        count = len(nearest) if len(nearest) < limit else queryset.count()
+        count = queryset.count()  # always: the same queries whatever the window holds
         sections.append(ExpirySection(source=source, count=count, items=nearest))
     return sections
 
