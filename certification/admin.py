@@ -9,7 +9,9 @@ from __future__ import annotations
 from contextvars import ContextVar
 from pathlib import Path
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Q
@@ -38,6 +40,7 @@ from certification.models import (
     Tuk,
 )
 from certification.services import enrollment as enrollment_service
+from ikm_registry.activities import activity_choices, activity_key, activity_label
 from ikm_registry.admin_base import PrivateFileInput, ScopedModelAdmin
 from ikm_registry.admin_workflow import WorkflowAdminMixin
 from ikm_registry.models import Region
@@ -582,6 +585,31 @@ class ProductExpiryFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ProductCertificationForm(forms.ModelForm):
+    activity_choice = forms.ChoiceField(
+        label=_("kegiatan yang membantu"),
+        required=False,
+        help_text=_("Kegiatan kantor yang membantu IKM memperoleh sertifikat ini (mis. bimtek halal)."),
+    )
+
+    class Meta:
+        model = ProductCertification
+        fields = ["business", "product", "product_name", "kind", "number", "issuer", "filed_on", "issued_on",
+                  "valid_until", "unchanged_confirmed_on", "status", "legal_basis", "evidence", "assistance",
+                  "helped_by"]  # fmt: skip
+
+    def save(self, commit=True):
+        key = self.cleaned_data.get("activity_choice") or ""
+        instance = self.instance
+        if not key:
+            instance.activity_type, instance.activity_id = None, None
+        else:
+            label, pk = key.split(":")
+            instance.activity_type = ContentType.objects.get_by_natural_key(*label.split("."))
+            instance.activity_id = int(pk)
+        return super().save(commit)
+
+
 @admin.register(ProductCertification)
 class ProductCertificationAdmin(ScopedModelAdmin):
     list_display = ["number", "kind", "business", "product_label", "issued_on", "valid_until", "status"]
@@ -596,7 +624,7 @@ class ProductCertificationAdmin(ScopedModelAdmin):
         (_("Masa berlaku"), {"fields": ["filed_on", "issued_on", "valid_until", "renewal_note",
                                           "unchanged_confirmed_on", "status"]}),
         (_("Dasar hukum dan bukti"), {"fields": ["legal_basis", "legal_basis_note", "evidence", "evidence_download"]}),
-        (_("Pendampingan"), {"fields": ["assistance", "helped_by"]}),
+        (_("Pendampingan"), {"fields": ["assistance", "activity_choice", "helped_by"]}),
     ]  # fmt: skip
 
     def lookup_allowed(self, lookup, value, request=None):
@@ -620,7 +648,15 @@ class ProductCertificationAdmin(ScopedModelAdmin):
         return [(t, {**o, "fields": [f for f in o["fields"] if f != "evidence"]}) for t, o in fieldsets]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = ProductCertificationForm
         form = super().get_form(request, obj, change, **kwargs)
+        if "activity_choice" in form.base_fields:
+            choices = activity_choices(request.user)
+            current = activity_key(obj.activity) if obj is not None and obj.activity is not None else ""
+            if current and current not in dict(choices):  # kept as it is, though no longer in the user's list
+                choices.insert(0, (current, activity_label(obj.activity)))
+            form.base_fields["activity_choice"].choices = [("", "---------"), *choices]
+            form.base_fields["activity_choice"].initial = current
         for name, model in (("product", Product), ("assistance", Assistance)):
             if name in form.base_fields:
                 # The business's own products and assistance, once the business is chosen (saved).

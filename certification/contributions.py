@@ -15,6 +15,7 @@ from businesses.extensions import DirectoryFilter, ProfileBadge, ProfileBadges, 
 from certification import expiry
 from certification.choices import CertificateStatus, EnrollmentStatus, ProductCertificateKind
 from certification.models import AssessmentSession, Certificate, Enrollment, ProductCertification
+from ikm_registry.activities import activity_label
 from ikm_registry.admin_history import TimelineSource, timeline_sources
 from ikm_registry.admin_home import AdminPanel, PanelItem, admin_panels
 from ikm_registry.demo import DemoSet, demo_sets
@@ -105,9 +106,15 @@ def business_certificates(business, *, user=None) -> dict:
     products = ProductCertification.objects.filter(business=business)
     if user is not None:
         competency, products = competency.restrict(user), products.restrict(user)
+    products = list(products.select_related("product", "assistance").order_by("kind", "-issued_on", "pk"))
+    for certificate in products:  # what helped obtain it: an event of the programme, an assistance, another programme
+        certificate.helped_label = (
+            activity_label(certificate.activity) or (str(certificate.assistance) if certificate.assistance else "")
+            or certificate.helped_by
+        )  # fmt: skip
     return {
         "competency": list(competency.select_related("enrollment__scheme__lsp").order_by("-issued_on", "pk")),
-        "products": list(products.select_related("product").order_by("kind", "-issued_on", "pk")),
+        "products": products,
         "today": timezone.localdate(),
     }
 

@@ -15,6 +15,8 @@ import secrets
 from datetime import date
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -589,9 +591,16 @@ class ProductCertification(CleanTextMixin, models.Model):
         null=True,
         blank=True,
     )
+    # The activity that helped (an event of the office's programme: a halal bimtek, a P-IRT facilitation), named
+    # through the core's activity registry (ikm_registry/activities.py): certification does not know events.
+    activity_type = models.ForeignKey(
+        ContentType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    activity_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    activity = GenericForeignKey("activity_type", "activity_id")
     helped_by = models.CharField(
-        _("kegiatan yang membantu"), max_length=300, blank=True,
-        help_text=_("Mis. kode atau judul kegiatan pendampingan (bimtek halal, fasilitasi P-IRT)."),
+        _("bantuan lain yang membantu"), max_length=300, blank=True,
+        help_text=_("Program di luar daftar kegiatan (mis. fasilitasi Kemenperin, sertifikasi halal gratis)."),
     )  # fmt: skip
     created_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from events import rules
 from events.models import Agreement, Event, Outcome, Registration
 from events.services.attendance import certificate_of
+from ikm_registry.activities import ActivitySource, activity_sources
 from ikm_registry.admin_history import TimelineSource, timeline_sources
 from ikm_registry.admin_home import AdminPanel, PanelItem, admin_panels
 from ikm_registry.demo import DemoSet, demo_sets
@@ -205,6 +206,26 @@ EXPIRY_SOURCE = ExpirySource(
 )
 
 
+ACTIVITY_YEARS = 3  # how far back an event may be named as the activity that helped a business
+
+
+def _helping_events(user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    since = timezone.localdate() - timedelta(days=365 * ACTIVITY_YEARS)
+    return Event.objects.restrict(user).filter(start_date__gte=since).order_by("-start_date", "pk")[:500]
+
+
+ACTIVITY_SOURCE = ActivitySource(
+    name="events",
+    model="events.Event",
+    label=lambda event: f"{event.code} — {event.title} ({event.start_date:%d-%m-%Y})",
+    choices=_helping_events,
+)
+
+
 def register_all() -> None:
     from events import demo
 
@@ -216,3 +237,4 @@ def register_all() -> None:
     verifiers.register(Verifier(name="events-participation", lookup=participation_certificate), replace=True)
     demo_sets.register(DemoSet(name="events", load=demo.load), replace=True)
     expiry_sources.register(EXPIRY_SOURCE, replace=True)
+    activity_sources.register(ACTIVITY_SOURCE, replace=True)
