@@ -364,6 +364,7 @@ class Enrollment(CleanTextMixin, models.Model):
         related_name="enrollments",
         null=True,
         blank=True,
+        help_text=_("Pilih jadwal uji, lalu tekan “Jadwalkan”: tempatnya terpakai setelah dijadwalkan."),
     )
     status = models.CharField(
         _("status"), max_length=12, choices=EnrollmentStatus.choices, default=EnrollmentStatus.REGISTERED,
@@ -511,6 +512,11 @@ class Certificate(CleanTextMixin, models.Model):
         super().clean()
         if self.valid_until and self.issued_on and self.valid_until < self.issued_on:
             raise ValidationError({"valid_until": _("Berlaku sampai sebelum tanggal terbit.")})
+        assessed = self.enrollment.assessed_on if self.enrollment_id else None
+        if assessed and self.issued_on and self.issued_on < assessed:
+            raise ValidationError(
+                {"issued_on": _("Tanggal terbit sebelum tanggal uji (%(d)s).") % {"d": assessed.strftime("%d-%m-%Y")}}
+            )
         if self.enrollment_id and self.enrollment.status != EnrollmentStatus.COMPETENT:
             raise ValidationError(
                 {"enrollment": _("Sertifikat hanya untuk asesi yang dinyatakan kompeten (status asesi: %(s)s).")

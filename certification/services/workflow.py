@@ -50,9 +50,18 @@ def _enrollment_check(enrollment: Enrollment, transition: Transition, actor) -> 
                 {"session": _("Jadwal uji ini sudah penuh (%(n)s asesi).") % {"n": session.capacity}},
                 code="session_full",
             )
-    if transition.action == "assess" and enrollment.assessed_on is None:
-        enrollment.assessed_on = enrollment.session.end_date if enrollment.session_id else timezone.localdate()
-        enrollment.save(update_fields=["assessed_on"])
+    if transition.action == "assess":
+        today = timezone.localdate()
+        session = enrollment.session if enrollment.session_id else None
+        if session is not None and session.start_date > today:
+            raise ValidationError(
+                _("Jadwal uji ini baru mulai %(date)s; asesi belum dapat dinyatakan sudah diuji.")
+                % {"date": session.start_date.strftime("%d-%m-%Y")},
+                code="not_yet_held",
+            )
+        if enrollment.assessed_on is None:
+            enrollment.assessed_on = min(session.end_date, today) if session is not None else today
+            enrollment.save(update_fields=["assessed_on"])
 
 
 ENROLLMENT_WORKFLOW = Workflow(
