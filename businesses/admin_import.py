@@ -48,7 +48,7 @@ from ikm_registry.admin_uploads import (
 from ikm_registry.filtering import filter_errors
 from ikm_registry.models import Region
 from ikm_registry.private_files import private_file_response
-from ikm_registry.scoping import CHANGE, VIEW, user_may
+from ikm_registry.scoping import CHANGE, VIEW, scope_for, user_may
 from ikm_registry.services import export_logged
 
 EXAMPLE_VILLAGE = "51.03.01.1001"
@@ -102,7 +102,8 @@ class ImportExportAdminMixin:
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}", args=args)
 
     def _require_import_permission(self, request):
-        if not user_may(request.user, CHANGE):
+        # Imports write a region's businesses: not for an LSP's operator, who may write but reaches no region.
+        if not user_may(request.user, CHANGE) or not scope_for(request.user).reaches_regions:
             raise PermissionDenied
 
     def _context(self, request, title, **extra):

@@ -43,7 +43,7 @@ from certification.choices import (
 )
 from ikm_registry.models import Region, TransitionLog
 from ikm_registry.private_files import private_storage, random_name
-from ikm_registry.scoping import VIEW, ScopedQuerySet, choices_from_everywhere, scope_for
+from ikm_registry.scoping import ScopedQuerySet, choices_from_everywhere
 from ikm_registry.text import CleanTextMixin
 
 # Default validity of a competency certificate (DESIGN §6); each scheme stores its own.
@@ -77,19 +77,17 @@ class LspOwnedQuerySet(ScopedQuerySet):
     lsp_field = "lsp_id"
     membership_fields = {"lsp": "lsp_id"}
 
-    def restrict(self, actor, action: str = VIEW):
-        scope = scope_for(actor)
-        if not scope.allows(action):
-            return self.none()
+    def reach(self, scope):
         if scope.everything or scope.region_code is not None:
-            return self
+            return None
         ids = scope.member_of("lsp")
-        return self.filter(**{f"{self.lsp_field}__in": sorted(ids)}) if ids else self.none()
+        return Q(**{f"{self.lsp_field}__in": sorted(ids)}) if ids else Q(pk__in=[])
 
 
 class LspQuerySet(LspOwnedQuerySet):
-    lsp_field = "pk"
-    membership_fields = {"lsp": "pk"}
+    # "id", not "pk": the same condition scopes the LSP's historical rows, whose pk is their history_id.
+    lsp_field = "id"
+    membership_fields = {"lsp": "id"}
 
 
 class Lsp(CleanTextMixin, models.Model):

@@ -10,6 +10,7 @@ import hashlib
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.forms.models import _get_foreign_key
 from django.http import Http404
@@ -109,6 +110,30 @@ def _through_personal_field(model, lookup: str) -> bool:
         if model is None:
             return False
     return last in personal_fields(model)
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A list filter on a relation that offers only the related rows the user may see (an LSP's operator: not the
+    other LSPs' schemes). ScopedModelAdmin uses it for every plain relation in `list_filter`."""
+
+    def field_choices(self, field, request, model_admin):
+        visible = _restricted(field.related_model, request.user).values("pk")
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to={"pk__in": visible})
+
+
+def _scoped_list_filter(model, item):
+    """`item` of a `list_filter`, with a plain relation whose model is scoped given ScopedRelatedFieldListFilter."""
+    if not isinstance(item, str):
+        return item
+    try:
+        field = get_fields_from_path(model, item)[-1]
+    except (FieldDoesNotExist, NotRelationField):
+        return item
+    related = getattr(field, "related_model", None)
+    if field.is_relation and related is not None and hasattr(related._default_manager.all(), "restrict"):
+        return (item, ScopedRelatedFieldListFilter)
+    return item
 
 
 class ScopedFormFieldsMixin:
@@ -229,6 +254,9 @@ class ScopedModelAdmin(
 
     def get_queryset(self, request):
         return super().get_queryset(request).restrict(request.user, VIEW)
+
+    def get_list_filter(self, request):
+        return [_scoped_list_filter(self.model, item) for item in super().get_list_filter(request)]
 
     def _reaches_model(self, request) -> bool:
         # An LSP operator reaches the models of their LSP only: the others are not theirs, not even as empty lists.

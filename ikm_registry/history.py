@@ -47,7 +47,7 @@ from simple_history.signals import pre_create_historical_record
 
 from ikm_registry.numbers import thousands
 from ikm_registry.personal_data import FULL_ACCESS, PersonalDataAccess, mask, personal_fields
-from ikm_registry.scoping import VIEW, region_q, scope_for
+from ikm_registry.scoping import VIEW, scope_for
 
 # history_change_reason is a CharField(max_length=100) in every historical table.
 REASON_MAX_LENGTH = 100
@@ -121,9 +121,10 @@ def history_of(model):
 
 
 def history_restrict(queryset, user, action: str = VIEW):
-    """Historical rows whose *recorded* location lies in the region `user` may reach for `action`.
+    """Historical rows whose *recorded* location lies in the region `user` may reach for `action` (or that belong to
+    an organisation the user is a member of: an LSP's operator and its asesi).
 
-    Uses the same region path as the live model's ScopedQuerySet, applied to the version's own values (a business
+    Uses the same rule as the live model's ScopedQuerySet (`reach`), applied to the version's own values (a business
     that was moved keeps its old village in its old versions).
     """
     scope = scope_for(user)
@@ -131,10 +132,11 @@ def history_restrict(queryset, user, action: str = VIEW):
         return queryset.none()
     if scope.everything:
         return queryset
-    region_field = getattr(queryset.model.instance_type._default_manager.all(), "region_field", None)
-    if region_field is None:
+    live = queryset.model.instance_type._default_manager.all()
+    if not hasattr(live, "reach"):
         return queryset.none()
-    return queryset.filter(region_q(region_field, scope.region_code))
+    reach = live.reach(scope)
+    return queryset if reach is None else queryset.filter(reach)
 
 
 def version_instance(record):

@@ -214,18 +214,25 @@ class ScopedQuerySet(models.QuerySet):
         scope = scope_for(actor)
         if not scope.allows(action):
             return self.none()
+        reach = self.reach(scope)
+        return self if reach is None else self.filter(reach)
+
+    def reach(self, scope: Scope) -> Q | None:
+        """The rows `scope` reaches, as a condition on the model's fields (None: every row). The fields it names are
+        also those of the model's historical rows, so the history of a record is scoped by the same rule
+        (ikm_registry.history.history_restrict)."""
         if scope.everything:
-            return self
+            return None
         reaches = [region_q(self.region_field, scope.region_code)] if scope.region_code is not None else []
         for kind, field_name in self.membership_fields.items():
             if ids := scope.member_of(kind):
                 reaches.append(Q(**{f"{field_name}__in": sorted(ids)}))
         if not reaches:
-            return self.none()
+            return Q(pk__in=[])
         reach = reaches[0]
         for other in reaches[1:]:
             reach |= other
-        return self.filter(reach)
+        return reach
 
     def in_region(self, code: str):
         """Rows located in region `code` or below it."""

@@ -57,6 +57,9 @@ class Role:
     superuser: bool = False
     writes: bool = False
     personal: bool = False  # may read owners' NIK (whole), phone, e-mail and home address
+    lsp: str | None = None  # an LSP's operator: the key of their LSP (LSP_TOKENS); no office, no region
+    # Pages the role may not use at all (globs over Route.key): every request to them answers 403.
+    refused: tuple[str, ...] = ()
 
     @property
     def anonymous(self) -> bool:
@@ -74,7 +77,23 @@ def _roles():
         Role("operator_badung", StaffRole.OPERATOR, "51.03", writes=True, personal=True),
         Role("official_badung", StaffRole.OFFICIAL, "51.03"),
         Role("operator_denpasar", StaffRole.OPERATOR, "51.71", writes=True, personal=True),
+        Role("lsp", lsp="a", writes=True, refused=LSP_REFUSED),
     ]
+
+
+# What an LSP's operator may not use at all (ikm_registry.scoping.Scope.reaches_regions): the region's registry
+# (businesses, sentra, events and the events' address book), product certificates and targets, reports and imports;
+# and enrolling people (offices enrol their IKM's people; the LSP schedules and records results). The background
+# reports' pages answer 404 to anyone without a region or not the file's owner, as they always have.
+LSP_REFUSED = (
+    "admin:businesses_*",
+    "admin:events_*",
+    "admin:certification_productcertification_*",
+    "admin:certification_certificationtarget_*",
+    "admin:certification_enrollment_add",
+    "admin:reports",
+    "admin:tabular_upload*",
+)
 
 
 ROLES = _roles()
@@ -99,6 +118,7 @@ class Owned:
     staff_writes: bool = False
     public: bool = False
     missing: bool = False
+    lsp: str | None = None  # the LSP the record belongs to too: its operator reaches it wherever it is
 
     def label(self) -> str:
         if self.missing:
@@ -109,9 +129,10 @@ class Owned:
             return f"of {self.user}"
         if self.superuser_only:
             return "superusers only"
+        of_lsp = f" of LSP {self.lsp}" if self.lsp else ""
         if self.staff:
-            return "address book" if self.staff_writes else "reference data"
-        return f"in {self.region}"
+            return ("address book" if self.staff_writes else "reference data") + of_lsp
+        return f"in {self.region}{of_lsp}"
 
 
 MISSING = Owned(missing=True)
@@ -133,6 +154,12 @@ def sees(role: Role, owned: Owned) -> bool:
         return True
     if owned.superuser_only:
         return False
+    if role.lsp is not None:
+        # An LSP's operator: its LSP's rows wherever they are, and the reference data every staff user reads; no
+        # region's rows, no office's address book, nobody's uploads.
+        if owned.lsp is not None:
+            return owned.lsp == role.lsp
+        return owned.staff and not owned.staff_writes
     if owned.staff:
         return True
     if owned.user:
@@ -144,8 +171,9 @@ def sees(role: Role, owned: Owned) -> bool:
 
 def may_write(role: Role, owned: Owned, action: str = "change") -> bool:
     """Whether `role` may make a write (`action`: "change" or "delete") to a record of `owned`: roles that write, to
-    the records they see; but reference data only superusers change or delete, and the address book (events.admin.
-    AddressBookAdmin) every role that writes changes while only superusers delete."""
+    the records they see; but reference data only superusers change or delete, and the address books (events.admin.
+    AddressBookAdmin; the LSPs, their schemes, assessors and TUK) every role that writes and sees the entry changes
+    while only superusers delete."""
     if not (role.writes and sees(role, owned)):
         return False
     if owned.staff and not role.superuser:
@@ -167,6 +195,10 @@ REGION_TREE = {
     # The desa a Badung business was moved away from: its old versions are Badung's history now (point 12), so its
     # name is not a Denpasar marker.
     "51.71.01.2007": "Sidakarya",
+    # The kecamatan of each region's TUK (certification): the TUK address book names them to every office, so their
+    # names carry no token (a session there is its region's: scoped by its code).
+    "51.03.02": "Mengwi",
+    "51.71.02": "Denpasar Timur",
     "52": "Ntbxprovinsi",
     "52.01": "Kabupaten Ntbxlombok",
     "52.01.01": "Ntbxgerung",
@@ -220,6 +252,10 @@ PEOPLE = {
     ("dps", "peserta"): ("4402983064", "0817-8043-6677", None),
     ("ntb", "peserta"): ("5805963175", "0818-9054-7788", None),
     ("ntb", "tautan"): ("6612972953", "0819-7032-5566", None),
+    # Asesi (certification): Badung's of both LSPs, Denpasar's of LSP a. No home address.
+    ("bdg", "asesia"): ("4203960174", "0813-5502-7781", None),
+    ("bdg", "asesib"): ("5709940285", "0812-4419-6632", None),
+    ("dps", "asesia"): ("4810930396", "0819-3328-5543", None),
 }
 NIB = {"bdg": "9120000001031", "dps": "9120000001711", "ntb": "9120000005201"}
 # The only investment reported in each region (by its alfa business, the year before too, less one): a file that
@@ -230,6 +266,17 @@ EVENT_PUBLIC = {"bdg": True, "dps": False, "ntb": True}
 # The shared address book: no region's token (every office reads it), a speaker whose contact is for staff only.
 INSTITUTION_NAME = "Lembaga Matriks Kriya"
 SPEAKER_NAME = "Narasumber Matriks"
+# Certification: two LSPs, each with its token on every row of its own (its address book: the LSP, a scheme, an
+# assessor, TUK; and its sessions, asesi and certificates). The "lsp" role operates LSP a. Every office reads both
+# address books; a row of an LSP's region-scoped records carries its region's token too.
+LSP_TOKENS = {"a": "Lsax", "b": "Lsbx"}
+# Per region, the asesi of each LSP (at the region's published bravo business), each with a competency certificate,
+# in a session at the LSP's TUK in that region; and one asesi of each waiting for a session (the planner's).
+ASESI = {"bdg": ("a", "b"), "dps": ("a",)}
+# Words of a region's token an LSP's operator sees on its own rows: its asesi's business, its asesi (certified and
+# waiting), its sessions and certificates, and the regency's name (the planner groups its waiting asesi by regency).
+LSP_REGION_WORDS = ("bravo", "asesi{lsp}", "tunggu{lsp}", "sesi{lsp}", "kompetensi{lsp}", "berkas{lsp}", "badung",
+                    "denpasar")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -347,6 +394,23 @@ def participant(place: Place, label: str) -> Person:
     return replace(person(place, label), home_word="")
 
 
+def asesi(place: Place, lsp: str) -> Person:
+    """An asesi of LSP `lsp` at the place's bravo business: private NIK, phone and e-mail, no home address; seen by
+    the place's offices and by the LSP's operator. Their e-mail starts with no token: the LSP's operator sees its
+    first letters (masked) on its own asesi."""
+    who = person(place, f"asesi{lsp}", Owned(region=place.region, lsp=lsp))
+    return replace(who, home_word="", email=f"asesi{lsp}.{place.token.lower()}@example.net")
+
+
+def assessor(lsp: str) -> Person:
+    """An LSP's assessor: in the address book of every office and of the LSP's operator, their phone and e-mail for
+    staff who may read personal data."""
+    token = LSP_TOKENS[lsp]
+    phone = {"a": "0821-3076-1144", "b": "0821-4087-2255"}[lsp]
+    return Person(Owned(staff=True, staff_writes=True, lsp=lsp), f"{token}asesor", "", (phone,),
+                  f"{token.lower()}.asesor@example.net", "")  # fmt: skip
+
+
 # The address book's speaker: named on public event pages, reached by staff only (Speaker.personal_fields).
 SPEAKER = Person(ADDRESS_BOOK, "narasumber", "", ("0821-1065-8899",), "narasumber.matriks@example.net", "")
 
@@ -401,13 +465,20 @@ class Matrix:
         found = []
         for code, token in REGION_TOKENS.items():
             if not sees(role, Owned(region=code)):
-                found.append(Marker(f"a row of {code}", rf"{TOKEN_START}(?i:{token})\w*", token.lower()))
+                found.append(Marker(f"a row of {code}", rf"{TOKEN_START}(?i:{token}{_seen_words(role)})\w*",
+                                    token.lower()))  # fmt: skip
+        for key, token in LSP_TOKENS.items():
+            if not sees(role, Owned(staff=True, staff_writes=True, lsp=key)):
+                found.append(Marker(f"an LSP row of {key}", rf"{TOKEN_START}(?i:{token})\w*", token.lower()))
         for token, owned in self.user_tokens.items():
             if not sees(role, owned):
                 found.append(Marker(f"a record {owned.label()}", rf"{TOKEN_START}(?i:{token})\w*", token.lower()))
         for who in self.people:
             if not sees(role, who.owned):
                 found += who.patterns()
+                if role.lsp is not None:
+                    # its own rows name its asesi's business (bravo): the owner's name would be a foreign row
+                    found.append(Marker(f"name of {who.label}", words(f"Ibu {who.label}"), who.label.lower()))
         return found
 
     def personal_patterns(self, role: Role) -> list[Marker]:
@@ -439,6 +510,16 @@ class Matrix:
         """What never reaches a public page: unpublished records and every owner's private values (no consent)."""
         found = [Marker(f"unpublished {word}", rf"(?i:{word})", word.lower()) for word in self.nonpublic_words]
         return found + [pattern for who in self.people for pattern in who.patterns()]
+
+
+def _seen_words(role: Role) -> str:
+    """For an LSP's operator, a lookahead leaving out the words of a region's token its own rows carry
+    (LSP_REGION_WORDS): its asesi and their business are in regions it has no other row of."""
+    if role.lsp is None:
+        return ""
+    # An autocomplete's term ("a", "e") is taken out of the answer before it is read: those letters may be missing.
+    seen = "|".join(re.sub("([ae])", r"\1?", word.format(lsp=role.lsp)) for word in LSP_REGION_WORDS)
+    return rf"(?!(?:{seen})\b)"
 
 
 def _regions():
@@ -498,6 +579,14 @@ def declared() -> Matrix:
         if not EVENT_PUBLIC[place.key]:
             matrix.nonpublic_words.append(f"{place.token}internal")
     matrix.people += [participant(PLACE["ntb"], "tautan"), SPEAKER]
+    # Certification: asesi and assessors; what of a region's certification never reaches a public page (waiting
+    # asesi, a revoked product certificate, the private files, sessions' and targets' notes).
+    for key, lsps in ASESI.items():
+        place = PLACE[key]
+        matrix.people += [asesi(place, lsp) for lsp in lsps]
+        matrix.nonpublic_words += [f"{place.token}{word}{lsp}" for lsp in lsps for word in ("tunggu", "sesi", "berkas")]
+        matrix.nonpublic_words += [f"{place.token}{word}" for word in ("dicabut", "bukti", "target")]
+    matrix.people += [assessor(lsp) for lsp in LSP_TOKENS]
     for key, role_key in UPLOADERS.items():
         own = Owned(user=role_key)
         matrix.people.append(person(PLACE[key], "impor", owned=own))
@@ -558,6 +647,8 @@ def build_matrix() -> Matrix:
     for role in ROLES:
         if role.staff_role:
             users[role.key] = staff_user(role.staff_role, role.region, username=f"matriks.{role.key}")
+        elif role.lsp:
+            users[role.key] = UserFactory(username=f"matriks.{role.key}", is_staff=True)  # an LSP's: no office
     operator_ntb = staff_user("operator", "52.01", username="matriks.operator_ntb")
     operators = {"bdg": users["operator_badung"], "dps": users["operator_denpasar"], "ntb": operator_ntb}
 
@@ -737,6 +828,7 @@ def build_matrix() -> Matrix:
     task = run_job.enqueue(matrix.jobs[0].pk)
     records[DBTaskResult] = [Record("task", DBTaskResult.objects.get(pk=task.id).pk, SUPERUSER_ONLY)]
     _events(matrix, operators)
+    _certification(matrix, operators)
     return matrix
 
 
@@ -839,6 +931,114 @@ def _events(matrix: Matrix, operators: dict) -> None:
         records[Agreement].append(Record(place.key, agreement.pk, owned))
 
 
+# The kecamatan of each region's TUKs (REGION_TREE).
+TUK_REGION = {"bdg": "51.03.02", "dps": "51.71.02"}
+
+
+def _certification(matrix: Matrix, operators: dict) -> None:
+    """Two LSPs (the "lsp" role operates a) in Bali, each with a scheme and an assessor living in Bali, and TUK in the
+    regions of its asesi. Per region and LSP (ASESI): a session at the LSP's TUK there (starting today, places
+    left), an asesi of the region's bravo business enrolled by the office with FR.APL.01/02, scheduled, found
+    competent by the LSP and holding a certificate (its verification code held for /verifikasi/), and an asesi
+    waiting for a session. Per region: a valid halal certificate of bravo with its evidence (and a revoked one),
+    and a target of the region for LSP a's scheme. Through the services and the workflow engine, as in use."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from businesses.models import Business
+    from certification.choices import AsesiRole, ProductCertificateKind, ProductCertificateStatus, TargetKind
+    from certification.models import (
+        AssessmentSession,
+        Assessor,
+        Certificate,
+        CertificationTarget,
+        Enrollment,
+        Lsp,
+        ProductCertification,
+        Scheme,
+        Tuk,
+    )
+    from certification.services import enrollment as service
+    from ikm_registry.history import attributed
+    from ikm_registry.models import Region
+
+    records, users = matrix.records, matrix.users
+    today = timezone.localdate()
+    bali = Region.objects.get(code="51")
+    for model in (Lsp, Scheme, Assessor, Tuk, AssessmentSession, Enrollment, Certificate, ProductCertification,
+                  CertificationTarget):  # fmt: skip
+        records[model] = []
+    schemes, assessors = {}, {}
+    with attributed(users["province"], "matriks"):
+        for key, token in LSP_TOKENS.items():
+            book = Owned(staff=True, staff_writes=True, lsp=key)
+            lsp = Lsp.objects.create(name=f"LSP {token}lembaga", region=bali, licence_number=f"BNSP-{token}-01")
+            schemes[key] = Scheme.objects.create(
+                lsp=lsp, code=f"{token.upper()}-SKM-01", name=f"Pemasaran {token}skema"
+            )
+            who = assessor(key)
+            assessors[key] = Assessor.objects.create(lsp=lsp, name=f"Asesor {who.label}", home_region=bali,
+                                                     met_number="MET.000.001668 2012", phone=who.phones[0],
+                                                     email=who.email)  # fmt: skip
+            assessors[key].schemes.add(schemes[key])
+            records[Lsp].append(Record(f"LSP {key}", lsp.pk, book))
+            records[Scheme].append(Record(f"scheme of LSP {key}", schemes[key].pk, book))
+            records[Assessor].append(Record(f"assessor of LSP {key}", assessors[key].pk, book))
+    Lsp.objects.get(name="LSP Lsaxlembaga").operators.add(users["lsp"])
+    bravo = dict(Business.objects.filter(name__startswith="Ukir ").values_list("village_id", "pk"))
+    for place_key, lsps in ASESI.items():
+        place = PLACE[place_key]
+        operator, owned = operators[place_key], Owned(region=place.region)
+        business = Business.objects.get(pk=bravo[place.village])
+        for key in lsps:
+            token, of_lsp = LSP_TOKENS[key], Owned(region=place.region, lsp=key)
+            lsp_user = users["lsp"] if key == "a" else operator
+            with attributed(users["province"], "matriks"):
+                tuk = Tuk.objects.create(lsp=schemes[key].lsp, name=f"TUK {token}{place_key}",
+                                         region=Region.objects.get(code=TUK_REGION[place_key]))  # fmt: skip
+            with attributed(operator, "matriks"):
+                session = AssessmentSession.objects.create(scheme=schemes[key], tuk=tuk, start_date=today,
+                                                           end_date=today, capacity=5,
+                                                           notes=f"{place.token}sesi{key}")  # fmt: skip
+                session.assessors.add(assessors[key])
+            who = asesi(place, key)
+            enrollment = service.enrol(actor=operator, business=business, name=f"Ibu {who.label}",
+                                       role=AsesiRole.MARKETING, nik=who.nik, phone=who.phones[0], email=who.email,
+                                       scheme=schemes[key])  # fmt: skip
+            for which in ("apl01", "apl02"):
+                text = f"{which.upper()} {token}berkas {place.token}berkas{key}\n".encode()
+                getattr(enrollment, which).save(f"{which}.txt", ContentFile(text), save=False)
+            enrollment.save(update_fields=["apl01", "apl02"])
+            enrollment = service.schedule(enrollment, session, actor=operator)
+            enrollment = service.record_result(enrollment, True, actor=lsp_user)
+            certificate = service.issue_certificate(
+                enrollment, actor=lsp_user, issued_on=today, number=f"{token}/{place.token}kompetensi{key}/{today.year}"
+            )
+            service.enrol(actor=operator, business=business, name=f"Ibu {place.token}tunggu{key}",
+                          scheme=schemes[key])  # fmt: skip
+            records[Tuk].append(
+                Record(f"TUK of LSP {key} in {place_key}", tuk.pk, Owned(staff=True, staff_writes=True, lsp=key))
+            )
+            records[AssessmentSession].append(Record(f"{place_key} of LSP {key}", session.pk, of_lsp))
+            records[Enrollment].append(Record(f"{place_key} of LSP {key}", enrollment.pk, of_lsp))
+            records[Certificate].append(Record(f"{place_key} of LSP {key}", certificate.pk, of_lsp))
+            matrix.certificates.append(Record(f"{place_key} asesi of LSP {key}", certificate.code, PUBLIC))
+        with attributed(operator, "matriks"):
+            halal = ProductCertification(business=business, kind=ProductCertificateKind.HALAL,
+                                         number=f"ID51-{place.token}halal", issued_on=today)  # fmt: skip
+            halal.evidence.save("bukti.txt", ContentFile(f"Sertifikat halal {place.token}bukti\n".encode()),
+                                save=False)  # fmt: skip
+            halal.save()
+            ProductCertification.objects.create(business=business, kind=ProductCertificateKind.HALAL,
+                                                number=f"ID51-{place.token}dicabut", issued_on=today,
+                                                status=ProductCertificateStatus.REVOKED)  # fmt: skip
+            target = CertificationTarget.objects.create(region=Region.objects.get(code=place.region), year=today.year,
+                                                        scheme=schemes["a"], kind=TargetKind.NUMBER, target=10,
+                                                        notes=f"{place.token}target")  # fmt: skip
+        records[ProductCertification].append(Record(place_key, halal.pk, owned))
+        records[CertificationTarget].append(Record(place_key, target.pk, owned))
+
+
 def _small_jpeg() -> bytes:
     """A small JPEG for the events' documentation photos."""
     import io
@@ -871,6 +1071,16 @@ def remove_files(matrix: Matrix) -> None:
         for stored in (photo.photo, photo.photo_thumbnail):
             if stored:
                 stored.delete(save=False)
+    from certification.models import Enrollment, ProductCertification
+
+    for enrollment in Enrollment.objects.filter(pk__in=[record.pk for record in matrix.records.get(Enrollment, [])]):
+        for stored in (enrollment.apl01, enrollment.apl02):
+            if stored:
+                stored.delete(save=False)
+    products = ProductCertification.objects.filter(pk__in=[r.pk for r in matrix.records.get(ProductCertification, [])])
+    for product in products:
+        if product.evidence:
+            product.evidence.delete(save=False)
 
 
 # --- the URL resolver ---------------------------------------------------------------------------------------------
@@ -1044,7 +1254,7 @@ def fill_changelist(route, role, matrix) -> list[Probe]:
             )
         if not role.personal and not role.anonymous:
             for who in matrix.people:
-                if not (sees(role, who.owned) and who.label.endswith(("alfa", "peserta"))):
+                if not (sees(role, who.owned) and who.label.endswith(("alfa", "peserta", "asesia", "asesib"))):
                     continue
                 for value in filter(None, (who.nik, who.phones[0], who.email, who.home_word)):
                     probes.append(
@@ -1249,8 +1459,8 @@ def fill_import_upload(route, role, matrix) -> list[Probe]:
 
 def fill_tabular_upload(route, role, matrix) -> list[Probe]:
     """The core's upload page of each registered importer: the business import's redirects to its own page; the
-    events programme's form and an empty POST; a daftar hadir for each matrix event (its own office's staff only)
-    and an event id that does not exist."""
+    events programme's form and an empty POST, and every other importer's; a daftar hadir for each matrix event (its
+    own office's staff only) and an event id that does not exist."""
     from events.models import Event
     from ikm_registry.models import TabularImport
 
@@ -1262,6 +1472,12 @@ def fill_tabular_upload(route, role, matrix) -> list[Probe]:
         Probe("GET", route.path("no-such-kind"), "an importer that does not exist", MISSING),
         Probe("GET", route.path("participants"), "daftar hadir without an event", MISSING),
     ]
+    from ikm_registry.tabular import registry
+
+    for kind, _label in registry.choices():  # every other importer (certification's): its form and an empty POST
+        if kind not in ("businesses", "events", "participants"):
+            probes.append(Probe("GET", route.path(kind), f"{kind}: upload form"))
+            probes.append(Probe("POST", route.path(kind), f"{kind}: POST empty upload", writes=True, watch=watch))
     for record in [*matrix.records[Event], Record("missing", _missing_pk(), MISSING)]:
         query = (("event", str(record.pk)),)
         label = f"daftar hadir of {record.label} ({record.owned.label()})"
@@ -1383,7 +1599,10 @@ def fill_autocomplete(route, role, matrix) -> list[Probe]:
 
 
 # Report fields with no default whose value the matrix's data decides: (report, field) → value.
-REPORT_VALUES = {("rekap-kegiatan", "year"): lambda matrix: matrix.event_year}
+REPORT_VALUES = {
+    ("rekap-kegiatan", "year"): lambda matrix: matrix.event_year,
+    ("progres-sertifikasi", "year"): lambda matrix: matrix.event_year,
+}
 
 
 def _report_variants(report, role: Role, matrix) -> list[tuple[str, dict, str]]:
@@ -1584,6 +1803,36 @@ def fill_verify(route, role, matrix) -> list[Probe]:
     return probes
 
 
+def fill_enrollment_document(route, role, matrix) -> list[Probe]:
+    """Each matrix asesi's FR.APL.01 and FR.APL.02, a document that is not one, and a missing id."""
+    from certification.models import Enrollment
+
+    probes = []
+    for record in [*matrix.records[Enrollment], Record("missing", _missing_pk(), MISSING)]:
+        for which in ("apl01", "apl02"):
+            label = f"{which} of {record.label} ({record.owned.label()})"
+            probes.append(Probe("GET", route.path(record.pk, which), label, record.owned, reachable=True))
+        probes.append(Probe("GET", route.path(record.pk, "ktp"), f"ktp of {record.label}: not a document", MISSING))
+    return probes
+
+
+def fill_product_evidence(route, role, matrix) -> list[Probe]:
+    from certification.models import ProductCertification
+
+    return [
+        Probe("GET", route.path(record.pk), f"evidence of {record.label} ({record.owned.label()})", record.owned,
+              reachable=True)
+        for record in [*matrix.records[ProductCertification], Record("missing", _missing_pk(), MISSING)]
+    ]  # fmt: skip
+
+
+def fill_planner(route, role, matrix) -> list[Probe]:
+    return [
+        Probe("GET", route.path(), "plan"),
+        Probe("GET", route.path(), "plan, capacity 1", query=(("kapasitas", "1"),)),
+    ]
+
+
 def fill_static(route, role, matrix) -> list[Probe]:
     return [Probe("GET", route.path(), "page")]
 
@@ -1657,6 +1906,11 @@ FILLERS = [
            "region's photo through one's own event; a missing id", fill_event_photo),
     Filler("admin:events_agreement_document", ("object_id",), "each matrix MoU's document and a missing id",
            fill_agreement_document),
+    Filler("admin:certification_enrollment_document", ("object_id", "which"), "each matrix asesi's FR.APL.01 and "
+           "FR.APL.02, a document that is not one, a missing id", fill_enrollment_document),
+    Filler("admin:certification_productcertification_evidence", ("object_id",), "each matrix product certificate's "
+           "evidence and a missing id", fill_product_evidence),
+    Filler("admin:certification_planner", (), "the plan; with a capacity of one", fill_planner),
 ]  # fmt: skip
 
 
