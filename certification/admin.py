@@ -419,7 +419,11 @@ class EnrollmentAdmin(WorkflowAdminMixin, ScopedModelAdmin):
         and whether the assessors travel."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        plan = planner.plan(Enrollment.objects.restrict(request.user), capacity=planner.capacity_param(request.GET))
+        plan = planner.plan(
+            Enrollment.objects.restrict(request.user),
+            sessions=AssessmentSession.objects.restrict(request.user),
+            capacity=planner.capacity_param(request.GET),
+        )
         return TemplateResponse(
             request,
             "admin/certification/planner.html",

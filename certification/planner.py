@@ -18,7 +18,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from certification.choices import IN_SESSION, EnrollmentStatus
-from certification.models import AssessmentSession, Assessor, Scheme
+from certification.models import Assessor, Scheme
 from ikm_registry.models import Region
 
 DEFAULT_CAPACITY = 20
@@ -86,9 +86,10 @@ class SchemePlan:
         return sorted({trip.assessor.home_region.name for trip in self.assessors if trip.travels_to})
 
 
-def plan(enrollments, *, capacity: int = DEFAULT_CAPACITY, today=None) -> list[SchemePlan]:
-    """The plan for the waiting asesi among `enrollments` (already restricted to the user): a few grouped queries,
-    whatever the number of asesi."""
+def plan(enrollments, *, sessions, capacity: int = DEFAULT_CAPACITY, today=None) -> list[SchemePlan]:
+    """The plan for the waiting asesi among `enrollments`, with the open places of `sessions` (both already
+    restricted to the user: a session elsewhere is one they cannot schedule into): a few grouped queries, whatever
+    the number of asesi."""
     today = today or timezone.localdate()
     groups = list(
         enrollments.filter(status=EnrollmentStatus.REGISTERED)
@@ -112,7 +113,7 @@ def plan(enrollments, *, capacity: int = DEFAULT_CAPACITY, today=None) -> list[S
     taken = Count("enrollments", filter=Q(enrollments__status__in=IN_SESSION))
     sessions_by_scheme: dict[int, list] = {pk: [] for pk in scheme_ids}
     for session in (
-        AssessmentSession.objects.filter(scheme_id__in=scheme_ids, start_date__gte=today)
+        sessions.filter(scheme_id__in=scheme_ids, start_date__gte=today)
         .annotate(taken=taken)
         .select_related("tuk__region")
         .order_by("start_date", "pk")

@@ -98,7 +98,7 @@ class PirtNumber:
 def parse_pirt(value: str, *, today: date | None = None) -> PirtNumber:
     """Decode a P-IRT number however it was written ("P-IRT No. 2510101010001-29", spaces, dots); ValidationError
     naming what is wrong."""
-    text = re.sub(r"(?i)^\s*(spp-?irt|p-?irt)\s*(no\.?|nomor)?\s*", "", value or "")
+    text = re.sub(r"(?i)^\s*(spp-?irt|p-?irt)\s*(nomor|no\.?)?\s*:?\s*", "", value or "")
     digits = re.sub(r"[\s.\-/]", "", text)
     if not digits.isdigit():
         raise ValidationError(_("Nomor P-IRT hanya berisi angka (15 angka, mis. 2510101010001-29)."), code="pirt")

@@ -86,9 +86,8 @@ def issue_certificate(enrollment: Enrollment, *, actor, number: str, issued_on: 
         certificate.full_clean()
         if renews is not None:
             if renews.effective_status() != CertificateStatus.ACTIVE:
-                raise ValidationError(
-                    {"renews": _("Perpanjangan (RCC) hanya untuk sertifikat yang masih berlaku.")}, code="not_active"
-                )
+                only_valid = _("Perpanjangan (RCC) hanya untuk sertifikat yang masih berlaku.")
+                raise ValidationError({"renews": ValidationError(only_valid, code="not_active")})
             CERTIFICATE_WORKFLOW.perform(renews, "renew", actor)
         CERTIFICATE_WORKFLOW.create(certificate, CertificateStatus.ACTIVE, actor=actor)
     return certificate

@@ -41,15 +41,16 @@ def session_places_left(session: AssessmentSession, *, lock: bool = False) -> in
 def _enrollment_check(enrollment: Enrollment, transition: Transition, actor) -> None:
     if transition.action == "schedule":
         if enrollment.session_id is None:
-            raise ValidationError({"session": _("Pilih jadwal uji sebelum menjadwalkan asesi.")}, code="no_session")
+            # each code on the field's own error: ValidationError(dict, code=...) would drop it
+            choose = _("Pilih jadwal uji sebelum menjadwalkan asesi.")
+            raise ValidationError({"session": ValidationError(choose, code="no_session")})
         session = enrollment.session
         if session.scheme_id != enrollment.scheme_id:
-            raise ValidationError({"session": _("Jadwal uji ini untuk skema lain.")}, code="other_scheme")
+            other = _("Jadwal uji ini untuk skema lain.")
+            raise ValidationError({"session": ValidationError(other, code="other_scheme")})
         if session_places_left(session, lock=True) <= 0:
-            raise ValidationError(
-                {"session": _("Jadwal uji ini sudah penuh (%(n)s asesi).") % {"n": session.capacity}},
-                code="session_full",
-            )
+            full = _("Jadwal uji ini sudah penuh (%(n)s asesi).") % {"n": session.capacity}
+            raise ValidationError({"session": ValidationError(full, code="session_full")})
     if transition.action == "assess":
         today = timezone.localdate()
         session = enrollment.session if enrollment.session_id else None
