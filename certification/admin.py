@@ -19,7 +19,7 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +61,7 @@ def _reaches_regions(user) -> bool:
 
 @admin.register(Lsp)
 class LspAdmin(ScopedModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "kind", "region", "licence_number", "licence_expires"]
     list_filter = ["kind"]
     search_fields = ["name", "licence_number"]
@@ -197,21 +198,16 @@ class AssessmentSessionAdmin(ScopedModelAdmin):
         rows = obj.enrollments.select_related("business").order_by("name")
         if not rows:
             return gettext("Belum ada asesi; jadwalkan dari daftar asesi atau perencana jadwal.")
-        return format_html(
-            "<ol>{}</ol>",
-            format_html(
-                "".join(
-                    format_html(
-                        '<li><a href="{}">{}</a> — {} ({})</li>',
-                        reverse("admin:certification_enrollment_change", args=[row.pk]),
-                        row.name,
-                        row.business.name,
-                        row.get_status_display(),
-                    )
-                    for row in rows
-                )
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> — {} ({})</li>',
+            (
+                (reverse("admin:certification_enrollment_change", args=[row.pk]), row.name, row.business.name,
+                 row.get_status_display())
+                for row in rows
             ),
-        )
+        )  # fmt: skip
+        return format_html("<ol>{}</ol>", items)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "tuk":
@@ -303,6 +299,13 @@ class EnrollmentAdmin(WorkflowAdminMixin, ScopedModelAdmin):
     def has_add_permission(self, request):
         # Offices enrol their IKM's people; an LSP operator schedules and records results.
         return _reaches_regions(request.user) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        # An asesi with a result is a record of an assessment: it stays (a mistaken enrolment is withdrawn, or
+        # deleted while it is still only registered).
+        if obj is not None and obj.status not in (EnrollmentStatus.REGISTERED, EnrollmentStatus.WITHDRAWN):
+            return request.user.is_active and request.user.is_superuser
+        return super().has_delete_permission(request, obj)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -484,6 +487,10 @@ class CertificateAdmin(WorkflowAdminMixin, ScopedModelAdmin):
     actions = ["surveillance_held"]
     # Expiry is the daily job's; a renewal is recorded as the new certificate that names this one.
     workflow_hidden_actions = ("expire", "renew")
+
+    def has_delete_permission(self, request, obj=None):
+        # A certificate is revoked, never deleted (its code may be printed on paper): only a superuser deletes one.
+        return request.user.is_active and request.user.is_superuser
 
     @admin.action(description=_("Catat surveilan selesai hari ini"), permissions=["change"])
     def surveillance_held(self, request, queryset):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -186,10 +186,14 @@ def derived_valid_until(kind: str, *, number: str, issued_on: date | None, filed
 
 
 def renewal_opens(kind: str, valid_until: date | None) -> date | None:
-    """The first day of the renewal window (six months before expiry for P-IRT and merek)."""
+    """The first day of the renewal window (six months before expiry for P-IRT and merek): the first day from which
+    the expiry lies within `renewal_months` months — the rule the expiry list applies (a 31 May expiry opens on
+    1 December, since 30 November plus six months is 30 May)."""
     if valid_until is None:
         return None
-    return add_months(valid_until, -RULES.get(kind, RULES[K.OTHER]).renewal_months)
+    months = RULES.get(kind, RULES[K.OTHER]).renewal_months
+    opens = add_months(valid_until, -months)
+    return opens + timedelta(days=1) if add_months(opens, months) < valid_until else opens
 
 
 def confirmation_due(kind: str, confirmed_on: date | None, issued_on: date | None) -> date | None:

@@ -91,6 +91,7 @@ class AddressBookAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
 
 @admin.register(Institution)
 class InstitutionAdmin(AddressBookAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "kind", "region"]
     list_filter = ["kind"]
     search_fields = ["name"]

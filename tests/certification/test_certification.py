@@ -193,7 +193,11 @@ def test_a_merek_lasts_ten_years_from_filing_with_a_renewal_window_and_a_grace_p
 
 def test_a_merek_filed_on_the_last_day_of_a_month_lapses_on_the_last_day():
     certificate = product(business(), K.MEREK, "IDM000123458", filed_on=d("2020-05-31"))
-    assert (certificate.valid_until, certificate.renewal_opens) == (d("2030-05-31"), d("2029-11-30"))
+    # 30 November + six months is 30 May: the window opens on 1 December, on the record as on the expiry list.
+    assert (certificate.valid_until, certificate.renewal_opens) == (d("2030-05-31"), d("2029-12-01"))
+    in_renewal = ProductCertification.objects.filter(pk=certificate.pk)
+    assert not expiry.product_in_renewal(in_renewal, d("2029-11-30")).exists()
+    assert expiry.product_in_renewal(in_renewal, d("2029-12-01")).exists()
 
 
 def test_a_merek_needs_its_filing_date():

@@ -269,12 +269,13 @@ def test_businesses_sections_make_the_profil_ikm_as_before(monkeypatch, bali_reg
 def test_a_registered_section_is_numbered_in_order_and_adds_its_disclosure(monkeypatch, bali_regions, kbli):
     business = BusinessFactory(owner=None)
     section = toy_section(order=650, disclosure=lambda context: Disclosure(True, True, 4))
-    with report_sections.registered(section):
+    with businesses_sections_only(), report_sections.registered(section):
         html, disclosure = profil_ikm_html(monkeypatch, business)
     assert html.index("<h2>F. Kendala</h2>") < html.index("<h2>G. Sertifikat mainan</h2>")
     assert html.index("<h2>G. Sertifikat mainan</h2>") < html.index("<h2>H. Halaman publik</h2>")
     assert disclosure == Disclosure(personal_data=True, individual_data=True, row_count=4)
-    html, _disclosure = profil_ikm_html(monkeypatch, business)
+    with businesses_sections_only():
+        html, _disclosure = profil_ikm_html(monkeypatch, business)
     assert "Sertifikat mainan" not in html
 
 
