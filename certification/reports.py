@@ -13,11 +13,8 @@ are (both files are logged as holding personal data when they name anyone).
 
 from __future__ import annotations
 
-import math
-
 from django import forms
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,13 +33,7 @@ from certification.selectors import (
 )
 from ikm_registry.choices import RegionLevel
 from ikm_registry.reports import Disclosure, Report, ReportForm, register
-
-# daftar-sertifikat in chunks (ikm_registry.reports.parallel), as the Daftar IKM: whole pages of one-line rows (A4
-# landscape; the first page, under the letterhead, holds fewer), so joined chunks leave no half-empty page when no
-# cell wraps.
-ROWS_PER_PAGE = 27
-FIRST_PAGE_ROWS = 20
-CHUNK_PAGES = 12
+from ikm_registry.reports.listing import ChunkedListReport
 
 
 def _describe_choices(form, described):
@@ -144,7 +135,7 @@ STATUS_LABELS = {**dict(ProductCertificateStatus.choices), **dict(CertificateSta
 
 
 @register
-class DaftarSertifikatReport(Report):
+class DaftarSertifikatReport(ChunkedListReport):
     """Every certificate held in a region, one row each."""
 
     name = "daftar-sertifikat"
@@ -156,7 +147,7 @@ class DaftarSertifikatReport(Report):
     form_class = DaftarSertifikatForm
     template_name = "reports/daftar_sertifikat.html"
     landscape = True
-    reports_progress = True  # render_pdf() takes on_progress (the "report" job, ikm_registry.job_kinds)
+    first_page_rows = 20  # a shorter letterhead block than the Daftar IKM's filter description
 
     def get_title(self, *, params):
         return _("Daftar Sertifikat %(region)s") % {"region": params["region"].name}
@@ -178,51 +169,3 @@ class DaftarSertifikatReport(Report):
     def needs_background(self, *, user, params) -> bool:
         count = certificate_count(params["region"].code, actor=user, kind=params.get("kind") or "")
         return count > settings.REPORT_BACKGROUND_ROWS
-
-    def render_pdf(self, context, *, on_progress=None, chunk_rows=None, workers=None) -> bytes:
-        """A short list in one WeasyPrint run; a long one in chunks rendered by `workers` processes and joined (as
-        the Daftar IKM). `on_progress(pages_done, pages_estimated)` reports the chunks as they finish."""
-        rows = context["rows"]
-        chunk_rows = chunk_rows or ROWS_PER_PAGE * CHUNK_PAGES
-        if len(rows) <= chunk_rows:
-            from ikm_registry.reports.base import load_weasyprint
-
-            html = render_to_string(self.template_name, context)
-            document = load_weasyprint().HTML(string=html, base_url=str(settings.BASE_DIR)).render()
-            if on_progress is not None:
-                on_progress(len(document.pages), len(document.pages))
-            return document.write_pdf()
-        return self._render_chunks(context, chunk_rows=chunk_rows, workers=workers, on_progress=on_progress)
-
-    def _render_chunks(self, context, *, chunk_rows, workers=None, on_progress=None) -> bytes:
-        from ikm_registry.reports.parallel import render_parallel
-
-        rows = context["rows"]
-        first = max(1, chunk_rows - (ROWS_PER_PAGE - FIRST_PAGE_ROWS))  # the letterhead takes rows off the first
-        bounds = [0, *range(first, len(rows), chunk_rows), len(rows)]
-        chunks = []
-        for index, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False)):
-            part = "first" if index == 0 else "last" if end == len(rows) else "middle"
-            chunks.append(render_to_string(self.template_name, {**context, "rows": rows[start:end], "part": part}))
-
-        def page_numbers(first_page, count, total):
-            return render_to_string(
-                "reports/_page_numbers.html",
-                {**context, "first_page": first_page, "pages": range(count), "total": total},
-            )
-
-        def progress(chunks_done, pages_done):
-            if on_progress is not None:
-                rows_done = bounds[chunks_done] if chunks_done < len(bounds) else len(rows)
-                on_progress(pages_done, max(pages_done, math.ceil(pages_done * len(rows) / max(rows_done, 1))))
-
-        pdf, pages = render_parallel(
-            chunks,
-            page_numbers=page_numbers,
-            base_url=str(settings.BASE_DIR),
-            workers=workers or settings.REPORT_WORKERS,
-            on_progress=progress,
-        )
-        if on_progress is not None:
-            on_progress(pages, pages)
-        return pdf

@@ -5,11 +5,8 @@ background (ikm_registry.tasks)."""
 
 from __future__ import annotations
 
-import math
-
 from django.conf import settings
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,13 +14,8 @@ from businesses import rules
 from businesses.choices import BusinessStatus, ScaleBps
 from businesses.filtersets import BusinessStaffFilterSet
 from businesses.models import Business
-from ikm_registry.reports import Disclosure, Report, ReportForm, register
-
-# Rows per chunk of the parallel renderer: whole pages of one-line rows (27 a page in A4 landscape; the first page,
-# under the letterhead, holds 19), so joined chunks leave no half-empty page when no cell wraps.
-ROWS_PER_PAGE = 27
-FIRST_PAGE_ROWS = 19
-CHUNK_PAGES = 12
+from ikm_registry.reports import Disclosure, ReportForm, register
+from ikm_registry.reports.listing import ChunkedListReport
 
 
 class DaftarForm(ReportForm):
@@ -82,7 +74,7 @@ def row_count(*, user, params) -> int:
 
 
 @register
-class DaftarIkmReport(Report):
+class DaftarIkmReport(ChunkedListReport):
     """Daftar IKM: the businesses matching a filter, one row each."""
 
     name = "daftar-ikm"
@@ -94,7 +86,6 @@ class DaftarIkmReport(Report):
     form_class = DaftarForm
     template_name = "reports/daftar_ikm.html"
     landscape = True
-    reports_progress = True  # render_pdf() takes on_progress (the "report" job, ikm_registry.job_kinds)
 
     def get_title(self, *, params):
         return _("Daftar IKM %(region)s") % {"region": params["region"].name}
@@ -122,53 +113,3 @@ class DaftarIkmReport(Report):
     def needs_background(self, *, user, params) -> bool:
         """Whether the admin should queue this list rather than render it during the request."""
         return row_count(user=user, params=params) > settings.REPORT_BACKGROUND_ROWS
-
-    def render_pdf(self, context, *, on_progress=None, chunk_rows=None, workers=None) -> bytes:
-        """Short lists in one WeasyPrint run; long ones in chunks rendered by `workers` processes and joined.
-        `on_progress(pages_done, pages_estimated)` reports the chunks as they finish."""
-        rows = context["rows"]
-        chunk_rows = chunk_rows or ROWS_PER_PAGE * CHUNK_PAGES
-        if len(rows) <= chunk_rows:
-            from ikm_registry.reports.base import load_weasyprint
-
-            html = render_to_string(self.template_name, context)
-            document = load_weasyprint().HTML(string=html, base_url=str(settings.BASE_DIR)).render()
-            if on_progress is not None:
-                on_progress(len(document.pages), len(document.pages))
-            return document.write_pdf()
-        return self.render_chunks(context, chunk_rows=chunk_rows, workers=workers, on_progress=on_progress)
-
-    def render_chunks(self, context, *, chunk_rows, workers=None, on_progress=None) -> bytes:
-        from ikm_registry.reports.parallel import render_parallel
-
-        rows = context["rows"]
-        # The first chunk has the letterhead, so fewer rows: it ends on a page boundary like the others.
-        first = max(1, chunk_rows - (ROWS_PER_PAGE - FIRST_PAGE_ROWS))
-        bounds = [0, *range(first, len(rows), chunk_rows), len(rows)]
-        chunks = []
-        for index, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False)):
-            part = "first" if index == 0 else "last" if end == len(rows) else "middle"
-            chunks.append(render_to_string(self.template_name, {**context, "rows": rows[start:end], "part": part}))
-
-        def page_numbers(first_page, count, total):
-            return render_to_string(
-                "reports/_page_numbers.html",
-                {**context, "first_page": first_page, "pages": range(count), "total": total},
-            )
-
-        def progress(chunks_done, pages_done):
-            if on_progress is not None:
-                rows_done = bounds[chunks_done] if chunks_done < len(bounds) else len(rows)
-                estimate = max(pages_done, math.ceil(pages_done * len(rows) / max(rows_done, 1)))
-                on_progress(pages_done, estimate)
-
-        pdf, pages = render_parallel(
-            chunks,
-            page_numbers=page_numbers,
-            base_url=str(settings.BASE_DIR),
-            workers=workers or settings.REPORT_WORKERS,
-            on_progress=progress,
-        )
-        if on_progress is not None:
-            on_progress(pages, pages)
-        return pdf
