@@ -472,6 +472,7 @@ def test_directory_is_usable_from_the_keyboard(page, kuta_and_denpasar):
         ["id_subsektor", ["Subsektor"]],
         ["id_skala", ["Skala (BPS)"]],
         ["id_sentra", ["Sentra"]],
+        ["id_sertifikat", ["Sertifikat"]],  # added by certification (businesses/extensions.py)
         ["id_urut", ["Urutkan"]],
     ]
     expect(page.get_by_label("Wilayah", exact=True)).to_have_attribute("name", "wilayah")
