@@ -123,6 +123,7 @@ class DigestResult:
     offices: int = 0  # offices with something in their window
     sent: int = 0  # e-mails sent
     skipped: int = 0  # offices already sent today, or with nobody to send to
+    failed: int = 0  # the mail server refused: logged, tried again at the next run
 
 
 def digest_recipients(office) -> list[str]:
@@ -209,6 +210,7 @@ def send_expiry_digests(*, today: date | None = None, dry_run: bool = False, std
                 continue
             except Exception:  # noqa: BLE001 (a refusing mail server: logged, tried again at the next run)
                 logger.exception("Expiry digest for office %s not sent", office.pk)
+                result.failed += 1
                 continue
             result.sent += 1
     return result

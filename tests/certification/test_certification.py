@@ -14,7 +14,7 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -477,6 +477,26 @@ def test_a_second_run_the_same_day_sends_nothing(lapsing):
     call_command("notify_expiring", stdout=out)
     assert mail.outbox == []
     assert "0 digests sent, 2 skipped" in out.getvalue()
+
+
+def test_a_refusing_mail_server_fails_the_command_and_the_digest_goes_out_at_the_next_run(lapsing, monkeypatch):
+    from django.core import mail as django_mail
+
+    real_send = django_mail.send_mail
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("no mail server")
+
+    monkeypatch.setattr(django_mail, "send_mail", refuse)
+    out = StringIO()
+    with pytest.raises(CommandError, match="2 digests could not be sent"):
+        call_command("notify_expiring", stdout=out)
+    assert "2 NOT sent" in out.getvalue()
+    assert not ExpiryDigest.objects.exists()  # nothing recorded as sent
+    monkeypatch.setattr(django_mail, "send_mail", real_send)
+    mail.outbox.clear()
+    call_command("notify_expiring", stdout=StringIO())
+    assert len(mail.outbox) == 2 and ExpiryDigest.objects.count() == 2
 
 
 def test_a_dry_run_sends_and_marks_nothing(lapsing):

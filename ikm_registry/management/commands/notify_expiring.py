@@ -30,7 +30,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{result.lapsed} records marked lapsed; {result.offices} offices with something lapsing soon; "
             f"{result.sent} digests sent, {result.skipped} skipped (already sent today or no address)"
-        )
+            + (f", {result.failed} NOT sent (the mail server refused; see the log, tried again at the next run)"
+               if result.failed else "")
+        )  # fmt: skip
+        if result.failed:
+            raise CommandError(f"{result.failed} digests could not be sent")
 
 
 def _parse(value: str | None):
