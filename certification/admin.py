@@ -326,6 +326,14 @@ class EnrollmentAdmin(WorkflowAdminMixin, ScopedModelAdmin):
             readonly.append("scheme")  # another scheme is another enrollment
         return readonly
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None and "session" in form.base_fields:
+            # The sessions of the asesi's own scheme (the engine refuses another scheme's anyway).
+            field = form.base_fields["session"]
+            field.queryset = field.queryset.filter(scheme_id=obj.scheme_id)
+        return form
+
     @admin.display(description=_("IKM"), ordering="business__name")
     def business_name(self, obj):
         return obj.business.name if obj is not None and obj.business_id else "—"
