@@ -78,11 +78,14 @@ class RegistryAdminSite(admin.AdminSite):
         """The home page: the "Perlu perhatian" panels the apps registered (ikm_registry/admin_home.py) above the
         app list."""
         from ikm_registry.admin_home import rendered_panels, scope_label
+        from ikm_registry.scoping import scope_for
 
         panels = rendered_panels(request)
         extra_context = {
             **(extra_context or {}),
             "admin_panels": panels,
+            # The PDF reports are region reports: not offered to an LSP's operator, who reaches no region.
+            "reports_offered": scope_for(request.user).reaches_regions,
             "scope_label": scope_label(request.user) if panels else None,
         }
         return super().index(request, extra_context)

@@ -249,6 +249,12 @@ def test_the_lsp_operators_home_has_no_region_panels(client, home):
     assert "panel-certification" in page and "panel-expiry" in page
     assert "panel-events" not in page and "Menunggu verifikasi" not in page and "card status-" not in page
     assert "Laporan PDF" not in page  # no reports on the app list
+    assert reverse("admin:reports") not in page  # nor the link above the panels
+
+
+def test_an_office_operators_home_links_to_the_reports(client, home):
+    client.force_login(staff_user(StaffRole.OPERATOR, "51.71"))
+    assert reverse("admin:reports") in client.get(reverse("admin:index")).content.decode()
 
 
 def test_the_certification_panel_counts_only_the_lsps_asesi(client, home):
