@@ -26,7 +26,7 @@ run: $(VENV)/.installed
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The suite runs in this many processes (pytest-xdist, each with its own test database, created afresh every run):
-# two, one per core of the 2-core machine (about 4½ minutes on SQLite and 7½ on PostgreSQL). A process that runs out of
+# two, one per core of the 2-core machine (about 5 minutes on SQLite and 8 on PostgreSQL). A process that runs out of
 # tests takes some from the other (--dist worksteal: the slow transactional tests otherwise leave one idle at the
 # end). PYTEST_WORKERS=0 runs it in one process (pdb, or a test that misbehaves only beside another).
 PYTEST_WORKERS ?= 2
