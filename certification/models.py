@@ -495,9 +495,17 @@ class Certificate(CleanTextMixin, models.Model):
     def transitions(self):
         return TransitionLog.objects.for_object(self)
 
+    def _enrollment(self):
+        """The asesi, saved or not yet (an import builds both in one row): None when there is none."""
+        try:
+            return self.enrollment
+        except Enrollment.DoesNotExist:
+            return None
+
     def fill_dates(self) -> None:
         """valid_until and the first surveillance from the scheme when not typed."""
-        scheme = self.enrollment.scheme if self.enrollment_id else None
+        enrollment = self._enrollment()
+        scheme = enrollment.scheme if enrollment is not None else None
         if self.issued_on and not self.valid_until and scheme is not None:
             self.valid_until = product_rules.add_months(self.issued_on, scheme.validity_months)
         if self.issued_on and self.surveillance_due is None and scheme is not None and scheme.surveillance_months:
@@ -510,15 +518,16 @@ class Certificate(CleanTextMixin, models.Model):
         super().clean()
         if self.valid_until and self.issued_on and self.valid_until < self.issued_on:
             raise ValidationError({"valid_until": _("Berlaku sampai sebelum tanggal terbit.")})
-        assessed = self.enrollment.assessed_on if self.enrollment_id else None
+        enrollment = self._enrollment()
+        assessed = enrollment.assessed_on if enrollment is not None else None
         if assessed and self.issued_on and self.issued_on < assessed:
             raise ValidationError(
                 {"issued_on": _("Tanggal terbit sebelum tanggal uji (%(d)s).") % {"d": assessed.strftime("%d-%m-%Y")}}
             )
-        if self.enrollment_id and self.enrollment.status != EnrollmentStatus.COMPETENT:
+        if enrollment is not None and enrollment.status != EnrollmentStatus.COMPETENT:
             raise ValidationError(
                 {"enrollment": _("Sertifikat hanya untuk asesi yang dinyatakan kompeten (status asesi: %(s)s).")
-                 % {"s": self.enrollment.get_status_display()}}
+                 % {"s": enrollment.get_status_display()}}
             )  # fmt: skip
 
     def effective_status(self, today: date | None = None) -> str:

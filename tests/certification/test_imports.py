@@ -186,6 +186,7 @@ def test_a_later_assessment_with_another_certificate_is_not_taken_for_a_correcti
         ("Sari;;{nib};;{code};;;K;N-2;;;", "tanggal_terbit", "Wajib diisi untuk asesi kompeten"),
         ("Sari;;{nib};;{code};;;BK;N-2;;;", "nomor_sertifikat", "tidak mendapat sertifikat"),
         ("Sari;;{nib};;{code};;31/02/2024;K;N-2;;01/06/2024;", "tanggal_uji", "Tulis tanggal"),
+        ("Sari;;{nib};;{code};;15/06/2024;K;N-2;;01/06/2024;", "tanggal_terbit", "sebelum tanggal uji (15-06-2024)"),
         ("Sari;;{nib};;{code};;;K;N-2;;01/06/2024;01/01/2024", "berlaku_sampai", "sebelum tanggal terbit"),
         ("Sari;;{nib};direktur;{code};;;K;N-2;;01/06/2024;", "jabatan", "Isi salah satu dari"),
         ("Sari;123;{nib};;{code};;;K;N-2;;01/06/2024;", "nik", "16 angka"),
