@@ -176,7 +176,8 @@ class AssessmentSessionAdmin(ScopedModelAdmin):
 
     def get_queryset(self, request):
         taken = Count("enrollments", filter=Q(enrollments__status__in=IN_SESSION))
-        return super().get_queryset(request).annotate(taken=taken)
+        # the travel column reads each session's assessors: one query for the page, not one per row
+        return super().get_queryset(request).annotate(taken=taken).prefetch_related("assessors__home_region")
 
     @admin.display(description=_("asesi / kapasitas"))
     def places(self, obj):
@@ -274,7 +275,7 @@ class EnrollmentAdmin(WorkflowAdminMixin, ScopedModelAdmin):
     list_display = ["name", "business_name", "role", "scheme", "status", "session", "registered_at"]
     list_filter = ["status", CertificateRecordedFilter, "role", "scheme"]
     search_fields = ["name", "business__name", "scheme__code", "=nik"]
-    list_select_related = ["business", "scheme", "session__tuk"]
+    list_select_related = ["business", "scheme", "session__tuk", "session__scheme"]
     autocomplete_fields = ["business"]
     readonly_fields = ["status", "business_name", "attempt_note", "apl01_download", "apl02_download", "registered_at"]
     formfield_overrides = {models.FileField: {"widget": PrivateFileInput}}
