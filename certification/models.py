@@ -43,7 +43,7 @@ from certification.choices import (
 )
 from ikm_registry.models import Region, TransitionLog
 from ikm_registry.private_files import private_storage, random_name
-from ikm_registry.scoping import ScopedQuerySet, choices_from_everywhere
+from ikm_registry.scoping import RegionCodeFromMixin, ScopedQuerySet, choices_from_everywhere
 from ikm_registry.text import CleanTextMixin
 
 # Default validity of a competency certificate (DESIGN §6); each scheme stores its own.
@@ -259,7 +259,7 @@ class AssessmentSessionQuerySet(ScopedQuerySet):
     membership_fields = {"lsp": "scheme__lsp_id"}
 
 
-class AssessmentSession(CleanTextMixin, models.Model):
+class AssessmentSession(RegionCodeFromMixin, CleanTextMixin, models.Model):
     """One uji kompetensi: a scheme assessed at a TUK on given dates by assigned assessors, for at most `capacity`
     asesi."""
 
@@ -278,6 +278,7 @@ class AssessmentSession(CleanTextMixin, models.Model):
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
 
     objects = AssessmentSessionQuerySet.as_manager()
+    region_from = "tuk"  # the TUK's region, copied on save (RegionCodeFromMixin)
     history = HistoricalRecords(m2m_fields=[])
 
     class Meta:
@@ -292,18 +293,6 @@ class AssessmentSession(CleanTextMixin, models.Model):
 
     def __str__(self):
         return f"{self.scheme.name}, {self.tuk.name} ({self.start_date:%d-%m-%Y})" if self.scheme_id else "?"
-
-    def save(self, *args, **kwargs):
-        if self.tuk_id:
-            tuk = self._state.fields_cache.get("tuk")
-            self.region_code = (
-                tuk.region_id
-                if tuk is not None and tuk.pk == self.tuk_id
-                else Tuk.objects.filter(pk=self.tuk_id).values_list("region_id", flat=True).get()
-            )
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "region_code"}
-        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()

@@ -41,7 +41,7 @@ from events.choices import (
 )
 from ikm_registry.models import Office, Region, TransitionLog
 from ikm_registry.private_files import private_storage, random_name
-from ikm_registry.scoping import ScopedQuerySet, choices_from_everywhere
+from ikm_registry.scoping import RegionCodeFromMixin, ScopedQuerySet, choices_from_everywhere
 from ikm_registry.text import CleanTextMixin
 
 # Default share of an event's sessions a participant attends to earn its certificate (DESIGN §6).
@@ -145,7 +145,7 @@ class EventChildQuerySet(ScopedQuerySet):
     region_field = "event__region_code"
 
 
-class Event(CleanTextMixin, models.Model):
+class Event(RegionCodeFromMixin, CleanTextMixin, models.Model):
     """One kegiatan of an office's programme. Its office decides who sees and changes it; its venue may be anywhere
     in Indonesia."""
 
@@ -223,6 +223,7 @@ class Event(CleanTextMixin, models.Model):
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)
 
     objects = EventQuerySet.as_manager()
+    region_from = "office"  # the organising office's region, copied on save (RegionCodeFromMixin)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     # The fields the laporan kegiatan needs before an event is completed.
@@ -240,18 +241,6 @@ class Event(CleanTextMixin, models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.start_date:%d-%m-%Y})"
-
-    def save(self, *args, **kwargs):
-        if self.office_id:
-            office = self._state.fields_cache.get("office")  # the loaded office, else one query
-            self.region_code = (
-                office.region_id
-                if office is not None and office.pk == self.office_id
-                else Office.objects.filter(pk=self.office_id).values_list("region_id", flat=True).get()
-            )
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "region_code"}
-        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()

@@ -239,6 +239,31 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(region_q(self.region_field, code))
 
 
+class RegionCodeFromMixin:
+    """For a model whose region is that of a related row (an event's office, an assessment session's TUK), copied
+    into its own `region_code` when it is saved, so that a list is scoped without a join. `region_from` names the
+    foreign key; the related row's `region_id` is read from the loaded object when it is the one named, else in one
+    query."""
+
+    region_from: str = ""
+
+    def save(self, *args, **kwargs):
+        field = self._meta.get_field(self.region_from)
+        related_id = getattr(self, field.attname)
+        if related_id:
+            loaded = self._state.fields_cache.get(self.region_from)
+            self.region_code = (
+                loaded.region_id
+                if loaded is not None and loaded.pk == related_id
+                else field.related_model._default_manager.filter(pk=related_id)
+                .values_list("region_id", flat=True)
+                .get()
+            )
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "region_code"}
+        super().save(*args, **kwargs)
+
+
 def choices_from_everywhere(field):
     """Mark a foreign key to public reference data whose choices are not limited to the user's region (an event's
     venue may be in another province, though the event is the office's): its autocomplete offers every row that
