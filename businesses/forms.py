@@ -6,14 +6,36 @@ from django.utils.translation import gettext_lazy as _
 
 from businesses.choices import LegalForm, Sex
 from ikm_registry.choices import KbliLevel, RegionLevel
+from ikm_registry.kbli_search import kbli_search, manufacturing
 from ikm_registry.models import CreativeSubsector, Kbli, Region
+
+# The name of the submit button that searches KBLI instead of registering.
+KBLI_SEARCH_BUTTON = "cari_kbli"
+
+
+def kbli_choices(values) -> tuple[str, list[tuple[str, str]], dict[str, Kbli]]:
+    """What the KBLI part of the registration form shows for the values typed (`values`: the posted data, or the
+    initial values of a form shown again): the query (the search box, else the main product), the codes it finds,
+    and the codes that may be chosen, as Kbli rows by code: those found and the one already chosen, first.
+
+    Only manufacturing subclasses (section C) are offered and accepted.
+    """
+    query = (values.get("kbli_q") or "").strip()[:100] or (values.get("main_product") or "").strip()[:100]
+    found = kbli_search(query) if query else []
+    chosen = (values.get("kbli") or "").strip()
+    codes = [chosen] if chosen and manufacturing(chosen) else []
+    codes += [code for code, _title in found if code != chosen]
+    rows = Kbli.objects.filter(level=KbliLevel.SUBCLASS, code__in=codes).only("code", "title", "level")
+    by_code = {kbli.code: kbli for kbli in rows}
+    return query, found, {code: by_code[code] for code in codes if code in by_code}
 
 
 class SelfRegistrationForm(forms.Form):
     """Daftarkan usaha: what a pelaku IKM fills in on the public site.
 
     The desa choices are those of the kecamatan chosen in the step before (`kecamatan`); KBLI choices are the
-    manufacturing subclasses (section C), grouped by division. The model rules (NIB, NIK, phone, e-mail, years) are
+    manufacturing subclasses (section C) that the words typed in `kbli_q` (else the main product) find, plus the one
+    already chosen (see `kbli_choices`). The model rules (NIB, NIK, phone, e-mail, years) are
     checked by the service, which names the field of each error.
     """
 
@@ -37,8 +59,22 @@ class SelfRegistrationForm(forms.Form):
     main_product = forms.CharField(
         label=_("Produk utama"), max_length=200, help_text=_("Mis. kain tenun endek, keripik singkong.")
     )
+    # KBLI: a search box and, below it, the codes it finds as radio buttons (templates/businesses/_kbli_field.html).
+    # Without JavaScript the "Cari KBLI" button posts the form back and it is shown again, as typed, with the codes
+    # found (see `for_request`); static/js/register.js lists them while typing (businesses:register_kbli).
+    kbli_q = forms.CharField(
+        label=_("Cari jenis industri"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "autocomplete": "off", "placeholder": _("mis. batik, kopi, anyaman")}
+        ),
+    )
     kbli = forms.ChoiceField(
-        label=_("Jenis industri (KBLI)"), help_text=_("Pilih yang paling dekat; petugas Dinas akan memeriksanya.")
+        label=_("Jenis industri (KBLI)"),
+        help_text=_("Pilih yang paling dekat; petugas Dinas akan memeriksanya."),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Cari dan pilih jenis industri usaha Anda.")},
     )
     subsector = forms.ModelChoiceField(
         label=_("Subsektor ekonomi kreatif"),
@@ -94,18 +130,27 @@ class SelfRegistrationForm(forms.Form):
         self.fields["village"].choices = [("", _("— pilih —"))] + [
             (code, region.name) for code, region in sorted(self.villages.items(), key=lambda item: item[1].name)
         ]
-        subclasses = Kbli.objects.filter(level=KbliLevel.SUBCLASS, code__gte="10", code__lt="34").only("code", "title")
-        divisions = dict(
-            Kbli.objects.filter(level=KbliLevel.DIVISION, code__gte="10", code__lt="34").values_list("code", "title")
-        )
-        grouped: dict[str, list] = {}
-        self.kbli_codes = {}
-        for kbli in subclasses.order_by("code"):
-            self.kbli_codes[kbli.code] = kbli
-            grouped.setdefault(kbli.code[:2], []).append((kbli.code, f"{kbli.code} — {kbli.title}"))
-        self.fields["kbli"].choices = [("", _("— pilih —"))] + [
-            (f"{division} {divisions.get(division, '')}".strip(), options) for division, options in grouped.items()
-        ]
+        self.kbli_query, self.kbli_found, self.kbli_codes = kbli_choices(self.data if self.is_bound else self.initial)
+        self.fields["kbli"].choices = [(code, f"{code} — {kbli.title}") for code, kbli in self.kbli_codes.items()]
+
+    @classmethod
+    def for_request(cls, request, *, kecamatan: Region):
+        """The form of a request to step 2: bound to a POST, except the "Cari KBLI" button's, which shows the form
+        again as typed, without errors, with the KBLI codes found (it registers nothing)."""
+        if request.method != "POST":
+            return cls(kecamatan=kecamatan)
+        if cls.is_kbli_search(request):
+            return cls(initial=request.POST.dict(), kecamatan=kecamatan)
+        return cls(request.POST, kecamatan=kecamatan)
+
+    @staticmethod
+    def is_kbli_search(request) -> bool:
+        """A POST of the "Cari KBLI" button, or one with words in the KBLI search box and no code chosen yet (Enter
+        pressed in the box sends the form): a search, not a registration."""
+        if request.method != "POST":
+            return False
+        data = request.POST
+        return KBLI_SEARCH_BUTTON in data or bool(data.get("kbli_q", "").strip() and not data.get("kbli"))
 
     def clean_website(self):
         if self.cleaned_data.get("website"):
@@ -121,6 +166,6 @@ class SelfRegistrationForm(forms.Form):
     def service_arguments(self) -> dict:
         """The cleaned data as keyword arguments of `business_register_public`."""
         data = dict(self.cleaned_data)
-        for name in ("website", "agree"):
+        for name in ("website", "agree", "kbli_q"):
             data.pop(name, None)
         return data

@@ -13,5 +13,6 @@ urlpatterns = [
     path("statistik/", views.statistics, name="statistics"),
     path("daftar/", views.register, name="register"),
     path("daftar/terkirim/", views.register_done, name="register_done"),
+    path("daftar/kbli/", views.register_kbli, name="register_kbli"),
     path("tentang/", views.about, name="about"),
 ]

@@ -291,7 +291,12 @@ def register(request):
     else:
         choices = Region.objects.none()
     choices = list(choices.only("code", "name", "kind", "level").order_by("name"))
-    if request.method == "POST" and limit_exceeded(request, group="self-registration", rate=settings.REGISTRATION_RATE):
+    # "Cari KBLI" without JavaScript posts the form too, but registers nothing: not counted.
+    if (
+        request.method == "POST"
+        and not SelfRegistrationForm.is_kbli_search(request)
+        and limit_exceeded(request, group="self-registration", rate=settings.REGISTRATION_RATE)
+    ):
         message = _(
             "Mendaftarkan banyak usaha sekaligus, misalnya dalam sebuah acara? Hubungi Dinas: petugas dapat "
             "memasukkan data dari satu spreadsheet."
@@ -300,8 +305,8 @@ def register(request):
     form = None
     status = 200
     if kecamatan is not None:
-        form = SelfRegistrationForm(request.POST or None, kecamatan=kecamatan)
-        if request.method == "POST" and form.is_valid():
+        form = SelfRegistrationForm.for_request(request, kecamatan=kecamatan)
+        if form.is_bound and form.is_valid():
             try:
                 business = business_register_public(**form.service_arguments())
             except ValidationError as error:
@@ -346,6 +351,15 @@ def register_done(request):
         "businesses/register_done.html",
         {"registered": registered, "office": Office.objects.covering(registered["village"])},
     )
+
+
+@cache_public_page("q", "pilih")
+def register_kbli(request):
+    """The KBLI codes that words find, as the radio buttons of the registration form (`pilih`: the code already
+    chosen, kept on top): what static/js/register.js shows while the owner types. Without JavaScript the form's
+    "Cari KBLI" button shows the same in the whole form."""
+    form = SelfRegistrationForm(initial={"kbli_q": request.GET.get("q", ""), "kbli": request.GET.get("pilih", "")})
+    return render(request, "businesses/_kbli_choices.html", {"form": form})
 
 
 @cache_public_page()

@@ -11,6 +11,7 @@ matching compares `comparable()` text, which also drops them, so a stored name w
 (from before this rule) still matches.
 """
 
+import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
@@ -96,3 +97,14 @@ class CleanTextMixin:
 def whitespace_collapsed(text: str) -> str:
     """Runs of white space become one space; no leading or trailing space."""
     return " ".join((text or "").split())
+
+
+def folded(text: str) -> str:
+    """`text` as searches compare it: case and accents dropped ("Kopí" → "kopi"), compatibility forms unfolded."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def search_words_of(text: str) -> list[str]:
+    """The words of `text` as searches compare them: folded runs of letters and digits, in order."""
+    return re.findall(r"\w+", folded(text))

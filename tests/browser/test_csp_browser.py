@@ -102,12 +102,13 @@ def test_public_pages_pass_the_content_security_policy(watched, registry, live_s
     page.fill("#id_address", "Jl. Raya Tuban No. 9")
     page.fill("#id_name", "Anyaman Bambu Baru")
     page.fill("#id_main_product", "Keranjang bambu")
-    page.select_option("#id_kbli", "13134")
+    page.fill("#id_kbli_q", "batik")  # fetched from businesses:register_kbli while typing
+    page.check("input[name=kbli][value='13134']")
     page.fill("#id_owner_name", "Ni Luh Ayu")
     page.check("input[name=owner_sex][value=P]")
     page.fill("#id_owner_phone", "081234567891")
     page.check("#id_agree")
-    page.click(".register-form button[type=submit]")
+    page.get_by_role("button", name="Kirim pendaftaran").click()
     page.wait_for_url(f"**{reverse('businesses:register_done')}")
 
     page.goto("/")

@@ -144,11 +144,12 @@ def test_step_one_walks_from_province_to_kecamatan(client, bali_regions, kbli):
     assert 'name="owner_name"' not in page
 
 
-def test_step_two_offers_the_kecamatan_desa_and_manufacturing_kbli(client, bali_regions, kbli):
+def test_step_two_offers_the_kecamatan_desa_and_a_kbli_search(client, bali_regions, kbli):
     page = client.get(register_url("51.03.01")).content.decode()
     assert f'value="{bali_regions.tuban.code}"' in page
     assert f'value="{bali_regions.munggu.code}"' not in page  # another kecamatan
-    assert 'value="13134"' in page and 'value="32112"' in page
+    assert 'name="kbli_q"' in page and 'name="cari_kbli"' in page
+    assert 'name="kbli"' not in page  # no list of every code: the owner searches (tests/businesses/test_kbli_search.py)
     assert 'name="owner_name"' in page
 
 
