@@ -1,4 +1,4 @@
-"""Import and export on the business list: upload → preview → confirm, the template, CSV/XLSX export.
+"""Import and export on the business list: upload → preview → confirm, the template, CSV/XLSX export, the Daftar.
 
 The views call the same services as the `import_businesses` command (businesses/services/importing.py) and the
 export service (businesses/services/exporting.py). An upload is kept as a BusinessImport row with its file; the
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from businesses import validators as v
 from businesses.models import Business, BusinessImport, BusinessYear
+from businesses.services.daftar_export import DAFTAR, businesses_daftar_export
 from businesses.services.exporting import (
     CONTENT_TYPES,
     CSV,
@@ -143,11 +144,12 @@ class ImportExportAdminMixin:
         return super().changelist_view(request, {**context, **(extra_context or {})})
 
     def export_view(self, request):
-        """The business list as CSV or XLSX: the list's own queryset, so the same filter, search, order and scope."""
+        """The business list as CSV or XLSX in the import layout, or as the readable Daftar workbook (`format=daftar`):
+        the list's own queryset, so the same filter, search, order and scope."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         file_format = request.GET.get("format", CSV)
-        if file_format not in FORMATS:
+        if file_format not in (*FORMATS, DAFTAR):
             raise Http404
         year = request.GET.get("tahun", "")
         year = int(year) if year.isdigit() else None
@@ -166,14 +168,37 @@ class ImportExportAdminMixin:
                 self.message_user(request, problem, messages.ERROR)
             self.message_user(request, _("Penyaring daftar tidak valid; ekspor dibatalkan."), messages.ERROR)
             return HttpResponseRedirect(self._url("changelist"))
-        export = businesses_export(
-            queryset=changelist.queryset,  # = changelist.get_queryset(list_request), without building the filters again
-            user=request.user,
-            file_format=file_format,
-            year=year,
-            filter=list_request.GET.urlencode(),
-        )
+        if file_format == DAFTAR:
+            export = self._daftar_export(list_request, changelist, year=year)
+        else:
+            export = businesses_export(
+                queryset=changelist.queryset,  # = changelist.get_queryset(list_request), without building filters again
+                user=request.user,
+                file_format=file_format,
+                year=year,
+                filter=list_request.GET.urlencode(),
+            )
         return FileResponse(export.file, as_attachment=True, filename=export.filename, content_type=export.content_type)
+
+    def _daftar_export(self, list_request, changelist, *, year):
+        """The readable list (names, labels) of the list as shown, with a header naming its region and filter."""
+        filterset = self.filterset_class(list_request.GET, user=list_request.user, request=list_request)
+        filters = filterset.describe()
+        if changelist.query:
+            filters.append((_("Pencarian"), f"“{changelist.query}”"))
+        region = None
+        for name in ("kecamatan", "kabupaten"):  # the narrowest region the list is filtered to
+            code = list_request.GET.get(name)
+            if code and not region:
+                region = Region.objects.restrict(list_request.user).filter(code=code).first()
+        return businesses_daftar_export(
+            queryset=changelist.queryset,
+            user=list_request.user,
+            region=region,
+            filters=filters,
+            filter=list_request.GET.urlencode(),
+            year=year,
+        )
 
     # --- import -------------------------------------------------------------------------------------------------
 

@@ -198,6 +198,13 @@ INCOMPLETE = {
 }
 
 
+def _region_name(code: str, user) -> str:
+    """A region code as a person reads it in a filter description: "Kabupaten Badung", "Kuta"; the code when unknown
+    or outside the user's region (a list filtered to another region is empty, and names none of it)."""
+    regions = Region.objects.all() if user is None else Region.objects.restrict(user)
+    return regions.filter(code=code).values_list("name", flat=True).first() or code
+
+
 class RegionFiltersMixin:
     """kabupaten (hidden for staff of a single regency) and kecamatan (of the chosen or the user's own regency)."""
 
@@ -294,6 +301,16 @@ class BusinessStaffFilterSet(RegionFiltersMixin, StaffFilterSet):
 
     def filter_kelengkapan(self, queryset, name, value):
         return queryset.filter(INCOMPLETE[value][1]())
+
+    def describe_kabupaten(self, value):
+        return _region_name(value, self.user)
+
+    def describe_kecamatan(self, value):
+        return _region_name(value, self.user)
+
+    def describe_kbli(self, value):
+        found = Kbli.objects.filter(code=value.upper()).values_list("title", flat=True).first()
+        return f"{value.upper()} — {found}" if found else value
 
     def _used(self, field: str):
         """Values of `field` among the rows of this FilterSet's queryset (the list as scoped)."""

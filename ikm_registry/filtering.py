@@ -102,6 +102,36 @@ class StaffFilterSet(django_filters.FilterSet):
                 queryset = self.filter_one(queryset, name, cleaned_data[name])
         return queryset
 
+    def describe(self) -> list[tuple[str, str]]:
+        """The filters given in `data`, as (label, value) pairs a person reads: a choice by its label, a record by
+        its name, other values through `describe_<name>(value)` when the subclass has one, else as typed. A value
+        the filter refuses is left out (the list it describes is refused too)."""
+        described = []
+        if self.data is None:
+            return described
+        for name in self.filters:
+            raw = self.data.get(name)
+            if raw in (None, ""):
+                continue
+            try:
+                value = self.clean_value(name, raw)
+            except ValidationError:
+                continue
+            if value in (None, ""):
+                continue
+            field = self.form.fields[name]
+            method = getattr(self, f"describe_{name}", None)
+            if method is not None:
+                shown = method(value)
+            elif hasattr(field, "queryset"):
+                shown = str(value)
+            elif getattr(field, "choices", None):
+                shown = str(dict(field.choices).get(value, value))
+            else:
+                shown = str(value)
+            described.append((str(capfirst(field.label)), shown))
+        return described
+
     def form_fields(self, *, exclude=()):
         """Copies of the form fields (labels capitalised), for a form that embeds this FilterSet's filters."""
         import copy

@@ -1509,11 +1509,12 @@ def fill_file_format(route, role, matrix) -> list[Probe]:
 
 
 def fill_export(route, role, matrix) -> list[Probe]:
-    """Both formats: the whole list, and for each region the role may not see a search for its NIB and its
-    kabupaten as filter (the file must hold none of its rows)."""
+    """Every format (the import layout as CSV and XLSX, the readable Daftar workbook): the whole list, and for each
+    region the role may not see a search for its NIB and its kabupaten as filter (the file must hold none of its
+    rows)."""
     probes = []
     foreign = [place for place in PLACES if not sees(role, Owned(region=place.region))]
-    for fmt in ("csv", "xlsx"):
+    for fmt in ("csv", "xlsx", "daftar"):
         probes.append(Probe("GET", route.path(), f"{fmt}, whole list", query=(("format", fmt),)))
         for place in foreign:
             probes.append(
@@ -1868,7 +1869,7 @@ FILLERS = [
     Filler("password_reset_confirm", ("uidb64", "token"), "a staff account with a valid and a forged token, an "
            "unknown account", fill_password_reset_confirm),
     Filler("admin:businesses_business_import_template", ("file_format",), "csv, xlsx, pdf", fill_file_format),
-    Filler("admin:businesses_business_export", (), "csv and xlsx: whole list, each region's NIB searched, each "
+    Filler("admin:businesses_business_export", (), "csv, xlsx and daftar: whole list, each region's NIB searched, each "
            "kabupaten filtered", fill_export),
     Filler("admin:report_job_download", ("pk",), "each operator's finished background report and a missing id",
            fill_job_download),

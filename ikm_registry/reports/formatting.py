@@ -11,6 +11,8 @@ from django.utils import dateformat, numberformat, timezone
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
+from ikm_registry.zones import local_moment
+
 EMPTY = "–"
 
 
@@ -44,11 +46,12 @@ def long_date(value: datetime.date | datetime.datetime | None) -> str:
     return dateformat.format(value, "j F Y")
 
 
-def printed_at(value: datetime.datetime | None = None) -> str:
-    """A moment as "22 November 2026 pukul 14.05 WIB" in the project's time zone (default: now)."""
-    moment = timezone.localtime(value or timezone.now())
+def printed_at(value: datetime.datetime | None = None, *, zone=None) -> str:
+    """A moment (default: now) as "22 November 2026 pukul 14.05 WITA" in `zone` (an ikm_registry.zones.Zone: the
+    printing office's, `office_zone()`), else in the project's time zone."""
+    moment, label = local_moment(value, zone)
     return _("%(date)s pukul %(time)s %(zone)s") % {
-        "date": long_date(moment),
+        "date": long_date(moment.date()),
         "time": moment.strftime("%H.%M"),
-        "zone": moment.tzname(),
+        "zone": label,
     }

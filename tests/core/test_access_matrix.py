@@ -443,6 +443,9 @@ def test_the_markers_are_found_where_they_may_be_seen(matrix):
         found = _seen(matrix, "superuser", f"{export}?format={file_format}", everything)
         for who in people:
             assert {f"NIK of {who.label}", f"phone of {who.label}", f"e-mail of {who.label}"} <= found
+    found = _seen(matrix, "superuser", f"{export}?format=daftar", everything)  # the readable list: no NIK
+    for who in people:
+        assert {f"phone of {who.label}", f"e-mail of {who.label}"} <= found
     from businesses.models import Business
 
     badung = next(record for record in matrix.records[Business] if record.label == "bdg")
