@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from businesses import rules
 from businesses.admin_import import ImportExportAdminMixin
+from businesses.admin_proposals import OwnerLinkAdminMixin
 from businesses.admin_workflow import WorkflowAdminMixin
 from businesses.choices import ScaleBps, ScaleIndustry, ScalePp7
 from businesses.filtersets import BusinessStaffFilterSet, SentraStaffFilterSet
@@ -19,6 +20,7 @@ from businesses.models import (
     SENTRA_MIN_MEMBERS,
     Assistance,
     Business,
+    BusinessLink,
     BusinessYear,
     Obstacle,
     Owner,
@@ -125,6 +127,12 @@ class BusinessYearInline(ScopedInlineMixin, admin.TabularInline):
         return choice_label(ScalePp7, obj.scale_pp7)
 
 
+class BusinessLinkInline(ScopedInlineMixin, admin.TabularInline):
+    model = BusinessLink
+    extra = 0
+    fields = ["platform", "url"]
+
+
 class ProductInline(ScopedInlineMixin, admin.TabularInline):
     model = Product
     extra = 0
@@ -146,7 +154,10 @@ class ObstacleInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Business)
-class BusinessAdmin(FilterSetAdminMixin, ImportExportAdminMixin, WorkflowAdminMixin, ScopedModelAdmin):
+class BusinessAdmin(
+    OwnerLinkAdminMixin, FilterSetAdminMixin, ImportExportAdminMixin, WorkflowAdminMixin, ScopedModelAdmin
+):
+    change_form_template = "admin/businesses/business/change_form.html"
     list_display = [
         "name",
         "owner_name",
@@ -190,7 +201,11 @@ class BusinessAdmin(FilterSetAdminMixin, ImportExportAdminMixin, WorkflowAdminMi
         ),
         (_("Riwayat"), {"fields": [("created_at", "updated_at", "created_by")], "classes": ["collapse"]}),
     ]
-    inlines = [OwnerInline, BusinessYearInline, ProductInline, AssistanceInline, ObstacleInline]
+    inlines = [OwnerInline, BusinessLinkInline, BusinessYearInline, ProductInline, AssistanceInline, ObstacleInline]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context.update(self.owner_link_context(request, obj))
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def get_queryset(self, request):
         region = scope_for(request.user).region_code

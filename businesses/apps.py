@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 # The models public pages show (directly or through counts and statistics): a change to any of them clears the
 # cached public pages (ikm_registry/public_cache.py).
-PUBLIC_MODELS = ("Business", "Owner", "BusinessYear", "Product", "Sentra")
+PUBLIC_MODELS = ("Business", "Owner", "BusinessYear", "Product", "BusinessLink", "Sentra")
 
 
 class BusinessesConfig(AppConfig):
@@ -18,6 +18,7 @@ class BusinessesConfig(AppConfig):
         from businesses import photos
         from businesses.services import (
             importing,  # noqa: F401 (registers the business importer)
+            proposals,  # noqa: F401  (registers the owners' change proposals' workflow)
             workflow,  # noqa: F401  (registers the business workflow with the engine)
         )
         from ikm_registry.public_cache import register_public_models

@@ -29,6 +29,16 @@ class BusinessStatus(models.TextChoices):
     INACTIVE = "inactive", _("Tidak aktif")
 
 
+class ProposalStatus(models.TextChoices):
+    """An owner's proposed change to a business already verified or published (usulan perubahan)."""
+
+    SUBMITTED = "submitted", _("Diajukan")
+    RETURNED = "returned", _("Dikembalikan")
+    APPROVED = "approved", _("Disetujui")
+    REJECTED = "rejected", _("Ditolak")
+    WITHDRAWN = "withdrawn", _("Ditarik")
+
+
 # Statuses of a business that is (or is about to be) a real, operating IKM.
 ACTIVE_STATUSES = (BusinessStatus.SUBMITTED, BusinessStatus.VERIFIED, BusinessStatus.PUBLISHED)
 

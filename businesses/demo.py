@@ -37,6 +37,7 @@ from businesses.choices import AssistanceKind, BusinessStatus, FundingSource, Le
 from businesses.models import (
     Assistance,
     Business,
+    BusinessLink,
     BusinessYear,
     DemoRecord,
     FacilityCondition,
@@ -1057,6 +1058,23 @@ BANJARS = ("Kaja", "Kelod", "Kangin", "Kauh", "Tengah", "Anyar", "Dangin Peken",
            "Gede", "Delod Pasar", "Pande", "Tegal", "Sari", "Puseh", "Dalem")
 MOBILE_PREFIXES = ("0812", "0813", "0821", "0822", "0852", "0853", "0857", "0878", "0819", "0838", "0895")
 ONLINE_CHANNELS = ("WhatsApp Business", "Instagram", "Facebook", "Shopee", "Tokopedia", "TikTok Shop", "Website")
+# The channels that get an (invented) account named after the business; the others stay as text.
+CHANNEL_PLATFORMS = {
+    "Instagram": "instagram",
+    "Facebook": "facebook",
+    "Shopee": "shopee",
+    "Tokopedia": "tokopedia",
+    "TikTok Shop": "tiktokshop",
+}
+
+
+def demo_links(name: str, channels: list[str]) -> tuple[list[tuple[str, str]], str]:
+    """Links for the channels that name an account (a handle made of the business's name), and the rest as text."""
+    from businesses.links import link_url
+
+    handle = "".join(ch for ch in name.lower() if ch.isalnum())[:30] or "ikm"
+    links = [(CHANNEL_PLATFORMS[c], link_url(CHANNEL_PLATFORMS[c], handle)) for c in channels if c in CHANNEL_PLATFORMS]
+    return links, ", ".join(c for c in channels if c not in CHANNEL_PLATFORMS)
 
 # --- assistance and obstacles -------------------------------------------------------------------------------------
 
@@ -1131,6 +1149,7 @@ class BusinessPlan:
     products: list[dict]
     assistance: list[dict] = field(default_factory=list)
     obstacles: list[dict] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -1445,7 +1464,8 @@ class Planner:
             main_product=products[0]["name"],
             year_founded=founded,
             market_reach=self.market_reach(trade, workforce_now),
-            online_channels=", ".join(channels),
+            online_channels=demo_links(name, channels)[1],
+            links=demo_links(name, channels)[0],
             sentra=sentra,
             owner=self.owner(owner_name, female, village, status),
             years=years,
@@ -1844,8 +1864,9 @@ def load_businesses(plan: DemoPlan, sentra: dict[str, Sentra], users: dict, ledg
     objects = bulk_create_with_history(objects, Business, batch_size=500, default_change_reason=HISTORY_REASON)
     # Each gets its first status entry, as the seed command ("created as published").
     BUSINESS_WORKFLOW.log_created(objects, actor=SystemActor("seed_demo"), note=HISTORY_REASON)
-    owners, years, products, assistance, obstacles = [], [], [], [], []
+    owners, years, products, assistance, obstacles, links = [], [], [], [], [], []
     for spec, obj in zip(specs, objects, strict=True):
+        links += [BusinessLink(business=obj, platform=platform, url=url) for platform, url in spec.links]
         ledger.record(business_key(spec), obj.pk)
         owners.append(_validated(Owner(business=obj, **spec.owner)))
         years += [_validated(BusinessYear(business=obj, **row), constraints=False) for row in spec.years]
@@ -1858,6 +1879,7 @@ def load_businesses(plan: DemoPlan, sentra: dict[str, Sentra], users: dict, ledg
         (Product, products),
         (Assistance, assistance),
         (Obstacle, obstacles),
+        (BusinessLink, links),
     ):
         bulk_create_with_history(rows, model, batch_size=500, default_change_reason=HISTORY_REASON)
     ledger.created["businesses"] += len(specs)

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from businesses.choices import LegalForm, Sex
+from businesses.owner_forms import LinkRowsMixin
 from ikm_registry.choices import KbliLevel, RegionLevel
 from ikm_registry.kbli_search import kbli_search, manufacturing
 from ikm_registry.models import CreativeSubsector, Kbli, Region
@@ -30,7 +31,7 @@ def kbli_choices(values) -> tuple[str, list[tuple[str, str]], dict[str, Kbli]]:
     return query, found, {code: by_code[code] for code in codes if code in by_code}
 
 
-class SelfRegistrationForm(forms.Form):
+class SelfRegistrationForm(LinkRowsMixin, forms.Form):
     """Daftarkan usaha: what a pelaku IKM fills in on the public site.
 
     The desa choices are those of the kecamatan chosen in the step before (`kecamatan`); KBLI choices are the
@@ -83,12 +84,6 @@ class SelfRegistrationForm(forms.Form):
         empty_label=_("— bukan/tidak tahu —"),
     )
     year_founded = forms.IntegerField(label=_("Tahun berdiri"), required=False, min_value=1900)
-    online_channels = forms.CharField(
-        label=_("Toko online dan media sosial"),
-        max_length=300,
-        required=False,
-        help_text=_("Mis. Shopee, Instagram @tenunku; pisahkan dengan koma."),
-    )
     owner_name = forms.CharField(
         label=_("Nama pemilik"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
@@ -121,6 +116,7 @@ class SelfRegistrationForm(forms.Form):
 
     def __init__(self, *args, kecamatan: Region | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.add_link_fields()
         villages = (
             Region.objects.none()
             if kecamatan is None
@@ -152,6 +148,9 @@ class SelfRegistrationForm(forms.Form):
         data = request.POST
         return KBLI_SEARCH_BUTTON in data or bool(data.get("kbli_q", "").strip() and not data.get("kbli"))
 
+    def clean(self):
+        return self.clean_links_rows(super().clean())
+
     def clean_website(self):
         if self.cleaned_data.get("website"):
             raise ValidationError(_("Formulir tidak dapat diterima."))
@@ -165,7 +164,7 @@ class SelfRegistrationForm(forms.Form):
 
     def service_arguments(self) -> dict:
         """The cleaned data as keyword arguments of `business_register_public`."""
-        data = dict(self.cleaned_data)
+        data = {name: value for name, value in self.cleaned_data.items() if not name.startswith("link_")}
         for name in ("website", "agree", "kbli_q"):
             data.pop(name, None)
         return data

@@ -20,11 +20,13 @@ from businesses.choices import (
     LegalForm,
     MarketReach,
     ObstacleKind,
+    ProposalStatus,
     ScaleBps,
     ScaleIndustry,
     ScalePp7,
     Sex,
 )
+from businesses.links import Platform, link_url
 from ikm_registry.choices import KbliLevel, RegionLevel
 from ikm_registry.models import (
     CreativeSubsector,
@@ -34,6 +36,7 @@ from ikm_registry.models import (
     TransitionLog,
     regency_code,
 )
+from ikm_registry.private_files import private_storage
 from ikm_registry.scoping import ScopedQuerySet
 from ikm_registry.text import CleanTextMixin, whitespace_collapsed
 
@@ -106,11 +109,12 @@ class Business(CleanTextMixin, models.Model):
     )
     raw_materials = models.CharField(_("bahan baku"), max_length=300, blank=True)
     market_reach = models.CharField(_("jangkauan pemasaran"), max_length=10, choices=MarketReach.choices, blank=True)
+    # Links with an address are BusinessLink rows; this keeps what names no account ("Shopee", "reseller").
     online_channels = models.CharField(
-        _("kanal online"),
+        _("kanal online lain"),
         max_length=300,
         blank=True,
-        help_text=_("Marketplace dan media sosial, pisahkan dengan koma."),
+        help_text=_("Kanal tanpa alamat akun, pisahkan dengan koma. Tautan toko/akun dicatat di bagian tautan."),
     )
     sentra = models.ForeignKey(
         "Sentra", verbose_name=_("sentra"), on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
@@ -231,11 +235,15 @@ class Owner(CleanTextMixin, models.Model):
         _("setuju e-mail dipublikasikan sejak"), null=True, blank=True, help_text=_("Kosong = tidak setuju.")
     )
 
+    # The secret of the owner's private link (/usaha-saya/<secret>/): made when a link is first sent, replaced when
+    # one is sent again (the old link stops working). Never in history, exports or the public side.
+    link_secret = models.CharField(max_length=43, unique=True, null=True, blank=True, editable=False)
+
     # Personal data (UU 27/2022): shown, searched and exported as the user's role allows (ikm_registry.personal_data).
     personal_fields = ("nik", "phone", "email", "home_address")
 
     objects = BusinessChildQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["link_secret"])
 
     class Meta:
         verbose_name = _("pemilik")
@@ -461,6 +469,121 @@ class Product(CleanTextMixin, models.Model):
         if update_fields is not None and "photo" in update_fields:
             kwargs["update_fields"] = {*update_fields, "photo_thumbnail"}
         super().save(*args, **kwargs)
+
+
+class BusinessLink(CleanTextMixin, models.Model):
+    """An online shop or social account of a business: one platform and its canonical URL (businesses.links).
+
+    A form may type a handle ("@batiksari") or a URL; clean() stores the URL the profile links to."""
+
+    business = models.ForeignKey(Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="links")
+    platform = models.CharField(_("platform"), max_length=12, choices=Platform.choices)
+    url = models.CharField(
+        _("alamat atau nama akun"),
+        max_length=300,
+        help_text=_("Alamat toko/akun (https://…) atau nama akun (@nama)."),
+    )
+
+    objects = BusinessChildQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tautan toko online / media sosial")
+        verbose_name_plural = pgettext_lazy("plural", "tautan toko online / media sosial")
+        ordering = ["business", "platform", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "url"],
+                name="business_link_unique_url",
+                violation_error_message=_("Tautan ini sudah dicatat untuk IKM ini."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_platform_display()}: {self.url}"
+
+    def clean(self):
+        if self.platform and self.url:
+            try:
+                self.url = link_url(self.platform, self.url)
+            except ValidationError as error:
+                raise ValidationError({"url": error.messages}) from error
+
+
+class ChangeProposalQuerySet(ScopedQuerySet):
+    region_field = "business__village__code"
+
+
+class ChangeProposal(models.Model):
+    """Changes the owner of a verified or published business proposes through their private link.
+
+    Staff review it like a submission (businesses.services.owner_changes): approving applies `changes` to the
+    business; until then the public page shows the approved version. `before` holds the values when it was
+    proposed, so staff see old → new and notice a field changed since.
+    """
+
+    business = models.ForeignKey(
+        Business, verbose_name=_("IKM"), on_delete=models.CASCADE, related_name="change_proposals"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.SUBMITTED, db_index=True
+    )
+    changes = models.JSONField(_("perubahan"), default=dict, blank=True)
+    before = models.JSONField(_("nilai sebelumnya"), default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(_("diajukan"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+
+    objects = ChangeProposalQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("usulan perubahan dari pemilik")
+        verbose_name_plural = pgettext_lazy("plural", "usulan perubahan dari pemilik")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="proposal_queue_idx")]
+        constraints = [
+            # One open proposal per business: the owner corrects it rather than piling up a second.
+            models.UniqueConstraint(
+                fields=["business"],
+                condition=Q(status__in=["submitted", "returned"]),
+                name="proposal_one_open_per_business",
+                violation_error_message=_("IKM ini sudah punya usulan perubahan yang belum diputuskan."),
+            )
+        ]
+
+    def __str__(self):
+        return _("Usulan perubahan %(business)s") % {"business": self.business}
+
+
+@cleanup.select
+class ProposedPhoto(models.Model):
+    """A product photo the owner proposes: private (not public) until staff approve the proposal, when it becomes a
+    product of the business with its photo."""
+
+    proposal = models.ForeignKey(ChangeProposal, on_delete=models.CASCADE, related_name="photos")
+    name = models.CharField(_("nama produk"), max_length=200)
+    photo = photos.PhotoField(
+        _("foto"), storage=private_storage, photo_root="proposal-photos", upload_to="proposal-photos/%Y/"
+    )
+    photo_thumbnail = models.ImageField(
+        _("gambar kecil foto"), storage=private_storage, upload_to="proposal-photos/%Y/", blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("foto produk usulan")
+        verbose_name_plural = pgettext_lazy("plural", "foto produk usulan")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.photo or self.photo_thumbnail.name != photos.thumbnail_name(self.photo.name):
+            self.photo_thumbnail = ""
+        super().save(*args, **kwargs)
+
+
+MAX_PROPOSED_PHOTOS = 3
 
 
 class SentraQuerySet(ScopedQuerySet):

@@ -300,6 +300,19 @@ def business_public_products(business) -> list[Product]:
     )
 
 
+def business_public_links(business) -> list[dict]:
+    """A published business's online shop and social links for its page: platform label, URL and the handle or
+    host to show."""
+    from businesses.links import Platform, display_name
+    from businesses.models import BusinessLink
+
+    links = BusinessLink.objects.filter(rules.is_public("business"), business=business).only("platform", "url")
+    return [
+        {"label": Platform(link.platform).label, "url": link.url, "name": display_name(link.platform, link.url)}
+        for link in links.order_by("platform", "pk")
+    ]
+
+
 def featured_products_public(limit: int = 6) -> list[Product]:
     """Produk unggulan of published businesses for the home page, each with its business's id and name."""
     return list(

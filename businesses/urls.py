@@ -1,6 +1,6 @@
 from django.urls import path
 
-from businesses import views
+from businesses import owner_views, views
 
 app_name = "businesses"
 # The paths are part of the public interface (shared links, QR codes on printed profiles): keep them stable.
@@ -15,4 +15,6 @@ urlpatterns = [
     path("daftar/terkirim/", views.register_done, name="register_done"),
     path("daftar/kbli/", views.register_kbli, name="register_kbli"),
     path("tentang/", views.about, name="about"),
+    path("usaha-saya/", owner_views.owner_link_request_view, name="owner_link_request"),
+    path("usaha-saya/<str:secret>/", owner_views.owner_page, name="owner_page"),
 ]

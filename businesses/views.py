@@ -21,11 +21,13 @@ from businesses.choices import ScaleBps
 from businesses.extensions import badges_of, directory_filters
 from businesses.filtersets import ORDERINGS, BusinessPublicFilterSet, search_words
 from businesses.forms import SelfRegistrationForm
+from businesses.links import whatsapp_url
 from businesses.models import Business, Sentra
 from businesses.selectors import (
     FacetOption,
     business_public,
     business_public_detail,
+    business_public_links,
     business_public_products,
     directory_facets,
     featured_products_public,
@@ -36,6 +38,7 @@ from businesses.selectors import (
     sentra_public_detail,
     statistics_summary,
 )
+from businesses.services.owner_link import owner_link_mailed, owner_link_path
 from businesses.services.registration import business_register_public
 from ikm_registry.choices import RegionLevel
 from ikm_registry.models import Kbli, Office, Region
@@ -163,6 +166,10 @@ def directory(request):
         "querystring_without_page": _querystring(request, drop=("page",)),
         "querystring_without_view": _querystring(request, drop=("page", "tampilan")),
     }
+    suggestion = filterset.suggestion() if query else None
+    if suggestion:  # "Maksud Anda: batik?": the same search with the corrected words
+        context["suggestion"] = suggestion
+        context["suggestion_querystring"] = _querystring(request, drop=("page",), q=suggestion)
     if view == "peta":
         context["points"] = map_points(results, limit=settings.DIRECTORY_MAP_LIMIT)
         context["map_limit"] = settings.DIRECTORY_MAP_LIMIT
@@ -189,11 +196,12 @@ def _orderings(*, has_query: bool) -> list[tuple[str, str]]:
     return [("", ORDERINGS[default][0]), *rest]
 
 
-def _querystring(request, drop=()) -> str:
-    """The directory's own non-empty parameters, less `drop`: for its links (pages, list/map)."""
+def _querystring(request, drop=(), **replace) -> str:
+    """The directory's own non-empty parameters, less `drop`, with `replace` (name=value): for its links (pages,
+    list/map, a corrected search)."""
     params = QueryDict(mutable=True)
     for name in directory_params():
-        values = [value for value in request.GET.getlist(name) if value]
+        values = [replace[name]] if name in replace else [value for value in request.GET.getlist(name) if value]
         if name not in drop and values:
             params.setlist(name, values)
     return params.urlencode()
@@ -211,6 +219,8 @@ def business_detail(request, pk: int):
         {
             "business": business,
             "products": business_public_products(business),
+            "links": business_public_links(business),
+            "whatsapp": whatsapp_url(business.public_phone),
             "scale_label": ScaleBps(business.latest_scale_bps).label if business.latest_scale_bps else "",
             "office": Office.objects.covering(business.village_id),
             "badges": badges_of(business),
@@ -325,6 +335,8 @@ def register(request):
                     "reference": business.pk,
                     "name": business.name,
                     "village": form.cleaned_data["village"].code,
+                    "link": owner_link_path(business.owner.link_secret),
+                    "emailed": owner_link_mailed(business.owner, absolute_url=request.build_absolute_uri),
                 }
                 return redirect(reverse("businesses:register_done"))
     return render(

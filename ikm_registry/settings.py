@@ -272,6 +272,15 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else 
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Registri IKM <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)  # seconds a reset link stays valid
+# Text messages (an owner's private link sent to their phone): the dotted path of a backend class with
+# send(phone, body) (ikm_registry.messaging); the console in development, none in production until an office plugs in
+# its SMS/WhatsApp gateway.
+TEXT_MESSAGE_BACKEND = env(
+    "TEXT_MESSAGE_BACKEND",
+    default="ikm_registry.messaging.ConsoleBackend" if DEBUG else "ikm_registry.messaging.DisabledBackend",
+)
+# Requests to send an owner's private link again, per client address.
+OWNER_LINK_RATE = env("OWNER_LINK_RATE", default="10/h")
 
 # --- HTTPS behind a TLS proxy, and the Content Security Policy (django-csp) -----------------------------------------
 # Production sets these (README, Deployment): redirect plain HTTP to HTTPS, Strict-Transport-Security, and the header

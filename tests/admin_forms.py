@@ -75,7 +75,7 @@ def business_form_data(business, **changes):
         "owner-0-name": owner.name,
         "owner-0-sex": owner.sex,
     }
-    for prefix in ("years", "products", "assistance", "obstacles"):
+    for prefix in ("links", "years", "products", "assistance", "obstacles"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     data[VERSION_FIELD] = current_version(business)
     data.update(changes)

@@ -4,3 +4,5 @@
 from ikm_registry.settings import *  # noqa: F403
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.toyapp"]  # noqa: F405
+
+TEXT_MESSAGE_BACKEND = "ikm_registry.messaging.LocmemBackend"

@@ -6,8 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from businesses.choices import BusinessStatus
-from businesses.models import Business, Owner
+from businesses.models import Business, BusinessLink, Owner
 from businesses.services.duplicates import business_duplicates, business_match_key
+from businesses.services.owner_link import new_link_secret
 from businesses.services.workflow import BUSINESS_WORKFLOW
 from ikm_registry.choices import KbliLevel, RegionLevel
 from ikm_registry.history import attributed
@@ -27,7 +28,6 @@ BUSINESS_FIELDS = (
     "subsector",
     "main_product",
     "year_founded",
-    "online_channels",
 )
 OWNER_FIELDS = ("name", "nik", "sex", "phone", "email")
 
@@ -46,7 +46,7 @@ def business_register_public(
     address: str = "",
     subsector=None,
     year_founded: int | None = None,
-    online_channels: str = "",
+    links=(),
     owner_nik: str = "",
     owner_email: str = "",
     publish_phone: bool = False,
@@ -54,6 +54,8 @@ def business_register_public(
 ) -> Business:
     """Create a `submitted` business with its owner, in the review queue of the office covering its desa.
 
+    `links` are canonical (platform, url) pairs (businesses.services.proposals.clean_links). The owner's private
+    link (businesses.services.owner_link) is made with the record and sent to the e-mail given, by the caller.
     The owner's consent to show their phone or e-mail in the directory is recorded from today (it takes effect
     once staff publish the business). Errors are raised as one ValidationError keyed by the keyword names above,
     and nothing is written: a bad field, a desa or KBLI of the wrong level, or a business already registered
@@ -71,7 +73,6 @@ def business_register_public(
         subsector=subsector,
         main_product=main_product,
         year_founded=year_founded,
-        online_channels=online_channels,
     )
     # It arrives in the review queue; the engine writes the state and, with the record, its first log entry.
     BUSINESS_WORKFLOW.initial(business, BusinessStatus.SUBMITTED)
@@ -123,7 +124,10 @@ def business_register_public(
                 raise already_registered
             BUSINESS_WORKFLOW.create(business, BusinessStatus.SUBMITTED, actor=None, note=SELF_REGISTRATION_NOTE)
             owner.business = business
+            owner.link_secret = new_link_secret()
             owner.save()
+            for platform, url in links:
+                BusinessLink.objects.create(business=business, platform=platform, url=url)
     except IntegrityError as error:  # the NIB's unique constraint, should a writer bypass the lock
         raise already_registered from error
     return business
@@ -131,3 +135,67 @@ def business_register_public(
 
 def _duplicates(business: Business, owner_name: str, village: Region, nib: str):
     return business_duplicates(name=business.name, owner_name=owner_name, village_id=village.code, nib=nib)
+
+
+def registration_values(business: Business) -> dict:
+    """The self-registration form's initial values for `business` (its owner correcting a returned record)."""
+    owner = Owner.objects.filter(business=business).first()
+    values = {field: getattr(business, field) for field in BUSINESS_FIELDS}
+    values["village"] = business.village_id
+    values["kbli"] = business.kbli_id
+    values["subsector"] = business.subsector_id
+    if owner is not None:
+        # The NIK on file is never written into the page (a forwarded link must not show it); empty keeps it.
+        values.update({f"owner_{field}": getattr(owner, field) for field in OWNER_FIELDS if field != "nik"})
+        values["publish_phone"] = owner.phone_public_since is not None
+        values["publish_email"] = owner.email_public_since is not None
+    return values
+
+
+@transaction.atomic
+def registration_correct(*, business: Business, holder, links=(), **values) -> Business:
+    """The owner corrects their returned registration through their private link and sends it back for review
+    (returned → submitted). `values` are the self-registration form's (business_register_public's keywords);
+    ValidationError keyed by them, and nothing is written, when a value is invalid or the record is no longer
+    returned (staff acted meanwhile)."""
+    business = Business.objects.select_for_update().get(pk=business.pk)
+    if business.status != BusinessStatus.RETURNED:
+        raise ValidationError(_("Pendaftaran ini sedang diperiksa atau sudah diputuskan; muat ulang halaman ini."))
+    owner = Owner.objects.select_for_update().get(business=business)
+    today = timezone.localdate()
+    for field in BUSINESS_FIELDS:
+        if field in values:
+            value = values[field]
+            setattr(business, field, "" if value is None and field not in ("subsector", "year_founded") else value)
+    if not business.legal_form:
+        business.legal_form = Business._meta.get_field("legal_form").default
+    for field in OWNER_FIELDS:
+        if f"owner_{field}" in values:
+            value = values[f"owner_{field}"] or ""
+            if field == "nik" and not value:
+                continue  # the form does not show the NIK on file: empty keeps it
+            setattr(owner, field, value)
+    for channel in ("phone", "email"):
+        wanted = values.get(f"publish_{channel}", False) and getattr(owner, channel)
+        since = getattr(owner, f"{channel}_public_since")
+        setattr(owner, f"{channel}_public_since", (since or today) if wanted else None)
+    errors: dict[str, list] = {}
+    try:
+        business.full_clean(exclude=["status"])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    try:
+        owner.full_clean(exclude=["business"])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field if field == "__all__" else f"owner_{field}", []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    with attributed(None, holder.label):
+        business.save()
+        owner.save()
+        business.links.all().delete()
+        for platform, url in links:
+            BusinessLink.objects.create(business=business, platform=platform, url=url)
+        return BUSINESS_WORKFLOW.perform(business, "resubmit", holder)

@@ -68,6 +68,7 @@ TRANSITIONS: dict[str, Transition] = {
             gettext_lazy("Ajukan ulang"),
             gettext_lazy("Ajukan kembali setelah diperbaiki."),
             validates=True,
+            holder=True,  # the owner, through their private link, after correcting it
         ),
         Transition(
             "reject",
