@@ -81,6 +81,7 @@ class OfficeAdmin(ScopedModelAdmin):
             {"fields": ["government_name", "address", "postal_code", "phone", "email", "website", "logo"]},
         ),
         (_("Penanda tangan"), {"fields": ["head_title", "head_name", "head_nip"]}),
+        (_("Alur kerja"), {"fields": ["four_eyes"]}),
     ]
 
     def has_add_permission(self, request):

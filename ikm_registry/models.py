@@ -196,6 +196,14 @@ class Office(CleanTextMixin, models.Model):
     head_title = models.CharField(_("jabatan penanda tangan"), max_length=200, blank=True)
     head_name = models.CharField(_("nama penanda tangan"), max_length=200, blank=True)
     head_nip = models.CharField(_("NIP penanda tangan"), max_length=18, blank=True)
+    four_eyes = models.BooleanField(
+        _("prinsip empat mata"),
+        default=False,
+        help_text=_(
+            "Bila dicentang, IKM yang dimasukkan atau diajukan seorang petugas harus diverifikasi petugas lain, dan "
+            "impor tidak dapat langsung membuat IKM berstatus terverifikasi atau terbit."
+        ),
+    )
 
     objects = OfficeQuerySet.as_manager()
     history = HistoricalRecords()

@@ -56,6 +56,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -89,6 +90,9 @@ class Transition:
     roles: frozenset[str] = frozenset()
     permission: str = ""
     holder: bool = False
+    # Four eyes: where the record's office asks for it (Office.four_eyes), the step may not be taken by whoever
+    # entered the record or brought it into the step's source state (see `Workflow.four_eyes_conflict`).
+    four_eyes: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "roles", frozenset(self.roles))
@@ -157,12 +161,28 @@ class Workflow:
         )
 
     def available(self, obj, user) -> list[Transition]:
-        """The steps `user` may take on `obj` in its current state (empty for read-only users and other regions)."""
+        """The steps `user` may take on `obj` in its current state (empty for read-only users and other regions);
+        a four-eyes step the user may not take on this record (they entered or submitted it) is left out."""
         state = self.state_of(obj)
         possible = [t for t in self.transitions.values() if t.source == state and self.may_take(t, user)]
         if not possible or not self._reaches(user, obj):
             return []
-        return possible
+        return [t for t in possible if not (t.four_eyes and self.four_eyes_conflict(obj, t, user))]
+
+    def four_eyes_conflict(self, obj, transition: Transition, actor) -> bool:
+        """Whether `actor` is barred from `transition` on `obj` by the four-eyes rule: the office covering the record
+        asks for it, and `actor` entered the record (its `created_by`, or its first log entry) or took a logged step
+        into the transition's source state (submitted it, or resubmitted it). Commands and the public site are never
+        barred (they have no account)."""
+        user_id = getattr(actor, "pk", None)
+        if not transition.four_eyes or user_id is None or not getattr(actor, "is_authenticated", False):
+            return False
+        if not office_asks_four_eyes(self.region_of(obj)):
+            return False
+        if getattr(obj, "created_by_id", None) == user_id:
+            return True
+        steps = _log_model().objects.for_object(obj).filter(actor_id=user_id)
+        return steps.filter(Q(action=_create_action()) | Q(to_state=transition.source)).exists()
 
     def _reaches(self, actor, obj) -> bool:
         """Whether `actor` may change this record: by region and role, or as the holder of its personal link."""
@@ -212,6 +232,14 @@ class Workflow:
                     "current": self.state_label(current),
                 },
                 code="wrong_status",
+            )
+        if transition.four_eyes and self.four_eyes_conflict(locked, transition, actor):
+            raise PermissionDenied(
+                _(
+                    "Prinsip empat mata: “%(action)s” harus dilakukan petugas lain, bukan yang memasukkan atau "
+                    "mengajukan %(record)s ini."
+                )
+                % {"action": transition.label, "record": self.model._meta.verbose_name}
             )
         if transition.validates:
             locked.full_clean()
@@ -283,6 +311,16 @@ class Workflow:
 
 
 _REGISTRY: dict[str, Workflow] = {}
+
+
+def office_asks_four_eyes(region_code: str) -> bool:
+    """Whether the office covering `region_code` (its kabupaten/kota's, else its province's) applies four eyes."""
+    if not region_code:
+        return False
+    from ikm_registry.models import Office
+
+    office = Office.objects.covering(region_code)
+    return bool(office and office.four_eyes)
 
 
 def _log_model():

@@ -29,7 +29,7 @@ from businesses.services.duplicates import business_match_key
 from businesses.services.layout import COLUMNS, REQUIRED, YEARLY
 from businesses.services.workflow import BUSINESS_WORKFLOW
 from ikm_registry.choices import KbliLevel, RegionLevel
-from ikm_registry.models import CreativeSubsector, Kbli, Region
+from ikm_registry.models import CreativeSubsector, Kbli, Region, regency_code
 from ikm_registry.numbers import thousands
 from ikm_registry.public_cache import bump_public_version
 from ikm_registry.scoping import CHANGE, SystemActor, scope_for
@@ -64,6 +64,7 @@ from ikm_registry.tabular.engine import (
 from ikm_registry.tabular.reader import Row, inspect_file
 from ikm_registry.tabular.reader import read_rows as read_table
 from ikm_registry.text import whitespace_collapsed
+from ikm_registry.workflow import office_asks_four_eyes
 
 __all__ = [
     "Action",
@@ -83,6 +84,8 @@ __all__ = [
 
 # Statuses a file may give a new business; the rest are reached only through the review workflow.
 IMPORT_STATUSES = (BusinessStatus.DRAFT, BusinessStatus.SUBMITTED, BusinessStatus.VERIFIED, BusinessStatus.PUBLISHED)
+# Statuses a new business may not be imported in where its office applies four eyes (someone else verifies).
+FOUR_EYES_STATUSES = (BusinessStatus.VERIFIED, BusinessStatus.PUBLISHED)
 DEFAULT_STATUS = BusinessStatus.VERIFIED
 
 # column → model field, per model
@@ -571,6 +574,16 @@ class BusinessImporter(Importer):
 
         business_before = self.assign(business, business_values, BUSINESS_FIELDS)
         self.clean_model(business, BUSINESS_FIELDS, self.exclude[Business], number, outcome)
+        if existing is None and status in FOUR_EYES_STATUSES and self.four_eyes(business.village_id):
+            if "status" not in self.present or _text(row.values.get("status")) == "":
+                # No status asked for: the new record waits for another officer's verification.
+                BUSINESS_WORKFLOW.initial(business, BusinessStatus.SUBMITTED)
+            else:
+                message = _(
+                    "Kantor Anda menerapkan prinsip empat mata: IKM baru diimpor paling jauh berstatus diajukan, lalu "
+                    "diverifikasi petugas lain."
+                )
+                outcome.errors.append(RowError(number, "status", message))
         owner_before = self.assign(owner, owner_values, OWNER_FIELDS)
         self.clean_model(owner, OWNER_FIELDS, self.exclude[Owner], number, outcome)
         year_before = {}
@@ -638,6 +651,17 @@ class BusinessImporter(Importer):
         return write
 
     # -- the initial status of new businesses ---------------------------------------------------------------
+
+    def four_eyes(self, village_code: str | None) -> bool:
+        """Whether the office covering the desa applies four eyes to this import's user (one query per kabupaten
+        of the file, not per row); commands have no account and are not bound by it."""
+        if not village_code or getattr(self.user, "pk", None) is None:
+            return False
+        cache = self.__dict__.setdefault("_four_eyes", {})
+        regency = regency_code(village_code)
+        if regency not in cache:
+            cache[regency] = office_asks_four_eyes(village_code)
+        return cache[regency]
 
     def initial_status(self, status: str) -> str:
         """The status a new business gets from its row (the one place imports set a status; registered

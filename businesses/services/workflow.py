@@ -44,6 +44,7 @@ TRANSITIONS: dict[str, Transition] = {
             gettext_lazy("Verifikasi"),
             gettext_lazy("Nyatakan data IKM ini sudah diperiksa dan benar."),
             validates=True,
+            four_eyes=True,  # where the office asks for it: not by whoever entered or submitted the record
         ),
         Transition(
             "publish",
