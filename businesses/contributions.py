@@ -1,13 +1,15 @@
 """What businesses contributes to the core's registries (ikm_registry/registry.py), registered in
-BusinessesConfig.ready(): its "Perlu perhatian" panel on the admin home, its sections of the Profil IKM and its
-panels of the public Statistik page. (Its public-cache models are registered in apps.py; its reports by
-ikm_registry.reports' autodiscovery of businesses/reports/.)"""
+BusinessesConfig.ready(): its "Perlu perhatian" panel on the admin home, its sections of the Profil IKM, its
+panels of the public Statistik page and the words of published businesses for the search vocabulary. (Its
+public-cache models are registered in apps.py; its reports by ikm_registry.reports' autodiscovery of
+businesses/reports/.)"""
 
 from django.utils.translation import gettext_lazy as _
 
 from ikm_registry.admin_home import AdminPanel, admin_panels
 from ikm_registry.scoping import scope_for
 from ikm_registry.statistics import StatisticsPanel, statistics_panels, with_bars
+from ikm_registry.vocabulary import VocabularySource, vocabulary_sources
 
 
 def attention_context(request) -> dict:
@@ -103,7 +105,29 @@ STATISTICS_PANELS = (
 )
 
 
+def _published_texts():
+    """The name and main product of every published business, read in chunks (the vocabulary's nightly rebuild)."""
+    from businesses import rules
+    from businesses.models import Business
+
+    rows = Business.objects.filter(rules.is_public()).order_by().values_list("name", "main_product")
+    for name, product in rows.iterator(chunk_size=5000):
+        yield name
+        yield product
+
+
+def _texts_of_business(business) -> list[str]:
+    """A saved business adds its words to the search vocabulary once it is published."""
+    from businesses.choices import BusinessStatus
+
+    if business.status != BusinessStatus.PUBLISHED:
+        return []
+    deferred = business.get_deferred_fields()  # a row saved from a partial read: no query for what it lacks
+    return [getattr(business, name) for name in ("name", "main_product") if name not in deferred]
+
+
 def register_all() -> None:
+    from businesses.models import Business
     from businesses.reports.profiles import register_profil_ikm_sections
 
     for panel in ADMIN_PANELS:
@@ -111,3 +135,8 @@ def register_all() -> None:
     for panel in STATISTICS_PANELS:
         statistics_panels.register(panel, replace=True)
     register_profil_ikm_sections()
+    # The words of published businesses: "Maksud Anda" in the directory search (ikm_registry/vocabulary.py).
+    vocabulary_sources.register(
+        VocabularySource(name="businesses", texts=_published_texts, model=Business, texts_of=_texts_of_business),
+        replace=True,
+    )

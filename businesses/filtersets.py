@@ -9,8 +9,11 @@ Query parameters are part of the public interface (shared links): q, wilayah, kb
 
 Text search (`q`) matches `Business.search_document` (name and main product, lower-cased). On PostgreSQL every word
 must occur in it or be trigram-similar to one of its words ("batk" finds batik), or the whole query must match its
-Indonesian full-text vector (stems: "ukiran" finds ukir); results are ranked by full-text rank plus word similarity.
-Both conditions are served by GIN indexes (migration 0008). On SQLite every word must occur as a substring.
+Indonesian full-text vector (stems: "ukiran" finds ukir). Matches where every word occurs or the stems match rank
+first (names that start with the first word first), by full-text rank plus word similarity; matches that are only
+trigram-similar follow, and are dropped unless very close when there are such good matches. Both conditions are
+served by GIN indexes (migration 0008). On SQLite every word must occur as a substring. On both, a word nobody in the
+registry uses is answered with "Maksud Anda: …?" (`suggestion()`, from the vocabulary of ikm_registry/vocabulary.py).
 """
 
 import re
@@ -32,6 +35,7 @@ from ikm_registry.choices import KbliLevel, RegionLevel
 from ikm_registry.filtering import StaffFilterSet
 from ikm_registry.models import CreativeSubsector, Kbli, Region
 from ikm_registry.scoping import region_q, scope_for
+from ikm_registry.vocabulary import corrected_query
 
 REGION_CODE = RegexValidator(
     r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$",
@@ -41,6 +45,11 @@ KBLI_CODE = RegexValidator(r"^([A-Za-z]|[0-9]{2,5})$", _("Kode KBLI berupa huruf
 
 SEARCH_CONFIG = "indonesian"
 MAX_SEARCH_WORDS = 8
+# PostgreSQL: trigram-only matches at least this similar to the query are kept beside matches that hold every word
+# (pg_trgm's word_similarity; "batik" and "batiik", or "perak" and "perabot", are 0.67).
+STRONG_SIMILARITY = 0.75
+# ... and the rank a good match starts from, above any trigram-only match (full-text rank + similarity stay below 2).
+GOOD_MATCH = 10.0
 
 
 def search_words(text: str) -> list[str]:
@@ -153,19 +162,46 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
     def _is_postgresql(queryset) -> bool:
         return connections[queryset.db].vendor == "postgresql"
 
-    @staticmethod
-    def _search_postgresql(queryset, words):
+    def _search_postgresql(self, queryset, words):
+        """Good matches (every word occurs, or the full-text stems match) first, names starting with the first word
+        first among them; then matches that are only trigram-similar ("batk" → batik), and of those only the close
+        ones (STRONG_SIMILARITY) when there are good matches at all: a word that merely looks alike ("perabot" for
+        "perak") never sits between or after the businesses that hold the word."""
         text = " ".join(words)
         query = SearchQuery(text, config=SEARCH_CONFIG, search_type="plain")
-        every_word = Q()
+        every_word_occurs, every_word_alike = Q(), Q()
         for word in words:
-            every_word &= Q(search_document__contains=word) | Q(search_document__trigram_word_similar=word)
+            every_word_occurs &= Q(search_document__contains=word)
+            every_word_alike &= Q(search_document__contains=word) | Q(search_document__trigram_word_similar=word)
+        good = every_word_occurs | Q(search_vector=query)
+        queryset = queryset.alias(
+            search_vector=SearchVector("search_document", config=SEARCH_CONFIG),
+            search_similarity=TrigramWordSimilarity(text, "search_document"),
+        )
+        if self._has_good_matches(queryset, good, words):
+            condition = good | (every_word_alike & Q(search_similarity__gte=STRONG_SIMILARITY))
+        else:
+            condition = every_word_alike
+        tier = models.Case(
+            models.When(good & Q(search_document__startswith=words[0]), then=models.Value(GOOD_MATCH + 1.0)),
+            models.When(good, then=models.Value(GOOD_MATCH)),
+            default=models.Value(0.0),
+            output_field=models.FloatField(),
+        )
         return (
-            queryset.alias(search_vector=SearchVector("search_document", config=SEARCH_CONFIG))
-            .filter(every_word | Q(search_vector=query))
-            .alias(search_rank=SearchRank(F("search_vector"), query) + TrigramWordSimilarity(text, "search_document"))
+            queryset.filter(condition)
+            .alias(search_rank=tier + SearchRank(F("search_vector"), query) + F("search_similarity"))
             .order_by("-search_rank", "name", "pk")
         )
+
+    def _has_good_matches(self, queryset, good, words) -> bool:
+        """Whether any business matches the words well (one indexed EXISTS per query, remembered: the directory
+        filters the same words again for each facet count)."""
+        remembered = self.__dict__.setdefault("_good_matches", {})
+        key = tuple(words)
+        if key not in remembered:
+            remembered[key] = queryset.filter(good).exists()
+        return remembered[key]
 
     def filter_wilayah(self, queryset, name, value):
         return queryset.filter(region_q("village__code", value))
@@ -181,6 +217,21 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
         if value == "relevan" and not search_words(self.form.cleaned_data.get("q") or ""):
             value = "nama"
         return queryset.order_by(*ORDERINGS[value][1])
+
+    def suggestion(self) -> str | None:
+        """For "Maksud Anda": the query with each word that no published business, KBLI title or region name uses
+        replaced by the nearest word that one does ("batk" → "batik"), when that search, with the same filters,
+        finds something; else None. Reads the vocabulary (ikm_registry/vocabulary.py), not the businesses, unless
+        there is a correction to check."""
+        if not self.is_bound or not self.is_valid():
+            return None
+        query = self.form.cleaned_data.get("q") or ""
+        corrected = corrected_query(query)
+        if not corrected or search_words(corrected) == search_words(query):
+            return None
+        data = self.data.copy() if hasattr(self.data, "copy") else dict(self.data)
+        data["q"] = corrected
+        return corrected if type(self)(data, queryset=self.queryset).qs.exists() else None
 
 
 # --- staff ----------------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ class IkmRegistryConfig(AppConfig):
         from ikm_registry import (
             expiry,
             history,  # noqa: F401  (connects the attribution of historical rows)
+            vocabulary,
         )
         from ikm_registry.public_cache import register_public_models
 
@@ -21,6 +22,7 @@ class IkmRegistryConfig(AppConfig):
         # a change to any of them clears the cached public pages.
         register_public_models(*(self.get_model(name) for name in ("Region", "Kbli", "CreativeSubsector", "Office")))
         expiry.register_panel()
+        vocabulary.register_core_sources()
 
 
 class RegistryAdminConfig(admin_apps.AdminConfig):

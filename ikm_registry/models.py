@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -636,3 +637,32 @@ class ExpiryDigest(models.Model):
 
     def __str__(self):
         return f"{self.office}: {self.day}"
+
+
+# --- search vocabulary ------------------------------------------------------------------------------------------
+
+
+class SearchWord(models.Model):
+    """A word of the registry's own vocabulary: the words of published businesses' names and products, of KBLI
+    titles and of region names (ikm_registry/vocabulary.py keeps it). The directory search offers the nearest one
+    for a word nobody uses ("batk": "Maksud Anda: batik?") without reading the businesses themselves.
+
+    `initial` and `length` are stored for the index that narrows the candidates of a correction to words that start
+    alike and are about as long."""
+
+    word = models.CharField(_("kata"), max_length=40, primary_key=True)
+    initial = models.GeneratedField(
+        expression=Substr("word", 1, 1), output_field=models.CharField(max_length=1), db_persist=True
+    )
+    length = models.GeneratedField(
+        expression=Length("word"), output_field=models.PositiveSmallIntegerField(), db_persist=True
+    )
+    frequency = models.PositiveIntegerField(_("dipakai"), default=1, help_text=_("Berapa nama/judul memuat kata ini."))
+
+    class Meta:
+        verbose_name = _("kata pencarian")
+        verbose_name_plural = pgettext_lazy("plural", "kata pencarian")
+        indexes = [models.Index(fields=["initial", "length"], name="search_word_initial_length")]
+
+    def __str__(self):
+        return self.word

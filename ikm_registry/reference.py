@@ -17,6 +17,7 @@ from ikm_registry.models import Kbli, Region
 from ikm_registry.numbers import thousands
 from ikm_registry.public_cache import bump_public_version
 from ikm_registry.text import whitespace_collapsed
+from ikm_registry.vocabulary import vocabulary_add
 
 BATCH_SIZE = 2000
 
@@ -128,6 +129,7 @@ def regions_import(*, directory: Path, progress: Callable[[str], None] = lambda 
     """
     directory = Path(directory)
     result = []
+    names = []
     known = set(Region.objects.values_list("code", flat=True))
     for filename, level, parent_column in REGION_FILES:
         path = directory / filename
@@ -162,9 +164,11 @@ def regions_import(*, directory: Path, progress: Callable[[str], None] = lambda 
         counts = ImportCounts(label=filename)
         _upsert(Region, rows, ["name", "level", "kind", "parent_id"], counts, progress)
         known.update(rows)
+        names.extend(values["name"] for values in rows.values())
         progress(str(counts))
         result.append(counts)
     bump_public_version()  # bulk writes send no signals; runs after commit
+    vocabulary_add(names)  # region names are words people search for ("Maksud Anda", ikm_registry/vocabulary.py)
     return result
 
 
@@ -206,4 +210,5 @@ def kbli_import(*, path: Path, progress: Callable[[str], None] = lambda message:
     _upsert(Kbli, ordered, ["title", "level", "parent_id"], counts, progress)
     progress(str(counts))
     bump_public_version()  # bulk writes send no signals; runs after commit
+    vocabulary_add(values["title"] for values in rows.values())
     return counts

@@ -704,8 +704,12 @@ class BusinessImporter(Importer):
 
     def after_write(self, plan: ImportPlan) -> None:
         _recheck_scope(self.user, [w.business.pk for w in plan.writes])
-        # Bulk writes send no signals: clear the cached public pages ourselves (after commit).
+        # Bulk writes send no signals: clear the cached public pages ourselves (after commit), and give the search
+        # vocabulary the words of the businesses imported as published.
         bump_public_version()
+        from ikm_registry.vocabulary import vocabulary_add_objects
+
+        vocabulary_add_objects(write.business for write in plan.writes)
 
 
 def _no_progress(message: str) -> None:

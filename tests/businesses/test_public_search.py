@@ -12,10 +12,11 @@ from django.db import connection, transaction
 from django.utils import translation
 
 from businesses.choices import BusinessStatus, ScaleBps
-from businesses.filtersets import MAX_SEARCH_WORDS, BusinessPublicFilterSet
+from businesses.filtersets import MAX_SEARCH_WORDS, STRONG_SIMILARITY, BusinessPublicFilterSet
 from businesses.models import Business
 from businesses.selectors import business_public, directory_facets
-from ikm_registry.models import CreativeSubsector
+from ikm_registry.models import CreativeSubsector, SearchWord
+from ikm_registry.vocabulary import vocabulary_rebuild
 from tests.factories import BusinessFactory, BusinessYearFactory, SentraFactory, make_kbli, make_region
 
 pytestmark = pytest.mark.django_db
@@ -401,6 +402,69 @@ def test_search_never_reaches_unpublished_businesses(directory):
     assert "Batik Draf" not in names({"q": "draf"}) + names({"q": "batik draf"})
 
 
+# --- "Maksud Anda" on every database -------------------------------------------------------------------------------
+
+
+def suggestion(data) -> str | None:
+    return BusinessPublicFilterSet(data).suggestion()
+
+
+def test_a_typo_is_answered_with_the_word_the_registry_uses(directory):
+    vocabulary_rebuild()
+    if connection.vendor == "sqlite":
+        assert names({"q": "batk"}) == []  # substrings only: the typo finds nothing on its own
+    assert suggestion({"q": "batk"}) == "batik"
+    assert set(names({"q": "batik"})) == {"Batik Tuban Sari", "Batik Kuta Indah"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "corrected"),
+    [
+        ("tenun endk", "tenun endek"),  # the known word is kept
+        ("Cincin PERK", "cincin perak"),
+        ("serngan", "serangan"),  # a region's name and a business's
+        ("ukri kayu", "ukir kayu"),  # two letters swapped
+    ],
+)
+def test_each_unknown_word_is_corrected(directory, typed, corrected):
+    vocabulary_rebuild()
+    assert suggestion({"q": typed}) == corrected
+    assert names({"q": corrected})
+
+
+@pytest.mark.parametrize("typed", ["batik", "tenun endek", "bati", "kain", "xyzzy", "batik perak"])
+def test_no_suggestion_for_words_in_use_or_without_a_near_one(directory, typed):
+    vocabulary_rebuild()
+    assert suggestion({"q": typed}) is None
+
+
+def test_no_suggestion_that_finds_nothing_with_the_same_filters(directory):
+    vocabulary_rebuild()
+    assert suggestion({"q": "batk", "wilayah": "51.03"}) == "batik"
+    assert suggestion({"q": "batk", "wilayah": "51.71"}) is None  # no batik in Denpasar
+    assert suggestion({"q": "batk", "wilayah": "51.99"}) is None  # an invalid filter: nothing is offered
+
+
+def test_no_suggestion_from_words_of_businesses_no_longer_in_the_directory(directory):
+    """The vocabulary keeps a word until the nightly rebuild; the suggestion is checked against the directory."""
+    vocabulary_rebuild()
+    Business.objects.filter(name__startswith="Batik").update(status=BusinessStatus.INACTIVE)  # test data
+    assert suggestion({"q": "batk"}) is None
+
+
+def test_an_empty_vocabulary_offers_nothing(directory):
+    SearchWord.objects.all().delete()
+    assert suggestion({"q": "batk"}) is None
+
+
+def test_the_directory_offers_the_corrected_search_as_a_link(client, directory):
+    vocabulary_rebuild()
+    page = client.get("/direktori/?q=batk&wilayah=51.03&page=2&utm_source=x").content.decode()
+    assert 'Maksud Anda: <a href="?q=batik&amp;wilayah=51.03"><em>batik</em></a>?' in page
+    page = client.get("/direktori/?q=batik").content.decode()
+    assert "Maksud Anda" not in page
+
+
 # --- PostgreSQL: typos, stems, ranking and indexes ----------------------------------------------------------------
 
 
@@ -428,13 +492,38 @@ def test_a_stemmed_query_needs_every_stem(directory):
     assert names({"q": "ukiran batik"}) == []
 
 
-def test_exact_matches_rank_above_trigram_only_matches(directory):
+def test_a_word_that_only_looks_alike_is_dropped_when_businesses_hold_the_word(directory):
     postgresql_only()
     BusinessFactory(name="Batiik Kreasi", main_product="Kain pantai", status=PUBLISHED)  # a typo in the data
-    found = names({"q": "batik"})
-    assert found[-1] == "Batiik Kreasi"  # found, but last, though first by name
-    assert set(found[:-1]) == {"Batik Tuban Sari", "Batik Kuta Indah"}
-    assert sorted(found)[0] == "Batiik Kreasi"
+    BusinessFactory(name="Perabot Serangan", main_product="Meja kursi kayu", status=PUBLISHED)  # unrelated
+    with connection.cursor() as cursor:  # both are trigram-similar enough for the index condition
+        cursor.execute("SELECT word_similarity('batik', 'batiik kreasi'), word_similarity('perak', 'perabot serangan')")
+        assert all(0.6 <= similarity < STRONG_SIMILARITY for similarity in cursor.fetchone())
+    assert set(names({"q": "batik"})) == {"Batik Tuban Sari", "Batik Kuta Indah"}
+    assert "Perabot Serangan" not in names({"q": "perak"})
+    # Without a business that holds every word, the look-alikes are what there is.
+    assert names({"q": "batik kreasi"}) == ["Batiik Kreasi"]
+    assert "Perabot Serangan" in names({"q": "perak meja"})
+
+
+def test_close_trigram_matches_follow_every_good_match(directory):
+    """A query of several words with a typo in the data ("tullis") is close enough to be kept, after every business
+    that holds the words, though first by name."""
+    postgresql_only()
+    BusinessFactory(name="Abadi Batik Tullis", main_product="Kain tullis", status=PUBLISHED)
+    BusinessFactory(name="Batik Sari Tulis", main_product="Kain batik tulis", status=PUBLISHED)
+    found = names({"q": "batik tulis"})
+    assert found[-1] == "Abadi Batik Tullis"
+    assert set(found[:-1]) == {"Batik Tuban Sari", "Batik Sari Tulis"}
+    assert sorted(found)[0] == "Abadi Batik Tullis"
+
+
+def test_names_starting_with_the_word_come_first_among_good_matches(directory):
+    postgresql_only()
+    BusinessFactory(name="Sanggar Tenun Ikat", main_product="Kain tenun ikat, kain tenun endek", status=PUBLISHED)
+    found = names({"q": "tenun"})
+    assert found[0] == "Tenun Endek Mertha"  # starts with the word, though the other holds it three times
+    assert "Sanggar Tenun Ikat" in found
 
 
 def test_more_occurrences_rank_higher(directory):

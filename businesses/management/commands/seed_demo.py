@@ -10,6 +10,8 @@ from django.utils.translation import pgettext
 
 from businesses.choices import BusinessStatus, ScaleBps
 from businesses.demo import ConcurrentSeed, demo_logins, demo_summary, seed
+from ikm_registry.models import SearchWord
+from ikm_registry.vocabulary import vocabulary_rebuild
 
 
 class Command(BaseCommand):
@@ -40,6 +42,8 @@ class Command(BaseCommand):
             raise CommandError(
                 _("seed_demo lain berjalan bersamaan; tidak ada yang ditulis. Jalankan ulang.")
             ) from error
+        if result.created or not SearchWord.objects.exists():
+            vocabulary_rebuild()  # the demo's words for "Maksud Anda" in the search (bulk writes send no signals)
         elapsed = time.monotonic() - started
         counts = result.counts
         if result.created:
