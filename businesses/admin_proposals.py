@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -80,19 +80,16 @@ class ChangeProposalAdmin(WorkflowAdminMixin, ScopedModelAdmin):
         photos = list(obj.photos.all())
         if not photos:
             return "—"
-        parts = []
+        rows = []
         for photo in photos:
             url = reverse("admin:businesses_changeproposal_photo", args=[obj.pk, photo.pk])
-            parts.append(
-                format_html(
-                    '<figure><a href="{}"><img src="{}?kecil=1" alt="" width="160"></a>'
-                    "<figcaption>{}</figcaption></figure>",
-                    url,
-                    url,
-                    photo.name,
-                )
-            )
-        return format_html("<div class='proposal-photos'>{}</div>", format_html("".join(str(p) for p in parts)))
+            rows.append((url, url, photo.name))
+        figures = format_html_join(
+            "",
+            '<figure><a href="{}"><img src="{}?kecil=1" alt="" width="160"></a><figcaption>{}</figcaption></figure>',
+            rows,
+        )
+        return format_html('<div class="proposal-photos">{}</div>', figures)
 
     def photo_view(self, request, object_id, photo_pk):
         """A proposed photo (private until approved), for staff of the business's region."""

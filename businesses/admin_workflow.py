@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from businesses.models import Business
 from businesses.selectors import business_transitions, review_note
 from businesses.services.workflow import (
+    BUSINESS_WORKFLOW,
     SERVICES,
     TRANSITIONS,
     available_transitions,
@@ -108,6 +109,7 @@ class WorkflowAdminMixin:
                 {"transition": t, "note_field": f"{WORKFLOW_NOTE_FIELD}{t.action}"}
                 for t in available_transitions(business=business, user=request.user)
             ],
+            "workflow_barred": BUSINESS_WORKFLOW.barred(business, request.user),
             "review_note": note,
             "review_note_title": gettext("Alasan penolakan")
             if business.status == "rejected"

@@ -112,6 +112,7 @@ class WorkflowAdminMixin:
                         for t in workflow.available(obj, request.user)
                         if t.action not in self.workflow_hidden_actions
                     ],
+                    "workflow_barred": workflow.barred(obj, request.user),
                     "workflow_steps": self.workflow_steps(obj),
                     "workflow_state_label": workflow.state_label(workflow.state_of(obj)),
                 }

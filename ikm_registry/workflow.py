@@ -169,6 +169,14 @@ class Workflow:
             return []
         return [t for t in possible if not (t.four_eyes and self.four_eyes_conflict(obj, t, user))]
 
+    def barred(self, obj, user) -> list[Transition]:
+        """The steps `user` could take now but for the four-eyes rule (the panel says someone else must)."""
+        state = self.state_of(obj)
+        possible = [t for t in self.transitions.values() if t.source == state and t.four_eyes and self.may_take(t, user)]
+        if not possible or not self._reaches(user, obj):
+            return []
+        return [t for t in possible if self.four_eyes_conflict(obj, t, user)]
+
     def four_eyes_conflict(self, obj, transition: Transition, actor) -> bool:
         """Whether `actor` is barred from `transition` on `obj` by the four-eyes rule: the office covering the record
         asks for it, and `actor` entered the record (its `created_by`, or its first log entry) or took a logged step

@@ -267,7 +267,7 @@ def test_add_form_creates_a_draft(operator_client, tuban):
         "owner-0-name": "Ni Made",
         "owner-0-sex": "P",
     }
-    for prefix in ("years", "products", "assistance", "obstacles"):
+    for prefix in ("links", "years", "products", "assistance", "obstacles"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     response = operator_client.post(reverse("admin:businesses_business_add"), data)
     assert response.status_code == 302
