@@ -12,6 +12,21 @@ from ikm_registry.statistics import StatisticsPanel, statistics_panels, with_bar
 from ikm_registry.vocabulary import VocabularySource, vocabulary_sources
 
 
+def proposal_items(request):
+    """Owners' change proposals waiting for staff of the user's region (reviewed like submissions)."""
+    from django.urls import reverse
+
+    from businesses.choices import ProposalStatus
+    from businesses.models import ChangeProposal
+    from ikm_registry.admin_home import PanelItem
+
+    waiting = ChangeProposal.objects.restrict(request.user).filter(status=ProposalStatus.SUBMITTED).count()
+    url = reverse("admin:businesses_changeproposal_changelist") + "?terbuka=1"
+    if not waiting:
+        return []
+    return [PanelItem(label=_("usulan perubahan dari pemilik menunggu keputusan"), count=waiting, url=url)]
+
+
 def attention_context(request) -> dict:
     from businesses.selectors import attention_summary
 
@@ -25,6 +40,13 @@ ADMIN_PANELS = (
         order=100,
         template_name="admin/businesses/home_attention.html",
         context=attention_context,
+        permission=lambda user: scope_for(user).reaches_regions,
+    ),
+    AdminPanel(
+        name="owner-proposals",
+        order=110,
+        title=_("Usulan perubahan dari pemilik"),
+        items=proposal_items,
         permission=lambda user: scope_for(user).reaches_regions,
     ),
 )

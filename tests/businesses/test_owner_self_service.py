@@ -279,6 +279,16 @@ class TestProposal:
         listing = client.get(reverse("admin:businesses_changeproposal_changelist")).content.decode()
         assert "Endek Sari" not in listing
 
+    def test_the_admin_home_counts_waiting_proposals_of_the_region(self, client, published, operator):
+        proposal_submit(business=published, values={"name": "Endek Sari Baru"})
+        client.force_login(operator)
+        page = client.get(reverse("admin:index")).content.decode()
+        listing = reverse("admin:businesses_changeproposal_changelist") + "?terbuka=1"
+        assert listing in page and "usulan perubahan dari pemilik menunggu keputusan" in page
+        assert "Endek Sari" in client.get(listing).content.decode()
+        client.force_login(staff_user(StaffRole.OPERATOR, "51.71", username="operator.denpasar"))
+        assert listing not in client.get(reverse("admin:index")).content.decode()
+
     def test_an_official_cannot_approve(self, published):
         proposal = proposal_submit(business=published, values={"name": "Endek Sari Baru"})
         kabid = staff_user(StaffRole.OFFICIAL, "51.03", username="kabid.badung")
