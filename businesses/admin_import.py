@@ -20,10 +20,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from businesses import rules
 from businesses import validators as v
 from businesses.models import Business, BusinessImport, BusinessYear
 from businesses.services.daftar_export import DAFTAR, businesses_daftar_export
@@ -35,9 +35,9 @@ from businesses.services.exporting import (
     businesses_export,
     template_example,
     write_csv,
-    write_xlsx,
 )
 from businesses.services.import_jobs import import_upload
+from businesses.services.import_template import template_xlsx
 from businesses.services.layout import COLUMNS, REQUIRED
 from ikm_registry.admin_uploads import (
     UploadForm,
@@ -220,10 +220,26 @@ class ImportExportAdminMixin:
                 else:
                     return HttpResponseRedirect(self._url("import_preview", business_import.pk))
         else:
-            form = BusinessImportForm(initial={"data_year": timezone.localdate().year})
+            year, why = self._default_data_year(request)
+            form = BusinessImportForm(initial={"data_year": year})
+            form.fields["data_year"].help_text = f"{form.fields['data_year'].help_text} {why}"
         recent = BusinessImport.objects.filter(uploaded_by=request.user).defer("summary").order_by("-uploaded_at")[:10]
         context = self._context(request, _("Impor IKM"), form=form, recent_imports=recent)
         return render(request, "admin/businesses/business/import_form.html", context)
+
+    def _default_data_year(self, request) -> tuple[int, str]:
+        """The data year the form offers: last year while some of the office's active businesses lack its figures,
+        else the current year (rules.import_year); and a sentence saying why."""
+        businesses = Business.objects.restrict(request.user)
+        year = rules.import_year(businesses)
+        lacking = rules.lacking_figures(businesses, year).count()
+        if lacking:
+            why = _("Diisi %(year)s: %(n)s IKM aktif di wilayah Anda belum punya data tahun itu.")
+        elif year == rules.figures_year():
+            why = _("Diisi %(year)s: data tahunan dikumpulkan sesudah tahunnya berakhir.")
+        else:
+            why = _("Diisi %(year)s: semua IKM aktif di wilayah Anda sudah punya data %(last)s.")
+        return year, why % {"year": year, "n": lacking, "last": year - 1}
 
     def _get_import(self, request, import_id) -> BusinessImport:
         """The user's own upload (a superuser sees every one); anything else is a 404."""
@@ -281,17 +297,17 @@ class ImportExportAdminMixin:
         return response
 
     def import_template_view(self, request, file_format):
-        """The layout's header and one example row (in a desa of the user's own region)."""
+        """The layout's header and one example row (in a desa of the user's own region); the XLSX adds a sheet of the
+        values each coded column takes, the desa codes of the region and the KBLI codes."""
         self._require_import_permission(request)
         if file_format not in FORMATS:
             raise Http404
-        village = Region.objects.restrict(request.user).villages().values_list("code", flat=True).first()
-        rows = [template_example(village_code=village or EXAMPLE_VILLAGE)]
         handle = io.BytesIO()
         if file_format == CSV:
-            write_csv(rows, list(COLUMNS), handle)
-        else:
-            write_xlsx(rows, list(COLUMNS), handle)
+            village = Region.objects.restrict(request.user).villages().values_list("code", flat=True).first()
+            write_csv([template_example(village_code=village or EXAMPLE_VILLAGE)], list(COLUMNS), handle)
+        else:  # with the allowed values, the desa codes of the region and KBLI on sheets of their own
+            template_xlsx(handle, user=request.user)
         handle.seek(0)
         return FileResponse(
             handle,

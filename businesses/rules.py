@@ -69,6 +69,26 @@ def figures_year(today: datetime.date | None = None) -> int:
     return (today or timezone.localdate()).year - 1
 
 
+def import_year(businesses, today: datetime.date | None = None) -> int:
+    """The data year an import of yearly figures most likely brings for `businesses` (an office's, as scoped): the
+    latest year for which some of its active businesses still lack figures — last year while its pendataan is not
+    complete (the usual case: figures of a year are collected after it ends); the current year once every active
+    business has last year's figures (the next collection has begun). A registry without active businesses gets
+    last year's too. Never a year some businesses lack only because it has not ended yet while last year is still
+    being collected."""
+    last = figures_year(today)
+    if lacking_figures(businesses, last).exists() or not businesses.filter(is_active()).exists():
+        return last
+    return last + 1
+
+
+def lacking_figures(businesses, year: int):
+    """The active ones of `businesses` without figures for `year`."""
+    return businesses.filter(is_active()).exclude(
+        Exists(BusinessYear.objects.filter(business=OuterRef("pk"), year=year))
+    )
+
+
 def missing_recent_figures(year: int | None = None) -> Q:
     """No figures for `year` (default: last year) or later."""
     year = figures_year() if year is None else year

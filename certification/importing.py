@@ -30,7 +30,7 @@ from ikm_registry.models import Region
 from ikm_registry.scoping import CHANGE, region_q
 from ikm_registry.tabular import registry
 from ikm_registry.tabular.cells import cell_text
-from ikm_registry.tabular.columns import CellError, Choice, Date, Identifier, NikLike, Text, identifier
+from ikm_registry.tabular.columns import CellError, Choice, Date, Identifier, NikLike, RegionCode, Text, identifier
 from ikm_registry.tabular.engine import Importer, RowError, Write, chunks, keep_registered_text, loose
 
 S = EnrollmentStatus
@@ -515,17 +515,6 @@ class CertificateImporter(_BusinessFinder, Importer):
 
 
 # --- product certificates ------------------------------------------------------------------------------------------
-
-
-class RegionCode(Identifier):
-    """A region code, dotted (51.03.01.1001) or not (5103011001)."""
-
-    def parse(self, value):
-        text = identifier(value)
-        digits = text.replace(".", "")
-        if text.isdigit() and len(digits) in (2, 4, 6, 10):
-            return ".".join(part for part in (digits[:2], digits[2:4], digits[4:6], digits[6:]) if part)
-        return text
 
 
 class KindChoice(Choice):

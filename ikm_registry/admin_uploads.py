@@ -50,6 +50,8 @@ from ikm_registry.tabular.uploads import (
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # Registered records a preview page lists with their changes (old → new), per page.
 CHANGES_PER_PAGE = 200
+# The POST field of the preview's "import the valid rows, skip the invalid ones" (an upload made "all or nothing").
+SKIP_INVALID = "lewati_tidak_valid"
 
 
 class UploadForm(forms.Form):
@@ -156,12 +158,29 @@ def upload_preview_context(request, record) -> dict:
             and (counts["created"] or counts["updated"])
             and (record.skip_invalid or not counts["invalid"])
         ),
+        # Uploaded as "all or nothing" with invalid rows: the valid ones may still be written from here, skipping
+        # the others, without uploading the file again.
+        "can_confirm_skipping": bool(
+            summary
+            and record.file
+            and record.state == TabularImport.State.PREVIEWED
+            and (counts["created"] or counts["updated"])
+            and counts["invalid"]
+            and not record.skip_invalid
+        ),
+        "skip_invalid_field": SKIP_INVALID,
+        "valid_rows": counts["rows"] - counts["invalid"] if counts else 0,
     }
 
 
 def upload_confirm(request, record, *, preview_url: str) -> HttpResponseRedirect:
     """Apply a previewed upload once: by the worker for a long file, else now in one transaction (a second
-    confirmation — a double click, two tabs — finds it applied)."""
+    confirmation — a double click, two tabs — finds it applied). A POST with SKIP_INVALID confirms an upload made
+    "all or nothing" as one that skips its invalid rows (the preview's "import the valid rows" button)."""
+    if request.POST.get(SKIP_INVALID) and not record.skip_invalid:
+        skipping = type(record)._base_manager.filter(pk=record.pk, state=TabularImport.State.PREVIEWED)
+        if skipping.update(skip_invalid=True):
+            record.skip_invalid = True
     if record.background:
         checked = record.jobs.filter(kind=TABULAR_CHECK, status=Job.Status.DONE).exists()
         if not record.file:

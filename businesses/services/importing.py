@@ -45,6 +45,7 @@ from ikm_registry.tabular.columns import (
     Integer,
     NikLike,
     Phone,
+    RegionCode,
     Text,
     Year,
     identifier,
@@ -147,6 +148,31 @@ class KbliCode(Identifier):
 
 
 SEX_WORDS = {"l": Sex.MALE, "p": Sex.FEMALE, "laki-laki": Sex.MALE, "perempuan": Sex.FEMALE}
+# What offices type for a legal form besides its code and label (case, dots and spaces ignored: "U.D.", "C.V.").
+LEGAL_FORM_SYNONYMS = {
+    "usaha dagang": LegalForm.UD,
+    "perusahaan dagang": LegalForm.UD,
+    "perseroan terbatas": LegalForm.PT,
+    "pt perseorangan": LegalForm.PT_PERORANGAN,
+    "perseroan perorangan": LegalForm.PT_PERORANGAN,
+    "perseroan perseorangan": LegalForm.PT_PERORANGAN,
+    "perseroan terbatas perorangan": LegalForm.PT_PERORANGAN,
+    "perseroan terbatas perseorangan": LegalForm.PT_PERORANGAN,
+    "commanditaire vennootschap": LegalForm.CV,
+    "persekutuan komanditer": LegalForm.CV,
+    "persekutuan komanditer cv": LegalForm.CV,
+    "koperasi serba usaha": LegalForm.KOPERASI,
+    "kop": LegalForm.KOPERASI,
+    "ksu": LegalForm.KOPERASI,
+    "perseorangan": LegalForm.PERORANGAN,
+    "usaha perorangan": LegalForm.PERORANGAN,
+    "usaha perseorangan": LegalForm.PERORANGAN,
+    "usaha mikro perorangan": LegalForm.PERORANGAN,
+    "fa": LegalForm.FIRMA,
+    "persekutuan firma": LegalForm.FIRMA,
+    "kelompok usaha bersama": LegalForm.KUB,
+    "lain lain": LegalForm.LAINNYA,
+}
 COORDINATE_PLACES = Decimal("0.000001")
 COORDINATE_MESSAGE = gettext_lazy("Tulis koordinat sebagai angka desimal, mis. -8,65 atau -8.65.")
 
@@ -157,8 +183,9 @@ BUSINESS_COLUMNS: tuple[Column, ...] = (
         "bentuk_usaha",
         choices=LegalForm,
         default=LegalForm.PERORANGAN,
+        synonyms=LEGAL_FORM_SYNONYMS,
         message=lambda: (
-            _("Bentuk usaha tidak dikenal; isi salah satu dari: %(choices)s.")
+            _("Bentuk usaha tidak dikenal; isi salah satu dari: %(choices)s (atau namanya, mis. Usaha Dagang).")
             % {"choices": ", ".join(LegalForm.values)}
         ),
     ),
@@ -168,7 +195,7 @@ BUSINESS_COLUMNS: tuple[Column, ...] = (
     Phone("telepon"),
     Text("email"),
     Text("alamat"),
-    Text("kode_wilayah", required=True),
+    RegionCode("kode_wilayah", required=True),
     KbliCode("kbli", required=True),
     Text("subsektor_ekraf"),
     Text("produk_utama"),
@@ -206,6 +233,10 @@ def _identifier(value) -> str:
 
 def _kbli(value) -> str:
     return PARSERS["kbli"](value)
+
+
+def _region_code(value) -> str:
+    return PARSERS["kode_wilayah"](value)
 
 
 def _shown(column: str, value) -> str:
@@ -274,7 +305,7 @@ class _Reference:
     def __init__(self, rows: list[Row], year: int):
         villages, kblis, nibs = set(), set(), set()
         for row in rows:
-            villages.add(_text(row.values.get("kode_wilayah")))
+            villages.add(_region_code(row.values.get("kode_wilayah")))
             kblis.add(_kbli(row.values.get("kbli")))
             nib = _identifier(row.values.get("nib"))
             if nib:
@@ -370,7 +401,7 @@ class BusinessImporter(Importer):
     def parse(self, row: Row, outcome: BusinessRowOutcome) -> dict:
         values = super().parse(row, outcome)
         outcome.name = whitespace_collapsed(values.get("nama_usaha", _text(row.values.get("nama_usaha"))))
-        outcome.village = _text(row.values.get("kode_wilayah"))
+        outcome.village = values.get("kode_wilayah") or _text(row.values.get("kode_wilayah"))
         return values
 
     def matched(self, records: list) -> None:

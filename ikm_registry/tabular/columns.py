@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
@@ -188,21 +189,29 @@ class Date(Column):
         raise CellError(_("Tulis tanggal sebagai HH/BB/TTTT, mis. 31/12/2025."))
 
 
+def choice_key(text: str) -> str:
+    """How a typed choice is compared: case, punctuation and spacing ignored ("U.D.", "ud", " Ud " → "ud"; "PT.
+    Perorangan", "pt_perorangan" → "ptperorangan")."""
+    return re.sub(r"[\W_]+", "", str(text).casefold())
+
+
 @functools.cache
 def _choice_map(choices_class, language: str | None) -> dict[str, str]:
-    """Value and label (in the active language and in Indonesian) of each choice, casefolded → value."""
+    """Value and label (in the active language and in Indonesian) of each choice, by choice_key → value."""
     mapping = {}
     for choice in choices_class:
-        mapping[choice.value.casefold()] = choice.value
-        mapping[str(choice.label).casefold()] = choice.value
+        mapping[choice_key(choice.value)] = choice.value
+        mapping[choice_key(choice.label)] = choice.value
         with translation.override(None):
-            mapping[str(choice.label).casefold()] = choice.value
+            mapping[choice_key(choice.label)] = choice.value
     return mapping
 
 
 class Choice(Column):
-    """One of a TextChoices class, by value or label (any case, Indonesian or the active language), or one of
-    `words` (casefolded text → value). A blank cell is `default`; `message()` says what is allowed."""
+    """One of a TextChoices class, by value or label (Indonesian or the active language) or one of its `synonyms`
+    (other names people type for a value: "Usaha Dagang" for UD), case, punctuation and spacing ignored
+    (choice_key); or else only one of `words` (text → value, compared the same way). A blank cell is `default`;
+    `message()` says what is allowed."""
 
     def __init__(
         self,
@@ -212,22 +221,31 @@ class Choice(Column):
         default: str = "",
         message: Callable[[], str] | None = None,
         words: dict[str, str] | None = None,
+        synonyms: dict[str, str] | None = None,
         **options,
     ):
         super().__init__(name, **options)
         self.choices = choices
         self.default = default
         self.message = message
-        self.words = words
+        self.words = {choice_key(text): value for text, value in words.items()} if words is not None else None
+        self.synonyms = {choice_key(text): value for text, value in (synonyms or {}).items()}
+        # The other spellings as written (for a list of allowed values): the synonyms, or the words.
+        self.spellings = dict(words if words is not None else synonyms or {})
+
+    def allowed(self) -> list[tuple[str, str]]:
+        """(value, label) of every value the column takes, for a list of allowed values (a template's sheet)."""
+        return [(str(value), str(label)) for value, label in self.choices.choices]
 
     def parse(self, value):
         text = cell_text(value)
         if text == "":
             return self.default
+        key = choice_key(text)
         if self.words is not None:
-            found = self.words.get(text.casefold())
+            found = self.words.get(key)
         else:
-            found = _choice_map(self.choices, translation.get_language()).get(text.casefold())
+            found = _choice_map(self.choices, translation.get_language()).get(key) or self.synonyms.get(key)
         if found is None:
             if self.message is not None:
                 raise CellError(self.message())
@@ -235,6 +253,23 @@ class Choice(Column):
                 _("Isi salah satu dari: %(choices)s.") % {"choices": ", ".join(str(c) for c in self.choices.values)}
             )
         return found
+
+
+class RegionCode(Identifier):
+    """A Kemendagri region code, dotted (51.03.01.1001) or not (5103011001, as Excel keeps it when the column is a
+    number), or dotted in part (5103.01.1001): 2, 4, 6 or 10 digits become the dotted code of a province,
+    kabupaten/kota, kecamatan or desa/kelurahan. Anything else stays as typed (the importer says it is unknown)."""
+
+    def parse(self, value):
+        return dotted_region_code(identifier(value))
+
+
+def dotted_region_code(text: str) -> str:
+    """ "5103011001" → "51.03.01.1001", "5103" → "51.03"; a code of another length or with letters stays as it is."""
+    digits = text.replace(".", "")
+    if digits.isdigit() and len(digits) in (2, 4, 6, 10):
+        return ".".join(part for part in (digits[:2], digits[2:4], digits[4:6], digits[6:]) if part)
+    return text
 
 
 class Reference(Identifier):

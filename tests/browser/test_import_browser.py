@@ -54,3 +54,29 @@ def test_upload_preview_and_confirm(page, badung, tmp_path):
     assert "1 baru" in page.locator(".messagelist").inner_text()
     assert list(Business.objects.values_list("name", flat=True)) == ["Batik Sekar Jagad 1"]
     assert page.locator("input[value=Konfirmasi]").count() == 0
+
+
+def test_confirm_the_valid_rows_of_an_all_or_nothing_upload_from_its_preview(page, badung, tmp_path):
+    """The operator forgot "Lewati baris tidak valid": the preview offers to import the valid rows and skip the
+    others, with the skipped rows to download, without uploading the file again."""
+    log_in(page, "operator.badung")
+    page.goto("/admin/businesses/business/import/")
+    page.set_input_files("#id_file", str(messy_file(tmp_path)))
+    assert not page.is_checked("#id_skip_invalid")
+    page.click("input[type=submit]")
+
+    button = page.locator(".import-confirm-skipping button")
+    assert button.inner_text() == "Impor 1 baris valid, lewati 2 baris tidak valid"
+    assert page.locator(".import-errors tbody tr").count() == 2  # the rows that will be skipped, with reasons
+    with page.expect_download() as download:
+        page.click(".import-confirm-skipping a.skipped-rows-link")
+    skipped = download.value.path().read_text(encoding="utf-8-sig")
+    assert "99999" in skipped and "51.71.01.1001" in skipped and "Batik Sekar Jagad 1;" not in skipped
+
+    button.click()
+    page.wait_for_selector(".messagelist .success")
+    assert "1 baru" in page.locator(".messagelist").inner_text()
+    assert "2 dilewati" in page.locator(".messagelist").inner_text()
+    assert list(Business.objects.values_list("name", flat=True)) == ["Batik Sekar Jagad 1"]
+    assert page.locator(".import-done a:has-text('Unduh baris yang dilewati')").count() == 1
+    assert page.locator(".import-confirm-skipping").count() == 0
