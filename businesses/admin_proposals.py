@@ -50,6 +50,21 @@ class ChangeProposalAdmin(WorkflowAdminMixin, ScopedModelAdmin):
     def has_add_permission(self, request):
         return False  # proposals come from owners
 
+    def has_delete_permission(self, request, obj=None):
+        # A decision stays on record; only a superuser removes one (a test, a mistake).
+        return request.user.is_active and request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Nothing here is typed: staff decide with the workflow buttons (approve, return, reject), not "Simpan".
+        extra_context = {
+            **(extra_context or {}),
+            "title": gettext("Periksa usulan perubahan dari pemilik"),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def get_urls(self):
         return [
             path(

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from businesses.choices import BusinessStatus, ProposalStatus
-from businesses.links import MAX_LINKS, Platform, link_url
+from businesses.links import MAX_LINKS, Platform, display_name, link_url
 from businesses.models import (
     MAX_PROPOSED_PHOTOS,
     Business,
@@ -321,5 +321,8 @@ def _shown(key: str, value) -> str:
     if key.startswith("publish_"):
         return _("ya") if value else _("tidak")
     if key == "links":
-        return "\n".join(f"{Platform(platform).label}: {url}" for platform, url in value or []) or "—"
+        return (
+            "\n".join(f"{Platform(platform).label}: {display_name(platform, url)}" for platform, url in value or [])
+            or "—"
+        )
     return value or "—"
