@@ -60,6 +60,8 @@ from ikm_registry.scoping import SystemActor
 DEMO_PASSWORD = "registri-demo"
 # The first version of every demo row in its history (simple-history), so a later edit shows as a change.
 HISTORY_REASON = "seed_demo"
+DEMO_RETURN_NOTE = "Lengkapi NIB dari OSS dan foto produk; nomor telepon pemilik tidak dapat dihubungi."
+DEMO_REJECT_NOTE = "Duplikat: usaha ini sudah terdaftar dengan nama lain di desa yang sama."
 SEED_COMMAND = "manage.py seed_demo"
 SEED = 2026
 REGIONS_DIR = Path(__file__).resolve().parent / "demo_data" / "regions"
@@ -1863,7 +1865,19 @@ def load_businesses(plan: DemoPlan, sentra: dict[str, Sentra], users: dict, ledg
         objects.append(_validated(BUSINESS_WORKFLOW.initial(obj, spec.status)))
     objects = bulk_create_with_history(objects, Business, batch_size=500, default_change_reason=HISTORY_REASON)
     # Each gets its first status entry, as the seed command ("created as published").
-    BUSINESS_WORKFLOW.log_created(objects, actor=SystemActor("seed_demo"), note=HISTORY_REASON)
+    # A returned or rejected record carries the note staff would have written (its owner reads it on their page).
+    for status, note in (
+        (None, HISTORY_REASON),
+        (BusinessStatus.RETURNED, DEMO_RETURN_NOTE),
+        (BusinessStatus.REJECTED, DEMO_REJECT_NOTE),
+    ):
+        group = [
+            obj
+            for obj in objects
+            if obj.status == status
+            or (status is None and obj.status not in (BusinessStatus.RETURNED, BusinessStatus.REJECTED))
+        ]
+        BUSINESS_WORKFLOW.log_created(group, actor=SystemActor("seed_demo"), note=note)
     owners, years, products, assistance, obstacles, links = [], [], [], [], [], []
     for spec, obj in zip(specs, objects, strict=True):
         links += [BusinessLink(business=obj, platform=platform, url=url) for platform, url in spec.links]
