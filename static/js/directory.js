@@ -1,13 +1,40 @@
-/* Registri IKM directory: draws the map of results (Leaflet) and redraws it after htmx replaces the results.
+/* Registri IKM directory: draws the map of results (Leaflet, nearby pins clustered) and redraws it after htmx
+   replaces the results.
    Everything here is an improvement: without JavaScript the filter form submits normally and the list works. */
 (function () {
   "use strict";
+
+  // Nearby pins are grouped into a circle with their count (Leaflet.markercluster, static/vendor/): tapping one
+  // zooms in to them, or spreads out pins that share one place.
+  function pinGroup(element) {
+    if (!L.markerClusterGroup) { return L.layerGroup(); }
+    var label = element.dataset.clusterLabel || "";
+    return L.markerClusterGroup({
+      showCoverageOnHover: false,
+      maxClusterRadius: 50,
+      spiderfyOnMaxZoom: true,
+      spiderfyDistanceMultiplier: 1.8,  // pins spread out for a finger, not only a mouse
+      iconCreateFunction: function (cluster) {
+        var count = cluster.getChildCount();
+        var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+        cluster.options.title = (count + " " + label).trim();  // read out, and shown on hover
+        return L.divIcon({
+          html: "<div><span>" + count + "</span></div>",
+          className: "marker-cluster marker-cluster-" + size,
+          iconSize: L.point(40, 40)
+        });
+      }
+    });
+  }
 
   function drawMaps(root) {
     if (!window.L) { return; }
     root.querySelectorAll("#map[data-points-id]").forEach(function (element) {
       if (element.dataset.drawn) { return; }
       element.dataset.drawn = "1";
+      // Hidden until drawn, with its caption: without JavaScript the page offers the list instead.
+      element.hidden = false;
+      element.parentNode.querySelectorAll(".map-hint").forEach(function (hint) { hint.hidden = false; });
       var data = document.getElementById(element.dataset.pointsId);
       var points = data ? JSON.parse(data.textContent) : [];
       var map = L.map(element, { scrollWheelZoom: false });
@@ -15,6 +42,7 @@
         maxZoom: 19,
         attribution: "&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a>"
       }).addTo(map);
+      var pins = pinGroup(element);
       var bounds = [];
       points.forEach(function (point) {
         var link = document.createElement("a");
@@ -27,7 +55,7 @@
           product.textContent = point.product;
           popup.appendChild(product);
         }
-        L.marker([point.lat, point.lon], { title: point.name, alt: point.name }).bindPopup(popup).addTo(map);
+        pins.addLayer(L.marker([point.lat, point.lon], { title: point.name, alt: point.name }).bindPopup(popup));
         bounds.push([point.lat, point.lon]);
       });
       if (bounds.length) {
@@ -35,6 +63,7 @@
       } else {
         map.setView([-2.5, 118], 4);  // Indonesia
       }
+      map.addLayer(pins);  // after the view is set: the clusters are made for its zoom
     });
   }
 
