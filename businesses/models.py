@@ -441,10 +441,14 @@ class Product(CleanTextMixin, models.Model):
     photo = photos.PhotoField(
         _("foto"),
         upload_to="products/%Y/",
+        small_field="photo_small",
         blank=True,
         help_text=_("JPEG, PNG, WebP atau GIF. Disimpan ulang sebagai JPEG tanpa data EXIF (lokasi GPS, kamera)."),
     )
     photo_thumbnail = models.ImageField(_("gambar kecil foto"), upload_to="products/%Y/", blank=True, editable=False)
+    photo_small = models.ImageField(
+        _("gambar kecil untuk halaman publik"), upload_to="products/%Y/", blank=True, editable=False
+    )
     is_featured = models.BooleanField(_("produk unggulan"), default=False)
 
     objects = BusinessChildQuerySet.as_manager()
@@ -465,9 +469,11 @@ class Product(CleanTextMixin, models.Model):
         if not self.photo or self.photo_thumbnail.name != photos.thumbnail_name(self.photo.name):
             # Cleared, or set by name to a file that was never re-encoded: no thumbnail (clean_photos makes one).
             self.photo_thumbnail = ""
+        if not self.photo or self.photo_small.name != photos.small_name(self.photo.name):
+            self.photo_small = ""  # the same for the small picture of public pages
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "photo" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "photo_thumbnail"}
+            kwargs["update_fields"] = {*update_fields, "photo_thumbnail", "photo_small"}
         super().save(*args, **kwargs)
 
 

@@ -38,6 +38,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "GIF"}
 JPEG_QUALITY = 85
 THUMBNAIL_QUALITY = 80
+SMALL_QUALITY = 72
 PROCESSED = "_registri_photo"  # attribute of an uploaded file that holds its re-encoded result
 
 
@@ -63,6 +64,7 @@ class ProcessedPhoto:
     photo: bytes
     thumbnail: bytes
     size: tuple[int, int]
+    small: bytes = b""  # for public pages (PHOTO_SMALL_SIDE)
 
 
 def _open_header(file, *, limits: bool = True) -> Image.Image:
@@ -178,9 +180,12 @@ def process(file, *, limits: bool = True) -> ProcessedPhoto:
         ) from error
     size = rgb.size
     photo = _jpeg(rgb, JPEG_QUALITY)
-    small = settings.PHOTO_THUMBNAIL_SIDE
-    rgb.thumbnail((small, small), Image.Resampling.LANCZOS)  # the photo is encoded: reduce it in place too
-    return ProcessedPhoto(photo=photo, thumbnail=_jpeg(rgb, THUMBNAIL_QUALITY), size=size)
+    side = settings.PHOTO_THUMBNAIL_SIDE
+    rgb.thumbnail((side, side), Image.Resampling.LANCZOS)  # the photo is encoded: reduce it in place too
+    thumbnail = _jpeg(rgb, THUMBNAIL_QUALITY)
+    side = settings.PHOTO_SMALL_SIDE
+    rgb.thumbnail((side, side), Image.Resampling.LANCZOS)
+    return ProcessedPhoto(photo=photo, thumbnail=thumbnail, size=size, small=_jpeg(rgb, SMALL_QUALITY))
 
 
 def processed(file) -> ProcessedPhoto:
@@ -205,6 +210,12 @@ def thumbnail_name(photo_name: str) -> str:
     return f"{stem}-thumb.{extension}" if dot else f"{photo_name}-thumb"
 
 
+def small_name(photo_name: str) -> str:
+    """The small picture of a stored photo (public pages): products/2026/<token>.jpg → <token>-small.jpg."""
+    stem, dot, extension = photo_name.rpartition(".")
+    return f"{stem}-small.{extension}" if dot else f"{photo_name}-small"
+
+
 def new_names(upload_to: str = "products") -> tuple[str, str]:
     """Random storage names for a photo and its thumbnail, by year: products/2026/<token>.jpg, <token>-thumb.jpg."""
     photo_name = f"{upload_to}/{timezone.now():%Y}/{secrets.token_urlsafe(12)}.jpg"
@@ -222,6 +233,11 @@ def store(result: ProcessedPhoto, storage, root: str = "products") -> tuple[str,
     photo_name = storage.save(photo_name, ContentFile(result.photo))
     thumbnail = storage.save(thumbnail_name(photo_name), ContentFile(result.thumbnail))
     return photo_name, thumbnail
+
+
+def store_small(result: ProcessedPhoto, storage, photo_name: str) -> str:
+    """Write the small picture of a photo stored as `photo_name`; returns its storage name."""
+    return storage.save(small_name(photo_name), ContentFile(result.small))
 
 
 class PhotoFormField(forms.ImageField):
@@ -248,6 +264,8 @@ class PhotoFieldFile(models.fields.files.ImageFieldFile):
         self.name = photo_name
         setattr(self.instance, self.field.attname, self.name)
         setattr(self.instance, self.field.thumbnail_field, thumbnail)
+        if self.field.small_field:
+            setattr(self.instance, self.field.small_field, store_small(result, self.storage, photo_name))
         self._committed = True
         if save:
             self.instance.save()
@@ -264,14 +282,17 @@ class PhotoField(models.ImageField):
     default_validators = [validate_photo]
     thumbnail_field = "photo_thumbnail"
 
-    def __init__(self, *args, photo_root: str = "products", **kwargs):
+    def __init__(self, *args, photo_root: str = "products", small_field: str = "", **kwargs):
         self.photo_root = photo_root
+        self.small_field = small_field  # the model field of the small picture for public pages, if it has one
         super().__init__(*args, **kwargs)
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         if self.photo_root != "products":
             kwargs["photo_root"] = self.photo_root
+        if self.small_field:
+            kwargs["small_field"] = self.small_field
         return name, path, args, kwargs
 
     def formfield(self, **kwargs):
@@ -285,7 +306,7 @@ PHOTO_ROOT = "products"
 
 def reencode_stored(product) -> None:
     """Re-encode a product photo stored before uploads were re-encoded (it has no thumbnail): the stored file is
-    replaced by a clean JPEG and a thumbnail; django-cleanup deletes the old file after the commit. No upload limits
+    replaced by a clean JPEG with its thumbnail and small picture; django-cleanup deletes the old file after the commit. No upload limits
     apply (the file is already here), and Pillow's bomb guard is lifted by the caller for oversized ones."""
     from django.db import transaction
 
@@ -295,7 +316,21 @@ def reencode_stored(product) -> None:
         result = process(handle, limits=False)
     with transaction.atomic(), attributed(None, "clean_photos"):
         product.photo, product.photo_thumbnail = store(result, product.photo.storage)
-        product.save(update_fields=["photo", "photo_thumbnail"])
+        product.photo_small = store_small(result, product.photo.storage, product.photo.name)
+        product.save(update_fields=["photo", "photo_thumbnail", "photo_small"])
+
+
+def add_small(product) -> None:
+    """Make the small picture of a product photo stored before public pages had one (the photo stays as it is)."""
+    from django.db import transaction
+
+    from ikm_registry.history import attributed
+
+    with product.photo.open("rb") as handle:
+        result = process(handle, limits=False)
+    with transaction.atomic(), attributed(None, "clean_photos"):
+        product.photo_small = store_small(result, product.photo.storage, product.photo.name)
+        product.save(update_fields=["photo_small"])
 
 
 def stored_files(storage, root: str = PHOTO_ROOT):
@@ -311,14 +346,14 @@ def stored_files(storage, root: str = PHOTO_ROOT):
 
 
 def orphaned_files(storage, *, older_than: datetime.timedelta) -> list[str]:
-    """Files under products/ that no product uses as its photo or thumbnail, last changed more than `older_than` ago
+    """Files under products/ that no product uses as its photo, thumbnail or small picture, last changed more than `older_than` ago
     (younger ones may belong to an upload whose transaction has not committed yet). Old versions in the history do
     not count as a use: a photo that was replaced or deleted leaves its public address."""
     from businesses.models import Product
 
     used = set()
-    for photo, thumbnail in Product.objects.values_list("photo", "photo_thumbnail"):
-        used.update(name for name in (photo, thumbnail) if name)
+    for names in Product.objects.values_list("photo", "photo_thumbnail", "photo_small").iterator():
+        used.update(name for name in names if name)
     cutoff = timezone.now() - older_than
     return sorted(
         name for name in stored_files(storage) if name not in used and storage.get_modified_time(name) < cutoff

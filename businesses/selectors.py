@@ -295,7 +295,7 @@ def business_public_products(business) -> list[Product]:
     """A published business's products (name, description, photo and its thumbnail), featured first."""
     return list(
         Product.objects.filter(rules.is_public("business"), business=business)
-        .only("id", "name", "description", "photo", "photo_thumbnail", "is_featured", "business_id")
+        .only("id", "name", "description", "photo", "photo_thumbnail", "photo_small", "is_featured", "business_id")
         .order_by("-is_featured", "name", "pk")
     )
 
@@ -323,6 +323,7 @@ def featured_products_public(limit: int = 6) -> list[Product]:
             "name",
             "description",
             "photo_thumbnail",
+            "photo_small",
             "business__id",
             "business__name",
             "business__main_product",

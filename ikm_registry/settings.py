@@ -210,11 +210,13 @@ STATISTICS_DOMINANCE_P = env.int("STATISTICS_DOMINANCE_P", default=10)
 # --- product photos (businesses/photos.py) ---
 # An upload larger than PHOTO_MAX_UPLOAD_MB or with more than PHOTO_MAX_MEGAPIXELS (read from the image header,
 # before decoding) is refused. Every stored photo is re-encoded as JPEG (EXIF and GPS dropped, orientation applied)
-# with its longer side at most PHOTO_MAX_SIDE pixels, plus a thumbnail of PHOTO_THUMBNAIL_SIDE for pages and PDFs.
+# with its longer side at most PHOTO_MAX_SIDE pixels, plus a thumbnail of PHOTO_THUMBNAIL_SIDE for PDFs and the
+# admin, and (product photos) a small one of PHOTO_SMALL_SIDE for public pages (two pixels per CSS pixel of a card).
 PHOTO_MAX_UPLOAD_MB = env.float("PHOTO_MAX_UPLOAD_MB", default=10)
 PHOTO_MAX_MEGAPIXELS = env.float("PHOTO_MAX_MEGAPIXELS", default=50)
 PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=1600)
 PHOTO_THUMBNAIL_SIDE = env.int("PHOTO_THUMBNAIL_SIDE", default=480)
+PHOTO_SMALL_SIDE = env.int("PHOTO_SMALL_SIDE", default=320)
 # django-cleanup, for the models marked @cleanup.select only (Product): deletes a replaced or deleted file once the
 # transaction commits. Last in INSTALLED_APPS, as it asks.
 INSTALLED_APPS += ["django_cleanup.apps.CleanupSelectedConfig"]

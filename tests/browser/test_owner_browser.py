@@ -89,3 +89,58 @@ def test_owner_proposes_staff_approve_and_only_then_the_public_page_changes(page
     assert page.locator("ul.links a").inner_text().startswith("Instagram")
     assert page.locator("a[href^='https://wa.me/6281234567890']").count() == 1
     assert page.locator(".product img").evaluate("img => img.naturalWidth") > 0
+
+
+def camera_photo(seed: int) -> bytes:
+    """A 1600×1200 JPEG with a photo's texture (gradients and noise), as a phone camera sends it."""
+    import random
+
+    rng = random.Random(seed)
+    image = Image.new("RGB", (160, 120))
+    image.putdata(
+        [(rng.randrange(90, 200), (x * 2) % 256, (y * 2 + seed * 40) % 256) for y in range(120) for x in range(160)]
+    )
+    image = image.resize((1600, 1200))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=92)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 900}])
+def test_a_profile_with_product_photos_keeps_to_the_page_budget(page, published, viewport):
+    """Product photos show as their thumbnails (lazy below the fold); the full photo only when tapped."""
+    import gzip
+
+    from django.core.files.base import ContentFile
+
+    from businesses.models import Product
+
+    for number in range(8):
+        product = Product(business=published, name=f"Kain endek {number}", is_featured=number == 0)
+        product.photo.save(f"endek-{number}.jpg", ContentFile(camera_photo(number)), save=False)
+        product.save()
+    responses = []
+    page.on("response", lambda response: responses.append(response))
+    page.set_viewport_size(viewport)
+    page.goto(f"/direktori/ikm/{published.pk}/")
+    page.wait_for_load_state("networkidle")
+    images = page.locator(".product img")
+    assert images.count() == 8
+    assert images.first.evaluate("img => img.naturalWidth") > 0
+    assert page.locator("details.more-products summary").inner_text() == "Lihat 4 produk lainnya"
+    sizes = {
+        response.url: len(gzip.compress(response.body(), compresslevel=6))
+        for response in responses
+        if 200 <= response.status < 300
+    }
+    total = sum(sizes.values())
+    for url, size in sorted(sizes.items(), key=lambda item: -item[1]):
+        print(f"  {size / 1024:6.1f} KB  {url}")
+    print(f"\nprofile with 8 product photos at {viewport['width']} px: {len(sizes)} responses, {total / 1024:.1f} KB")
+    photos = [url for url in sizes if "/products/" in url]
+    # the small pictures of the first four only: never a full photo, nor the PDFs' thumbnails
+    assert len(photos) == 4 and all(url.endswith("-small.jpg") for url in photos), photos
+    page.locator("details.more-products summary").click()
+    page.locator("details.more-products img").last.scroll_into_view_if_needed()
+    assert page.locator("details.more-products img").last.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert total < 100 * 1024

@@ -197,9 +197,12 @@ def test_a_stored_photo_is_re_encoded_without_exif_upright_and_with_a_thumbnail(
     with Image.open(product.photo_thumbnail.path) as thumbnail:
         assert max(thumbnail.size) == 480
         assert dict(thumbnail.getexif()) == {}
-    raw = Path(product.photo.path).read_bytes() + Path(product.photo_thumbnail.path).read_bytes()
+    with Image.open(product.photo_small.path) as small:  # for public pages
+        assert max(small.size) == 320 and small.size == (213, 320)
+        assert dict(small.getexif()) == {}
+    raw = b"".join(Path(f.path).read_bytes() for f in (product.photo, product.photo_thumbnail, product.photo_small))
     assert b"KameraPonsel" not in raw and b"Exif" not in raw
-    assert len(stored_files(media)) == 2
+    assert len(stored_files(media)) == 3
 
 
 MEASURE_PROCESS = """
@@ -242,15 +245,15 @@ def test_a_large_photo_is_reduced_before_it_is_copied(tmp_path, mode, bytes_per_
     assert measured["size"] == [1600, 1067]  # the stored photo's size
 
 
-def test_pages_and_the_pdf_use_the_thumbnail(client, business, media):
+def test_pages_use_the_small_picture_and_the_pdf_the_thumbnail(client, business, media):
     product = ProductFactory(business=business, is_featured=True)
     product.photo = SimpleUploadedFile("foto.jpg", jpeg(2000, 1500), "image/jpeg")
     product.save()
     profile = client.get(f"/direktori/ikm/{business.pk}/").content.decode()
     home = client.get("/").content.decode()
     for page in (profile, home):
-        assert f'src="{product.photo_thumbnail.url}"' in page
-        assert f'src="{product.photo.url}"' not in page
+        assert f'src="{product.photo_small.url}"' in page
+        assert f'src="{product.photo.url}"' not in page and f'src="{product.photo_thumbnail.url}"' not in page
     pdf = business_profile(Business.objects.get(pk=business.pk))
     assert [item["photo_url"] for item in pdf["products"]] == [Path(product.photo_thumbnail.path).as_uri()]
 
@@ -337,6 +340,20 @@ def test_clean_photos_re_encodes_old_photos_and_deletes_orphans(business, media,
     again = StringIO()
     call_command("clean_photos", stdout=again)
     assert "disimpan ulang tanpa EXIF: 0" in again.getvalue() and "dihapus: 0" in again.getvalue()
+
+
+def test_clean_photos_adds_the_small_picture_of_a_photo_stored_before_it_existed(business, media):
+    product = ProductFactory(business=business)
+    product.photo = SimpleUploadedFile("a.jpg", jpeg(1200, 900), "image/jpeg")
+    product.save()
+    photo, thumbnail, small = product.photo.name, product.photo_thumbnail.name, product.photo_small.name
+    Product.objects.filter(pk=product.pk).update(photo_small="")  # as stored before public pages had one
+    (media / small).unlink()
+    call_command("clean_photos", stdout=StringIO())
+    product.refresh_from_db()
+    assert (product.photo.name, product.photo_thumbnail.name, product.photo_small.name) == (photo, thumbnail, small)
+    with Image.open(product.photo_small.path) as picture:
+        assert picture.size == (320, 240)
 
 
 def test_a_photo_set_by_name_loses_the_thumbnail_of_the_previous_one(business, media):

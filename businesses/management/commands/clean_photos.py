@@ -1,5 +1,6 @@
 """`python manage.py clean_photos [--dry-run] [--min-age MINUTES]`: product photos stored before uploads were
-re-encoded are re-encoded (EXIF/GPS removed, thumbnail made), and files no product uses are deleted."""
+re-encoded, or before public pages had a small picture, are re-encoded (EXIF/GPS removed, thumbnail and small
+picture made), and files no product uses are deleted."""
 
 import datetime
 import warnings
@@ -7,6 +8,7 @@ import warnings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from PIL import Image
 
@@ -30,7 +32,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run=False, min_age=60, **options):
-        legacy = list(Product.objects.exclude(photo="").filter(photo_thumbnail="").order_by("pk"))
+        # Stored before uploads were re-encoded (no thumbnail), or before public pages had a small picture.
+        legacy = list(
+            Product.objects.exclude(photo="").filter(Q(photo_thumbnail="") | Q(photo_small="")).order_by("pk")
+        )
         reencoded = failed = 0
         guard = Image.MAX_IMAGE_PIXELS
         Image.MAX_IMAGE_PIXELS = None  # files already stored are re-encoded whatever their size (JPEG decodes scaled)
@@ -42,7 +47,10 @@ class Command(BaseCommand):
                 try:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                        photos.reencode_stored(product)
+                        if product.photo_thumbnail:
+                            photos.add_small(product)
+                        else:
+                            photos.reencode_stored(product)
                     reencoded += 1
                 except (ValidationError, OSError) as error:
                     failed += 1
