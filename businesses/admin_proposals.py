@@ -2,6 +2,7 @@
 with old → new side by side, the proposed photos (private until approved) and the workflow buttons; and, on a
 business's page, sending its owner their private link (e-mail, text message, or staff's own WhatsApp)."""
 
+from contextvars import ContextVar
 from pathlib import Path
 
 from django.contrib import admin, messages
@@ -20,7 +21,10 @@ from businesses.services.proposals import proposal_rows, proposal_step
 from ikm_registry.admin_base import ScopedModelAdmin
 from ikm_registry.admin_workflow import WorkflowAdminMixin
 from ikm_registry.messaging import text_messages_available
+from ikm_registry.personal_data import RESTRICTED_ACCESS, personal_data_access
 from ikm_registry.scoping import CHANGE, scope_for, user_may
+
+_reader: ContextVar = ContextVar("proposal_reader")
 
 
 class OpenProposalFilter(admin.SimpleListFilter):
@@ -55,6 +59,14 @@ class ChangeProposalAdmin(WorkflowAdminMixin, ScopedModelAdmin):
         return request.user.is_active and request.user.is_superuser and super().has_delete_permission(request, obj)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The comparison (a read-only field, given only the record) masks contacts as this user may read them.
+        token = _reader.set(personal_data_access(request.user))
+        try:
+            return self._changeform_view_unmasked(request, object_id, form_url, extra_context)
+        finally:
+            _reader.reset(token)
+
+    def _changeform_view_unmasked(self, request, object_id=None, form_url="", extra_context=None):
         # Nothing here is typed: staff decide with the workflow buttons (approve, return, reject), not "Simpan".
         extra_context = {
             **(extra_context or {}),
@@ -88,7 +100,8 @@ class ChangeProposalAdmin(WorkflowAdminMixin, ScopedModelAdmin):
 
     @admin.display(description=_("perbandingan"))
     def comparison(self, obj):
-        return render_to_string("admin/businesses/changeproposal/comparison.html", {"rows": proposal_rows(obj)})
+        access = _reader.get(None) or RESTRICTED_ACCESS
+        return render_to_string("admin/businesses/changeproposal/comparison.html", {"rows": proposal_rows(obj, access)})
 
     @admin.display(description=_("foto produk usulan"))
     def photos_proposed(self, obj):

@@ -540,7 +540,9 @@ class ChangeProposal(models.Model):
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)
 
     objects = ChangeProposalQuerySet.as_manager()
-    history = HistoricalRecords()
+    # The values may hold the owner's phone and e-mail: not copied into history pages (the status steps are in the
+    # TransitionLog; an approval's changes are in the business's and owner's own history).
+    history = HistoricalRecords(excluded_fields=["changes", "before"])
 
     class Meta:
         verbose_name = _("usulan perubahan dari pemilik")

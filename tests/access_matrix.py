@@ -451,6 +451,8 @@ class Matrix:
     links: list = field(default_factory=list)  # Record(pk=secret): the participants' personal links the matrix holds
     certificates: list = field(default_factory=list)  # Record(pk=verification code): their certificates
     photos: list = field(default_factory=list)  # Record(pk=(event id, photo id)): each event's documentation photo
+    owner_links: list = field(default_factory=list)  # Record(pk=secret): the owner's private link the matrix holds
+    proposal_photos: list = field(default_factory=list)  # Record(pk=(proposal id, photo id)): each region's
     event_year: int = 0
     year: int = 0
 
@@ -579,6 +581,8 @@ def declared() -> Matrix:
         if not EVENT_PUBLIC[place.key]:
             matrix.nonpublic_words.append(f"{place.token}internal")
     matrix.people += [participant(PLACE["ntb"], "tautan"), SPEAKER]
+    # Owners' change proposals (issue 13): each region's bravo proposes a new name, never public before approval.
+    matrix.nonpublic_words += [f"{place.token}usulan" for place in PLACES]
     # Certification: asesi and assessors; what of a region's certification never reaches a public page (waiting
     # asesi, a revoked product certificate, the private files, sessions' and targets' notes).
     for key, lsps in ASESI.items():
@@ -612,7 +616,9 @@ def build_matrix() -> Matrix:
     from django_tasks_db.models import DBTaskResult
 
     from businesses.choices import BusinessStatus
-    from businesses.models import Business, BusinessImport, Sentra
+    from businesses.models import Business, BusinessImport, ChangeProposal, ProposedPhoto, Sentra
+    from businesses.services.owner_link import owner_link_issue
+    from businesses.services.proposals import proposal_submit
     from businesses.services.workflow import business_submit, business_verify
     from ikm_registry.history import attributed
     from ikm_registry.job_kinds import report_job_start
@@ -730,6 +736,25 @@ def build_matrix() -> Matrix:
             BusinessYearFactory(business=delta, year=matrix.year)
             delta_pk = delta.pk
             delta.delete()
+        # The published bravo's owner proposes a new name and a product photo (issue 13).
+        proposal = proposal_submit(business=bravo, values={"name": f"Ukir {token}usulan"})
+        proposed = ProposedPhoto(proposal=proposal, name=f"Foto {token}usulan")
+        proposed.photo.save("usulan.jpg", ContentFile(_small_jpeg()), save=False)
+        proposed.save()
+        records.setdefault(ChangeProposal, []).append(Record(place.key, proposal.pk, owned))
+        matrix.proposal_photos.append(Record(place.key, (proposal.pk, proposed.pk), owned))
+        if place.key == "ntb":
+            # An owner whose private link the matrix holds: a published business (public), its own page.
+            held = BusinessFactory(
+                name=f"Anyaman {token}pemilik",
+                village=village(place),
+                kbli=kbli,
+                status=BusinessStatus.PUBLISHED,
+                owner__name="Ibu Pemilik Tautan",
+                owner__phone="0812-5555-0001",
+                owner__email="pemilik.tautan@example.org",
+            )
+            matrix.owner_links.append(Record("ntb owner", owner_link_issue(held.owner), PUBLIC))
         records[Business].append(Record(place.key, alfa.pk, owned))
         records[Sentra].append(Record(place.key, sentra.pk, owned))
         records[Region].append(Record(place.key, place.village, Owned(region=place.village)))
@@ -1722,6 +1747,59 @@ def fill_registration_page(route, role, matrix) -> list[Probe]:
     return probes
 
 
+def fill_owner_page(route, role, matrix) -> list[Probe]:
+    """The owner's private page (issue 13): the link the matrix holds (the owner's own page), its secret in the other
+    case, a secret no owner has; a proposal POSTed with a wrong secret creates nothing."""
+    from businesses.models import ChangeProposal
+
+    probes = []
+    for link in matrix.owner_links:
+        probes.append(Probe("GET", route.path(link.pk), f"private link of {link.label}", link.owned, reachable=True))
+        probes.append(Probe("GET", route.path(link.pk.swapcase()), f"{link.label}'s secret in the other case", MISSING))
+    wrong = "tidak-ada-0123456789abcdefghijklmnopqrstuv"
+    probes.append(Probe("GET", route.path(wrong), "a secret no owner has", MISSING))
+    probes.append(
+        Probe("POST", route.path(wrong), "a proposal with a wrong secret", MISSING,
+              data=(("action", "propose"), ("name", "Usulan Palsu")), watch=((ChangeProposal, None),))
+    )  # fmt: skip
+    return probes
+
+
+def fill_proposal_photo(route, role, matrix) -> list[Probe]:
+    """Each region's proposed product photo (private until approved) by its own proposal, and its thumbnail;
+    another region's photo through the role's own proposal; a missing photo."""
+    probes = []
+    for record in matrix.proposal_photos:
+        proposal_id, photo_id = record.pk
+        label = f"proposed photo of {record.label} ({record.owned.label()})"
+        probes.append(Probe("GET", route.path(proposal_id, photo_id), label, record.owned, reachable=True))
+        probes.append(Probe("GET", route.path(proposal_id, photo_id), f"thumbnail, {label}", record.owned,
+                            query=(("kecil", "1"),)))  # fmt: skip
+        for other in matrix.proposal_photos:
+            if other is not record:
+                probes.append(Probe("GET", route.path(proposal_id, other.pk[1]),
+                                    f"photo of {other.label} through the proposal of {record.label}", MISSING))  # fmt: skip
+    probes.append(Probe("GET", route.path(matrix.proposal_photos[0].pk[0], _missing_pk()), "a missing photo", MISSING))
+    return probes
+
+
+def fill_owner_link_send(route, role, matrix) -> list[Probe]:
+    """Sending an owner their private link from the business's page (POST only: a GET answers 404 to anyone): each
+    matrix business and a missing id. A role that may not write, or another region's staff, changes no link."""
+    from businesses.models import Business, Owner
+
+    probes = []
+    for record in [*matrix.records[Business], Record("missing", _missing_pk(Business), MISSING)]:
+        owner = Owner.objects.filter(business_id=record.pk).first() if not record.owned.missing else None
+        probes.append(Probe("GET", route.path(record.pk), f"GET {record.label}", record.owned))
+        probes.append(
+            Probe("POST", route.path(record.pk), f"send the link of {record.label} by e-mail",
+                  data=(("saluran", "email"),), writes=True, watch=((Owner, owner.pk),) if owner else (),
+                  **_write(role, record.owned, "change"))
+        )  # fmt: skip
+    return probes
+
+
 def fill_agreement_document(route, role, matrix) -> list[Probe]:
     from events.models import Agreement
 
@@ -1901,6 +1979,13 @@ FILLERS = [
     Filler("verify", (), "empty; a participant's certificate code; a code no certificate has", fill_verify),
     Filler("events:registration", ("secret",), "the personal link the matrix holds (its participant's own name "
            "only), a wrong secret, the secret in the other case; a POST with a wrong secret", fill_registration_page),
+    Filler("businesses:owner_page", ("secret",), "the owner's private link the matrix holds (their own page), a "
+           "wrong secret, the secret in the other case; a proposal POSTed with a wrong secret", fill_owner_page),
+    Filler("admin:businesses_changeproposal_photo", ("object_id", "photo_pk"), "each region's proposed photo and "
+           "thumbnail; another region's photo through the role's proposal; a missing photo", fill_proposal_photo),
+    Filler("admin:businesses_business_owner_link", ("object_id",), "each matrix business and a missing id: GET "
+           "(404 to anyone), POST send by e-mail (writers of other regions and officials change no link)",
+           fill_owner_link_send),
     Filler("events:registration_certificate", ("secret",), "as the personal page: the participant's certificate",
            fill_registration_page),
     Filler("admin:events_event_photo", ("object_id", "photo_id"), "each event's photo and thumbnail; another "

@@ -224,7 +224,8 @@ def proposal_submit(*, business: Business, values: dict, photos=()) -> ChangePro
         raise ValidationError(_("Tidak ada yang berubah dari data yang sudah terbit."))
     with attributed(None, HOLDER_LABEL):
         if proposal is None:
-            proposal = ChangeProposal(business=business, changes=changes, before=current_values(business))
+            now = current_values(business)
+            proposal = ChangeProposal(business=business, changes=changes, before={k: now[k] for k in changes})
             try:
                 with transaction.atomic():
                     PROPOSAL_WORKFLOW.create(proposal, P.SUBMITTED, actor=HOLDER_LABEL)
@@ -233,7 +234,8 @@ def proposal_submit(*, business: Business, values: dict, photos=()) -> ChangePro
         else:
             proposal = ChangeProposal.objects.select_for_update().get(pk=proposal.pk)
             proposal.changes = changes
-            proposal.before = current_values(business)
+            now = current_values(business)
+            proposal.before = {key: now[key] for key in changes}
             proposal.save(update_fields=["changes", "before", "updated_at"])
             if proposal.status == P.RETURNED:
                 proposal = PROPOSAL_WORKFLOW.perform(proposal, "resubmit", proposal_holder(proposal))
@@ -297,9 +299,10 @@ def proposal_step(proposal: ChangeProposal, action: str, actor, *, note: str = "
     return PROPOSAL_WORKFLOW.perform(proposal, action, actor, note=note)
 
 
-def proposal_rows(proposal: ChangeProposal) -> list[dict]:
+def proposal_rows(proposal: ChangeProposal, access=None) -> list[dict]:
     """What staff compare: per proposed field its label, the value when proposed, the value now and the proposed
-    one, with `stale` when the record changed since the owner proposed."""
+    one, with `stale` when the record changed since the owner proposed. `access` (personal_data.PersonalDataAccess)
+    masks the owner's phone and e-mail for a user who may not read them whole; the owner's own page passes none."""
     now = current_values(proposal.business)
     rows = []
     for field in FIELDS:
@@ -308,16 +311,18 @@ def proposal_rows(proposal: ChangeProposal) -> list[dict]:
         rows.append(
             {
                 "label": field.label,
-                "before": _shown(field.key, proposal.before.get(field.key)),
-                "now": _shown(field.key, now.get(field.key)),
-                "new": _shown(field.key, proposal.changes[field.key]),
+                "before": _shown(field.key, proposal.before.get(field.key), access),
+                "now": _shown(field.key, now.get(field.key), access),
+                "new": _shown(field.key, proposal.changes[field.key], access),
                 "stale": proposal.status in OPEN_STATUSES and now.get(field.key) != proposal.before.get(field.key),
             }
         )
     return rows
 
 
-def _shown(key: str, value) -> str:
+def _shown(key: str, value, access=None) -> str:
+    if key in ("owner_phone", "owner_email") and access is not None:
+        return access.display(key.removeprefix("owner_"), value)
     if key.startswith("publish_"):
         return _("ya") if value else _("tidak")
     if key == "links":

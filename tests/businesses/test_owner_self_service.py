@@ -203,12 +203,12 @@ class TestProposal:
         assert published.owner.phone_public_since == datetime.date.today()
         assert list(published.links.values_list("url", flat=True)) == ["https://www.instagram.com/endeksari/"]
         product = Product.objects.get(business=published)
-        assert product.name == "Kain endek merah" and product.photo and product.photo_thumbnail
+        assert product.name == "Kain endek merah" and product.photo and product.photo_thumbnail and product.photo_small
         assert published.history.first().history_user == operator
         cache.clear()
         page = client.get(public).content.decode()
         assert "Endek Sari Bali" in page and "@endeksari" in page and "https://wa.me/6281234567890" in page
-        assert product.photo_thumbnail.url in page
+        assert product.photo_small.url in page
 
     def test_nothing_changed_is_refused(self, client, published):
         response = client.post(owner_url(published.owner.link_secret), proposal_data(published))
@@ -288,6 +288,17 @@ class TestProposal:
         assert "Endek Sari" in client.get(listing).content.decode()
         client.force_login(staff_user(StaffRole.OPERATOR, "51.71", username="operator.denpasar"))
         assert listing not in client.get(reverse("admin:index")).content.decode()
+
+    def test_an_official_sees_the_contacts_masked_and_history_keeps_no_values(self, client, published):
+        proposal = proposal_submit(business=published, values={"owner_phone": "081299998888"})
+        assert proposal.before == {"owner_phone": "081234567890"}  # only what it changes
+        kabid = staff_user(StaffRole.OFFICIAL, "51.03", username="kabid.badung")
+        client.force_login(kabid)
+        page = client.get(reverse("admin:businesses_changeproposal_change", args=[proposal.pk])).content.decode()
+        assert "0812••••8888" in page and "081299998888" not in page and "081234567890" not in page
+        history = reverse("admin:businesses_changeproposal_history", args=[proposal.pk])
+        assert "081299998888" not in client.get(history).content.decode()
+        assert not hasattr(proposal.history.first(), "changes")
 
     def test_an_official_cannot_approve(self, published):
         proposal = proposal_submit(business=published, values={"name": "Endek Sari Baru"})
