@@ -98,7 +98,12 @@ def owner_as_allowed(business) -> dict | None:
 
 
 def identity_section(business, *, user=None) -> dict:
-    return {"channels": [c.strip() for c in business.online_channels.split(",") if c.strip()]}
+    """The links as "Platform: handle" (a reader types them in; the full address is in the QR's profile), then the
+    channels that name no account."""
+    from businesses.links import Platform, display_name
+
+    links = [f"{Platform(link.platform).label}: {display_name(link.platform, link.url)}" for link in business.links.all()]
+    return {"channels": links + [c.strip() for c in business.online_channels.split(",") if c.strip()]}
 
 
 def owner_section(business, *, user=None) -> dict:

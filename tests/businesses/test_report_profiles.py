@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from businesses.choices import AssistanceKind, BusinessStatus, FundingSource, LegalForm, MarketReach, ObstacleKind
-from businesses.models import SentraFacility
+from businesses.models import BusinessLink, SentraFacility
 from businesses.reports.profiles import (
     ProfilIkmForm,
     ProfilIkmReport,
@@ -92,7 +92,7 @@ def profile(bali_regions, kbli, settings, tmp_path):
         main_product="Kain batik cap",
         year_founded=2012,
         market_reach=MarketReach.NATIONAL,
-        online_channels="Tokopedia, Instagram @batiktubansari",
+        online_channels="Tokopedia",
         sentra=sentra,
         status=BusinessStatus.PUBLISHED,
         owner=None,
@@ -106,6 +106,9 @@ def profile(bali_regions, kbli, settings, tmp_path):
         phone_public_since=datetime.date(2025, 1, 1),
         email="ayu.sari@example.com",
         email_public_since=None,
+    )
+    BusinessLink.objects.create(
+        business=business, platform="instagram", url="https://www.instagram.com/batiktubansari/"
     )
     BusinessYearFactory(
         business=business,
@@ -224,7 +227,7 @@ def test_identity(profile):
         "Kain batik cap",
         "2012",
         "Nasional",
-        "Tokopedia, Instagram @batiktubansari",
+        "Instagram: @batiktubansari, Tokopedia",  # the link as its handle, then the channel that names no account
         "Sentra Batik Tuban",
         "Terbit",
     ):
