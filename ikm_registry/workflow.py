@@ -109,12 +109,16 @@ class Workflow:
         field: str = "status",
         region: str | Callable[[Any], str | None] = "",
         check: Callable[[Any, Transition, Any], None] | None = None,
+        after: Callable[[Any, Transition, Any, str], None] | None = None,
     ):
         self.model = model
         self.field = field
         self.transitions: dict[str, Transition] = {}
         self._region = region
         self._check = check
+        # Called with (record, transition, actor, note) once a step is written, inside its transaction: e.g. to tell
+        # the record's owner after the commit (transaction.on_commit).
+        self._after = after
         choices = model._meta.get_field(field).choices
         if not choices:
             raise ImproperlyConfigured(f"{model.__name__}.{field} needs choices to be a workflow's state field.")
@@ -172,7 +176,9 @@ class Workflow:
     def barred(self, obj, user) -> list[Transition]:
         """The steps `user` could take now but for the four-eyes rule (the panel says someone else must)."""
         state = self.state_of(obj)
-        possible = [t for t in self.transitions.values() if t.source == state and t.four_eyes and self.may_take(t, user)]
+        possible = [
+            t for t in self.transitions.values() if t.source == state and t.four_eyes and self.may_take(t, user)
+        ]
         if not possible or not self._reaches(user, obj):
             return []
         return [t for t in possible if self.four_eyes_conflict(obj, t, user)]
@@ -261,6 +267,8 @@ class Workflow:
             fields.append("updated_at")
         locked.save(update_fields=fields)
         self._log(locked, transition.action, transition.source, transition.target, actor, note).save()
+        if self._after is not None:
+            self._after(locked, transition, actor, note)
         return locked
 
     # --- records created in a state -------------------------------------------------------------------------

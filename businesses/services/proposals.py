@@ -33,6 +33,7 @@ from businesses.models import (
     Product,
     ProposedPhoto,
 )
+from businesses.services.owner_notices import proposal_step_notice
 from ikm_registry.history import attributed
 from ikm_registry.personal_data import consent_given
 from ikm_registry.scoping import LinkHolder
@@ -118,6 +119,7 @@ PROPOSAL_WORKFLOW = Workflow(
             holder=True,
         ),
     ),
+    after=proposal_step_notice,
 ).register()
 
 

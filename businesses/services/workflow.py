@@ -102,8 +102,19 @@ def _owner_present(business: Business, transition: Transition, actor) -> None:
         )
 
 
+def _tell_owner(business, transition, actor, note):
+    from businesses.services.owner_notices import business_step_notice
+
+    business_step_notice(business, transition, actor, note)
+
+
 BUSINESS_WORKFLOW = Workflow(
-    Business, field="status", region="village_id", transitions=TRANSITIONS.values(), check=_owner_present
+    Business,
+    field="status",
+    region="village_id",
+    transitions=TRANSITIONS.values(),
+    check=_owner_present,
+    after=_tell_owner,
 ).register()
 
 

@@ -411,3 +411,39 @@ def test_proposals_are_counted_in_the_link_model(published):
     BusinessLink.objects.create(business=published, platform="instagram", url="https://www.instagram.com/a/")
     proposal = proposal_submit(business=published, values={"links": []})
     assert proposal.changes == {"links": []}
+
+
+class TestOwnerNotices:
+    def test_a_return_is_mailed_with_the_note_and_the_link(
+        self, client, bali_regions, kbli, operator, django_capture_on_commit_callbacks
+    ):
+        client.post(register_url(), form_data(bali_regions, owner_email="sari@example.id"))
+        business = Business.objects.get()
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            business_return(business=business, actor=operator, note="Lengkapi NIB.")
+        (message,) = mail.outbox
+        assert message.to == ["sari@example.id"] and "dikembalikan" in message.subject
+        assert "Lengkapi NIB." in message.body
+        assert owner_url(Owner.objects.get().link_secret) in message.body
+        # the owner's own resubmission tells nobody
+        with django_capture_on_commit_callbacks(execute=True):
+            from businesses.services.workflow import BUSINESS_WORKFLOW
+
+            BUSINESS_WORKFLOW.perform(business, "resubmit", holder_of(business))
+        assert len(mail.outbox) == 1
+
+    def test_a_proposal_s_decision_is_mailed(self, published, operator, django_capture_on_commit_callbacks):
+        proposal = proposal_submit(business=published, values={"name": "Endek Sari Baru"})
+        with django_capture_on_commit_callbacks(execute=True):
+            proposal_step(proposal, "approve", operator)
+        (message,) = mail.outbox
+        assert "disetujui" in message.subject and "Endek Sari Baru" in message.subject
+        assert owner_url(published.owner.link_secret) in message.body
+
+    def test_no_mail_without_an_address_or_a_link(self, published, operator, django_capture_on_commit_callbacks):
+        Owner.objects.filter(pk=published.owner.pk).update(email="")
+        proposal = proposal_submit(business=published, values={"name": "Endek Sari Baru"})
+        with django_capture_on_commit_callbacks(execute=True):
+            proposal_step(proposal, "reject", operator, note="Tidak sesuai.")
+        assert mail.outbox == []
