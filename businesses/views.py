@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import OperationalError
 from django.db.models.functions import Left
-from django.http import Http404, QueryDict
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +41,7 @@ from businesses.selectors import (
 from businesses.services.owner_link import owner_link_mailed, owner_link_path
 from businesses.services.registration import business_register_public
 from ikm_registry.choices import RegionLevel
+from ikm_registry.error_pages import NotFound
 from ikm_registry.models import Kbli, Office, Region
 from ikm_registry.public_cache import cache_public_page, cached_counts, wants_partial
 from ikm_registry.ratelimits import limit_exceeded, too_many_requests
@@ -212,7 +213,11 @@ def business_detail(request, pk: int):
     try:
         business = business_public_detail(pk)
     except Business.DoesNotExist:
-        raise Http404 from None
+        raise NotFound(
+            _("IKM ini tidak ada di direktori: mungkin belum atau tidak lagi diterbitkan, atau alamatnya salah."),
+            link_url=reverse("businesses:directory"),
+            link_label=_("Cari di Direktori IKM"),
+        ) from None
     return render(
         request,
         "businesses/business_detail.html",
@@ -240,7 +245,11 @@ def sentra_detail(request, pk: int):
     try:
         sentra = sentra_public_detail(pk)
     except Sentra.DoesNotExist:
-        raise Http404 from None
+        raise NotFound(
+            _("Sentra ini tidak ada di direktori: mungkin belum atau tidak lagi ditampilkan, atau alamatnya salah."),
+            link_url=reverse("businesses:sentra_list"),
+            link_label=_("Lihat daftar sentra IKM"),
+        ) from None
     members = business_public().filter(sentra=sentra)
     return render(request, "businesses/sentra_detail.html", {"sentra": sentra, "members": members})
 

@@ -32,6 +32,8 @@ INSECURE_DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me"
 SECRET_KEY = env("SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
+# A refused form answers with the site's own page (the admin's under /admin/), not Django's English one.
+CSRF_FAILURE_VIEW = "ikm_registry.error_pages.csrf_failure"
 # Where the public site answers, for links printed on paper (the QR code of a Profil IKM).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL")
 

@@ -30,3 +30,9 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Error pages in the site's layout (the admin's under /admin/), Indonesian with the language switch.
+handler400 = "ikm_registry.error_pages.bad_request"
+handler403 = "ikm_registry.error_pages.permission_denied"
+handler404 = "ikm_registry.error_pages.page_not_found"
+handler500 = "ikm_registry.error_pages.server_error"
