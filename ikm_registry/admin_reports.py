@@ -3,6 +3,7 @@ scope, so an operator reports only on their region; officials (read-only) may us
 with personal data or individual figures is logged (Log ekspor)."""
 
 from django.contrib import messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
@@ -49,6 +50,12 @@ def reports_view(request, admin_site):
         "reports": reports,
         "report": report,
         "form": form,
+        # The form in the admin's own fieldset markup (admin/includes/fieldset.html), as on every change form.
+        "adminform": helpers.AdminForm(
+            form, [(report.title, {"fields": list(form.fields), "description": report.description})], {}
+        )
+        if form
+        else None,
     }
     return TemplateResponse(request, "admin/registry/reports.html", context)
 
@@ -58,7 +65,12 @@ def _queue(request, report, form):
     commits."""
     from ikm_registry.job_kinds import report_job_start
 
-    params = {name: form.data.get(name, "") for name in form.fields}
+    params = {}
+    for name, field in form.fields.items():
+        if getattr(field.widget, "allow_multiple_selected", False) and hasattr(form.data, "getlist"):
+            params[name] = form.data.getlist(name)  # every ticked value, not only the last
+        else:
+            params[name] = form.data.get(name, "")
     with transaction.atomic():
         report_job_start(
             owner=request.user, report=report.name, title=report.get_title(params=form.cleaned_data), data=params

@@ -1678,7 +1678,11 @@ def fill_reports(route, role, matrix) -> list[Probe]:
     for report in all_reports():
         probes.append(Probe("GET", route.path(), f"{report.name} form", query=(("report", report.name),)))
         for label, data, expect in _report_variants(report, role, matrix):
-            data = {"report": report.name, **{k: str(v) for k, v in data.items()}}
+            # several values (the Daftar's ticked statuses) as one comma-separated value, which the field reads too
+            data = {
+                "report": report.name,
+                **{k: ",".join(map(str, v)) if isinstance(v, list | tuple) else str(v) for k, v in data.items()},
+            }
             probes.append(Probe("POST", route.path(), label, data=tuple(data.items()), expect=expect))
     return probes
 

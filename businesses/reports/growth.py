@@ -14,6 +14,11 @@ or inactive (GROWTH_STATUSES: real businesses that were checked; inactive ones h
 - pertumbuhan (growth) in Y: (value in Y − value in Y − 1) / value in Y − 1 × 100 %, for active businesses and for
   the workforce; the first year of the range is compared with the year before it. A dash when the previous value
   is 0. The last column compares the last year of the range with the first: (to − from) / from × 100 %.
+- tidak ada data (no data): a year for which no counted business of the region has yearly figures (no pendataan,
+  or not entered yet): its active and closed businesses and its workforce are "no data", not 0, and a growth from
+  or to it is a dash; the chart's line has a gap there. Registered businesses are still counted (founding years).
+
+The form offers the range of years that have figures (data_years), not the last five years blindly.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django import forms
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
+from django.db.models import Count, IntegerField, Max, Min, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +45,9 @@ from ikm_registry.reports.formatting import EMPTY, number
 
 GROWTH_STATUSES = (BusinessStatus.VERIFIED, BusinessStatus.PUBLISHED, BusinessStatus.INACTIVE)
 MEASURES = ("registered", "active", "closed", "workforce")
+# Measures counted from the yearly figures: in a year without any, "no data" rather than 0.
+FROM_FIGURES = ("active", "closed", "workforce")
+NO_DATA = gettext_lazy("tidak ada data")
 MAX_YEARS = 15
 WIDE_FROM = 8  # more years than this: a smaller font and narrower year columns (15 years fit a landscape page)
 
@@ -59,6 +67,16 @@ def growth(previous: int, current: int) -> float | None:
     return (current - previous) / previous * 100
 
 
+def data_years(user) -> tuple[int, int] | None:
+    """The first and last data year with figures of the counted businesses `user` may see (None: none yet), the
+    last MAX_YEARS of them at most: the range the form offers."""
+    found = BusinessYear.objects.filter(business__status__in=GROWTH_STATUSES).restrict(user)
+    bounds = found.aggregate(first=Min("year"), last=Max("year"))
+    if bounds["last"] is None:
+        return None
+    return max(bounds["first"], bounds["last"] - MAX_YEARS + 1), bounds["last"]
+
+
 class GrowthForm(ReportForm):
     year_from = forms.IntegerField(
         label=gettext_lazy("Dari tahun"),
@@ -72,6 +90,13 @@ class GrowthForm(ReportForm):
         initial=lambda: timezone.localdate().year - 1,
         widget=forms.NumberInput(attrs={"class": "w-6em"}),
     )
+
+    def __init__(self, data=None, *args, user=None, **kwargs):
+        super().__init__(data, *args, user=user, **kwargs)
+        if data is None and user is not None:  # the years that have figures, not five years back blindly
+            years = data_years(user)
+            if years is not None:
+                self.fields["year_from"].initial, self.fields["year_to"].initial = years
 
     def _not_future(self, name):
         year = self.cleaned_data[name]
@@ -191,22 +216,52 @@ def growth_figures(*, region: Region, year_from: int, year_to: int, user) -> dic
         add(row[child_path], "closed", row["year"] + 1, row["n"])
 
     totals = {m: {year: sum(child[m][year] for child in children.values()) for year in years} for m in MEASURES}
-    return {"years": years[1:], "base_year": years[0], "children": list(children.values()), "totals": totals}
+    # A year without any yearly figures in the region (no pendataan, or not entered yet) has no active businesses,
+    # closures or workforce to count: those are "no data", not zero.
+    with_figures = {year for year in years if totals["active"][year]}
+    return {
+        "years": years[1:],
+        "base_year": years[0],
+        "children": list(children.values()),
+        "totals": totals,
+        "with_figures": with_figures,
+    }
 
 
-def _matrix_row(label, values: dict, years: list[int], *, kind: str) -> dict:
+def _matrix_row(label, values: dict, years: list[int], *, kind: str, with_figures=None) -> dict:
     """One table row: `kind` "count" (numbers, last column growth over the range), "sum" (numbers, last column their
-    sum) or "growth" (percent year on year, last column growth over the range)."""
-    first, last = years[0], years[-1]
+    sum) or "growth" (percent year on year, last column growth over the range). `with_figures`: the years that have
+    yearly figures, for a measure made of them (None: a measure that does not need them, e.g. registered); a year
+    without is NO_DATA, and a growth from or to it a dash."""
+
+    def known(year):
+        return with_figures is None or year in with_figures
+
+    def grew(before, after):
+        return percent(growth(values[before], values[after])) if known(before) and known(after) else EMPTY
+
+    first, last, no_data = years[0], years[-1], str(NO_DATA)
     if kind == "growth":
-        cells = [percent(growth(values[year - 1], values[year])) for year in years]
+        cells = [grew(year - 1, year) if known(year) else no_data for year in years]
     else:
-        cells = [number(values[year]) for year in years]
+        cells = [number(values[year]) if known(year) else no_data for year in years]
     if kind == "sum":
-        closing = number(sum(values[year] for year in years))
+        closing = number(sum(values[year] for year in years if known(year)))
     else:
-        closing = percent(growth(values[first], values[last]))
-    return {"label": label, "cells": cells, "last": closing}
+        closing = grew(first, last)
+    return {"label": label, "cells": cells, "groups": cell_groups(cells, no_data), "last": closing}
+
+
+def cell_groups(cells: list[str], no_data: str) -> list[dict]:
+    """The cells of a row for the table: consecutive years without data as one cell spanning them ("tidak ada data"
+    written once, readable however narrow the year columns), the others one each."""
+    groups: list[dict] = []
+    for cell in cells:
+        if cell == no_data and groups and groups[-1]["no_data"]:
+            groups[-1]["span"] += 1
+        else:
+            groups.append({"text": cell, "span": 1, "no_data": cell == no_data})
+    return groups
 
 
 @register
@@ -239,18 +294,30 @@ class GrowthReport(Report):
     def get_context(self, *, user, params):
         region, year_from, year_to = params["region"], params["year_from"], params["year_to"]
         figures = growth_figures(region=region, year_from=year_from, year_to=year_to, user=user)
-        years, totals = figures["years"], figures["totals"]
+        years, totals, with_figures = figures["years"], figures["totals"], figures["with_figures"]
         child_heading = CHILD_HEADING[region.level]
         level = str(child_heading).lower()
+        no_data = str(NO_DATA)
+
+        def counted(measure, year):
+            return number(totals[measure][year]) if year in with_figures else no_data
+
+        def grew(measure, year):
+            if year not in with_figures:
+                return no_data
+            if year - 1 not in with_figures:
+                return EMPTY
+            return percent(growth(totals[measure][year - 1], totals[measure][year]))
+
         summary = [
             {
                 "year": year,
                 "registered": number(totals["registered"][year]),
-                "active": number(totals["active"][year]),
-                "closed": number(totals["closed"][year]),
-                "active_growth": percent(growth(totals["active"][year - 1], totals["active"][year])),
-                "workforce": number(totals["workforce"][year]),
-                "workforce_growth": percent(growth(totals["workforce"][year - 1], totals["workforce"][year])),
+                "active": counted("active", year),
+                "closed": counted("closed", year),
+                "active_growth": grew("active", year),
+                "workforce": counted("workforce", year),
+                "workforce_growth": grew("workforce", year),
             }
             for year in years
         ]
@@ -263,12 +330,19 @@ class GrowthReport(Report):
             ("workforce", "count", _("Tenaga kerja IKM aktif per %(level)s (orang)"), growth_heading),
             ("workforce", "growth", _("Pertumbuhan tenaga kerja per %(level)s (%%, tahun ke tahun)"), growth_heading),
         ]
+
+        def needs(measure):
+            return with_figures if measure in FROM_FIGURES else None
+
         tables = [
             {
                 "title": f"{chr(ord('B') + index)}. {title % {'level': level}}",
                 "last_heading": last_heading,
-                "rows": [_matrix_row(c["label"], c[measure], years, kind=kind) for c in figures["children"]],
-                "total": _matrix_row(_("Jumlah"), totals[measure], years, kind=kind),
+                "rows": [
+                    _matrix_row(c["label"], c[measure], years, kind=kind, with_figures=needs(measure))
+                    for c in figures["children"]
+                ],
+                "total": _matrix_row(_("Jumlah"), totals[measure], years, kind=kind, with_figures=needs(measure)),
             }
             for index, (measure, kind, title, last_heading) in enumerate(specs)
         ]
@@ -277,7 +351,8 @@ class GrowthReport(Report):
         chart = line_chart(
             [str(year) for year in years],
             {
-                _("IKM aktif"): [totals["active"][year] for year in years],
+                # a year without figures is a gap in the line, not a fall to zero
+                _("IKM aktif"): [totals["active"][year] if year in with_figures else None for year in years],
                 registered_label: [totals["registered"][year] for year in years],  # dashed, on top: both stay visible
             },
             title=_("Jumlah IKM per tahun"),
@@ -298,6 +373,8 @@ class GrowthReport(Report):
             # Few years: a table only as wide as its columns (No., name, years, last), not stretched across the page.
             "table_width": f"{min(9 + 60 + 20 * len(years) + 30, 264)}mm" if len(years) <= WIDE_FROM else "100%",
             "individual": growth_discloses(region=region, year_from=year_from, year_to=year_to, user=user),
+            "no_data": no_data,
+            "years_without_figures": [year for year in years if year not in with_figures],
         }
 
     def disclosure(self, context):

@@ -5,6 +5,7 @@ background (ikm_registry.tasks)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -17,10 +18,27 @@ from businesses.models import Business
 from ikm_registry.reports import Disclosure, ReportForm, register
 from ikm_registry.reports.listing import ChunkedListReport
 
+# What the form offers ticked: the businesses an official hands on (checked, or checked and public), not drafts.
+DEFAULT_STATUSES = (BusinessStatus.VERIFIED, BusinessStatus.PUBLISHED)
+
+
+class StatusesField(forms.MultipleChoiceField):
+    """Business statuses, several at once (ticked boxes); also one status or several separated by commas, as a job
+    stored before this field or `--param status=verified,published` gives them. None ticked: every status."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = [value]
+        items = [part.strip() for item in super().to_python(value or []) for part in str(item).split(",")]
+        return [item for item in items if item]
+
 
 class DaftarForm(ReportForm):
     """The region, then every filter of the staff FilterSet of businesses (businesses.filtersets), the same the
-    business list in the admin offers, except its own region filters (the report's region takes their place)."""
+    business list in the admin offers, except its own region filters (the report's region takes their place); the
+    status may be several at once, verified and published ticked to start with."""
 
     filterset_class = BusinessStaffFilterSet
 
@@ -30,14 +48,24 @@ class DaftarForm(ReportForm):
         super().__init__(data, *args, user=user, **kwargs)
         self.filterset = self.filterset_class(user=user)
         self.fields.update(self.filterset.form_fields(exclude=self.filterset_class.region_filters))
+        self.fields["status"] = StatusesField(
+            label=self.fields["status"].label,
+            choices=BusinessStatus.choices,
+            required=False,
+            initial=list(DEFAULT_STATUSES),
+            help_text=_("Tanpa centang: semua status."),
+        )
 
     def describe(self):
         described = super().describe()
         shown = {}
         for name, field in self.fields.items():
             value = self.cleaned_data.get(name)
-            if value not in (None, "") and not hasattr(field, "queryset") and hasattr(field, "choices"):
-                shown[str(field.label)] = str(dict(field.choices).get(value, value))
+            if value in (None, "", []) or hasattr(field, "queryset") or not hasattr(field, "choices"):
+                continue
+            labels = dict(field.choices)
+            values = value if isinstance(value, list) else [value]
+            shown[str(field.label)] = ", ".join(str(labels.get(item, item)) for item in values)
         return [(label, shown.get(label, value)) for label, value in described]
 
 
@@ -48,7 +76,12 @@ def daftar_rows(*, user, params: dict):
     rows = Business.objects.in_region(params["region"].code)
     if user is not None:
         rows = rows.restrict(user)
-    rows = BusinessStaffFilterSet(user=user).apply(rows, params)
+    statuses = params.get("status") or []
+    if isinstance(statuses, str):  # one status (the list's filter, or data checked before the field took several)
+        statuses = [statuses]
+    rows = BusinessStaffFilterSet(user=user).apply(rows, {k: v for k, v in params.items() if k != "status"})
+    if statuses:
+        rows = rows.filter(status__in=statuses)
     rows = rows.annotate(
         latest_year=rules.latest_figure("year"),
         workforce=rules.latest_figure("workforce_total"),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from ikm_registry.registry import Registry
 from ikm_registry.reports.formatting import long_date, printed_at
 from ikm_registry.scoping import scope_for
+from ikm_registry.zones import local_moment, office_zone, region_zone
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -78,6 +79,10 @@ class ReportForm(forms.Form):
             self.fields["region"].error_messages["invalid_choice"] = _(
                 "Wilayah ini tidak ada atau di luar wilayah kerja Anda."
             )
+            if not self.is_bound and "region" not in self.initial:
+                own = scope_for(user).region_code if user is not None else None
+                if own and self.fields["region"].queryset.filter(code=own).exists():
+                    self.initial["region"] = own  # the user's own region, preselected
 
     def describe(self) -> list[tuple[str, str]]:
         """The filter as (label, value) pairs, printed under the report title."""
@@ -108,13 +113,29 @@ def letterhead_office(*, user=None, region=None):
     return Office.objects.covering(region.code)
 
 
+# Words before a region's own name, longest first: "Kota Administrasi Jakarta Pusat" → "Jakarta Pusat".
+PLACE_PREFIXES = (
+    "kabupaten administrasi ",
+    "kota administrasi ",
+    "kabupaten ",
+    "kota ",
+    "kab. ",
+    "kab ",
+    "provinsi ",
+)
+
+
 def signing_place(office) -> str:
-    """The place in "Badung, 22 November 2026": the office's region without "Kabupaten"/"Kota"."""
-    name = office.region.name
-    for prefix in ("Kabupaten ", "Kota ", "Provinsi "):
-        if name.startswith(prefix):
-            return name[len(prefix) :]
-    return name
+    """The place in "Badung, 22 November 2026": the name of the office's kabupaten/kota as the region list prints it,
+    without "Kabupaten"/"Kota (Administrasi)" ("Kabupaten Badung" → "Badung", "Kota Denpasar" → "Denpasar"); for a
+    province office the province's name ("Bali"). The seat of a regency (Mangupura for Badung) or a province's capital
+    is not in the region data, and offices sign with the region's name."""
+    name = " ".join(office.region.name.split())
+    for prefix in PLACE_PREFIXES:
+        if name.casefold().startswith(prefix):
+            name = name[len(prefix) :]
+            break
+    return name.title() if name.isupper() else name  # "BADUNG" (an upper-case region list) → "Badung"
 
 
 # --- what a report's file holds (the export log) ----------------------------------------------------------------
@@ -152,7 +173,11 @@ class ReportFile:
 
 def report_filter(params: dict) -> dict:
     """A report's parameters as the export log records them: records by their key (region code, business id)."""
-    return {name: value for name, value in params.items() if value not in (None, "")}
+    return {
+        name: ",".join(str(item) for item in value) if isinstance(value, list | tuple) else value
+        for name, value in params.items()
+        if value not in (None, "", [], ())
+    }
 
 
 def report_export_logged(*, name: str, disclosure: Disclosure, params: dict, user=None, actor: str = ""):
@@ -220,17 +245,21 @@ class Report:
         context = self.get_context(user=user, params=params)
         region = params.get("region")
         office = letterhead_office(user=user, region=region)
+        # The office's own time (WIB, WITA or WIT from its province), else the region's, for "Dicetak pada" and the
+        # date it signs on.
+        zone = office_zone(office) or region_zone(getattr(region, "code", None))
+        now = _now()
         context.update(
             report=self,
             title=self.get_title(params=params),
             office=office,
             logo_url=_logo_url(office),
             filters=filter_description,
-            printed_at=printed_at(),
+            printed_at=printed_at(now, zone=zone),
             landscape=self.landscape,
             signed=self.signed and office is not None,
             signing_place=signing_place(office) if office else "",
-            signing_date=long_date(_today()),
+            signing_date=long_date(local_moment(now, zone)[0].date()),
             font_dir=FONT_DIR.as_uri(),
             page_label=_("Halaman"),
             of_label=_("dari"),
@@ -248,10 +277,10 @@ def report_render(*, report: Report, user, params: dict, filter_description=(), 
     return made.pdf
 
 
-def _today():
+def _now():
     from django.utils import timezone
 
-    return timezone.localdate()
+    return timezone.now()
 
 
 def file_url(field) -> str:

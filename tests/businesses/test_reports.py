@@ -96,7 +96,7 @@ def test_rekap_page_furniture(rekap_data):
     pages = text.count("\f")
     assert re.search(rf"Halaman 1 dari {pages}\b", text)
     assert re.search(rf"Halaman {pages} dari {pages}\b", text)
-    assert re.search(r"Dicetak pada \d{1,2} \w+ \d{4} pukul \d{2}\.\d{2} WIB", text)
+    assert re.search(r"Dicetak pada \d{1,2} \w+ \d{4} pukul \d{2}\.\d{2} WITA", text)  # Bali: the office's own zone
     assert "DINAS PERINDUSTRIAN DAN PERDAGANGAN KABUPATEN BADUNG" in text
     assert "PEMERINTAH KABUPATEN BADUNG" in text
     assert "REKAPITULASI IKM KABUPATEN BADUNG TAHUN 2025" in text
