@@ -222,6 +222,19 @@ class BusinessAdmin(
             )
         )
 
+    def get_list_display(self, request):
+        """Staff whose region holds several kabupaten/kota (province, national) read each row's kabupaten/kota."""
+        columns = list(super().get_list_display(request))
+        if scope_for(request.user).covers_several_regencies:
+            columns.insert(columns.index("location") + 1, "regency")
+        return columns
+
+    def get_list_select_related(self, request):
+        related = list(super().get_list_select_related(request))
+        if scope_for(request.user).covers_several_regencies:
+            related.append("village__parent__parent")  # the kabupaten/kota column, in the list's one query
+        return related
+
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
         if not personal_data_access(request.user).search:  # no NIK search for this role (get_search_fields)
@@ -241,6 +254,10 @@ class BusinessAdmin(
     @admin.display(description=_("desa / kecamatan"), ordering="village__name")
     def location(self, obj):
         return format_html("{}<br><small>{}</small>", obj.village.name, obj.village.parent.name)
+
+    @admin.display(description=_("kabupaten/kota"), ordering="village__parent__parent__name")
+    def regency(self, obj):
+        return obj.village.parent.parent.name
 
     @admin.display(description=_("KBLI"), ordering="kbli")
     def kbli_code(self, obj):

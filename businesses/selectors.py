@@ -182,11 +182,13 @@ def attention_summary(*, user) -> dict:
         ],
         "total": sum(status_counts.values()),
         "submitted_oldest": list(submitted_queue(businesses)[:10]),
+        "submitted_count": status_counts.get(BusinessStatus.SUBMITTED, 0),
         "missing_figures": businesses.filter(rules.missing_recent_figures()).count(),
         "missing_coordinates": businesses.filter(rules.missing_coordinates()).count(),
         "missing_nib": businesses.filter(rules.missing_nib()).count(),
         "figures_year": rules.figures_year(),
         "sentra_below_rule": list(sentra.filter(similar_member_count__lt=SENTRA_MIN_MEMBERS).order_by("name")[:10]),
+        "sentra_below_rule_count": sentra.filter(similar_member_count__lt=SENTRA_MIN_MEMBERS).count(),
         "sentra_min_members": SENTRA_MIN_MEMBERS,
     }
 

@@ -54,6 +54,12 @@ class Scope:
         reaches only the rows of their LSP, does not — no region-wide page (businesses, reports, imports) is theirs."""
         return self.everything or self.region_code is not None
 
+    @property
+    def covers_several_regencies(self) -> bool:
+        """Whether the actor's region holds more than one kabupaten/kota (national staff, superusers, a province's
+        staff): their lists name each row's kabupaten/kota, which a regency's own staff need not read on every row."""
+        return self.everything or (self.region_code is not None and "." not in self.region_code)
+
     def reaches(self, model) -> bool:
         """Whether any row of `model` can be within reach: by region, or by a membership the model's queryset names
         (its `membership_fields`)."""
