@@ -231,15 +231,16 @@ class ImportExportAdminMixin:
         """The data year the form offers: last year while some of the office's active businesses lack its figures,
         else the current year (rules.import_year); and a sentence saying why."""
         businesses = Business.objects.restrict(request.user)
-        year = rules.import_year(businesses)
+        year, last = rules.import_year(businesses), rules.figures_year()
+        if year != last:
+            why = _("Diisi %(year)s: semua IKM aktif di wilayah Anda sudah punya data %(last)s.")
+            return year, why % {"year": year, "last": last}
         lacking = rules.lacking_figures(businesses, year).count()
         if lacking:
             why = _("Diisi %(year)s: %(n)s IKM aktif di wilayah Anda belum punya data tahun itu.")
-        elif year == rules.figures_year():
-            why = _("Diisi %(year)s: data tahunan dikumpulkan sesudah tahunnya berakhir.")
         else:
-            why = _("Diisi %(year)s: semua IKM aktif di wilayah Anda sudah punya data %(last)s.")
-        return year, why % {"year": year, "n": lacking, "last": year - 1}
+            why = _("Diisi %(year)s: data tahunan dikumpulkan sesudah tahunnya berakhir.")
+        return year, why % {"year": year, "n": lacking}
 
     def _get_import(self, request, import_id) -> BusinessImport:
         """The user's own upload (a superuser sees every one); anything else is a 404."""

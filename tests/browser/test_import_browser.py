@@ -65,8 +65,8 @@ def test_confirm_the_valid_rows_of_an_all_or_nothing_upload_from_its_preview(pag
     assert not page.is_checked("#id_skip_invalid")
     page.click("input[type=submit]")
 
-    button = page.locator(".import-confirm-skipping button")
-    assert button.inner_text() == "Impor 1 baris valid, lewati 2 baris tidak valid"
+    button = page.locator(".import-confirm-skipping input[type=submit]")
+    assert button.get_attribute("value") == "Impor 1 baris valid, lewati 2 baris tidak valid"
     assert page.locator(".import-errors tbody tr").count() == 2  # the rows that will be skipped, with reasons
     with page.expect_download() as download:
         page.click(".import-confirm-skipping a.skipped-rows-link")

@@ -283,6 +283,8 @@ def test_the_year_offered_is_this_year_once_last_years_figures_are_complete(oper
         BusinessYearFactory(business=BusinessFactory(name=name), year=LAST_YEAR)
     BusinessFactory(name="Draf tanpa data", status=BusinessStatus.DRAFT)  # not an active IKM: not waited for
     assert _offered_year(operator_client) == YEAR
+    page = operator_client.get(IMPORT_URL).content.decode()
+    assert f"Diisi {YEAR}: semua IKM aktif di wilayah Anda sudah punya data {LAST_YEAR}." in page
 
 
 def test_another_regions_missing_figures_do_not_count(operator_client):
@@ -293,6 +295,8 @@ def test_another_regions_missing_figures_do_not_count(operator_client):
 
 def test_an_empty_registry_is_offered_last_year(operator_client):
     assert _offered_year(operator_client) == LAST_YEAR
+    page = operator_client.get(IMPORT_URL).content.decode()
+    assert f"Diisi {LAST_YEAR}: data tahunan dikumpulkan sesudah tahunnya berakhir." in page
 
 
 def test_import_year_rule_on_a_given_day():
