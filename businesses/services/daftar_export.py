@@ -231,8 +231,9 @@ def write_daftar(rows, handle, *, heading: list[str], title: str) -> int:
 def daftar_heading(*, title: str, office, region_name: str, filters: list[tuple[str, str]], count: int, year, zone):
     """The lines above the table: title; office and its region; the filter; the data year; when and how many."""
     lines = [title]
-    if office is not None:
-        lines.append(f"{office.name} — {office.region.name}")
+    if office is not None:  # "Dinas ... Kabupaten Badung", its region added only when the name does not say it
+        region = office.region.name
+        lines.append(office.name if region.casefold() in office.name.casefold() else f"{office.name} — {region}")
     lines.append(_("Wilayah: %(region)s") % {"region": region_name})
     if filters:
         lines.append(

@@ -148,7 +148,7 @@ def test_the_list_order_is_kept(client, operator):
 def test_heading_names_title_office_region_date_and_count(client, operator):
     heading, _header, _rows = table(download(client, operator))
     assert heading[0] == "Daftar IKM Kabupaten Badung"
-    assert heading[1] == "Disperindag Kabupaten Badung — Kabupaten Badung"
+    assert heading[1] == "Disperindag Kabupaten Badung"  # the office, its region not said twice
     assert "Wilayah: Kabupaten Badung" in heading
     assert "Penyaring: tidak ada (semua IKM yang dapat Anda lihat)" in heading
     made = next(line for line in heading if line.startswith("Dibuat pada"))
