@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from ikm_registry.accounts import staff_flag_follow
 from ikm_registry.admin_base import ReferenceDataAdmin, ScopedModelAdmin
 from ikm_registry.models import (
     CreativeSubsector,
@@ -106,9 +107,25 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
+    """Users with their office membership; the staff flag follows the membership (ikm_registry.accounts)."""
+
     inlines = [StaffMembershipInline]
     list_display = ["username", "first_name", "last_name", "is_staff", "role", "office"]
     list_select_related = ["membership__office"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "is_staff" in form.base_fields:
+            form.base_fields["is_staff"].help_text = _(
+                "Mengikuti keanggotaan kantor: dicentang otomatis bila pengguna menjadi anggota sebuah kantor, "
+                "dihapus bila keanggotaannya dicabut. Untuk menutup akses tanpa mencabutnya, hapus centang “Aktif”."
+            )
+        return form
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A member of an office is staff, also when the box was unticked (is_active closes an account).
+        staff_flag_follow(form.instance, may_clear=False)
 
     @admin.display(description=_("peran"))
     def role(self, obj):

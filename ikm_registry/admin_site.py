@@ -4,6 +4,44 @@ from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from ikm_registry.accounts import RegistryAuthenticationForm
+
+# Apps of other packages in the admin's menu, named in the registry's language (their packages name them in English:
+# "Axes", "Tasks Database Backend" with "Task Results"): label → name, and (label, model) → (name, plural name).
+# Only what the admin shows changes: migrations read a model's original Meta options, not these.
+THIRD_PARTY_APP_NAMES = {
+    "axes": _("Keamanan masuk"),
+    "django_tasks_database": _("Antrean latar belakang"),
+}
+THIRD_PARTY_MODEL_NAMES = {
+    ("django_tasks_database", "dbtaskresult"): (
+        _("hasil tugas latar belakang"),
+        pgettext_lazy("plural", "hasil tugas latar belakang"),
+    ),
+    ("axes", "accessattemptexpiration"): (
+        _("masa berlaku upaya akses"),
+        pgettext_lazy("plural", "masa berlaku upaya akses"),
+    ),
+}
+
+
+def name_third_party_apps() -> None:
+    """Give the apps and models of THIRD_PARTY_APP_NAMES / THIRD_PARTY_MODEL_NAMES their Indonesian names (English
+    through the translation). Called from IkmRegistryConfig.ready()."""
+    from django.apps import apps
+
+    for label, name in THIRD_PARTY_APP_NAMES.items():
+        if label in apps.app_configs:
+            apps.get_app_config(label).verbose_name = name
+    for (label, model_name), (name, plural) in THIRD_PARTY_MODEL_NAMES.items():
+        try:
+            model = apps.get_model(label, model_name)
+        except LookupError:
+            continue
+        model._meta.verbose_name = name
+        model._meta.verbose_name_plural = plural
 
 
 class LabelledAutocompleteJsonView(AutocompleteJsonView):
@@ -26,6 +64,8 @@ class RegistryAdminSite(admin.AdminSite):
     site_title = _("Registri IKM")
     index_title = _("Beranda")
     index_template = "admin/registry_index.html"
+    # Django's message for a wrong password reads "Masukkan nama pengguna nama pengguna …" in Indonesian.
+    login_form = RegistryAuthenticationForm
     # The home page lists the models; the list pages need the width for their columns and filters.
     enable_nav_sidebar = False
 

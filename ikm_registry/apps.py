@@ -12,10 +12,12 @@ class IkmRegistryConfig(AppConfig):
 
     def ready(self):
         from ikm_registry import (
+            accounts,  # noqa: F401  (connects is_staff following the office memberships)
             expiry,
             history,  # noqa: F401  (connects the attribution of historical rows)
             vocabulary,
         )
+        from ikm_registry.admin_site import name_third_party_apps
         from ikm_registry.public_cache import register_public_models
 
         # Public pages show region, KBLI and subsector names, and name the reviewing office with its phone and e-mail:
@@ -23,6 +25,7 @@ class IkmRegistryConfig(AppConfig):
         register_public_models(*(self.get_model(name) for name in ("Region", "Kbli", "CreativeSubsector", "Office")))
         expiry.register_panel()
         vocabulary.register_core_sources()
+        name_third_party_apps()
 
 
 class RegistryAdminConfig(admin_apps.AdminConfig):

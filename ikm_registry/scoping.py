@@ -126,6 +126,12 @@ def unregister_membership(kind: str) -> None:
     _membership_resolvers.pop(kind, None)
 
 
+def organisation_memberships(user) -> tuple[tuple[str, frozenset], ...]:
+    """The memberships apps registered that `user` holds, as (kind, ids) pairs (e.g. the LSPs they operate)."""
+    resolved = ((kind, frozenset(resolve(user))) for kind, resolve in sorted(_membership_resolvers.items()))
+    return tuple((kind, ids) for kind, ids in resolved if ids)
+
+
 class LinkHolder:
     """Whoever holds the personal link of one record (a participant's registration; later a business owner's
     submission): no account and no scope, but the workflow engine lets them take the steps marked `holder=True` on
@@ -173,8 +179,7 @@ def _compute_scope(user) -> Scope:
         return FULL
     if not user.is_staff:
         return NO_ACCESS
-    resolved = ((kind, frozenset(resolve(user))) for kind, resolve in sorted(_membership_resolvers.items()))
-    memberships = tuple((kind, ids) for kind, ids in resolved if ids)
+    memberships = organisation_memberships(user)
     membership = StaffMembership.objects.select_related("office").filter(user=user).first()
     if membership is None:
         # Staff of no office may still belong to an organisation an app registered (an LSP's operator).
