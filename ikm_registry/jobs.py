@@ -38,6 +38,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -280,10 +281,44 @@ def _on_failed(job) -> None:
         kind.on_failed(job)
 
 
+def database_locked(error: Exception) -> bool:
+    """Whether `error` is SQLite's "database is locked" (another process held the write lock past the busy timeout):
+    worth trying again, unlike other database errors."""
+    from django.db import OperationalError
+
+    message = str(error.args[0]) if getattr(error, "args", None) else ""
+    return isinstance(error, OperationalError) and "is locked" in message.lower()
+
+
+# Waits (s) before each new try of a step that met "database is locked" (after SQLITE_BUSY_TIMEOUT each time).
+LOCKED_RETRY_WAITS = (1, 2, 4, 8, 16)
+
+
+def when_unlocked(step: Callable[[], Any], *, waits: tuple[float, ...] | None = None, sleep=None) -> Any:
+    """`step()`, tried again after each of `waits` (LOCKED_RETRY_WAITS) while it fails with "database is locked";
+    the last error is raised. For the worker's own short writes (its claim of a job), which a long import may hold
+    up."""
+    sleep = sleep or time.sleep
+    for wait in LOCKED_RETRY_WAITS if waits is None else waits:
+        try:
+            return step()
+        except Exception as error:
+            if not database_locked(error):
+                raise
+            logger.warning("The database is locked; trying again in %s s", wait)
+            sleep(wait)
+    return step()
+
+
 def job_run(pk: int, *, worker_id: str) -> None:
-    """Claim and perform job `pk` on this worker, recording its end (done or failed with the reason)."""
-    worker_beat(worker_id)
-    job = job_claim(pk, worker_id=worker_id)
+    """Claim and perform job `pk` on this worker, recording its end (done or failed with the reason). The claim is
+    tried again while the database is locked (else the job would wait for the recovery of lost tasks)."""
+
+    def claim():
+        worker_beat(worker_id)
+        return job_claim(pk, worker_id=worker_id)
+
+    job = when_unlocked(claim)
     if job is None:
         return
 

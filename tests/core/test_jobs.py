@@ -455,7 +455,8 @@ def test_a_task_that_failed_before_its_claim_is_run_again_by_the_worker(
 
     def claim(*args, **kwargs):
         monkeypatch.setattr(jobs, "job_claim", real_claim)  # once
-        raise OperationalError("database is locked")
+        # (not "database is locked", which the claim outwaits: see test_worker_locked_database.py)
+        raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(jobs, "job_claim", claim)
     run_queued_jobs()

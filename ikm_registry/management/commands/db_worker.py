@@ -1,19 +1,28 @@
-"""`db_worker`: django-tasks-db's worker, plus a heartbeat and the recovery of jobs whose worker died.
+"""`db_worker`: django-tasks-db's worker, plus a heartbeat and the recovery of jobs whose worker died, and patience
+with SQLite's write lock.
 
 Same options as django-tasks-db's command. Besides running tasks, a thread of the worker records the worker in the
 database every WORKER_HEARTBEAT_SECONDS (`Worker`), gives the running jobs of dead workers another try or fails
 them (ikm_registry.jobs.jobs_recover) — at start and on every heartbeat — and once a day deletes private files past
 their retention (as `manage.py purge_private_files` does) and sends the expiry digests (`manage.py notify_expiring`). A worker that stops cleanly removes its heartbeat.
+
+On SQLite one process writes at a time; a writer waits SQLITE_BUSY_TIMEOUT for the lock, then gets "database is
+locked". django-tasks-db's worker ignores that error only inside its claim; at the start of the claim's transaction
+(BEGIN EXCLUSIVE, while a long import writes) or when it records a task's end it stopped for good. `PatientWorker`
+waits instead — 1 s, then twice as long each time up to a minute — and goes on.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
+from django.core.management.base import CommandError
+from django.db import DatabaseError, OperationalError, close_old_connections, connection
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
 from ikm_registry import jobs
@@ -21,6 +30,36 @@ from ikm_registry import jobs
 logger = logging.getLogger("ikm_registry.jobs")
 
 PURGE_EVERY_SECONDS = 24 * 3600
+# Waits after "database is locked": the first, the longest, and how long without one before the next starts short.
+LOCKED_FIRST_WAIT = 1.0
+LOCKED_LONGEST_WAIT = 60.0
+LOCKED_CALM_SECONDS = 300.0
+
+
+class PatientWorker(db_worker.Worker):
+    """django-tasks-db's worker that outlasts SQLite's "database is locked" (see the module docstring): its loop is
+    started again after a wait that doubles while the lock keeps coming back. Any other error still stops it."""
+
+    sleep = staticmethod(time.sleep)
+
+    def run(self) -> None:
+        wait = LOCKED_FIRST_WAIT
+        last_locked = None
+        while True:
+            try:
+                return super().run()
+            except OperationalError as error:
+                if not jobs.database_locked(error) or not self.running:
+                    raise
+                now = time.monotonic()
+                if last_locked is not None and now - last_locked < LOCKED_CALM_SECONDS:
+                    wait = min(wait * 2, LOCKED_LONGEST_WAIT)
+                else:
+                    wait = LOCKED_FIRST_WAIT
+                last_locked = now
+                logger.warning("Worker %s: the database is locked; trying again in %.0f s", self.worker_id, wait)
+                self.startup_delay = False  # a restart of the loop, not of the worker
+                self.sleep(wait)
 
 
 class Heartbeat(threading.Thread):
@@ -104,7 +143,7 @@ class Command(db_worker.Command):
         heartbeat.tick(started=True)  # registered before the first task is claimed; recovers what a dead one left
         heartbeat.start()
         try:
-            super().handle(*args, worker_id=worker_id, **options)
+            self.run_worker(worker_id=worker_id, **options)
         finally:
             heartbeat.stop()
             try:
@@ -112,3 +151,45 @@ class Command(db_worker.Command):
                 jobs.worker_gone(worker_id)
             except DatabaseError:
                 logger.warning("Could not remove the heartbeat of worker %s", worker_id, exc_info=True)
+
+    def run_worker(
+        self,
+        *,
+        verbosity: int,
+        queue_name: str,
+        interval: float,
+        batch: bool,
+        backend_name: str,
+        startup_delay: bool,
+        reload: bool,
+        max_tasks: int | None,
+        worker_id: str,
+        exclude_queues: str,
+        **options,
+    ) -> None:
+        """django-tasks-db's Command.handle (0.13), running a PatientWorker instead of its Worker."""
+        self.configure_logging(verbosity)
+        if reload and batch:
+            logger.warning("Warning: --reload and --batch cannot be specified together. Disabling autoreload.")
+            reload = False
+        queue_names = queue_name.split(",")
+        excluded_queue_names = exclude_queues.split(",") if exclude_queues else []
+        if excluded_queue_names and "*" not in queue_names:
+            raise CommandError("--exclude-queues can only be used with --queue-name=*")
+        worker = PatientWorker(
+            queue_names=queue_names,
+            interval=interval,
+            batch=batch,
+            backend_name=backend_name,
+            startup_delay=startup_delay,
+            max_tasks=max_tasks,
+            worker_id=worker_id,
+            excluded_queue_names=excluded_queue_names,
+        )
+        if reload:
+            if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+                worker.configure_signals()  # only the reloaded child handles the signals
+            run_with_reloader(worker.run)
+        else:
+            worker.configure_signals()
+            worker.run()
