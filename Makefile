@@ -16,14 +16,15 @@ $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
 
-## make run: install, migrate, load the Bali demo, print the logins, serve on 127.0.0.1:$(PORT)
+## make run: install, migrate, load the Bali demo, print the logins, serve on 127.0.0.1:$(PORT) with the background
+## worker beside the server (long reports and imports); one Ctrl-C stops both (scripts/run_together.py)
 run: export DEBUG ?= 1
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py seed_demo
 	@echo ""
-	@echo "Registri IKM: http://127.0.0.1:$(PORT)/   admin: http://127.0.0.1:$(PORT)/admin/"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@echo "Registri IKM: http://127.0.0.1:$(PORT)/   admin: http://127.0.0.1:$(PORT)/admin/   (with the background worker; Ctrl-C stops both)"
+	$(PY) scripts/run_together.py "$(PY) manage.py runserver 127.0.0.1:$(PORT)" "$(PY) manage.py db_worker --no-reload"
 
 # The suite runs in this many processes (pytest-xdist, each with its own test database, created afresh every run):
 # two, one per core of the 2-core machine (about 5 minutes on SQLite and 8 on PostgreSQL). A process that runs out of
