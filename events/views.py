@@ -38,7 +38,7 @@ from events.services.registration import (
 )
 from events.services.workflow import REGISTRATION_WORKFLOW
 from ikm_registry.public_cache import cache_public_page
-from ikm_registry.public_url import public_url
+from ikm_registry.public_url import public_url, request_base_url, served_from
 from ikm_registry.qr import qr_svg
 from ikm_registry.ratelimits import limit_exceeded, too_many_requests
 
@@ -158,7 +158,8 @@ def registration_certificate(request, secret: str):
     from events.reports import own_certificate_pdf
 
     registration = Registration.objects.select_related("event__office__region").filter(secret=secret).first()
-    pdf = own_certificate_pdf(registration) if registration is not None else None
+    with served_from(request_base_url(request)):  # its QR code verifies on the site the participant uses
+        pdf = own_certificate_pdf(registration) if registration is not None else None
     if pdf is None:
         raise Http404
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -15,6 +15,7 @@ class IkmRegistryConfig(AppConfig):
             accounts,  # noqa: F401  (connects is_staff following the office memberships)
             expiry,
             history,  # noqa: F401  (connects the attribution of historical rows)
+            public_url,  # noqa: F401  (registers the PUBLIC_BASE_URL check of `check --deploy`)
             vocabulary,
         )
         from ikm_registry.admin_site import name_third_party_apps

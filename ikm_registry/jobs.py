@@ -171,13 +171,24 @@ def job_kind(key: str) -> JobKind:
 # --- queueing -----------------------------------------------------------------------------------------------------
 
 
+# The key of a job's params under which job_start keeps the public site's address of the request that queued it.
+BASE_URL_PARAM = "public_base_url"
+
+
 def job_start(kind: str, *, owner, params: dict | None = None, title: str = "", target=None, total: int = 0):
     """Create a job of the registered `kind` for `owner` (working on `target`, a model instance, if given) and queue
-    it once the current transaction commits. Returns the Job."""
+    it once the current transaction commits. Returns the Job.
+
+    Queued from an admin page, the job keeps the address the user reached the site by (params[BASE_URL_PARAM]):
+    the QR codes of a report the worker renders later point to that host, as they would had it been made at once."""
     from ikm_registry.models import Job
+    from ikm_registry.public_url import requested_base_url
 
     job_kind(kind)  # a kind no app registers is refused before anything is written
-    job = Job(kind=kind, owner=owner, params=params or {}, title=title[:300], progress_total=total)
+    params = dict(params or {})
+    if (base_url := requested_base_url()) is not None:
+        params[BASE_URL_PARAM] = base_url
+    job = Job(kind=kind, owner=owner, params=params, title=title[:300], progress_total=total)
     if target is not None:
         job.target = target
     job.save()
@@ -325,8 +336,11 @@ def job_run(pk: int, *, worker_id: str) -> None:
     def progress(*, phase=None, done=None, total=None):
         job_progress(job, phase=phase, done=done, total=total)
 
+    from ikm_registry.public_url import served_from
+
     try:
-        fields = job_kind(job.kind).perform(job, progress)
+        with served_from(job.params.get(BASE_URL_PARAM)):  # the host of the admin page that queued it
+            fields = job_kind(job.kind).perform(job, progress)
         if fields is not FINISHED:
             job_finish(job, **(fields or {}))
     except JobLost:

@@ -21,7 +21,7 @@ env = environ.Env(
     MEDIA_ROOT=(str, str(BASE_DIR / "media")),
     STATIC_ROOT=(str, str(BASE_DIR / "staticfiles")),
     CONN_MAX_AGE=(int, 60),
-    PUBLIC_BASE_URL=(str, "http://127.0.0.1:8000"),
+    PUBLIC_BASE_URL=(str, ""),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -34,7 +34,9 @@ ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 # A refused form answers with the site's own page (the admin's under /admin/), not Django's English one.
 CSRF_FAILURE_VIEW = "ikm_registry.error_pages.csrf_failure"
-# Where the public site answers, for links printed on paper (the QR code of a Profil IKM).
+# Where the public site answers, for links printed on paper (QR codes of profiles, certificates) by management
+# commands and the worker; admin pages use the address they were reached by (ikm_registry/public_url.py). Unset:
+# http://127.0.0.1:8000, and `check --deploy` warns when DEBUG is off.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL")
 
 INSTALLED_APPS = [
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     # After the language is chosen (its message is translated), before anything reads the parameters.
     "ikm_registry.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # After the host is checked: admin pages print links (QR codes) to the host they were reached by.
+    "ikm_registry.public_url.PublicBaseUrlMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
