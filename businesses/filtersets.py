@@ -252,8 +252,7 @@ INCOMPLETE = {
 def _region_name(code: str, user) -> str:
     """A region code as a person reads it in a filter description: "Kabupaten Badung", "Kuta"; the code when unknown
     or outside the user's region (a list filtered to another region is empty, and names none of it)."""
-    regions = Region.objects.all() if user is None else Region.objects.restrict(user)
-    return regions.filter(code=code).values_list("name", flat=True).first() or code
+    return Region.objects.restrict(user).filter(code=code).values_list("name", flat=True).first() or code
 
 
 class RegionFiltersMixin:
