@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from events.choices import EventStatus
 from events.models import Event
 from ikm_registry.choices import RegionLevel
+from ikm_registry.error_pages import NotFound
 from ikm_registry.models import Region
 from ikm_registry.scoping import region_q
 
@@ -40,7 +42,11 @@ def event_public(pk: int) -> Event:
     """A public event for its page; 404 for an internal one or a draft not yet announced."""
     event = Event.objects.public().select_related("venue_region__parent__parent", "office").filter(pk=pk).first()
     if event is None:
-        raise Http404
+        raise NotFound(
+            _("Kegiatan ini tidak ada di agenda: mungkin belum diumumkan, khusus undangan, atau alamatnya salah."),
+            link_url=reverse("events:agenda"),
+            link_label=_("Lihat agenda kegiatan"),
+        )
     return event
 
 

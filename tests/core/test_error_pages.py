@@ -104,6 +104,16 @@ def test_an_unpublished_business_says_so_and_links_to_the_directory(client, bali
         assert verified.name not in page(response)
 
 
+def test_an_internal_event_says_so_and_links_to_the_agenda(client, bali_regions, kbli):
+    from tests.factories import make_event
+
+    event = make_event("51.03", is_public=False)
+    for address in (f"/agenda/{event.pk}/", f"/agenda/{event.pk + 1000}/"):
+        response = client.get(address)
+        assert_public_page(response, 404, "Kegiatan ini tidak ada di agenda", "Lihat agenda kegiatan")
+        assert event.title not in page(response)
+
+
 def test_a_published_business_is_still_shown(client, bali_regions, kbli):
     published = BusinessFactory(status=BusinessStatus.PUBLISHED)
     assert client.get(f"/direktori/ikm/{published.pk}/").status_code == 200
