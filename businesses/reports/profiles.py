@@ -102,7 +102,9 @@ def identity_section(business, *, user=None) -> dict:
     channels that name no account."""
     from businesses.links import Platform, display_name
 
-    links = [f"{Platform(link.platform).label}: {display_name(link.platform, link.url)}" for link in business.links.all()]
+    links = [
+        f"{Platform(link.platform).label}: {display_name(link.platform, link.url)}" for link in business.links.all()
+    ]
     return {"channels": links + [c.strip() for c in business.online_channels.split(",") if c.strip()]}
 
 
