@@ -466,14 +466,10 @@ class Product(CleanTextMixin, models.Model):
         """A photo's thumbnail is named after it (photos.thumbnail_name): a cleared photo, or one set by name to a file
         never re-encoded, loses its thumbnail; a new upload is stored re-encoded with its thumbnail by its field
         (photos.PhotoFieldFile) within the same save."""
-        if not self.photo or self.photo_thumbnail.name != photos.thumbnail_name(self.photo.name):
-            # Cleared, or set by name to a file that was never re-encoded: no thumbnail (clean_photos makes one).
-            self.photo_thumbnail = ""
-        if not self.photo or self.photo_small.name != photos.small_name(self.photo.name):
-            self.photo_small = ""  # the same for the small picture of public pages
+        derived = photos.drop_stale_pictures(self)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "photo" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "photo_thumbnail", "photo_small"}
+            kwargs["update_fields"] = {*update_fields, *derived}
         super().save(*args, **kwargs)
 
 
@@ -586,8 +582,7 @@ class ProposedPhoto(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        if not self.photo or self.photo_thumbnail.name != photos.thumbnail_name(self.photo.name):
-            self.photo_thumbnail = ""
+        photos.drop_stale_pictures(self)
         super().save(*args, **kwargs)
 
 

@@ -216,6 +216,21 @@ def small_name(photo_name: str) -> str:
     return f"{stem}-small.{extension}" if dot else f"{photo_name}-small"
 
 
+def drop_stale_pictures(instance, field: str = "photo") -> list[str]:
+    """Before a model with a PhotoField saves: clear its thumbnail (and small picture) when they were not made from
+    the photo it holds now (cleared, or set by name to a file never re-encoded: clean_photos makes new ones).
+    Returns the names of those fields, for a save with update_fields."""
+    photo_field = instance._meta.get_field(field)
+    photo = getattr(instance, field)
+    derived = [(photo_field.thumbnail_field, thumbnail_name)]
+    if photo_field.small_field:
+        derived.append((photo_field.small_field, small_name))
+    for name, naming in derived:
+        if not photo or getattr(instance, name).name != naming(photo.name):
+            setattr(instance, name, "")
+    return [name for name, _naming in derived]
+
+
 def new_names(upload_to: str = "products") -> tuple[str, str]:
     """Random storage names for a photo and its thumbnail, by year: products/2026/<token>.jpg, <token>-thumb.jpg."""
     photo_name = f"{upload_to}/{timezone.now():%Y}/{secrets.token_urlsafe(12)}.jpg"

@@ -1772,19 +1772,7 @@ def fill_owner_page(route, role, matrix) -> list[Probe]:
 def fill_proposal_photo(route, role, matrix) -> list[Probe]:
     """Each region's proposed product photo (private until approved) by its own proposal, and its thumbnail;
     another region's photo through the role's own proposal; a missing photo."""
-    probes = []
-    for record in matrix.proposal_photos:
-        proposal_id, photo_id = record.pk
-        label = f"proposed photo of {record.label} ({record.owned.label()})"
-        probes.append(Probe("GET", route.path(proposal_id, photo_id), label, record.owned, reachable=True))
-        probes.append(Probe("GET", route.path(proposal_id, photo_id), f"thumbnail, {label}", record.owned,
-                            query=(("kecil", "1"),)))  # fmt: skip
-        for other in matrix.proposal_photos:
-            if other is not record:
-                probes.append(Probe("GET", route.path(proposal_id, other.pk[1]),
-                                    f"photo of {other.label} through the proposal of {record.label}", MISSING))  # fmt: skip
-    probes.append(Probe("GET", route.path(matrix.proposal_photos[0].pk[0], _missing_pk()), "a missing photo", MISSING))
-    return probes
+    return _photo_probes(route, matrix.proposal_photos, "proposal")
 
 
 def fill_owner_link_send(route, role, matrix) -> list[Probe]:
@@ -1814,22 +1802,28 @@ def fill_agreement_document(route, role, matrix) -> list[Probe]:
     ]  # fmt: skip
 
 
+def _photo_probes(route, photos: list[Record], parent: str) -> list[Probe]:
+    """Each private photo (and its thumbnail) through its own `parent` record; every other photo through that record;
+    a missing photo. `photos` hold Record(pk=(parent id, photo id))."""
+    probes = []
+    for record in photos:
+        parent_id, photo_id = record.pk
+        label = f"photo of {record.label} ({record.owned.label()})"
+        probes.append(Probe("GET", route.path(parent_id, photo_id), label, record.owned, reachable=True))
+        probes.append(Probe("GET", route.path(parent_id, photo_id), f"thumbnail, {label}", record.owned,
+                            query=(("kecil", "1"),)))  # fmt: skip
+        for other in photos:
+            if other is not record:
+                probes.append(Probe("GET", route.path(parent_id, other.pk[1]),
+                                    f"photo of {other.label} through the {parent} of {record.label}", MISSING))  # fmt: skip
+    probes.append(Probe("GET", route.path(photos[0].pk[0], _missing_pk()), "a missing photo", MISSING))
+    return probes
+
+
 def fill_event_photo(route, role, matrix) -> list[Probe]:
     """Each event's documentation photo (and its thumbnail) by its own event; another region's photo through an
     event of the role's region; a missing id."""
-    probes = []
-    for record in matrix.photos:
-        event_id, photo_id = record.pk
-        label = f"photo of {record.label} ({record.owned.label()})"
-        probes.append(Probe("GET", route.path(event_id, photo_id), label, record.owned, reachable=True))
-        probes.append(Probe("GET", route.path(event_id, photo_id), f"thumbnail, {label}", record.owned,
-                            query=(("kecil", "1"),)))  # fmt: skip
-        for other in matrix.photos:
-            if other is not record:
-                probes.append(Probe("GET", route.path(event_id, other.pk[1]),
-                                    f"photo of {other.label} through the event of {record.label}", MISSING))  # fmt: skip
-    probes.append(Probe("GET", route.path(matrix.photos[0].pk[0], _missing_pk()), "a missing photo", MISSING))
-    return probes
+    return _photo_probes(route, matrix.photos, "event")
 
 
 def fill_event_desk(route, role, matrix) -> list[Probe]:

@@ -11,6 +11,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from businesses.choices import BusinessStatus, ProposalStatus
 from businesses.models import Owner
@@ -19,51 +20,46 @@ from ikm_registry.scoping import LinkHolder
 
 logger = logging.getLogger(__name__)
 
-# The steps an owner is told of: their record's and their proposal's decisions (not their own steps).
-BUSINESS_NOTICES = (BusinessStatus.RETURNED, BusinessStatus.REJECTED, BusinessStatus.PUBLISHED)
-PROPOSAL_NOTICES = (ProposalStatus.APPROVED, ProposalStatus.RETURNED, ProposalStatus.REJECTED)
-
 
 def business_step_notice(business, transition, actor, note: str) -> None:
     """The business workflow's `after` hook."""
-    if transition.target in BUSINESS_NOTICES and not isinstance(actor, LinkHolder):
-        business_id, target = business.pk, transition.target
-        transaction.on_commit(lambda: _send(business_id, _business_text(target, note)))
+    _notice(business.pk, BusinessStatus, gettext_lazy("pendaftaran"), transition, actor, note)
 
 
 def proposal_step_notice(proposal, transition, actor, note: str) -> None:
     """The proposal workflow's `after` hook."""
-    if transition.target in PROPOSAL_NOTICES and not isinstance(actor, LinkHolder):
-        business_id, target = proposal.business_id, transition.target
-        transaction.on_commit(lambda: _send(business_id, _proposal_text(target, note)))
+    _notice(proposal.business_id, ProposalStatus, gettext_lazy("usulan perubahan"), transition, actor, note)
 
 
-def _business_text(target: str, note: str):
+# What each decision tells the owner, under "<business>: <what> <status>".
+LINES = {
+    (BusinessStatus, BusinessStatus.RETURNED): gettext_lazy(
+        "Petugas Dinas mengembalikan pendaftaran Anda untuk diperbaiki."
+    ),
+    (BusinessStatus, BusinessStatus.REJECTED): gettext_lazy("Petugas Dinas menolak pendaftaran Anda."),
+    (BusinessStatus, BusinessStatus.PUBLISHED): gettext_lazy("Usaha Anda sekarang tampil di direktori Registri IKM."),
+    (ProposalStatus, ProposalStatus.APPROVED): gettext_lazy("Perubahan yang Anda usulkan sudah tampil di direktori."),
+    (ProposalStatus, ProposalStatus.RETURNED): gettext_lazy(
+        "Petugas Dinas mengembalikan usulan perubahan Anda untuk diperbaiki."
+    ),
+    (ProposalStatus, ProposalStatus.REJECTED): gettext_lazy(
+        "Petugas Dinas menolak usulan perubahan Anda; data usaha tidak berubah."
+    ),
+}
+
+
+def _notice(business_id: int, statuses, what, transition, actor, note: str) -> None:
+    """Tell the owner of `business_id` after the commit, when the step is a decision of staff they are told of."""
+    line = LINES.get((statuses, transition.target))
+    if line is None or isinstance(actor, LinkHolder):
+        return
+    status = statuses(transition.target).label
+
     def text(name: str) -> tuple[str, str]:
-        status = BusinessStatus(target).label
-        subject = _("%(name)s: pendaftaran %(status)s") % {"name": name, "status": str(status).lower()}
-        lines = {
-            BusinessStatus.RETURNED: _("Petugas Dinas mengembalikan pendaftaran Anda untuk diperbaiki."),
-            BusinessStatus.REJECTED: _("Petugas Dinas menolak pendaftaran Anda."),
-            BusinessStatus.PUBLISHED: _("Usaha Anda sekarang tampil di direktori Registri IKM."),
-        }
-        return subject, lines[target]
+        subject = _("%(name)s: %(what)s %(status)s") % {"name": name, "what": what, "status": str(status).lower()}
+        return subject, str(line)
 
-    return text, note
-
-
-def _proposal_text(target: str, note: str):
-    def text(name: str) -> tuple[str, str]:
-        status = ProposalStatus(target).label
-        subject = _("%(name)s: usulan perubahan %(status)s") % {"name": name, "status": str(status).lower()}
-        lines = {
-            ProposalStatus.APPROVED: _("Perubahan yang Anda usulkan sudah tampil di direktori."),
-            ProposalStatus.RETURNED: _("Petugas Dinas mengembalikan usulan perubahan Anda untuk diperbaiki."),
-            ProposalStatus.REJECTED: _("Petugas Dinas menolak usulan perubahan Anda; data usaha tidak berubah."),
-        }
-        return subject, lines[target]
-
-    return text, note
+    transaction.on_commit(lambda: _send(business_id, (text, note)))
 
 
 def _send(business_id: int, message) -> bool:

@@ -101,17 +101,7 @@ def business_register_public(
         errors["village"] = [_("Pilih desa/kelurahan.")]
     if kbli is not None and kbli.level != KbliLevel.SUBCLASS:
         errors["kbli"] = [_("Pilih KBLI 5 angka.")]
-    try:
-        business.full_clean(exclude=["status"])
-    except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
-    try:
-        owner.full_clean(exclude=["business"])
-    except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            key = field if field == "__all__" else f"owner_{field}"
-            errors.setdefault(key, []).extend(messages)
+    _collect_model_errors(business, owner, errors)
     if errors:
         raise ValidationError(errors)
     try:
@@ -131,6 +121,16 @@ def business_register_public(
     except IntegrityError as error:  # the NIB's unique constraint, should a writer bypass the lock
         raise already_registered from error
     return business
+
+
+def _collect_model_errors(business: Business, owner: Owner, errors: dict[str, list]) -> None:
+    """The model rules of a business and its owner, into `errors` under the form's names (owner_<field>)."""
+    for obj, exclude, prefix in ((business, ["status"], ""), (owner, ["business"], "owner_")):
+        try:
+            obj.full_clean(exclude=exclude)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors.setdefault(field if field == "__all__" else f"{prefix}{field}", []).extend(messages)
 
 
 def _duplicates(business: Business, owner_name: str, village: Region, nib: str):
@@ -180,16 +180,7 @@ def registration_correct(*, business: Business, holder, links=(), **values) -> B
         since = getattr(owner, f"{channel}_public_since")
         setattr(owner, f"{channel}_public_since", (since or today) if wanted else None)
     errors: dict[str, list] = {}
-    try:
-        business.full_clean(exclude=["status"])
-    except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
-    try:
-        owner.full_clean(exclude=["business"])
-    except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            errors.setdefault(field if field == "__all__" else f"owner_{field}", []).extend(messages)
+    _collect_model_errors(business, owner, errors)
     if errors:
         raise ValidationError(errors)
     with attributed(None, holder.label):
