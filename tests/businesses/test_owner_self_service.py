@@ -300,6 +300,30 @@ class TestProposal:
         assert "081299998888" not in client.get(history).content.decode()
         assert not hasattr(proposal.history.first(), "changes")
 
+    def test_the_queue_costs_the_same_queries_whatever_its_length(self, client, operator, bali_regions, kbli):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        url = reverse("admin:businesses_changeproposal_changelist")
+        client.force_login(operator)
+        counts = []
+        for total in (1, 6):
+            while ChangeProposal.objects.count() < total:
+                business = BusinessFactory(
+                    village=bali_regions.tuban,
+                    kbli=kbli.batik,
+                    status=BusinessStatus.PUBLISHED,
+                    owner__phone="081234567890",
+                )
+                proposal = proposal_submit(business=business, values={"name": business.name + " Baru"})
+                proposed = proposal.photos.create(name="Foto")
+                proposed.photo.save("a.jpg", jpeg(), save=True)
+            with CaptureQueriesContext(connection) as queries:
+                page = client.get(url).content.decode()
+            assert page.count("Nama usaha, 1 foto produk") == total
+            counts.append(len(queries))
+        assert counts[0] == counts[1]
+
     def test_an_official_cannot_approve(self, published):
         proposal = proposal_submit(business=published, values={"name": "Endek Sari Baru"})
         kabid = staff_user(StaffRole.OFFICIAL, "51.03", username="kabid.badung")
@@ -407,7 +431,7 @@ def test_the_link_secret_stays_out_of_history_and_public_pages(client, published
     assert not re.search(r"/usaha-saya/[A-Za-z0-9_-]{40,}", page)
 
 
-def test_proposals_are_counted_in_the_link_model(published):
+def test_removing_every_link_is_a_change(published):
     BusinessLink.objects.create(business=published, platform="instagram", url="https://www.instagram.com/a/")
     proposal = proposal_submit(business=published, values={"links": []})
     assert proposal.changes == {"links": []}
