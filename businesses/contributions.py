@@ -162,3 +162,17 @@ def register_all() -> None:
         VocabularySource(name="businesses", texts=_published_texts, model=Business, texts_of=_texts_of_business),
         replace=True,
     )
+    register_api_routes()
+
+
+def register_api_routes() -> None:
+    """The endpoints of /api/v1/ for businesses and sentra (businesses/api.py)."""
+    from businesses import api
+    from ikm_registry.api.registry import ApiRoute, api_routes
+
+    for route in (
+        ApiRoute(name="usaha", prefix="usaha", viewset=api.BusinessPublicViewSet),
+        ApiRoute(name="sentra", prefix="sentra", viewset=api.SentraPublicViewSet),
+        ApiRoute(name="staf-usaha", prefix="staf/usaha", viewset=api.BusinessStaffViewSet),
+    ):
+        api_routes.register(route, replace=True)

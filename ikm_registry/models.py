@@ -666,3 +666,59 @@ class SearchWord(models.Model):
 
     def __str__(self):
         return self.word
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        """Tokens that still open the API: not revoked, not expired, of an active staff account."""
+        now = timezone.now()
+        return self.filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+            revoked_at__isnull=True,
+            user__is_active=True,
+            user__is_staff=True,
+        )
+
+
+class ApiToken(models.Model):
+    """A staff member's personal key to the staff API (/api/v1/staf/). The API acts as that user, with their scope.
+
+    The key is shown once, when it is created; only its first characters (`prefix`, to find it and to name it in
+    lists) and a SHA-256 digest of the whole key are kept. Revoking stamps `revoked_at`; the row stays for the record.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("pengguna")
+    )
+    name = models.CharField(_("nama token"), max_length=100, help_text=_("Untuk apa token ini, mis. “Sinkron SIINas”."))
+    prefix = models.CharField(_("awalan"), max_length=16, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("dibuat"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("dibuat oleh"),
+    )
+    expires_at = models.DateTimeField(
+        _("berlaku sampai"), null=True, blank=True, help_text=_("Kosongkan bila tidak kedaluwarsa.")
+    )
+    last_used_at = models.DateTimeField(_("terakhir dipakai"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("dicabut"), null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("token API")
+        verbose_name_plural = _("token API")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())

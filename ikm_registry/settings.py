@@ -60,11 +60,18 @@ INSTALLED_APPS = [
     "businesses",
     "events",
     "certification",
+    # Issue 14: the API (/api/) with its OpenAPI schema and docs; CORS headers on the public reads.
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that may answer (CommonMiddleware): a CORS preflight gets its headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ikm_registry.middleware.ChosenLanguageMiddleware",
@@ -317,3 +324,50 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     },
 }
+
+# --- API (/api/, issue 14): Django REST framework, its OpenAPI schema (drf-spectacular), CORS for reads ---------------
+# Public reads need no login and are rate-limited per client address (CLIENT_IP_HEADER); staff authenticate with a
+# personal token (ikm_registry.ApiToken, created and revoked in the admin) and are scoped exactly like the admin.
+API_ANON_RATE = env("API_ANON_RATE", default="120/m")
+API_TOKEN_RATE = env("API_TOKEN_RATE", default="600/m")
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
+# Rows one request of the staff API may import (larger files go through the admin's upload, checked by the worker).
+API_IMPORT_MAX_ROWS = env.int("API_IMPORT_MAX_ROWS", default=1000)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["ikm_registry.api.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["ikm_registry.api.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": API_ANON_RATE, "token": API_TOKEN_RATE},
+    # JSON only: the documentation is the OpenAPI schema and its Swagger UI at /api/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "ikm_registry.api.pagination.KeysetPagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "EXCEPTION_HANDLER": "ikm_registry.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Registri IKM API",
+    "DESCRIPTION": (
+        "Public reads of the registry (published businesses, sentra, the agenda, certificate verification, reference "
+        "codes, statistics) and the staff API (personal token, scoped to the staff member's region). Field names follow "
+        "the import layouts (README)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+}
+# Other sites' pages may read the public API and the open data from the visitor's browser (no cookies are sent or
+# honoured there); writes are never cross-origin.
+CORS_URLS_REGEX = r"^/(api/|data/|catalog\.jsonld).*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Link"]

@@ -25,6 +25,7 @@ urlpatterns = [
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("favicon.ico", RedirectView.as_view(url=static_url("favicon.svg"), permanent=True)),
     path("verifikasi/", verification.verify_view, name="verify"),
+    path("api/", include("ikm_registry.api.urls")),
     path("", include("businesses.urls")),
     path("", include("events.urls")),
 ]

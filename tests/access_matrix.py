@@ -623,7 +623,8 @@ def build_matrix() -> Matrix:
     from ikm_registry.history import attributed
     from ikm_registry.job_kinds import report_job_start
     from ikm_registry.jobs import job_run
-    from ikm_registry.models import CreativeSubsector, ExportLog, Job, Kbli, Office, Region, TabularImport
+    from ikm_registry.api.tokens import api_token_create
+    from ikm_registry.models import ApiToken, CreativeSubsector, ExportLog, Job, Kbli, Office, Region, TabularImport
     from ikm_registry.services import export_logged
     from ikm_registry.tasks import run_job
     from tests.factories import (
@@ -830,6 +831,8 @@ def build_matrix() -> Matrix:
             personal_data=True,
         )
         records.setdefault(ExportLog, []).append(Record(place.key, log.pk, Owned(user=role_key, national_too=True)))
+        token, _key = api_token_create(user=user, name=f"Token {log_token}", created_by=user)
+        records.setdefault(ApiToken, []).append(Record(place.key, token.pk, Owned(user=role_key)))
 
     from django.contrib.auth import get_user_model
 

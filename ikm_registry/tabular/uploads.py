@@ -181,16 +181,18 @@ def upload_record_command(
     skip_invalid: bool,
     plan: ImportPlan,
     result: ImportResult | None,
+    actor_label: str = "",
 ) -> TabularImport:
     """The upload record of a file a command imported (or failed to), beside those of the admin: the file kept
     privately (for its retention), the counts, the summary and the rejects. `actor` is the staff account the
-    command ran as, or its SystemActor; `command` is named on the record either way."""
+    command ran as, or its SystemActor; `command` is named on the record either way (or `actor_label`, for rows the
+    staff API wrote)."""
     written = result is not None and result.written
     record = TabularImport(
         kind=kind,
         original_name=path.name[:255],
         uploaded_by=None if isinstance(actor, SystemActor) else actor,
-        actor=command_actor(command)[:100],
+        actor=(actor_label or command_actor(command))[:100],
         options=dict(options),
         skip_invalid=skip_invalid,
         state=TabularImport.State.APPLIED if written else TabularImport.State.FAILED,

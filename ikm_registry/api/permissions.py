@@ -1,0 +1,32 @@
+"""Who may use a staff endpoint: a token's user, with the scope the admin gives them.
+
+Reads need a scope that reaches the model; writes need a role that writes (officials read only). Which rows is
+always the model's `restrict(user, action)`: a record outside the region answers 404, as in the admin."""
+
+from rest_framework import permissions
+
+from ikm_registry.scoping import CHANGE, VIEW, scope_for
+
+
+class StaffTokenPermission(permissions.BasePermission):
+    message = "Endpoint staf: kirim token pribadi Anda (Authorization: Token <kunci>)."
+
+    def has_permission(self, request, view):
+        if request.auth is None or not request.user.is_authenticated:
+            return False
+        scope = scope_for(request.user)
+        action = VIEW if request.method in permissions.SAFE_METHODS else CHANGE
+        model = getattr(getattr(view, "queryset", None), "model", None)
+        if model is not None and not scope.reaches(model):
+            return False
+        return scope.allows(action)
+
+
+class StaffApiMixin:
+    """For staff viewsets: token authentication, the permission above, and rows through `restrict()`."""
+
+    permission_classes = [StaffTokenPermission]
+
+    def restricted(self, queryset):
+        action = VIEW if self.request.method in permissions.SAFE_METHODS else CHANGE
+        return queryset.restrict(self.request.user, action)
