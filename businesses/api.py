@@ -12,7 +12,7 @@ workflow engine (`POST /api/v1/staf/usaha/<id>/aksi/`): the admin's and the impo
 """
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from businesses import selectors
@@ -22,10 +22,9 @@ from businesses.services.exporting import business_values
 from businesses.services.layout import PERSONAL, YEARLY
 from ikm_registry.api.conditional import ConditionalGetMixin
 from ikm_registry.api.permissions import StaffApiMixin
+from ikm_registry.api.personal import WITH_PERSONAL, PersonalDataApiMixin, shown, wants_personal
 from ikm_registry.api.workflow import WorkflowActionMixin
-from ikm_registry.personal_data import personal_data_access
 from ikm_registry.public_url import public_url
-from ikm_registry.services import export_logged
 
 # --- public -------------------------------------------------------------------------------------------------------
 
@@ -171,16 +170,6 @@ class SentraPublicViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
 
 PERSONAL_FIELDS = {"nik_pemilik": "nik", "telepon": "phone", "email": "email"}
 OWNER_COLUMNS = ("nama_pemilik", "jenis_kelamin_pemilik", *PERSONAL)
-WITH_PERSONAL = OpenApiParameter(
-    "data_pribadi",
-    bool,
-    description="1: sertakan data pemilik (nama, NIK, telepon, e-mail; disamarkan menurut peran) dan data tahunan. "
-    "Setiap jawaban seperti ini dicatat di log ekspor.",
-)
-
-
-def _wants_personal(request) -> bool:
-    return request.query_params.get("data_pribadi", "").lower() in ("1", "true", "ya")
 
 
 class BusinessStaffSerializer(serializers.Serializer):
@@ -192,13 +181,12 @@ class BusinessStaffSerializer(serializers.Serializer):
         for column in YEARLY:
             values.pop(column, None)
         row = {"id": business.pk, **values, "dibuat": business.created_at, "diubah": business.updated_at}
-        if not _wants_personal(request):
+        if not wants_personal(request):
             for column in OWNER_COLUMNS:
                 row.pop(column, None)
             return row
-        access = personal_data_access(request.user)
         for column, field in PERSONAL_FIELDS.items():
-            row[column] = access.display(field, row[column]) if row[column] else ""
+            row[column] = shown(request.user, field, row[column])
         row["data_tahunan"] = [
             {
                 "tahun": figures.year,
@@ -223,33 +211,17 @@ class BusinessStaffSerializer(serializers.Serializer):
     list=extend_schema(summary="IKM wilayah Anda (staf)", parameters=[WITH_PERSONAL]),
     retrieve=extend_schema(summary="Satu IKM wilayah Anda (staf)", parameters=[WITH_PERSONAL]),
 )
-class BusinessStaffViewSet(StaffApiMixin, WorkflowActionMixin, viewsets.ReadOnlyModelViewSet):
+class BusinessStaffViewSet(PersonalDataApiMixin, StaffApiMixin, WorkflowActionMixin, viewsets.ReadOnlyModelViewSet):
     """Businesses of the token user's region, with the admin's filters (status, kabupaten, kecamatan, kbli, …)."""
 
     queryset = Business.objects.all()
     serializer_class = BusinessStaffSerializer
     filterset_class = BusinessStaffFilterSet
+    individual_key = "data_tahunan"
 
     def get_queryset(self):
         queryset = self.restricted(Business.objects.all()).select_related("owner")
-        if _wants_personal(self.request):
+        if wants_personal(self.request):
             years = BusinessYear.objects.order_by("year")
             queryset = queryset.prefetch_related(Prefetch("years", queryset=years, to_attr="api_years"))
         return queryset
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if response.status_code == 200 and _wants_personal(request) and request.method == "GET":
-            data = response.data or {}
-            rows = data.get("results") if isinstance(data, dict) and "results" in data else [data]
-            if rows:
-                export_logged(
-                    user=request.user,
-                    what=Business,
-                    file_format="api",
-                    filter=request.get_full_path(),
-                    row_count=len(rows),
-                    personal_data=True,
-                    individual_data=any(row.get("data_tahunan") for row in rows),
-                )
-        return response

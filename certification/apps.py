@@ -33,3 +33,7 @@ class CertificationConfig(AppConfig):
         from certification import contributions
 
         contributions.register_all()
+
+        from certification.api import register_api_routes  # the endpoints of /api/v1/ (certification/api.py)
+
+        register_api_routes()

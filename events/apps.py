@@ -23,3 +23,7 @@ class EventsConfig(AppConfig):
         from events import contributions
 
         contributions.register_all()
+
+        from events.api import register_api_routes  # the endpoints of /api/v1/ (events/api.py)
+
+        register_api_routes()
