@@ -21,6 +21,7 @@ from businesses.models import Business, BusinessYear
 from businesses.services.exporting import business_values
 from businesses.services.layout import PERSONAL, YEARLY
 from ikm_registry.api.conditional import ConditionalGetMixin
+from ikm_registry.api.filters import ID_PATTERN
 from ikm_registry.api.permissions import StaffApiMixin
 from ikm_registry.api.personal import WITH_PERSONAL, PersonalDataApiMixin, shown, wants_personal
 from ikm_registry.api.workflow import WorkflowActionMixin
@@ -116,6 +117,8 @@ class BusinessPublicDetailSerializer(BusinessPublicSerializer):
 class BusinessPublicViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     """Published businesses, as the public directory shows them."""
 
+    lookup_value_regex = ID_PATTERN
+
     serializer_class = BusinessPublicSerializer
     filterset_class = BusinessApiFilterSet
     queryset = Business.objects.none()  # for the schema; rows come from business_public()
@@ -157,6 +160,8 @@ class SentraPublicSerializer(serializers.Serializer):
 
 class SentraPublicViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     """Sentra (industry clusters) with at least one published member."""
+
+    lookup_value_regex = ID_PATTERN
 
     serializer_class = SentraPublicSerializer
     filter_backends = []

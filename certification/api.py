@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from certification.models import Certificate, ProductCertification
+from ikm_registry.api.filters import IdFilter
 from ikm_registry.api.permissions import StaffApiMixin
 from ikm_registry.api.personal import WITH_PERSONAL, PersonalColumnsSerializer, PersonalDataApiMixin
 from ikm_registry.api.workflow import WorkflowActionMixin
@@ -42,8 +43,8 @@ class CertificateStaffSerializer(PersonalColumnsSerializer):
 
 class CertificateFilterSet(django_filters.FilterSet):
     status = django_filters.CharFilter(label=_("Status"), field_name="status", max_length=20)
-    skema = django_filters.NumberFilter(label=_("ID skema"), field_name="enrollment__scheme_id")
-    ikm = django_filters.NumberFilter(label=_("ID IKM"), field_name="enrollment__business_id")
+    skema = IdFilter(label=_("ID skema"), field_name="enrollment__scheme_id")
+    ikm = IdFilter(label=_("ID IKM"), field_name="enrollment__business_id")
 
     class Meta:
         model = Certificate
@@ -84,7 +85,7 @@ class ProductCertificateStaffSerializer(serializers.Serializer):
 class ProductCertificateFilterSet(django_filters.FilterSet):
     jenis = django_filters.CharFilter(label=_("Jenis"), field_name="kind", max_length=10)
     status = django_filters.CharFilter(label=_("Status"), field_name="status", max_length=10)
-    ikm = django_filters.NumberFilter(label=_("ID IKM"), field_name="business_id")
+    ikm = IdFilter(label=_("ID IKM"), field_name="business_id")
 
     class Meta:
         model = ProductCertification

@@ -19,6 +19,7 @@ from rest_framework import serializers, viewsets
 from events.choices import EventKind
 from events.models import Event, Registration
 from ikm_registry.api.conditional import ConditionalGetMixin
+from ikm_registry.api.filters import ID_PATTERN, IdFilter
 from ikm_registry.api.permissions import StaffApiMixin
 from ikm_registry.api.personal import WITH_PERSONAL, PersonalColumnsSerializer, PersonalDataApiMixin
 from ikm_registry.api.workflow import WorkflowActionMixin
@@ -96,6 +97,8 @@ class AgendaFilterSet(django_filters.FilterSet):
 class EventPublicViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     """Public events of the agenda (workshops, pelatihan, bimtek, pameran, temu usaha)."""
 
+    lookup_value_regex = ID_PATTERN
+
     queryset = Event.objects.none()
     serializer_class = EventPublicSerializer
     filterset_class = AgendaFilterSet
@@ -139,7 +142,7 @@ class EventStaffSerializer(serializers.Serializer):
 class EventStaffFilterSet(django_filters.FilterSet):
     status = django_filters.CharFilter(label=_("Status"), field_name="status", max_length=20)
     jenis = django_filters.ChoiceFilter(label=_("Jenis"), field_name="kind", choices=EventKind.choices)
-    tahun = django_filters.NumberFilter(label=_("Tahun mulai"), field_name="start_date__year")
+    tahun = IdFilter(label=_("Tahun mulai"), field_name="start_date__year", min_value=1900, max_value=2200)
 
     class Meta:
         model = Event
@@ -170,7 +173,7 @@ class RegistrationStaffSerializer(PersonalColumnsSerializer):
 
 
 class RegistrationStaffFilterSet(django_filters.FilterSet):
-    kegiatan = django_filters.NumberFilter(label=_("ID kegiatan"), field_name="event_id")
+    kegiatan = IdFilter(label=_("ID kegiatan"), field_name="event_id")
     status = django_filters.CharFilter(label=_("Status"), field_name="status", max_length=20)
 
     class Meta:

@@ -18,6 +18,7 @@ import ipaddress
 from django.conf import settings
 
 IPV6_PREFIX = 64
+UNKNOWN_ADDRESS = "0.0.0.0"
 
 
 def client_ip(request) -> str:
@@ -27,8 +28,9 @@ def client_ip(request) -> str:
         counted = counted_address(value.split(",")[-1].strip())
         if counted:
             return counted
-    remote = request.META.get("REMOTE_ADDR", "")
-    return counted_address(remote) or remote
+    # No address, or not an IP address (a server on a unix socket without a proxy header): such clients share one
+    # count rather than break the rate limits.
+    return counted_address(request.META.get("REMOTE_ADDR", "")) or UNKNOWN_ADDRESS
 
 
 def counted_address(value: str) -> str | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.template import loader
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
@@ -45,6 +45,11 @@ def in_admin(request) -> bool:
     return (getattr(request, "path", "") or "").startswith(prefix)
 
 
+def in_api(request) -> bool:
+    """Under /api/ every answer is JSON, errors included."""
+    return (getattr(request, "path", "") or "").startswith("/api/")
+
+
 def _admin_context(request) -> dict:
     """The admin's header (site name, the user's links) — or only the site name when reading the user fails."""
     from django.contrib import admin
@@ -72,6 +77,8 @@ def _page(request, *, status: int, title, message, link_url: str = "", link_labe
         "link_label": link_label,
         "detail": detail,
     }
+    if in_api(request):
+        return JsonResponse({"detail": str(message)}, status=status)
     if in_admin(request):
         template, context = ADMIN_TEMPLATE, {**_admin_context(request), **context}
     else:
@@ -150,6 +157,8 @@ def csrf_failure(request, reason: str = ""):
 
 def server_error(request=None):
     """500 (handler500): drawn from a plain context — no database, no context processors, nothing of the user."""
+    if request is not None and in_api(request):
+        return JsonResponse({"detail": str(SERVER_ERROR)}, status=500)
     admin = request is not None and in_admin(request)
     context = {"status": 500, "title": SERVER_ERROR_TITLE, "message": SERVER_ERROR}
     try:

@@ -1,7 +1,7 @@
 """Indonesian unless the user chose otherwise; requests carrying NUL characters refused."""
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.translation import gettext
@@ -34,6 +34,10 @@ class RefuseNulMiddleware:
 
     def __call__(self, request):
         if _holds_nul(request):
+            if request.path.startswith("/api/"):  # the API answers every error as JSON
+                return JsonResponse(
+                    {"detail": gettext("Permintaan ditolak: alamat atau isian berisi karakter NUL.")}, status=400
+                )
             return HttpResponseBadRequest(
                 gettext("Permintaan ditolak: alamat atau isian berisi karakter NUL."),
                 content_type="text/plain; charset=utf-8",

@@ -60,6 +60,10 @@ class ImportRequestSerializer(serializers.Serializer):
                     % {"row": number}
                 )
             for column, value in row.items():
+                if "\x00" in column or (isinstance(value, str) and "\x00" in value):
+                    raise serializers.ValidationError(
+                        _("Baris %(row)s: karakter NUL tidak boleh ada di nama kolom atau isian.") % {"row": number}
+                    )
                 if not isinstance(value, SCALARS):
                     raise serializers.ValidationError(
                         _("Baris %(row)s, kolom %(column)s: isi berupa teks atau angka, bukan daftar atau objek.")
@@ -69,6 +73,8 @@ class ImportRequestSerializer(serializers.Serializer):
 
     def validate_opsi(self, options):
         for name, value in options.items():
+            if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+                raise serializers.ValidationError(_("Karakter NUL tidak boleh ada di opsi."))
             if not isinstance(value, SCALARS):
                 raise serializers.ValidationError(_("Opsi %(name)s harus teks atau angka.") % {"name": name})
         return options

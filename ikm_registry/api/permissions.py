@@ -5,6 +5,7 @@ always the model's `restrict(user, action)`: a record outside the region answers
 
 from rest_framework import permissions
 
+from ikm_registry.api.filters import ID_PATTERN
 from ikm_registry.scoping import CHANGE, VIEW, scope_for
 
 
@@ -30,3 +31,4 @@ class StaffApiMixin:
     def restricted(self, queryset):
         action = VIEW if self.request.method in permissions.SAFE_METHODS else CHANGE
         return queryset.restrict(self.request.user, action)
+    lookup_value_regex = ID_PATTERN

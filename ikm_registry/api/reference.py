@@ -95,7 +95,7 @@ class KbliViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
 class SubsectorSerializer(serializers.ModelSerializer):
     kode = serializers.CharField(source="code")
     nama = serializers.CharField(source="name")
-    nama_en = serializers.CharField()
+    nama_en = serializers.CharField(source="name_en")
 
     class Meta:
         model = CreativeSubsector

@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from ikm_registry.api import imports, reference
+from ikm_registry.api import imports, reference, schema  # noqa: F401 (schema: the filter parameters' extension)
 from ikm_registry.api.registry import api_routes
 
 
