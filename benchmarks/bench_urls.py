@@ -29,8 +29,52 @@ def hello(request):
     return HttpResponse("hello")
 
 
+def bare_api_views():
+    """For benchmarks/api.py: the floor of a DRF answer on this server — `/bare-api/` (a constant JSON object, no
+    database) and `/bare-api/usaha/` (a plain ListAPIView of businesses: id and name, DRF's own CursorPagination by
+    id, the filters as bare lookups: `wilayah` a code prefix, `q` a substring of the search document)."""
+    from rest_framework import generics, serializers
+    from rest_framework.pagination import CursorPagination
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    from businesses.models import Business
+
+    class Bare(APIView):
+        authentication_classes, permission_classes, throttle_classes = [], [], []
+
+        def get(self, request):
+            return Response({"hello": "world"})
+
+    class Row(serializers.ModelSerializer):
+        class Meta:
+            model = Business
+            fields = ["id", "name"]
+
+    class Pages(CursorPagination):
+        ordering = "id"
+        page_size = 50
+
+    class BareList(generics.ListAPIView):
+        authentication_classes, permission_classes, throttle_classes = [], [], []
+        filter_backends = []
+        serializer_class = Row
+        pagination_class = Pages
+
+        def get_queryset(self):
+            rows = Business.objects.filter(status="published").only("id", "name")
+            if wilayah := self.request.query_params.get("wilayah"):
+                rows = rows.filter(village_id__startswith=wilayah + ".")
+            if q := self.request.query_params.get("q"):
+                rows = rows.filter(search_document__contains=q.lower())
+            return rows
+
+    return [path("bare-api/", Bare.as_view()), path("bare-api/usaha/", BareList.as_view())]
+
+
 urlpatterns = [
     path("hello/", hello),
+    *bare_api_views(),
     path("", include("ikm_registry.urls")),
 ]
 
