@@ -69,6 +69,7 @@ def main() -> None:
     args.kbli = ""
     database_url = f"{args.postgres}/{DATABASE}"
     host = directory.machine()
+    directory.ensure_gunicorn()
     print(f"# API benchmark: {args.rows:,} businesses, {host['cpus']} CPUs, load {os.getloadavg()[0]:.2f}", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-api-static-") as static_root:
         os.environ["STATIC_ROOT"] = static_root
