@@ -17,7 +17,8 @@ The registries of the project (docs/architecture.md lists them):
 - `ikm_registry.admin_home.admin_panels`: panels of the admin home's "Perlu perhatian";
 - `ikm_registry.reports.sections.report_sections`: sections of a sectioned report (Profil IKM);
 - `ikm_registry.admin_history.timeline_sources`: extra rows on a record's Riwayat page;
-- `ikm_registry.statistics.statistics_panels`: panels of the public Statistik page.
+- `ikm_registry.statistics.statistics_panels`: panels of the public Statistik page;
+- `ikm_registry.opendata.datasets`: open-data datasets (/data/, the CKAN action API, the DCAT catalog).
 
 Tests register a throwaway entry with `with registry.registered(entry): ...`, which removes it afterwards.
 """

@@ -220,6 +220,15 @@ STATISTICS_RELEASE_MONTHS = env.int("STATISTICS_RELEASE_MONTHS", default=6)
 STATISTICS_MIN_BUSINESSES = env.int("STATISTICS_MIN_BUSINESSES", default=3)
 STATISTICS_DOMINANCE_P = env.int("STATISTICS_DOMINANCE_P", default=10)
 
+# --- open data (/data/, the CKAN action API /api/3/action/..., /catalog.jsonld: ikm_registry/opendata/) ---
+# The agency that produces the data (produsen data; the CKAN organization and the DCAT publisher), e.g. "Dinas
+# Perindustrian dan Perdagangan Provinsi Bali"; the datasets' license (an SPDX identifier: CC-BY-4.0, CC0-1.0,
+# CC-BY-SA-4.0, ODbL-1.0, PDDL-1.0 are known to CKAN and DCAT by name and address); how long (seconds) a dataset's
+# rows may lag a change to the registry (they are counted at most, and at least, this often).
+OPEN_DATA_PUBLISHER = env("OPEN_DATA_PUBLISHER", default="Dinas Perindustrian dan Perdagangan")
+OPEN_DATA_LICENSE = env("OPEN_DATA_LICENSE", default="CC-BY-4.0")
+OPEN_DATA_MAX_AGE = env.int("OPEN_DATA_MAX_AGE", default=3600)
+
 # --- product photos (businesses/photos.py) ---
 # An upload larger than PHOTO_MAX_UPLOAD_MB or with more than PHOTO_MAX_MEGAPIXELS (read from the image header,
 # before decoding) is refused. Every stored photo is re-encoded as JPEG (EXIF and GPS dropped, orientation applied)

@@ -25,6 +25,9 @@ urlpatterns = [
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("favicon.ico", RedirectView.as_view(url=static_url("favicon.svg"), permanent=True)),
     path("verifikasi/", verification.verify_view, name="verify"),
+    # Open data: /data/ with its files, the DCAT catalog and the CKAN action API (/api/3/action/...), which must
+    # come before the API's own paths under /api/.
+    path("", include("ikm_registry.opendata.urls")),
     path("api/", include("ikm_registry.api.urls")),
     path("", include("businesses.urls")),
     path("", include("events.urls")),
