@@ -6,7 +6,9 @@ businesses/reports/.)"""
 
 from django.utils.translation import gettext_lazy as _
 
+from businesses import datasets
 from ikm_registry.admin_home import AdminPanel, admin_panels
+from ikm_registry.opendata import datasets as open_datasets
 from ikm_registry.scoping import scope_for
 from ikm_registry.statistics import StatisticsPanel, statistics_panels, with_bars
 from ikm_registry.vocabulary import VocabularySource, vocabulary_sources
@@ -157,6 +159,9 @@ def register_all() -> None:
     for panel in STATISTICS_PANELS:
         statistics_panels.register(panel, replace=True)
     register_profil_ikm_sections()
+    # Its open-data datasets (/data/, the CKAN API, the DCAT catalog): businesses/datasets.py.
+    for dataset in datasets.DATASETS:
+        open_datasets.register(dataset, replace=True)
     # The words of published businesses: "Maksud Anda" in the directory search (ikm_registry/vocabulary.py).
     vocabulary_sources.register(
         VocabularySource(name="businesses", texts=_published_texts, model=Business, texts_of=_texts_of_business),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from businesses.extensions import DirectoryFilter, ProfileBadge, ProfileBadges, directory_filters, profile_badges
-from certification import expiry
+from certification import datasets, expiry
 from certification.choices import CertificateStatus, EnrollmentStatus, ProductCertificateKind
 from certification.models import AssessmentSession, Certificate, Enrollment, ProductCertification
 from ikm_registry.activities import activity_label
@@ -20,6 +20,7 @@ from ikm_registry.admin_history import TimelineSource, timeline_sources
 from ikm_registry.admin_home import AdminPanel, PanelItem, admin_panels
 from ikm_registry.demo import DemoSet, demo_sets
 from ikm_registry.expiry import expiry_sources
+from ikm_registry.opendata import datasets as open_datasets
 from ikm_registry.reports import Disclosure
 from ikm_registry.reports.sections import ReportSection, report_sections
 from ikm_registry.scoping import VIEW, scope_for
@@ -268,3 +269,5 @@ def register_all() -> None:
     statistics_panels.register(STATISTICS_PANEL, replace=True)
     profile_badges.register(ProfileBadges(name="certification", badges=certificate_badges), replace=True)
     demo_sets.register(DemoSet(name="certification", load=demo.load, order=300), replace=True)
+    for dataset in datasets.DATASETS:  # /data/sertifikat-kompetensi/, /data/sertifikat-produk/
+        open_datasets.register(dataset, replace=True)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from events import rules
+from events.datasets import EVENTS_DATASET
 from events.models import Agreement, Event, Outcome, Registration
 from events.services.attendance import certificate_of
 from ikm_registry.activities import ActivitySource, activity_sources
@@ -16,6 +17,7 @@ from ikm_registry.admin_history import TimelineSource, timeline_sources
 from ikm_registry.admin_home import AdminPanel, PanelItem, admin_panels
 from ikm_registry.demo import DemoSet, demo_sets
 from ikm_registry.expiry import ExpiryItem, ExpirySource, expiry_sources
+from ikm_registry.opendata import datasets as open_datasets
 from ikm_registry.reports import Disclosure
 from ikm_registry.reports.sections import ReportSection, report_sections
 from ikm_registry.scoping import scope_for
@@ -238,3 +240,4 @@ def register_all() -> None:
     demo_sets.register(DemoSet(name="events", load=demo.load), replace=True)
     expiry_sources.register(EXPIRY_SOURCE, replace=True)
     activity_sources.register(ACTIVITY_SOURCE, replace=True)
+    open_datasets.register(EVENTS_DATASET, replace=True)  # /data/kegiatan-peserta/ (events/datasets.py)
