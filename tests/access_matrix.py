@@ -1906,6 +1906,39 @@ def fill_product_evidence(route, role, matrix) -> list[Probe]:
     ]  # fmt: skip
 
 
+def fill_open_dataset(route, role, matrix) -> list[Probe]:
+    """Every open-data dataset (its page, CSV or JSON: counts of public rows only) and a slug that names none."""
+    from ikm_registry.opendata import datasets
+
+    probes = [Probe("GET", route.path(name), f"dataset {name}", PUBLIC, reachable=True) for name in datasets.names()]
+    return [*probes, Probe("GET", route.path("tidak-ada"), "a dataset that does not exist", MISSING)]
+
+
+def fill_ckan_action(route, role, matrix) -> list[Probe]:
+    """Each CKAN action with its parameters: every dataset by name, a name that is none (404), searches, the
+    organization (and one that is none), an action that does not exist (400)."""
+    from django.utils.text import slugify
+
+    from ikm_registry.opendata import datasets, publisher_name
+
+    def action(name, label="", owned=None, query=()):
+        return Probe("GET", route.path(name), label or name, owned, query=query)
+
+    probes = [action("package_list"), action("current_package_list_with_resources"), action("status_show"),
+              action("organization_list", "organization_list, all fields", query=(("all_fields", "true"),)),
+              action("tag_list"), action("help_show", query=(("name", "package_search"),)),
+              action("package_search", "search 'ikm', filtered by date",
+                     query=(("q", "ikm"), ("fq", "metadata_modified:[2000-01-01T00:00:00Z TO *]"), ("rows", "100"))),
+              action("organization_show", "the publisher", PUBLIC, (("id", slugify(publisher_name())),
+                                                                 ("include_datasets", "true"))),
+              action("package_show", "a dataset that does not exist", MISSING, (("id", "tidak-ada"),)),
+              action("organization_show", "an organization that does not exist", MISSING, (("id", "tidak-ada"),)),
+              action("tidak_ada", "an action that does not exist")]  # fmt: skip
+    for name in datasets.names():
+        probes.append(action("package_show", f"dataset {name}", PUBLIC, (("id", name),)))
+    return probes
+
+
 def fill_planner(route, role, matrix) -> list[Probe]:
     return [
         Probe("GET", route.path(), "plan"),
@@ -1978,6 +2011,11 @@ FILLERS = [
     Filler("admin:events_event_certificates", ("object_id",), "each matrix event and a missing id: GET, POST (issue)",
            fill_event_desk),
     Filler("verify", (), "empty; a participant's certificate code; a code no certificate has", fill_verify),
+    Filler("opendata:dataset", ("slug",), "every open-data dataset and a slug that names none", fill_open_dataset),
+    Filler("opendata:csv", ("slug",), "as the dataset's page: its CSV", fill_open_dataset),
+    Filler("opendata:json", ("slug",), "as the dataset's page: its JSON", fill_open_dataset),
+    Filler("opendata:ckan_action*", ("name",), "every CKAN action with its parameters (each dataset by name), a "
+           "dataset and an organization that do not exist, an action that does not exist", fill_ckan_action),
     Filler("events:registration", ("secret",), "the personal link the matrix holds (its participant's own name "
            "only), a wrong secret, the secret in the other case; a POST with a wrong secret", fill_registration_page),
     Filler("businesses:owner_page", ("secret",), "the owner's private link the matrix holds (their own page), a "

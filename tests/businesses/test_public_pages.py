@@ -48,6 +48,9 @@ from tests.factories import (
 )
 from tests.queries import no_registry_queries, registry_queries
 
+OPEN_DATASETS = ("ikm-wilayah-kbli-skala", "ikm-tenaga-kerja-investasi", "kegiatan-peserta", "sertifikat-kompetensi",
+                 "sertifikat-produk")  # fmt: skip
+
 pytestmark = pytest.mark.django_db
 
 PUBLISHED = BusinessStatus.PUBLISHED
@@ -109,7 +112,7 @@ def crawl(client, start: list[str], *, limit: int = 2000) -> dict[str, SimpleNam
             continue
         assert len(pages) < limit, f"the crawl found more than {limit} pages; is a link generating new URLs?"
         response = client.get(url)
-        content = response.content.decode()
+        content = (b"".join(response.streaming_content) if response.streaming else response.content).decode()
         pages[url] = SimpleNamespace(status=response.status_code, content=content)
         if response.status_code in (301, 302):
             queue.append(_internal(url, response["Location"]))
@@ -166,6 +169,23 @@ SELF_REGISTRATION = {
     "agree": "on",
     "website": "",
 }
+
+# The open data (/data/ links every dataset's page and files) and what portals harvest: the CKAN actions, each
+# dataset by name, and the DCAT catalog.
+OPEN_DATA_START = [
+    "/data/",
+    "/catalog.jsonld",
+    "/api/3/action/package_list",
+    "/api/3/action/current_package_list_with_resources",
+    "/api/3/action/package_search?q=&rows=1000",
+    "/api/3/action/organization_list?all_fields=true",
+    "/api/3/action/organization_show?id=dinas-perindustrian-dan-perdagangan&include_datasets=true",
+    "/api/3/action/status_show",
+    "/api/3/action/tag_list",
+    *(f"/api/3/action/package_show?id={name}" for name in OPEN_DATASETS),
+    *(f"/data/{name}.{extension}" for name in OPEN_DATASETS for extension in ("csv", "json")),
+]
+
 
 # --- a hand-built registry for the privacy crawl ------------------------------------------------------------------
 
@@ -259,6 +279,7 @@ def _build_privacy_registry():
     start += ["/daftar/terkirim/", "/statistik/?wilayah=51", "/statistik/?wilayah=51.03", "/statistik/?wilayah=51.71"]
     start += [f"/direktori/?q={word}" for word in ("batik", "perak", "kain", "tuban", "belum")]
     start += [f"/direktori/ikm/{pk}/" for pk in published] + [f"/sentra/{sentra.pk}/"]
+    start += OPEN_DATA_START
     return SimpleNamespace(
         private=private, public=public, published=published, sentra=sentra, start=start, registration=registration
     )
@@ -293,6 +314,10 @@ class TestPrivacyCrawl:
         assert any(url.startswith("HX ") for url in privacy_crawl.pages)
         # the registration steps down to the form of a kecamatan
         assert "/daftar/?wilayah=51.03.01" in privacy_crawl.pages
+        # the open data: every dataset's page and files, found by following the links of /data/
+        for name in OPEN_DATASETS:
+            assert {f"/data/{name}/", f"/data/{name}.csv", f"/data/{name}.json"} <= paths
+        assert {"/catalog.jsonld", "/api/3/action/package_show"} <= paths
 
     def test_the_crawl_saw_the_page_after_a_self_registration(self, privacy_crawl):
         sent = privacy_crawl.pages["/daftar/terkirim/"]
@@ -347,7 +372,8 @@ def seeded_crawl(django_db_setup, django_db_blocker):
         def get(url):
             response = client.get(url)
             assert response.status_code == 200, url
-            pages[url] = SimpleNamespace(status=200, content=response.content.decode())
+            content = b"".join(response.streaming_content) if response.streaming else response.content
+            pages[url] = SimpleNamespace(status=200, content=content.decode())
             return response
 
         get("/")
@@ -368,6 +394,8 @@ def seeded_crawl(django_db_setup, django_db_blocker):
         get("/statistik/")
         for code in Business.objects.values_list("village__parent__parent_id", flat=True).distinct():
             get(f"/statistik/?wilayah={code}")
+        for url in OPEN_DATA_START + [f"/data/{name}/" for name in OPEN_DATASETS]:
+            get(url)
         owners = list(
             Owner.objects.values(
                 "business_id",
