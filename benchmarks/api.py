@@ -70,6 +70,7 @@ def main() -> None:
     database_url = f"{args.postgres}/{DATABASE}"
     host = directory.machine()
     directory.ensure_gunicorn()
+    directory.HEADERS["Accept"] = "application/json"  # the API answers JSON only (text/html alone: 406)
     print(f"# API benchmark: {args.rows:,} businesses, {host['cpus']} CPUs, load {os.getloadavg()[0]:.2f}", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-api-static-") as static_root:
         os.environ["STATIC_ROOT"] = static_root
