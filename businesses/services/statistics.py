@@ -125,7 +125,8 @@ def statistics_releases(
     releases = {release.year: release for release in StatisticsRelease.objects.all()}
     today = timezone.localdate(now)
     if years is None:
-        years = counted_figures().values_list("year", flat=True).distinct()
+        # order_by(): the model's ordering (business, -year) would make DISTINCT keep one row per business and year
+        years = counted_figures().order_by().values_list("year", flat=True).distinct()
     due = [year for year in sorted(years) if year not in releases and release_date(year) <= today]
     for year in due:
         release = statistics_release_make(year=year, now=now)

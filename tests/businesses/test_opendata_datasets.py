@@ -177,3 +177,16 @@ def test_a_released_investment_is_in_whole_millions_as_on_the_statistics_page(cl
     (row,) = csv_rows(client, "ikm-tenaga-kerja-investasi")
     assert StatisticsRelease.objects.get(year=SETTLED).investment == 123_600_000
     assert (row["nilai_investasi_juta"], row["tenaga_kerja"], row["keterangan"]) == ("124", "15", "")
+
+
+def test_releases_are_made_from_the_distinct_data_years_in_a_few_queries(dominated, bali_regions, kbli):
+    """statistics_releases() without years reads the data years itself: once each, not once per yearly row."""
+    from businesses.services.statistics import statistics_releases
+
+    for _n in range(10):
+        business = BusinessFactory(status=BusinessStatus.PUBLISHED, village=bali_regions.munggu, kbli=kbli.batik)
+        BusinessYearFactory(business=business, year=SETTLED)
+    with CaptureQueriesContext(connection) as captured:
+        releases = statistics_releases()
+    assert list(releases) == [SETTLED]
+    assert len(captured.captured_queries) < 20
