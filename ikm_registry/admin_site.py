@@ -75,7 +75,12 @@ class RegistryAdminSite(admin.AdminSite):
     def get_urls(self):
         from ikm_registry.admin_report_jobs import job_download_view, jobs_view
         from ikm_registry.admin_reports import reports_view
-        from ikm_registry.admin_uploads import upload_preview_view, upload_rejects_view, upload_view
+        from ikm_registry.admin_uploads import (
+            upload_preview_view,
+            upload_rejects_view,
+            upload_template_view,
+            upload_view,
+        )
 
         return [
             path(
@@ -92,6 +97,11 @@ class RegistryAdminSite(admin.AdminSite):
                 "impor/<slug:kind>/",
                 self.admin_view(lambda request, kind: upload_view(request, self, kind)),
                 name="tabular_upload",
+            ),
+            path(
+                "impor/<slug:kind>/templat.xlsx",
+                self.admin_view(lambda request, kind: upload_template_view(request, self, kind)),
+                name="tabular_upload_template",
             ),
             path("laporan/", self.admin_view(lambda request: reports_view(request, self)), name="reports"),
             path("laporan/tugas/", self.admin_view(lambda request: jobs_view(request, self)), name="report_jobs"),

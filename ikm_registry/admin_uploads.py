@@ -1,7 +1,8 @@
 """Uploads of any registered importer in the admin: upload → preview (every invalid row by row, column and reason,
 every change old → new) → confirm, once; a long file is checked and applied by the worker with its progress shown.
 
-The pages are the admin site's (`impor/<kind>/`, `impor/unggahan/<id>/`, `impor/unggahan/<id>/ditolak.csv`); an
+The pages are the admin site's (`impor/<kind>/`, `impor/<kind>/templat.xlsx` for an importer that offers a template,
+`impor/unggahan/<id>/`, `impor/unggahan/<id>/ditolak.csv`); an
 importer with pages of its own (the business import on the business list) keeps them and uses the same functions
 (`upload_preview_context`, `upload_confirm`, `upload_rejects_response`). Only the uploader (and superusers) open an
 upload; every check re-reads the file against the registry and the user's scope as they are at that moment.
@@ -17,7 +18,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +33,7 @@ from ikm_registry.services import export_logged
 from ikm_registry.tabular import registry
 from ikm_registry.tabular.cells import CSV_ENCODING
 from ikm_registry.tabular.engine import Action
+from ikm_registry.tabular.template import importer_template
 from ikm_registry.tabular.uploads import (
     FILE_PURGED,
     PREVIEW_ROWS,
@@ -298,9 +300,29 @@ def upload_view(request, site, kind: str):
         "required_columns": importer.required,
         "intro": importer_class.upload_intro(options),
         "done_url": importer_class.done_url(options),
+        "template_url": reverse("admin:tabular_upload_template", args=[kind])
+        if importer_class.template_rows(request.user) is not None
+        else "",
         "recent": uploads_visible(request.user).filter(kind=kind, uploaded_by=request.user).defer("summary")[:10],
     }
     return render(request, "admin/tabular/upload_form.html", context)
+
+
+def upload_template_view(request, site, kind: str):
+    """The importer's XLSX template (its columns, example rows, allowed values and other header names); 404 for an
+    importer without one."""
+    importer_class = _importer(kind)
+    _require_writer(request)
+    handle = io.BytesIO()
+    if not importer_template(handle, importer_class, user=request.user):
+        raise Http404
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"templat-impor-{kind}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 def upload_preview_view(request, site, pk: int):

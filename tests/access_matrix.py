@@ -1559,6 +1559,15 @@ def fill_export(route, role, matrix) -> list[Probe]:
     return probes
 
 
+def fill_upload_template(route, role, matrix) -> list[Probe]:
+    """The XLSX template of every registered importer (404 for one without a template) and of a kind that does not
+    exist."""
+    from ikm_registry.tabular import registry
+
+    probes = [Probe("GET", route.path(kind), f"{kind}: template") for kind, _label in registry.choices()]
+    return [*probes, Probe("GET", route.path("no-such-kind"), "an importer that does not exist", MISSING)]
+
+
 def fill_job_download(route, role, matrix) -> list[Probe]:
     return [
         Probe("GET", route.path(r.pk), f"report of {r.label} ({r.owned.label()})", r.owned, reachable=True)
@@ -1969,6 +1978,8 @@ FILLERS = [
     Filler("admin:businesses_business_import", (), "form; POST without a file", fill_import_upload),
     Filler("admin:tabular_upload", ("kind",), "each importer's upload page (a daftar hadir for each matrix event); "
            "POST without a file", fill_tabular_upload),
+    Filler("admin:tabular_upload_template", ("kind",), "each importer's XLSX template (404 without one), a kind that "
+           "does not exist", fill_upload_template),
     Filler("admin:tabular_upload_preview", ("pk",), "each operator's upload and a missing id; GET and POST (confirm)",
            fill_import_preview),
     Filler("admin:tabular_upload_rejects", ("pk",), "each operator's upload and a missing id", fill_import_rejects),

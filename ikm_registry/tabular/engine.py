@@ -321,6 +321,9 @@ class Importer:
     write_class = Write
     # what the engine says when a unique constraint fails while writing (the registry changed meanwhile)
     conflict_message = gettext_lazy("Data registri berubah selama impor; ulangi impor.")
+    # A layout we do not own (another system's export): columns the importer does not know are not read, and their
+    # headers are kept in `ignored_columns`, instead of refusing the file.
+    ignore_unknown_columns = False
 
     def __init__(
         self,
@@ -338,6 +341,7 @@ class Importer:
         self.by_name = {column.name: column for column in self.columns}
         self.file_columns: list[str] = []
         self.present: set[str] = set()
+        self.ignored_columns: list[str] = []
 
     # The admin change view of the importer's records, for the links of a preview (e.g. "admin:events_event_change").
     record_url_name = ""
@@ -377,6 +381,12 @@ class Importer:
     def upload_intro(cls, options: dict) -> str:
         """A sentence for the upload page: what the file should hold."""
         return ""
+
+    @classmethod
+    def template_rows(cls, user) -> list[list] | None:
+        """Example rows (in `column_names()` order) of a downloadable XLSX template of the layout, which the admin's
+        upload page links (ikm_registry.tabular.template.importer_template); None: the importer offers none."""
+        return None
 
     @classmethod
     def done_url(cls, options: dict) -> str:
@@ -587,6 +597,7 @@ class Importer:
 
     def read(self, source) -> tuple[list[str], str, list[Row]]:
         # This importer's columns (an importer may set its own per instance, e.g. one column per session).
+        self.ignored_columns = []
         return read_rows(
             source,
             columns=[column.name for column in self.columns],
@@ -594,6 +605,7 @@ class Importer:
             aliases={alias: column.name for column in self.columns for alias in column.aliases},
             progress=self.progress,
             on_rows=self.on_rows,
+            ignored=self.ignored_columns if self.ignore_unknown_columns else None,
         )
 
     def plan(self, source, filename: str) -> ImportPlan:

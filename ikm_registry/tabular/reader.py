@@ -215,17 +215,26 @@ def _table(source):
 
 
 def _header(
-    cells: list, known: Iterable[str], required: Iterable[str], aliases: dict[str, str]
+    cells: list,
+    known: Iterable[str],
+    required: Iterable[str],
+    aliases: dict[str, str],
+    ignored: list[str] | None = None,
 ) -> tuple[list[str | None], list[str]]:
-    """Column names by position (None for a blank header cell; an alias becomes its column's name) and the
-    file-level problems."""
+    """Column names by position (None for a blank header cell; an alias becomes its column's name; spaces inside a
+    name count once) and the file-level problems. With an `ignored` list, unknown names are not a problem: they are
+    added to the list and their columns read as blank headers (a layout we do not own, e.g. an OSS export)."""
     known = list(known)
+    accepted = set(known) | {REASON_COLUMN}
     names = []
     for cell in cells:
-        name = cell_text(cell).lower() or None
-        names.append(aliases.get(name, name) if name else None)
+        name = " ".join(cell_text(cell).lower().split()) or None
+        name = aliases.get(name, name) if name else None
+        if name and ignored is not None and name not in accepted:
+            ignored.append(cell_text(cell))
+            name = None
+        names.append(name)
     problems = []
-    accepted = set(known) | {REASON_COLUMN}
     unknown = [name for name in names if name and name not in accepted]
     if unknown:
         problems.append(
@@ -267,10 +276,12 @@ def read_rows(
     aliases: dict[str, str] | None = None,
     progress: Callable[[str], None] = _no_progress,
     on_rows: Callable[[str, int, int], None] = _no_rows,
+    ignored: list[str] | None = None,
 ) -> tuple[list[str], str, list[Row]]:
     """Read a file of the given `columns` (names; `aliases` maps other lower-case header names to them): the
     columns it has (in file order), its CSV delimiter and its non-blank rows. A column `alasan` (the reason column
-    of a rejects file) is ignored, so a corrected rejects file imports as it is.
+    of a rejects file) is ignored, so a corrected rejects file imports as it is. Unknown columns are refused, unless
+    an `ignored` list is given: then their headers are appended to it and their cells are not read.
 
     Raises ValidationError for a file that cannot be read, is beyond the limits, or whose header is wrong (unknown,
     doubled or missing required columns).
@@ -281,7 +292,7 @@ def read_rows(
             header = next(rows, None)
             if header is None:
                 raise _file_error(_("Berkas kosong."))
-            names, problems = _header(header, columns, required, aliases)
+            names, problems = _header(header, columns, required, aliases, ignored)
             if problems:
                 raise ValidationError([_file_error(problem) for problem in problems])
             positions = [(index, name) for index, name in enumerate(names) if name and name != REASON_COLUMN]

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ikm_registry.tabular.cells import neutralise
-from ikm_registry.tabular.columns import Choice, choice_key
+from ikm_registry.tabular.columns import Choice, Identifier, choice_key
 
 # Rows of the first sheet that get the drop-downs and the text format (an office's file is rarely longer).
 FORMATTED_ROWS = 5000
@@ -159,3 +159,33 @@ def write_template(
         validation.add(f"{letter}2:{letter}{FORMATTED_ROWS}")
         data.add_data_validation(validation)
     workbook.save(handle)
+
+
+def importer_template(handle, importer_class, *, user) -> bool:
+    """The XLSX template of a registered importer to `handle`: its columns with the example rows it gives
+    (`template_rows(user)`), the values of its coded columns and the other header names each column is read under.
+    False (nothing written) when the importer offers no template."""
+    rows = importer_class.template_rows(user)
+    if rows is None:
+        return False
+    allowed = [choice_values(column) for column in importer_class.columns if isinstance(column, Choice)]
+    headers = [
+        (column.name, str(column.label) if column.label != column.name else "", ", ".join(column.aliases))
+        for column in importer_class.columns
+        if column.aliases
+    ]
+    if headers:
+        allowed.append(
+            AllowedValues(
+                _("nama kolom"), headers, note=_("Judul kolom lain yang dibaca sama dengan kolom ini."), dropdown=False
+            )
+        )
+    write_template(
+        handle,
+        columns=importer_class.column_names(),
+        rows=rows,
+        allowed=allowed,
+        text_columns=[column.name for column in importer_class.columns if isinstance(column, Identifier)],
+        title=str(importer_class.label),
+    )
+    return True

@@ -211,6 +211,18 @@ def test_read_rows_numbers_rows_as_a_spreadsheet_and_skips_blank_ones():
     assert [(row.number, row.values) for row in rows] == [(2, {"a": "1", "b": "2"}), (4, {"a": "3", "b": ""})]
 
 
+def test_header_names_count_inner_spaces_once_and_unknown_columns_may_be_set_aside():
+    """A layout we do not own (an OSS export): its other columns are named and left unread, not refused."""
+    ignored = []
+    columns, _delimiter, rows = read_rows(
+        csv_file("No;Nama  Usaha ;Email", "1;Batik;a@b.id"), columns=["nama_usaha"], aliases={"nama usaha": "nama_usaha"},
+        ignored=ignored,
+    )  # fmt: skip
+    assert (columns, ignored, rows[0].cells) == (["nama_usaha"], ["No", "Email"], ["Batik"])
+    with pytest.raises(ValidationError, match="Kolom tidak dikenal: no"):
+        read_rows(csv_file("No;nama_usaha", "1;Batik"), columns=["nama_usaha"])
+
+
 @pytest.mark.parametrize(
     ("column", "cell", "value"),
     [
