@@ -39,6 +39,7 @@ from businesses.services.exporting import (
 from businesses.services.import_jobs import import_upload
 from businesses.services.import_template import template_xlsx
 from businesses.services.layout import COLUMNS, REQUIRED
+from businesses.services.siinas import SEMESTERS, SIINAS_FORMATS, businesses_siinas_export
 from ikm_registry.admin_uploads import (
     UploadForm,
     upload_confirm,
@@ -54,7 +55,7 @@ from ikm_registry.services import export_logged
 
 EXAMPLE_VILLAGE = "51.03.01.1001"
 # Parameters of the export link that are not filters of the list.
-EXPORT_PARAMS = ("format", "tahun")
+EXPORT_PARAMS = ("format", "tahun", "semester")
 
 
 class BusinessImportForm(UploadForm):
@@ -133,6 +134,7 @@ class ImportExportAdminMixin:
                 if key not in (PAGE_VAR, ERROR_FLAG, *EXPORT_PARAMS)
                 for value in values
             ]
+            context["business_export_semesters"] = SEMESTERS
             context["business_export_years"] = list(
                 BusinessYear.objects.restrict(request.user, VIEW)
                 .order_by("-year")
@@ -144,12 +146,13 @@ class ImportExportAdminMixin:
         return super().changelist_view(request, {**context, **(extra_context or {})})
 
     def export_view(self, request):
-        """The business list as CSV or XLSX in the import layout, or as the readable Daftar workbook (`format=daftar`):
-        the list's own queryset, so the same filter, search, order and scope."""
+        """The business list as CSV or XLSX in the import layout, as the readable Daftar workbook (`format=daftar`),
+        or as the SIINas items of a semester (`format=siinas-csv|siinas-xlsx`, `semester=1|2`): the list's own
+        queryset, so the same filter, search, order and scope."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         file_format = request.GET.get("format", CSV)
-        if file_format not in (*FORMATS, DAFTAR):
+        if file_format not in (*FORMATS, DAFTAR, *SIINAS_FORMATS):
             raise Http404
         year = request.GET.get("tahun", "")
         year = int(year) if year.isdigit() else None
@@ -170,6 +173,21 @@ class ImportExportAdminMixin:
             return HttpResponseRedirect(self._url("changelist"))
         if file_format == DAFTAR:
             export = self._daftar_export(list_request, changelist, year=year)
+        elif file_format in SIINAS_FORMATS:
+            semester = request.GET.get("semester", "")
+            if not semester.isdigit() or int(semester) not in SEMESTERS:
+                self.message_user(request, _("Pilih semester 1 atau 2 untuk ekspor SIINas."), messages.ERROR)
+                return HttpResponseRedirect(self._url("changelist"))
+            if year is None:  # "terbaru": the latest data year among the rows, else last year
+                year = rules.latest_data_year(changelist.queryset) or rules.figures_year()
+            export = businesses_siinas_export(
+                queryset=changelist.queryset,
+                user=request.user,
+                year=year,
+                semester=int(semester),
+                file_format=SIINAS_FORMATS[file_format],
+                filter=list_request.GET.urlencode(),
+            )
         else:
             export = businesses_export(
                 queryset=changelist.queryset,  # = changelist.get_queryset(list_request), without building filters again

@@ -1542,18 +1542,24 @@ def fill_export(route, role, matrix) -> list[Probe]:
     rows)."""
     probes = []
     foreign = [place for place in PLACES if not sees(role, Owned(region=place.region))]
-    for fmt in ("csv", "xlsx", "daftar"):
-        probes.append(Probe("GET", route.path(), f"{fmt}, whole list", query=(("format", fmt),)))
+    for fmt in ("csv", "xlsx", "daftar", "siinas-xlsx", "siinas-csv"):
+        period = (("semester", "1"),) if fmt.startswith("siinas") else ()
+        probes.append(Probe("GET", route.path(), f"{fmt}, whole list", query=(("format", fmt), *period)))
         for place in foreign:
             probes.append(
-                Probe("GET", route.path(), f"{fmt}, NIB of {place.key}", query=(("format", fmt), ("q", NIB[place.key])))
+                Probe(
+                    "GET",
+                    route.path(),
+                    f"{fmt}, NIB of {place.key}",
+                    query=(("format", fmt), *period, ("q", NIB[place.key])),
+                )
             )
             probes.append(
                 Probe(
                     "GET",
                     route.path(),
                     f"{fmt}, kabupaten {place.region}",
-                    query=(("format", fmt), ("kabupaten", place.region)),
+                    query=(("format", fmt), *period, ("kabupaten", place.region)),
                 )
             )
     return probes
@@ -1992,8 +1998,8 @@ FILLERS = [
     Filler("password_reset_confirm", ("uidb64", "token"), "a staff account with a valid and a forged token, an "
            "unknown account", fill_password_reset_confirm),
     Filler("admin:businesses_business_import_template", ("file_format",), "csv, xlsx, pdf", fill_file_format),
-    Filler("admin:businesses_business_export", (), "csv, xlsx and daftar: whole list, each region's NIB searched, each "
-           "kabupaten filtered", fill_export),
+    Filler("admin:businesses_business_export", (), "csv, xlsx, daftar and SIINas (xlsx, csv): whole list, each region's "
+           "NIB searched, each kabupaten filtered", fill_export),
     Filler("admin:report_job_download", ("pk",), "each operator's finished background report and a missing id",
            fill_job_download),
     Filler("admin:reports", (), "the page; each report's form; each report POSTed for the role's own region and "

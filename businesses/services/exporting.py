@@ -110,30 +110,42 @@ class ExportRows:
             yield [values.get(column) for column in self.columns]
 
 
-def _csv_cell(column: str, value) -> str:
+def _csv_cell(column: str, value, numeric=NUMERIC) -> str:
     if value is None:
         return ""
-    if column in NUMERIC:
+    if column in numeric:
         return decimal_text(value) if isinstance(value, Decimal) else str(value)
     return neutralise(str(value))
 
 
-def write_csv(rows, columns: list[str], handle) -> int:
-    """Write a header and `rows` as semicolon-separated UTF-8 (with BOM) to a binary handle; return the row count."""
+def write_csv(rows, columns: list[str], handle, *, numeric=NUMERIC) -> int:
+    """Write a header and `rows` as semicolon-separated UTF-8 (with BOM) to a binary handle; return the row count.
+    `numeric`: the columns whose values are numbers (decimals with a comma), the others are text."""
     text = io.TextIOWrapper(handle, encoding=CSV_ENCODING, newline="")
     writer = csv.writer(text, delimiter=CSV_DELIMITER)
     writer.writerow(columns)
     count = 0
     for row in rows:
-        writer.writerow([_csv_cell(column, value) for column, value in zip(columns, row, strict=True)])
+        writer.writerow([_csv_cell(column, value, numeric) for column, value in zip(columns, row, strict=True)])
         count += 1
     text.flush()
     text.detach()
     return count
 
 
-def write_xlsx(rows, columns: list[str], handle, *, title: str = "IKM") -> int:
-    """Write a header and `rows` to the first sheet of an XLSX workbook (streamed: write-only mode)."""
+def write_xlsx(
+    rows,
+    columns: list[str],
+    handle,
+    *,
+    title: str = "IKM",
+    numeric=NUMERIC,
+    text_columns=TEXT_FORMAT_COLUMNS,
+    notes: tuple[str, list[list]] | None = None,
+) -> int:
+    """Write a header and `rows` to the first sheet of an XLSX workbook (streamed: write-only mode). `numeric`: the
+    columns written as numbers; `text_columns`: those kept as text (identifiers with leading zeros); `notes`: a
+    second sheet (title, rows; the first row bold) explaining the first."""
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
@@ -152,9 +164,9 @@ def write_xlsx(rows, columns: list[str], handle, *, title: str = "IKM") -> int:
         for column, value in zip(columns, row, strict=True):
             if value is None or value == "":
                 cells.append(None)
-            elif column in NUMERIC:
+            elif column in numeric:
                 cells.append(float(value) if isinstance(value, Decimal) else value)
-            elif column in TEXT_FORMAT_COLUMNS:
+            elif column in text_columns:
                 cell = WriteOnlyCell(sheet, neutralise(str(value)))
                 cell.number_format = "@"
                 cells.append(cell)
@@ -162,8 +174,23 @@ def write_xlsx(rows, columns: list[str], handle, *, title: str = "IKM") -> int:
                 cells.append(neutralise(str(value)))
         sheet.append(cells)
         count += 1
+    if notes is not None:
+        notes_title, notes_rows = notes
+        notes_sheet = workbook.create_sheet(notes_title[:31])
+        for letter, width in zip("ABC", (30, 70, 50), strict=True):
+            notes_sheet.column_dimensions[letter].width = width
+        for index, line in enumerate(notes_rows):
+            font = bold if index == 0 else None
+            notes_sheet.append([_note_cell(notes_sheet, value, font) for value in line])
     workbook.save(handle)
     return count
+
+
+def _note_cell(sheet, value, font):
+    cell = WriteOnlyCell(sheet, neutralise(str(value)) if isinstance(value, str) else value)
+    if font is not None:
+        cell.font = font
+    return cell
 
 
 @dataclass
