@@ -39,6 +39,7 @@ from businesses.services.exporting import (
 from businesses.services.import_jobs import import_upload
 from businesses.services.import_template import template_xlsx
 from businesses.services.layout import COLUMNS, REQUIRED
+from businesses.services.oss_import import KIND as OSS_KIND
 from businesses.services.siinas import SEMESTERS, SIINAS_FORMATS, businesses_siinas_export
 from ikm_registry.admin_uploads import (
     UploadForm,
@@ -143,6 +144,8 @@ class ImportExportAdminMixin:
             )
             if user_may(request.user, CHANGE):
                 context["business_import_url"] = self._url("import")
+                # NIB and KBLI from an OSS-RBA export (businesses/services/oss_import.py), on the core's upload pages
+                context["business_oss_url"] = reverse("admin:tabular_upload", args=[OSS_KIND])
         return super().changelist_view(request, {**context, **(extra_context or {})})
 
     def export_view(self, request):

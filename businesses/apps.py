@@ -18,6 +18,7 @@ class BusinessesConfig(AppConfig):
         from businesses import photos
         from businesses.services import (
             importing,  # noqa: F401 (registers the business importer)
+            oss_import,  # noqa: F401 (registers the importer of OSS-RBA exports: NIB and KBLI)
             proposals,  # noqa: F401  (registers the owners' change proposals' workflow)
             workflow,  # noqa: F401  (registers the business workflow with the engine)
         )
