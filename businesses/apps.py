@@ -30,6 +30,7 @@ class BusinessesConfig(AppConfig):
 
         register_public_models(*(self.get_model(name) for name in PUBLIC_MODELS))
 
-        from businesses import contributions
+        from businesses import contributions, sitemaps
 
         contributions.register_all()
+        sitemaps.register_sitemaps()  # profiles and sentra in sitemap.xml, private links out of robots.txt

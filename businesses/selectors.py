@@ -334,6 +334,18 @@ def featured_products_public(limit: int = 6) -> list[Product]:
     )
 
 
+def sentra_public_photo(sentra) -> Product | None:
+    """A product photo of one of a sentra's published members (a featured product first), for its link preview;
+    None when no member's product has one."""
+    return (
+        Product.objects.filter(rules.is_public("business"), business__sentra=sentra)
+        .exclude(photo_small="")
+        .only("id", "name", "photo_small")
+        .order_by("-is_featured", "pk")
+        .first()
+    )
+
+
 def sentra_public_detail(pk: int):
     """One sentra with published members, for its public page; raises Sentra.DoesNotExist."""
     return sentra_public().get(pk=pk)

@@ -36,6 +36,7 @@ from businesses.selectors import (
     region_trail,
     sentra_public,
     sentra_public_detail,
+    sentra_public_photo,
     statistics_summary,
 )
 from businesses.services.owner_link import owner_link_mailed, owner_link_path
@@ -43,6 +44,7 @@ from businesses.services.registration import business_register_public
 from ikm_registry.choices import RegionLevel
 from ikm_registry.error_pages import NotFound
 from ikm_registry.models import Kbli, Office, Region
+from ikm_registry.opengraph import OpenGraph, open_graph
 from ikm_registry.public_cache import cache_public_page, cached_counts, wants_partial
 from ikm_registry.ratelimits import limit_exceeded, too_many_requests
 from ikm_registry.statistics import StatisticsArea, statistics_data, statistics_panels_for
@@ -218,18 +220,39 @@ def business_detail(request, pk: int):
             link_url=reverse("businesses:directory"),
             link_label=_("Cari di Direktori IKM"),
         ) from None
+    products = business_public_products(business)
     return render(
         request,
         "businesses/business_detail.html",
         {
             "business": business,
-            "products": business_public_products(business),
+            "products": products,
+            "og": _business_preview(business, products),
             "links": business_public_links(business),
             "whatsapp": whatsapp_url(business.public_phone),
             "scale_label": ScaleBps(business.latest_scale_bps).label if business.latest_scale_bps else "",
             "office": Office.objects.covering(business.village_id),
             "badges": badges_of(business),
         },
+    )
+
+
+def _place(village) -> str:
+    """ "Kec. Kuta, Kabupaten Badung": where a business or sentra is, as a link preview says it."""
+    district = village.parent
+    return _("Kec. %(district)s, %(regency)s") % {"district": district.name, "regency": district.parent.name}
+
+
+def _business_preview(business, products) -> OpenGraph:
+    """The link preview of a business's page: its name, main product (else its KBLI) and place, and the small photo
+    of its first product that has one (featured first, as on the page)."""
+    photo = next((product for product in products if product.photo_small), None)
+    return open_graph(
+        title=business.name,
+        description=f"{business.main_product or business.kbli.title} — {_place(business.village)}",
+        path=reverse("businesses:business_detail", args=[business.pk]),
+        image_url=photo.photo_small.url if photo else "",
+        image_alt=photo.name if photo else "",
     )
 
 
@@ -251,7 +274,15 @@ def sentra_detail(request, pk: int):
             link_label=_("Lihat daftar sentra IKM"),
         ) from None
     members = business_public().filter(sentra=sentra)
-    return render(request, "businesses/sentra_detail.html", {"sentra": sentra, "members": members})
+    photo = sentra_public_photo(sentra)
+    preview = open_graph(
+        title=sentra.name,
+        description=f"{sentra.main_product} — {_place(sentra.village)}",
+        path=reverse("businesses:sentra_detail", args=[sentra.pk]),
+        image_url=photo.photo_small.url if photo else "",
+        image_alt=photo.name if photo else "",
+    )
+    return render(request, "businesses/sentra_detail.html", {"sentra": sentra, "members": members, "og": preview})
 
 
 @cache_public_page("wilayah")

@@ -20,9 +20,10 @@ class EventsConfig(AppConfig):
 
         register_public_models(*(self.get_model(name) for name in PUBLIC_MODELS))
 
-        from events import contributions
+        from events import contributions, sitemaps
 
         contributions.register_all()
+        sitemaps.register_sitemaps()  # its agenda in sitemap.xml, personal links out of robots.txt
 
         from events.api import register_api_routes  # the endpoints of /api/v1/ (events/api.py)
 

@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -37,6 +38,7 @@ from events.services.registration import (
     waiting_position,
 )
 from events.services.workflow import REGISTRATION_WORKFLOW
+from ikm_registry.opengraph import OpenGraph, open_graph
 from ikm_registry.public_cache import cache_public_page
 from ikm_registry.public_url import public_url, request_base_url, served_from
 from ikm_registry.qr import qr_svg
@@ -70,6 +72,19 @@ def agenda(request):
     )
 
 
+def _event_preview(event) -> OpenGraph:
+    """The link preview of an event's page: its title, kind, dates and place (the site's picture)."""
+    dates = date_format(event.start_date, "j F Y")
+    if event.end_date != event.start_date:
+        dates = f"{dates} – {date_format(event.end_date, 'j F Y')}"
+    where = ", ".join(part for part in (event.venue, event.venue_region.label) if part)
+    return open_graph(
+        title=event.title,
+        description=f"{event.get_kind_display()} · {dates} · {where}",
+        path=reverse("events:event_detail", args=[event.pk]),
+    )
+
+
 def event_detail(request, pk: int):
     event = selectors.event_public(pk)
     response = render(
@@ -85,6 +100,7 @@ def event_detail(request, pk: int):
             "registration_open": event.registration_is_open(),
             "now": timezone.now(),
             "ics_url": reverse("events:event_ics", args=[event.pk]),
+            "og": _event_preview(event),
         },
     )
     patch_cache_control(response, no_cache=True)

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # robots.txt and the sitemap index with its sections (ikm_registry/sitemaps.py): its views and XML templates.
+    "django.contrib.sitemaps",
     # Full-text and trigram search on PostgreSQL (lookups only take effect on a PostgreSQL connection).
     "django.contrib.postgres",
     "django_filters",
@@ -372,6 +374,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ikm_registry.api.schema.add_error_responses",
+    ],
 }
 # Other sites' pages may read the public API and the open data from the visitor's browser (no cookies are sent or
 # honoured there); writes are never cross-origin.
@@ -380,7 +386,3 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Link"]
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "ikm_registry.api.schema.add_error_responses",
-    ],

@@ -7,7 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from ikm_registry import accounts, verification
+from ikm_registry import accounts, sitemaps, verification
 
 urlpatterns = [
     # Password reset by e-mail, linked from the admin login ("Lupa kata sandi?"); before the admin's own catch-all.
@@ -25,6 +25,10 @@ urlpatterns = [
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("favicon.ico", RedirectView.as_view(url=static_url("favicon.svg"), permanent=True)),
     path("verifikasi/", verification.verify_view, name="verify"),
+    # For search engines: the apps' public pages (their sitemap sections) and the paths to stay out of.
+    path("robots.txt", sitemaps.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap_section"),
     # Open data: /data/ with its files, the DCAT catalog and the CKAN action API (/api/3/action/...), which must
     # come before the API's own paths under /api/.
     path("", include("ikm_registry.opendata.urls")),

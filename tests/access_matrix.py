@@ -1574,6 +1574,17 @@ def fill_upload_template(route, role, matrix) -> list[Probe]:
     return [*probes, Probe("GET", route.path("no-such-kind"), "an importer that does not exist", MISSING)]
 
 
+def fill_sitemap_section(route, role, matrix) -> list[Probe]:
+    """Every section of the sitemap, its second page (none in the matrix: 404) and a section that does not exist."""
+    from ikm_registry.sitemaps import sitemap_sections
+
+    probes = []
+    for name in sitemap_sections.names():
+        probes.append(Probe("GET", route.path(name), f"section {name}", PUBLIC))
+        probes.append(Probe("GET", route.path(name), f"section {name}, page 2", MISSING, query=(("p", "2"),)))
+    return [*probes, Probe("GET", route.path("no-such-section"), "a section that does not exist", MISSING)]
+
+
 def fill_job_download(route, role, matrix) -> list[Probe]:
     return [
         Probe("GET", route.path(r.pk), f"report of {r.label} ({r.owned.label()})", r.owned, reachable=True)
@@ -2000,6 +2011,10 @@ FILLERS = [
     Filler("admin:businesses_business_import_template", ("file_format",), "csv, xlsx, pdf", fill_file_format),
     Filler("admin:businesses_business_export", (), "csv, xlsx, daftar and SIINas (xlsx, csv): whole list, each region's "
            "NIB searched, each kabupaten filtered", fill_export),
+    Filler("robots_txt", (), "GET", fill_static),
+    Filler("sitemap", (), "the sitemap index: GET", fill_static),
+    Filler("sitemap_section", ("section",), "each section, its page 2 (none: 404), a section that does not exist",
+           fill_sitemap_section),
     Filler("admin:report_job_download", ("pk",), "each operator's finished background report and a missing id",
            fill_job_download),
     Filler("admin:reports", (), "the page; each report's form; each report POSTed for the role's own region and "

@@ -27,8 +27,8 @@ class StaffApiMixin:
     """For staff viewsets: token authentication, the permission above, and rows through `restrict()`."""
 
     permission_classes = [StaffTokenPermission]
+    lookup_value_regex = ID_PATTERN
 
     def restricted(self, queryset):
         action = VIEW if self.request.method in permissions.SAFE_METHODS else CHANGE
         return queryset.restrict(self.request.user, action)
-    lookup_value_regex = ID_PATTERN
