@@ -228,6 +228,12 @@ def _recount(dataset: Dataset, version) -> tuple[Summary, list[tuple]]:
     return summary, rows
 
 
+def dataset_recount(dataset: Dataset) -> Summary:
+    """Count `dataset` now and keep the count (`manage.py count_open_data`, run more often than OPEN_DATA_MAX_AGE,
+    so that no request waits for a count)."""
+    return _recount(dataset, public_version())[0]
+
+
 def dataset_summary(dataset: Dataset, *, request=None) -> Summary:
     """The summary of `dataset`'s rows, counting them when the cached count is of an older public data version and
     older than OPEN_DATA_MAX_AGE (or gone). A stale count shortens the cache life of the page `request` renders."""

@@ -277,3 +277,21 @@ def test_the_apps_register_their_datasets():
         "sertifikat-kompetensi",
         "sertifikat-produk",
     ]
+
+
+def test_count_open_data_counts_ahead_of_the_requests(client, toy, settings, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    settings.OPEN_DATA_MAX_AGE = 3600
+    client.get("/data/uji-wilayah.csv")
+    Region.objects.filter(code="51.71.01.2007").update(name="Sidakarya Baru")
+    bump(django_capture_on_commit_callbacks)
+    out = StringIO()
+    call_command("count_open_data", "uji-wilayah", stdout=out)
+    assert out.getvalue().startswith(f"uji-wilayah: {Region.objects.count()} rows in ")
+    assert "Sidakarya Baru" in body(client.get("/data/uji-wilayah.csv"))  # the command's count, not an hour-old one
+    assert toy.calls == 2
+    with pytest.raises(CommandError, match="no such dataset: tidak-ada"):
+        call_command("count_open_data", "tidak-ada")
