@@ -375,7 +375,7 @@ class BusinessImporter(Importer):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        year = self.options["year"]
+        year = self.options.get("year")
         self.year = int(year) if isinstance(year, str) and year.isdigit() else year  # `import_table --option`
 
     @classmethod
@@ -383,6 +383,9 @@ class BusinessImporter(Importer):
         return list(REQUIRED)
 
     def check(self) -> None:
+        if not isinstance(self.year, int):
+            # The admin's form and import_businesses always give one; `import_table` and the API take it as an option.
+            raise ValidationError(_("Tahun data (opsi year) wajib berupa tahun, mis. 2025."))
         _check_user_and_year(self.user, self.year)
 
     def new_plan(self, **kwargs) -> BusinessImportPlan:

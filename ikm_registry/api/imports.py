@@ -24,7 +24,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ikm_registry.api.permissions import StaffTokenPermission
+from ikm_registry.api.permissions import RegionStaffTokenPermission
 from ikm_registry.tabular import registry
 from ikm_registry.tabular.cells import CSV_ENCODING
 from ikm_registry.tabular.uploads import upload_record_command
@@ -126,7 +126,7 @@ def outcome_data(outcome) -> dict:
 class StaffImportView(APIView):
     """Check (and with `tulis`, write) rows of a registered import kind as the token's user."""
 
-    permission_classes = [StaffTokenPermission]
+    permission_classes = [RegionStaffTokenPermission]
 
     @extend_schema(
         parameters=[
@@ -184,7 +184,7 @@ class StaffImportView(APIView):
 class StaffImportKindsView(APIView):
     """The import kinds the staff API writes, with their columns (required ones marked)."""
 
-    permission_classes = [StaffTokenPermission]
+    permission_classes = [RegionStaffTokenPermission]
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):

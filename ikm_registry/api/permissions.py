@@ -23,6 +23,14 @@ class StaffTokenPermission(permissions.BasePermission):
         return scope.allows(action)
 
 
+class RegionStaffTokenPermission(StaffTokenPermission):
+    """For the region-wide work an LSP's operator has no part in (imports), as the admin's upload pages: a token of
+    staff who work for a region (an office, national staff, a superuser)."""
+
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and scope_for(request.user).reaches_regions
+
+
 class StaffApiMixin:
     """For staff viewsets: token authentication, the permission above, and rows through `restrict()`."""
 
