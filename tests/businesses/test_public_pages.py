@@ -2,12 +2,15 @@
 
 The privacy tests crawl the site the way a visitor (or a search engine) would: the entry pages, every internal
 link found on them, and every option of every GET form (the directory's filters, the registration's region steps),
-in full and as the htmx fragment, and then look for private data in everything that came back.
+in full and as the htmx fragment, and then look for private data in everything that came back. The public API is
+read as another site's script reads it (crawl_api): its schema, every list that answers without a token, page after
+page, and every row's detail.
 """
 
 import datetime
 import html
 import io
+import json
 import re
 import time
 from collections import deque
@@ -302,6 +305,60 @@ def privacy_crawl(django_db_setup, django_db_blocker):
         transaction.set_rollback(True)
 
 
+def _api_path(url: str) -> str:
+    """The path and query of a link in an API answer (an absolute URL)."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def crawl_api(client) -> dict[str, SimpleNamespace]:
+    """The public API as anyone reads it, without a token: the schema and its docs; every list of the schema that
+    answers without a token (those that answer 401 are the staff API's), page after page through its `next` links,
+    with each region's and each filter's lists; every row's detail; the statistics at the root and per region."""
+    pages: dict[str, SimpleNamespace] = {}
+
+    def get(url: str):
+        if url not in pages:
+            response = client.get(url)
+            pages[url] = SimpleNamespace(status=response.status_code, content=response.content.decode())
+        return pages[url]
+
+    schema = json.loads(get("/api/schema/?format=json").content)
+    get("/api/schema/")
+    get("/api/")
+    starts = []
+    for path, operations in schema["paths"].items():
+        required = [p for p in operations.get("get", {}).get("parameters", []) if p.get("required")]
+        if "get" in operations and "{" not in path and not required:  # verification needs a code: below
+            starts.append(path)
+    starts += [f"/api/v1/usaha/?{query}" for query in ("wilayah=51.03", "wilayah=51.71", "q=batik", "page_size=2")]
+    starts += ["/api/v1/statistik/?wilayah=51", "/api/v1/statistik/?wilayah=51.03", "/api/v1/statistik/?wilayah=51.71"]
+    starts += ["/api/v1/verifikasi/?kode=ZZZZZZZZ", "/api/v1/wilayah/?induk=51.03.01", "/api/v1/kbli/?induk=1313"]
+    for start in starts:
+        url, path = start, urlsplit(start).path
+        while url:
+            page = get(url)
+            body = json.loads(page.content) if page.status == 200 else {}
+            if not isinstance(body, dict) or "results" not in body:
+                break
+            for item in body["results"]:
+                key = item.get("id", item.get("kode"))
+                if key is not None:
+                    get(f"{path}{key}/")
+            url = _api_path(body["next"]) if body.get("next") else None
+    return pages
+
+
+@pytest.fixture(scope="class")
+def privacy_api_crawl(privacy_crawl, django_db_blocker):
+    """The public API over the privacy crawl's registry (in its transaction)."""
+    with django_db_blocker.unblock():
+        cache.clear()
+        pages = crawl_api(Client())
+        cache.clear()
+    return pages
+
+
 class TestPrivacyCrawl:
     def test_the_crawl_reached_every_kind_of_page(self, privacy_crawl):
         paths = {urlsplit(url.removeprefix("HX ")).path for url in privacy_crawl.pages}
@@ -355,6 +412,65 @@ class TestPrivacyCrawl:
         for pk, contact in consented:
             found = leaks(privacy_crawl.pages, [contact])
             assert found == {contact: [f"/direktori/ikm/{pk}/"]}
+
+    # The public API (issue 14): read without a token, as any other site or script would.
+
+    def test_the_api_crawl_reached_every_public_endpoint(self, privacy_crawl, privacy_api_crawl):
+        pages = privacy_api_crawl
+        paths = {urlsplit(url).path for url in pages}
+        assert {f"/api/v1/usaha/{pk}/" for pk in privacy_crawl.published} <= paths
+        assert {
+            "/api/schema/",
+            "/api/v1/usaha/",
+            "/api/v1/sentra/",
+            f"/api/v1/sentra/{privacy_crawl.sentra.pk}/",
+        } <= paths
+        assert {
+            "/api/v1/statistik/",
+            "/api/v1/wilayah/",
+            "/api/v1/wilayah/51.03.01.1001/",
+            "/api/v1/kbli/13134/",
+        } <= paths
+        assert {"/api/v1/subsektor/fesyen/", "/api/v1/kegiatan/"} <= paths
+        assert any("cursor=" in url for url in pages)  # the pages after the first, through `next`
+        # the staff API answers nobody without a token: those lists were not read
+        staff = {url: page.status for url, page in pages.items() if "/staf/" in url}
+        assert staff and set(staff.values()) == {401}
+        read = {url: page.status for url, page in pages.items() if "/staf/" not in url}
+        assert {url: status for url, status in read.items() if status != 200} == {}
+
+    def test_the_api_lists_every_published_business_once_and_no_other(self, privacy_crawl, privacy_api_crawl):
+        listed = []
+        url = next(url for url in privacy_api_crawl if url == "/api/v1/usaha/?page_size=2")
+        while url:
+            body = json.loads(privacy_api_crawl[url].content)
+            listed += [row["id"] for row in body["results"]]
+            url = _api_path(body["next"]) if body["next"] else None
+        assert sorted(listed) == sorted(privacy_crawl.published) and len(listed) == len(set(listed))
+        hidden = Business.objects.get(name="Usaha Belum Terbit").pk
+        assert Client().get(f"/api/v1/usaha/{hidden}/").status_code == 404
+        assert leaks(privacy_api_crawl, ["Usaha Belum Terbit", privacy_crawl.registration["name"]]) == {}
+
+    def test_no_nik_home_address_or_unconsented_contact_in_the_api(self, privacy_crawl, privacy_api_crawl):
+        private = privacy_crawl.private
+        assert leaks(privacy_api_crawl, private["nik"] + private["home_address"]) == {}
+        assert leaks(privacy_api_crawl, private["phone"] + private["email"]) == {}
+
+    def test_no_individual_figures_in_the_api(self, privacy_crawl, privacy_api_crawl):
+        assert leaks(privacy_api_crawl, privacy_crawl.private["figures"]) == {}
+
+    def test_consented_contact_is_in_the_api_on_its_own_business_only(self, privacy_crawl, privacy_api_crawl):
+        consented = privacy_crawl.public["phone"].items() | privacy_crawl.public["email"].items()
+        assert len(consented) == 3
+        others = {f"/api/v1/usaha/{pk}/" for pk in privacy_crawl.published}
+        for pk, contact in consented:
+            where = set(leaks(privacy_api_crawl, [contact]).get(contact, []))
+            assert f"/api/v1/usaha/{pk}/" in where  # the crawl does see contact data where it is allowed
+            assert not where & (others - {f"/api/v1/usaha/{pk}/"})
+            # in a list only beside its own business
+            for url in where - others:
+                rows = json.loads(privacy_api_crawl[url].content)["results"]
+                assert [row["id"] for row in rows if contact in (row["telepon"], row["email"])] == [pk]
 
 
 # --- the demo data set --------------------------------------------------------------------------------------------
