@@ -24,6 +24,13 @@ are markers like an owner's) and an MoU with a party. The address book is read b
 write, deleted by superusers only (ADDRESS_BOOK). The matrix holds one participant's personal link and certificate
 code: their pages may show that participant's own name, nothing of anyone else. An event's venue may be anywhere in
 Indonesia: what its autocomplete offers from everywhere, by design, is no foreign row (answer_text).
+
+The API (issue 14): its URLs come from the same resolver, each also as its format-suffix twin (key "….json"). Every
+role asks with a personal token of its user (matrix.api_keys), never with a session; anonymous with none, and a staff
+endpoint (under /api/v1/staf/) also with the superuser's session, a revoked, an expired, a deactivated account's and
+a malformed token, each of which must answer 401. Staff lists and details are read without and with
+`?data_pribadi=1`, their filters set to other regions' rows; workflow steps and import rows are POSTed for records and
+regions outside the role's reach; public endpoints must answer every role as they answer anonymous visitors.
 """
 
 from __future__ import annotations
@@ -93,6 +100,12 @@ LSP_REFUSED = (
     "admin:certification_enrollment_add",
     "admin:reports",
     "admin:tabular_upload*",
+    # the staff API's endpoints of the same records (a 403 from its permission, before any row is read)
+    "staf-usaha-*",
+    "staf-kegiatan-*",
+    "staf-pendaftaran-*",
+    "staf-sertifikat-produk-*",
+    "api-import*",
 )
 
 
@@ -453,6 +466,7 @@ class Matrix:
     photos: list = field(default_factory=list)  # Record(pk=(event id, photo id)): each event's documentation photo
     owner_links: list = field(default_factory=list)  # Record(pk=secret): the owner's private link the matrix holds
     proposal_photos: list = field(default_factory=list)  # Record(pk=(proposal id, photo id)): each region's
+    api_keys: dict = field(default_factory=dict)  # role key (and CREDENTIALS) → the key of an API token
     event_year: int = 0
     year: int = 0
 
@@ -512,6 +526,11 @@ class Matrix:
         """What never reaches a public page: unpublished records and every owner's private values (no consent)."""
         found = [Marker(f"unpublished {word}", rf"(?i:{word})", word.lower()) for word in self.nonpublic_words]
         return found + [pattern for who in self.people for pattern in who.patterns()]
+
+    def undisclosed_patterns(self) -> list[Marker]:
+        """What a staff API answer holds only when asked for (`?data_pribadi=1`), whatever the role: every person's
+        NIK, phone, e-mail and home address, and a business's own figures."""
+        return [pattern for who in self.people for pattern in who.patterns()] + self.figure_patterns()
 
 
 def _seen_words(role: Role) -> str:
@@ -620,10 +639,10 @@ def build_matrix() -> Matrix:
     from businesses.services.owner_link import owner_link_issue
     from businesses.services.proposals import proposal_submit
     from businesses.services.workflow import business_submit, business_verify
+    from ikm_registry.api.tokens import api_token_create
     from ikm_registry.history import attributed
     from ikm_registry.job_kinds import report_job_start
     from ikm_registry.jobs import job_run
-    from ikm_registry.api.tokens import api_token_create
     from ikm_registry.models import ApiToken, CreativeSubsector, ExportLog, Job, Kbli, Office, Region, TabularImport
     from ikm_registry.services import export_logged
     from ikm_registry.tasks import run_job
@@ -857,7 +876,42 @@ def build_matrix() -> Matrix:
     records[DBTaskResult] = [Record("task", DBTaskResult.objects.get(pk=task.id).pk, SUPERUSER_ONLY)]
     _events(matrix, operators)
     _certification(matrix, operators)
+    _api_tokens(matrix)
     return matrix
+
+
+# Credentials of the staff API that must open nothing (each a 401): the superuser's signed-in session without a token,
+# a revoked token, a token past its expiry, the token of a deactivated account, a header of the wrong shape.
+CREDENTIALS = ("session", "revoked", "expired", "inactive", "malformed")
+
+
+def _api_tokens(matrix: Matrix) -> None:
+    """A personal API token for each role's user (the API is asked with it, never with a session), and the tokens of
+    CREDENTIALS: revoked, expired, of an account deactivated after the token was made."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ikm_registry.api.tokens import api_token_create, api_token_revoke
+    from ikm_registry.models import ApiToken
+    from tests.factories import staff_user
+
+    users, keys = matrix.users, matrix.api_keys
+    for role in ROLES:
+        if not role.anonymous:
+            _token, keys[role.key] = api_token_create(user=users[role.key], name="Matriks", created_by=users[role.key])
+    operator = users["operator_badung"]
+    token, keys["revoked"] = api_token_create(user=operator, name="Matriks dicabut", created_by=operator)
+    api_token_revoke(token=token, actor=operator)
+    token, keys["expired"] = api_token_create(
+        user=operator, name="Matriks kedaluwarsa", created_by=operator, expires_at=timezone.now() + timedelta(days=1)
+    )
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    leaver = staff_user("operator", "51.03", username="matriks.nonaktif")
+    _token, keys["inactive"] = api_token_create(user=leaver, name="Matriks", created_by=leaver)
+    leaver.is_active = False
+    leaver.save(update_fields=["is_active"])
+    keys["malformed"] = keys["operator_badung"]  # sent without the keyword: "Authorization: <key>"
 
 
 def _events(matrix: Matrix, operators: dict) -> None:
@@ -1114,6 +1168,12 @@ def remove_files(matrix: Matrix) -> None:
 # --- the URL resolver ---------------------------------------------------------------------------------------------
 
 
+# The staff API's URLs (ikm_registry/api/registry.py: every endpoint under staf/ needs a token); the key of an API URL's
+# format-suffix twin.
+STAFF_API_PREFIX = "api/v1/staf/"
+FORMAT_SUFFIX = ".json"
+
+
 @dataclass(frozen=True)
 class Route:
     """One URL pattern of the project: its name (or, unnamed, its regex), its parameters and, for a ModelAdmin's
@@ -1126,7 +1186,35 @@ class Route:
 
     @property
     def key(self) -> str:
+        return f"{self.base_key}{FORMAT_SUFFIX}" if self.format_suffix else self.base_key
+
+    @property
+    def base_key(self) -> str:
         return self.name if self.name and not self.name.endswith(":") else f"{self.name}{self.regex}"
+
+    @property
+    def api_view(self) -> type | None:
+        """The Django REST framework view class of an API URL (None for any other URL)."""
+        from rest_framework.views import APIView
+
+        view = getattr(self.callback, "cls", None)
+        return view if isinstance(view, type) and issubclass(view, APIView) else None
+
+    @property
+    def format_suffix(self) -> bool:
+        """An API URL's twin that takes a format suffix ("/api/v1/usaha/1.json"): the same view, under the same name;
+        its key ends in FORMAT_SUFFIX, and its paths are made with the suffix."""
+        return self.api_view is not None and "format" in self.params
+
+    @property
+    def fill_params(self) -> tuple[str, ...]:
+        """The parameters a filler fills (a format suffix is filled by path())."""
+        return tuple(param for param in self.params if not (self.format_suffix and param == "format"))
+
+    @property
+    def staff_api(self) -> bool:
+        """A staff endpoint of the API (under /api/v1/staf/): a token of a staff user, scoped like the admin."""
+        return self.api_view is not None and self.regex.startswith(STAFF_API_PREFIX)
 
     @property
     def template(self) -> tuple[str, list[str]]:
@@ -1143,13 +1231,16 @@ class Route:
 
     @property
     def public(self) -> bool:
-        return not self.name.startswith("admin:")
+        return not self.name.startswith("admin:") and not self.staff_api
 
     def path(self, *values, **named) -> str:
         from urllib.parse import quote
 
         text, params = self.template
         given = dict(zip(params, values, strict=False)) | named
+        if self.format_suffix:
+            # DRF's suffix of the API root takes its dot in the parameter ("/api/v1/.json"), the others not
+            given.setdefault("format", ".json" if r"(?P<format>\." in self.regex else "json")
         return "/" + text % {key: quote(str(value), safe="") for key, value in given.items()}
 
 
@@ -1195,6 +1286,9 @@ class Probe:
     reachable: bool = False
     writes: bool = False  # a POST that would change something: officials get 403, nothing changes
     watch: tuple = ()  # (model, pk) whose row must be unchanged after the request
+    json: str = ""  # the API: a JSON body to POST
+    # The API: what authenticates the request instead of the role's own token ("" for that token; CREDENTIALS).
+    credential: str = ""
 
 
 @dataclass(frozen=True)
@@ -1205,6 +1299,7 @@ class Filler:
     params: tuple[str, ...] | None  # the parameters it fills (None: any, for parameterless extras)
     how: str  # one line for the table in the test's documentation
     fill: Callable
+    api: bool = False  # fills API URLs only
 
 
 def _records(matrix, route) -> list[Record]:
@@ -1350,6 +1445,17 @@ def fill_add(route, role, matrix) -> list[Probe]:
     return [
         Probe("GET", route.path(), "add form"),
         Probe("POST", route.path(), "POST empty add form", writes=True, watch=((model, None),)),
+    ]
+
+
+def fill_token_add(route, role, matrix) -> list[Probe]:
+    """A staff member's own API token (the admin's Token API): every role that holds one makes it, officials too (the
+    token reads as its user does; it is no write to the registry). An empty form makes none."""
+    from ikm_registry.models import ApiToken
+
+    return [
+        Probe("GET", route.path(), "add form"),
+        Probe("POST", route.path(), "POST empty add form", watch=((ApiToken, None),)),
     ]
 
 
@@ -1732,7 +1838,7 @@ def fill_public_sentra(route, role, matrix) -> list[Probe]:
     from businesses.models import Sentra
 
     return [
-        Probe("GET", route.path(record.pk), f"sentra {record.label}", PUBLIC)
+        Probe("GET", route.path(record.pk), f"sentra {record.label}", MISSING if record.owned.missing else PUBLIC)
         for record in [*matrix.records[Sentra], Record("missing", _missing_pk(), MISSING)]
     ]
 
@@ -1976,10 +2082,217 @@ def fill_static(route, role, matrix) -> list[Probe]:
     return [Probe("GET", route.path(), "page")]
 
 
+# --- the API (/api/, issue 14) ------------------------------------------------------------------------------------
+# Every role asks with its user's personal token (matrix.api_keys), anonymous with none; a staff endpoint is also asked
+# with each credential of CREDENTIALS, none of which may open it (_credential_probes).
+
+DATA_PRIBADI = ("data_pribadi", "1")
+
+
+def api_headers(matrix: Matrix, role: Role, probe: Probe) -> dict:
+    """The request headers of `probe` as `role`: its user's token, or the credential the probe names."""
+    credential = probe.credential
+    if credential == "session" or (role.anonymous and not credential):
+        return {}
+    key = matrix.api_keys[credential or role.key]
+    return {"HTTP_AUTHORIZATION": f"Token {key} {key[:8]}" if credential == "malformed" else f"Token {key}"}
+
+
+def _credential_probes(probe: Probe) -> list[Probe]:
+    return [replace(probe, label=f"{probe.label}, {credential}", credential=credential) for credential in CREDENTIALS]
+
+
+def api_model(route):
+    """The model of an API view's rows (its `queryset`), or None."""
+    return getattr(getattr(route.api_view, "queryset", None), "model", None)
+
+
+def discloses(route, probe: Probe) -> bool:
+    """Whether `probe` asks a staff endpoint that can answer with personal data for it (`?data_pribadi=1`)."""
+    from ikm_registry.api.personal import PersonalDataApiMixin
+
+    return DATA_PRIBADI in probe.query and issubclass(route.api_view, PersonalDataApiMixin)
+
+
+def _api_records(route, matrix) -> list[Record]:
+    model = api_model(route)
+    found = matrix.records.get(model) if model is not None else None
+    if not found:
+        raise LookupError(f"no records of the model of {route.key} ({model}) in the matrix data")
+    return [*found, Record("missing", _missing_pk(model), MISSING)]
+
+
+def _staff_filter_values(matrix) -> dict[str, list[tuple[object, Owned]]]:
+    """Values of the staff endpoints' filters that name another region's (or LSP's) rows."""
+    from businesses.models import Business, Sentra
+    from certification.models import Scheme
+    from events.models import Event
+
+    def of(model):
+        return [(record.pk, record.owned) for record in matrix.records.get(model, [])]
+
+    return {
+        "kabupaten": [(place.region, Owned(region=place.region)) for place in PLACES],
+        "kecamatan": [(place.village[:8], Owned(region=place.region)) for place in PLACES],
+        "sentra": of(Sentra),
+        "kegiatan": of(Event),
+        "ikm": of(Business),
+        "skema": of(Scheme),
+    }
+
+
+def fill_api_staff_list(route, role, matrix) -> list[Probe]:
+    """The list, and with personal data; each of its filters that names another region's rows set to each of them
+    (with personal data asked for): the role gets none of them."""
+    probes = [
+        Probe("GET", route.path(), "list"),
+        Probe("GET", route.path(), "list with personal data", query=(DATA_PRIBADI,)),
+    ]
+    filterset = getattr(route.api_view, "filterset_class", None)
+    filters = filterset.base_filters if filterset is not None else {}
+    for name, values in _staff_filter_values(matrix).items():
+        if name not in filters:
+            continue
+        for value, owned in values:
+            if not sees(role, owned):
+                probes.append(
+                    Probe("GET", route.path(), f"filter {name}={value} ({owned.label()})", owned,
+                          query=((name, str(value)), DATA_PRIBADI), search="foreign")
+                )  # fmt: skip
+    return probes
+
+
+def fill_api_staff_detail(route, role, matrix) -> list[Probe]:
+    """Each matrix record of the endpoint's model and a missing id, without and with personal data."""
+    probes = []
+    for record in _api_records(route, matrix):
+        label = f"{record.label} ({record.owned.label()})"
+        probes.append(Probe("GET", route.path(record.pk), label, record.owned, reachable=True))
+        probes.append(
+            Probe("GET", route.path(record.pk), f"{label} with personal data", record.owned, query=(DATA_PRIBADI,),
+                  reachable=True)
+        )  # fmt: skip
+    return probes
+
+
+def fill_api_staff_action(route, role, matrix) -> list[Probe]:
+    """A workflow step POSTed to each matrix record of the endpoint's model and a missing id (a step the role may take
+    on a record it sees is not tried): another region's record answers 404, an official's step 403, and neither
+    changes the record."""
+    from ikm_registry.workflow import workflow_for
+
+    model = api_model(route)
+    step = next(iter(workflow_for(model).transitions))
+    body = json.dumps({"aksi": step, "catatan": "matriks"})
+    return [
+        Probe("POST", route.path(record.pk), f"step {step} of {record.label} ({record.owned.label()})", json=body,
+              writes=True, watch=((model, record.pk),), **_write(role, record.owned, "change"))
+        for record in _api_records(route, matrix)
+    ]  # fmt: skip
+
+
+def _import_body(rows: list[dict], *, write: bool, **options) -> str:
+    return json.dumps({"baris": rows, "opsi": options, "tulis": write})
+
+
+def fill_api_import(route, role, matrix) -> list[Probe]:
+    """The staff import: a business row in the role's own region previewed (valid for roles that write) and written
+    (tried by roles that may not write: 403, nothing written); written, a row in each region the role may not see
+    (refused, naming the row and the column, nothing written); the daftar hadir of each event the role may not see
+    (refused); every other kind's preview; a kind that does not exist."""
+    from businesses.models import Business, Owner
+    from events.models import Event, Registration
+    from ikm_registry.tabular import registry
+
+    def business_row(place):
+        return {"nama_usaha": f"Tenun Zapi{place.key}", "nama_pemilik": "Ibu Zapi", "kode_wilayah": place.village,
+                "kbli": "13134"}  # fmt: skip
+
+    watch = ((Business, None), (Owner, None))
+    own = next((p for p in PLACES if role.region and p.region.startswith(role.region)), PLACE["bdg"])
+    year = matrix.year
+    probes = [
+        Probe("POST", route.path("businesses"), f"preview a business in {own.region}", expect="import-accepted",
+              json=_import_body([business_row(own)], write=False, year=year), watch=watch)
+    ]  # fmt: skip
+    for place in PLACES:
+        owned = Owned(region=place.region)
+        if not sees(role, owned) or place is own:  # the role's own: tried only by roles that may not write
+            probes.append(
+                Probe("POST", route.path("businesses"), f"write a business in {place.region}", owned,
+                      expect="import-refused", json=_import_body([business_row(place)], write=True, year=year),
+                      writes=True, watch=watch)
+            )  # fmt: skip
+    row = {"nama": "Ibu Zapi", "jenis_kelamin": "P"}
+    for record in matrix.records[Event]:
+        if not sees(role, record.owned):
+            probes.append(
+                Probe("POST", route.path("participants"), f"write a participant of event {record.label} "
+                      f"({record.owned.label()})", record.owned, expect="refused",
+                      json=_import_body([row], write=True, event=record.pk), writes=True,
+                      watch=((Registration, None),))
+            )  # fmt: skip
+    for kind, _label in registry.choices():
+        if kind not in ("businesses", "participants"):
+            empty = dict.fromkeys(registry.get(kind).required_names(), "")
+            probes.append(
+                Probe("POST", route.path(kind), f"preview {kind}", expect="preview",
+                      json=_import_body([empty], write=False), watch=((registry.get(kind).model, None),))
+            )  # fmt: skip
+    probes.append(Probe("POST", route.path("no-such-kind"), "a kind that does not exist", MISSING,
+                        json=_import_body([row], write=False)))  # fmt: skip
+    return probes
+
+
+def fill_api_public_list(route, role, matrix) -> list[Probe]:
+    """A public list: its first page, a page of one row (its `next` link), and its filters set to each region, to
+    each region's unpublished names (`q`) and to each matrix sentra."""
+    from businesses.models import Sentra
+
+    probes = [
+        Probe("GET", route.path(), "list"),
+        Probe("GET", route.path(), "a page of one", query=(("page_size", "1"),)),
+    ]
+    filterset = getattr(route.api_view, "filterset_class", None)
+    filters = filterset.base_filters if filterset is not None else {}
+    for place in PLACES:
+        if "wilayah" in filters:
+            probes.append(Probe("GET", route.path(), f"wilayah {place.region}", query=(("wilayah", place.region),)))
+        if "q" in filters:
+            for word in ("alfa", "charlie", "peserta"):
+                probes.append(Probe("GET", route.path(), f"q {place.token}{word}", query=(("q", place.token + word),)))
+    if "sentra" in filters:
+        for record in matrix.records[Sentra]:
+            probes.append(Probe("GET", route.path(), f"sentra of {record.label}", query=(("sentra", str(record.pk)),)))
+    return probes
+
+
+def fill_api_codes(route, role, matrix) -> list[Probe]:
+    """A reference code of the matrix (regions of each place, its KBLI and subsector) and one that does not exist."""
+    codes = {
+        "wilayah": [*(place.village for place in PLACES), "51.03", "52"],
+        "kbli": ["13134"],
+        "subsektor": ["kriya"],
+    }[route.base_key.removesuffix("-detail")]
+    return [Probe("GET", route.path(code), code, PUBLIC, reachable=True) for code in codes] + [
+        Probe("GET", route.path("99999"), "no such code", MISSING)
+    ]
+
+
+def fill_api_statistics(route, role, matrix) -> list[Probe]:
+    """The statistics of all Indonesia, of each place's province and regency, and of a code that is no region."""
+    probes = [Probe("GET", route.path(), "Indonesia")]
+    for code in ("51", "52", *(place.region for place in PLACES)):
+        probes.append(Probe("GET", route.path(), f"wilayah {code}", query=(("wilayah", code),)))
+    return probes + [Probe("GET", route.path(), "no such region", query=(("wilayah", "99.99"),))]
+
+
 # The table of how each kind of URL parameter is filled. A URL with parameters that matches no row fails the matrix.
 FILLERS = [
     Filler("admin:*_changelist", (), "list; searches for other regions' NIB and owners' personal values; "
            "kabupaten filter of each region; every bulk action on one record of each region", fill_changelist),
+    Filler("admin:ikm_registry_apitoken_add", (), "form; POST of an empty form (a token is its user's own: officials "
+           "make theirs too)", fill_token_add),
     Filler("admin:*_add", (), "form; POST of an empty form", fill_add),
     Filler("admin:*_change", ("object_id",), "a record of each region, an id that does not exist; GET and POST",
            fill_change),
@@ -2068,14 +2381,39 @@ FILLERS = [
     Filler("admin:certification_productcertification_evidence", ("object_id",), "each matrix product certificate's "
            "evidence and a missing id", fill_product_evidence),
     Filler("admin:certification_planner", (), "the plan; with a capacity of one", fill_planner),
+    # The API (each also with its format suffix, ".json"): staff endpoints with the role's token, public ones too.
+    Filler("staf-*-list", (), "the list, with personal data; its filters set to other regions' rows",
+           fill_api_staff_list, api=True),
+    Filler("staf-*-detail", ("pk",), "each matrix record of the model and a missing id, with and without personal "
+           "data", fill_api_staff_detail, api=True),
+    Filler("staf-*-aksi", ("pk",), "a workflow step POSTed to each matrix record of the model and a missing id",
+           fill_api_staff_action, api=True),
+    Filler("api-import", ("jenis",), "a business row of the role's region previewed; rows of other regions written; "
+           "other regions' events' participants; every other kind's preview; a missing kind", fill_api_import,
+           api=True),
+    Filler("*-list", (), "first page, a page of one; its filters set to each region, unpublished names, each sentra",
+           fill_api_public_list, api=True),
+    Filler("usaha-detail", ("pk",), "every matrix business: published ones answer, others 404", fill_public_business,
+           api=True),
+    Filler("sentra-detail", ("pk",), "every matrix sentra and a missing id", fill_public_sentra, api=True),
+    Filler("kegiatan-detail", ("pk",), "every matrix event: public ones answer, internal ones and a missing id 404",
+           fill_public_event, api=True),
+    Filler("wilayah-detail", ("kode",), "the places' regions and a missing code", fill_api_codes, api=True),
+    Filler("kbli-detail", ("kode",), "the matrix's KBLI and a missing code", fill_api_codes, api=True),
+    Filler("subsektor-detail", ("kode",), "the matrix's subsector and a missing code", fill_api_codes, api=True),
+    Filler("api-statistics", (), "Indonesia, each place's province and regency, a missing region",
+           fill_api_statistics, api=True),
+    Filler("api-verify", (), "as /verifikasi/", fill_verify, api=True),
 ]  # fmt: skip
 
 
 def filler_for(route: Route) -> Filler | None:
     for filler in FILLERS:
-        if fnmatchcase(route.key, filler.match) and filler.params in (None, route.params):
+        if filler.api and route.api_view is None:
+            continue
+        if fnmatchcase(route.base_key, filler.match) and filler.params in (None, route.fill_params):
             return filler
-    if not route.params:
+    if not route.fill_params:
         return Filler(route.key, (), "GET", fill_static)
     return None
 
@@ -2084,7 +2422,10 @@ def probes_for(route: Route, role: Role, matrix: Matrix) -> list[Probe]:
     filler = filler_for(route)
     if filler is None:
         raise LookupError(f"no filler for the parameters {route.params} of {route.key}: add one to FILLERS")
-    return filler.fill(route, role, matrix)
+    probes = filler.fill(route, role, matrix)
+    if route.staff_api and role.anonymous and probes:
+        probes += _credential_probes(probes[0])
+    return probes
 
 
 # --- reading answers ----------------------------------------------------------------------------------------------
@@ -2130,6 +2471,8 @@ def _without_rows_offered_everywhere(response, text: str) -> str:
 
 
 TIME_ATTRIBUTE = re.compile(r'\sdatetime="[0-9T:.+\-]*"')
+# A date or time as a JSON value ("2026-11-30", "2026-11-30T23:22:04.210645+07:00"), the API's: as above.
+JSON_TIME = re.compile(r'"\d{4}-\d\d-\d\d(?:T[0-9:.]+(?:Z|[+\-]\d\d:?\d\d)?)?"')
 
 
 def answer_text(response) -> tuple[str, str]:
@@ -2148,6 +2491,8 @@ def answer_text(response) -> tuple[str, str]:
         # A machine-readable time (`<time datetime="…T23:22:04.210645+07:00">`) is no one's data, but its
         # microseconds can spell five digits of a NIK marker by chance: left out before the answer is searched.
         text = TIME_ATTRIBUTE.sub("", text)
+        if kind == "application/json":
+            text = JSON_TIME.sub('""', text)
         text = html.unescape(_without_rows_offered_everywhere(response, text))
     headers = " ".join(response.get(name, "") for name in ("Content-Disposition", "Location"))
     return kind, f"{headers}\n{text}"

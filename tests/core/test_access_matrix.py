@@ -20,6 +20,15 @@ role and check:
   (its region's only reported investment, also as a rekap's sum), leaves with one export log row for the user,
   saying it holds personal or individual data.
 
+The API (/api/) is asked with each role's personal token: a staff endpoint answers 401 without a valid one (a signed-in
+session, a revoked, expired or deactivated account's, a malformed header), 403 where the role may not use it at all
+(an LSP's operator on region endpoints and imports) and to a read-only role's POST, 404 for another region's or a
+missing id, and no other region's row in a list; personal values and a business's figures only with
+`?data_pribadi=1` (masked for officials), each such answer in the export log as format "api" and no other; the
+import refuses a row of another region naming row and column and previews one of the role's own as valid. A public
+endpoint answers every role exactly as it answers an anonymous visitor, with no private marker, and 404 for what is
+not public.
+
 Known leaks that others are fixing are marked xfail(strict=True) in KNOWN_LEAKS with the point of issue 9 that
 fixes them; when the fix lands the test passes, strict xfail fails, and the entry goes.
 
@@ -53,8 +62,10 @@ from tests.access_matrix import (
     Matrix,
     Owned,
     answer_text,
+    api_headers,
     build_matrix,
     declared,
+    discloses,
     filler_for,
     find_markers,
     person,
@@ -129,20 +140,35 @@ def _snapshot(watch) -> list:
     return state
 
 
-def _request(client, probe):
+def _request(client, probe, headers=None):
+    headers = headers or {}
     if probe.method == "GET":
         path = f"{probe.path}?{urlencode(probe.query)}" if probe.query else probe.path
-        return client.get(path)
+        return client.get(path, **headers)
+    if probe.json:
+        return client.post(probe.path, probe.json, content_type="application/json", **headers)
     data = {}
     for name, value in probe.data:
         data.setdefault(name, []).append(value)  # a bulk action names several records
-    return client.post(probe.path, data)
+    return client.post(probe.path, data, **headers)
 
 
 def _result_count(response):
+    if response.get("Content-Type", "").startswith("application/json") and not response.streaming:
+        body = _json(response)
+        return len(body["results"]) if isinstance(body, dict) and isinstance(body.get("results"), list) else None
     try:
         return response.context["cl"].result_count
     except (KeyError, TypeError):
+        return None
+
+
+def _json(response):
+    import json
+
+    try:
+        return json.loads(response.content)
+    except ValueError:
         return None
 
 
@@ -182,7 +208,7 @@ def run_matrix(matrix, role, route) -> dict[str, list[str]]:
         problems["access"].append(str(error))
         return problems
     client = Client()
-    if not role.anonymous:
+    if not role.anonymous and route.api_view is None:  # the API is asked with the role's token, never a session
         client.force_login(matrix.users[role.key])
     foreign, personal, public = _patterns(matrix, role)
     held = (matrix.people_patterns(), matrix.figure_patterns())  # what makes a file one to log
@@ -191,7 +217,7 @@ def run_matrix(matrix, role, route) -> dict[str, list[str]]:
         last_log = ExportLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         before = _snapshot(probe.watch)
         try:
-            response = _request(client, probe)
+            response = _request(_client_for(matrix, client, probe), probe, _headers(matrix, role, route, probe))
         except Exception as error:  # an exception the client re-raises is a server error
             problems["access"].append(f"{probe.method} {probe.path} ({probe.label}): raised {error!r}")
             continue
@@ -206,15 +232,64 @@ def run_matrix(matrix, role, route) -> dict[str, list[str]]:
         count = _result_count(response)
         if kind in ("pdf", "csv", "xlsx") and response.status_code == 200 and not role.anonymous:
             problems["logged"] += _log_problems(where, role, matrix, kind, text, held, last_log)
+        if route.staff_api and not role.anonymous:
+            problems["logged"] += _api_log_problems(where, role, route, probe, matrix, response, text, last_log)
         if route.public:
             problems["public"] += [f"{where}: {leak}" for leak in find_markers(public, text)]
+            if route.api_view is not None and not role.anonymous and probe.method == "GET":
+                problems["public"] += _same_as_anonymous(where, probe, response)
             continue
         problems["foreign"] += [f"{where}: {leak}" for leak in find_markers(foreign, text)]
+        if route.staff_api and not discloses(route, probe):
+            # without `?data_pribadi=1` no one's personal values nor a business's figures, whatever the role
+            problems["personal"] += [f"{where}: {leak}" for leak in find_markers(matrix.undisclosed_patterns(), text)]
         problems["personal"] += [f"{where}: {leak}" for leak in find_markers(personal, text)]
         if probe.search == "personal" and sees(role, probe.owned) and not role.personal and count:
             problems["personal"].append(f"{where}: a search for a personal value found {count} record(s)")
     problems["access"] += _access_problems(matrix, role, route, answers, client)
     return problems
+
+
+def _client_for(matrix, client, probe):
+    """The role's client; for a probe of the staff API with the superuser's session instead of a token, a client
+    signed in as the superuser."""
+    if probe.credential != "session":
+        return client
+    signed_in = Client()
+    signed_in.force_login(matrix.users["superuser"])
+    return signed_in
+
+
+def _headers(matrix, role, route, probe) -> dict:
+    return api_headers(matrix, role, probe) if route.api_view is not None else {}
+
+
+def _same_as_anonymous(where, probe, response) -> list[str]:
+    """A public API answer is the same for every visitor: the role's (with its token) equals an anonymous one."""
+    anonymous = _request(Client(), probe)
+    if (anonymous.status_code, anonymous.content) != (response.status_code, response.content):
+        return [f"{where}: {response.status_code} with the role's token, {anonymous.status_code} anonymously, or "
+                "another answer"]  # fmt: skip
+    return []
+
+
+def _api_log_problems(where, role, route, probe, matrix, response, text, last_log) -> list[str]:
+    """A staff API answer with personal data (asked for with `?data_pribadi=1`, with rows) leaves with one export log
+    row for the user, format "api", saying it holds personal data, and individual data when it shows a business's own
+    figure; any other answer with none."""
+    logs = list(
+        ExportLog.objects.filter(pk__gt=last_log).values_list("user", "file_format", "personal_data", "individual_data")
+    )
+    body = _json(response) if response.status_code == 200 else None
+    rows = (body.get("results", [body]) if isinstance(body, dict) else []) if discloses(route, probe) else []
+    if not rows:
+        return [f"{where}: {len(logs)} export log rows for an answer without personal data"] if logs else []
+    if [log[:3] for log in logs] != [(matrix.users[role.key].pk, "api", True)]:
+        return [f"{where}: an answer with personal data left with export log rows {logs}, expected one for the user"]
+    figures = find_markers(matrix.figure_patterns(), text)
+    if figures and not logs[0][3]:
+        return [f"{where}: an answer with {figures[0]} logged as holding no individual data"]
+    return []
 
 
 def _log_problems(where, role, matrix, kind, text, held, last_log) -> list[str]:
@@ -262,13 +337,16 @@ def _access_problems(matrix, role, route, answers, client) -> list[str]:
         if status >= 500:
             problems.append(f"{where}: {status}")
             continue
-        if refused:
+        if refused and not (route.staff_api and probe.credential):
             # 403; or what reveals nothing either: a redirect the probe expects (to a page that refuses in turn), a
             # 404 for a record (history pages look the record up before the permission), Django's "does not exist"
             # redirect for a record that does not
             redirect = status in (301, 302) and (probe.expect == "redirect" or probe.owned is MISSING)
             if status != 403 and not redirect and not (probe.owned is not None and status == 404):
                 problems.append(f"{where}: {status}, expected 403 (the role may not use this page)")
+            continue
+        if route.api_view is not None:
+            problems += _api_access_problems(role, route, probe, status, text, where)
             continue
         if role.anonymous:
             # The admin's logout sends a visitor who is not signed in to the admin home, which sends them to the login.
@@ -309,6 +387,50 @@ def _access_problems(matrix, role, route, answers, client) -> list[str]:
     return problems
 
 
+def _api_access_problems(role, route, probe, status, text, where) -> list[str]:
+    """The API: a staff endpoint answers 401 without a valid token (a session is none), 404 for a record the role
+    may not see or that does not exist, 403 to a role that only reads for any POST, 200 for what the role sees; the
+    import refuses rows of other regions with 400 naming the row and the column, and previews one of the role's own
+    region as valid; a public endpoint answers 404 for what is not public, to everyone."""
+    if route.staff_api and (role.anonymous or probe.credential):
+        return [] if status == 401 else [f"{where}: {status}, expected 401 (no valid token)"]
+    if probe.method == "POST" and route.staff_api and not role.writes:
+        return [] if status == 403 else [f"{where}: {status}, expected 403 (the role only reads)"]
+    body = _json_text(text)
+    if probe.expect == "import-accepted":
+        rows = body.get("baris", []) if isinstance(body, dict) else []
+        if status != 200 or not rows or any(row["kesalahan"] for row in rows):
+            return [f"{where}: {status}, expected a valid preview: {text.strip()[:300]}"]
+        return []
+    if probe.expect == "import-refused":
+        rows = body.get("baris", []) if isinstance(body, dict) else []
+        named = any(row["baris"] == 2 and any(e["kolom"] == "kode_wilayah" for e in row["kesalahan"]) for row in rows)
+        if status != 400 or not named or body.get("ditulis") is not False:
+            return [f"{where}: {status}, expected 400 naming row 2, column kode_wilayah: {text.strip()[:300]}"]
+        return []
+    if probe.expect == "refused":
+        return [] if 400 <= status < 500 else [f"{where}: {status}, expected a refusal"]
+    if probe.expect == "preview":
+        return [] if status in (200, 400) else [f"{where}: {status}, expected a preview or its errors"]
+    if probe.owned is not None and not probe.search:
+        if not sees(role, probe.owned):
+            return [] if status == 404 else [f"{where}: {status}, expected 404"]
+        if probe.method == "GET" and status != 200:
+            return [f"{where}: {status} for a record the role sees, expected 200"]
+    elif route.staff_api and probe.method == "GET" and status != 200 and not (probe.search and status == 400):
+        return [f"{where}: {status}, expected 200"]
+    return []
+
+
+def _json_text(text: str):
+    import json
+
+    try:
+        return json.loads(text.partition("\n")[2])  # answer_text() puts the naming headers on the first line
+    except ValueError:
+        return None
+
+
 def results(matrix, role, route) -> dict[str, list[str]]:
     """The findings of `route` for `role`, made once (in the first test that asks; its savepoint undoes whatever the
     requests wrote) and shared by the checks."""
@@ -332,7 +454,7 @@ def _checks(role, route) -> list[str]:
     checks = ["access"] if role.anonymous else ["access", "logged"]
     if DECLARED.foreign_patterns(role):  # national staff too: other users' uploads and background reports
         checks.append("foreign")
-    if not role.personal and not role.anonymous:
+    if not role.anonymous and (not role.personal or route.staff_api):  # the API: personal data only when asked
         checks.append("personal")
     return checks
 
@@ -374,6 +496,19 @@ def test_every_url_is_filled():
     """A URL whose parameters no filler knows fails here (and in its matrix tests): add a row to FILLERS."""
     unfilled = [route.key for route in ROUTES if filler_for(route) is None]
     assert unfilled == []
+
+
+def test_every_staff_api_endpoint_needs_a_token_and_only_those():
+    """The matrix treats the API's URLs under /api/v1/staf/ as staff endpoints (a token; scoped checks) and the others
+    as public: a view that asks for a staff token lives there, and every view there asks for one."""
+    from ikm_registry.api.permissions import StaffTokenPermission
+
+    api = [route for route in ROUTES if route.api_view is not None]
+    assert any(route.staff_api for route in api) and any(route.public for route in api)
+    for route in api:
+        view = route.api_view
+        asks = any(issubclass(permission, StaffTokenPermission) for permission in view.permission_classes)
+        assert asks == route.staff_api, route.key
 
 
 def test_every_filler_is_used():
@@ -474,6 +609,41 @@ def test_the_lsp_markers_are_found_where_they_may_be_seen(matrix):
     assert "Ibu Bdgxasesia" in page and "Ibu Dpsxasesia" in page and "Lsbx" not in page
     assert client.get(reverse("admin:businesses_business_changelist")).status_code == 403
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def _api_seen(matrix, role_key, path, patterns) -> set[str]:
+    client = Client()
+    response = client.get(path, HTTP_AUTHORIZATION=f"Token {matrix.api_keys[role_key]}")
+    assert response.status_code == 200, (path, response.content[:300])
+    _kind, text = answer_text(response)
+    return {found.split(" (")[0] for found in find_markers(patterns, text)}
+
+
+def test_the_api_markers_are_found_where_they_may_be_seen(matrix):
+    """The API's checks can fail: a staff list answers the role's rows; with `?data_pribadi=1` the owners' NIK, phone
+    and e-mail and the yearly figures, whole for an operator, masked for an official; without it none of them."""
+    everything = matrix.foreign_patterns(ROLE["anonymous"]) + matrix.figure_patterns()
+    alfa = {"NIK of Bdgxalfa", "phone of Bdgxalfa", "e-mail of Bdgxalfa"}
+    found = _api_seen(matrix, "operator_badung", "/api/v1/staf/usaha/?data_pribadi=1", everything)
+    assert {"a row of 51.03", "investment of Bdgxalfa"} | alfa <= found
+    assert not {"a row of 51.71", "a row of 52"} & found
+    found = _api_seen(matrix, "operator_badung", "/api/v1/staf/usaha/", everything)
+    assert "a row of 51.03" in found and not (alfa | {"investment of Bdgxalfa"}) & found
+    found = _api_seen(matrix, "official_badung", "/api/v1/staf/usaha/?data_pribadi=1", everything)
+    assert "a row of 51.03" in found and not alfa & found
+    client = Client()
+    official = f"Token {matrix.api_keys['official_badung']}"
+    answer = client.get("/api/v1/staf/usaha/?data_pribadi=1", HTTP_AUTHORIZATION=official)
+    assert "5103••••••••0417" in answer.content.decode()  # Bdgxalfa's NIK as the official sees it
+    found = _api_seen(matrix, "superuser", "/api/v1/staf/pendaftaran/?data_pribadi=1", everything)
+    assert {"NIK of Dpsxpeserta", "phone of Ntbxpeserta", "e-mail of Bdgxpeserta"} <= found
+    found = _api_seen(matrix, "lsp", "/api/v1/staf/sertifikat/", matrix.foreign_patterns(ROLE["lsp"]))
+    assert found == set()
+    answer = client.get("/api/v1/staf/sertifikat/", HTTP_AUTHORIZATION=f"Token {matrix.api_keys['lsp']}")
+    assert "Ibu Bdgxasesia" in answer.content.decode() and "Ibu Dpsxasesia" in answer.content.decode()
+    found = _api_seen(matrix, "superuser", "/api/v1/staf/sertifikat/", matrix.foreign_patterns(ROLE["lsp"]))
+    assert "an LSP row of b" in found
+    assert _api_seen(matrix, "national", "/api/v1/usaha/", matrix.public_patterns()) == set()
 
 
 # --- the markers see a leak in any disguise ---------------------------------------------------------------------------
