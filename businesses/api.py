@@ -17,13 +17,14 @@ from rest_framework import serializers, viewsets
 
 from businesses import selectors
 from businesses.filtersets import BusinessPublicFilterSet, BusinessStaffFilterSet
-from businesses.models import Business, BusinessYear
+from businesses.models import Business, BusinessYear, Sentra
 from businesses.services.exporting import business_values
 from businesses.services.layout import PERSONAL, YEARLY
 from ikm_registry.api.conditional import ConditionalGetMixin
 from ikm_registry.api.filters import ID_PATTERN
 from ikm_registry.api.permissions import StaffApiMixin
 from ikm_registry.api.personal import WITH_PERSONAL, PersonalDataApiMixin, shown, wants_personal
+from ikm_registry.api.reference import region_trail_names
 from ikm_registry.api.workflow import WorkflowActionMixin
 from ikm_registry.public_url import public_url
 
@@ -35,18 +36,6 @@ class BusinessApiFilterSet(BusinessPublicFilterSet):
 
 
 del BusinessApiFilterSet.base_filters["urut"]
-
-
-def _region_names(village) -> dict:
-    district = village.parent if village else None
-    regency = district.parent if district else None
-    province = regency.parent if regency else None
-    return {
-        "desa": village.name if village else "",
-        "kecamatan": district.name if district else "",
-        "kabupaten_kota": regency.name if regency else "",
-        "provinsi": province.name if province else "",
-    }
 
 
 class BusinessPublicSerializer(serializers.Serializer):
@@ -72,7 +61,7 @@ class BusinessPublicSerializer(serializers.Serializer):
     url = serializers.SerializerMethodField(help_text="Halaman profil di direktori.")
 
     def get_wilayah(self, business) -> dict[str, str]:
-        return _region_names(business.village)
+        return region_trail_names(business.village)
 
     def get_sentra_nama(self, business) -> str:
         return business.sentra.name if business.sentra_id else ""
@@ -118,7 +107,6 @@ class BusinessPublicViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     """Published businesses, as the public directory shows them."""
 
     lookup_value_regex = ID_PATTERN
-
     serializer_class = BusinessPublicSerializer
     filterset_class = BusinessApiFilterSet
     queryset = Business.objects.none()  # for the schema; rows come from business_public()
@@ -150,9 +138,7 @@ class SentraPublicSerializer(serializers.Serializer):
         return sentra.kbli.title if sentra.kbli_id else ""
 
     def get_wilayah(self, sentra) -> dict[str, str]:
-        names = _region_names(sentra.village)
-        names["provinsi"] = ""  # not loaded by sentra_public(); the code says it
-        return names
+        return region_trail_names(sentra.village)  # sentra_public() loads up to the kabupaten/kota
 
     def get_url(self, sentra) -> str:
         return public_url(f"/sentra/{sentra.pk}/")
@@ -162,10 +148,9 @@ class SentraPublicViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     """Sentra (industry clusters) with at least one published member."""
 
     lookup_value_regex = ID_PATTERN
-
     serializer_class = SentraPublicSerializer
     filter_backends = []
-    queryset = Business.objects.none()
+    queryset = Sentra.objects.none()  # for the schema; rows come from sentra_public()
 
     def get_queryset(self):
         return selectors.sentra_public()
@@ -175,6 +160,12 @@ class SentraPublicViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
 
 PERSONAL_FIELDS = {"nik_pemilik": "nik", "telepon": "phone", "email": "email"}
 OWNER_COLUMNS = ("nama_pemilik", "jenis_kelamin_pemilik", *PERSONAL)
+
+
+def _figures(business, figures) -> dict:
+    """One data year in the layout's column names (businesses/services/exporting.business_values)."""
+    values = business_values(business, figures)
+    return {"tahun": figures.year, **{column: values[column] for column in YEARLY}, "skala_bps": figures.scale_bps}
 
 
 class BusinessStaffSerializer(serializers.Serializer):
@@ -192,20 +183,7 @@ class BusinessStaffSerializer(serializers.Serializer):
             return row
         for column, field in PERSONAL_FIELDS.items():
             row[column] = shown(request.user, field, row[column])
-        row["data_tahunan"] = [
-            {
-                "tahun": figures.year,
-                "tenaga_kerja_laki": figures.workforce_male,
-                "tenaga_kerja_perempuan": figures.workforce_female,
-                "nilai_investasi": figures.investment,
-                "omzet_tahunan": figures.turnover,
-                "kapasitas_produksi": figures.production_capacity,
-                "satuan_kapasitas": figures.capacity_unit,
-                "nilai_produksi": figures.production_value,
-                "skala_bps": figures.scale_bps,
-            }
-            for figures in business.api_years
-        ]
+        row["data_tahunan"] = [_figures(business, figures) for figures in business.api_years]
         return row
 
     class Meta:

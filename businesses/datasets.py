@@ -15,9 +15,9 @@ from django.db.models.functions import Left
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ikm_registry.models import REGENCY_CODE_LENGTH
 from ikm_registry.opendata import Column, Dataset
 
-REGENCY_CODE_LENGTH = 5  # 51.03
 KBLI_DIVISION_LENGTH = 2  # 13
 
 
@@ -46,9 +46,7 @@ def ikm_rows() -> list[tuple]:
         .annotate(n=Count("pk"))
     )
     regencies = {regency for _year, regency, *_rest in groups}
-    region_names = dict(
-        Region.objects.filter(code__in=regencies | {code[:2] for code in regencies}).values_list("code", "name")
-    )
+    region_names = Region.objects.names(regencies | {code[:2] for code in regencies})
     division_titles = dict(
         Kbli.objects.filter(level=KbliLevel.DIVISION, code__in={division for _y, _r, division, *_s in groups})
         .values_list("code", "title")

@@ -14,15 +14,8 @@ from django.db.models import Count, Max
 from django.db.models.functions import Left
 from django.utils.translation import gettext_lazy as _
 
+from ikm_registry.models import REGENCY_CODE_LENGTH, Region
 from ikm_registry.opendata import Column, Dataset
-
-REGENCY_CODE_LENGTH = 5
-
-
-def _region_names(codes) -> dict:
-    from ikm_registry.models import Region
-
-    return dict(Region.objects.filter(code__in=set(codes)).values_list("code", "name"))
 
 
 def counted_competency():
@@ -52,7 +45,7 @@ def competency_rows() -> list[tuple]:
             "pk", "code", "name", "lsp__name"
         )
     }
-    names = _region_names(regency for _year, regency, *_rest in groups)
+    names = Region.objects.names(regency for _year, regency, *_rest in groups)
     rows = [
         (year, regency, names.get(regency, ""), *schemes.get(scheme, ("", "", "")), count)
         for year, regency, scheme, count in groups
@@ -82,7 +75,7 @@ def product_rows() -> list[tuple]:
         .values_list("issued_on__year", "regency", "kind")
         .annotate(n=Count("pk"), businesses=Count("business", distinct=True))
     )
-    names = _region_names(regency for _year, regency, *_rest in groups)
+    names = Region.objects.names(regency for _year, regency, *_rest in groups)
     kinds = {value: str(label) for value, label in ProductCertificateKind.choices}
     return [
         (year, regency, names.get(regency, ""), kind, kinds.get(kind, kind), count, businesses)

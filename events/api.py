@@ -22,26 +22,15 @@ from ikm_registry.api.conditional import ConditionalGetMixin
 from ikm_registry.api.filters import ID_PATTERN, IdFilter
 from ikm_registry.api.permissions import StaffApiMixin
 from ikm_registry.api.personal import WITH_PERSONAL, PersonalColumnsSerializer, PersonalDataApiMixin
+from ikm_registry.api.reference import region_trail_names
 from ikm_registry.api.workflow import WorkflowActionMixin
-from ikm_registry.choices import RegionLevel
 from ikm_registry.public_url import public_url
 from ikm_registry.scoping import region_q
 
 
-def _venue_names(region) -> dict:
-    names = {}
-    while region is not None:
-        names[region.level] = region.name
-        region = region.parent
-    return {
-        "desa": names.get(RegionLevel.VILLAGE, ""),
-        "kecamatan": names.get(RegionLevel.DISTRICT, ""),
-        "kabupaten_kota": names.get(RegionLevel.REGENCY, ""),
-        "provinsi": names.get(RegionLevel.PROVINCE, ""),
-    }
+class EventFieldsSerializer(serializers.Serializer):
+    """What the agenda and the staff both read of an event, under the names of the `import_events` layout."""
 
-
-class EventPublicSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kode_kegiatan = serializers.CharField(source="code")
     judul = serializers.CharField(source="title")
@@ -51,18 +40,21 @@ class EventPublicSerializer(serializers.Serializer):
     tanggal_selesai = serializers.DateField(source="end_date")
     tempat = serializers.CharField(source="venue")
     kode_wilayah_tempat = serializers.CharField(source="venue_region_id", allow_null=True)
-    wilayah_tempat = serializers.SerializerMethodField()
-    penyelenggara = serializers.CharField(source="office.name")
     kuota = serializers.IntegerField(source="quota", allow_null=True)
     pendaftaran_mulai = serializers.DateTimeField(source="registration_opens", allow_null=True)
     pendaftaran_selesai = serializers.DateTimeField(source="registration_closes", allow_null=True)
-    pendaftaran_dibuka = serializers.SerializerMethodField()
     deskripsi = serializers.CharField(source="description")
+
+
+class EventPublicSerializer(EventFieldsSerializer):
+    wilayah_tempat = serializers.SerializerMethodField()
+    penyelenggara = serializers.CharField(source="office.name")
+    pendaftaran_dibuka = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     kalender = serializers.SerializerMethodField(help_text="Berkas iCalendar (.ics) kegiatan.")
 
     def get_wilayah_tempat(self, event) -> dict[str, str]:
-        return _venue_names(event.venue_region)
+        return region_trail_names(event.venue_region)
 
     def get_pendaftaran_dibuka(self, event) -> bool:
         return event.registration_is_open(self.context.get("now"))
@@ -98,7 +90,6 @@ class EventPublicViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     """Public events of the agenda (workshops, pelatihan, bimtek, pameran, temu usaha)."""
 
     lookup_value_regex = ID_PATTERN
-
     queryset = Event.objects.none()
     serializer_class = EventPublicSerializer
     filterset_class = AgendaFilterSet
@@ -113,28 +104,15 @@ class EventPublicViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
 # --- staff --------------------------------------------------------------------------------------------------------
 
 
-class EventStaffSerializer(serializers.Serializer):
+class EventStaffSerializer(EventFieldsSerializer):
     """An event in the layout of `import_events`, with its id and status."""
 
-    id = serializers.IntegerField()
-    kode_kegiatan = serializers.CharField(source="code")
-    judul = serializers.CharField(source="title")
-    jenis = serializers.CharField(source="kind")
-    status = serializers.CharField()
-    tanggal_mulai = serializers.DateField(source="start_date")
-    tanggal_selesai = serializers.DateField(source="end_date")
-    tempat = serializers.CharField(source="venue")
-    kode_wilayah_tempat = serializers.CharField(source="venue_region_id", allow_null=True)
-    penyelenggara = serializers.CharField(source="office.region_id")
-    kuota = serializers.IntegerField(source="quota", allow_null=True)
-    pendaftaran_mulai = serializers.DateTimeField(source="registration_opens", allow_null=True)
-    pendaftaran_selesai = serializers.DateTimeField(source="registration_closes", allow_null=True)
+    penyelenggara = serializers.CharField(source="office.region_id", help_text="Kode wilayah kantor penyelenggara.")
     publik = serializers.BooleanField(source="is_public")
     sumber_dana = serializers.CharField(source="funding_source")
     anggaran = serializers.DecimalField(
         source="budget_planned", max_digits=15, decimal_places=2, allow_null=True, coerce_to_string=False
     )
-    deskripsi = serializers.CharField(source="description")
     dibuat = serializers.DateTimeField(source="created_at")
     diubah = serializers.DateTimeField(source="updated_at")
 

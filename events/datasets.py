@@ -43,9 +43,7 @@ def event_rows() -> list[tuple]:
         (year, region, kind): (male, female, businesses) for year, region, kind, male, female, businesses in people
     }
     groups = sorted(per_group)
-    names = dict(
-        Region.objects.filter(code__in={region for _year, region, *_rest in groups}).values_list("code", "name")
-    )
+    names = Region.objects.names(region for _year, region, *_rest in groups)
     kinds = {value: str(label) for value, label in EventKind.choices}
     rows = []
     for year, region, kind, count in groups:

@@ -23,10 +23,13 @@ from ikm_registry.private_files import (
 from ikm_registry.scoping import ScopedQuerySet
 from ikm_registry.text import CleanTextMixin
 
+# Characters of a kabupaten/kota code (51.03): the prefix of every code below it.
+REGENCY_CODE_LENGTH = 5
+
 
 def regency_code(region_code: str) -> str:
     """The kabupaten/kota code of a region code at or below that level: 51.03.01.1001 → 51.03."""
-    return region_code[:5]
+    return region_code[:REGENCY_CODE_LENGTH]
 
 
 # --- reference data -----------------------------------------------------------------------------------------------
@@ -37,6 +40,10 @@ class RegionQuerySet(ScopedQuerySet):
 
     def villages(self):
         return self.filter(level=RegionLevel.VILLAGE)
+
+    def names(self, codes) -> dict[str, str]:
+        """{code: name} of the regions among `codes` (one query; unknown codes are left out)."""
+        return dict(self.filter(code__in=set(codes)).values_list("code", "name"))
 
 
 class Region(CleanTextMixin, models.Model):

@@ -14,7 +14,6 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -151,9 +150,7 @@ class StaffImportView(APIView):
             path = rows_file(data["baris"], Path(directory))
             try:
                 plan = importer.plan(path, "api.csv")
-            except PermissionDenied:
-                raise
-            except DjangoValidationError as error:
+            except DjangoValidationError as error:  # the file as a whole (PermissionDenied answers 403 as it is)
                 raise ValidationError({"baris": error.messages}) from error
             result = None
             if data["tulis"]:

@@ -20,6 +20,23 @@ from ikm_registry.ratelimits import limit_exceeded
 from ikm_registry.statistics import StatisticsArea, statistics_data
 from ikm_registry.verification import VERIFY_RATE, verify
 
+LEVEL_KEYS = {
+    RegionLevel.VILLAGE: "desa",
+    RegionLevel.DISTRICT: "kecamatan",
+    RegionLevel.REGENCY: "kabupaten_kota",
+    RegionLevel.PROVINCE: "provinsi",
+}
+
+
+def region_trail_names(region) -> dict[str, str]:
+    """{desa, kecamatan, kabupaten_kota, provinsi: name} of `region` and the parents its query loaded with it
+    (select_related): a parent not loaded is left empty rather than fetched, one query per row."""
+    names = dict.fromkeys(LEVEL_KEYS.values(), "")
+    while region is not None:
+        names[LEVEL_KEYS[region.level]] = region.name
+        region = region.parent if Region.parent.is_cached(region) else None
+    return names
+
 
 class CodePagination(KeysetPagination):
     ordering = "code"
