@@ -3,7 +3,7 @@
 Every committed change to data the public sees bumps the public data version (ikm_registry/public_cache.py), a
 number that starts with the time of the change in microseconds. So a public answer's validators cost nothing to
 compute: the ETag hashes the version with the request (path, query, language, format), and Last-Modified is the
-version's time. A client that sends them back gets a 304 without the view running."""
+version's time. A client that sends them back gets a 304 without the view's work."""
 
 import hashlib
 
@@ -28,33 +28,45 @@ def _etag(request, version: int) -> str:
     return quote_etag(hashlib.sha256(text.encode()).hexdigest()[:32])
 
 
-class ConditionalGetMixin:
-    """For public viewsets: 304 when the client's copy is current; validators and Cache-Control on every 200."""
+class NotModified(Exception):
+    """The client's copy is current: answered 304 without running the view."""
 
-    def dispatch(self, request, *args, **kwargs):
+
+class ConditionalGetMixin:
+    """For public viewsets: 304 when the client's copy is current; validators and Cache-Control on every 200.
+
+    The check runs after DRF's `initial()` — authentication and the rate limits — so a conditional request counts
+    against the limit like any other and a refused token is refused; only the view's own work is saved."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.validators = None
         if request.method not in ("GET", "HEAD"):
-            return super().dispatch(request, *args, **kwargs)
+            return
         version = public_version()
-        etag = _etag(request, version)
-        modified = version_time(version)
+        etag, modified = _etag(request, version), version_time(version)
+        self.validators = etag, modified
         if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
         if_modified_since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
-        not_modified = (
-            etag in [tag.strip() for tag in if_none_match.split(",")]
-            if if_none_match
-            else if_modified_since is not None and if_modified_since >= modified
-        )
-        if not_modified:
-            response = self.not_modified()
-        else:
-            response = super().dispatch(request, *args, **kwargs)
-            if response.status_code != 200:
-                return response
-        response["ETag"] = etag
-        response["Last-Modified"] = http_date(modified)
-        patch_cache_control(response, public=True, max_age=MAX_AGE)
-        patch_vary_headers(response, ("Accept", "Accept-Language", "Cookie"))
-        return response
+        if if_none_match:
+            current = etag in [tag.strip() for tag in if_none_match.split(",")]
+        else:  # to the second, as HTTP dates go: ETags tell apart two changes within one second
+            current = if_modified_since is not None and if_modified_since >= modified
+        if current:
+            raise NotModified
 
-    def not_modified(self):
-        return HttpResponseNotModified()
+    def handle_exception(self, exc):
+        if isinstance(exc, NotModified):
+            return HttpResponseNotModified()
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        validators = getattr(self, "validators", None)
+        if validators is not None and response.status_code in (200, 304):
+            etag, modified = validators
+            response["ETag"] = etag
+            response["Last-Modified"] = http_date(modified)
+            patch_cache_control(response, public=True, max_age=MAX_AGE)
+            patch_vary_headers(response, ("Accept", "Accept-Language", "Cookie"))
+        return response

@@ -161,6 +161,19 @@ def test_anonymous_reads_are_rate_limited_per_address(published, operator, token
     cache.clear()
 
 
+def test_a_conditional_request_counts_against_the_limit_and_a_refused_token_gets_no_304(published):
+    cache.clear()
+    with override_settings(API_ANON_RATE="2/m"):
+        client = Client()
+        etag = client.get("/api/v1/kbli/")["ETag"]
+        assert client.get("/api/v1/kbli/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+        assert client.get("/api/v1/kbli/", HTTP_IF_NONE_MATCH=etag).status_code == 429
+        other = Client(REMOTE_ADDR="192.0.2.10")
+        refused = other.get("/api/v1/kbli/", HTTP_IF_NONE_MATCH=etag, HTTP_AUTHORIZATION="Token ikm_000000000000_x")
+        assert refused.status_code == 401
+    cache.clear()
+
+
 # --- keyset pagination --------------------------------------------------------------------------------------------
 
 
