@@ -59,6 +59,7 @@ class CertificateStaffViewSet(PersonalDataApiMixin, StaffApiMixin, WorkflowActio
     queryset = Certificate.objects.all()
     serializer_class = CertificateStaffSerializer
     filterset_class = CertificateFilterSet
+    names_people = True  # the participant's / holder's name: every answer is logged
     personal_columns = {"nik": "enrollment.nik", "telepon": "enrollment.phone", "email": "enrollment.email"}
 
     def get_queryset(self):

@@ -167,6 +167,7 @@ class RegistrationStaffViewSet(PersonalDataApiMixin, StaffApiMixin, WorkflowActi
     queryset = Registration.objects.all()
     serializer_class = RegistrationStaffSerializer
     filterset_class = RegistrationStaffFilterSet
+    names_people = True  # the participant's / holder's name: every answer is logged
     personal_columns = {"nik": "nik", "telepon": "phone", "email": "email"}
 
     def get_queryset(self):

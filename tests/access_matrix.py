@@ -2108,10 +2108,12 @@ def api_model(route):
 
 
 def discloses(route, probe: Probe) -> bool:
-    """Whether `probe` asks a staff endpoint that can answer with personal data for it (`?data_pribadi=1`)."""
+    """Whether `probe` asks a staff endpoint that answers with personal data: with `?data_pribadi=1`, or always where
+    every row names a person (participants, certificate holders)."""
     from ikm_registry.api.personal import PersonalDataApiMixin
 
-    return DATA_PRIBADI in probe.query and issubclass(route.api_view, PersonalDataApiMixin)
+    view = route.api_view
+    return issubclass(view, PersonalDataApiMixin) and (DATA_PRIBADI in probe.query or view.names_people)
 
 
 def _api_records(route, matrix) -> list[Record]:

@@ -3,7 +3,8 @@
 A staff endpoint leaves people's NIK, phone and e-mail (and, for businesses, the owner and the yearly figures) out
 unless the request asks with `?data_pribadi=1`. Then they come as the admin shows them to that role (whole, or
 masked for officials: ikm_registry/personal_data.py), and every such answer is one row of the export log, like a file
-handed out: who, when, which query, how many rows."""
+handed out: who, when, which query, how many rows. Lists whose every row names a person (participants, certificate
+holders) are logged whether or not the other personal columns are asked for."""
 
 from operator import attrgetter
 
@@ -46,14 +47,21 @@ class PersonalColumnsSerializer(serializers.Serializer):
 
 class PersonalDataApiMixin:
     """For staff viewsets that can answer with personal data: logs each such answer (ExportLog, format "api").
-    `individual_key`: a row key whose presence means the row holds one business's own figures."""
+    `names_people`: every row names a person (a participant, a certificate's holder), so every answer with rows is
+    logged, asked for personal columns or not. `individual_key`: a row key whose presence means the row holds one
+    business's own figures."""
 
     personal_columns: dict[str, str] = {}
+    names_people = False
     individual_key = ""
+
+    def discloses(self, request) -> bool:
+        """Whether this answer holds personal data (and is logged when it has rows)."""
+        return self.names_people or wants_personal(request)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if request.method == "GET" and response.status_code == 200 and wants_personal(request):
+        if request.method == "GET" and response.status_code == 200 and self.discloses(request):
             data = response.data if isinstance(response.data, dict) else {}
             rows = data["results"] if "results" in data else [data]
             if rows:

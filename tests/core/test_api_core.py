@@ -18,7 +18,7 @@ from businesses.choices import BusinessStatus
 from businesses.models import Business, Owner
 from ikm_registry.api.tokens import api_token_create
 from ikm_registry.models import ExportLog, TabularImport, TransitionLog
-from tests.factories import BusinessFactory, BusinessYearFactory, make_village, staff_user
+from tests.factories import BusinessFactory, BusinessYearFactory, make_event, make_village, person, staff_user
 from tests.queries import registry_queries
 
 pytestmark = pytest.mark.django_db
@@ -406,6 +406,20 @@ def test_personal_data_comes_only_when_asked_and_is_logged(client, operator, tok
     assert "data_pribadi=1" in log.filter
     client.get(f"/api/v1/staf/usaha/{business.pk}/?data_pribadi=1", HTTP_AUTHORIZATION=token)
     assert ExportLog.objects.count() == 2
+
+
+def test_participants_name_people_so_every_answer_is_logged(client, operator, token):
+    from events.models import Registration
+
+    event = make_event("51.03")
+    Registration.objects.create(event=event, **person(1, nik="5103014506900001"))
+    plain = client.get(f"/api/v1/staf/pendaftaran/?kegiatan={event.pk}", HTTP_AUTHORIZATION=token)
+    row = plain.json()["results"][0]
+    assert row["nama"] == "Peserta 1" and "nik" not in row
+    log = ExportLog.objects.get()
+    assert (log.user, log.file_format, log.personal_data, log.row_count) == (operator, "api", True, 1)
+    empty = client.get(f"/api/v1/staf/pendaftaran/?kegiatan={event.pk + 1000}", HTTP_AUTHORIZATION=token)
+    assert empty.json()["results"] == [] and ExportLog.objects.count() == 1  # no rows, nothing left
 
 
 def test_an_official_gets_personal_data_masked(client, official):
