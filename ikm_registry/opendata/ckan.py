@@ -53,7 +53,7 @@ class ActionError(Exception):
 
     def __init__(self, kind: str, status: int, **fields):
         super().__init__(kind)
-        self.kind, self.status, self.fields = kind, status, fields
+        self.kind, self.http_status, self.fields = kind, status, fields
 
 
 def not_found(message="Not found") -> ActionError:
@@ -478,7 +478,9 @@ def action(request, name: str):
         with translation.override(SOURCE_LANGUAGE):
             result = function(request, _parameters(request))
     except ActionError as error:
-        return _answer({**envelope, "success": False, "error": {"__type": error.kind, **error.fields}}, error.status)
+        return _answer(
+            {**envelope, "success": False, "error": {"__type": error.kind, **error.fields}}, error.http_status
+        )
     return _answer({**envelope, "success": True, "result": result}, 200)
 
 

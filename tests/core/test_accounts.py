@@ -174,10 +174,22 @@ def official_client(client, bali_regions, kbli):
     return client
 
 
+# An official reads the registry and writes nothing in it; the one thing they make is their own API token (a
+# credential for reading the same records, see test_api_tokens.py), so that entry is left out of the checks below.
+OWN_CREDENTIALS = "ApiToken"
+
+
+def without_own_credentials(page: str) -> str:
+    return re.sub(r'<tr class="model-apitoken">.*?</tr>', "", page, flags=re.S)
+
+
 def test_every_menu_entry_and_header_link_of_an_official_opens(official_client):
     response = official_client.get("/admin/")
     page = response.content.decode()
-    entries = [model for app in response.context["app_list"] for model in app["models"]]
+    models = [model for app in response.context["app_list"] for model in app["models"]]
+    assert OWN_CREDENTIALS in {model["object_name"] for model in models}
+    entries = [model for model in models if model["object_name"] != OWN_CREDENTIALS]
+    page = without_own_credentials(page)
     assert entries
     for model in entries:
         assert model.get("view_only", True), model["name"]  # "Lihat", never "Ubah"
@@ -186,10 +198,10 @@ def test_every_menu_entry_and_header_link_of_an_official_opens(official_client):
     user_tools = page[page.index('id="user-tools"') : page.index("</div>", page.index('id="user-tools"'))]
     links = {*(model["admin_url"] for model in entries), *ADMIN_LINK.findall(user_tools)}
     links |= {href for href in ADMIN_LINK.findall(page) if "?" not in href}
-    for url in sorted(links):
+    for url in sorted(link for link in links if "/apitoken/" not in link):
         opened = official_client.get(url.replace("&amp;", "&"))
         assert opened.status_code == 200, f"{url}: {opened.status_code}"
-        listed = opened.content.decode()
+        listed = without_own_credentials(opened.content.decode())
         tools = re.search(r'<ul class="object-tools">(.*?)</ul>', listed, re.S)
         for tool in ADMIN_LINK.findall(tools.group(1) if tools else ""):
             assert official_client.get(tool.replace("&amp;", "&")).status_code == 200, f"{url} → {tool}"
