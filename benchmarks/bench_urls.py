@@ -64,7 +64,7 @@ def bare_api_views():
         def get_queryset(self):
             rows = Business.objects.filter(status="published").only("id", "name")
             if wilayah := self.request.query_params.get("wilayah"):
-                rows = rows.filter(village_id__startswith=wilayah + ".")
+                rows = rows.filter(village__code__startswith=wilayah + ".")
             if q := self.request.query_params.get("q"):
                 rows = rows.filter(search_document__contains=q.lower())
             return rows
