@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
@@ -147,10 +147,11 @@ class ParticipantImporter(Importer):
 
     def check(self) -> None:
         super().check()
-        if self.event is None:
-            raise PermissionDenied(_("Kegiatan tidak ditemukan."))
+        # Another region's event is answered as a missing one, so that the answer never tells it exists.
+        if self.event is None or not Event.objects.restrict(self.user).filter(pk=self.event.pk).exists():
+            raise ValidationError({"event": _("Kegiatan tidak ditemukan atau di luar wilayah Anda.")})
         if not user_may(self.user, CHANGE, self.event):
-            raise PermissionDenied(_("Kegiatan ini di luar wilayah Anda."))
+            raise PermissionDenied(_("Anda tidak boleh mengubah kegiatan ini."))
 
     def prepare(self, rows) -> None:
         super().prepare(rows)

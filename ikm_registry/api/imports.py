@@ -150,7 +150,9 @@ class StaffImportView(APIView):
             path = rows_file(data["baris"], Path(directory))
             try:
                 plan = importer.plan(path, "api.csv")
-            except DjangoValidationError as error:  # the file as a whole (PermissionDenied answers 403 as it is)
+            except DjangoValidationError as error:  # an option or the rows as a whole (PermissionDenied: 403 as it is)
+                if hasattr(error, "error_dict"):
+                    raise ValidationError({"opsi": error.message_dict}) from error
                 raise ValidationError({"baris": error.messages}) from error
             result = None
             if data["tulis"]:

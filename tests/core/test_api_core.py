@@ -335,6 +335,21 @@ def test_an_unknown_import_kind_is_a_404_and_the_kinds_are_listed(client, operat
     assert {"nama": "kode_wilayah", "wajib": True} in business["kolom"]
 
 
+def test_another_regions_event_is_answered_as_a_missing_one(client, operator, token):
+    from events.models import Registration
+
+    foreign = make_event("51.71")
+    body = {"baris": [{"nama": "Ibu Zapi", "jenis_kelamin": "P"}], "tulis": True}
+    there = _post(client, "/api/v1/staf/impor/participants/", {**body, "opsi": {"event": foreign.pk}}, token)
+    missing = _post(client, "/api/v1/staf/impor/participants/", {**body, "opsi": {"event": foreign.pk + 1000}}, token)
+    assert there.status_code == missing.status_code == 400
+    assert there.json() == missing.json()
+    assert "event" in there.json()["opsi"] and not Registration.objects.exists()
+    own = make_event("51.03")
+    written = _post(client, "/api/v1/staf/impor/participants/", {**body, "opsi": {"event": own.pk}}, token)
+    assert written.status_code == 201 and Registration.objects.get().event == own
+
+
 def test_an_official_may_not_import(client, official):
     assert _post(client, IMPORT, {"baris": [_row()], "opsi": {"year": YEAR}}, official).status_code == 403
 

@@ -117,7 +117,7 @@ def test_skip_invalid_writes_the_good_rows_and_another_regions_operator_is_refus
     assert list(Registration.objects.values_list("name", flat=True)) == ["Ayu"]
     assert (tmp_path / "hadir.rejects.csv").exists()
     denpasar = staff_user(StaffRole.OPERATOR, "51.71", username="op.denpasar")
-    with pytest.raises(CommandError, match="di luar wilayah"):
+    with pytest.raises(CommandError, match="tidak ditemukan atau di luar wilayah Anda"):
         run(path, event, "--user", denpasar.username)
 
 
