@@ -3,9 +3,14 @@
 Every committed change to data the public sees bumps the public data version (ikm_registry/public_cache.py), a
 number that starts with the time of the change in microseconds. So a public answer's validators cost nothing to
 compute: the ETag hashes the version with the request (path, query, language, format), and Last-Modified is the
-version's time. A client that sends them back gets a 304 without the view's work."""
+version's time. A client that sends them back gets a 304 without the view's work.
+
+HTTP dates have whole seconds, so a second change within the second of Last-Modified would carry the same date. So
+Last-Modified is sent (and If-Modified-Since honoured) only once that second is over: an answer given during it
+carries the ETag alone."""
 
 import hashlib
+import time
 
 from django.http import HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -28,6 +33,10 @@ def _etag(request, version: int) -> str:
     return quote_etag(hashlib.sha256(text.encode()).hexdigest()[:32])
 
 
+def now() -> float:
+    return time.time()
+
+
 class NotModified(Exception):
     """The client's copy is current: answered 304 without running the view."""
 
@@ -45,13 +54,15 @@ class ConditionalGetMixin:
             return
         version = public_version()
         etag, modified = _etag(request, version), version_time(version)
+        if modified >= int(now()):  # the change's second is not over: another change may share its date
+            modified = None
         self.validators = etag, modified
         if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
         if_modified_since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
         if if_none_match:
             current = etag in [tag.strip() for tag in if_none_match.split(",")]
-        else:  # to the second, as HTTP dates go: ETags tell apart two changes within one second
-            current = if_modified_since is not None and if_modified_since >= modified
+        else:
+            current = None not in (if_modified_since, modified) and if_modified_since >= modified
         if current:
             raise NotModified
 
@@ -66,7 +77,8 @@ class ConditionalGetMixin:
         if validators is not None and response.status_code in (200, 304):
             etag, modified = validators
             response["ETag"] = etag
-            response["Last-Modified"] = http_date(modified)
+            if modified is not None:
+                response["Last-Modified"] = http_date(modified)
             patch_cache_control(response, public=True, max_age=MAX_AGE)
             patch_vary_headers(response, ("Accept", "Accept-Language", "Cookie"))
         return response

@@ -89,14 +89,42 @@ def test_a_current_etag_answers_304_and_a_change_to_public_data_changes_it(
     assert "Batik Baru Terbit" in changed.content.decode()
 
 
-def test_if_modified_since(client, published):
+def later(monkeypatch, seconds: float) -> None:
+    """The clock of the API's validators, `seconds` on from now."""
+    import ikm_registry.api.conditional as conditional
+
+    now = conditional.now()
+    monkeypatch.setattr(conditional, "now", lambda: now + seconds)
+
+
+def test_if_modified_since(client, published, monkeypatch):
     url = "/api/v1/sentra/"
+    later(monkeypatch, 2)
     first = client.get(url)
     modified = first["Last-Modified"]
     assert client.get(url, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
     earlier = http_date((timezone.now() - timedelta(days=1)).timestamp())
     assert client.get(url, HTTP_IF_MODIFIED_SINCE=earlier).status_code == 200
     assert client.get(url, HTTP_IF_MODIFIED_SINCE="not a date").status_code == 200
+
+
+def test_last_modified_waits_until_the_second_of_the_change_is_over(client, published, monkeypatch):
+    """HTTP dates are whole seconds: a date given out during the change's second would also be the date of a second
+    change within it, and a client holding it would get 304s for data it never saw."""
+    from ikm_registry.api.conditional import version_time
+    from ikm_registry.public_cache import public_version
+
+    url = "/api/v1/sentra/"
+    changed_at = version_time(public_version())
+    monkeypatch.setattr("ikm_registry.api.conditional.now", lambda: changed_at + 0.5)
+    during = client.get(url)
+    assert during.status_code == 200 and during["ETag"] and "Last-Modified" not in during
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=http_date(changed_at)).status_code == 200
+    assert client.get(url, HTTP_IF_NONE_MATCH=during["ETag"]).status_code == 304
+    monkeypatch.setattr("ikm_registry.api.conditional.now", lambda: changed_at + 1)
+    after = client.get(url)
+    assert after["Last-Modified"] == http_date(changed_at)
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=after["Last-Modified"]).status_code == 304
 
 
 def test_an_error_is_not_cached_nor_validated(client, published):
