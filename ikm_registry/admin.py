@@ -311,4 +311,5 @@ class TabularImportAdmin(admin.ModelAdmin):
             return f"{obj.uploaded_by} ({obj.actor})"
         return obj.uploader or "—"
 
+
 from ikm_registry import admin_api_tokens  # noqa: E402,F401  (the Token API page)
