@@ -138,7 +138,7 @@ class SentraPublicSerializer(serializers.Serializer):
         return sentra.kbli.title if sentra.kbli_id else ""
 
     def get_wilayah(self, sentra) -> dict[str, str]:
-        return region_trail_names(sentra.village)  # sentra_public() loads up to the kabupaten/kota
+        return region_trail_names(sentra.village)
 
     def get_url(self, sentra) -> str:
         return public_url(f"/sentra/{sentra.pk}/")

@@ -103,7 +103,7 @@ def sentra_public():
     """Sentra with at least one published member, each with `published_member_count`; public columns only."""
     published = Count("members", filter=rules.is_public("members"), distinct=True)
     return (
-        Sentra.objects.select_related("village__parent__parent", "kbli")
+        Sentra.objects.select_related("village__parent__parent__parent", "kbli")
         .only(
             "id",
             "name",
@@ -113,8 +113,13 @@ def sentra_public():
             "village__code",
             "village__name",
             "village__kind",
+            "village__level",
             "village__parent__name",
+            "village__parent__level",
             "village__parent__parent__name",
+            "village__parent__parent__level",
+            "village__parent__parent__parent__name",
+            "village__parent__parent__parent__level",
             "address",
             "year_established",
             "description",

@@ -18,7 +18,15 @@ from businesses.choices import BusinessStatus
 from businesses.models import Business, Owner
 from ikm_registry.api.tokens import api_token_create
 from ikm_registry.models import ExportLog, TabularImport, TransitionLog
-from tests.factories import BusinessFactory, BusinessYearFactory, make_event, make_village, person, staff_user
+from tests.factories import (
+    BusinessFactory,
+    BusinessYearFactory,
+    SentraFactory,
+    make_event,
+    make_village,
+    person,
+    staff_user,
+)
 from tests.queries import registry_queries
 
 pytestmark = pytest.mark.django_db
@@ -239,6 +247,23 @@ def test_a_page_costs_the_same_however_deep_and_however_large(client, published,
         body, deep = _page(client, url)
         url = body["next"]
     assert few == many == deep
+
+
+def test_a_sentra_page_costs_the_same_however_many_rows_and_names_the_whole_trail(client, bali_regions, kbli):
+    def add_sentra(n):
+        sentra = SentraFactory(name=f"Sentra Tenun {n}", village=bali_regions.tuban)
+        BusinessFactory(name=f"Tenun Sentra {n}", sentra=sentra, village=bali_regions.tuban, status=PUBLISHED)
+
+    add_sentra(0)
+    one_body, one = _page(client, "/api/v1/sentra/")
+    for n in range(1, 6):
+        add_sentra(n)
+    body, six = _page(client, "/api/v1/sentra/")
+    assert len(one_body["results"]) == 1 and len(body["results"]) == 6
+    assert one == six
+    assert body["results"][0]["wilayah"] == {
+        "desa": "Tuban", "kecamatan": "Kuta", "kabupaten_kota": "Kabupaten Badung", "provinsi": "Bali"
+    }  # fmt: skip
 
 
 def test_page_size_has_a_ceiling(client, published, settings):
