@@ -21,6 +21,14 @@ as an office would do it: the upload request, the background check job (as `db_w
 request and the background apply job, each in its own process with its peak memory (ru_maxrss, Django included),
 and the unpacked size and compression ratio of the same rows as an XLSX file (for IMPORT_MAX_UNPACKED_MB and
 IMPORT_MAX_COMPRESSION_RATIO).
+
+With --registry N (PostgreSQL only, e.g. `--rows 100000 --registry 1000000`), the rows go into a registry that
+already holds N businesses: benchmarks/national.py generates it once (`national.ensure`, database
+`ikm_bench_national` for N = 1,000,000, else `ikm_bench_national_<N>`; an existing database of other rows is never
+regenerated from here), and each step runs on a scratch copy of it (`CREATE DATABASE … TEMPLATE`, dropped at the
+end; the template database itself is never written). The file is national: desa drawn from all of Indonesia, KBLI
+subclasses of section C, NIBs that the registry does not hold; it is imported with full access (as
+`import_businesses` without --user). Each step reports its peak memory (ru_maxrss of its process, Django included).
 """
 
 import argparse
@@ -37,6 +45,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
 PYTHON = sys.executable
 DATABASE = os.environ.get("BENCH_DATABASE", "ikm_bench_businesses")  # scratch database (and its copies)
 USERNAME = "staf.bali"  # province staff of Bali (demo accounts): every Bali desa is in scope
@@ -53,16 +62,28 @@ def setup_django() -> None:
     django.setup()
 
 
-def generate(path: Path, rows: int, year: int) -> None:
-    """A valid file of `rows` businesses in Bali, written the way an office types it (mixed number formats)."""
+def generate(path: Path, rows: int, year: int, national: bool = False) -> None:
+    """A valid file of `rows` businesses in Bali (or, `national`, all over Indonesia), written the way an office types
+    it (mixed number formats)."""
     setup_django()
     from businesses.demo import KBLI_ROWS
     from businesses.services.layout import COLUMNS
 
     villages = []
-    with (ROOT / "businesses/demo_data/regions/villages.csv").open(encoding="utf-8") as handle:
+    regions = SHARED / "regions" if national else ROOT / "businesses/demo_data/regions"
+    with (regions / "villages.csv").open(encoding="utf-8") as handle:
         villages = [line["code"] for line in csv.DictReader(handle)]
-    subclasses = [code for code, _title in KBLI_ROWS if len(code) == 5][:8]
+    if national:
+        with (SHARED / "kbli2020.csv").open(encoding="utf-8") as handle:
+            subclasses = [
+                line["code"]
+                for line in csv.DictReader(handle)
+                if line["level"] == "subclass" and line["code"][:2].isdigit() and 10 <= int(line["code"][:2]) <= 33
+            ]
+    else:
+        subclasses = [code for code, _title in KBLI_ROWS if len(code) == 5][:8]
+    # The national registry's NIBs are 9_100_000_000_000 + its ids: a national file's start elsewhere (all new).
+    nib_base = 9_200_000_000_000 if national else 9_100_000_000_000
     subsectors = ["kriya", "kuliner", "fesyen", "", ""]
     randomly = random.Random(2026)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
@@ -77,7 +98,7 @@ def generate(path: Path, rows: int, year: int) -> None:
             investment = randomly.randint(5, 900) * 1_000_000
             values = {
                 "nama_usaha": f"Usaha Bench {number}",
-                "nib": f"{9_100_000_000_000 + number:013d}" if number % 2 else "",
+                "nib": f"{nib_base + number:013d}" if number % 2 else "",
                 "bentuk_usaha": randomly.choice(["perorangan", "UD", "cv", ""]),
                 "nama_pemilik": f"Pemilik Bench {number}",
                 "nik_pemilik": nik if number % 3 else "",
@@ -107,20 +128,23 @@ def generate(path: Path, rows: int, year: int) -> None:
 # --- the worker (runs inside Django, one process per step) --------------------------------------------------------
 
 
-def worker(step: str, path: Path, year: int) -> dict:
+def worker(step: str, path: Path, year: int, full_access: bool = False) -> dict:
     setup_django()
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
     from businesses import demo
     from businesses.models import Business, BusinessYear, Owner
+    from ikm_registry.scoping import SystemActor
 
     if step == "setup":
         demo.load_regions(lambda message: None)
         demo.load_kbli()
         demo.load_users(demo.load_offices())
         return {}
-    user = get_user_model().objects.get(username=USERNAME)
+    # A national file is imported with full access, as `import_businesses` without --user.
+    user = SystemActor("import_businesses") if full_access else get_user_model().objects.get(username=USERNAME)
+    registered = Business.objects.count()
     if step == "bare":
         from businesses.services import importing
 
@@ -142,7 +166,7 @@ def worker(step: str, path: Path, year: int) -> dict:
                 latitude=values["latitude"],
                 longitude=values["longitude"],
                 status=values["status"],
-                created_by=user,
+                created_by_id=getattr(user, "pk", None),
             )
             owner = Owner(**{field: values[column] for column, field in importing.OWNER_FIELDS.items()})
             figures = BusinessYear(year=year, **{field: values[c] for c, field in importing.YEAR_FIELDS.items()})
@@ -156,28 +180,26 @@ def worker(step: str, path: Path, year: int) -> dict:
                 figures.business = business
             Owner.objects.bulk_create(owners, batch_size=1000)
             BusinessYear.objects.bulk_create(years, batch_size=1000)
-        return {"seconds": time.perf_counter() - start, "rows": len(businesses)}
+        return {"seconds": time.perf_counter() - start, "rows": len(businesses), "peak_mb": peak_mb()}
     if step.startswith("admin-"):
         return admin_step(step, path, user)
     if step == "import":
-        from businesses.services.importing import businesses_import_apply, businesses_import_plan
+        from businesses.services.importing import businesses_import
 
         result = {}
         for run in ("first", "again"):
             start = time.perf_counter()
-            plan = businesses_import_plan(source=path, filename=path.name, user=user, year=year)
-            planned = time.perf_counter()
-            outcome = businesses_import_apply(plan, user=user)
-            done = time.perf_counter()
-            assert outcome.written and not outcome.invalid, plan.errors[:5]
+            # as the command runs it: read, check every row, match, write with history
+            outcome = businesses_import(source=path, filename=path.name, user=user, year=year)
+            assert outcome.written and not outcome.invalid, [str(error) for error in outcome.plan.errors[:5]]
             result[run] = {
-                "seconds": done - start,
-                "plan": planned - start,
-                "write": done - planned,
+                "seconds": time.perf_counter() - start,
                 "created": outcome.created,
                 "unchanged": outcome.unchanged,
+                "peak_mb": peak_mb(),  # of the process so far (ru_maxrss never goes down)
             }
-        assert Business.objects.count() == result["first"]["created"]
+            outcome = None
+        assert Business.objects.count() == registered + result["first"]["created"]
         return result
     raise ValueError(step)
 
@@ -279,7 +301,7 @@ def bench_admin(path: Path, year: int, tmp: Path, database_url: str, label: str)
 # --- the driver ---------------------------------------------------------------------------------------------------
 
 
-def run_worker(database_url: str, step: str, path: Path, year: int) -> dict:
+def run_worker(database_url: str, step: str, path: Path, year: int, full_access: bool = False) -> dict:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -288,6 +310,8 @@ def run_worker(database_url: str, step: str, path: Path, year: int) -> dict:
         "PRIVATE_FILES_ROOT": str(path.parent / "private"),
     }
     command = [PYTHON, __file__, "--worker", step, "--file", str(path), "--year", str(year)]
+    if full_access:
+        command.append("--full-access")
     output = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -305,14 +329,17 @@ def psql(server: str, sql: str) -> None:
 def report(label: str, bare: dict, imported: dict) -> None:
     rows = bare["rows"]
     first, again = imported["first"], imported["again"]
-    print(f"{label:10} bare bulk_create   {bare['seconds']:6.2f} s  {rows / bare['seconds']:8,.0f} rows/s")
+    print(
+        f"{label:10} bare bulk_create   {bare['seconds']:6.2f} s  {rows / bare['seconds']:8,.0f} rows/s"
+        f"   (peak {bare['peak_mb']:.0f} MB, every row in memory)"
+    )
     print(
         f"{label:10} import (first)     {first['seconds']:6.2f} s  {rows / first['seconds']:8,.0f} rows/s"
-        f"   (check {first['plan']:.2f} s, write {first['write']:.2f} s)   ratio {first['seconds'] / bare['seconds']:.2f}×"
+        f"   ratio {first['seconds'] / bare['seconds']:.2f}×   peak {first['peak_mb']:.0f} MB"
     )
     print(
         f"{label:10} re-import (same)   {again['seconds']:6.2f} s  {rows / again['seconds']:8,.0f} rows/s"
-        f"   ({again['unchanged']:,} unchanged)"
+        f"   ({again['unchanged']:,} unchanged)   peak {again['peak_mb']:.0f} MB"
     )
 
 
@@ -353,24 +380,65 @@ def bench_postgres(server: str, path: Path, year: int, admin: bool = False) -> N
             psql(server, f"DROP DATABASE IF EXISTS {name}")
 
 
+def bench_registry(server: str, path: Path, year: int, registry: int) -> None:
+    """Import into scratch copies of a generated registry of `registry` businesses (benchmarks/national.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import national
+
+    source = national.DEFAULT_DATABASE if registry == 1_000_000 else f"{national.DEFAULT_DATABASE}_{registry}"
+    found = national.generated(server, source)
+    if found is not None and found != (registry, national.VERSION):
+        raise SystemExit(f"{source} holds {found[0]:,} rows of version {found[1]}; not regenerated from here")
+    national.ensure(rows=registry, database=source, postgres=server)
+    results = {}
+    for step in ("bare", "import"):
+        copy = f"{DATABASE}_registry_{step}"
+        psql(server, f"DROP DATABASE IF EXISTS {copy}")
+        copy_database(server, source, copy)
+        try:
+            results[step] = run_worker(f"{server}/{copy}", step, path, year, full_access=True)
+        finally:
+            psql(server, f"DROP DATABASE IF EXISTS {copy}")
+    report(f"PG+{registry // 1000:,}k", results["bare"], results["import"])
+
+
+def copy_database(server: str, source: str, target: str, tries: int = 30) -> None:
+    """CREATE DATABASE target TEMPLATE source, tried again while someone is connected to the source."""
+    for attempt in range(tries):
+        try:
+            psql(server, f"CREATE DATABASE {target} TEMPLATE {source}")
+            return
+        except subprocess.CalledProcessError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="server URL, no database")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--admin", action="store_true", help="also time a long import through the admin and its jobs")
+    parser.add_argument(
+        "--registry", type=int, default=0, help="import into a copy of a generated registry of this many businesses"
+    )
+    parser.add_argument("--full-access", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--year", type=int, default=time.localtime().tm_year - 1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.file, args.year)))
+        print(json.dumps(worker(args.worker, args.file, args.year, args.full_access)))
         return
     with tempfile.TemporaryDirectory() as directory:
         tmp = Path(directory)
         path = tmp / "businesses.csv"
-        generate(path, args.rows, args.year)
+        generate(path, args.rows, args.year, national=bool(args.registry))
         print(f"{args.rows:,} businesses, {path.stat().st_size / 1e6:.1f} MB CSV; data year {args.year}")
+        if args.registry:
+            bench_registry(args.postgres, path, args.year, args.registry)
+            return
         bench_sqlite(path, args.year, tmp, args.admin)
         if not args.skip_postgres:
             bench_postgres(args.postgres, path, args.year, args.admin)
