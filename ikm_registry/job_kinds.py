@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from django.core.files.base import ContentFile
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ikm_registry.jobs import JobKind, JobPhase, job_start, register_job_kind
+from ikm_registry.jobs import JobFile, JobKind, JobPhase, job_start, register_job_kind
 from ikm_registry.private_files import REPORTS
 from ikm_registry.tabular.uploads import (
     TABULAR_APPLY,
@@ -83,7 +84,33 @@ def report_perform(job, progress) -> dict:
     }
 
 
-register_job_kind(JobKind(key=REPORT, label=gettext_lazy("laporan"), perform=report_perform, file_folder=REPORTS))
+def report_download_logged(job, user) -> None:
+    """A download of a finished report is logged like an immediate one, with what the worker recorded it holds."""
+    from ikm_registry.reports import report_export_logged
+
+    report_export_logged(name=report_name(job), disclosure=report_disclosure(job), params=report_data(job), user=user)
+
+
+def report_progress(job) -> str:
+    if not job.progress_total:
+        return ""
+    return _("%(done)s dari ± %(total)s halaman") % {"done": job.progress_done, "total": job.progress_total}
+
+
+register_job_kind(
+    JobKind(
+        key=REPORT,
+        label=gettext_lazy("laporan"),
+        perform=report_perform,
+        file_folder=REPORTS,
+        file=JobFile(
+            label=gettext_lazy("Unduh PDF"),
+            filename=report_download_name,
+            logged=report_download_logged,
+            progress=report_progress,
+        ),
+    )
+)
 
 
 # Reading the file fills the first 30% of the bar, checking its rows the next 60%, writing them the rest.

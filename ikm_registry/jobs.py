@@ -96,6 +96,22 @@ def owner_or_superuser(user) -> Q:
 
 
 @dataclass(frozen=True)
+class JobFile:
+    """The file a kind of job makes for its owner, downloaded from the jobs page (Laporan › Di latar belakang).
+
+    - `label`: the download link's text ("Unduh PDF");
+    - `filename(job)`: the name it downloads under;
+    - `logged(job, user)`: records the download in the export log (with what the job recorded the file holds);
+    - `progress(job)`: the progress as words ("120 dari ± 300 halaman"), '' for none.
+    """
+
+    label: Any
+    filename: Callable[[Any], str]
+    logged: Callable[[Any, Any], None]
+    progress: Callable[[Any], str] = lambda job: ""
+
+
+@dataclass(frozen=True)
 class JobKind:
     """A kind of background job an app runs (see the module's docstring).
 
@@ -105,7 +121,8 @@ class JobKind:
     - `on_failed(job)` runs when the job fails for good (row locked, inside the transaction), e.g. to set the object
       it works on back;
     - `visible(user)` is a Q of the jobs of this kind `user` may see (Job.objects.visible_to);
-    - `file_folder` is the folder under PRIVATE_FILES_ROOT of its result files (one of private_files.FOLDERS).
+    - `file_folder` is the folder under PRIVATE_FILES_ROOT of its result files (one of private_files.FOLDERS);
+    - `file`: how its owner downloads its result file from the jobs page (JobFile); None: the job makes none there.
     """
 
     key: str
@@ -115,6 +132,7 @@ class JobKind:
     on_failed: Callable[[Any], None] | None = None
     visible: Callable[[Any], Q] = owner_or_superuser
     file_folder: str = "jobs"
+    file: JobFile | None = None
 
     def percent(self, job) -> int:
         """How far `job` is, 0 to 100 (Job.percent shows at most 99 until it is done)."""
@@ -157,6 +175,11 @@ def job_kinds() -> dict[str, JobKind]:
     """Every registered kind, by key."""
     _discover()
     return dict(_kinds)
+
+
+def file_job_kinds() -> dict[str, JobKind]:
+    """The kinds whose jobs make a file their owner downloads from the jobs page, by key."""
+    return {key: kind for key, kind in job_kinds().items() if kind.file is not None}
 
 
 def job_kind(key: str) -> JobKind:
