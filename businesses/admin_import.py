@@ -4,6 +4,11 @@ The views call the same services as the `import_businesses` command (businesses/
 export service (businesses/services/exporting.py). An upload is kept as a BusinessImport row with its file; the
 preview and the confirmation re-read that file and re-check it against the registry and the user's region as
 they are at that moment.
+
+A CSV export streams (its first bytes leave at once, in constant memory, however long the list). An XLSX export —
+the import layout, the Daftar, SIINas — is written to a temporary file first: in the request for a list of at most
+EXPORT_INLINE_MAX_ROWS rows, else by the worker (a job of kind "businesses.export" that rebuilds the list from its
+query string for the user who asked, as the list would show it then), downloaded from the jobs page.
 """
 
 from __future__ import annotations
@@ -13,13 +18,18 @@ import io
 from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, IS_POPUP_VAR, PAGE_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.core.files import File
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -33,6 +43,7 @@ from businesses.services.exporting import (
     FORMATS,
     XLSX,
     businesses_export,
+    businesses_export_stream,
     template_example,
     write_csv,
 )
@@ -40,7 +51,14 @@ from businesses.services.import_jobs import import_upload
 from businesses.services.import_template import template_xlsx
 from businesses.services.layout import COLUMNS, REQUIRED
 from businesses.services.oss_import import KIND as OSS_KIND
-from businesses.services.siinas import SEMESTERS, SIINAS_FORMATS, businesses_siinas_export
+from businesses.services.siinas import (
+    SEMESTERS,
+    SIINAS_CSV,
+    SIINAS_FORMATS,
+    businesses_siinas_export,
+    businesses_siinas_stream,
+)
+from ikm_registry import jobs
 from ikm_registry.admin_uploads import (
     UploadForm,
     upload_confirm,
@@ -49,7 +67,7 @@ from ikm_registry.admin_uploads import (
     upload_rejects_response,
 )
 from ikm_registry.filtering import filter_errors
-from ikm_registry.models import Region
+from ikm_registry.models import Job, Region
 from ikm_registry.private_files import private_file_response
 from ikm_registry.scoping import CHANGE, VIEW, scope_for, user_may
 from ikm_registry.services import export_logged
@@ -57,6 +75,10 @@ from ikm_registry.services import export_logged
 EXAMPLE_VILLAGE = "51.03.01.1001"
 # Parameters of the export link that are not filters of the list.
 EXPORT_PARAMS = ("format", "tahun", "semester")
+# The formats streamed as they are read (CSV), whatever the list's length; the others (XLSX) are written to a file
+# first, by the worker past EXPORT_INLINE_MAX_ROWS rows.
+STREAMED_FORMATS = (CSV, SIINAS_CSV)
+EXPORT_JOB = "businesses.export"
 
 
 class BusinessImportForm(UploadForm):
@@ -151,7 +173,8 @@ class ImportExportAdminMixin:
     def export_view(self, request):
         """The business list as CSV or XLSX in the import layout, as the readable Daftar workbook (`format=daftar`),
         or as the SIINas items of a semester (`format=siinas-csv|siinas-xlsx`, `semester=1|2`): the list's own
-        queryset, so the same filter, search, order and scope."""
+        queryset, so the same filter, search, order and scope. A CSV streams; an XLSX of a list longer than
+        EXPORT_INLINE_MAX_ROWS is made in the background (a message links to it)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         file_format = request.GET.get("format", CSV)
@@ -174,34 +197,102 @@ class ImportExportAdminMixin:
                 self.message_user(request, problem, messages.ERROR)
             self.message_user(request, _("Penyaring daftar tidak valid; ekspor dibatalkan."), messages.ERROR)
             return HttpResponseRedirect(self._url("changelist"))
-        if file_format == DAFTAR:
-            export = self._daftar_export(list_request, changelist, year=year)
-        elif file_format in SIINAS_FORMATS:
+        semester = None
+        if file_format in SIINAS_FORMATS:
             semester = request.GET.get("semester", "")
             if not semester.isdigit() or int(semester) not in SEMESTERS:
                 self.message_user(request, _("Pilih semester 1 atau 2 untuk ekspor SIINas."), messages.ERROR)
                 return HttpResponseRedirect(self._url("changelist"))
-            if year is None:  # "terbaru": the latest data year among the rows, else last year
-                year = rules.latest_data_year(changelist.queryset) or rules.figures_year()
-            export = businesses_siinas_export(
-                queryset=changelist.queryset,
-                user=request.user,
-                year=year,
-                semester=int(semester),
-                file_format=SIINAS_FORMATS[file_format],
-                filter=list_request.GET.urlencode(),
-            )
-        else:
-            export = businesses_export(
-                queryset=changelist.queryset,  # = changelist.get_queryset(list_request), without building filters again
-                user=request.user,
-                file_format=file_format,
-                year=year,
-                filter=list_request.GET.urlencode(),
-            )
+            semester = int(semester)
+        options = {"file_format": file_format, "year": year, "semester": semester}
+        if file_format in STREAMED_FORMATS:
+            export = self.export_stream(list_request, changelist, **options)
+            response = StreamingHttpResponse(export.pieces, content_type=export.content_type)
+            response["Content-Disposition"] = content_disposition_header(True, export.filename)
+            return response
+        limit = settings.EXPORT_INLINE_MAX_ROWS
+        if changelist.queryset.order_by().values("pk")[: limit + 1].count() > limit:
+            return self._export_in_background(request, list_request, **options)
+        export = self.export_file(list_request, changelist, **options)
         return FileResponse(export.file, as_attachment=True, filename=export.filename, content_type=export.content_type)
 
-    def _daftar_export(self, list_request, changelist, *, year):
+    def _siinas_year(self, changelist, year):
+        # "terbaru": the latest data year among the rows, else last year
+        return year if year is not None else rules.latest_data_year(changelist.queryset) or rules.figures_year()
+
+    def export_stream(self, list_request, changelist, *, file_format, year=None, semester=None):
+        """A CSV export of the list (`changelist.queryset`), streamed and logged when it ends."""
+        if file_format == SIINAS_CSV:
+            return businesses_siinas_stream(
+                queryset=changelist.queryset,
+                user=list_request.user,
+                year=self._siinas_year(changelist, year),
+                semester=semester,
+                filter=list_request.GET.urlencode(),
+            )
+        return businesses_export_stream(
+            queryset=changelist.queryset,  # = changelist.get_queryset(list_request), without building filters again
+            user=list_request.user,
+            year=year,
+            filter=list_request.GET.urlencode(),
+        )
+
+    def export_file(self, list_request, changelist, *, file_format, year=None, semester=None, **extra):
+        """An export of the list (`changelist.queryset`) as a file (ExportFile); `extra`: `logged` and `on_rows` of
+        the export services."""
+        if file_format == DAFTAR:
+            return self._daftar_export(list_request, changelist, year=year, **extra)
+        if file_format in SIINAS_FORMATS:
+            return businesses_siinas_export(
+                queryset=changelist.queryset,
+                user=list_request.user,
+                year=self._siinas_year(changelist, year),
+                semester=semester,
+                file_format=SIINAS_FORMATS[file_format],
+                filter=list_request.GET.urlencode(),
+                **extra,
+            )
+        return businesses_export(
+            queryset=changelist.queryset,
+            user=list_request.user,
+            file_format=file_format,
+            year=year,
+            filter=list_request.GET.urlencode(),
+            **extra,
+        )
+
+    def _export_in_background(self, request, list_request, *, file_format, year, semester):
+        """Queue the export of a long list for the worker (once: the same export still queued or running is not
+        queued again) and go back to the list with a message linking to the jobs page."""
+        export = {"format": file_format, "query": list_request.GET.urlencode(), "year": year, "semester": semester}
+        active = Job.objects.filter(
+            kind=EXPORT_JOB, owner=request.user, status__in=(Job.Status.QUEUED, Job.Status.RUNNING)
+        )
+        job = next((job for job in active if job.params.get("export") == export), None)
+        if job is None:
+            with transaction.atomic():
+                job = jobs.job_start(
+                    EXPORT_JOB, owner=request.user, params={"export": export}, title=export_title(file_format, year)
+                )
+        url = reverse("admin:report_jobs") + f"#tugas-{job.pk}"
+        self.message_user(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _(
+                    "Daftar ini berisi lebih dari %(limit)s IKM: berkas %(format)s dibuat di latar belakang, lalu dapat "
+                    "diunduh dari halaman laporan di latar belakang."
+                )
+                % {"limit": f"{settings.EXPORT_INLINE_MAX_ROWS:,}".replace(",", "."), "format": "XLSX"},
+                url,
+                _("Lihat kemajuannya"),
+            ),
+            messages.INFO,
+        )
+        query = list_request.GET.urlencode()
+        return HttpResponseRedirect(self._url("changelist") + (f"?{query}" if query else ""))
+
+    def _daftar_export(self, list_request, changelist, *, year, **extra):
         """The readable list (names, labels) of the list as shown, with a header naming its region and filter."""
         filterset = self.filterset_class(list_request.GET, user=list_request.user, request=list_request)
         filters = filterset.describe()
@@ -219,6 +310,7 @@ class ImportExportAdminMixin:
             filters=filters,
             filter=list_request.GET.urlencode(),
             year=year,
+            **extra,
         )
 
     # --- import -------------------------------------------------------------------------------------------------
@@ -337,3 +429,94 @@ class ImportExportAdminMixin:
             filename=f"template-impor-ikm.{file_format}",
             content_type=CONTENT_TYPES[file_format],
         )
+
+
+# --- exports made by the worker -------------------------------------------------------------------------------------
+
+
+def export_title(file_format: str, year: int | None) -> str:
+    """How the jobs page names a background export."""
+    if file_format == DAFTAR:
+        title = _("Daftar IKM (XLSX)")
+    elif file_format in SIINAS_FORMATS:
+        title = _("IKM untuk SIINas (XLSX)")
+    else:
+        title = _("Ekspor IKM (XLSX)")
+    return f"{title}, {_('data tahun %(year)s') % {'year': year}}" if year else title
+
+
+def export_list_request(*, user, query: str) -> HttpRequest:
+    """A request for the business list as `user` sees it with the query string `query` (filters, search, order), for
+    the admin's own changelist outside a request (the worker)."""
+    request = HttpRequest()
+    request.method = "GET"
+    request.GET = QueryDict(query)
+    request.user = user
+    return request
+
+
+def export_job_perform(job, progress) -> dict:
+    """A background export (kind "businesses.export"): the list rebuilt for the job's owner from its query string,
+    scoped to their region as it is now, written to the job's private file. The file is logged at each download
+    (ExportFile.log, kept in the job's result), not here: the worker hands it to nobody."""
+    from django.contrib import admin
+
+    params = job.params["export"]
+    model_admin = admin.site.get_model_admin(Business)
+    list_request = export_list_request(user=job.owner, query=params["query"])
+    if not job.owner.is_active or not model_admin.has_view_permission(list_request):
+        raise PermissionDenied(_("Akun ini tidak lagi boleh melihat daftar IKM."))
+    changelist = model_admin.get_changelist_instance(list_request)
+    progress(done=0, total=changelist.result_count)
+    export = model_admin.export_file(
+        list_request,
+        changelist,
+        file_format=params["format"],
+        year=params["year"],
+        semester=params["semester"],
+        logged=False,
+        on_rows=lambda done: progress(done=done),
+    )
+    with export.file as handle:
+        job.file.save(export.filename, File(handle), save=False)
+    return {
+        "file": job.file.name,
+        "progress_done": export.row_count,
+        "result": {"filename": export.filename, "row_count": export.row_count, "log": export.log},
+    }
+
+
+def export_download_name(job) -> str:
+    return (job.result or {}).get("filename") or f"ekspor-ikm-{job.pk}.xlsx"
+
+
+def export_download_logged(job, user) -> None:
+    """Every download of a background export with a row is logged, as the same export made in the request is."""
+    log = (job.result or {}).get("log")
+    if log:
+        export_logged(user=user, **log)
+
+
+def export_progress(job) -> str:
+    if not job.progress_total:
+        return ""
+    return _("%(done)s dari %(total)s baris") % {
+        "done": f"{job.progress_done:,}".replace(",", "."),
+        "total": f"{job.progress_total:,}".replace(",", "."),
+    }
+
+
+# The kind of job of a long export, registered beside the view that queues it.
+jobs.register_job_kind(
+    jobs.JobKind(
+        key=EXPORT_JOB,
+        label=gettext_lazy("ekspor"),
+        perform=export_job_perform,
+        file=jobs.JobFile(
+            label=gettext_lazy("Unduh XLSX"),
+            filename=export_download_name,
+            logged=export_download_logged,
+            progress=export_progress,
+        ),
+    )
+)

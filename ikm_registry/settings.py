@@ -192,6 +192,11 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
 IMPORT_MAX_UNPACKED_MB = env.int("IMPORT_MAX_UNPACKED_MB", default=200)
 IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=100)
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2_000)
+# Business exports read EXPORT_CHUNK_SIZE rows per fetch of a server-side cursor (and per query of their figures).
+# A CSV streams whatever its length; an XLSX (or the Daftar) of more than EXPORT_INLINE_MAX_ROWS rows is made by the
+# worker, and the user downloads it from the jobs page.
+EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2_000)
+EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=10_000)
 # --- end of private files, background jobs and import limits -------------------------------------------------------
 
 LOGIN_URL = "admin:login"

@@ -29,7 +29,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from businesses.choices import BusinessStatus, LegalForm, ScaleBps, ScalePp7, Sex
 from businesses.models import Business, BusinessYear
-from businesses.services.exporting import CONTENT_TYPES, SPOOL_BYTES, XLSX, ExportFile
+from businesses.services.exporting import CONTENT_TYPES, SPOOL_BYTES, XLSX, ExportFile, chunk_size, counted
 from businesses.services.layout import neutralise
 from ikm_registry.personal_data import consent_given, personal_data_access
 from ikm_registry.reports.base import letterhead_office
@@ -37,7 +37,6 @@ from ikm_registry.reports.formatting import printed_at
 from ikm_registry.services import export_logged
 from ikm_registry.zones import office_zone, region_zone
 
-CHUNK_SIZE = 2000
 DAFTAR = "daftar"
 
 # (key, header, width in characters) of each column, in order.
@@ -140,7 +139,7 @@ class DaftarRows:
             "pp7": dict(ScalePp7.choices),
             "bps": dict(ScaleBps.choices),
         }
-        rows = daftar_rows(self.queryset, year=self.year).iterator(chunk_size=CHUNK_SIZE)
+        rows = daftar_rows(self.queryset, year=self.year).iterator(chunk_size=chunk_size())
         for number, row in enumerate(rows, start=1):
             self.with_figures += row["daftar_year"] is not None
             values = {
@@ -253,13 +252,22 @@ def daftar_heading(*, title: str, office, region_name: str, filters: list[tuple[
 
 
 def businesses_daftar_export(
-    *, queryset, user, region=None, filters: list[tuple[str, str]] = (), filter: str = "", year: int | None = None
+    *,
+    queryset,
+    user,
+    region=None,
+    filters: list[tuple[str, str]] = (),
+    filter: str = "",
+    year: int | None = None,
+    logged: bool = True,
+    on_rows=None,
 ) -> ExportFile:
-    """The Daftar workbook of `queryset` (filtered and scoped by the caller) for `user`; logged when it has a row.
+    """The Daftar workbook of `queryset` (filtered and scoped by the caller) for `user`; logged when it has a row
+    (`logged=False`: by whoever hands it out, with `ExportFile.log`).
 
     `region`: the region the list covers (the user's own by default: their scope's); `filters`: the filter as
     (label, value) pairs for the header block; `filter`: the query string the export log records; `year`: the data
-    year of workforce and scale (None: each business's latest)."""
+    year of workforce and scale (None: each business's latest); `on_rows(done)` follows the writing."""
     from ikm_registry.models import Region
     from ikm_registry.scoping import scope_for
 
@@ -276,18 +284,20 @@ def businesses_daftar_export(
     )
     handle = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     rows = DaftarRows(queryset, user=user, year=year)
-    written = write_daftar(rows, handle, heading=heading, title=_("Daftar IKM"))
+    written = write_daftar(counted(rows, on_rows), handle, heading=heading, title=_("Daftar IKM"))
     handle.seek(0)
+    log = {}
     if written:
-        export_logged(
-            user=user,
-            what=Business,
-            file_format=XLSX,
-            filter=filter,
-            row_count=written,
-            personal_data=True,  # every row names its owner
-            individual_data=rows.with_figures > 0,
-        )
+        log = {
+            "what": Business._meta.label_lower,
+            "file_format": XLSX,
+            "filter": filter,
+            "row_count": written,
+            "personal_data": True,  # every row names its owner
+            "individual_data": rows.with_figures > 0,
+        }
+        if logged:
+            export_logged(user=user, **log)
     suffix = f"-{year}" if year else ""
     return ExportFile(
         file=handle,
@@ -296,4 +306,5 @@ def businesses_daftar_export(
         row_count=written,
         personal_data=rows.access.export,
         year=year,
+        log=log,
     )

@@ -4,6 +4,11 @@ The caller passes the rows to export — in the admin, the business list's own q
 searched, ordered and region-scoped exactly as the list shows. Personal columns (NIK, phone, e-mail) go only to
 roles that may see them. Every file with a row is logged (UU 27/2022 PDP): each row names its owner, and most hold
 the business's own figures.
+
+The rows are read in chunks of EXPORT_CHUNK_SIZE (2,000) through a server-side cursor, each chunk with its owners (joined) and
+its figures (one query per chunk), whatever their number. A CSV is streamed (`businesses_export_stream`: the header
+leaves at once, memory stays the same however long the list) and logged when its last row has left; an XLSX is
+written to a temporary file first (`businesses_export`), in the request or, for a long list, by the worker.
 """
 
 from __future__ import annotations
@@ -11,11 +16,12 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import openpyxl
+from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 from openpyxl.cell import WriteOnlyCell
@@ -34,8 +40,8 @@ from businesses.services.layout import (
 )
 from ikm_registry.personal_data import personal_data_access
 from ikm_registry.services import export_logged
+from ikm_registry.streaming import csv_pieces, streamed
 
-CHUNK_SIZE = 2000
 CSV = "csv"
 XLSX = "xlsx"
 FORMATS = (CSV, XLSX)
@@ -90,6 +96,27 @@ def business_values(business: Business, figures: BusinessYear | None) -> dict[st
     return values
 
 
+def chunk_size() -> int:
+    """Rows read per chunk (EXPORT_CHUNK_SIZE): one fetch of the cursor and one query of their figures each."""
+    return settings.EXPORT_CHUNK_SIZE
+
+
+def counted(rows: Iterable, on_rows: Callable[[int], None] | None) -> Iterable:
+    """`rows`, calling `on_rows(done)` after each chunk (a background export's progress)."""
+    if on_rows is None:
+        return rows
+
+    def counting():
+        done, every = 0, chunk_size()
+        for row in rows:
+            yield row
+            done += 1
+            if done % every == 0:
+                on_rows(done)
+
+    return counting()
+
+
 class ExportRows:
     """The rows of `queryset` in `columns`, with the figures of `year` (a fixed number of queries per chunk), read
     once; `with_figures` counts those that had figures for `year`, as they are read."""
@@ -103,7 +130,7 @@ class ExportRows:
         rows = self.queryset.select_related("owner").prefetch_related(
             Prefetch("years", queryset=figures, to_attr="export_figures")
         )
-        for business in rows.iterator(chunk_size=CHUNK_SIZE):
+        for business in rows.iterator(chunk_size=chunk_size()):
             found = business.export_figures[0] if business.export_figures else None
             self.with_figures += found is not None
             values = business_values(business, found)
@@ -118,6 +145,12 @@ def _csv_cell(column: str, value, numeric=NUMERIC) -> str:
     return neutralise(str(value))
 
 
+def csv_cells(rows, columns: list[str], *, numeric=NUMERIC) -> Iterator[list[str]]:
+    """`rows` as CSV cells: numbers in `numeric` columns with a decimal comma, other text neutralised."""
+    for row in rows:
+        yield [_csv_cell(column, value, numeric) for column, value in zip(columns, row, strict=True)]
+
+
 def write_csv(rows, columns: list[str], handle, *, numeric=NUMERIC) -> int:
     """Write a header and `rows` as semicolon-separated UTF-8 (with BOM) to a binary handle; return the row count.
     `numeric`: the columns whose values are numbers (decimals with a comma), the others are text."""
@@ -125,12 +158,33 @@ def write_csv(rows, columns: list[str], handle, *, numeric=NUMERIC) -> int:
     writer = csv.writer(text, delimiter=CSV_DELIMITER)
     writer.writerow(columns)
     count = 0
-    for row in rows:
-        writer.writerow([_csv_cell(column, value, numeric) for column, value in zip(columns, row, strict=True)])
+    for cells in csv_cells(rows, columns, numeric=numeric):
+        writer.writerow(cells)
         count += 1
     text.flush()
     text.detach()
     return count
+
+
+class CsvStream:
+    """A CSV export that leaves as it is read (ikm_registry.streaming): the header at once, then the rows in pieces
+    of about 64 KB; `log(rows)` is called once when it ends — the last row sent, or the download stopped halfway —
+    with the number of rows handed to the server by then."""
+
+    def __init__(self, rows, columns: list[str], *, numeric=NUMERIC, log: Callable[[int], None]):
+        self.rows, self.columns, self.numeric, self.log = rows, columns, numeric, log
+        self.sent = 0
+
+    def _counted(self):
+        # Counted as handed to the writer: whenever a piece leaves, the rows counted are the rows it and the pieces
+        # before it hold (a piece leaves right after the row that fills it).
+        for cells in csv_cells(self.rows, self.columns, numeric=self.numeric):
+            self.sent += 1
+            yield cells
+
+    def __iter__(self) -> Iterator[bytes]:
+        pieces = csv_pieces(self.columns, self._counted(), delimiter=CSV_DELIMITER, encoding=CSV_ENCODING)
+        return streamed(pieces, finished=lambda: self.log(self.sent))
 
 
 def write_xlsx(
@@ -195,7 +249,8 @@ def _note_cell(sheet, value, font):
 
 @dataclass
 class ExportFile:
-    """A finished export: an open binary file positioned at the start, its name, type and row count."""
+    """A finished export: an open binary file positioned at the start, its name, type and row count, and the export
+    log entry it makes (`log`: export_logged's arguments but the user; empty when it has no row)."""
 
     file: object
     filename: str
@@ -203,14 +258,59 @@ class ExportFile:
     row_count: int
     personal_data: bool
     year: int | None
+    log: dict = field(default_factory=dict)
 
 
-def businesses_export(*, queryset, user, file_format: str, year: int | None = None, filter: str = "") -> ExportFile:
-    """Export `queryset` (already filtered and scoped by the caller) in the import layout; log personal exports.
+@dataclass
+class ExportStream:
+    """An export sent while it is read: its pieces (a generator of bytes: a streaming response closes it when the
+    download ends or stops), name and type. Its export log entry is written when the last piece has left, or when
+    the download stopped (the rows sent by then)."""
+
+    pieces: Iterator[bytes]
+    filename: str
+    content_type: str
+    personal_data: bool
+    year: int | None
+
+
+def _log(*, file_format: str, filter: str, row_count: int, with_figures: int) -> dict:
+    # Every row names its owner (personal data, whatever the columns) and may hold the business's own figures:
+    # every file with a row is logged.
+    if not row_count:
+        return {}
+    return {
+        "what": Business._meta.label_lower,
+        "file_format": file_format,
+        "filter": filter,
+        "row_count": row_count,
+        "personal_data": True,
+        "individual_data": with_figures > 0,
+    }
+
+
+def _filename(year: int | None, file_format: str) -> str:
+    suffix = f"-{year}" if year else ""
+    return f"ikm-{timezone.localdate():%Y%m%d}{suffix}.{file_format}"
+
+
+def businesses_export(
+    *,
+    queryset,
+    user,
+    file_format: str,
+    year: int | None = None,
+    filter: str = "",
+    logged: bool = True,
+    on_rows: Callable[[int], None] | None = None,
+) -> ExportFile:
+    """Export `queryset` (already filtered and scoped by the caller) in the import layout to a temporary file; log
+    personal exports.
 
     `year` is the data year of the figures (default: the latest present among the rows). The NIK, phone and e-mail
     columns are included when the user's role may export them (ikm_registry.personal_data: operators, province and
-    national staff, superusers; not officials).
+    national staff, superusers; not officials). `logged=False` leaves the logging to whoever hands the file out
+    (a background export logs each download with `ExportFile.log`); `on_rows(done)` follows the writing.
     """
     if file_format not in FORMATS:
         raise ValueError(f"unknown format {file_format!r}")
@@ -220,26 +320,42 @@ def businesses_export(*, queryset, user, file_format: str, year: int | None = No
     columns = export_columns(personal=personal)
     handle = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     rows = ExportRows(queryset, year=year, columns=columns)
-    count = write_csv(rows, columns, handle) if file_format == CSV else write_xlsx(rows, columns, handle)
+    writing = counted(rows, on_rows)
+    count = write_csv(writing, columns, handle) if file_format == CSV else write_xlsx(writing, columns, handle)
     handle.seek(0)
-    # Every row names its owner (personal data, whatever the columns) and may hold the business's own figures:
-    # every file with a row is logged.
-    if count:
-        export_logged(
-            user=user,
-            what=Business,
-            file_format=file_format,
-            filter=filter,
-            row_count=count,
-            personal_data=True,
-            individual_data=rows.with_figures > 0,
-        )
-    suffix = f"-{year}" if year else ""
+    log = _log(file_format=file_format, filter=filter, row_count=count, with_figures=rows.with_figures)
+    if log and logged:
+        export_logged(user=user, **log)
     return ExportFile(
         file=handle,
-        filename=f"ikm-{timezone.localdate():%Y%m%d}{suffix}.{file_format}",
+        filename=_filename(year, file_format),
         content_type=CONTENT_TYPES[file_format],
         row_count=count,
+        personal_data=personal,
+        year=year,
+        log=log,
+    )
+
+
+def businesses_export_stream(*, queryset, user, year: int | None = None, filter: str = "") -> ExportStream:
+    """The CSV export of `queryset` (as businesses_export) streamed: nothing is read before the response starts
+    but the data year (`year`, default the latest among the rows); the rows follow chunk by chunk, and the export is
+    logged when it ends (the rows sent: a download stopped halfway is logged with what had left)."""
+    personal = personal_data_access(user).export
+    if year is None:
+        year = rules.latest_data_year(queryset)
+    columns = export_columns(personal=personal)
+    rows = ExportRows(queryset, year=year, columns=columns)
+
+    def log(sent: int) -> None:
+        entry = _log(file_format=CSV, filter=filter, row_count=sent, with_figures=rows.with_figures)
+        if entry:
+            export_logged(user=user, **entry)
+
+    return ExportStream(
+        pieces=iter(CsvStream(rows, columns, log=log)),
+        filename=_filename(year, CSV),
+        content_type=CONTENT_TYPES[CSV],
         personal_data=personal,
         year=year,
     )

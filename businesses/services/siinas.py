@@ -30,10 +30,21 @@ from django.utils.translation import gettext_lazy
 
 from businesses.choices import LegalForm
 from businesses.models import Business
-from businesses.services.exporting import CONTENT_TYPES, CSV, FORMATS, SPOOL_BYTES, ExportFile, write_csv, write_xlsx
+from businesses.services.exporting import (
+    CONTENT_TYPES,
+    CSV,
+    FORMATS,
+    SPOOL_BYTES,
+    CsvStream,
+    ExportFile,
+    ExportStream,
+    chunk_size,
+    counted,
+    write_csv,
+    write_xlsx,
+)
 from ikm_registry.services import export_logged
 
-CHUNK_SIZE = 2000
 SEMESTERS = (1, 2)
 
 # (column, what it holds, where the registry's value comes from) in file order. Columns with NOT_RECORDED as their
@@ -143,7 +154,7 @@ class SiinasRows:
             "kosong = tidak dicatat registri."
         ) % {"year": self.year}
         without_figures_note = _("Belum ada data tahunan %(year)s untuk IKM ini di registri.") % {"year": self.year}
-        for row in siinas_rows(self.queryset, year=self.year).iterator(chunk_size=CHUNK_SIZE):
+        for row in siinas_rows(self.queryset, year=self.year).iterator(chunk_size=chunk_size()):
             has_figures = row["figures_year"] is not None
             self.with_figures += has_figures
             values = {
@@ -198,22 +209,56 @@ def column_notes(*, year: int, semester: int) -> list[list[str]]:
     ]
 
 
-def businesses_siinas_export(
-    *, queryset, user, year: int, semester: int, file_format: str, filter: str = ""
-) -> ExportFile:
-    """The SIINas-shaped file of `queryset` (filtered and scoped by the caller) for period `year`/`semester`, as
-    CSV or XLSX (`file_format`: "csv" or "xlsx"); logged as an export of individual figures when it has a row."""
+def _check(*, semester: int, file_format: str) -> None:
     if file_format not in FORMATS:
         raise ValueError(f"unknown format {file_format!r}")
     if semester not in SEMESTERS:
         raise ValueError(f"semester must be 1 or 2, not {semester!r}")
+
+
+def _log(*, year: int, semester: int, file_format: str, filter: str, row_count: int, with_figures: int) -> dict:
+    """The export log entry of a file of `row_count` rows (none without a row)."""
+    if not row_count:
+        return {}
+    period = _("SIINas %(year)s semester %(semester)s") % {"year": year, "semester": semester}
+    return {
+        "what": Business._meta.label_lower,
+        "file_format": file_format,
+        "filter": f"{period}; {filter}" if filter else period,
+        "row_count": row_count,
+        "personal_data": False,  # no owner: name, NIK and contacts are not in the file
+        "individual_data": with_figures > 0,
+    }
+
+
+def _filename(year: int, semester: int, file_format: str) -> str:
+    return f"siinas-ikm-{year}-s{semester}-{timezone.localdate():%Y%m%d}.{file_format}"
+
+
+def businesses_siinas_export(
+    *,
+    queryset,
+    user,
+    year: int,
+    semester: int,
+    file_format: str,
+    filter: str = "",
+    logged: bool = True,
+    on_rows=None,
+) -> ExportFile:
+    """The SIINas-shaped file of `queryset` (filtered and scoped by the caller) for period `year`/`semester`, as
+    CSV or XLSX (`file_format`: "csv" or "xlsx"), in a temporary file; logged as an export of individual figures when
+    it has a row (`logged=False`: by whoever hands it out, with `ExportFile.log`). `on_rows(done)` follows the
+    writing."""
+    _check(semester=semester, file_format=file_format)
     handle = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     rows = SiinasRows(queryset, year=year, semester=semester)
+    writing = counted(rows, on_rows)
     if file_format == CSV:
-        count = write_csv(rows, COLUMN_NAMES, handle, numeric=NUMERIC)
+        count = write_csv(writing, COLUMN_NAMES, handle, numeric=NUMERIC)
     else:
         count = write_xlsx(
-            rows,
+            writing,
             COLUMN_NAMES,
             handle,
             title="SIINas",
@@ -222,22 +267,44 @@ def businesses_siinas_export(
             notes=(_("Keterangan kolom"), column_notes(year=year, semester=semester)),
         )
     handle.seek(0)
-    if count:
-        period = _("SIINas %(year)s semester %(semester)s") % {"year": year, "semester": semester}
-        export_logged(
-            user=user,
-            what=Business,
-            file_format=file_format,
-            filter=f"{period}; {filter}" if filter else period,
-            row_count=count,
-            personal_data=False,  # no owner: name, NIK and contacts are not in the file
-            individual_data=rows.with_figures > 0,
-        )
+    log = _log(
+        year=year,
+        semester=semester,
+        file_format=file_format,
+        filter=filter,
+        row_count=count,
+        with_figures=rows.with_figures,
+    )
+    if log and logged:
+        export_logged(user=user, **log)
     return ExportFile(
         file=handle,
-        filename=f"siinas-ikm-{year}-s{semester}-{timezone.localdate():%Y%m%d}.{file_format}",
+        filename=_filename(year, semester, file_format),
         content_type=CONTENT_TYPES[file_format],
         row_count=count,
+        personal_data=False,
+        year=year,
+        log=log,
+    )
+
+
+def businesses_siinas_stream(*, queryset, user, year: int, semester: int, filter: str = "") -> ExportStream:
+    """The SIINas CSV of `queryset` streamed (ikm_registry.streaming): the header at once, the rows chunk by chunk,
+    logged when it ends with the rows sent."""
+    _check(semester=semester, file_format=CSV)
+    rows = SiinasRows(queryset, year=year, semester=semester)
+
+    def log(sent: int) -> None:
+        entry = _log(
+            year=year, semester=semester, file_format=CSV, filter=filter, row_count=sent, with_figures=rows.with_figures
+        )
+        if entry:
+            export_logged(user=user, **entry)
+
+    return ExportStream(
+        pieces=iter(CsvStream(rows, COLUMN_NAMES, numeric=NUMERIC, log=log)),
+        filename=_filename(year, semester, CSV),
+        content_type=CONTENT_TYPES[CSV],
         personal_data=False,
         year=year,
     )
