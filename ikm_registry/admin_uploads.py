@@ -41,8 +41,8 @@ from ikm_registry.tabular.uploads import (
     TABULAR_CHECK,
     plan_summary,
     store_counts,
-    upload_apply,
     upload_confirm_background,
+    upload_import,
     upload_plan,
     upload_store,
     uploads_visible,
@@ -124,7 +124,7 @@ def upload_preview_context(request, record) -> dict:
             job.message = jobs.job_status_message(job)
     elif record.state == TabularImport.State.PREVIEWED:
         try:
-            plan = upload_plan(record, user=request.user)
+            plan = upload_plan(record, user=request.user, keep_writes=False)
         except ValidationError as error:
             file_errors = error.messages
             record.state = TabularImport.State.FAILED
@@ -202,8 +202,8 @@ def upload_confirm(request, record, *, preview_url: str) -> HttpResponseRedirect
                 messages.error(request, _("Impor ini sudah diterapkan atau dibatalkan; tidak diterapkan lagi."))
                 return HttpResponseRedirect(preview_url)
             record.refresh_from_db()
-            plan = upload_plan(record, user=request.user)
-            result = upload_apply(record, plan, user=request.user)
+            result = upload_import(record, user=request.user)
+            plan = result.plan
             if not result.written:
                 store_counts(record, plan.counts, state=state.FAILED, applied_at=None)
                 messages.error(request, _("Tidak ada yang ditulis: %(n)s baris tidak valid.") % {"n": result.invalid})
@@ -238,7 +238,7 @@ def upload_rejects_response(request, record, *, preview_url: str):
         rows = record.invalid
     else:
         try:
-            plan = upload_plan(record, user=request.user)
+            plan = upload_plan(record, user=request.user, keep_writes=False)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return HttpResponseRedirect(preview_url)

@@ -9,6 +9,10 @@ problem by spreadsheet row (header = row 1), column and reason. Applying writes 
 bulk inserts and updates that also write history rows naming the importing user; by default nothing is written
 when any row is invalid. Reading, limits, cells, the plan, the modes and bulk history are the engine's; this module
 holds the layout's columns and what is particular to businesses (references, matching, three models per row).
+
+The file is read, checked and (by the command and the background apply: Importer.import_file) written in chunks of
+CHUNK_ROWS rows, each matched with indexed lookups of its own NIBs and desa: memory follows the chunk, not the file
+and not the registry (a national file into a registry of a million businesses loads the few it touches).
 """
 
 from __future__ import annotations
@@ -119,6 +123,8 @@ YEAR_FIELDS = {
     "satuan_kapasitas": "capacity_unit",
     "nilai_produksi": "production_value",
 }
+# Rows checked (and written) together: one query per kind of reference, and per chunk of their NIBs and desa.
+CHUNK_ROWS = 2000
 # Foreign keys are resolved in bulk from the codes in the file; full_clean would query each one again.
 BUSINESS_FK_COLUMNS = {"kode_wilayah": "village_id", "kbli": "kbli_id", "subsektor_ekraf": "subsector_id"}
 MODEL_FIELDS = {Business: BUSINESS_FIELDS, Owner: OWNER_FIELDS, BusinessYear: YEAR_FIELDS}
@@ -300,40 +306,57 @@ def read_rows(source, *, progress=None, on_rows=None) -> tuple[list[str], str, l
 
 
 class _Reference:
-    """Regions, KBLI codes, subsectors and registered businesses the file refers to, each loaded in bulk."""
+    """Regions, KBLI codes and registered businesses one chunk of the file refers to, each loaded in bulk with
+    indexed lookups: the businesses of its NIBs (the partial unique index on nib), and for its rows a NIB does not
+    match, the businesses of their desa (the (village, name) index) whose name and owner match such a row's
+    (business_match_key, compared here: names are matched as people read them, which the database cannot index);
+    only those are loaded whole, with their owner. `subsectors`: code, name and English name → code."""
 
-    def __init__(self, rows: list[Row], year: int):
-        villages, kblis, nibs = set(), set(), set()
+    def __init__(self, rows: list[Row], year: int, subsectors: dict[str, str]):
+        villages, kblis, nibs, keyed = set(), set(), set(), []
         for row in rows:
-            villages.add(_region_code(row.values.get("kode_wilayah")))
+            village = _region_code(row.values.get("kode_wilayah"))
+            villages.add(village)
             kblis.add(_kbli(row.values.get("kbli")))
             nib = _identifier(row.values.get("nib"))
             if nib:
                 nibs.add(nib)
+            name, owner_name = _text(row.values.get("nama_usaha")), _text(row.values.get("nama_pemilik"))
+            if village and name and owner_name:
+                keyed.append((nib, business_match_key(name, owner_name, village)))
         self.region_levels = {}
         for chunk in chunks(villages - {""}):
             self.region_levels.update(Region.objects.filter(code__in=chunk).values_list("code", "level"))
         self.kbli_levels = {}
         for chunk in chunks(kblis - {""}):
             self.kbli_levels.update(Kbli.objects.filter(code__in=chunk).values_list("code", "level"))
-        self.subsectors = {}
-        for code, name, name_en in CreativeSubsector.objects.values_list("code", "name", "name_en"):
-            for key in (code, name, name_en):
-                self.subsectors[key.casefold()] = code
+        self.subsectors = subsectors
         self.by_nib: dict[str, Business] = {}
         self.by_key: dict[tuple, list[Business]] = {}
         businesses = Business.objects.select_related("owner", "sentra")  # sentra: Business.clean() checks its region
         for chunk in chunks(nibs):
             for business in businesses.filter(nib__in=chunk):
                 self.by_nib[business.nib] = business
-        known_villages = [code for code, level in self.region_levels.items() if level == RegionLevel.VILLAGE]
+        # Rows a registered NIB does not match are matched by name, owner and desa.
+        wanted = {key for nib, key in keyed if nib not in self.by_nib}
+        known_villages = {
+            village for _name, _owner, village in wanted if self.region_levels.get(village) == RegionLevel.VILLAGE
+        }
+        found: dict[tuple, list[int]] = {}
+        in_villages = Business.objects.filter(owner__isnull=False).order_by("pk")
         for chunk in chunks(known_villages):
-            for business in businesses.filter(village_id__in=chunk).order_by("pk"):
-                business = self.by_nib.get(business.nib, business) if business.nib else business
-                owner = getattr(business, "owner", None)
-                if owner is not None:
-                    key = business_match_key(business.name, owner.name, business.village_id)
-                    self.by_key.setdefault(key, []).append(business)
+            for pk, name, owner_name, village in in_villages.filter(village_id__in=chunk).values_list(
+                "pk", "name", "owner__name", "village_id"
+            ):
+                key = business_match_key(name, owner_name, village)
+                if key in wanted:
+                    found.setdefault(key, []).append(pk)
+        loaded = {business.pk: business for business in self.by_nib.values()}
+        missing = {pk for pks in found.values() for pk in pks} - set(loaded)
+        for chunk in chunks(missing):
+            loaded.update((business.pk, business) for business in businesses.filter(pk__in=chunk))
+        for key, pks in found.items():
+            self.by_key[key] = [loaded[pk] for pk in sorted(pks) if pk in loaded]
         self.year = year
         self.years: dict[int, BusinessYear] = {}
 
@@ -354,6 +377,7 @@ class BusinessImporter(Importer):
     key = ("nib",)  # else name + owner + desa (see match)
     plan_class = BusinessImportPlan
     outcome_class = BusinessRowOutcome
+    chunk_size = CHUNK_ROWS
     conflict_message = gettext_lazy(
         "Data registri berubah selama impor (mis. NIB yang sama baru saja disimpan); ulangi impor."
     )
@@ -396,10 +420,16 @@ class BusinessImporter(Importer):
     # -- one row, first pass: cells, references, matching ------------------------------------------------------
 
     def prepare(self, rows: list[Row]) -> None:
+        """Called for each chunk of the file: what its rows refer to."""
         # full_clean checks only the fields the file sets: the others hold defaults or what the registry already
         # accepted, and foreign keys were resolved in bulk (full_clean would query each one again).
         self.exclude = {model: _unchecked(model, fields, self.present) for model, fields in MODEL_FIELDS.items()}
-        self.ref = _Reference(rows, self.year)
+        if not hasattr(self, "subsectors"):
+            self.subsectors = {}
+            for code, name, name_en in CreativeSubsector.objects.values_list("code", "name", "name_en"):
+                for key in (code, name, name_en):
+                    self.subsectors[key.casefold()] = code
+        self.ref = _Reference(rows, self.year, self.subsectors)
 
     def parse(self, row: Row, outcome: BusinessRowOutcome) -> dict:
         values = super().parse(row, outcome)
@@ -825,9 +855,8 @@ def businesses_import(
     dry_run: bool = False,
     progress: Callable[[str], None] = _no_progress,
 ) -> ImportResult:
-    """Plan and, unless `dry_run`, apply a business file (see businesses_import_plan and businesses_import_apply)."""
-    plan = businesses_import_plan(source=source, filename=filename, user=user, year=year, progress=progress)
-    if dry_run:
-        counts = plan.counts
-        return ImportResult(plan, written=False, invalid=counts["invalid"])
-    return businesses_import_apply(plan, user=user, skip_invalid=skip_invalid, progress=progress)
+    """Check and, unless `dry_run`, write a business file in one pass and one transaction, chunk by chunk
+    (Importer.import_file; the same checks and writes as businesses_import_plan then businesses_import_apply, in
+    memory that follows the chunk). `result.plan` keeps no writes."""
+    importer = BusinessImporter(user=user, options={"year": year}, progress=progress)
+    return importer.run(source, filename, skip_invalid=skip_invalid, dry_run=dry_run)

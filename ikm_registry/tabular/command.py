@@ -1,10 +1,11 @@
 """The management command of a registered importer: `manage.py import_table KIND FILE`, and the base of an app's
 own command (e.g. `import_businesses`, which fixes the kind and adds --year).
 
-Every row is checked first; errors name the row (header = row 1), the column and the reason. If any row is invalid
+Every row is checked; errors name the row (header = row 1), the column and the reason. If any row is invalid
 nothing is written and the command exits non-zero, unless --skip-invalid: then the valid rows are written and the
 invalid ones saved with an 'alasan' column to a rejects file (logged as an export of personal data). Without --user
-the import has full access and history names the command and the file.
+the import has full access and history names the command and the file. The file is checked and written in one pass
+and one transaction (Importer.import_file: chunk by chunk for an importer with a chunk_size); a dry run only checks.
 
 A run that writes (or fails to) leaves an upload record (ikm_registry.TabularImport) beside the admin's uploads: the
 file kept privately for its retention, the counts, what the check found and the rejects; a dry run leaves none.
@@ -78,12 +79,27 @@ class TabularImportCommand(BaseCommand):
         progress = self.stderr.write if options["verbosity"] >= 1 else (lambda message: None)
         importer_options = self.importer_options(options)
         importer = importer_class(user=account, options=importer_options, progress=progress)
+        record = {
+            "kind": kind,
+            "command": self.command_name,
+            "path": path,
+            "actor": account,
+            "options": importer_options,
+            "skip_invalid": skip_invalid,
+        }
         try:
-            plan = importer.plan(path, path.name)
-        except PermissionDenied as error:
-            raise CommandError(str(error)) from error
-        except ValidationError as error:
-            raise CommandError("\n".join(error.messages)) from error
+            if dry_run:
+                plan, result = importer.plan(path, path.name, keep_writes=False), None
+            else:
+                result = importer.import_file(path, path.name, skip_invalid=skip_invalid, progress=progress)
+                plan = result.plan
+        except (PermissionDenied, ValidationError) as error:
+            refused = getattr(error, "code", None) == "import_conflict" or isinstance(error, PermissionDenied)
+            if importer.checked_plan is not None and refused and not dry_run:
+                # refused while writing (another region's row, the registry changed): nothing was written
+                upload_record_command(**record, plan=importer.checked_plan, result=None)
+            messages = getattr(error, "messages", None) or [str(error)]
+            raise CommandError("\n".join(messages)) from error
 
         for error in plan.errors:
             self.stderr.write(str(error))
@@ -110,18 +126,9 @@ class TabularImportCommand(BaseCommand):
                 written = plan.write_rejects(handle)
             self.log_rejects(account, importer_class, path, written)
             self.stdout.write(_("%(n)s baris tidak valid disimpan di %(path)s") % {"n": invalid, "path": rejects_path})
-        record = {
-            "kind": kind,
-            "command": self.command_name,
-            "path": path,
-            "actor": account,
-            "options": importer_options,
-            "skip_invalid": skip_invalid,
-            "plan": plan,
-        }
         if invalid and not skip_invalid:
             if not dry_run:
-                upload_record_command(**record, result=None)
+                upload_record_command(**record, plan=plan, result=None)
             raise CommandError(
                 _("Tidak ada yang ditulis: %(n)s baris tidak valid. Perbaiki, atau pakai --skip-invalid.")
                 % {"n": invalid}
@@ -129,12 +136,7 @@ class TabularImportCommand(BaseCommand):
         if dry_run:
             self.stdout.write(_("Uji coba (--dry-run): tidak ada yang ditulis."))
             return
-        try:
-            result = importer.apply(plan, skip_invalid=skip_invalid, progress=progress)
-        except (PermissionDenied, ValidationError) as error:
-            upload_record_command(**record, result=None)
-            raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from error
-        upload_record_command(**record, result=result)
+        upload_record_command(**record, plan=plan, result=result)
         self.stdout.write(
             self.style.SUCCESS(
                 _("Ditulis: %(created)s baru, %(updated)s diperbarui, %(unchanged)s tetap.")

@@ -14,14 +14,21 @@ natural key and how a row becomes model instances. The engine does the rest the 
 
 An importer of one model needs only `model`, `columns` (each with its `field`) and `key`; one that writes several
 models per row (the business import) overrides `build` and `write`.
+
+An importer with a `chunk_size` reads and checks its file in chunks of that many rows: `prepare` and `matched` load
+what one chunk refers to, and `import_file` writes each chunk as soon as it is checked, all in one transaction (all
+or nothing as ever), so that memory follows the chunk — neither the file nor the registry. Without one the whole
+file is one chunk (an importer whose rows depend on rows beyond their natural key, e.g. one business over several
+rows of an OSS export).
 """
 
 from __future__ import annotations
 
 import csv
 import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.conf import settings
@@ -35,7 +42,7 @@ from ikm_registry.numbers import thousands
 from ikm_registry.scoping import CHANGE, SystemActor, scope_for
 from ikm_registry.tabular.cells import REASON_COLUMN, cell_text, neutralise
 from ikm_registry.tabular.columns import CellError, Column, Reference
-from ikm_registry.tabular.reader import PROGRESS_EVERY, Row, read_rows
+from ikm_registry.tabular.reader import PROGRESS_EVERY, Row, open_rows, read_rows
 
 BATCH_SIZE = 1000
 # SQLite allows 32,766 parameters in one statement; stay well below for `__in` lookups.
@@ -153,6 +160,8 @@ class ImportPlan:
     # (row number, raw cells in file order, errors) of each invalid row, for the rejects file
     rejected: list[tuple[int, list, list[RowError]]] = field(default_factory=list, repr=False)
     options: dict = field(default_factory=dict)
+    # A plan made only to be shown (Importer.plan(keep_writes=False)) keeps no writes and cannot be applied.
+    writes_kept: bool = True
 
     def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action)
@@ -324,6 +333,8 @@ class Importer:
     # A layout we do not own (another system's export): columns the importer does not know are not read, and their
     # headers are kept in `ignored_columns`, instead of refusing the file.
     ignore_unknown_columns = False
+    # Rows read, checked (and by import_file written) together; None: the whole file at once (see the module).
+    chunk_size: int | None = None
 
     def __init__(
         self,
@@ -342,6 +353,8 @@ class Importer:
         self.file_columns: list[str] = []
         self.present: set[str] = set()
         self.ignored_columns: list[str] = []
+        # The plan being (or last) checked: what import_file had checked when it was refused.
+        self.checked_plan: ImportPlan | None = None
 
     # The admin change view of the importer's records, for the links of a preview (e.g. "admin:events_event_change").
     record_url_name = ""
@@ -608,16 +621,67 @@ class Importer:
             ignored=self.ignored_columns if self.ignore_unknown_columns else None,
         )
 
-    def plan(self, source, filename: str) -> ImportPlan:
+    @contextmanager
+    def reading(self, source):
+        """(columns, delimiter, rows) of the file: every row at once from `read()`, or for an importer with a
+        chunk_size an iterator that reads them as they are checked (the file stays open meanwhile)."""
+        if self.chunk_size is None:
+            yield self.read(source)
+            return
+        self.ignored_columns = []
+        with open_rows(
+            source,
+            columns=[column.name for column in self.columns],
+            required=self.required,
+            aliases={alias: column.name for column in self.columns for alias in column.aliases},
+            ignored=self.ignored_columns if self.ignore_unknown_columns else None,
+        ) as opened:  # reading and checking go together: the progress is the checking's
+            yield opened
+
+    def _chunks(self, rows: Iterable[Row]):
+        if self.chunk_size is None:
+            yield list(rows)
+            return
+        chunk = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= self.chunk_size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def plan(self, source, filename: str, *, keep_writes: bool = True) -> ImportPlan:
         """Read and check a file and say what importing it would do; writes nothing. `source` is a path or an
-        open binary file. Raises PermissionDenied or ValidationError (file-level problems)."""
+        open binary file. Raises PermissionDenied or ValidationError (file-level problems). `keep_writes=False`:
+        the plan is only shown (a preview, a dry run), its writes are dropped chunk by chunk and it cannot be
+        applied (import_file checks and writes a file in one pass)."""
+
+        def keep(plan: ImportPlan, writes: list) -> None:
+            if keep_writes:
+                plan.writes.extend(writes)
+
+        plan = self._plan(source, filename, keep)
+        plan.writes_kept = keep_writes
+        return plan
+
+    def _plan(self, source, filename: str, on_chunk: Callable[[ImportPlan, list], None]) -> ImportPlan:
+        """Check the file chunk by chunk, handing each chunk's writes to `on_chunk(plan, writes)`."""
         self.check()
-        columns, delimiter, rows = self.read(source)
-        plan = self.new_plan(filename=filename, columns=columns, delimiter=delimiter)
-        self.file_columns = columns
-        self.present = set(columns)
+        self.checked_plan = None
+        with self.reading(source) as (columns, delimiter, rows):
+            plan = self.checked_plan = self.new_plan(filename=filename, columns=columns, delimiter=delimiter)
+            self.file_columns = columns
+            self.present = set(columns)
+            total = len(rows) if isinstance(rows, list) else 0  # unknown while a file is read as it is checked
+            seen: dict = {}  # natural keys of the whole file: a row repeating an earlier one, in any chunk, is refused
+            for chunk in self._chunks(rows):
+                on_chunk(plan, self._plan_chunk(plan, chunk, seen, total))
+        return plan
+
+    def _plan_chunk(self, plan: ImportPlan, rows: list[Row], seen: dict, total: int) -> list:
+        """Check `rows` (the outcomes join `plan`) and return their writes."""
         self.prepare(rows)
-        seen: dict = {}
         first_pass = []
         for row in rows:
             outcome = self.outcome_class(row.number)
@@ -626,8 +690,8 @@ class Importer:
             existing = self.match(row, values, outcome, seen)
             first_pass.append((row, values, outcome, existing))
         self.matched([existing for _row, _values, _outcome, existing in first_pass if existing is not None])
-        total = thousands(len(rows))
-        for done, (row, values, outcome, existing) in enumerate(first_pass, start=1):
+        writes = []
+        for row, values, outcome, existing in first_pass:
             write = self.build(row, values, existing, outcome)  # also when invalid: every reason is reported
             if write is None:
                 outcome.action = Action.INVALID
@@ -641,12 +705,17 @@ class Importer:
                     outcome.action = Action.UNCHANGED
                 self.planned(write, existing, outcome)
                 if outcome.action != Action.UNCHANGED:
-                    plan.writes.append(write)
+                    writes.append(write)
             plan.rows.append(outcome)
+            done = len(plan.rows)
             if done % PROGRESS_EVERY == 0:
-                self.progress(_("%(done)s dari %(total)s baris diperiksa") % {"done": thousands(done), "total": total})
-                self.on_rows("checking", done, len(rows))
-        return plan
+                if total:
+                    message = _("%(done)s dari %(total)s baris diperiksa")
+                else:
+                    message = _("%(done)s baris diperiksa")
+                self.progress(message % {"done": thousands(done), "total": thousands(total)})
+                self.on_rows("checking", done, total)
+        return writes
 
     def apply(
         self, plan: ImportPlan, *, skip_invalid: bool = False, progress: Callable[[str], None] | None = None
@@ -654,12 +723,13 @@ class Importer:
         """Write a plan in one transaction. All or nothing unless `skip_invalid`: then the valid rows are written.
         Raises ValidationError when the registry changed under the import in a way that breaks a constraint."""
         progress = progress or self.progress
+        if not plan.writes_kept:
+            raise ValueError("A plan made with keep_writes=False cannot be applied; use import_file.")
         counts = plan.counts
         if counts["invalid"] and not skip_invalid:
             return ImportResult(plan, written=False, invalid=counts["invalid"])
         self.check()
-        if not connection.features.can_return_rows_from_bulk_insert:
-            raise ImproperlyConfigured("The tabular import needs a database that returns ids from bulk inserts.")
+        self.check_database()
         history = History(user=self.user, reason=self.change_reason(plan.filename), date=timezone.now())
         try:
             with transaction.atomic():
@@ -676,9 +746,56 @@ class Importer:
             invalid=counts["invalid"],
         )
 
+    @staticmethod
+    def check_database() -> None:
+        if not connection.features.can_return_rows_from_bulk_insert:
+            raise ImproperlyConfigured("The tabular import needs a database that returns ids from bulk inserts.")
+
+    def import_file(
+        self, source, filename: str, *, skip_invalid: bool = False, progress: Callable[[str], None] | None = None
+    ) -> ImportResult:
+        """Check a file and write it in the same pass, chunk by chunk (`chunk_size`), in one transaction: what
+        plan() then apply() do, in memory that follows the chunk. All or nothing unless `skip_invalid`: once a row is
+        invalid nothing more is written, the rest of the file is only checked (every problem is reported) and the
+        transaction is rolled back. Each chunk is matched against the registry as the chunks before it left it.
+        Raises as plan() and apply() do; `result.plan` keeps no writes."""
+        progress = progress or self.progress
+        self.check()
+        self.check_database()
+        history = History(user=self.user, reason=self.change_reason(Path(filename).name), date=timezone.now())
+
+        def write(plan: ImportPlan, writes: list) -> None:
+            if plan.rejected and not skip_invalid:
+                return  # nothing of this file will be kept: the rest is only checked
+            if writes:
+                chunk = replace(plan, writes=writes)
+                self.write(chunk, history, progress)
+                self.after_write(chunk)
+
+        try:
+            with transaction.atomic():
+                plan = self._plan(source, filename, write)
+                written = not (plan.rejected and not skip_invalid)
+                if not written:
+                    transaction.set_rollback(True)
+        except IntegrityError as error:
+            raise ValidationError(str(self.conflict_message), code="import_conflict") from error
+        plan.writes_kept = False
+        counts = plan.counts
+        if not written:
+            return ImportResult(plan, written=False, invalid=counts["invalid"])
+        return ImportResult(
+            plan,
+            written=True,
+            created=counts["created"],
+            updated=counts["updated"],
+            unchanged=counts["unchanged"],
+            invalid=counts["invalid"],
+        )
+
     def run(self, source, filename: str, *, skip_invalid: bool = False, dry_run: bool = False) -> ImportResult:
-        """Plan and, unless `dry_run`, apply."""
-        plan = self.plan(source, filename)
+        """Check and, unless `dry_run`, write (import_file)."""
         if dry_run:
+            plan = self.plan(source, filename, keep_writes=False)
             return ImportResult(plan, written=False, invalid=plan.counts["invalid"])
-        return self.apply(plan, skip_invalid=skip_invalid)
+        return self.import_file(source, filename, skip_invalid=skip_invalid)

@@ -286,6 +286,33 @@ def read_rows(
     Raises ValidationError for a file that cannot be read, is beyond the limits, or whose header is wrong (unknown,
     doubled or missing required columns).
     """
+    with open_rows(
+        source,
+        columns=columns,
+        required=required,
+        aliases=aliases,
+        progress=progress,
+        on_rows=on_rows,
+        ignored=ignored,
+    ) as (names, delimiter, rows):
+        return names, delimiter, list(rows)
+
+
+@contextmanager
+def open_rows(
+    source,
+    *,
+    columns: Iterable[str],
+    required: Iterable[str] = (),
+    aliases: dict[str, str] | None = None,
+    progress: Callable[[str], None] = _no_progress,
+    on_rows: Callable[[str, int, int], None] = _no_rows,
+    ignored: list[str] | None = None,
+):
+    """read_rows without reading the whole file first: yields (columns, delimiter, rows) once the header is checked,
+    `rows` an iterator of the non-blank rows read one by one while the file is open (an importer that checks in
+    chunks keeps a chunk in memory, not the file). What read_rows refuses is raised where it is met: the header on
+    entering, a row past the limit or a damaged cell while iterating, a file without data rows at its end."""
     aliases = {alias.lower(): name for alias, name in (aliases or {}).items()}
     try:
         with _table(source) as (delimiter, rows):
@@ -297,24 +324,29 @@ def read_rows(
                 raise ValidationError([_file_error(problem) for problem in problems])
             positions = [(index, name) for index, name in enumerate(names) if name and name != REASON_COLUMN]
             names = [name for _index, name in positions]
-            result = []
-            max_rows = settings.IMPORT_MAX_ROWS
-            for number, cells in enumerate(rows, start=2):
-                if number > 2 * max_rows + 1:  # blank rows cost reading time too
-                    raise _too_many_rows()
-                picked = [cells[index] if index < len(cells) else None for index, _name in positions]
-                if all(cell_text(cell) == "" for cell in picked):
-                    continue
-                result.append(Row(number, picked, dict(zip(names, picked, strict=True))))
-                if len(result) > max_rows:
-                    raise _too_many_rows()
-                if len(result) % PROGRESS_EVERY == 0:
-                    progress(_("%(rows)s baris dibaca") % {"rows": thousands(len(result))})
-                    on_rows("reading", len(result), 0)
+            yield names, delimiter, _data_rows(rows, positions, names, progress, on_rows)
     except UnicodeDecodeError as error:
         raise _file_error(_("Berkas CSV harus berenkode UTF-8; di Excel pilih Simpan Sebagai → CSV UTF-8.")) from error
     except csv.Error as error:
         raise _file_error(_("Berkas CSV rusak: %(error)s") % {"error": error}) from error
-    if not result:
+
+
+def _data_rows(rows, positions, names, progress, on_rows):
+    """The non-blank rows after the header, numbered as a spreadsheet numbers them, within IMPORT_MAX_ROWS."""
+    max_rows = settings.IMPORT_MAX_ROWS
+    read = 0
+    for number, cells in enumerate(rows, start=2):
+        if number > 2 * max_rows + 1:  # blank rows cost reading time too
+            raise _too_many_rows()
+        picked = [cells[index] if index < len(cells) else None for index, _name in positions]
+        if all(cell_text(cell) == "" for cell in picked):
+            continue
+        read += 1
+        if read > max_rows:
+            raise _too_many_rows()
+        yield Row(number, picked, dict(zip(names, picked, strict=True)))
+        if read % PROGRESS_EVERY == 0:
+            progress(_("%(rows)s baris dibaca") % {"rows": thousands(read)})
+            on_rows("reading", read, 0)
+    if not read:
         raise _file_error(_("Berkas tidak berisi baris data."))
-    return names, delimiter, result

@@ -9,9 +9,9 @@ moment.
 
 A file of more than IMPORT_BACKGROUND_ROWS rows is not read during the request: the upload queues a check job whose
 result (counts, first rows, every invalid row, every change to a registered record, capped) is kept on the upload
-for the preview page, and the confirmation queues an apply job that checks the file again and writes it in one
-transaction. Both run on the job machinery of ikm_registry.jobs (progress, locked status changes, retry of a dead
-worker's job).
+for the preview page, and the confirmation queues an apply job that checks the file again and writes it in the same
+pass, in one transaction (Importer.import_file: chunk by chunk for an importer with a chunk_size). Both run on the job
+machinery of ikm_registry.jobs (progress, locked status changes, retry of a dead worker's job).
 """
 
 from __future__ import annotations
@@ -99,19 +99,27 @@ def upload_importer(record, *, user, on_rows=None):
     return record.importer(user=user, options=record.options, **extra)
 
 
-def upload_plan(record, *, user, on_rows=None) -> ImportPlan:
+def upload_plan(record, *, user, on_rows=None, keep_writes: bool = True) -> ImportPlan:
     """Check the stored file of an upload as `user` against the registry as it is now; a ValidationError when the
-    file is gone (its retention ran out) or cannot be read, PermissionDenied when `user` may not import."""
+    file is gone (its retention ran out) or cannot be read, PermissionDenied when `user` may not import.
+    `keep_writes=False` for a plan that is only shown (see Importer.plan)."""
     if not record.file:
         raise ValidationError(FILE_PURGED, code="file_purged")
     importer = upload_importer(record, user=user, on_rows=on_rows)
     with record.file.open("rb") as handle:
-        return importer.plan(handle, record.original_name)
+        return importer.plan(handle, record.original_name, keep_writes=keep_writes)
 
 
-def upload_apply(record, plan: ImportPlan, *, user) -> ImportResult:
-    """Write a checked plan of `record` (all or nothing, or the valid rows when the upload skips invalid ones)."""
-    return upload_importer(record, user=user).apply(plan, skip_invalid=record.skip_invalid)
+def upload_import(record, *, user) -> ImportResult:
+    """Check the stored file of `record` against the registry as it is now and write it in the same pass (all or
+    nothing, or the valid rows when the upload skips invalid ones; see Importer.import_file). Call it inside the
+    transaction that records the result. Raises as upload_plan, and ValidationError (code "import_conflict") when
+    the registry changed under the import."""
+    if not record.file:
+        raise ValidationError(FILE_PURGED, code="file_purged")
+    importer = upload_importer(record, user=user)
+    with record.file.open("rb") as handle:
+        return importer.import_file(handle, record.original_name, skip_invalid=record.skip_invalid)
 
 
 def upload_confirm_background(record, *, user) -> Job | None:
@@ -219,7 +227,7 @@ def _plan(job: Job, record, progress) -> ImportPlan:
     def on_rows(phase, done, total):
         progress(phase=phase, done=done, total=total or job.progress_total)
 
-    return upload_plan(record, user=job.owner, on_rows=on_rows)
+    return upload_plan(record, user=job.owner, on_rows=on_rows, keep_writes=False)
 
 
 def _unreadable(job: Job, record, error: ValidationError) -> object:
@@ -234,14 +242,23 @@ def _unreadable(job: Job, record, error: ValidationError) -> object:
     return jobs.FINISHED
 
 
+# What makes an upload "unreadable" rather than a failed job: the file itself (purged, damaged, beyond the limits).
+FILE_ERROR_CODES = ("file_purged", "import_file", "import_limit")
+
+
+def _file_error(error: ValidationError) -> bool:
+    codes = {getattr(item, "code", None) for item in error.error_list} if hasattr(error, "error_list") else set()
+    return bool(codes & set(FILE_ERROR_CODES))
+
+
 def upload_job_perform(job: Job, progress) -> object:
     """The work of a tabular.check or tabular.apply job on the worker (see ikm_registry.jobs.JobKind.perform)."""
     record = job_upload(job)
-    try:
-        plan = _plan(job, record, progress)
-    except ValidationError as error:
-        return _unreadable(job, record, error)
     if job.kind == TABULAR_CHECK:
+        try:
+            plan = _plan(job, record, progress)
+        except ValidationError as error:
+            return _unreadable(job, record, error)
         with transaction.atomic():
             jobs.job_own(job)
             store_rejects(record, plan)
@@ -250,21 +267,30 @@ def upload_job_perform(job: Job, progress) -> object:
             jobs.job_finish(job)
         return jobs.FINISHED
 
-    # APPLY: checked again against the registry as it is now, then written and finished in one transaction (a
-    # worker that dies while writing leaves nothing half-written, and a job taken from it cannot be written twice).
-    progress(phase=WRITING, done=0, total=len(plan.rows))
-    with transaction.atomic():
-        jobs.job_own(job)
-        result = upload_apply(record, plan, user=job.owner)
-        # The rejects are those of this check: rows that became invalid since the preview (the registry changed) are
-        # in the file too, and its count is the `invalid` logged with each download.
-        store_rejects(record, plan)
-        stored = {"summary": plan_summary(plan), "rejects_file": record.rejects_file}
-        if result.written:
-            store_counts(record, plan.counts, state=TabularImport.State.APPLIED, applied_at=timezone.now(), **stored)
-        else:
-            store_counts(record, plan.counts, state=TabularImport.State.FAILED, **stored)
-        jobs.job_finish(job, progress_done=len(plan.rows))
+    # APPLY: checked again against the registry as it is now and written in the same pass, then finished, in one
+    # transaction (a worker that dies while writing leaves nothing half-written, and a job taken from it cannot be
+    # written twice). Nothing reports progress inside it: the job's row is locked, and the worker's heartbeat row
+    # must stay writable by its own thread; the page shows the writing phase until the transaction commits.
+    progress(phase=WRITING, done=0, total=record.rows)
+    try:
+        with transaction.atomic():
+            jobs.job_own(job)
+            result = upload_import(record, user=job.owner)
+            plan = result.plan
+            # The rejects are those of this check: rows that became invalid since the preview (the registry changed)
+            # are in the file too, and its count is the `invalid` logged with each download.
+            store_rejects(record, plan)
+            stored = {"summary": plan_summary(plan), "rejects_file": record.rejects_file}
+            if result.written:
+                fields = {"state": TabularImport.State.APPLIED, "applied_at": timezone.now()}
+            else:
+                fields = {"state": TabularImport.State.FAILED}
+            store_counts(record, plan.counts, **fields, **stored)
+            jobs.job_finish(job, progress_done=len(plan.rows))
+    except ValidationError as error:
+        if not _file_error(error):
+            raise  # e.g. the registry changed under the import: the job fails with the reason
+        return _unreadable(job, record, error)
     return jobs.FINISHED
 
 

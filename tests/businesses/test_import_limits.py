@@ -283,7 +283,7 @@ def test_an_apply_refused_by_the_registry_fails_with_a_sentence_and_can_be_confi
     def conflict(*args, **kwargs):
         raise ValidationError("Data registri berubah selama impor; ulangi impor.", code="import_conflict")
 
-    monkeypatch.setattr(uploads, "upload_apply", conflict)
+    monkeypatch.setattr(uploads, "upload_import", conflict)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url)
     run_queued_jobs()
