@@ -433,8 +433,9 @@ class Server:
 HEADERS = {"Accept-Encoding": "gzip", "User-Agent": "registri-ikm-bench/1", "Accept": "text/html"}
 
 
-def get(connection: http.client.HTTPConnection, path: str) -> tuple[int, int, str]:
-    connection.request("GET", path, headers=HEADERS)
+def get(connection: http.client.HTTPConnection, path: str, headers: dict | None = None) -> tuple[int, int, str]:
+    """GET `path` with HEADERS (and `headers` over them): status, body size (as sent: gzipped), server pid."""
+    connection.request("GET", path, headers={**HEADERS, **headers} if headers else HEADERS)
     response = connection.getresponse()
     body = response.read()
     return response.status, len(body), response.getheader("X-Bench-Worker", "?")
