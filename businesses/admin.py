@@ -2,12 +2,14 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, F, When
+from django.db.models import Case, F, Q, When
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
 from businesses import rules
@@ -32,8 +34,10 @@ from businesses.models import (
 )
 from businesses.services import business_duplicates
 from ikm_registry.admin_base import ScopedInlineMixin, ScopedModelAdmin
+from ikm_registry.choices import RegionLevel
 from ikm_registry.filtering import FilterSetAdminMixin, filterset_list_filters
 from ikm_registry.forms import RupiahField, RupiahInput
+from ikm_registry.models import Region
 from ikm_registry.personal_data import personal_data_access
 from ikm_registry.scoping import region_q, scope_for
 
@@ -153,6 +157,18 @@ class ObstacleInline(ScopedInlineMixin, admin.TabularInline):
     fields = ["year", "kind", "description"]
 
 
+# Up to this many owners or desa found by a search word are named in the business query by their ids (an indexed
+# lookup each); more are left to a subquery.
+SEARCH_ID_LIST_MAX = 2000
+
+
+def _ids_or_subquery(field: str, values) -> Q:
+    found = list(values[: SEARCH_ID_LIST_MAX + 1])
+    if len(found) <= SEARCH_ID_LIST_MAX:
+        return Q(**{f"{field}__in": found}) if found else Q(pk__in=[])
+    return Q(**{f"{field}__in": values})
+
+
 @admin.register(Business)
 class BusinessAdmin(
     OwnerLinkAdminMixin, FilterSetAdminMixin, ImportExportAdminMixin, WorkflowAdminMixin, ScopedModelAdmin
@@ -176,7 +192,7 @@ class BusinessAdmin(
     search_fields = ["name", "=nib", "owner__name", "=owner__nik", "main_product", "village__name"]
     search_help_text = _("Cari nama usaha, NIB, nama atau NIK pemilik, produk, atau desa.")
     autocomplete_fields = ["village", "kbli", "sentra"]
-    ordering = ["name"]
+    ordering = ["name", "pk"]  # the index business_name_id serves it (a deterministic order needs the pk)
     list_per_page = 50
     show_full_result_count = False  # one COUNT per page view is enough on a large register
     # Only the workflow services change the status: the buttons on the change page and the bulk actions.
@@ -221,6 +237,42 @@ class BusinessAdmin(
                 sentra_shown=sentra_shown,
             )
         )
+
+    def get_ordering(self, request):
+        """Name order; a search's results newest first (unless a column's order is chosen): the id index then finds
+        a page of matches among the newest rows at once, where name order must read every row up to the first
+        matching name (at national scale, tens of thousands for a common word)."""
+        if request.GET.get(SEARCH_VAR, "").strip():
+            return ["-pk"]
+        return super().get_ordering(request)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Every word must match the name or main product (through the search text's trigram index), the NIB or the
+        owner's NIK exactly, the owner's name, or the desa's name (as `search_fields` say, less what the user's role
+        may not search). Owners and desa are looked up first (each through an index) and their businesses named by
+        id, so that the business table is searched with indexed conditions only, in the list's order: at national
+        scale an OR across the joined owner and desa read every row."""
+        fields = set(self.get_search_fields(request))
+        for word in smart_split(search_term):
+            if word.startswith(('"', "'")) and word[0] == word[-1]:
+                word = unescape_string_literal(word)
+            word = word.strip()
+            if not word:
+                continue
+            condition = Q(search_document__contains=word.lower())
+            if "=nib" in fields:
+                condition |= Q(nib=word)
+            owners = Owner.objects.none()
+            if "owner__name" in fields:
+                owners = Owner.objects.filter(name__icontains=word)
+            if "=owner__nik" in fields and word.isdigit():
+                owners = owners | Owner.objects.filter(nik=word)
+            condition |= _ids_or_subquery("pk", owners.order_by().values_list("business_id", flat=True))
+            if "village__name" in fields:
+                villages = Region.objects.filter(level=RegionLevel.VILLAGE, name__icontains=word)
+                condition |= _ids_or_subquery("village_id", villages.order_by().values_list("code", flat=True))
+            queryset = queryset.filter(condition)
+        return queryset, False
 
     def get_list_display(self, request):
         """Staff whose region holds several kabupaten/kota (province, national) read each row's kabupaten/kota."""
@@ -327,7 +379,10 @@ class SentraAdmin(FilterSetAdminMixin, ScopedModelAdmin):
 
     @admin.display(description=_("anggota aktif"), ordering="member_count")
     def member_count(self, obj):
-        return obj.member_count
+        """A link to the business list of the sentra's members (how a sentra is chosen there when the region has too
+        many sentra to list in the filter)."""
+        url = f"{reverse('admin:businesses_business_changelist')}?sentra={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, obj.member_count)
 
     @admin.display(description=_("anggota sejenis"), ordering="similar_member_count")
     def similar_member_count(self, obj):

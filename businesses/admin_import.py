@@ -35,7 +35,8 @@ from django.utils.translation import gettext_lazy
 
 from businesses import rules
 from businesses import validators as v
-from businesses.models import Business, BusinessImport, BusinessYear
+from businesses.models import Business, BusinessImport
+from businesses.selectors import figure_years
 from businesses.services.daftar_export import DAFTAR, businesses_daftar_export
 from businesses.services.exporting import (
     CONTENT_TYPES,
@@ -69,7 +70,7 @@ from ikm_registry.admin_uploads import (
 from ikm_registry.filtering import filter_errors
 from ikm_registry.models import Job, Region
 from ikm_registry.private_files import private_file_response
-from ikm_registry.scoping import CHANGE, VIEW, scope_for, user_may
+from ikm_registry.scoping import CHANGE, scope_for, user_may
 from ikm_registry.services import export_logged
 
 EXAMPLE_VILLAGE = "51.03.01.1001"
@@ -158,12 +159,7 @@ class ImportExportAdminMixin:
                 for value in values
             ]
             context["business_export_semesters"] = SEMESTERS
-            context["business_export_years"] = list(
-                BusinessYear.objects.restrict(request.user, VIEW)
-                .order_by("-year")
-                .values_list("year", flat=True)
-                .distinct()[:20]
-            )
+            context["business_export_years"] = figure_years(request.user)
             if user_may(request.user, CHANGE):
                 context["business_import_url"] = self._url("import")
                 # NIB and KBLI from an OSS-RBA export (businesses/services/oss_import.py), on the core's upload pages

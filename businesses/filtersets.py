@@ -20,6 +20,7 @@ import re
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
 from django.core.validators import RegexValidator
 from django.db import connections, models
@@ -141,6 +142,9 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
                 queryset = self.filters[field].filter(queryset, value)
         return queryset
 
+    # With a text query, the conditions of its relevance tiers, best first (see filter_q); else None.
+    search_tiers: list[Q] | None = None
+
     def filter_q(self, queryset, name, value):
         words = search_words(value)
         if not words:
@@ -150,7 +154,9 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
         for word in words:
             queryset = queryset.filter(search_document__contains=word)
         # Without a rank, the closest thing to relevance: names that start with the first word come first.
-        return queryset.alias(
+        starts = Q(search_document__startswith=words[0])
+        self.search_tiers = [starts, ~starts]
+        return queryset.annotate(
             search_rank=models.Case(
                 models.When(search_document__startswith=words[0], then=models.Value(1.0)),
                 default=models.Value(0.0),
@@ -188,9 +194,13 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
             default=models.Value(0.0),
             output_field=models.FloatField(),
         )
+        # The same order as tiers of conditions, each served in name order by an index (ikm_registry.keyset's
+        # tiered_page): the directory ranks only the rows of the page it shows, never every match.
+        starts = Q(search_document__startswith=words[0])
+        self.search_tiers = [good & starts, good & ~starts, condition & ~good]
         return (
             queryset.filter(condition)
-            .alias(search_rank=tier + SearchRank(F("search_vector"), query) + F("search_similarity"))
+            .annotate(search_rank=tier + SearchRank(F("search_vector"), query) + F("search_similarity"))
             .order_by("-search_rank", "name", "pk")
         )
 
@@ -362,29 +372,49 @@ class BusinessStaffFilterSet(RegionFiltersMixin, StaffFilterSet):
         found = Kbli.objects.filter(code=value.upper()).values_list("title", flat=True).first()
         return f"{value.upper()} — {found}" if found else value
 
+    # The options below never come from a scan of the businesses at national scale (a DISTINCT over the list on
+    # every page view took seconds): the stored directory counts of the user's region when they hold (the codes in
+    # use among its published businesses; any other code can still be typed), else, on a small registry, the codes
+    # the listed businesses use.
+
+    def _stored(self, facet: str) -> dict[str, int] | None:
+        """The stored counts of `facet` in the user's region, or None when they do not hold (or there is none)."""
+        from businesses.selectors import staff_region, stored_counts
+
+        region = staff_region(self.user) if self.user is not None else None
+        stored = stored_counts(wilayah=region, facets=(facet,)) if region is not None else None
+        return None if stored is None else stored[facet]
+
     def _used(self, field: str):
         """Values of `field` among the rows of this FilterSet's queryset (the list as scoped)."""
         return self.queryset.order_by().filter(**{f"{field}__isnull": False}).values(field).distinct()
 
     def lookups_kbli(self):
-        # One EXISTS probe per division (an index range scan each) rather than a scan of every business.
-        visible = Business.objects.filter(kbli__code__startswith=OuterRef("code"))
-        visible = visible.restrict(self.user)
-        divisions = Kbli.objects.filter(level=KbliLevel.DIVISION).filter(Exists(visible)).order_by("code")
-        return [(division.code, f"{division.code} — {division.title}") for division in divisions]
+        stored = self._stored("kbli")
+        divisions = Kbli.objects.filter(level=KbliLevel.DIVISION).order_by("code")
+        if stored is not None:
+            divisions = divisions.filter(code__in=list(stored))
+        else:  # one EXISTS probe per division (an index range scan each)
+            visible = Business.objects.filter(kbli__code__startswith=OuterRef("code")).restrict(self.user)
+            divisions = divisions.filter(Exists(visible))
+        return [(code, f"{code} — {title}") for code, title in divisions.values_list("code", "title")]
 
     def lookups_subsektor(self):
-        used = CreativeSubsector.objects.filter(code__in=self._used("subsector"))
+        stored = self._stored("subsektor")
+        used = CreativeSubsector.objects.filter(
+            code__in=list(stored) if stored is not None else self._used("subsector")
+        )
         return [(subsector.code, str(subsector)) for subsector in used]
 
     def lookups_skala(self):
         return [(value, f"{label} ({SCALE_BPS_WORKERS[value]})") for value, label in ScaleBps.choices]
 
     def lookups_sentra(self):
-        """Sentra that a listed business belongs to and that the user may see (one of another region is never
-        offered, even when a visible business still points at it)."""
-        visible = self.filters["sentra"].queryset.filter(pk__in=self._used("sentra"))
-        return [(str(sentra.pk), sentra.name) for sentra in visible]
+        """The sentra the user may see (one of another region is never offered), when they are few enough to list
+        (a regency's); a larger region's sentra are chosen from the sentra list ("anggota" links) instead."""
+        limit = settings.DIRECTORY_SENTRA_OPTIONS_MAX
+        visible = list(self.filters["sentra"].queryset.values_list("pk", "name")[: limit + 1])
+        return [(str(pk), name) for pk, name in visible] if len(visible) <= limit else []
 
 
 class SentraStaffFilterSet(RegionFiltersMixin, StaffFilterSet):

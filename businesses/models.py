@@ -150,7 +150,11 @@ class Business(CleanTextMixin, models.Model):
         verbose_name = _("IKM")
         verbose_name_plural = pgettext_lazy("plural", "IKM")
         ordering = ["name"]
-        indexes = [models.Index(fields=["village", "name"], name="business_village_name")]
+        indexes = [
+            models.Index(fields=["village", "name"], name="business_village_name"),
+            # The admin list's order (name, then id): its pages read the index, not a sort of every row.
+            models.Index(fields=["name", "id"], name="business_name_id"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["nib"],
@@ -458,6 +462,8 @@ class Product(CleanTextMixin, models.Model):
         verbose_name = _("produk")
         verbose_name_plural = pgettext_lazy("plural", "produk")
         ordering = ["business", "name"]
+        # The home page's newest produk unggulan, without a scan of every product.
+        indexes = [models.Index(F("id").desc(), condition=Q(is_featured=True), name="product_featured_newest")]
 
     def __str__(self):
         return self.name
@@ -901,3 +907,53 @@ class BusinessImport(TabularImport):
     @data_year.setter
     def data_year(self, value: int | None) -> None:
         self.options = {**(self.options or {}), "year": value}
+
+
+class DirectoryCount(models.Model):
+    """Businesses counted per region × KBLI division × facet value: the directory's facet counts, the home page and
+    the Statistik page read these rows instead of counting the businesses on every request.
+
+    Kept by businesses/services/directory_counts.py (`refresh_directory_counts`: the worker on a schedule and after
+    imports, or `manage.py refresh_directory_counts`); one refresh replaces every row at once. `region` is "" for
+    Indonesia, else a province, regency or kecamatan code; `kbli` is "" (every KBLI) or a division, counted for
+    Indonesia and the provinces only. Facets: see directory_counts.FACETS.
+    """
+
+    region = models.CharField(_("wilayah"), max_length=13, blank=True)
+    kbli = models.CharField(_("golongan pokok KBLI"), max_length=2, blank=True)
+    facet = models.CharField(_("pilahan"), max_length=12)
+    value = models.CharField(_("nilai"), max_length=40, blank=True)
+    count = models.PositiveIntegerField(_("jumlah"))
+    # Facet "peta": the mean position of the located businesses of the region `value` (the map's clusters).
+    latitude = models.FloatField(_("lintang"), null=True, blank=True)
+    longitude = models.FloatField(_("bujur"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("hitungan direktori")
+        verbose_name_plural = pgettext_lazy("plural", "hitungan direktori")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "kbli", "facet", "value"], name="directorycount_unique_key")
+        ]
+        # The largest values of a facet first (the sentra of a region, the home page's top sentra) without a sort.
+        indexes = [models.Index("region", "kbli", "facet", F("count").desc(), name="directorycount_largest")]
+
+    def __str__(self):
+        return f"{self.region or 'ID'}/{self.kbli or '*'}/{self.facet}/{self.value}: {self.count}"
+
+
+class DirectoryCountRun(models.Model):
+    """When the directory counts were last made, of which data, and how long it took (one row per refresh; the
+    newest holds)."""
+
+    computed_at = models.DateTimeField(_("dihitung"))
+    data_version = models.BigIntegerField(_("versi data publik"))
+    published = models.PositiveIntegerField(_("IKM terbit"))
+    seconds = models.FloatField(_("lama (detik)"))
+
+    class Meta:
+        verbose_name = _("penghitungan direktori")
+        verbose_name_plural = pgettext_lazy("plural", "penghitungan direktori")
+        get_latest_by = "computed_at"
+
+    def __str__(self):
+        return f"{self.computed_at:%Y-%m-%d %H:%M:%S} ({self.published} IKM, {self.seconds:.1f} s)"

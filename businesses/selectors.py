@@ -5,14 +5,22 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce, Left
+from django.db.models import CharField, Count, F, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Cast, Coalesce, Left
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from businesses import rules
 from businesses.choices import BusinessStatus, ScaleBps
-from businesses.models import SENTRA_MIN_MEMBERS, Business, Product, Sentra
+from businesses.models import (
+    SENTRA_MIN_MEMBERS,
+    Business,
+    BusinessYear,
+    DirectoryCount,
+    DirectoryCountRun,
+    Product,
+    Sentra,
+)
 from businesses.services.statistics import counted_figures, release_date, statistics_releases
 from ikm_registry.choices import KbliLevel
 from ikm_registry.models import CreativeSubsector, Kbli, Region, TransitionLog
@@ -21,13 +29,107 @@ from ikm_registry.scoping import region_q
 
 
 def public_counts() -> dict:
-    """Counts for the public home page: published businesses and the sentra and desa they are in."""
+    """Counts for the public home page: published businesses and the sentra and desa they are in (from the stored
+    directory counts when they hold; counted live on a small registry whose counts are being renewed)."""
+    stored = stored_counts(facets=("jumlah", "desa"))
+    if stored is not None:
+        return {
+            "businesses": stored["jumlah"].get("", 0),
+            "sentra": sentra_public().count(),
+            "villages": stored["desa"].get("", 0),
+        }
     published = business_public()
     return {
         "businesses": published.count(),
         "sentra": sentra_public().count(),
         "villages": published.values("village").distinct().count(),
     }
+
+
+# --- stored counts (businesses/services/directory_counts.py) ------------------------------------------------------
+
+# Region code lengths and KBLI code lengths the stored counts are kept for (see directory_counts.py).
+STORED_REGION_LENGTHS = (0, 2, 5, 8)
+STORED_KBLI_REGION_LENGTHS = (0, 2)
+
+
+def stored_counts_hold() -> bool:
+    """Whether the stored directory counts may be read: they count the current public data, or the registry is too
+    large to count live (DIRECTORY_LIVE_COUNT_MAX published businesses) and they are the latest there are."""
+    from ikm_registry.public_cache import public_version
+
+    run = DirectoryCountRun.objects.order_by("-computed_at", "-pk").only("data_version", "published").first()
+    if run is None:
+        return False
+    return run.data_version == public_version() or run.published > settings.DIRECTORY_LIVE_COUNT_MAX
+
+
+def figure_years(user, limit: int = 20) -> list[int]:
+    """The data years with figures in the user's region, newest first (the export's choice of year): from the stored
+    counts when they hold, so a national list does not read every yearly row on each view."""
+    region = staff_region(user)
+    stored = stored_counts(wilayah=region, facets=("tahun",)) if region is not None else None
+    if stored is not None:
+        return sorted((int(year) for year in stored["tahun"]), reverse=True)[:limit]
+    rows = BusinessYear.objects.restrict(user).order_by("-year").values_list("year", flat=True).distinct()
+    return list(rows[:limit])
+
+
+def _sentra_below(user, below: dict[str, int]) -> list[Sentra]:
+    """The first ten (by name) of the sentra below the rule, `below` {id: similar members} from the stored counts,
+    each with `similar_member_count`: no count of the members of every sentra in the region."""
+    region = staff_region(user) or ""
+    stored = DirectoryCount.objects.filter(region=region, kbli="", facet="sentra-pp29")
+    first = list(
+        Sentra.objects.restrict(user)
+        .filter(pk__in=stored.values(as_id=Cast("value", IntegerField())))
+        .order_by("name", "pk")[:10]
+    )
+    for sentra in first:
+        sentra.similar_member_count = below[str(sentra.pk)]
+    return first
+
+
+def stored_counts_time():
+    """When the stored counts were made (None: never)."""
+    return DirectoryCountRun.objects.order_by("-computed_at", "-pk").values_list("computed_at", flat=True).first()
+
+
+def staff_region(user) -> str | None:
+    """The region code a staff user's lists cover ("" for all of Indonesia), or None without a region."""
+    from ikm_registry.scoping import scope_for
+
+    scope = scope_for(user)
+    if scope.everything:
+        return ""
+    return scope.region_code
+
+
+def stored_counts_cover(wilayah: str = "", kbli: str = "") -> bool:
+    """Whether counts are stored for this region and KBLI code (regions down to kecamatan; a KBLI division for
+    Indonesia and the provinces)."""
+    if len(wilayah) not in STORED_REGION_LENGTHS:
+        return False
+    return not kbli or (len(kbli) == 2 and kbli.isdigit() and len(wilayah) in STORED_KBLI_REGION_LENGTHS)
+
+
+def stored_counts(*, wilayah: str = "", kbli: str = "", facets=(), limits=None) -> dict[str, dict[str, int]] | None:
+    """{facet: {value: count}} of the stored counts for `wilayah` and `kbli` (every facet named, empty when nothing
+    counts there), or None when they do not hold or do not cover these codes. `limits` {facet: n}: read at most n + 1
+    values of that facet (the caller shows none when there are more)."""
+    if not stored_counts_cover(wilayah, kbli) or not stored_counts_hold():
+        return None
+    limits = limits or {}
+    found: dict[str, dict[str, int]] = {facet: {} for facet in facets}
+    rows = DirectoryCount.objects.filter(region=wilayah, kbli=kbli)
+    plain = [facet for facet in facets if facet not in limits]
+    for facet, value, count in rows.filter(facet__in=plain).values_list("facet", "value", "count"):
+        found[facet][value] = count
+    for facet, limit in limits.items():
+        if facet in facets:
+            top = rows.filter(facet=facet).order_by("-count", "value").values_list("value", "count")[: limit + 1]
+            found[facet] = dict(top)
+    return found
 
 
 # The columns of a business the public may see. Everything else (workflow status, who entered it, raw materials) and
@@ -100,10 +202,20 @@ def business_public():
 
 
 def sentra_public():
-    """Sentra with at least one published member, each with `published_member_count`; public columns only."""
-    published = Count("members", filter=rules.is_public("members"), distinct=True)
+    """Sentra with at least one published member, each with `published_member_count`; public columns only.
+
+    The member counts come from the stored directory counts when they hold (stored_counts_hold), else are counted."""
+    if stored_counts_hold():
+        stored = DirectoryCount.objects.filter(region="", kbli="", facet="sentra")
+        counted = stored.filter(value=Cast(OuterRef("pk"), CharField()))
+        # Which sentra have members: one semi-join with the stored rows; the count itself only for the rows read.
+        sentra = Sentra.objects.filter(pk__in=stored.values(as_id=Cast("value", IntegerField())))
+        published = Subquery(counted.values("count")[:1])
+    else:
+        sentra = Sentra.objects.all()
+        published = Count("members", filter=rules.is_public("members"), distinct=True)
     return (
-        Sentra.objects.select_related("village__parent__parent__parent", "kbli")
+        sentra.select_related("village__parent__parent__parent", "kbli")
         .only(
             "id",
             "name",
@@ -178,8 +290,32 @@ def attention_summary(*, user) -> dict:
     staff FilterSet): the same rule (businesses/rules.py) over every business the user may see, whatever its status.
     """
     businesses = Business.objects.restrict(user)
-    status_counts = dict(businesses.values_list("status").annotate(n=Count("pk")).order_by())
     sentra = Sentra.objects.restrict(user).with_member_counts()
+    region = staff_region(user)
+    stored = (
+        stored_counts(wilayah=region, facets=("status", "kelengkapan", "sentra-pp29")) if region is not None else None
+    )
+    if stored is not None:  # at national scale: from the stored counts, not three scans of the region's businesses
+        status_counts = stored["status"]
+        below = stored["sentra-pp29"]
+        return {
+            "statuses": [
+                {"value": value, "label": label, "count": status_counts.get(value, 0)}
+                for value, label in BusinessStatus.choices
+            ],
+            "total": sum(status_counts.values()),
+            "submitted_oldest": list(submitted_queue(businesses)[:10]),
+            "submitted_count": status_counts.get(BusinessStatus.SUBMITTED, 0),
+            "missing_figures": stored["kelengkapan"].get("tanpa-data-tahunan", 0),
+            "missing_coordinates": stored["kelengkapan"].get("tanpa-koordinat", 0),
+            "missing_nib": stored["kelengkapan"].get("tanpa-nib", 0),
+            "figures_year": rules.figures_year(),
+            "sentra_below_rule": _sentra_below(user, below),
+            "sentra_below_rule_count": len(below),
+            "sentra_min_members": SENTRA_MIN_MEMBERS,
+            "counted_at": stored_counts_time(),
+        }
+    status_counts = dict(businesses.values_list("status").annotate(n=Count("pk")).order_by())
     return {
         "statuses": [
             {"value": value, "label": label, "count": status_counts.get(value, 0)}
@@ -210,7 +346,7 @@ KBLI_CHILD_LENGTH = {0: 2, 1: 2, 2: 3, 3: 4, 4: 5}
 class FacetOption:
     value: str
     label: str
-    count: int
+    count: int | None  # None: not counted (too many results to count at once)
 
 
 def _latest_scale_counts(businesses) -> dict[str, int]:
@@ -220,7 +356,12 @@ def _latest_scale_counts(businesses) -> dict[str, int]:
 
 
 def directory_facets(
-    results, *, wilayah: str = "", kbli: str = "", without: Callable | None = None
+    results,
+    *,
+    wilayah: str = "",
+    kbli: str = "",
+    without: Callable | None = None,
+    stored: dict[str, dict[str, int]] | None = None,
 ) -> dict[str, list[FacetOption]]:
     """Counts of `results` (a filtered `business_public()`) per option of each directory filter, largest first.
 
@@ -228,6 +369,10 @@ def directory_facets(
     down inside the current results). subsektor, skala (BPS class of the latest data year) and sentra count the
     results of every *other* filter, `without(name)`, so that choosing one subsector still shows the others to
     switch to. One GROUP BY query per facet plus one for the labels of each, whatever the number of results.
+
+    `stored`: the stored counts of `stored_counts()` for these codes, when the results are exactly the businesses
+    in `wilayah` and `kbli` (no other filter); they stand in for the GROUP BY queries. A facet missing from them
+    (sentra with too many values to offer) has no options.
     """
     base = results.order_by()
 
@@ -237,7 +382,9 @@ def directory_facets(
     region_length = CHILD_CODE_LENGTH.get(len(wilayah))
     facets: dict[str, list[FacetOption]] = {}
 
-    def grouped(expression, rows=None):
+    def grouped(expression, rows=None, *, facet=""):
+        if stored is not None:
+            return stored.get(facet) or {}
         rows = (base if rows is None else rows).annotate(facet=expression)
         return dict(rows.values_list("facet").annotate(n=Count("pk")).order_by())
 
@@ -247,32 +394,76 @@ def directory_facets(
         return sorted(found, key=lambda option: (-option.count, option.label))
 
     if region_length:
-        counts = grouped(Left("village_id", region_length))
+        counts = grouped(Left("village_id", region_length), facet="wilayah")
         labels = dict(Region.objects.filter(code__in=counts).values_list("code", "name"))
         facets["wilayah"] = options(counts, labels)
     else:
         facets["wilayah"] = []
     kbli_length = KBLI_CHILD_LENGTH.get(len(kbli))
     if kbli_length:
-        counts = grouped(Left("kbli_id", kbli_length))
+        counts = grouped(Left("kbli_id", kbli_length), facet="kbli")
         labels = {
             code: f"{code} {title}" for code, title in Kbli.objects.filter(code__in=counts).values_list("code", "title")
         }
         facets["kbli"] = options(counts, labels)
     else:
         facets["kbli"] = []
-    counts = grouped(F("subsector_id"), rows=others("subsektor"))
+    counts = grouped(F("subsector_id"), rows=others("subsektor"), facet="subsektor")
     name_field = "name_en" if get_language() == "en" else "name"
     facets["subsektor"] = options(
         counts, dict(CreativeSubsector.objects.filter(code__in=counts).values_list("code", name_field))
     )
-    counts = _latest_scale_counts(others("skala"))
+    counts = stored.get("skala") or {} if stored is not None else _latest_scale_counts(others("skala"))
     facets["skala"] = [
         FacetOption(value, str(label), counts[value]) for value, label in ScaleBps.choices if value in counts
     ]
-    counts = grouped(F("sentra_id"), rows=others("sentra"))
-    facets["sentra"] = options(counts, dict(Sentra.objects.filter(pk__in=counts).values_list("pk", "name")))
+    counts = grouped(F("sentra_id"), rows=others("sentra"), facet="sentra")
+    if stored is not None:
+        counts = {int(key): n for key, n in counts.items()}
+    if sum(1 for key in counts if key is not None) > settings.DIRECTORY_SENTRA_OPTIONS_MAX:
+        facets["sentra"] = []  # too many to offer in a list: the sentra pages link to their members instead
+    else:
+        facets["sentra"] = options(counts, dict(Sentra.objects.filter(pk__in=counts).values_list("pk", "name")))
     return facets
+
+
+def uncounted_facets(*, wilayah: str = "", kbli: str = "") -> dict[str, list[FacetOption]]:
+    """The directory's filter options without counts (count None), from the reference tables: for results too many
+    to count at once. Regions and KBLI codes one level below the chosen ones, every subsector and scale; sentra only
+    when a regency or smaller is chosen and it has few."""
+    region_length = CHILD_CODE_LENGTH.get(len(wilayah))
+    regions = Region.objects.none()
+    if region_length:
+        regions = Region.objects.filter(parent_id=wilayah) if wilayah else Region.objects.filter(parent__isnull=True)
+    kbli_length = KBLI_CHILD_LENGTH.get(len(kbli))
+    codes = Kbli.objects.none()
+    if kbli_length:
+        codes = Kbli.objects.filter(level=KbliLevel.DIVISION) if not kbli else Kbli.objects.filter(parent_id=kbli)
+    name_field = "name_en" if get_language() == "en" else "name"
+    sentra = []
+    if len(wilayah) >= 5:
+        found = list(
+            Sentra.objects.filter(region_q("village__code", wilayah))
+            .order_by("name", "pk")
+            .values_list("pk", "name")[: settings.DIRECTORY_SENTRA_OPTIONS_MAX + 1]
+        )
+        if len(found) <= settings.DIRECTORY_SENTRA_OPTIONS_MAX:
+            sentra = [FacetOption(str(pk), name, None) for pk, name in found]
+    return {
+        "wilayah": [
+            FacetOption(code, name, None) for code, name in regions.order_by("name").values_list("code", "name")
+        ],
+        "kbli": [
+            FacetOption(code, f"{code} {title}", None)
+            for code, title in codes.order_by("code").values_list("code", "title")
+        ],
+        "subsektor": [
+            FacetOption(code, name, None)
+            for code, name in CreativeSubsector.objects.order_by(name_field).values_list("code", name_field)
+        ],
+        "skala": [FacetOption(value, str(label), None) for value, label in ScaleBps.choices],
+        "sentra": sentra,
+    }
 
 
 def region_trail(code: str) -> list[Region]:
@@ -290,6 +481,28 @@ def map_points(results, *, limit: int) -> list[dict]:
     return [
         {"id": pk, "name": name, "product": product, "lat": float(lat), "lon": float(lon)}
         for pk, name, product, lat, lon in rows[:limit]
+    ]
+
+
+def map_clusters(*, wilayah: str = "") -> list[dict] | None:
+    """For the map of a region with more located businesses than DIRECTORY_MAP_LIMIT: one circle per region one
+    level down, at the mean position of its businesses, with their number (from the stored counts; a bounded
+    answer however many businesses there are). None when the stored counts do not hold or cover the region, or it
+    has few enough located businesses to show them as pins."""
+    if not stored_counts_cover(wilayah) or not stored_counts_hold():
+        return None
+    rows = list(
+        DirectoryCount.objects.filter(region=wilayah, kbli="", facet="peta").values_list(
+            "value", "count", "latitude", "longitude"
+        )
+    )
+    if sum(count for _code, count, _lat, _lon in rows) <= settings.DIRECTORY_MAP_LIMIT:
+        return None
+    names = dict(Region.objects.filter(code__in=[code for code, *_rest in rows]).values_list("code", "name"))
+    return [
+        {"cluster": code, "name": names.get(code, code), "count": count, "lat": latitude, "lon": longitude}
+        for code, count, latitude, longitude in rows
+        if latitude is not None
     ]
 
 
@@ -320,8 +533,47 @@ def business_public_links(business) -> list[dict]:
     ]
 
 
+def featured_sentra_public(limit: int = 6) -> list[Sentra]:
+    """The sentra with the most published members, for the home page (from the stored counts when they hold)."""
+    if stored_counts_hold():
+        top = DirectoryCount.objects.filter(region="", kbli="", facet="sentra").order_by("-count", "value")
+        ids = [int(value) for value in top.values_list("value", flat=True)[:limit]]
+        return sorted(
+            sentra_public().filter(pk__in=ids), key=lambda sentra: (-sentra.published_member_count, sentra.name)
+        )
+    return list(sentra_public().order_by("-published_member_count", "name")[:limit])
+
+
+def single_province_code() -> str | None:
+    """The province code when every published business lies in one province (a provincial deployment)."""
+    stored = stored_counts(facets=("wilayah",))
+    if stored is not None:
+        provinces = [code for code, n in stored["wilayah"].items() if n]
+        return provinces[0] if len(provinces) == 1 else None
+    provinces = list(
+        business_public()
+        .order_by()
+        .annotate(province=Left("village_id", 2))
+        .values_list("province", flat=True)
+        .distinct()[:2]
+    )
+    return provinces[0] if len(provinces) == 1 else None
+
+
+def region_counts(*, wilayah: str = "") -> list[FacetOption]:
+    """Published businesses per region one level below `wilayah`, largest first (stored counts when they hold)."""
+    stored = stored_counts(wilayah=wilayah, facets=("wilayah",))
+    if stored is not None:
+        counts = stored["wilayah"]
+        labels = dict(Region.objects.filter(code__in=list(counts)).values_list("code", "name"))
+        found = [FacetOption(code, labels.get(code, code), n) for code, n in counts.items() if code in labels]
+        return sorted(found, key=lambda option: (-option.count, option.label))
+    return directory_facets(business_public(), wilayah=wilayah)["wilayah"]
+
+
 def featured_products_public(limit: int = 6) -> list[Product]:
-    """Produk unggulan of published businesses for the home page, each with its business's id and name."""
+    """Produk unggulan of published businesses for the home page, newest first, each with its business's id and
+    name (an index on the featured products' ids serves it: no scan of the businesses)."""
     return list(
         Product.objects.filter(rules.is_public("business"), is_featured=True)
         .select_related("business")
@@ -335,7 +587,7 @@ def featured_products_public(limit: int = 6) -> list[Product]:
             "business__name",
             "business__main_product",
         )
-        .order_by("-business__updated_at", "pk")[:limit]
+        .order_by("-pk")[:limit]
     )
 
 
@@ -369,11 +621,25 @@ def _grouped(published, expression, labels: dict) -> list[dict]:
     return table
 
 
+def _stored_table(wilayah: str, facet: str, labels) -> list[dict] | None:
+    """Rows {code, label, count} of the stored counts of `facet` in `wilayah`, largest first; None when they do not
+    hold or cover it (the caller counts live). `labels`: {code: label}, or a function of the codes returning it."""
+    stored = stored_counts(wilayah=wilayah, facets=(facet,))
+    if stored is None:
+        return None
+    if callable(labels):
+        labels = labels(list(stored[facet]))
+    table = [{"code": code, "label": labels.get(code, code), "count": n} for code, n in stored[facet].items()]
+    table.sort(key=lambda row: (-row["count"], str(row["label"])))
+    return table
+
+
 def statistics_summary(*, wilayah: str = "", with_sums: bool = False) -> dict:
     """The Statistik page's own figures (see public_statistics): how many businesses are published in `wilayah`,
     and the disclosure rules the page explains."""
+    stored = stored_counts(wilayah=wilayah, facets=("jumlah",))
     return {
-        "total": _published_in(wilayah).count(),
+        "total": stored["jumlah"].get("", 0) if stored is not None else _published_in(wilayah).count(),
         "with_sums": with_sums,
         "min_group": settings.STATISTICS_MIN_BUSINESSES,
         "dominance_p": settings.STATISTICS_DOMINANCE_P,
@@ -386,8 +652,13 @@ def statistics_summary(*, wilayah: str = "", with_sums: bool = False) -> dict:
 
 def statistics_by_region(*, wilayah: str = "") -> list[dict]:
     """Published businesses per region one level below `wilayah` (per province for all of Indonesia)."""
-    published = _published_in(wilayah)
     length = CHILD_CODE_LENGTH.get(len(wilayah), 13)
+    stored = _stored_table(
+        wilayah, "wilayah", lambda codes: dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    )
+    if stored is not None:
+        return stored
+    published = _published_in(wilayah)
     region_codes = published.annotate(group=Left("village_id", length)).values_list("group", flat=True).distinct()
     region_labels = dict(Region.objects.filter(code__in=region_codes).values_list("code", "name"))
     return _grouped(published, Left("village_id", length), region_labels)
@@ -396,19 +667,22 @@ def statistics_by_region(*, wilayah: str = "") -> list[dict]:
 def statistics_by_division(*, wilayah: str = "") -> list[dict]:
     """Published businesses per KBLI division (golongan pokok)."""
     division_labels = dict(Kbli.objects.filter(level=KbliLevel.DIVISION).values_list("code", "title"))
-    return _grouped(_published_in(wilayah), Left("kbli_id", 2), division_labels)
+    stored = _stored_table(wilayah, "kbli", division_labels)
+    return stored if stored is not None else _grouped(_published_in(wilayah), Left("kbli_id", 2), division_labels)
 
 
 def statistics_by_subsector(*, wilayah: str = "") -> list[dict]:
     """Published businesses per creative-economy subsector, named in the active language."""
     name_field = "name_en" if get_language() == "en" else "name"
     subsector_labels = dict(CreativeSubsector.objects.values_list("code", name_field))
-    return _grouped(_published_in(wilayah), F("subsector_id"), subsector_labels)
+    stored = _stored_table(wilayah, "subsektor", subsector_labels)
+    return stored if stored is not None else _grouped(_published_in(wilayah), F("subsector_id"), subsector_labels)
 
 
 def statistics_by_scale(*, wilayah: str = "") -> list[dict]:
     """Published businesses per BPS scale class of their latest data year."""
-    scale_counts = _latest_scale_counts(_published_in(wilayah))
+    stored = stored_counts(wilayah=wilayah, facets=("skala",))
+    scale_counts = stored["skala"] if stored is not None else _latest_scale_counts(_published_in(wilayah))
     return [
         {"code": value, "label": str(label), "count": scale_counts[value]}
         for value, label in ScaleBps.choices
@@ -418,10 +692,14 @@ def statistics_by_scale(*, wilayah: str = "") -> list[dict]:
 
 def statistics_by_year(*, wilayah: str = "", with_sums: bool = False) -> list[dict]:
     """Businesses with figures per data year; `with_sums`, the released sums of each year (see public_statistics)."""
-    counted = counted_figures()
-    if wilayah:
-        counted = counted.filter(region_q("business__village__code", wilayah))
-    live = dict(counted.values_list("year").annotate(n=Count("pk")).order_by())
+    stored = stored_counts(wilayah=wilayah, facets=("tahun",))
+    if stored is not None:
+        live = {int(year): n for year, n in stored["tahun"].items()}
+    else:
+        counted = counted_figures()
+        if wilayah:
+            counted = counted.filter(region_q("business__village__code", wilayah))
+        live = dict(counted.values_list("year").annotate(n=Count("pk")).order_by())
     releases = statistics_releases(years=live) if with_sums else {}  # live: the years, already counted
     years = []
     for year in sorted(set(live) | set(releases)):

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import OperationalError
-from django.db.models.functions import Left
 from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,18 +30,25 @@ from businesses.selectors import (
     business_public_products,
     directory_facets,
     featured_products_public,
+    featured_sentra_public,
+    map_clusters,
     map_points,
     public_counts,
+    region_counts,
     region_trail,
     sentra_public,
     sentra_public_detail,
     sentra_public_photo,
+    single_province_code,
     statistics_summary,
+    stored_counts,
+    uncounted_facets,
 )
 from businesses.services.owner_link import owner_link_mailed, owner_link_path
 from businesses.services.registration import business_register_public
 from ikm_registry.choices import RegionLevel
 from ikm_registry.error_pages import NotFound
+from ikm_registry.keyset import InvalidCursor, KeysetPage, keyset_page, tiered_page
 from ikm_registry.models import Kbli, Office, Region
 from ikm_registry.opengraph import OpenGraph, open_graph
 from ikm_registry.public_cache import cache_public_page, cached_counts, wants_partial
@@ -63,7 +69,7 @@ def filter_names() -> tuple[str, ...]:
 
 def directory_params() -> tuple[str, ...]:
     """Every parameter the directory reads; links and the page cache ignore any other."""
-    return ("q", *filter_names(), "urut", "page", "tampilan")
+    return ("q", *filter_names(), "urut", "page", "sesudah", "sebelum", "tampilan")
 
 
 @cache_public_page()
@@ -74,9 +80,7 @@ def home(request):
         "businesses/home.html",
         {
             "counts": counts,
-            "featured_sentra": cached_counts(
-                request, "home-sentra", lambda: list(sentra_public().order_by("-published_member_count", "name")[:6])
-            ),
+            "featured_sentra": cached_counts(request, "home-sentra", featured_sentra_public),
             "featured_products": featured_products_public(),
             "regions": cached_counts(request, "home-regions", _home_regions),
         },
@@ -84,21 +88,11 @@ def home(request):
 
 
 def _home_regions():
-    """Regencies/cities with published businesses and their counts: quick links on the home page."""
-    facets = directory_facets(business_public(), wilayah=_single_province() or "")
-    return [(option.value, option.label, option.count) for option in facets["wilayah"]]
-
-
-def _single_province() -> str | None:
-    """The province code when every published business lies in one province (a provincial deployment)."""
-    provinces = list(
-        business_public()
-        .order_by()
-        .annotate(province=Left("village_id", 2))
-        .values_list("province", flat=True)
-        .distinct()[:2]
-    )
-    return provinces[0] if len(provinces) == 1 else None
+    """Regions with published businesses and their counts, one level below Indonesia (or below the province of a
+    provincial deployment): quick links on the home page."""
+    return [
+        (option.value, option.label, option.count) for option in region_counts(wilayah=single_province_code() or "")
+    ]
 
 
 @cache_public_page(directory_params)
@@ -111,23 +105,23 @@ def directory(request):
     kbli = cleaned.get("kbli") or "" if "kbli" not in form.errors else ""
     query = cleaned.get("q") or ""
     view = "peta" if request.GET.get("tampilan") == "peta" else "daftar"
-    # The result count and the filter counts scan every matching business: shared between requests for the same
-    # filters for up to PUBLIC_COUNTS_MAX_AGE seconds (the list itself is always read fresh).
-    counted = _querystring(request, drop=("page", "tampilan", "urut"))
+    order_key = _order_key(request, form, query)
+    try:
+        page = _directory_page(request, filterset, results, order_key)
+    except InvalidCursor:
+        raise NotFound(
+            _("Halaman hasil ini tidak ada lagi. Mulailah dari halaman pertama, atau persempit pencarian."),
+            link_url=f"{reverse('businesses:directory')}?{_querystring(request, drop=('page', 'sesudah', 'sebelum'))}",
+            link_label=_("Halaman pertama hasil ini"),
+        ) from None
+    # The result count and the filter counts: from the stored counts when the results are a region's (and a KBLI
+    # division's) businesses; otherwise counted, shared between requests for the same filters for up to
+    # PUBLIC_COUNTS_MAX_AGE seconds, exactly up to DIRECTORY_LIVE_COUNT_MAX results (the list itself is always
+    # read fresh).
+    counted = _querystring(request, drop=("page", "sesudah", "sebelum", "tampilan", "urut"))
     count, facets = cached_counts(
-        request,
-        f"directory:{counted}",
-        lambda: (
-            results.count(),
-            {
-                **directory_facets(results, wilayah=wilayah, kbli=kbli, without=filterset.queryset_without),
-                **extension_facets(filterset),
-            },
-        ),
+        request, f"directory:{counted}", lambda: _directory_counts(filterset, results, wilayah=wilayah, kbli=kbli)
     )
-    paginator = Paginator(results, settings.DIRECTORY_PAGE_SIZE)
-    paginator.count = count  # Paginator.count is a cached property: the shared count stands in for the query
-    page = paginator.get_page(request.GET.get("page"))
     facet_fields = [
         {
             "name": name,
@@ -152,13 +146,19 @@ def directory(request):
                 "selected": str(request.GET.get(extra.name, "")) if extra.name not in form.errors else "",
             }
         )
+    for field in facet_fields:  # a choice that is not among the options (a sentra chosen on its page) stays shown
+        if field["selected"] and all(option.value != field["selected"] for option in field["options"]):
+            label = _selected_label(field["name"], field["selected"])
+            if label:
+                field["options"] = [FacetOption(field["selected"], label, None), *field["options"]]
     context = {
         "facet_fields": facet_fields,
         "active_filters": sum(1 for name in filter_names() if request.GET.get(name) and name not in form.errors),
         "kbli_label": Kbli.objects.filter(code=kbli).values_list("title", flat=True).first() if kbli else "",
         "form": form,
         "page": page,
-        "count": paginator.count,
+        "count": count,
+        "count_limit": settings.DIRECTORY_LIVE_COUNT_MAX,
         "facets": facets,
         "wilayah_trail": region_trail(wilayah),
         "kbli_selected": kbli,
@@ -166,25 +166,134 @@ def directory(request):
         "orderings": _orderings(has_query=bool(search_words(query))),
         "current_order": "" if "urut" in form.errors else request.GET.get("urut", ""),
         "view": view,
-        "querystring_without_page": _querystring(request, drop=("page",)),
-        "querystring_without_view": _querystring(request, drop=("page", "tampilan")),
+        "querystring_without_page": _querystring(request, drop=("page", "sesudah", "sebelum")),
+        "querystring_without_view": _querystring(request, drop=("page", "sesudah", "sebelum", "tampilan")),
     }
     suggestion = filterset.suggestion() if query else None
     if suggestion:  # "Maksud Anda: batik?": the same search with the corrected words
         context["suggestion"] = suggestion
-        context["suggestion_querystring"] = _querystring(request, drop=("page",), q=suggestion)
+        context["suggestion_querystring"] = _querystring(request, drop=("page", "sesudah", "sebelum"), q=suggestion)
     if view == "peta":
-        context["points"] = map_points(results, limit=settings.DIRECTORY_MAP_LIMIT)
+        # A region with many located businesses: a circle per region one level down (tapping opens its map);
+        # otherwise the businesses themselves, at most DIRECTORY_MAP_LIMIT of them.
+        clusters = map_clusters(wilayah=wilayah) if _only_region_and_kbli(filterset) and not kbli else None
+        if clusters is not None:
+            for cluster in clusters:
+                cluster["url"] = "?" + _querystring(
+                    request, drop=("page", "sesudah", "sebelum"), wilayah=cluster["cluster"]
+                )
+        context["points"] = (
+            clusters if clusters is not None else map_points(results, limit=settings.DIRECTORY_MAP_LIMIT)
+        )
+        context["map_clusters"] = clusters is not None
         context["map_limit"] = settings.DIRECTORY_MAP_LIMIT
     template = "businesses/_directory_body.html" if wants_partial(request) else "businesses/directory.html"
     return render(request, template, context)
 
 
-def extension_facets(filterset) -> dict[str, list[FacetOption]]:
-    """The options of the filters other apps add, each counted over the results of the other filters."""
+def _order_key(request, form, query: str) -> str:
+    """The `urut` in force: the one asked for, else relevance with a text query and names without."""
+    chosen = "" if "urut" in form.errors else request.GET.get("urut", "")
+    has_query = bool(search_words(query))
+    if chosen not in ORDERINGS or (chosen == "relevan" and not has_query):
+        return "relevan" if has_query else "nama"
+    return chosen
+
+
+def _directory_page(request, filterset, results, order_key: str) -> KeysetPage:
+    """The page of results the request asks for: after a cursor (`sesudah`, the "Berikutnya" link), before one
+    (`sebelum`), or by number for the first DIRECTORY_MAX_PAGE_NUMBER pages (old links; `page`; a number past the
+    results gets the first page, a later number NotFound); an unreadable cursor raises InvalidCursor."""
+    size = settings.DIRECTORY_PAGE_SIZE
+    ordering = ORDERINGS[order_key][1]
+    after, before = request.GET.get("sesudah"), request.GET.get("sebelum")
+    number = None
+    if not after and not before:
+        try:
+            number = max(1, int(request.GET.get("page", 1)))
+        except ValueError:
+            number = 1
+        if number > settings.DIRECTORY_MAX_PAGE_NUMBER:
+            raise NotFound(
+                _(
+                    "Halaman sejauh ini tidak dibuka dengan nomornya. Gunakan tautan “Berikutnya”, atau persempit "
+                    "pencarian dengan saringan."
+                ),
+                link_url=f"{reverse('businesses:directory')}?{_querystring(request, drop=('page',))}",
+                link_label=_("Halaman pertama hasil ini"),
+            )
+    offset = ((number or 1) - 1) * size
+    tiers = filterset.search_tiers if order_key == "relevan" else None
+    if tiers:
+        page = tiered_page(
+            results, tiers=tiers, ordering=("name", "pk"), size=size, after=after, before=before, offset=offset
+        )
+    else:
+        page = keyset_page(results, ordering=ordering, size=size, after=after, before=before, offset=offset)
+    if tiers:  # the page's own rows by their full rank (words held more often first), tiers kept
+        page.object_list.sort(key=lambda business: -business.search_rank)
+    if not page.object_list and (number or 1) > 1:  # an old link past the end of the results: their first page
+        number = 1
+        page = keyset_page(results, ordering=ordering, size=size)
+    page.number = number
+    return page
+
+
+def _directory_counts(filterset, results, *, wilayah: str, kbli: str):
+    """(count, facets) of the results: the count None when it is over DIRECTORY_LIVE_COUNT_MAX and not stored."""
+    if _only_region_and_kbli(filterset):
+        stored = stored_counts(
+            wilayah=wilayah,
+            kbli=kbli,
+            facets=("jumlah", "wilayah", "kbli", "subsektor", "skala", "sentra"),
+            limits={"sentra": settings.DIRECTORY_SENTRA_OPTIONS_MAX},
+        )
+        if stored is not None:
+            facets = directory_facets(results, wilayah=wilayah, kbli=kbli, stored=stored)
+            count = stored["jumlah"].get("", 0)
+            return count, {**facets, **extension_facets(filterset, small=count <= settings.DIRECTORY_LIVE_COUNT_MAX)}
+    limit = settings.DIRECTORY_LIVE_COUNT_MAX
+    count = results.order_by().values("pk")[: limit + 1].count()
+    if count > limit:
+        return None, {**uncounted_facets(wilayah=wilayah, kbli=kbli), **extension_facets(filterset, small=False)}
+    facets = directory_facets(results, wilayah=wilayah, kbli=kbli, without=filterset.queryset_without)
+    return count, {**facets, **extension_facets(filterset, small=True)}
+
+
+def _only_region_and_kbli(filterset) -> bool:
+    """Whether no filter but wilayah and kbli narrows the results (text search included)."""
+    if not filterset.is_bound:
+        return True
+    if not filterset.is_valid():
+        return False
+    narrowing = {name for name, value in filterset.form.cleaned_data.items() if value not in (None, "")}
+    return narrowing <= {"wilayah", "kbli", "urut"}
+
+
+def _selected_label(name: str, value: str) -> str:
+    if name == "sentra" and value.isdigit():
+        return Sentra.objects.filter(pk=value).values_list("name", flat=True).first() or ""
+    return ""
+
+
+def extension_facets(filterset, *, small: bool) -> dict[str, list[FacetOption]]:
+    """The options of the filters other apps add, each counted over the results of the other filters when those are
+    at most DIRECTORY_LIVE_COUNT_MAX (`small`: the results are); otherwise listed without counts."""
     facets = {}
+    limit = settings.DIRECTORY_LIVE_COUNT_MAX
+    cleaned = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
     for extra in directory_filters:
-        counts = extra.counts(filterset.queryset_without(extra.name))
+        others = filterset.queryset_without(extra.name)
+        if not small:
+            countable = False
+        elif not cleaned.get(extra.name):
+            countable = True  # without this filter the results are the same
+        else:
+            countable = others.order_by().values("pk")[: limit + 1].count() <= limit
+        if not countable:
+            facets[extra.name] = [FacetOption(str(value), str(label), None) for value, label in extra.choices()]
+            continue
+        counts = extra.counts(others)
         facets[extra.name] = [
             FacetOption(str(value), str(label), counts.get(value, 0)) for value, label in extra.choices()
         ]
@@ -290,7 +399,7 @@ def statistics(request):
     trail = _area_trail(request)
     code = trail[-1].code if trail else ""
     # A provincial deployment starts at its province rather than at a table of one row.
-    single_province = cached_counts(request, "single-province", lambda: _single_province() or "")
+    single_province = cached_counts(request, "single-province", lambda: single_province_code() or "")
     if not code and single_province:
         code, trail = single_province, region_trail(single_province)
     # Sums of yearly figures only at the root of the site: see public_statistics.

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from ikm_registry.admin_history import ScopedHistoryMixin, user_label
+from ikm_registry.admin_paging import EstimatedCountPaginator
 from ikm_registry.history import has_history, history_of
 from ikm_registry.personal_data import RESTRICTED_ACCESS, personal_data_access, personal_fields
 from ikm_registry.scoping import CHANGE, VIEW, scope_for, user_may
@@ -251,6 +252,9 @@ class ScopedModelAdmin(
     VersionCheckedMixin, PersonalDataAdminMixin, ScopedFormFieldsMixin, ScopedHistoryMixin, SimpleHistoryAdmin
 ):
     """A ModelAdmin for a model whose default manager is a ScopedQuerySet, with its change history (Riwayat)."""
+
+    # Lists count exactly up to ADMIN_EXACT_COUNT_MAX rows, then show PostgreSQL's estimate (ikm_registry/admin_paging).
+    paginator = EstimatedCountPaginator
 
     def get_queryset(self, request):
         return super().get_queryset(request).restrict(request.user, VIEW)

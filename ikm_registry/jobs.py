@@ -191,6 +191,37 @@ def job_kind(key: str) -> JobKind:
         raise LookupError(f"No app registers the job kind {key!r}.") from None
 
 
+# --- periodic work -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodicWork:
+    """Work an app has every worker do every `every()` seconds (read at run time, so settings apply), in a thread of
+    its own beside the tasks: `run()` checks whether anything is due and does it (e.g. the directory counts). Two
+    workers may both call it: `run` must serialise itself (ikm_registry.locks) and find nothing due the second time."""
+
+    key: str
+    every: Callable[[], float]
+    run: Callable[[], Any]
+
+
+_periodic: dict[str, PeriodicWork] = {}
+
+
+def register_periodic_work(work: PeriodicWork) -> PeriodicWork:
+    known = _periodic.get(work.key)
+    if known is not None and known != work:
+        raise ImproperlyConfigured(f"Periodic work {work.key!r} is registered twice.")
+    _periodic[work.key] = work
+    return work
+
+
+def periodic_work() -> list[PeriodicWork]:
+    """Every registered periodic work (apps register it in their job_kinds.py)."""
+    _discover()
+    return list(_periodic.values())
+
+
 # --- queueing -----------------------------------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ Everything that differs between machines comes from the environment or a `.env` 
 project directory (django-environ). See the configuration table in README.md.
 """
 
+import copy
 import importlib.util
 from datetime import timedelta
 from pathlib import Path
@@ -84,6 +85,8 @@ MIDDLEWARE = [
     "ikm_registry.public_url.PublicBaseUrlMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Anonymous reads of public pages from DATABASE_REPLICA_URL when there is one (ikm_registry/replica.py).
+    "ikm_registry.replica.PublicReadMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -124,6 +127,25 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the single write lock at BEGIN; a writer waits this long (s) for another to finish
     # before giving up with "database is locked" (Python's default is 5 s; a large import holds the lock longer).
     DATABASES["default"]["OPTIONS"].setdefault("timeout", env.int("SQLITE_BUSY_TIMEOUT", default=20))
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.int("DATABASE_POOL_MAX_SIZE", default=0):
+    # psycopg's connection pool in each server process (instead of CONN_MAX_AGE): at most this many connections
+    # per process, opened ahead and shared by its threads. With PgBouncer in front, leave it 0.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE"),
+        "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
+    }
+# A read replica (e.g. a PostgreSQL streaming replica) serving the public site's anonymous reads; everything else
+# stays on DATABASE_URL (ikm_registry/replica.py). Tests use the primary for it (TEST MIRROR).
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "OPTIONS"):
+        if key in DATABASES["default"]:
+            DATABASES["replica"][key] = copy.deepcopy(DATABASES["default"][key])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["ikm_registry.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -217,6 +239,20 @@ PUBLIC_HTTP_MAX_AGE = env.int("PUBLIC_HTTP_MAX_AGE", default=60)
 PUBLIC_COUNTS_MAX_AGE = env.int("PUBLIC_COUNTS_MAX_AGE", default=60)
 DIRECTORY_PAGE_SIZE = env.int("DIRECTORY_PAGE_SIZE", default=20)
 # The directory map shows at most this many markers (the first of the result order).
+# National scale (businesses/services/directory_counts.py): the directory's facet counts, the home page and Statistik
+# read counts the worker refreshes when the public data changed, at most every DIRECTORY_COUNTS_INTERVAL_SECONDS
+# (checked every DIRECTORY_COUNTS_CHECK_SECONDS). Up to DIRECTORY_LIVE_COUNT_MAX results are counted live (exactly,
+# at once); above that a list says "lebih dari" that number unless the stored counts cover its filters.
+DIRECTORY_COUNTS_INTERVAL_SECONDS = env.int("DIRECTORY_COUNTS_INTERVAL_SECONDS", default=600)
+DIRECTORY_COUNTS_CHECK_SECONDS = env.int("DIRECTORY_COUNTS_CHECK_SECONDS", default=60)
+DIRECTORY_LIVE_COUNT_MAX = env.int("DIRECTORY_LIVE_COUNT_MAX", default=10_000)
+# Admin lists count their rows exactly up to this many; longer lists show PostgreSQL's estimate ("± N").
+ADMIN_EXACT_COUNT_MAX = env.int("ADMIN_EXACT_COUNT_MAX", default=10_000)
+# Pages asked for by number (?page=N, old links) are served up to this one; later pages follow the "Berikutnya" links.
+DIRECTORY_MAX_PAGE_NUMBER = env.int("DIRECTORY_MAX_PAGE_NUMBER", default=50)
+# The directory's sentra filter lists the sentra of the results when they are at most this many (a regency's);
+# otherwise a sentra is chosen from its own page ("Lihat anggota di direktori").
+DIRECTORY_SENTRA_OPTIONS_MAX = env.int("DIRECTORY_SENTRA_OPTIONS_MAX", default=100)
 DIRECTORY_MAP_LIMIT = env.int("DIRECTORY_MAP_LIMIT", default=1000)
 
 # --- public statistics: frozen yearly releases (businesses/services/statistics.py) ---

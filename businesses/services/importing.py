@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -774,6 +775,10 @@ class BusinessImporter(Importer):
         from ikm_registry.vocabulary import vocabulary_add_objects
 
         vocabulary_add_objects(write.business for write in plan.writes)
+        # The directory counts are renewed at the worker's next check rather than after their interval.
+        from businesses.services.directory_counts import directory_counts_request
+
+        transaction.on_commit(directory_counts_request)
 
 
 def _no_progress(message: str) -> None:

@@ -45,6 +45,23 @@
       var pins = pinGroup(element);
       var bounds = [];
       points.forEach(function (point) {
+        if (point.cluster) {  // a region's businesses counted on the server: tapping opens that region's map
+          var size = point.count < 10 ? "small" : point.count < 100 ? "medium" : "large";
+          var title = (point.name + ": " + point.count + " " + (element.dataset.clusterLabel || "")).trim();
+          var circle = L.marker([point.lat, point.lon], {
+            title: title,
+            alt: title,
+            icon: L.divIcon({
+              html: "<div><span>" + point.count.toLocaleString("id-ID") + "</span></div>",
+              className: "marker-cluster marker-cluster-" + size + " region-cluster",
+              iconSize: L.point(48, 48)
+            })
+          });
+          circle.on("click", function () { window.location.href = point.url; });
+          circle.addTo(map);
+          bounds.push([point.lat, point.lon]);
+          return;
+        }
         var link = document.createElement("a");
         link.href = "/direktori/ikm/" + point.id + "/";
         link.textContent = point.name;

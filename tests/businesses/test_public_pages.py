@@ -35,6 +35,7 @@ from businesses.models import Business, BusinessYear, Owner, Sentra
 from businesses.services.importing import businesses_import
 from ikm_registry import public_cache as public_cache_module
 from ikm_registry.choices import StaffRole
+from ikm_registry.keyset import encode_cursor
 from ikm_registry.models import CreativeSubsector
 from ikm_registry.public_cache import bump_public_version
 from tests.business_files import csv_bytes, row
@@ -721,9 +722,10 @@ def grow(bali_regions, kbli):
 
 def _directory_urls(sentra) -> list[tuple[str, dict]]:
     filters = f"q=usaha+batik&wilayah=51.03&kbli=1313&subsektor=fesyen&skala=mikro&sentra={sentra.pk}&urut=-nama"
+    first = Business.objects.order_by("name", "pk").first()
     return [
         ("/direktori/", {}),
-        ("/direktori/?page=2", {}),
+        (f"/direktori/?sesudah={encode_cursor([first.name, first.pk])}", {}),
         (f"/direktori/?{filters}", {}),
         ("/direktori/?tampilan=peta", {}),
         (f"/direktori/?{filters}&tampilan=peta", {}),
@@ -813,8 +815,12 @@ def test_directory_links_carry_only_directory_parameters(client, listed, setting
     settings.DIRECTORY_PAGE_SIZE = 1
     BusinessFactory(name="Batik Muda", status=PUBLISHED)
     content = client.get("/direktori/?q=batik&utm_campaign=x").content.decode()
-    assert 'href="?q=batik&amp;page=2"' in content
+    link = re.search(r'rel="next" href="\?(q=batik&amp;sesudah=[A-Za-z0-9_-]+)"', content)
+    assert link, "the next page's link keeps the query and carries a cursor"
     assert "utm_campaign" not in content.split("<main", 1)[1]
+    following = client.get("/direktori/?" + link.group(1).replace("&amp;", "&"))
+    assert [business.name for business in following.context["page"].object_list] == ["Batik Muda"]
+    assert 'rel="prev"' in following.content.decode() and 'rel="next"' not in following.content.decode()
 
 
 def test_counts_lag_a_change_by_at_most_their_max_age(client, listed, settings, django_capture_on_commit_callbacks):
@@ -1122,15 +1128,17 @@ def test_unknown_region_message_repeats_the_code(client, listed):
     assert "99.99" in _errors(client.get("/direktori/?wilayah=99.99").content.decode())
 
 
-def test_page_past_the_end_shows_the_last_page(client, bali_regions, kbli, settings):
+def test_page_number_past_the_end_shows_the_first_page(client, bali_regions, kbli, settings):
     settings.DIRECTORY_PAGE_SIZE = 2
     for n in range(5):
         BusinessFactory(name=f"Usaha {n}", status=PUBLISHED)
-    response = client.get("/direktori/?page=999")
+    response = client.get("/direktori/?page=3")
+    assert [b.name for b in response.context["page"].object_list] == ["Usaha 4"]
+    response = client.get("/direktori/?page=40")
     assert response.status_code == 200
     page = response.context["page"]
-    assert page.number == page.paginator.num_pages == 3
-    assert [b.name for b in page.object_list] == ["Usaha 4"]
+    assert page.number == 1 and not page.has_previous() and page.has_next()
+    assert [b.name for b in page.object_list] == ["Usaha 0", "Usaha 1"]
 
 
 @pytest.mark.parametrize("page", ["abc", "0", "-1"])

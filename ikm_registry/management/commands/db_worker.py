@@ -4,7 +4,8 @@ with SQLite's write lock.
 Same options as django-tasks-db's command. Besides running tasks, a thread of the worker records the worker in the
 database every WORKER_HEARTBEAT_SECONDS (`Worker`), gives the running jobs of dead workers another try or fails
 them (ikm_registry.jobs.jobs_recover) — at start and on every heartbeat — and once a day deletes private files past
-their retention (as `manage.py purge_private_files` does) and sends the expiry digests (`manage.py notify_expiring`). A worker that stops cleanly removes its heartbeat.
+their retention (as `manage.py purge_private_files` does) and sends the expiry digests (`manage.py notify_expiring`). A worker that stops cleanly removes its heartbeat. Another thread runs the periodic work apps register
+(ikm_registry.jobs.register_periodic_work: the directory counts).
 
 On SQLite one process writes at a time; a writer waits SQLITE_BUSY_TIMEOUT for the lock, then gets "database is
 locked". django-tasks-db's worker ignores that error only inside its claim; at the start of the claim's transaction
@@ -129,6 +130,42 @@ class Heartbeat(threading.Thread):
         self.stopped.set()
 
 
+class Periodic(threading.Thread):
+    """Runs the apps' periodic work (ikm_registry.jobs.periodic_work: e.g. the directory counts) in its own thread
+    and database connection, each when its interval has passed; a failure is logged and tried at the next interval."""
+
+    CHECK_SECONDS = 5.0
+
+    def __init__(self, worker_id: str):
+        super().__init__(name=f"periodic-{worker_id}", daemon=True)
+        self.worker_id = worker_id
+        self.stopped = threading.Event()
+        self.last: dict[str, float] = {}
+
+    def tick(self) -> None:
+        for work in jobs.periodic_work():
+            now = time.monotonic()
+            last = self.last.get(work.key)
+            if last is not None and now - last < work.every():
+                continue
+            self.last[work.key] = now
+            try:
+                close_old_connections()
+                work.run()
+            except Exception:
+                logger.exception("Periodic work %s failed (worker %s)", work.key, self.worker_id)
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.CHECK_SECONDS):
+                self.tick()
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
 class Command(db_worker.Command):
     help = "Run a database background worker, with a heartbeat and the recovery of jobs whose worker died"
 
@@ -142,9 +179,12 @@ class Command(db_worker.Command):
         heartbeat = Heartbeat(worker_id, purge=not no_purge)
         heartbeat.tick(started=True)  # registered before the first task is claimed; recovers what a dead one left
         heartbeat.start()
+        periodic = Periodic(worker_id)
+        periodic.start()
         try:
             self.run_worker(worker_id=worker_id, **options)
         finally:
+            periodic.stop()
             heartbeat.stop()
             try:
                 close_old_connections()

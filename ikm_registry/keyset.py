@@ -1,0 +1,285 @@
+"""Keyset (seek) pagination: a page is "the rows after this one" in a fixed order, never "skip N rows".
+
+OFFSET pagination reads, joins and throws away every row before the page, so page 2,000 of a directory of a million
+businesses costs 2,000 first pages, and a count of every match is needed to number the pages. Here a page carries the
+sort key of its last row (and of its first, to go back) in an opaque cursor; the next page is the rows whose key sorts
+after it, which an index on the order serves with a range scan however deep the page is. No count is made.
+
+    page = keyset_page(queryset, ordering=("name", "pk"), after=request.GET.get("sesudah"), size=20)
+    page.object_list, page.has_next(), page.next_cursor, page.previous_cursor
+
+`ordering` is what `order_by()` takes: field names ("-name"), with "pk" (or another unique field) last so that the key
+is unique, or `F(...).asc(nulls_last=True)` for a nullable field. Names may be aliases or annotations of the queryset
+(a text search's rank). A cursor that does not decode, or does not fit the ordering, is an error (InvalidCursor),
+which the views answer like a page that does not exist.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import decimal
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import F, OrderBy, Q
+
+
+class InvalidCursor(ValueError):
+    """A cursor that was not made by this module for this ordering."""
+
+
+@dataclass(frozen=True)
+class _Key:
+    name: str
+    descending: bool
+    nulls_last: bool
+
+
+def _keys(ordering) -> list[_Key]:
+    keys = []
+    for entry in ordering:
+        if isinstance(entry, str):
+            descending = entry.startswith("-")
+            # PostgreSQL and SQLite sort NULL last ascending and first descending unless told otherwise; the key
+            # fields of a plain name are never NULL here (ids, names, dates), nullable ones use an OrderBy.
+            keys.append(_Key(entry.lstrip("-"), descending, not descending))
+        elif isinstance(entry, OrderBy) and isinstance(entry.expression, F):
+            keys.append(_Key(entry.expression.name, entry.descending, bool(entry.nulls_last)))
+        else:
+            raise TypeError(f"keyset ordering takes field names or F(...).asc/desc(), not {entry!r}")
+    return keys
+
+
+def _order_by(keys: list[_Key], *, reverse: bool = False) -> list:
+    order = []
+    for key in keys:
+        descending = key.descending != reverse
+        nulls_last = key.nulls_last != reverse
+        expression = F(key.name)
+        order.append(
+            expression.desc(nulls_last=nulls_last or None, nulls_first=(not nulls_last) or None)
+            if descending
+            else expression.asc(nulls_last=nulls_last or None, nulls_first=(not nulls_last) or None)
+        )
+    return order
+
+
+def _after(keys: list[_Key], values: list, *, reverse: bool = False) -> Q:
+    """Rows whose key sorts strictly after `values` (before, with `reverse`) in the order of `keys`."""
+    condition = Q(pk__in=[])  # nothing
+    for index in range(len(keys) - 1, -1, -1):
+        key, value = keys[index], values[index]
+        descending = key.descending != reverse
+        nulls_last = key.nulls_last != reverse
+        if value is None:
+            # After a NULL: only rows also NULL here (and later by the next keys) when NULLs come last; when they come
+            # first, every non-NULL row too.
+            beyond = Q(pk__in=[]) if nulls_last else Q(**{f"{key.name}__isnull": False})
+            same = Q(**{f"{key.name}__isnull": True})
+        else:
+            beyond = Q(**{f"{key.name}__{'lt' if descending else 'gt'}": value})
+            if nulls_last:
+                beyond |= Q(**{f"{key.name}__isnull": True})
+            same = Q(**{key.name: value})
+        condition = beyond | (same & condition)
+    return condition
+
+
+def _seek(queryset, keys: list[_Key], values: list, *, reverse: bool = False):
+    """`queryset` after (before, with `reverse`) `values`; InvalidCursor when a value does not fit its field (a text
+    where an id goes, an infinite number): a forged cursor is a page that does not exist, not a server error."""
+    try:
+        return queryset.filter(_after(keys, values, reverse=reverse))
+    except (ValueError, TypeError, ArithmeticError, ValidationError) as error:
+        raise InvalidCursor(str(error)) from error
+
+
+def _plain(value):
+    if isinstance(value, datetime.datetime):
+        return {"dt": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"d": value.isoformat()}
+    if isinstance(value, decimal.Decimal):
+        return {"dec": str(value)}
+    return value
+
+
+def _typed(value):
+    if isinstance(value, dict):
+        if "dt" in value:
+            return datetime.datetime.fromisoformat(value["dt"])
+        if "d" in value:
+            return datetime.date.fromisoformat(value["d"])
+        if "dec" in value:
+            return decimal.Decimal(value["dec"])
+        raise InvalidCursor("unknown value")
+    return value
+
+
+def encode_cursor(values: list) -> str:
+    text = json.dumps([_plain(value) for value in values], separators=(",", ":"), ensure_ascii=False)
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, length: int) -> list:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw.decode())
+    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
+        raise InvalidCursor(str(error)) from error
+    if not isinstance(values, list) or len(values) != length:
+        raise InvalidCursor("cursor does not fit the ordering")
+    if any(isinstance(value, list) for value in values):
+        raise InvalidCursor("cursor values must be scalars")
+    try:
+        return [_typed(value) for value in values]
+    except (ValueError, TypeError, ArithmeticError) as error:  # {"dt": "kemarin"}, {"dec": "abc"}, {"d": 5}
+        raise InvalidCursor(str(error)) from error
+
+
+@dataclass
+class KeysetPage:
+    object_list: list
+    next_cursor: str | None
+    previous_cursor: str | None
+    number: int | None = None  # the page's number when it was asked for by number (the first pages only)
+    size: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def start_index(self) -> int | None:
+        """The 1-based position of the page's first row, when the page is known by its number."""
+        return (self.number - 1) * self.size + 1 if self.number and self.size else None
+
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    def has_previous(self) -> bool:
+        return self.previous_cursor is not None
+
+    def has_other_pages(self) -> bool:
+        return self.has_next() or self.has_previous()
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+
+def _key_values(row, keys: list[_Key]) -> list:
+    values = []
+    for key in keys:
+        name = "pk" if key.name in ("pk", "id") else key.name
+        values.append(getattr(row, name))
+    return values
+
+
+def _rows(queryset, ordered, bounds: slice) -> list:
+    """The rows of `ordered` (a bare ordering of `queryset`) within `bounds`, as model instances of `queryset`: first
+    the ids alone (the order's index and the WHERE, no joins or computed columns for rows that are only skipped or
+    sorted), then the whole rows of those ids, joins and annotations included."""
+    ids = list(ordered.values_list("pk", flat=True)[bounds])
+    found = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)} if ids else {}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def keyset_page(
+    queryset, *, ordering, size: int, after: str | None = None, before: str | None = None, offset: int = 0
+) -> KeysetPage:
+    """One page of `queryset` in `ordering`: the first, the one after cursor `after`, the one before cursor `before`,
+    or (`offset`, for the few first pages asked for by number) the one starting at that row. Reads size + 1 rows."""
+    keys = _keys(ordering)
+    if before:
+        values = decode_cursor(before, len(keys))
+        ordered = _seek(queryset, keys, values, reverse=True).order_by(*_order_by(keys, reverse=True))
+        rows = _rows(queryset, ordered, slice(0, size + 1))
+        more_before = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        return KeysetPage(
+            rows,
+            next_cursor=encode_cursor(_key_values(rows[-1], keys)) if rows else None,
+            previous_cursor=encode_cursor(_key_values(rows[0], keys)) if rows and more_before else None,
+            size=size,
+        )
+    ordered = queryset
+    if after:
+        values = decode_cursor(after, len(keys))
+        ordered = _seek(queryset, keys, values)
+    rows = _rows(queryset, ordered.order_by(*_order_by(keys)), slice(offset, offset + size + 1))
+    more = len(rows) > size
+    rows = rows[:size]
+    return KeysetPage(
+        rows,
+        next_cursor=encode_cursor(_key_values(rows[-1], keys)) if rows and more else None,
+        previous_cursor=encode_cursor(_key_values(rows[0], keys)) if rows and (after or offset) else None,
+        size=size,
+    )
+
+
+def tiered_page(
+    queryset,
+    *,
+    tiers: list[Q],
+    ordering,
+    size: int,
+    after: str | None = None,
+    before: str | None = None,
+    offset: int = 0,
+) -> KeysetPage:
+    """One page of `queryset` in tiers: the rows of `tiers[0]` in `ordering`, then those of `tiers[1]`, ... (each
+    tier's condition excludes the earlier ones'). A text search's relevance this way is served by an index on the
+    ordering and a LIMIT per tier, rather than ranking every match to sort them: at most one query per tier the page
+    spans. The cursor is the tier's number followed by the key of `ordering`. `offset` (the few first pages asked for
+    by number) skips that many rows across the tiers."""
+    keys = _keys(ordering)
+    reverse = bool(before)
+    cursor = before or after
+    start_tier, values = 0, None
+    if cursor:
+        decoded = decode_cursor(cursor, len(keys) + 1)
+        start_tier, values = decoded[0], decoded[1:]
+        if not isinstance(start_tier, int) or not 0 <= start_tier < len(tiers):
+            raise InvalidCursor("unknown tier")
+    order = range(start_tier, -1, -1) if reverse else range(start_tier, len(tiers))
+    rows: list[tuple[int, Any]] = []
+    skipped = offset
+    for tier in order:
+        wanted = size + 1 - len(rows)
+        if wanted <= 0:
+            break
+        part = queryset.filter(tiers[tier])
+        if values is not None and tier == start_tier:
+            part = _seek(part, keys, values, reverse=reverse)
+        ordered = part.order_by(*_order_by(keys, reverse=reverse))
+        if offset:
+            got = _rows(queryset, ordered, slice(offset, offset + wanted))
+            if not got:  # every row of this tier lies before the page
+                offset -= part.order_by().values("pk")[:offset].count()
+                continue
+            offset = 0
+        else:
+            got = _rows(queryset, ordered, slice(0, wanted))
+        rows.extend((tier, row) for row in got)
+    more = len(rows) > size
+    rows = rows[:size]
+    if reverse:
+        rows.reverse()
+
+    def cursor_of(entry):
+        tier, row = entry
+        return encode_cursor([tier, *_key_values(row, keys)])
+
+    first_page = not cursor and not skipped
+    return KeysetPage(
+        [row for _tier, row in rows],
+        next_cursor=cursor_of(rows[-1]) if rows and (more or reverse) else None,
+        previous_cursor=cursor_of(rows[0])
+        if rows and ((more and reverse) or (not reverse and not first_page))
+        else None,
+        size=size,
+    )
