@@ -35,7 +35,8 @@ def public_counts() -> dict:
     if stored is not None:
         return {
             "businesses": stored["jumlah"].get("", 0),
-            "sentra": sentra_public().count(),
+            # one stored row per sentra with a published member
+            "sentra": DirectoryCount.objects.filter(region="", kbli="", facet="sentra").count(),
             "villages": stored["desa"].get("", 0),
         }
     published = business_public()
@@ -208,12 +209,13 @@ def sentra_public():
     if stored_counts_hold():
         stored = DirectoryCount.objects.filter(region="", kbli="", facet="sentra")
         counted = stored.filter(value=Cast(OuterRef("pk"), CharField()))
-        # Which sentra have members: one semi-join with the stored rows; the count itself only for the rows read.
+        # Which sentra have members: one semi-join with the stored rows (each stands for a sentra with a published
+        # member); the count itself only for the rows read.
         sentra = Sentra.objects.filter(pk__in=stored.values(as_id=Cast("value", IntegerField())))
-        published = Subquery(counted.values("count")[:1])
+        sentra = sentra.annotate(published_member_count=Subquery(counted.values("count")[:1]))
     else:
-        sentra = Sentra.objects.all()
         published = Count("members", filter=rules.is_public("members"), distinct=True)
+        sentra = Sentra.objects.annotate(published_member_count=published).filter(published_member_count__gt=0)
     return (
         sentra.select_related("village__parent__parent__parent", "kbli")
         .only(
@@ -236,8 +238,6 @@ def sentra_public():
             "year_established",
             "description",
         )
-        .annotate(published_member_count=published)
-        .filter(published_member_count__gt=0)
         .order_by("name", "pk")
     )
 

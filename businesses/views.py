@@ -8,7 +8,6 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import OperationalError
 from django.http import QueryDict
 from django.shortcuts import redirect, render
@@ -46,6 +45,7 @@ from businesses.selectors import (
 )
 from businesses.services.owner_link import owner_link_mailed, owner_link_path
 from businesses.services.registration import business_register_public
+from ikm_registry.admin_paging import EstimatedCountPaginator
 from ikm_registry.choices import RegionLevel
 from ikm_registry.error_pages import NotFound
 from ikm_registry.keyset import InvalidCursor, KeysetPage, keyset_page, tiered_page
@@ -368,7 +368,8 @@ def _business_preview(business, products) -> OpenGraph:
 @cache_public_page("page")
 def sentra_list(request):
     sentra = sentra_public()
-    paginator = Paginator(sentra, SENTRA_PAGE_SIZE)
+    # Ids first (the joins and member counts for the page's rows only), counted exactly up to ADMIN_EXACT_COUNT_MAX.
+    paginator = EstimatedCountPaginator(sentra, SENTRA_PAGE_SIZE)
     return render(request, "businesses/sentra_list.html", {"page": paginator.get_page(request.GET.get("page"))})
 
 

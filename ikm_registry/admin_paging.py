@@ -40,7 +40,7 @@ class EstimatedCountPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         queryset = self.object_list
-        if not hasattr(queryset, "query") or bottom == 0:
+        if not hasattr(queryset, "query"):
             return self._get_page(queryset[bottom:top], number, self)
         ids = list(queryset.values_list("pk", flat=True)[bottom:top])
         found = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}

@@ -37,7 +37,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Sum
 from django.db.models.functions import Left
 from django.utils import timezone
@@ -203,6 +203,9 @@ def refresh_directory_counts(*, force: bool = True) -> DirectoryCountRun | None:
                 DirectoryCount.objects.bulk_create(batch)
                 batch = []
         DirectoryCount.objects.bulk_create(batch)
+        if connection.vendor == "postgresql":  # the planner's statistics of the replaced rows (bad plans otherwise)
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {DirectoryCount._meta.db_table}")
         run = DirectoryCountRun.objects.create(
             computed_at=timezone.now(),
             data_version=version,
