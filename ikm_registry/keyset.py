@@ -37,6 +37,7 @@ class _Key:
     name: str
     descending: bool
     nulls_last: bool
+    nullable: bool = True  # False for a model field that is never NULL: its conditions need no "IS NULL" branch
 
 
 def _keys(ordering) -> list[_Key]:
@@ -68,8 +69,27 @@ def _order_by(keys: list[_Key], *, reverse: bool = False) -> list:
     return order
 
 
+def _nullability(keys: list[_Key], model) -> list[_Key]:
+    """`keys` with `nullable` False for the model's fields that cannot be NULL (the primary key, a name)."""
+    from dataclasses import replace
+
+    from django.core.exceptions import FieldDoesNotExist
+
+    found = []
+    for key in keys:
+        try:
+            field = model._meta.pk if key.name in ("pk", "id") else model._meta.get_field(key.name)
+            found.append(replace(key, nullable=bool(field.null)))
+        except FieldDoesNotExist:  # an annotation
+            found.append(key)
+    return found
+
+
 def _after(keys: list[_Key], values: list, *, reverse: bool = False) -> Q:
-    """Rows whose key sorts strictly after `values` (before, with `reverse`) in the order of `keys`."""
+    """Rows whose key sorts strictly after `values` (before, with `reverse`) in the order of `keys`.
+
+    The leading key's bound is repeated as a plain range condition (name >= X), which lets the order's index start
+    at the cursor instead of reading the rows before it; the OR of the exact condition alone hides that range."""
     condition = Q(pk__in=[])  # nothing
     for index in range(len(keys) - 1, -1, -1):
         key, value = keys[index], values[index]
@@ -82,10 +102,13 @@ def _after(keys: list[_Key], values: list, *, reverse: bool = False) -> Q:
             same = Q(**{f"{key.name}__isnull": True})
         else:
             beyond = Q(**{f"{key.name}__{'lt' if descending else 'gt'}": value})
-            if nulls_last:
+            if nulls_last and key.nullable:
                 beyond |= Q(**{f"{key.name}__isnull": True})
             same = Q(**{key.name: value})
         condition = beyond | (same & condition)
+    leading, value = keys[0], values[0]
+    if value is not None and not leading.nullable:
+        condition = Q(**{f"{leading.name}__{'lte' if leading.descending != reverse else 'gte'}": value}) & condition
     return condition
 
 
@@ -193,7 +216,7 @@ def keyset_page(
 ) -> KeysetPage:
     """One page of `queryset` in `ordering`: the first, the one after cursor `after`, the one before cursor `before`,
     or (`offset`, for the few first pages asked for by number) the one starting at that row. Reads size + 1 rows."""
-    keys = _keys(ordering)
+    keys = _nullability(_keys(ordering), queryset.model)
     if before:
         values = decode_cursor(before, len(keys))
         ordered = _seek(queryset, keys, values, reverse=True).order_by(*_order_by(keys, reverse=True))
@@ -236,7 +259,7 @@ def tiered_page(
     ordering and a LIMIT per tier, rather than ranking every match to sort them: at most one query per tier the page
     spans. The cursor is the tier's number followed by the key of `ordering`. `offset` (the few first pages asked for
     by number) skips that many rows across the tiers."""
-    keys = _keys(ordering)
+    keys = _nullability(_keys(ordering), queryset.model)
     reverse = bool(before)
     cursor = before or after
     start_tier, values = 0, None
