@@ -52,7 +52,12 @@ def describe_character(char: str) -> str:
 def comparable(text: str) -> str:
     """`text` as duplicate matching compares it: NFC, control and format characters dropped, runs of white space
     made one space (case is left to the comparison: iexact, or casefold())."""
-    kept = single_line(normalised(text or ""))
+    text = text or ""
+    if text.isascii() and text.isprintable():
+        # Printable ASCII is NFC and holds no control or format character: only the spaces to collapse (the import
+        # compares tens of thousands of stored names per file; the full path costs ten times as much).
+        return " ".join(text.split())
+    kept = single_line(normalised(text))
     kept = "".join(char for char in kept if unicodedata.category(char) not in HIDDEN_CATEGORIES)
     return " ".join(kept.split())
 

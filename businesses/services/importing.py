@@ -69,7 +69,7 @@ from ikm_registry.tabular.engine import (
 )
 from ikm_registry.tabular.reader import Row, inspect_file
 from ikm_registry.tabular.reader import read_rows as read_table
-from ikm_registry.text import whitespace_collapsed
+from ikm_registry.text import comparable, whitespace_collapsed
 from ikm_registry.workflow import office_asks_four_eyes
 
 __all__ = [
@@ -338,18 +338,23 @@ class _Reference:
         for chunk in chunks(nibs):
             for business in businesses.filter(nib__in=chunk):
                 self.by_nib[business.nib] = business
-        # Rows a registered NIB does not match are matched by name, owner and desa.
+        # Rows a registered NIB does not match are matched by name, owner and desa: the names of their desa first
+        # (no join), then the owners of the businesses whose name matches.
         wanted = {key for nib, key in keyed if nib not in self.by_nib}
+        names = {(name, village) for name, _owner, village in wanted}
         known_villages = {
             village for _name, _owner, village in wanted if self.region_levels.get(village) == RegionLevel.VILLAGE
         }
-        found: dict[tuple, list[int]] = {}
-        in_villages = Business.objects.filter(owner__isnull=False).order_by("pk")
+        named: dict[int, tuple[str, str]] = {}
         for chunk in chunks(known_villages):
-            for pk, name, owner_name, village in in_villages.filter(village_id__in=chunk).values_list(
-                "pk", "name", "owner__name", "village_id"
-            ):
-                key = business_match_key(name, owner_name, village)
+            in_villages = Business.objects.filter(village_id__in=chunk).order_by()
+            for pk, name, village in in_villages.values_list("pk", "name", "village_id"):
+                if (comparable(name).casefold(), village) in names:
+                    named[pk] = (name, village)
+        found: dict[tuple, list[int]] = {}
+        for chunk in chunks(named):
+            for pk, owner_name in Owner.objects.filter(business_id__in=chunk).values_list("business_id", "name"):
+                key = business_match_key(named[pk][0], owner_name, named[pk][1])
                 if key in wanted:
                     found.setdefault(key, []).append(pk)
         loaded = {business.pk: business for business in self.by_nib.values()}
