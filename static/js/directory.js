@@ -27,6 +27,17 @@
     });
   }
 
+  // A region's count inside its circle: 950, 3,5 rb, 36 rb, 1,2 jt (the full number is in its title).
+  function shortCount(count) {
+    var format = function (value, digits) {
+      return value.toLocaleString("id-ID", { maximumFractionDigits: digits });
+    };
+    if (count >= 1000000) { return format(count / 1000000, 1) + " jt"; }
+    if (count >= 10000) { return format(Math.round(count / 1000), 0) + " rb"; }
+    if (count >= 1000) { return format(count / 1000, 1) + " rb"; }
+    return String(count);
+  }
+
   function drawMaps(root) {
     if (!window.L) { return; }
     root.querySelectorAll("#map[data-points-id]").forEach(function (element) {
@@ -47,12 +58,13 @@
       points.forEach(function (point) {
         if (point.cluster) {  // a region's businesses counted on the server: tapping opens that region's map
           var size = point.count < 10 ? "small" : point.count < 100 ? "medium" : "large";
-          var title = (point.name + ": " + point.count + " " + (element.dataset.clusterLabel || "")).trim();
+          var title = (point.name + ": " + point.count.toLocaleString("id-ID") + " " +
+                       (element.dataset.clusterLabel || "")).trim();
           var circle = L.marker([point.lat, point.lon], {
             title: title,
             alt: title,
             icon: L.divIcon({
-              html: "<div><span>" + point.count.toLocaleString("id-ID") + "</span></div>",
+              html: "<div><span>" + shortCount(point.count) + "</span></div>",
               className: "marker-cluster marker-cluster-" + size + " region-cluster",
               iconSize: L.point(48, 48)
             })
