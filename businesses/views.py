@@ -271,8 +271,10 @@ def _only_region_and_kbli(filterset) -> bool:
 
 
 def _selected_label(name: str, value: str) -> str:
+    """The name of a chosen sentra that the options leave out, when it is public (a sentra with a published
+    member); a sentra the directory does not show is not named by guessing its id."""
     if name == "sentra" and value.isdigit():
-        return Sentra.objects.filter(pk=value).values_list("name", flat=True).first() or ""
+        return sentra_public().filter(pk=value).values_list("name", flat=True).first() or ""
     return ""
 
 
