@@ -500,19 +500,3 @@ def export_progress(job) -> str:
         "done": f"{job.progress_done:,}".replace(",", "."),
         "total": f"{job.progress_total:,}".replace(",", "."),
     }
-
-
-# The kind of job of a long export, registered beside the view that queues it.
-jobs.register_job_kind(
-    jobs.JobKind(
-        key=EXPORT_JOB,
-        label=gettext_lazy("ekspor"),
-        perform=export_job_perform,
-        file=jobs.JobFile(
-            label=gettext_lazy("Unduh XLSX"),
-            filename=export_download_name,
-            logged=export_download_logged,
-            progress=export_progress,
-        ),
-    )
-)
