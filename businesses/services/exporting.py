@@ -96,6 +96,28 @@ def business_values(business: Business, figures: BusinessYear | None) -> dict[st
     return values
 
 
+# The fields of a business and its owner business_values reads.
+ROW_FIELDS = (
+    "name",
+    "nib",
+    "legal_form",
+    "address",
+    "village",
+    "kbli",
+    "subsector",
+    "main_product",
+    "year_founded",
+    "latitude",
+    "longitude",
+    "status",
+    "owner__name",
+    "owner__nik",
+    "owner__sex",
+    "owner__phone",
+    "owner__email",
+)
+
+
 def chunk_size() -> int:
     """Rows read per chunk (EXPORT_CHUNK_SIZE): one fetch of the cursor and one query of their figures each."""
     return settings.EXPORT_CHUNK_SIZE
@@ -127,8 +149,13 @@ class ExportRows:
 
     def __iter__(self) -> Iterator[list]:
         figures = BusinessYear.objects.filter(year=self.year) if self.year else BusinessYear.objects.none()
-        rows = self.queryset.select_related("owner").prefetch_related(
-            Prefetch("years", queryset=figures, to_attr="export_figures")
+        # Only what business_values reads: not the desa, KBLI and sentra a list joins for its own columns, nor the
+        # business's and owner's other fields (a chunk's memory and the cursor's rows are a third as wide).
+        rows = (
+            self.queryset.select_related(None)
+            .select_related("owner")
+            .only(*ROW_FIELDS)
+            .prefetch_related(Prefetch("years", queryset=figures, to_attr="export_figures"))
         )
         for business in rows.iterator(chunk_size=chunk_size()):
             found = business.export_figures[0] if business.export_figures else None
