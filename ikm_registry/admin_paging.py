@@ -27,8 +27,8 @@ def estimated_rows(queryset) -> int:
 
 
 class EstimatedCountPaginator(Paginator):
-    """See the module docstring. A page is read ids first: the ids of its rows alone (the order's index, no joins or
-    computed columns for the rows before it), then those rows whole; a late page of a long list no longer joins and
+    """See the module docstring. A page's rows are those whose ids a subquery finds (the order's index, no joins or
+    computed columns for the rows before the page), read whole; a late page of a long list no longer joins and
     computes every row it skips."""
 
     estimated = False
@@ -42,9 +42,9 @@ class EstimatedCountPaginator(Paginator):
         queryset = self.object_list
         if not hasattr(queryset, "query"):
             return self._get_page(queryset[bottom:top], number, self)
-        ids = list(queryset.values_list("pk", flat=True)[bottom:top])
-        found = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
-        return self._get_page([found[pk] for pk in ids if pk in found], number, self)
+        # Still a lazy queryset (a list page's export builds the page without reading it): one query, whose
+        # subquery walks the order's index for the ids alone.
+        return self._get_page(queryset.filter(pk__in=queryset.values("pk")[bottom:top]), number, self)
 
     @cached_property
     def count(self) -> int:
