@@ -8,9 +8,10 @@ Usage (from the project root, after `make test` created .venv):
 
 The registry is generated once by benchmarks/national.py (`national.ensure`; database `ikm_bench_national` for
 1,000,000 businesses, else `ikm_bench_national_<N>`; an existing database of other rows is never regenerated from
-here). Each export runs on a scratch copy of it (`CREATE DATABASE … TEMPLATE`, dropped at the end: an export writes
-its log entry, and the template is never written), in a process of its own, as a superuser (every row, every
-column) through the admin's export URL with Django's test client:
+here; `--registry-database` names a copy of it to use instead). The exports run on one scratch copy of it (`CREATE
+DATABASE … TEMPLATE`, dropped at the end: an export writes its log entry, and the template is never written), each in
+a process of its own, as a superuser (every row, every column) through the admin's export URL with Django's test
+client:
 
 - csv: the import layout as CSV, streamed: time to the response, to the first piece and to the last;
 - xlsx: the import layout as XLSX. Past EXPORT_INLINE_MAX_ROWS the request queues a job (its time is the request's),
@@ -118,6 +119,11 @@ def main() -> None:
     parser.add_argument("--formats", default="csv,xlsx")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="server URL, no database")
     parser.add_argument("--code", type=Path, default=ROOT, help="the project's code to run (default: this one)")
+    parser.add_argument(
+        "--registry-database",
+        default="",
+        help="the generated registry to copy (default: national.py's); e.g. a copy of your own while others use it",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -126,33 +132,40 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import national
 
-    source = national.DEFAULT_DATABASE if args.registry == 1_000_000 else f"{national.DEFAULT_DATABASE}_{args.registry}"
+    source = args.registry_database or (
+        national.DEFAULT_DATABASE if args.registry == 1_000_000 else f"{national.DEFAULT_DATABASE}_{args.registry}"
+    )
     found = national.generated(args.postgres, source)
     if found is not None and found != (args.registry, national.VERSION):
         raise SystemExit(f"{source} holds {found[0]:,} rows of version {found[1]}; not regenerated from here")
     national.ensure(rows=args.registry, database=source, postgres=args.postgres)
     code = args.code.resolve()
     print(f"{args.registry:,} businesses ({source}), code of {code}")
-    for step in args.formats.split(","):
+    psql(args.postgres, f"DROP DATABASE IF EXISTS {SCRATCH}")
+    copy_database(args.postgres, source, SCRATCH)
+    url = f"{args.postgres}/{SCRATCH}"
+    try:
+        with tempfile.TemporaryDirectory() as private:
+            run_worker(url, "setup", code, Path(private))
+            for step in args.formats.split(","):
+                report(step, run_worker(url, step, code, Path(private)))
+    finally:
         psql(args.postgres, f"DROP DATABASE IF EXISTS {SCRATCH}")
-        copy_database(args.postgres, source, SCRATCH)
-        try:
-            with tempfile.TemporaryDirectory() as private:
-                url = f"{args.postgres}/{SCRATCH}"
-                run_worker(url, "setup", code, Path(private))
-                found = run_worker(url, step, code, Path(private))
-        finally:
-            psql(args.postgres, f"DROP DATABASE IF EXISTS {SCRATCH}")
-        if "job_s" in found:
-            print(
-                f"{step:5} request {found['response_s']:6.2f} s (queued), job {found['job_s']:7.1f} s, "
-                f"{found['rows']:,} rows, {found['bytes'] / 1e6:.0f} MB, peak {found['peak_mb']:.0f} MB"
-            )
-        else:
-            print(
-                f"{step:5} response {found['response_s']:6.2f} s, first byte {found['first_byte_s']:6.2f} s, "
-                f"last byte {found['total_s']:7.1f} s, {found['bytes'] / 1e6:.0f} MB, peak {found['peak_mb']:.0f} MB"
-            )
+
+
+def report(step: str, found: dict) -> None:
+    if "job_s" in found:
+        print(
+            f"{step:5} request {found['response_s']:6.2f} s (queued), job {found['job_s']:7.1f} s, "
+            f"{found['rows']:,} rows, {found['bytes'] / 1e6:.0f} MB, peak {found['peak_mb']:.0f} MB",
+            flush=True,
+        )
+    else:
+        print(
+            f"{step:5} response {found['response_s']:6.2f} s, first byte {found['first_byte_s']:6.2f} s, "
+            f"last byte {found['total_s']:7.1f} s, {found['bytes'] / 1e6:.0f} MB, peak {found['peak_mb']:.0f} MB",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

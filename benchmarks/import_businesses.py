@@ -380,12 +380,14 @@ def bench_postgres(server: str, path: Path, year: int, admin: bool = False) -> N
             psql(server, f"DROP DATABASE IF EXISTS {name}")
 
 
-def bench_registry(server: str, path: Path, year: int, registry: int) -> None:
-    """Import into scratch copies of a generated registry of `registry` businesses (benchmarks/national.py)."""
+def bench_registry(server: str, path: Path, year: int, registry: int, source: str = "") -> None:
+    """Import into scratch copies of a generated registry of `registry` businesses (benchmarks/national.py), or of
+    `source`, a copy of one."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import national
 
-    source = national.DEFAULT_DATABASE if registry == 1_000_000 else f"{national.DEFAULT_DATABASE}_{registry}"
+    if not source:
+        source = national.DEFAULT_DATABASE if registry == 1_000_000 else f"{national.DEFAULT_DATABASE}_{registry}"
     found = national.generated(server, source)
     if found is not None and found != (registry, national.VERSION):
         raise SystemExit(f"{source} holds {found[0]:,} rows of version {found[1]}; not regenerated from here")
@@ -423,6 +425,11 @@ def main() -> None:
     parser.add_argument(
         "--registry", type=int, default=0, help="import into a copy of a generated registry of this many businesses"
     )
+    parser.add_argument(
+        "--registry-database",
+        default="",
+        help="the generated registry to copy (default: national.py's); e.g. a copy of your own while others use it",
+    )
     parser.add_argument("--full-access", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
@@ -437,7 +444,7 @@ def main() -> None:
         generate(path, args.rows, args.year, national=bool(args.registry))
         print(f"{args.rows:,} businesses, {path.stat().st_size / 1e6:.1f} MB CSV; data year {args.year}")
         if args.registry:
-            bench_registry(args.postgres, path, args.year, args.registry)
+            bench_registry(args.postgres, path, args.year, args.registry, args.registry_database)
             return
         bench_sqlite(path, args.year, tmp, args.admin)
         if not args.skip_postgres:
