@@ -290,32 +290,27 @@ def attention_summary(*, user) -> dict:
     staff FilterSet): the same rule (businesses/rules.py) over every business the user may see, whatever its status.
     """
     businesses = Business.objects.restrict(user)
-    sentra = Sentra.objects.restrict(user).with_member_counts()
     region = staff_region(user)
     stored = (
         stored_counts(wilayah=region, facets=("status", "kelengkapan", "sentra-pp29")) if region is not None else None
     )
     if stored is not None:  # at national scale: from the stored counts, not three scans of the region's businesses
-        status_counts = stored["status"]
-        below = stored["sentra-pp29"]
-        return {
-            "statuses": [
-                {"value": value, "label": label, "count": status_counts.get(value, 0)}
-                for value, label in BusinessStatus.choices
-            ],
-            "total": sum(status_counts.values()),
-            "submitted_oldest": list(submitted_queue(businesses)[:10]),
-            "submitted_count": status_counts.get(BusinessStatus.SUBMITTED, 0),
-            "missing_figures": stored["kelengkapan"].get("tanpa-data-tahunan", 0),
-            "missing_coordinates": stored["kelengkapan"].get("tanpa-koordinat", 0),
-            "missing_nib": stored["kelengkapan"].get("tanpa-nib", 0),
-            "figures_year": rules.figures_year(),
-            "sentra_below_rule": _sentra_below(user, below),
-            "sentra_below_rule_count": len(below),
-            "sentra_min_members": SENTRA_MIN_MEMBERS,
-            "counted_at": stored_counts_time(),
+        status_counts, incomplete, below = stored["status"], stored["kelengkapan"], stored["sentra-pp29"]
+        missing = {key: incomplete.get(key, 0) for key in ("tanpa-data-tahunan", "tanpa-koordinat", "tanpa-nib")}
+        sentra_below, sentra_below_count = _sentra_below(user, below), len(below)
+        counted_at = stored_counts_time()
+    else:
+        status_counts = dict(businesses.values_list("status").annotate(n=Count("pk")).order_by())
+        missing = {
+            "tanpa-data-tahunan": businesses.filter(rules.missing_recent_figures()).count(),
+            "tanpa-koordinat": businesses.filter(rules.missing_coordinates()).count(),
+            "tanpa-nib": businesses.filter(rules.missing_nib()).count(),
         }
-    status_counts = dict(businesses.values_list("status").annotate(n=Count("pk")).order_by())
+        below_rule = (
+            Sentra.objects.restrict(user).with_member_counts().filter(similar_member_count__lt=SENTRA_MIN_MEMBERS)
+        )
+        sentra_below, sentra_below_count = list(below_rule.order_by("name")[:10]), below_rule.count()
+        counted_at = None
     return {
         "statuses": [
             {"value": value, "label": label, "count": status_counts.get(value, 0)}
@@ -324,13 +319,14 @@ def attention_summary(*, user) -> dict:
         "total": sum(status_counts.values()),
         "submitted_oldest": list(submitted_queue(businesses)[:10]),
         "submitted_count": status_counts.get(BusinessStatus.SUBMITTED, 0),
-        "missing_figures": businesses.filter(rules.missing_recent_figures()).count(),
-        "missing_coordinates": businesses.filter(rules.missing_coordinates()).count(),
-        "missing_nib": businesses.filter(rules.missing_nib()).count(),
+        "missing_figures": missing["tanpa-data-tahunan"],
+        "missing_coordinates": missing["tanpa-koordinat"],
+        "missing_nib": missing["tanpa-nib"],
         "figures_year": rules.figures_year(),
-        "sentra_below_rule": list(sentra.filter(similar_member_count__lt=SENTRA_MIN_MEMBERS).order_by("name")[:10]),
-        "sentra_below_rule_count": sentra.filter(similar_member_count__lt=SENTRA_MIN_MEMBERS).count(),
+        "sentra_below_rule": sentra_below,
+        "sentra_below_rule_count": sentra_below_count,
         "sentra_min_members": SENTRA_MIN_MEMBERS,
+        "counted_at": counted_at,  # None: counted just now
     }
 
 
