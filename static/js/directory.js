@@ -38,6 +38,96 @@
     return String(count);
   }
 
+  // A circle with a count, inside `control`: the link to one region's map (focusable, opens with Enter, can be opened
+  // in a new tab), or the button of circles shown as one.
+  function regionIcon(count, control) {
+    var text = shortCount(count);
+    var circle = document.createElement("div");
+    var label = document.createElement("span");
+    label.textContent = text;
+    circle.appendChild(label);
+    control.appendChild(circle);
+    var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+    var wide = text.length > 5;  // "3,5 rb", "150 rb": a larger circle, so the label stays inside it
+    return L.divIcon({
+      html: control,
+      className: "marker-cluster marker-cluster-" + size + " region-cluster" + (wide ? " region-cluster-wide" : ""),
+      iconSize: wide ? L.point(58, 58) : L.point(48, 48)
+    });
+  }
+
+  function regionRadius(count) {
+    return shortCount(count).length > 5 ? 29 : 24;  // half of regionIcon's iconSize
+  }
+
+  // The regions' circles (counted on the server), each a link to its region's map. Circles that would overlap at the
+  // map's zoom (Java's provinces on a phone) are drawn as one with their sum, at their weighted centre: tapping it
+  // zooms in to them. Merged again after each zoom; a few hundred regions at most, so pairwise is enough.
+  function drawRegions(map, element, regions) {
+    var layer = L.layerGroup().addTo(map);
+    var regionLabel = element.dataset.regionLabel || "";
+    var groupLabel = element.dataset.clusterLabel || "";
+    function dragged() { return Boolean(map.dragging && map.dragging.moved()); }
+    function redraw() {
+      var zoom = map.getZoom();
+      var circles = regions.map(function (region) {
+        var at = map.project([region.lat, region.lon], zoom);
+        return { x: at.x, y: at.y, count: region.count, regions: [region] };
+      });
+      for (;;) {
+        var worst = null;
+        for (var i = 0; i < circles.length; i++) {
+          for (var j = i + 1; j < circles.length; j++) {
+            var a = circles[i], b = circles[j];
+            var overlap = regionRadius(a.count) + regionRadius(b.count) + 2 - Math.hypot(a.x - b.x, a.y - b.y);
+            if (overlap > 0 && (!worst || overlap > worst.overlap)) { worst = { i: i, j: j, overlap: overlap }; }
+          }
+        }
+        if (!worst) { break; }
+        var first = circles[worst.i], second = circles[worst.j], count = first.count + second.count;
+        circles[worst.i] = {
+          x: (first.x * first.count + second.x * second.count) / count,
+          y: (first.y * first.count + second.y * second.count) / count,
+          count: count,
+          regions: first.regions.concat(second.regions)
+        };
+        circles.splice(worst.j, 1);
+      }
+      layer.clearLayers();
+      circles.forEach(function (circle) {
+        var at = map.unproject([circle.x, circle.y], zoom);
+        var control, title;
+        if (circle.regions.length === 1) {
+          var region = circle.regions[0];
+          title = (region.name + ": " + region.count.toLocaleString("id-ID") + " " + regionLabel).trim();
+          control = document.createElement("a");
+          control.href = region.url;
+          control.draggable = false;
+        } else {
+          title = (circle.count.toLocaleString("id-ID") + " " + groupLabel).trim();
+          control = document.createElement("button");
+          control.type = "button";
+          control.addEventListener("click", function () { if (!dragged()) { zoomTo(map, circle.regions); } });
+        }
+        // A drag of the map that starts on a circle moves the map; it does not open the circle.
+        control.addEventListener("click", function (event) { if (dragged()) { event.preventDefault(); } });
+        control.title = title;
+        control.setAttribute("aria-label", title);
+        // keyboard: false: the link or button inside is the one stop for the keyboard
+        L.marker(at, { keyboard: false, icon: regionIcon(circle.count, control) }).addTo(layer);
+      });
+    }
+    map.on("zoomend", redraw);
+    redraw();
+  }
+
+  // Zoom in to regions drawn as one circle: to their bounds, or at least one level.
+  function zoomTo(map, regions) {
+    var bounds = L.latLngBounds(regions.map(function (region) { return [region.lat, region.lon]; }));
+    var zoom = Math.max(map.getBoundsZoom(bounds, false, L.point(96, 96)), map.getZoom() + 1);
+    map.setView(bounds.getCenter(), Math.min(zoom, map.getMaxZoom()));
+  }
+
   function drawMaps(root) {
     if (!window.L) { return; }
     root.querySelectorAll("#map[data-points-id]").forEach(function (element) {
@@ -54,23 +144,11 @@
         attribution: "&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a>"
       }).addTo(map);
       var pins = pinGroup(element);
+      var regions = [];
       var bounds = [];
       points.forEach(function (point) {
-        if (point.cluster) {  // a region's businesses counted on the server: tapping opens that region's map
-          var size = point.count < 10 ? "small" : point.count < 100 ? "medium" : "large";
-          var title = (point.name + ": " + point.count.toLocaleString("id-ID") + " " +
-                       (element.dataset.clusterLabel || "")).trim();
-          var circle = L.marker([point.lat, point.lon], {
-            title: title,
-            alt: title,
-            icon: L.divIcon({
-              html: "<div><span>" + shortCount(point.count) + "</span></div>",
-              className: "marker-cluster marker-cluster-" + size + " region-cluster",
-              iconSize: L.point(48, 48)
-            })
-          });
-          circle.on("click", function () { window.location.href = point.url; });
-          circle.addTo(map);
+        if (point.cluster) {  // a region's businesses counted on the server (drawRegions)
+          regions.push(point);
           bounds.push([point.lat, point.lon]);
           return;
         }
@@ -93,6 +171,7 @@
         map.setView([-2.5, 118], 4);  // Indonesia
       }
       map.addLayer(pins);  // after the view is set: the clusters are made for its zoom
+      drawRegions(map, element, regions);
     });
   }
 
