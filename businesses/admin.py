@@ -379,8 +379,7 @@ class SentraAdmin(FilterSetAdminMixin, ScopedModelAdmin):
 
     @admin.display(description=_("anggota aktif"), ordering="member_count")
     def member_count(self, obj):
-        """A link to the business list of the sentra's members (how a sentra is chosen there when the region has too
-        many sentra to list in the filter)."""
+        """A link to the business list of the sentra's members (the list's sentra filter, chosen)."""
         url = f"{reverse('admin:businesses_business_changelist')}?sentra={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, obj.member_count)
 

@@ -20,7 +20,6 @@ import re
 
 import django_filters
 from django import forms
-from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
 from django.core.validators import RegexValidator
 from django.db import connections, models
@@ -33,7 +32,7 @@ from businesses.extensions import directory_filters
 from businesses.models import SENTRA_MIN_MEMBERS, Business, Sentra
 from businesses.selectors import business_public
 from ikm_registry.choices import KbliLevel, RegionLevel
-from ikm_registry.filtering import StaffFilterSet
+from ikm_registry.filtering import FilterAutocompleteSelect, LabelledModelChoiceFilter, StaffFilterSet
 from ikm_registry.models import CreativeSubsector, Kbli, Region
 from ikm_registry.scoping import region_q, scope_for
 from ikm_registry.vocabulary import corrected_query
@@ -299,7 +298,8 @@ class RegionFiltersMixin:
 class BusinessStaffFilterSet(RegionFiltersMixin, StaffFilterSet):
     """The staff's filters of businesses: admin list (and its export) and the Daftar IKM report.
 
-    Parameters: status, kabupaten, kecamatan, kbli, subsektor, skala, sentra, kelengkapan, bentuk.
+    Parameters: status, kabupaten, kecamatan, desa, kbli, subsektor, skala, sentra, kelengkapan, bentuk. A sentra and
+    a desa are chosen by autocomplete (a region holds thousands of each): the list's page never lists them all.
     """
 
     status = django_filters.ChoiceFilter(
@@ -310,6 +310,12 @@ class BusinessStaffFilterSet(RegionFiltersMixin, StaffFilterSet):
     )
     kecamatan = django_filters.CharFilter(
         label=_("kecamatan"), method="filter_region", max_length=13, validators=[REGION_CODE]
+    )
+    desa = LabelledModelChoiceFilter(
+        label=_("desa/kelurahan"),
+        field_name="village",
+        queryset=Region.objects.filter(level=RegionLevel.VILLAGE),
+        widget=FilterAutocompleteSelect(Business, "village", placeholder=_("Ketik nama atau kode desa…")),
     )
     kbli = django_filters.CharFilter(
         label=_("KBLI"),
@@ -326,7 +332,10 @@ class BusinessStaffFilterSet(RegionFiltersMixin, StaffFilterSet):
         label=_("skala usaha (BPS, data terakhir)"), choices=ScaleBps.choices, method="filter_skala"
     )
     sentra = django_filters.ModelChoiceFilter(
-        label=_("sentra IKM"), field_name="sentra", queryset=Sentra.objects.order_by("name")
+        label=_("sentra IKM"),
+        field_name="sentra",
+        queryset=Sentra.objects.order_by("name"),
+        widget=FilterAutocompleteSelect(Business, "sentra", placeholder=_("Ketik nama sentra…")),
     )
     kelengkapan = django_filters.ChoiceFilter(
         label=_("kelengkapan data"),
@@ -344,7 +353,7 @@ class BusinessStaffFilterSet(RegionFiltersMixin, StaffFilterSet):
         "subsector": "subsektor",
         "scale": "skala",
     }
-    region_filters = ("kabupaten", "kecamatan")
+    region_filters = ("kabupaten", "kecamatan", "desa")
 
     class Meta:
         model = Business
@@ -352,6 +361,8 @@ class BusinessStaffFilterSet(RegionFiltersMixin, StaffFilterSet):
 
     def setup(self):
         self.filters["sentra"].queryset = Sentra.objects.restrict(self.user).order_by("name")
+        villages = Region.objects.filter(level=RegionLevel.VILLAGE).select_related("parent__parent")
+        self.filters["desa"].queryset = villages.restrict(self.user)
 
     def filter_kbli(self, queryset, name, value):
         return rules.in_kbli(queryset, value)
@@ -367,6 +378,9 @@ class BusinessStaffFilterSet(RegionFiltersMixin, StaffFilterSet):
 
     def describe_kecamatan(self, value):
         return _region_name(value, self.user)
+
+    def describe_desa(self, value):
+        return value.label
 
     def describe_kbli(self, value):
         found = Kbli.objects.filter(code=value.upper()).values_list("title", flat=True).first()
@@ -408,13 +422,6 @@ class BusinessStaffFilterSet(RegionFiltersMixin, StaffFilterSet):
 
     def lookups_skala(self):
         return [(value, f"{label} ({SCALE_BPS_WORKERS[value]})") for value, label in ScaleBps.choices]
-
-    def lookups_sentra(self):
-        """The sentra the user may see (one of another region is never offered), when they are few enough to list
-        (a regency's); a larger region's sentra are chosen from the sentra list ("anggota" links) instead."""
-        limit = settings.DIRECTORY_SENTRA_OPTIONS_MAX
-        visible = list(self.filters["sentra"].queryset.values_list("pk", "name")[: limit + 1])
-        return [(str(pk), name) for pk, name in visible] if len(visible) <= limit else []
 
 
 class SentraStaffFilterSet(RegionFiltersMixin, StaffFilterSet):

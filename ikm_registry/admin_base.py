@@ -9,17 +9,21 @@ same way (admin_history.py).
 import hashlib
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import models
 from django.forms.models import _get_foreign_key
 from django.http import Http404
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from ikm_registry.admin_history import ScopedHistoryMixin, user_label
 from ikm_registry.admin_paging import EstimatedCountPaginator
+from ikm_registry.filtering import AUTOCOMPLETE_FILTER_TEMPLATE, FilterAutocompleteSelect, autocomplete_filter_choice
 from ikm_registry.history import has_history, history_of
 from ikm_registry.personal_data import RESTRICTED_ACCESS, personal_data_access, personal_fields
 from ikm_registry.scoping import CHANGE, VIEW, scope_for, user_may
@@ -115,12 +119,70 @@ def _through_personal_field(model, lookup: str) -> bool:
 
 class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
     """A list filter on a relation that offers only the related rows the user may see (an LSP's operator: not the
-    other LSPs' schemes). ScopedModelAdmin uses it for every plain relation in `list_filter`."""
+    other LSPs' schemes). ScopedModelAdmin uses it for every plain relation in `list_filter`.
+
+    Up to ADMIN_FILTER_OPTIONS_MAX rows are links, as Django draws them; more (a national list of schemes or LSPs)
+    are chosen with a search-as-you-type input served by the related model admin's autocomplete (its `search_fields`
+    over its scoped rows), so the page holds the chosen row only (admin/filter_autocomplete.html)."""
+
+    autocomplete_rows = None  # the related rows the user may see, when the filter is an autocomplete
 
     def field_choices(self, field, request, model_admin):
-        visible = _restricted(field.related_model, request.user).values("pk")
+        visible = _restricted(field.related_model, request.user)
+        limit = settings.ADMIN_FILTER_OPTIONS_MAX
+        if _autocomplete_served(field, request, model_admin) and visible.order_by()[: limit + 1].count() > limit:
+            self.autocomplete_rows = visible
+            self.template = AUTOCOMPLETE_FILTER_TEMPLATE
+            return []
         ordering = self.field_admin_ordering(field, request, model_admin)
-        return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to={"pk__in": visible})
+        return field.get_choices(
+            include_blank=False, ordering=ordering, limit_choices_to={"pk__in": visible.values("pk")}
+        )
+
+    def has_output(self):
+        return self.autocomplete_rows is not None or super().has_output()
+
+    def choices(self, changelist):
+        if self.autocomplete_rows is None:
+            yield from super().choices(changelist)
+            return
+        to_field = self.field.remote_field.field_name
+        value = self.lookup_val[-1] if self.lookup_val else None
+        chosen = None
+        if value not in (None, ""):
+            try:
+                chosen = self.autocomplete_rows.filter(**{to_field: value}).first()
+            except (ValueError, TypeError, ValidationError):  # a forged value: nothing chosen, the list is empty
+                chosen = None
+        field = forms.ModelChoiceField(
+            queryset=self.autocomplete_rows,
+            required=False,
+            to_field_name=to_field,
+            widget=FilterAutocompleteSelect(
+                self.field.model, self.field.name, placeholder=gettext("Ketik untuk mencari…")
+            ),
+        )
+        widget = field.widget.render(
+            self.lookup_kwarg,
+            getattr(chosen, to_field) if chosen is not None else None,
+            attrs={"id": f"changelist-filter-{self.field_path}", "aria-label": capfirst(self.title)},
+        )
+        yield autocomplete_filter_choice(
+            changelist, parameter=self.lookup_kwarg, widget=widget, chosen=str(chosen) if chosen is not None else None
+        )
+
+
+def _autocomplete_served(field, request, model_admin) -> bool:
+    """Whether the admin's autocomplete view can offer the rows of `field` (a foreign key) to this user: the related
+    model's admin has search fields and lets them view its rows."""
+    if not isinstance(field, models.ForeignKey):
+        return False
+    related_admin = model_admin.admin_site._registry.get(field.related_model)
+    return (
+        related_admin is not None
+        and bool(related_admin.get_search_fields(request))
+        and related_admin.has_view_permission(request)
+    )
 
 
 def _scoped_list_filter(model, item):

@@ -15,6 +15,9 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 
+# The query parameters of a page after (before) a row: the "Berikutnya" ("Sebelumnya") links past the numbered pages.
+CURSOR_VARS = ("sesudah", "sebelum")
+
 
 def estimated_rows(queryset) -> int:
     """PostgreSQL's estimate of the number of rows of `queryset` (EXPLAIN: the plan, not the rows)."""

@@ -17,15 +17,77 @@ it never widens it. `user` (a SystemActor for the commands) limits the choices o
 
 Old parameter names (`legacy_params`) are still understood: `canonical_params()` renames them, and the admin list
 redirects an old link to its new address.
+
+A filter whose choices can be thousands (a sentra, a desa) takes a `FilterAutocompleteSelect` widget: the admin list
+shows it as a search-as-you-type input served by the admin's autocomplete view (the related model admin's
+`search_fields` over its scoped `get_queryset`), so the page holds the chosen value only, whatever the number of
+choices; a form that copies the FilterSet's fields (a report's) gets the same input.
 """
 
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR
+from django.contrib.admin.widgets import AutocompleteMixin, AutocompleteSelect, get_select2_language
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect, QueryDict
 from django.utils.text import capfirst
+
+from ikm_registry.admin_paging import CURSOR_VARS
+
+
+class FilterAutocompleteSelect(AutocompleteSelect):
+    """Django admin's autocomplete select (select2 asking admin/autocomplete/ as the foreign key `field_name` of
+    `model` does on its change form) for a filter: it renders the chosen value only, never every choice. The search
+    and the rows offered are those of the related model's admin (`search_fields`, `get_queryset`: scoped to the
+    user). In a list filter's form, picking or clearing a value opens the list with it (filter_autocomplete.js)."""
+
+    def __init__(self, model, field_name: str, *, placeholder="", attrs=None):
+        super().__init__(model._meta.get_field(field_name), admin.site, attrs={"data-width": "100%", **(attrs or {})})
+        self.placeholder = placeholder
+
+    # select2's messages in the language of the request, not of the moment the FilterSet class was defined.
+    @property
+    def i18n_name(self):
+        return get_select2_language()
+
+    @i18n_name.setter
+    def i18n_name(self, value):
+        pass
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs=extra_attrs)
+        attrs["data-placeholder"] = str(self.placeholder)
+        return attrs
+
+    @property
+    def media(self):
+        # One list, so that the filter's script follows select2's set-up (two lists would not order them).
+        base = super().media
+        return forms.Media(
+            js=[*base._js, "ikm_registry/filter_autocomplete.js"],
+            css={"screen": [*base._css.get("screen", []), "ikm_registry/filter_autocomplete.css"]},
+        )
+
+
+class LabelledModelChoiceField(django_filters.fields.ModelChoiceField):
+    """A record named as the admin's autocomplete names it: a region with its parents ("Desa Dalung, Kec. Kuta Utara,
+    Kabupaten Badung"), anything else by its str()."""
+
+    def label_from_instance(self, obj):
+        return getattr(obj, "label", None) or str(obj)
+
+
+class LabelledModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = LabelledModelChoiceField
+
+
+def autocomplete_widgets(filterset_class) -> list[AutocompleteMixin]:
+    """The autocomplete widgets of `filterset_class`'s filters (their media go into the admin list's page)."""
+    widgets = (filter_.extra.get("widget") for filter_ in filterset_class.base_filters.values())
+    return [widget for widget in widgets if isinstance(widget, AutocompleteMixin)]
 
 
 class StaffFilterSet(django_filters.FilterSet):
@@ -176,7 +238,8 @@ def filter_errors(request, filterset_class) -> list[str]:
 
 
 class FilterSetListFilter(admin.SimpleListFilter):
-    """One filter of a StaffFilterSet as an admin list filter (made by `filterset_list_filters`)."""
+    """One filter of a StaffFilterSet as an admin list filter (made by `filterset_list_filters`): its options as
+    links."""
 
     filterset_class: type[StaffFilterSet]
     filter_name: str
@@ -202,17 +265,72 @@ class FilterSetListFilter(admin.SimpleListFilter):
 
     def __init__(self, request, params, model, model_admin):
         self.model_admin = model_admin
+        self.request = request
         super().__init__(request, params, model, model_admin)
+
+
+AUTOCOMPLETE_FILTER_TEMPLATE = "admin/filter_autocomplete.html"
+
+
+def autocomplete_filter_choice(changelist, *, parameter: str, widget: str, chosen: str | None) -> dict:
+    """What admin/filter_autocomplete.html draws: the rendered input (`widget`), the list's other parameters as hidden
+    inputs of its form (a new choice keeps the search, the order and the other filters, and starts at the first
+    page), the chosen value's name (None: nothing chosen) and the link that clears it."""
+    dropped = (parameter, PAGE_VAR, ERROR_FLAG, *CURSOR_VARS)
+    hidden = [
+        (key, value)
+        for key, values in getattr(changelist, "filter_params", {}).items()
+        if key not in dropped
+        for value in values
+    ]
+    return {
+        "widget": widget,
+        "hidden": hidden,
+        "chosen": chosen,
+        "clear_url": changelist.get_query_string(remove=[parameter, PAGE_VAR, *CURSOR_VARS]),
+    }
+
+
+class FilterSetAutocompleteListFilter(FilterSetListFilter):
+    """A filter of a StaffFilterSet whose field has a FilterAutocompleteSelect: a search-as-you-type input instead of
+    links to every option. The page holds the chosen value only (named when the user may see it: a forged id of
+    another region's record is refused by the filter, named nowhere, and lists nothing)."""
+
+    template = AUTOCOMPLETE_FILTER_TEMPLATE
+
+    def lookups(self, request, model_admin):
+        return ()  # never listed
+
+    def has_output(self):
+        return True
+
+    def choices(self, changelist):
+        filterset = staff_filterset(self.request, self.filterset_class, self.model_admin)
+        field = filterset.form.fields[self.filter_name]
+        chosen = None
+        if self.value() not in (None, ""):
+            try:
+                chosen = filterset.clean_value(self.filter_name, self.value())
+            except ValidationError:
+                chosen = None
+        widget = field.widget.render(
+            self.parameter_name,
+            field.prepare_value(chosen) if chosen is not None else None,
+            attrs={"id": f"changelist-filter-{self.parameter_name}", "aria-label": capfirst(self.title)},
+        )
+        label = field.label_from_instance(chosen) if chosen is not None else None
+        yield autocomplete_filter_choice(changelist, parameter=self.parameter_name, widget=widget, chosen=label)
 
 
 def filterset_list_filters(filterset_class: type[StaffFilterSet]) -> list[type[FilterSetListFilter]]:
     """Admin list filters, one per filter of `filterset_class`, in its order, with its names and labels."""
     made = []
     for name, filter_ in filterset_class.base_filters.items():
+        autocomplete = isinstance(filter_.extra.get("widget"), AutocompleteMixin)
         made.append(
             type(
                 f"{filterset_class.__name__}_{name}",
-                (FilterSetListFilter,),
+                (FilterSetAutocompleteListFilter if autocomplete else FilterSetListFilter,),
                 {
                     "filterset_class": filterset_class,
                     "filter_name": name,
@@ -229,6 +347,13 @@ class FilterSetAdminMixin:
     names (a bookmark, a link from before the FilterSet) is redirected to the same list under the new names."""
 
     filterset_class: type[StaffFilterSet] | None = None
+
+    @property
+    def media(self):
+        media = super().media
+        for widget in autocomplete_widgets(self.filterset_class) if self.filterset_class is not None else ():
+            media += widget.media
+        return media
 
     def changelist_view(self, request, extra_context=None):
         if self.filterset_class is not None:

@@ -248,6 +248,8 @@ DIRECTORY_COUNTS_CHECK_SECONDS = env.int("DIRECTORY_COUNTS_CHECK_SECONDS", defau
 DIRECTORY_LIVE_COUNT_MAX = env.int("DIRECTORY_LIVE_COUNT_MAX", default=10_000)
 # Admin lists count their rows exactly up to this many; longer lists show PostgreSQL's estimate ("± N").
 ADMIN_EXACT_COUNT_MAX = env.int("ADMIN_EXACT_COUNT_MAX", default=10_000)
+# An admin list filter on a relation offers up to this many related rows as links; more are chosen by autocomplete.
+ADMIN_FILTER_OPTIONS_MAX = env.int("ADMIN_FILTER_OPTIONS_MAX", default=100)
 # Pages asked for by number (?page=N, old links) are served up to this one; later pages follow the "Berikutnya" links.
 DIRECTORY_MAX_PAGE_NUMBER = env.int("DIRECTORY_MAX_PAGE_NUMBER", default=50)
 # The directory's sentra filter lists the sentra of the results when they are at most this many (a regency's);
