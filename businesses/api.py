@@ -26,6 +26,7 @@ from ikm_registry.api.permissions import StaffApiMixin
 from ikm_registry.api.personal import WITH_PERSONAL, PersonalDataApiMixin, shown, wants_personal
 from ikm_registry.api.reference import region_trail_names
 from ikm_registry.api.workflow import WorkflowActionMixin
+from ikm_registry.opengraph import absolute_url
 from ikm_registry.public_url import public_url
 
 # --- public -------------------------------------------------------------------------------------------------------
@@ -78,7 +79,7 @@ class ProductSerializer(serializers.Serializer):
 
     def get_foto(self, product) -> str:
         picture = product.photo_small or product.photo
-        return public_url(picture.url) if picture else ""
+        return absolute_url(picture.url) if picture else ""  # on object storage the address is already absolute
 
 
 class LinkSerializer(serializers.Serializer):

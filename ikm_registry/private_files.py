@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -20,16 +19,17 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core import checks
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.module_loading import import_string
 
 
-@deconstructible(path="ikm_registry.private_files.PrivateStorage")
-class PrivateStorage(FileSystemStorage):
-    """FileSystemStorage rooted at PRIVATE_FILES_ROOT (read when used, so tests may change it), with no URL."""
+class PrivateFileSystemStorage(FileSystemStorage):
+    """FileSystemStorage rooted at PRIVATE_FILES_ROOT (read when used, so tests may change it), with no URL: the
+    storage of private files unless AWS_PRIVATE_STORAGE_BUCKET_NAME puts them on object storage
+    (ikm_registry/object_storage.py)."""
 
     def __init__(self):
         super().__init__()
@@ -50,6 +50,69 @@ class PrivateStorage(FileSystemStorage):
         raise ValueError("A private file has no public address; serve it through a view that checks its owner.")
 
 
+@deconstructible(path="ikm_registry.private_files.PrivateStorage")
+class PrivateStorage(Storage):
+    """The storage of private files: every call goes to STORAGES["private"] (PrivateFileSystemStorage, or
+    PrivateS3Storage on object storage), looked up when used, so a test's override of STORAGES applies. Model fields
+    and migrations name this class whatever the backend (the choice is the environment's, not a schema change, and
+    no bucket or key is ever written into a migration). It never gives an address, whatever the backend."""
+
+    @property
+    def backend(self) -> Storage:
+        return storages[PRIVATE]
+
+    def url(self, name):
+        raise ValueError("A private file has no public address; serve it through a view that checks its owner.")
+
+    def open(self, name, mode="rb"):
+        return self.backend.open(name, mode)
+
+    def save(self, name, content, max_length=None):
+        return self.backend.save(name, content, max_length=max_length)
+
+    def get_valid_name(self, name):
+        return self.backend.get_valid_name(name)
+
+    def get_alternative_name(self, file_root, file_ext):
+        return self.backend.get_alternative_name(file_root, file_ext)
+
+    def get_available_name(self, name, max_length=None):
+        return self.backend.get_available_name(name, max_length=max_length)
+
+    def generate_filename(self, filename):
+        return self.backend.generate_filename(filename)
+
+    def path(self, name):
+        return self.backend.path(name)
+
+    def delete(self, name):
+        return self.backend.delete(name)
+
+    def exists(self, name):
+        return self.backend.exists(name)
+
+    def listdir(self, path):
+        return self.backend.listdir(path)
+
+    def size(self, name):
+        return self.backend.size(name)
+
+    def get_accessed_time(self, name):
+        return self.backend.get_accessed_time(name)
+
+    def get_created_time(self, name):
+        return self.backend.get_created_time(name)
+
+    def get_modified_time(self, name):
+        return self.backend.get_modified_time(name)
+
+    def __getattr__(self, name):  # the backend's own attributes: location, bucket_name, ...
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.backend, name)
+
+
+PRIVATE = "private"  # the alias in STORAGES
 private_storage = PrivateStorage()
 
 
@@ -167,27 +230,31 @@ def private_files_purge(*, days: int | None = None, dry_run: bool = False) -> Pu
     for kind in DATA_KINDS:
         rows = apps.get_model(kind.model).objects.filter(**{f"{kind.since}__lt": cutoff})
         result.records += import_string(kind.clear)(rows, dry_run=dry_run)
-    root = Path(private_storage.location)
-    oldest = time.time() - days * 86400
-    for path in (path for folder in FOLDERS for path in _files_under(root / folder)):
-        name = path.relative_to(root).as_posix()
+    for name in (name for folder in FOLDERS for name in _stored_names(private_storage, folder)):
         if name in known:
             continue
         try:
-            if path.stat().st_mtime >= oldest:
+            if private_storage.get_modified_time(name) >= cutoff:
                 continue
         except FileNotFoundError:
             continue
         result.orphans += 1
         if not dry_run:
-            path.unlink(missing_ok=True)
+            private_storage.delete(name)
     return result
 
 
-def _files_under(root: Path) -> Iterable[Path]:
-    if not root.is_dir():
-        return []
-    return [path for path in root.rglob("*") if path.is_file()]
+def _stored_names(storage, folder: str) -> Iterator[str]:
+    """Every file name under `folder` in `storage`, recursively, through the storage's API (a directory on disk or a
+    prefix in a bucket)."""
+    try:
+        directories, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for file in files:
+        yield f"{folder}/{file}"
+    for directory in directories:
+        yield from _stored_names(storage, f"{folder}/{directory}")
 
 
 # --- configuration --------------------------------------------------------------------------------------------------

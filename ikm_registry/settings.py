@@ -6,10 +6,13 @@ project directory (django-environ). See the configuration table in README.md.
 
 import copy
 import importlib.util
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+
+from ikm_registry.object_storage import media_storages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -173,8 +176,14 @@ STATICFILES_DIRS = [
     ("leaflet", Path(importlib.util.find_spec("leaflet").submodule_search_locations[0]) / "static" / "leaflet"),
 ]
 STATIC_ROOT = env("STATIC_ROOT")
+# Uploaded files: under MEDIA_ROOT (public media) and PRIVATE_FILES_ROOT (private files), or on S3-compatible object
+# storage with MEDIA_STORAGE=s3 and the AWS_* variables (ikm_registry/object_storage.py; README, Past one machine).
+_media = media_storages(os.environ)  # os.environ holds .env's values too (read_env above)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media.default,
+    # Private files (ikm_registry.private_files.private_storage): never given an address, served by views that check
+    # their owner.
+    "private": _media.private,
     # After collectstatic, WhiteNoise serves the files gzip/brotli-compressed. Plain names (no manifest), so a
     # server started without collectstatic still renders its pages.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -369,7 +378,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", "https://tile.openstreetmap.org"],
+        # Product photos and logos come from the object storage's address when MEDIA_STORAGE=s3.
+        "img-src": ["'self'", "data:", "https://tile.openstreetmap.org", *_media.image_origins],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "form-action": ["'self'"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -284,14 +286,22 @@ def _now():
 
 
 def file_url(field) -> str:
-    """A local file:// address WeasyPrint can read for a FileField/ImageField, or its storage URL; "" when it is
-    empty or the file is missing."""
+    """A local file:// address WeasyPrint can read for a FileField/ImageField; on object storage (no local path) the
+    file itself as a data: URI, read with the storage's credentials — a private file has no address, and a public
+    one need not be reachable from the worker's machine; "" when it is empty or the file is missing. Used for
+    pictures: logos and photo thumbnails of a few dozen KB."""
     if not field:
         return ""
     try:
         path = Path(field.path)
     except NotImplementedError:  # a storage without local files
-        return field.url
+        try:
+            with field.storage.open(field.name, "rb") as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            return ""
+        kind = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
+        return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
     return path.as_uri() if path.exists() else ""
 
 
