@@ -311,7 +311,7 @@ class BusinessAdmin(
     def regency(self, obj):
         return obj.village.parent.parent.name
 
-    @admin.display(description=_("KBLI"), ordering="kbli")
+    @admin.display(description=_("KBLI"), ordering="kbli_id")  # the code itself: a key a deep page can seek by
     def kbli_code(self, obj):
         return format_html('<span title="{}">{}</span>', obj.kbli.title, obj.kbli_id)
 

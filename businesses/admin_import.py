@@ -60,6 +60,7 @@ from businesses.services.siinas import (
     businesses_siinas_stream,
 )
 from ikm_registry import jobs
+from ikm_registry.admin_paging import CURSOR_VARS
 from ikm_registry.admin_uploads import (
     UploadForm,
     upload_confirm,
@@ -155,7 +156,7 @@ class ImportExportAdminMixin:
             context["business_export_params"] = [
                 (key, value)
                 for key, values in request.GET.lists()
-                if key not in (PAGE_VAR, ERROR_FLAG, *EXPORT_PARAMS)
+                if key not in (PAGE_VAR, ERROR_FLAG, *CURSOR_VARS, *EXPORT_PARAMS)
                 for value in values
             ]
             context["business_export_semesters"] = SEMESTERS
@@ -180,7 +181,7 @@ class ImportExportAdminMixin:
         year = int(year) if year.isdigit() else None
         list_request = copy.copy(request)
         list_request.GET = self.filterset_class.canonical_params(request.GET).copy()
-        for key in EXPORT_PARAMS:
+        for key in (*EXPORT_PARAMS, *CURSOR_VARS):  # the whole list, not the page it was asked from
             list_request.GET.pop(key, None)
         # The list's own filters (the staff FilterSet): a value they refuse cancels the export, naming the filter.
         problems = filter_errors(list_request, self.filterset_class)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from ikm_registry.admin_history import ScopedHistoryMixin, user_label
-from ikm_registry.admin_paging import EstimatedCountPaginator
+from ikm_registry.admin_paging import EstimatedCountPaginator, KeysetPagingMixin
 from ikm_registry.filtering import AUTOCOMPLETE_FILTER_TEMPLATE, FilterAutocompleteSelect, autocomplete_filter_choice
 from ikm_registry.history import has_history, history_of
 from ikm_registry.personal_data import RESTRICTED_ACCESS, personal_data_access, personal_fields
@@ -311,11 +311,17 @@ class VersionCheckedMixin:
 
 
 class ScopedModelAdmin(
-    VersionCheckedMixin, PersonalDataAdminMixin, ScopedFormFieldsMixin, ScopedHistoryMixin, SimpleHistoryAdmin
+    KeysetPagingMixin,
+    VersionCheckedMixin,
+    PersonalDataAdminMixin,
+    ScopedFormFieldsMixin,
+    ScopedHistoryMixin,
+    SimpleHistoryAdmin,
 ):
     """A ModelAdmin for a model whose default manager is a ScopedQuerySet, with its change history (Riwayat)."""
 
-    # Lists count exactly up to ADMIN_EXACT_COUNT_MAX rows, then show PostgreSQL's estimate (ikm_registry/admin_paging).
+    # Lists count exactly up to ADMIN_EXACT_COUNT_MAX rows, then show PostgreSQL's estimate; pages past
+    # ADMIN_MAX_PAGE_NUMBER follow "Berikutnya" links, not an OFFSET (ikm_registry/admin_paging).
     paginator = EstimatedCountPaginator
 
     def get_queryset(self, request):

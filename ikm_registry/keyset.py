@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import F, OrderBy, Q
 
 
@@ -67,6 +67,12 @@ def _order_by(keys: list[_Key], *, reverse: bool = False) -> list:
             else expression.asc(nulls_last=nulls_last or None, nulls_first=(not nulls_last) or None)
         )
     return order
+
+
+def keyset_order(ordering) -> list:
+    """`ordering` as keyset pages sort it: each key with its NULLs placed explicitly (a queryset ordered so reads its
+    rows in the same order as the pages of keyset_page)."""
+    return _order_by(_keys(ordering))
 
 
 def _nullability(keys: list[_Key], model) -> list[_Key]:
@@ -198,8 +204,27 @@ def _key_values(row, keys: list[_Key]) -> list:
     values = []
     for key in keys:
         name = "pk" if key.name in ("pk", "id") else key.name
-        values.append(getattr(row, name))
+        values.append(_value(row, name))
     return values
+
+
+def _value(row, name: str):
+    """`name` of `row`: a field, an annotation, or a path through related rows ("owner__name"; None where a related
+    row is missing, as the query's outer join gives NULL)."""
+    value = row
+    for part in name.split("__"):
+        try:
+            value = getattr(value, part)
+        except ObjectDoesNotExist:
+            return None
+        if value is None:
+            return None
+    return value
+
+
+def row_cursor(row, ordering) -> str:
+    """The cursor of `row` in `ordering`: the page after it is keyset_page(after=row_cursor(row, ordering))."""
+    return encode_cursor(_key_values(row, _keys(ordering)))
 
 
 def _rows(queryset, ordered, bounds: slice) -> list:

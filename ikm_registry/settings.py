@@ -259,6 +259,8 @@ DIRECTORY_LIVE_COUNT_MAX = env.int("DIRECTORY_LIVE_COUNT_MAX", default=10_000)
 ADMIN_EXACT_COUNT_MAX = env.int("ADMIN_EXACT_COUNT_MAX", default=10_000)
 # An admin list filter on a relation offers up to this many related rows as links; more are chosen by autocomplete.
 ADMIN_FILTER_OPTIONS_MAX = env.int("ADMIN_FILTER_OPTIONS_MAX", default=100)
+# Admin list pages are numbered up to this one (an OFFSET); later pages follow "Berikutnya" links (keyset).
+ADMIN_MAX_PAGE_NUMBER = env.int("ADMIN_MAX_PAGE_NUMBER", default=50)
 # Pages asked for by number (?page=N, old links) are served up to this one; later pages follow the "Berikutnya" links.
 DIRECTORY_MAX_PAGE_NUMBER = env.int("DIRECTORY_MAX_PAGE_NUMBER", default=50)
 # The directory's sentra filter lists the sentra of the results when they are at most this many (a regency's);
