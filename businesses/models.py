@@ -957,3 +957,34 @@ class DirectoryCountRun(models.Model):
 
     def __str__(self):
         return f"{self.computed_at:%Y-%m-%d %H:%M:%S} ({self.published} IKM, {self.seconds:.1f} s)"
+
+
+class ReportFigure(models.Model):
+    """Checked businesses and the sums of their yearly figures per region and data year, and the businesses known by
+    each year: the rekap and the pertumbuhan of the whole country, a province or a regency read these rows instead of
+    every yearly row of the region (businesses/services/report_figures.py, which says what each facet holds).
+
+    Made by the same refresh as the directory counts, in its transaction (`DirectoryCountRun` says of which data).
+    `figures` holds, per yearly figure the reports print, [reported, sum, largest, second largest]: what adds up
+    across regions and what the rules of disclosure control need (businesses.services.statistics.sum_releasable).
+    """
+
+    facet = models.CharField(_("pilahan"), max_length=10)
+    region = models.CharField(_("wilayah"), max_length=13, blank=True)
+    value = models.CharField(_("nilai"), max_length=40, blank=True)
+    status = models.CharField(_("status"), max_length=10, blank=True)
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    businesses = models.PositiveIntegerField(_("jumlah IKM"))
+    figures = models.JSONField(_("angka"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("angka laporan")
+        verbose_name_plural = pgettext_lazy("plural", "angka laporan")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facet", "region", "year", "value", "status"], name="reportfigure_unique_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.facet}/{self.year}/{self.region or 'ID'}/{self.value}/{self.status}: {self.businesses}"

@@ -39,7 +39,9 @@ from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Substr, U
 from django.utils import timezone
 
 from businesses import rules
+from businesses.choices import ACTIVE_STATUSES
 from businesses.models import Business
+from businesses.services.report_figures import stored_status_counts
 from certification.choices import (
     CertificateStatus,
     EnrollmentStatus,
@@ -209,9 +211,10 @@ def target_progress(
 ) -> list[TargetProgress]:
     """Progress of every target of `year` set for region `region_code` or a region below it (optionally of one
     `scheme`), as `actor` may see it, with each target's breakdown per kecamatan (a regency's target) or per regency
-    (a province's). Ordered by scheme code, then region code. A constant number of queries (at most seven):
+    (a province's). Ordered by scheme code, then region code. A constant number of queries (at most eight):
     targets, one aggregate of asesi and certificates per region level involved, registered businesses (when an "all
-    IKM" target is among them), sessions, and the names of the areas."""
+    IKM" target is among them: whether the stored directory counts hold, then from them or from the businesses),
+    sessions, and the names of the areas."""
     today = today or timezone.localdate()
     targets = CertificationTarget.objects.restrict(actor).in_region(region_code).filter(year=year)
     if scheme is not None:
@@ -232,7 +235,10 @@ def target_progress(
     businesses: dict[str, int] = {}
     if all_ikm:
         finest = max(len(target.region_id) + CHILD_LEVEL_STEP for target in all_ikm)
-        businesses = _business_counts(Business.objects.restrict(actor).in_region(region_code), length=finest)
+        # From the stored directory counts when they hold (a province's businesses are not counted on each report).
+        businesses = stored_status_counts(user=actor, region_code=region_code, statuses=ACTIVE_STATUSES, length=finest)
+        if businesses is None:
+            businesses = _business_counts(Business.objects.restrict(actor).in_region(region_code), length=finest)
 
     sessions = AssessmentSession.objects.restrict(actor).in_region(region_code).filter(scheme_id__in=scheme_ids)
     held = _sessions_held(sessions, year=year)

@@ -26,8 +26,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django import forms
-from django.db.models import Count, IntegerField, Max, Min, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce, Least
+from django.db.models import Count, IntegerField, Max, Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Least, Left
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,11 +35,27 @@ from django.utils.translation import gettext_lazy
 from businesses import rules
 from businesses.choices import BusinessStatus
 from businesses.models import Business, BusinessYear
-from businesses.reports.rekap import CHILD_HEADING, CHILD_PATH, region_title
-from businesses.services.statistics import sum_discloses
+from businesses.reports.rekap import (
+    CHILD_HEADING,
+    NationalReportForm,
+    child_length,
+    child_regions,
+    counted_at,
+    region_title,
+)
+from businesses.services.report_figures import (
+    add_business,
+    cell_discloses,
+    figure_sum,
+    merge,
+    new_cell,
+    report_figures_run,
+    stored_cells,
+    stored_years,
+)
 from businesses.validators import EARLIEST_YEAR
 from ikm_registry.models import Region
-from ikm_registry.reports import Disclosure, Report, ReportForm, register
+from ikm_registry.reports import Disclosure, Report, register
 from ikm_registry.reports.charts import line_chart
 from ikm_registry.reports.formatting import EMPTY, number
 
@@ -50,9 +66,6 @@ FROM_FIGURES = ("active", "closed", "workforce")
 NO_DATA = gettext_lazy("tidak ada data")
 MAX_YEARS = 15
 WIDE_FROM = 8  # more years than this: a smaller font and narrower year columns (15 years fit a landscape page)
-
-# The same one-level-down paths as the rekap, from a Business instead of a BusinessYear.
-BUSINESS_CHILD_PATH = {level: path.removeprefix("business__") for level, path in CHILD_PATH.items()}
 
 
 def percent(value: float | None) -> str:
@@ -77,7 +90,7 @@ def data_years(user) -> tuple[int, int] | None:
     return max(bounds["first"], bounds["last"] - MAX_YEARS + 1), bounds["last"]
 
 
-class GrowthForm(ReportForm):
+class GrowthForm(NationalReportForm):
     year_from = forms.IntegerField(
         label=gettext_lazy("Dari tahun"),
         min_value=EARLIEST_YEAR,
@@ -131,61 +144,59 @@ class GrowthForm(ReportForm):
         return described
 
 
-def growth_rows(*, region: Region, year_from: int, year_to: int, user):
-    """The yearly figures of the counted businesses in `region` that `user` (None: full access) may see, from the
-    year before `year_from` (the base of the first year's growth) to `year_to`."""
-    rows = BusinessYear.objects.filter(
-        business__status__in=GROWTH_STATUSES, year__range=(year_from - 1, year_to)
-    ).in_region(region.code)
+def growth_rows(*, region: Region | None, year_from: int, year_to: int, user):
+    """The yearly figures of the counted businesses in `region` (None: Indonesia) that `user` (None: full access) may
+    see, from the year before `year_from` (the base of the first year's growth) to `year_to`."""
+    rows = BusinessYear.objects.filter(business__status__in=GROWTH_STATUSES, year__range=(year_from - 1, year_to))
+    if region is not None:
+        rows = rows.in_region(region.code)
     return rows.restrict(user)
 
 
-def growth_discloses(*, region: Region, year_from: int, year_to: int, user) -> bool:
-    """Whether the report gives a business's own figure away: a workforce (of a region row or the totals, in a year
-    of the range or the year before it, on which the first growth rests) that fewer than STATISTICS_MIN_BUSINESSES
-    businesses make up or that one business dominates — the rules of the public statistics
-    (businesses.services.statistics.sum_discloses). One query."""
+def growth_cells(*, region: Region | None, year_from: int, year_to: int, user) -> tuple[dict, object]:
+    """The pertumbuhan's numbers per (child region code, year) from year_from − 1 to year_to: {"active": {key: cell}
+    (report_figures cells of the businesses with figures, for their workforce), "registered": {key: n}, "closed":
+    {key: n}}, and the DirectoryCountRun they were stored by (None: counted live now).
+
+    From the stored report figures when they hold for this region, user and these years, else live: three grouped
+    queries over the region's businesses and yearly rows (see the module docstring for what each measure counts)."""
+    code = region.code if region is not None else ""
+    years = range(year_from - 1, year_to + 1)
+    run = report_figures_run(user=user, region_code=code)
+    if run is not None and set(years) <= stored_years():
+        children = [child.code for child in child_regions(region)]
+        active = {
+            (child, year): cell
+            for (child, _value, year), cell in stored_cells(
+                "wilayah", regions=children, years=years, statuses=("", "inactive")
+            ).items()
+        }
+        registered = {
+            (child, year): cell["businesses"]
+            for (child, _value, year), cell in stored_cells("terdaftar", regions=children, years=years).items()
+        }
+        closed = {
+            (child, year + 1): cell["businesses"]
+            for (child, _value, year), cell in stored_cells(
+                "tutup", regions=children, years=range(year_from - 1, year_to)
+            ).items()
+        }
+        return {"active": active, "registered": registered, "closed": closed}, run
+
+    length = child_length(region)
     rows = growth_rows(region=region, year_from=year_from, year_to=year_to, user=user)
-    sums = defaultdict(list)  # (region row or None for the totals, year) → each business's workforce
-    for child, year, workforce in rows.values_list(CHILD_PATH[region.level], "year", "workforce_total").order_by():
-        sums[(child, year)].append(workforce)
-        sums[(None, year)].append(workforce)
-    return any(sum_discloses(values) for values in sums.values())
-
-
-def growth_figures(*, region: Region, year_from: int, year_to: int, user) -> dict:
-    """Registered, active and closed businesses and the workforce per data year from `year_from` to `year_to`, per
-    region one level below `region`, aggregated in the database (four queries whatever the size). See the module
-    docstring for the definitions. `user` (None: full access) limits the businesses to what that user may see.
-
-    Returns {"years": [...], "children": [{"code", "label", "registered": {year: n}, "active": ..., "closed": ...,
-    "workforce": ...}], "totals": {same measures}}; each measure also holds year_from − 1 (the base of the first
-    year's growth).
-    """
-    years = list(range(year_from - 1, year_to + 1))
-    businesses = Business.objects.filter(status__in=GROWTH_STATUSES).in_region(region.code)
-    rows = growth_rows(region=region, year_from=year_from, year_to=year_to, user=user)
-    if user is not None:
-        businesses = businesses.restrict(user)
-    child_path = CHILD_PATH[region.level]
-    business_child_path = BUSINESS_CHILD_PATH[region.level]
-
-    children = {
-        child.code: {"code": child.code, "label": child.name, **{m: dict.fromkeys(years, 0) for m in MEASURES}}
-        for child in Region.objects.filter(parent=region).order_by("code")
-    }
-
-    def add(code, measure, year, value):
-        if code in children and year in children[code][measure]:
-            children[code][measure][year] += value or 0
-
-    # Active businesses and their workforce: one grouped query over the yearly figures.
-    for row in rows.values(child_path, "year").annotate(n=Count("pk"), workforce=Sum("workforce_total")).order_by():
-        add(row[child_path], "active", row["year"], row["n"])
-        add(row[child_path], "workforce", row["year"], row["workforce"])
+    active: dict = defaultdict(new_cell)
+    values = rows.values_list(Left("business__village_id", length), "year", "workforce_total").order_by()
+    for child, year, workforce in values.iterator(chunk_size=2000):
+        add_business(active[child, year], [None, None, workforce, None, None])
 
     # Registered: grouped by the year a business is first known (founded or first figures, the earlier); summed
     # up to each year below.
+    businesses = Business.objects.filter(status__in=GROWTH_STATUSES)
+    if region is not None:
+        businesses = businesses.in_region(region.code)
+    if user is not None:
+        businesses = businesses.restrict(user)
     first_figures = Subquery(
         BusinessYear.objects.filter(business=OuterRef("pk")).order_by("year").values("year")[:1],
         output_field=IntegerField(),
@@ -195,25 +206,73 @@ def growth_figures(*, region: Region, year_from: int, year_to: int, user) -> dic
         businesses.annotate(first_figures=first_figures)
         .annotate(known=Coalesce(Least("year_founded", "first_figures"), "year_founded", "first_figures"))
         .filter(known__lte=year_to)
-        .values(business_child_path, "known")
+        .annotate(child=Left("village_id", length))
+        .values("child", "known")
         .annotate(n=Count("pk"))
         .order_by()
     )
+    registered: dict = defaultdict(int)
     for row in known:
         for year in years:
             if row["known"] <= year:
-                add(row[business_child_path], "registered", year, row["n"])
+                registered[row["child"], year] += row["n"]
 
     # Closed in Y: inactive businesses whose last figures are for Y − 1 (no later row).
     last_rows = (
         rows.filter(business__status=BusinessStatus.INACTIVE, year__lt=year_to)
         .filter(rules.is_latest_year())
-        .values(child_path, "year")
+        .annotate(child=Left("business__village_id", length))
+        .values("child", "year")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for row in last_rows:
-        add(row[child_path], "closed", row["year"] + 1, row["n"])
+    closed = {(row["child"], row["year"] + 1): row["n"] for row in last_rows}
+    return {"active": dict(active), "registered": dict(registered), "closed": closed}, None
+
+
+def growth_discloses(cells: dict, children, years) -> bool:
+    """Whether the report gives a business's own figure away: a workforce (of a region row or the totals, in a year
+    of the range or the year before it, on which the first growth rests) that fewer than STATISTICS_MIN_BUSINESSES
+    businesses make up or that one business dominates — the rules of the public statistics, read from the cells."""
+    for year in years:
+        total = new_cell()
+        for child in children:
+            cell = cells["active"].get((child, year))
+            if cell is None:
+                continue
+            if cell_discloses(cell, ("workforce_total",)):
+                return True
+            merge(total, cell)
+        if cell_discloses(total, ("workforce_total",)):
+            return True
+    return False
+
+
+def growth_figures(*, region: Region | None, year_from: int, year_to: int, user, cells: dict | None = None) -> dict:
+    """Registered, active and closed businesses and the workforce per data year from `year_from` to `year_to`, per
+    region one level below `region` (None: Indonesia, per province). See the module docstring for the definitions.
+    `user` (None: full access) limits the businesses to what that user may see. From `cells` (growth_cells) when
+    given.
+
+    Returns {"years": [...], "children": [{"code", "label", "registered": {year: n}, "active": ..., "closed": ...,
+    "workforce": ...}], "totals": {same measures}, "individual": whether a workforce printed is a business's own};
+    each measure also holds year_from − 1 (the base of the first year's growth).
+    """
+    if cells is None:
+        cells, _run = growth_cells(region=region, year_from=year_from, year_to=year_to, user=user)
+    years = list(range(year_from - 1, year_to + 1))
+    children = {
+        child.code: {"code": child.code, "label": child.name, **{m: dict.fromkeys(years, 0) for m in MEASURES}}
+        for child in child_regions(region)
+    }
+    for code, child in children.items():
+        for year in years:
+            cell = cells["active"].get((code, year))
+            if cell is not None:
+                child["active"][year] = cell["businesses"]
+                child["workforce"][year] = figure_sum(cell, "workforce_total") or 0
+            child["registered"][year] = cells["registered"].get((code, year), 0)
+            child["closed"][year] = cells["closed"].get((code, year), 0)
 
     totals = {m: {year: sum(child[m][year] for child in children.values()) for year in years} for m in MEASURES}
     # A year without any yearly figures in the region (no pendataan, or not entered yet) has no active businesses,
@@ -225,6 +284,7 @@ def growth_figures(*, region: Region, year_from: int, year_to: int, user) -> dic
         "children": list(children.values()),
         "totals": totals,
         "with_figures": with_figures,
+        "individual": growth_discloses(cells, children, years),
     }
 
 
@@ -293,9 +353,10 @@ class GrowthReport(Report):
 
     def get_context(self, *, user, params):
         region, year_from, year_to = params["region"], params["year_from"], params["year_to"]
-        figures = growth_figures(region=region, year_from=year_from, year_to=year_to, user=user)
+        cells, run = growth_cells(region=region, year_from=year_from, year_to=year_to, user=user)
+        figures = growth_figures(region=region, year_from=year_from, year_to=year_to, user=user, cells=cells)
         years, totals, with_figures = figures["years"], figures["totals"], figures["with_figures"]
-        child_heading = CHILD_HEADING[region.level]
+        child_heading = CHILD_HEADING[region.level if region is not None else None]
         level = str(child_heading).lower()
         no_data = str(NO_DATA)
 
@@ -372,7 +433,8 @@ class GrowthReport(Report):
             "wide": len(years) > WIDE_FROM,
             # Few years: a table only as wide as its columns (No., name, years, last), not stretched across the page.
             "table_width": f"{min(9 + 60 + 20 * len(years) + 30, 264)}mm" if len(years) <= WIDE_FROM else "100%",
-            "individual": growth_discloses(region=region, year_from=year_from, year_to=year_to, user=user),
+            "individual": figures["individual"],
+            "counted_at": counted_at(run, region=region),
             "no_data": no_data,
             "years_without_figures": [year for year in years if year not in with_figures],
         }

@@ -20,6 +20,9 @@ Facets (`DirectoryCount.facet`) and what they count:
   (a count, not a sum: the value holds wherever the sentra lies);
 - `peta`: published businesses with coordinates per region one level down, at their mean position (the map).
 
+The same refresh stores the rekap's and the pertumbuhan's sums (businesses/services/report_figures.py) in its
+transaction, so both always describe the same data.
+
 When they are made: the worker checks every DIRECTORY_COUNTS_CHECK_SECONDS whether the public data changed since the
 last count and, if so and the last count is at least DIRECTORY_COUNTS_INTERVAL_SECONDS old (or an import asked for a
 count: `directory_counts_request()`), counts again; `manage.py refresh_directory_counts` does it from cron. Readers
@@ -44,7 +47,8 @@ from django.utils import timezone
 
 from businesses import rules
 from businesses.filtersets import NO_COORDINATES, NO_NIB, NO_RECENT_FIGURES
-from businesses.models import SENTRA_MIN_MEMBERS, Business, DirectoryCount, DirectoryCountRun, Sentra
+from businesses.models import SENTRA_MIN_MEMBERS, Business, DirectoryCount, DirectoryCountRun, ReportFigure, Sentra
+from businesses.services.report_figures import replace_report_figures
 from businesses.services.statistics import counted_figures
 from ikm_registry.locks import lock_names
 from ikm_registry.public_cache import public_version
@@ -203,9 +207,11 @@ def refresh_directory_counts(*, force: bool = True) -> DirectoryCountRun | None:
                 DirectoryCount.objects.bulk_create(batch)
                 batch = []
         DirectoryCount.objects.bulk_create(batch)
+        figures = replace_report_figures()  # the rekap's and pertumbuhan's sums, of the same data
         if connection.vendor == "postgresql":  # the planner's statistics of the replaced rows (bad plans otherwise)
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {DirectoryCount._meta.db_table}")
+                cursor.execute(f"ANALYZE {ReportFigure._meta.db_table}")
         run = DirectoryCountRun.objects.create(
             computed_at=timezone.now(),
             data_version=version,
@@ -213,7 +219,7 @@ def refresh_directory_counts(*, force: bool = True) -> DirectoryCountRun | None:
             seconds=time.perf_counter() - started,
         )
         DirectoryCountRun.objects.filter(computed_at__lt=run.computed_at - timedelta(days=7)).delete()
-    logger.info("Directory counts: %s rows in %.1f s", len(counts), run.seconds)
+    logger.info("Directory counts: %s rows and %s report figures in %.1f s", len(counts), figures, run.seconds)
     return run
 
 

@@ -199,6 +199,26 @@ def test_an_all_ikm_target_counts_registered_businesses_with_a_certified_person(
     ]
 
 
+def test_an_all_ikm_targets_goal_from_the_stored_counts_equals_the_live_one(bali):
+    """At national scale the goal of an "all IKM" target (registered businesses per area) is read from the stored
+    directory counts, not counted on each report: the same numbers."""
+    from businesses.services.directory_counts import refresh_directory_counts
+
+    def goals():
+        progress = by_region(target_progress("51.03", YEAR, actor=SYSTEM, today=TODAY))
+        whole = progress["51.03", "Pengelola IKM"]
+        return whole.goal, [(area.name, area.goal) for area in whole.areas]
+
+    live = goals()
+    refresh_directory_counts()
+    with CaptureQueriesContext(connection) as captured:
+        stored = goals()
+    assert stored == live == (3, [("Kuta", 2), ("Mengwi", 1)])
+    assert any("businesses_directorycount" in query["sql"] for query in captured.captured_queries)
+    # A staff member of one kecamatan's regency sees the same through the stored counts; another region's nothing.
+    assert target_progress("51.03", YEAR, actor=staff_user(StaffRole.OPERATOR, "51.71")) == []
+
+
 def test_a_province_target_counts_its_regencies_and_breaks_down_per_regency(bali):
     progress = by_region(target_progress("51", YEAR, actor=SYSTEM, today=TODAY))
     assert len(progress) == 4
@@ -232,7 +252,7 @@ def test_the_queries_do_not_grow_with_the_rows(bali, marketing, management):
         certified(place, [marketing, management][n % 2], f"Orang {n}", issued="2026-01-01", valid_until="2029-01-01")
         asesi(place, marketing, f"Menunggu {n}", status=S.REGISTERED)
     target("51.71", management)
-    assert count() == before <= 7
+    assert count() == before <= 8
 
 
 # --- the reports ---------------------------------------------------------------------------------------------------
