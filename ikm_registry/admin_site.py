@@ -46,12 +46,17 @@ def name_third_party_apps() -> None:
 
 class LabelledAutocompleteJsonView(AutocompleteJsonView):
     """Autocomplete that shows a region with its parents ("Desa Dalung, Kec. Kuta Utara, Kabupaten Badung"), and
-    offers every allowed row for a field marked with `choices_from_everywhere`."""
+    offers every allowed row for a field marked with `choices_from_everywhere`. A model admin whose list reads more
+    than a search needs (the sentra list's member counts) gives the rows to search in `get_autocomplete_queryset`."""
 
     def get_queryset(self):
-        if not getattr(self.source_field, "choices_from_everywhere", False):
+        if getattr(self.source_field, "choices_from_everywhere", False):
+            rows = self.model_admin.model._default_manager.all()
+        elif hasattr(self.model_admin, "get_autocomplete_queryset"):
+            rows = self.model_admin.get_autocomplete_queryset(self.request)
+        else:
             return super().get_queryset()
-        rows = self.model_admin.model._default_manager.complex_filter(self.source_field.get_limit_choices_to())
+        rows = rows.complex_filter(self.source_field.get_limit_choices_to())
         rows, distinct = self.model_admin.get_search_results(self.request, rows, self.term)
         return rows.distinct() if distinct else rows
 

@@ -7,6 +7,8 @@ import json
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from businesses.models import Sentra
@@ -168,3 +170,11 @@ def test_the_daftar_report_form_chooses_a_sentra_by_autocomplete(bali_client, ba
     assert re.findall(r"<option[^>]*>", field) == ['<option value="">']
     assert "Sentra Baru" not in page
     assert "select2.full" in page and "admin/js/autocomplete.js" in page
+
+
+def test_the_sentra_autocomplete_reads_no_members(bali_client, bali_and_jatim):
+    """The sentra list counts each sentra's members; a search for a sentra to choose does not join them."""
+    with CaptureQueriesContext(connection) as queries:
+        assert autocomplete(bali_client, "sentra", "Batik") == ["Sentra Batik Tuban"]
+    sentra_reads = [q["sql"] for q in queries if 'FROM "businesses_sentra"' in q["sql"]]
+    assert sentra_reads and not [sql for sql in sentra_reads if '"businesses_business"' in sql], sentra_reads
