@@ -1,5 +1,6 @@
 """Reads of the registry: what the public sees and what staff need to look at."""
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -345,9 +346,11 @@ class FacetOption:
     count: int | None  # None: not counted (too many results to count at once)
 
 
-def _latest_scale_counts(businesses) -> dict[str, int]:
-    """Businesses of `businesses` per BPS class of their latest data year (those without a class left out)."""
-    rows = rules.latest_years().filter(business__in=businesses.order_by().values("pk"), scale_bps__isnull=False)
+def _latest_scale_counts(businesses=None, *, ids=None) -> dict[str, int]:
+    """Businesses of `businesses` (or with the primary keys `ids`) per BPS class of their latest data year (those
+    without a class left out)."""
+    chosen = {"business__in": businesses.order_by().values("pk")} if ids is None else {"business_id__in": ids}
+    rows = rules.latest_years().filter(scale_bps__isnull=False, **chosen)
     return dict(rows.values_list("scale_bps").annotate(n=Count("pk")).order_by())
 
 
@@ -358,6 +361,8 @@ def directory_facets(
     kbli: str = "",
     without: Callable | None = None,
     stored: dict[str, dict[str, int]] | None = None,
+    rows: list[tuple] | None = None,
+    narrowed: frozenset[str] = frozenset(),
 ) -> dict[str, list[FacetOption]]:
     """Counts of `results` (a filtered `business_public()`) per option of each directory filter, largest first.
 
@@ -369,8 +374,13 @@ def directory_facets(
     `stored`: the stored counts of `stored_counts()` for these codes, when the results are exactly the businesses
     in `wilayah` and `kbli` (no other filter); they stand in for the GROUP BY queries. A facet missing from them
     (sentra with too many values to offer) has no options.
+
+    `rows`: every result as (pk, village_id, kbli_id, subsector_id, sentra_id), read once by the caller (a text
+    search with few results); the facets are counted from them in Python instead of a GROUP BY each, which would
+    evaluate the search again, except those of the filters in `narrowed` (given), which count `without(name)`.
     """
     base = results.order_by()
+    column = {"wilayah": 1, "kbli": 2, "subsektor": 3, "sentra": 4}
 
     def others(name):
         return (without(name) if without else results).order_by()
@@ -378,11 +388,15 @@ def directory_facets(
     region_length = CHILD_CODE_LENGTH.get(len(wilayah))
     facets: dict[str, list[FacetOption]] = {}
 
-    def grouped(expression, rows=None, *, facet=""):
+    def grouped(expression, queryset=None, *, facet="", length=None):
         if stored is not None:
             return stored.get(facet) or {}
-        rows = (base if rows is None else rows).annotate(facet=expression)
-        return dict(rows.values_list("facet").annotate(n=Count("pk")).order_by())
+        # wilayah and kbli drill down inside the results (queryset None): always countable from the rows.
+        if rows is not None and (queryset is None or facet not in narrowed):
+            values = (row[column[facet]] for row in rows)
+            return dict(Counter(value[:length] if length and value else value for value in values))
+        queryset = (base if queryset is None else queryset).annotate(facet=expression)
+        return dict(queryset.values_list("facet").annotate(n=Count("pk")).order_by())
 
     def options(counts, labels):
         # Businesses without a value (no subsector, no sentra) form a group under None, which has no label.
@@ -390,30 +404,35 @@ def directory_facets(
         return sorted(found, key=lambda option: (-option.count, option.label))
 
     if region_length:
-        counts = grouped(Left("village_id", region_length), facet="wilayah")
+        counts = grouped(Left("village_id", region_length), facet="wilayah", length=region_length)
         labels = dict(Region.objects.filter(code__in=counts).values_list("code", "name"))
         facets["wilayah"] = options(counts, labels)
     else:
         facets["wilayah"] = []
     kbli_length = KBLI_CHILD_LENGTH.get(len(kbli))
     if kbli_length:
-        counts = grouped(Left("kbli_id", kbli_length), facet="kbli")
+        counts = grouped(Left("kbli_id", kbli_length), facet="kbli", length=kbli_length)
         labels = {
             code: f"{code} {title}" for code, title in Kbli.objects.filter(code__in=counts).values_list("code", "title")
         }
         facets["kbli"] = options(counts, labels)
     else:
         facets["kbli"] = []
-    counts = grouped(F("subsector_id"), rows=others("subsektor"), facet="subsektor")
+    counts = grouped(F("subsector_id"), others("subsektor"), facet="subsektor")
     name_field = "name_en" if get_language() == "en" else "name"
     facets["subsektor"] = options(
         counts, dict(CreativeSubsector.objects.filter(code__in=counts).values_list("code", name_field))
     )
-    counts = stored.get("skala") or {} if stored is not None else _latest_scale_counts(others("skala"))
+    if stored is not None:
+        counts = stored.get("skala") or {}
+    elif rows is not None and "skala" not in narrowed:
+        counts = _latest_scale_counts(ids=[row[0] for row in rows])
+    else:
+        counts = _latest_scale_counts(others("skala"))
     facets["skala"] = [
         FacetOption(value, str(label), counts[value]) for value, label in ScaleBps.choices if value in counts
     ]
-    counts = grouped(F("sentra_id"), rows=others("sentra"), facet="sentra")
+    counts = grouped(F("sentra_id"), others("sentra"), facet="sentra")
     if stored is not None:
         counts = {int(key): n for key, n in counts.items()}
     if sum(1 for key in counts if key is not None) > settings.DIRECTORY_SENTRA_OPTIONS_MAX:
