@@ -159,7 +159,14 @@ class KeysetChangeList(ChangeList):
     def get_results(self, request):
         if (self.after or self.before) and self.ordering_keys is not None:
             self._cursor_results(request)
-            return
+        else:
+            self._numbered_results(request)
+        if self.result_count > settings.ADMIN_EXACT_COUNT_MAX:
+            # Django's filter counts ("Tampilkan hitungan") count the list once per option of every filter (87 KBLI
+            # divisions, 514 kabupaten for national staff): not over a list this long.
+            self.add_facets = self.is_facets_optional = False
+
+    def _numbered_results(self, request):
         if self.page_num > self.max_page_number and not self.show_all:
             messages.info(
                 request,

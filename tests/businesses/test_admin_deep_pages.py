@@ -207,3 +207,16 @@ def test_the_export_from_a_cursor_page_is_the_whole_list(operator_client):
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     exported = list(csv.DictReader(io.StringIO(body)))
     assert len(exported) == 12
+
+
+def test_filter_counts_are_offered_only_for_a_list_counted_exactly(operator_client, settings):
+    url = reverse(CHANGELIST)
+    short = operator_client.get(url, {"_facets": "True"})
+    assert short.context["cl"].add_facets
+    assert re.search(r">Draf \(\d+\)<", short.content.decode()) and 'class="hidelink"' in short.content.decode()
+    settings.ADMIN_EXACT_COUNT_MAX = 10  # the 17 businesses are now a long list
+    long = operator_client.get(url, {"_facets": "True"})
+    assert not long.context["cl"].add_facets and not long.context["cl"].is_facets_optional
+    page = long.content.decode()
+    assert not re.search(r">Draf \(\d+\)<", page)
+    assert 'class="viewlink"' not in page and 'class="hidelink"' not in page  # no "Tampilkan hitungan" either
