@@ -196,6 +196,23 @@ def test_official_downloads_the_rekap(client, rekap_data):
     assert row_pattern("Jumlah", "4", "17", "24", "41").search(text)
 
 
+def test_national_staff_download_the_rekap_of_indonesia_from_the_admin(client, rekap_data):
+    national = staff_user(StaffRole.NATIONAL, "31")
+    client.force_login(national)
+    page = client.get(reverse("admin:reports") + "?report=rekap").content.decode()
+    assert "Seluruh Indonesia" in page  # the empty region is offered, named
+    response = post_rekap(client, national, "")
+    assert response.status_code == 200, response.content.decode()[:500]
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert f"Rekapitulasi IKM Indonesia Tahun {YEAR}" in text
+    assert row_pattern("Bali", "5").search(text)  # one row per province
+    # Province staff may not leave it empty: the form says so, no PDF.
+    response = post_rekap(client, staff_user(StaffRole.OPERATOR, "51"), "")
+    assert response["Content-Type"].startswith("text/html")
+    assert "Seluruh Indonesia" not in response.content.decode()
+
+
 def test_staff_without_an_office_are_refused(client, bali_regions):
     client.force_login(UserFactory(is_staff=True))
     assert client.get(reverse("admin:reports")).status_code == 403
