@@ -107,6 +107,8 @@ def cached_counts(request, name: str, compute):
     scans its tables at most that often instead of on every request after every change. While stale counts are served, the
     page they appear on is cached only until they expire. Lists themselves are never stale.
     """
+    if settings.PUBLIC_CACHE_SECONDS <= 0:  # caching off: an entry would expire at once, its writes wasted
+        return compute()
     key = f"public-counts:{get_language()}:{hashlib.sha256(name.encode()).hexdigest()}"
     version = public_version()
     now = time.time()
@@ -164,13 +166,14 @@ def cache_public_page(*params: str):
                 response = view(request, *args, **kwargs)
                 patch_cache_control(response, private=True, no_cache=True)
                 return response
-            key = _page_key(request, params)
-            response = cache.get(key)
+            # PUBLIC_CACHE_SECONDS 0: caching off; a stored page would expire at once, so none is read or written.
+            key = _page_key(request, params) if settings.PUBLIC_CACHE_SECONDS > 0 else None
+            response = cache.get(key) if key is not None else None
             if response is None:
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and callable(response.render):
                     response = response.render()
-                if response.status_code == 200 and not response.cookies:
+                if key is not None and response.status_code == 200 and not response.cookies:
                     seconds = getattr(request, "public_cache_seconds", settings.PUBLIC_CACHE_SECONDS)
                     cache.set(key, response, min(seconds, settings.PUBLIC_CACHE_SECONDS))
             patch_cache_control(response, public=True, max_age=settings.PUBLIC_HTTP_MAX_AGE)

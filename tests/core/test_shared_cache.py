@@ -89,3 +89,23 @@ def test_migrate_creates_the_cache_table_on_a_new_database(fresh_database_url):
     assert (
         python(env, "from django.core.cache import cache\ncache.set('k', 41)\nprint(cache.incr('k'))").strip() == "42"
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seconds", [0, 300])
+def test_with_caching_off_public_pages_neither_read_nor_write_cached_pages(
+    client, bali_regions, kbli, settings, seconds
+):
+    """PUBLIC_CACHE_SECONDS 0 turns the page and count caches off: an entry would expire at once, so writing it (and
+    counting the cache table to cull it) would be wasted on every request."""
+    from django.test.utils import CaptureQueriesContext
+
+    settings.PUBLIC_CACHE_SECONDS = seconds
+    BusinessFactory(status=BusinessStatus.PUBLISHED, village=bali_regions.tuban, kbli=kbli.batik)
+    for url in ("/", "/direktori/", "/statistik/"):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        writes = [
+            query["sql"] for query in captured.captured_queries if query["sql"].startswith(f'INSERT INTO "{TABLE}"')
+        ]
+        assert bool(writes) is bool(seconds), (url, writes)
