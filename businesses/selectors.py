@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.db.models import CharField, Count, F, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Cast, Coalesce, Left
 from django.utils import timezone
@@ -32,14 +32,12 @@ from ikm_registry.scoping import region_q
 def public_counts() -> dict:
     """Counts for the public home page: published businesses and the sentra and desa they are in (from the stored
     directory counts when they hold; counted live on a small registry whose counts are being renewed)."""
-    stored = stored_counts(facets=("jumlah", "desa"))
+    stored = stored_counts(facets=("jumlah", "desa", "sentra-total"))
     if stored is not None:
-        return {
-            "businesses": stored["jumlah"].get("", 0),
-            # one stored row per sentra with a published member
-            "sentra": DirectoryCount.objects.filter(region="", kbli="", facet="sentra").count(),
-            "villages": stored["desa"].get("", 0),
-        }
+        sentra = stored["sentra-total"].get("")
+        if sentra is None:  # counts made before they held this figure: one stored row per sentra with a member
+            sentra = DirectoryCount.objects.filter(region="", kbli="", facet="sentra").count()
+        return {"businesses": stored["jumlah"].get("", 0), "sentra": sentra, "villages": stored["desa"].get("", 0)}
     published = business_public()
     return {
         "businesses": published.count(),
@@ -203,11 +201,19 @@ def business_public():
     )
 
 
-def sentra_public():
+def sentra_public(*, stored_counts: dict[int, int] | None = None):
     """Sentra with at least one published member, each with `published_member_count`; public columns only.
 
-    The member counts come from the stored directory counts when they hold (stored_counts_hold), else are counted."""
-    if stored_counts_hold():
+    The member counts come from the stored directory counts when they hold (stored_counts_hold), else are counted.
+    `stored_counts` {sentra id: published members}, read from the stored counts by the caller: just those sentra."""
+    if stored_counts is not None:
+        counts = models.Case(
+            *(models.When(pk=pk, then=models.Value(n)) for pk, n in stored_counts.items()),
+            default=models.Value(0),
+            output_field=models.IntegerField(),
+        )
+        sentra = Sentra.objects.filter(pk__in=list(stored_counts)).annotate(published_member_count=counts)
+    elif stored_counts_hold():
         stored = DirectoryCount.objects.filter(region="", kbli="", facet="sentra")
         counted = stored.filter(value=Cast(OuterRef("pk"), CharField()))
         # Which sentra have members: one semi-join with the stored rows (each stands for a sentra with a published
@@ -253,21 +259,15 @@ def business_public_url(business) -> str:
 
 
 def submitted_queue(businesses):
-    """Submitted businesses, longest waiting first, each with `submitted_at`: when it last entered `submitted`.
-
-    Records without a logged step into it (seeded or imported before every creation was logged) count from their
-    creation.
-    """
-    entered = TransitionLog.objects.filter(
-        content_type=ContentType.objects.get_for_model(Business),
-        object_id=OuterRef("pk"),
-        to_state=BusinessStatus.SUBMITTED,
-    )
+    """Submitted businesses, longest waiting first, each with `submitted_at`: when it last entered `submitted` (the
+    workflow writes it with each step), or its creation for a record submitted before that was written. The index
+    business_submitted_queue serves the order: the first rows come at once, however long the queue."""
+    waiting_since = Coalesce(F("status_changed_at"), F("created_at"))
     return (
         businesses.filter(status=BusinessStatus.SUBMITTED)
-        .annotate(submitted_at=Coalesce(Subquery(entered.order_by("-at").values("at")[:1]), F("created_at")))
+        .annotate(submitted_at=waiting_since)
         .select_related("village")
-        .order_by("submitted_at", "pk")
+        .order_by(waiting_since.asc(), "pk")
     )
 
 
@@ -551,11 +551,12 @@ def business_public_links(business) -> list[dict]:
 def featured_sentra_public(limit: int = 6) -> list[Sentra]:
     """The sentra with the most published members, for the home page (from the stored counts when they hold)."""
     if stored_counts_hold():
+        # The top rows of the stored counts name the sentra and their counts: the sentra read by primary key, not
+        # semi-joined with every stored row first.
         top = DirectoryCount.objects.filter(region="", kbli="", facet="sentra").order_by("-count", "value")
-        ids = [int(value) for value in top.values_list("value", flat=True)[:limit]]
-        return sorted(
-            sentra_public().filter(pk__in=ids), key=lambda sentra: (-sentra.published_member_count, sentra.name)
-        )
+        counts = {int(value): n for value, n in top.values_list("value", "count")[:limit]}
+        found = list(sentra_public(stored_counts=counts))
+        return sorted(found, key=lambda sentra: (-sentra.published_member_count, sentra.name))
     return list(sentra_public().order_by("-published_member_count", "name")[:limit])
 
 

@@ -115,6 +115,7 @@ BUSINESS_WORKFLOW = Workflow(
     transitions=TRANSITIONS.values(),
     check=_owner_present,
     after=_tell_owner,
+    since="status_changed_at",
 ).register()
 
 

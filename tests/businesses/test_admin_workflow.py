@@ -3,19 +3,22 @@
 import datetime
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from businesses.choices import BusinessStatus
 from businesses.models import Business
+from businesses.selectors import submitted_queue
 from businesses.services import TRANSITIONS, business_return
+from businesses.services.workflow import BUSINESS_WORKFLOW
 from ikm_registry.choices import StaffRole
 from ikm_registry.models import TransitionLog
 from tests.admin_forms import business_form_data, change_form_data
-from tests.factories import BusinessFactory, staff_user
+from tests.factories import SYSTEM, BusinessFactory, staff_user
 
 S = BusinessStatus
 
@@ -399,23 +402,20 @@ def test_change_page_shows_the_status_history(operator_client, returned):
 # --- the home page queue --------------------------------------------------------------------------------------------
 
 
-def logged_step(business, source, target, **fields):
-    """A log row as the workflow engine writes it (without going through the engine, to set its time)."""
-    return TransitionLog.objects.create(
-        content_type=ContentType.objects.get_for_model(Business),
-        object_id=business.pk,
-        region_code=business.village_id,
-        action="step",
-        from_state=source,
-        to_state=target,
-        **fields,
-    )
+def step_at(business, action, at):
+    """`action` taken on `business` by the workflow engine as if at time `at` (the log's time and the business's
+    status_changed_at are the engine's clock)."""
+    real_now = timezone.now
+    timezone.now = lambda: at
+    try:
+        return BUSINESS_WORKFLOW.perform(business, action, actor=SYSTEM, note="catatan")
+    finally:
+        timezone.now = real_now
 
 
 def submitted_with_entry(name, village, days_ago):
-    business = BusinessFactory(name=name, village=village, status=S.SUBMITTED)
-    logged_step(business, S.DRAFT, S.SUBMITTED, at=timezone.now() - datetime.timedelta(days=days_ago))
-    return business
+    business = BusinessFactory(name=name, village=village, status=S.DRAFT)
+    return step_at(business, "submit", timezone.now() - datetime.timedelta(days=days_ago))
 
 
 def test_home_queue_lists_the_longest_waiting_first(operator_client, tuban):
@@ -424,9 +424,11 @@ def test_home_queue_lists_the_longest_waiting_first(operator_client, tuban):
     submitted_with_entry("Menengah", tuban, days_ago=10)
     # Edited yesterday, waiting for a month: editing does not move it to the back of the queue.
     Business.objects.filter(pk=oldest.pk).update(updated_at=timezone.now())
-    # Seeded without a transition: waits since it was created.
+    # Submitted before the engine wrote status_changed_at (migration 0029): waits since it was created.
     seeded = BusinessFactory(name="Data Awal", village=tuban, status=S.SUBMITTED)
-    Business.objects.filter(pk=seeded.pk).update(created_at=timezone.now() - datetime.timedelta(days=20))
+    Business.objects.filter(pk=seeded.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=20), status_changed_at=None
+    )
 
     response = operator_client.get(reverse("admin:index"))
 
@@ -434,14 +436,15 @@ def test_home_queue_lists_the_longest_waiting_first(operator_client, tuban):
     assert [b.name for b in queue] == ["Paling Lama", "Data Awal", "Menengah", "Baru Masuk"]
     content = response.content.decode()
     assert content.index("Paling Lama") < content.index("Data Awal") < content.index("Menengah")
-    # The time shown is when it entered the queue, not when it was last edited.
+    # The time shown is when it entered the queue (the log's step), not when it was last edited.
     entered = timezone.localtime(oldest.transitions.get().at)
     assertContains(response, f'<time datetime="{entered.isoformat()}"')
 
 
 def test_queue_counts_from_the_latest_entry_into_submitted(operator_client, tuban, operator):
     resubmitted = submitted_with_entry("Diajukan Ulang", tuban, days_ago=40)
-    logged_step(resubmitted, S.RETURNED, S.SUBMITTED)
+    step_at(resubmitted, "return", timezone.now() - datetime.timedelta(days=39))
+    step_at(resubmitted, "resubmit", timezone.now() - datetime.timedelta(days=1))
     submitted_with_entry("Menunggu", tuban, days_ago=5)
 
     queue = operator_client.get(reverse("admin:index")).context["attention"]["submitted_oldest"]
@@ -449,7 +452,82 @@ def test_queue_counts_from_the_latest_entry_into_submitted(operator_client, tuba
     assert [b.name for b in queue] == ["Menunggu", "Diajukan Ulang"]
 
 
+def test_the_queue_shows_ten_and_links_to_the_whole_list(operator_client, tuban):
+    for number in range(12):
+        submitted_with_entry(f"Antre {number:02d}", tuban, days_ago=30 - number)
+    response = operator_client.get(reverse("admin:index"))
+    queue = response.context["attention"]["submitted_oldest"]
+    assert [b.name for b in queue] == [f"Antre {number:02d}" for number in range(10)]
+    assertContains(response, f'href="{reverse("admin:businesses_business_changelist")}?status=submitted"')
+    assertContains(response, "Lihat semua 12 IKM yang menunggu verifikasi")
+
+
 def test_official_sees_the_queue(official_client, tuban):
     submitted_with_entry("Menunggu", tuban, days_ago=3)
     response = official_client.get(reverse("admin:index"))
     assert [b.name for b in response.context["attention"]["submitted_oldest"]] == ["Menunggu"]
+
+
+def test_the_queue_is_read_in_order_from_its_index(tuban):
+    """The queue's order is the expression of the partial index business_submitted_queue, so PostgreSQL reads the
+    first ten from it (no sort of every submitted business): its plan names the index when sorting is made dear.
+    SQLite, for small registries, may sort the few rows instead; the order is the same."""
+    for number in range(3):
+        submitted_with_entry(f"Antre {number}", tuban, days_ago=number + 1)
+    queue = submitted_queue(Business.objects.filter(village__code__startswith="51"))[:10]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for setting in ("enable_seqscan", "enable_sort", "enable_bitmapscan"):
+                cursor.execute(f"SET LOCAL {setting} = off")
+        plan = queue.explain()
+        assert "business_submitted_queue" in plan and "Sort" not in plan, plan
+    assert [business.name for business in queue] == ["Antre 2", "Antre 1", "Antre 0"]
+
+
+QUEUE_BEFORE = [("businesses", "0028_report_figures")]
+QUEUE_AFTER = [("businesses", "0029_business_submitted_queue")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_dates_the_waiting_businesses_from_the_log():
+    """0029: a submitted business waits since its latest logged step into `submitted`; one with no such step, and
+    every business in another state, is left empty (the queue counts those from their creation)."""
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    try:
+        executor.migrate(QUEUE_BEFORE)
+        old = MigrationExecutor(connection).loader.project_state(QUEUE_BEFORE).apps
+        Region = old.get_model("ikm_registry", "Region")
+        for code, level in (("51", "province"), ("51.03", "regency"), ("51.03.01", "district")):
+            Region.objects.create(code=code, name=code, level=level, parent_id=code.rpartition(".")[0] or None)
+        Region.objects.create(code="51.03.01.1001", name="Tuban", level="village", parent_id="51.03.01")
+        old.get_model("ikm_registry", "Kbli").objects.create(code="13134", title="Batik", level="subclass")
+        OldBusiness = old.get_model("businesses", "Business")
+        content_type, _ = old.get_model("contenttypes", "ContentType").objects.get_or_create(
+            app_label="businesses", model="business"
+        )
+        Log = old.get_model("ikm_registry", "TransitionLog")
+        made = {
+            name: OldBusiness.objects.create(name=name, village_id="51.03.01.1001", kbli_id="13134", status=status)
+            for name, status in (("diajukan ulang", "submitted"), ("tanpa log", "submitted"), ("terbit", "published"))
+        }
+        times = [timezone.now() - datetime.timedelta(days=days) for days in (9, 8, 2, 5)]
+        for business, target, at in (
+            (made["diajukan ulang"], "submitted", times[0]),
+            (made["diajukan ulang"], "returned", times[1]),
+            (made["diajukan ulang"], "submitted", times[2]),
+            (made["terbit"], "submitted", times[3]),
+        ):
+            Log.objects.create(
+                content_type=content_type, object_id=business.pk, action="x", to_state=target, at=at, region_code=""
+            )
+
+        executor = MigrationExecutor(connection)
+        executor.migrate(QUEUE_AFTER)
+        new = executor.loader.project_state(QUEUE_AFTER).apps.get_model("businesses", "Business")
+        since = dict(new.objects.values_list("name", "status_changed_at"))
+        assert since == {"diajukan ulang": times[2], "tanpa log": None, "terbit": None}
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(leaves)

@@ -100,6 +100,19 @@ def test_perform_takes_a_pk_locks_logs_and_names_the_actor_in_history(tuban):
     assert (latest.history_user, latest.history_change_reason) == (operator, "status: draf → diajukan")
 
 
+def test_a_workflow_with_since_writes_the_time_of_each_step(tuban):
+    """Business.status_changed_at (Workflow(since=...)) is the time of the step into the current state, the log's."""
+    business = BusinessFactory(village=tuban, status=S.DRAFT)
+    before = timezone.now()
+    submitted = BUSINESS_WORKFLOW.perform(business, "submit", SystemActor("tests"))
+    business.refresh_from_db()
+    assert business.status_changed_at == submitted.status_changed_at == TransitionLog.objects.get().at >= before
+    returned = BUSINESS_WORKFLOW.perform(business, "return", SystemActor("tests"), note="lengkapi")
+    assert returned.status_changed_at == TransitionLog.objects.latest("at", "pk").at > business.status_changed_at
+    created = BUSINESS_WORKFLOW.initial(Business(name="Baru", village=tuban, kbli_id="13134"), S.SUBMITTED)
+    assert created.status_changed_at >= before
+
+
 def test_module_perform_dispatches_to_the_registered_workflow(tuban):
     business = BusinessFactory(village=tuban, status=S.VERIFIED)
     operator = staff_user(StaffRole.OPERATOR, "51.03", username="op")
