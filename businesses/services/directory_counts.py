@@ -16,6 +16,7 @@ Facets (`DirectoryCount.facet`) and what they count:
 - `status`: every business per workflow status (the staff's overview);
 - `kelengkapan`: every business lacking a NIB, coordinates or last year's figures (tanpa-nib, tanpa-koordinat,
   tanpa-data-tahunan);
+- `sentra-total` (Indonesia only, value ""): sentra with a published member;
 - `sentra-pp29`: each sentra (id) below the PP 29/2018 rule, with its number of active members of its KBLI class
   (a count, not a sum: the value holds wherever the sentra lies);
 - `peta`: published businesses with coordinates per region one level down, at their mean position (the map).
@@ -131,6 +132,9 @@ def directory_counts_compute(positions: dict | None = None) -> dict[tuple[str, s
             counts[region, "", "sentra", str(sentra)] += n
             if len(region) in KBLI_LEVELS:
                 counts[region, division, "sentra", str(sentra)] += n
+
+    # The number of sentra with a published member (the home page's figure), without counting their rows there.
+    counts["", "", "sentra-total", ""] = sum(1 for key in counts if key[:3] == ("", "", "sentra"))
 
     # 5. Data years of the public statistics.
     for district, year, n in _grouped(counted_figures(), district=Left("business__village_id", 8), data_year=F("year")):

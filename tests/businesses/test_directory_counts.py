@@ -79,7 +79,7 @@ CHILD_LEVEL = {
 DIVISION = "kbli__parent__parent__parent"
 GROUP = "kbli__parent__parent"
 FACETS = ("jumlah", "wilayah", "kbli", "subsektor", "skala", "sentra", "desa", "tahun", "status", "kelengkapan",
-          "sentra-pp29", "peta")  # fmt: skip
+          "sentra-pp29", "peta", "sentra-total")  # fmt: skip
 ACTIVE = [S.SUBMITTED, S.VERIFIED, S.PUBLISHED]
 
 
@@ -142,6 +142,7 @@ def expected_counts(positions: dict | None = None) -> dict[tuple[str, str, str, 
             means = located.order_by().values_list(child).annotate(lat=Avg("latitude"), lon=Avg("longitude"))
             for value, latitude, longitude in means.order_by():
                 positions[code, "", "peta", value] = (float(latitude), float(longitude))
+    put("", "", "sentra-total", {"": Sentra.objects.filter(members__status=PUBLISHED).distinct().count()})
     # Sentra below the PP 29/2018 rule: fewer than SENTRA_MIN_MEMBERS active members of the sentra's KBLI class, kept
     # with that number (zero included) for every region the sentra lies in.
     for sentra in Sentra.objects.select_related("kbli", "village__parent__parent__parent"):
