@@ -26,6 +26,7 @@ from businesses.services.statistics import counted_figures, release_date, statis
 from ikm_registry.choices import KbliLevel
 from ikm_registry.models import CreativeSubsector, Kbli, Region, TransitionLog
 from ikm_registry.public_url import public_url
+from ikm_registry.request_memo import request_memo
 from ikm_registry.scoping import region_q
 
 
@@ -55,7 +56,12 @@ STORED_KBLI_REGION_LENGTHS = (0, 2)
 
 def stored_counts_hold() -> bool:
     """Whether the stored directory counts may be read: they count the current public data, or the registry is too
-    large to count live (DIRECTORY_LIVE_COUNT_MAX published businesses) and they are the latest there are."""
+    large to count live (DIRECTORY_LIVE_COUNT_MAX published businesses) and they are the latest there are. Read once
+    per request (ikm_registry.request_memo)."""
+    return request_memo("businesses.stored_counts_hold", _stored_counts_hold)
+
+
+def _stored_counts_hold() -> bool:
     from ikm_registry.public_cache import public_version
 
     run = DirectoryCountRun.objects.order_by("-computed_at", "-pk").only("data_version", "published").first()

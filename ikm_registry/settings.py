@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Values read once per request (whether the stored directory counts hold): ikm_registry/request_memo.py.
+    "ikm_registry.request_memo.RequestMemoMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything that may answer (CommonMiddleware): a CORS preflight gets its headers.
     "corsheaders.middleware.CorsMiddleware",
