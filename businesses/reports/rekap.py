@@ -65,7 +65,7 @@ class NationalReportForm(ReportForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        if user is None or scope_for(user).everything:
+        if scope_for(user).everything:
             self.fields["region"].required = False
             self.fields["region"].empty_label = _("Seluruh Indonesia")
             self.fields["region"].help_text = _(
