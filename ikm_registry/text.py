@@ -82,8 +82,8 @@ class CleanTextMixin:
             if (exclude and field.name in exclude) or not isinstance(field, models.CharField | models.TextField):
                 continue
             value = getattr(self, field.attname)
-            if not isinstance(value, str) or not value:
-                continue
+            if not isinstance(value, str) or not value or (value.isascii() and value.isprintable()):
+                continue  # printable ASCII is NFC on one line with nothing hidden (most text an import checks)
             value = normalised(value)
             if not isinstance(field, models.TextField):
                 value = single_line(value)

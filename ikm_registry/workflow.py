@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -309,19 +309,73 @@ class Workflow:
         """The first entries of records just inserted in the state `initial()` gave them: one bulk insert.
 
         `actor` is a user (or a command, or None for the public site), or a function giving each record's actor.
-        Returns the number of rows written.
+        Returns the number of rows written. Many records with one actor and one time (an import) are logged by the
+        database from their own rows (`_log_created_copied`).
         """
+        objs = list(objs)
+        if any(obj.pk is None for obj in objs):
+            raise ValueError("Workflow.log_created() needs saved records.")
+        one_actor = not callable(actor) or isinstance(actor, models.Model)
+        if one_actor and at is not None and len(objs) > 1:
+            copied = self._log_created_copied(objs, actor=actor, note=note, at=at)
+            if copied is not None:
+                return copied
         rows = []
         for obj in objs:
-            if obj.pk is None:
-                raise ValueError("Workflow.log_created() needs saved records.")
-            who = actor(obj) if callable(actor) and not isinstance(actor, models.Model) else actor
+            who = actor if one_actor else actor(obj)
             row = self._log(obj, _create_action(), "", self.state_of(obj), who, note.strip())
             if at is not None:
                 row.at = at
             rows.append(row)
         _log_model().objects.bulk_create(rows, batch_size=LOG_BATCH_SIZE)
         return len(rows)
+
+    def _log_created_copied(self, objs: list, *, actor, note: str, at) -> int | None:
+        """log_created's rows written by INSERT … SELECT from the records' own rows, whose state and region are
+        columns: no log instance is built and no value is sent per record (for an import of 100,000 businesses the
+        bulk insert of their log was a tenth of its time). The rows are those `_log` makes. None when the records
+        cannot be copied so (a region computed in Python, records of another model, a record given twice)."""
+        log = _log_model()
+        opts = self.model._meta
+        columns = {field.attname: field.column for field in opts.concrete_fields}
+        columns.update({field.name: field.column for field in opts.concrete_fields})
+        if self._region and (callable(self._region) or self._region not in columns) or self.field not in columns:
+            return None
+        pks = [obj.pk for obj in objs]
+        if any(type(obj) is not self.model for obj in objs) or len(set(pks)) != len(pks):
+            return None
+        quote = connection.ops.quote_name
+        user = _user_or_none(actor)
+        region = f"COALESCE({quote(columns[self._region])}, '')" if self._region else "''"
+        copied = {  # log field: (SQL expression, its parameters)
+            "content_type": ("%s", [ContentType.objects.get_for_model(self.model).pk]),
+            "object_id": (quote(opts.pk.column), []),
+            "region_code": (region, []),
+            "action": ("%s", [_create_action()]),
+            "from_state": ("%s", [""]),
+            "to_state": (quote(columns[self.field]), []),
+            "actor": ("%s", [user.pk if user is not None else None]),
+            "actor_label": ("%s", ["" if user is not None or actor is None else str(actor)[:200]]),
+            "note": ("%s", [note.strip()]),
+            "at": ("%s", [connection.ops.adapt_datetimefield_value(at)]),
+        }
+        fields = [field for field in log._meta.concrete_fields if not field.primary_key]
+        if {field.name for field in fields} != set(copied):
+            return None  # the log has a column this copy does not fill
+        head = (
+            f"INSERT INTO {quote(log._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+            f"SELECT {', '.join(copied[field.name][0] for field in fields)} FROM {quote(opts.db_table)} "
+        )
+        params = [param for field in fields for param in copied[field.name][1]]
+        written = 0
+        with connection.cursor() as cursor:
+            for start in range(0, len(pks), LOG_BATCH_SIZE):
+                chunk = pks[start : start + LOG_BATCH_SIZE]
+                pk = quote(opts.pk.column)
+                where = f"WHERE {pk} IN ({', '.join(['%s'] * len(chunk))}) ORDER BY {pk}"
+                cursor.execute(head + where, params + chunk)
+                written += cursor.rowcount
+        return written
 
     def _log(self, obj, action: str, source: str, target: str, actor, note: str):
         user = _user_or_none(actor)

@@ -1,6 +1,8 @@
 """Validators for Indonesian identifiers and figures: good values pass, bad ones fail with Indonesian messages."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -188,6 +190,31 @@ def test_future_or_ancient_year_is_refused(year):
     assert error.code == "invalid_year"
     assert f"Tahun {value} tidak masuk akal" in error.messages[0]
     assert str(timezone.localdate().year) in error.messages[0]
+
+
+# New Year: the current year is the one of the registry's time zone, whichever side of UTC that lies.
+NEW_YEAR_UTC = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)  # 10:00 on 1 January in Jakarta, 31 December in New York
+EVE_UTC = datetime(2025, 12, 31, 20, 0, tzinfo=UTC)  # already 03:00 on 1 January 2026 in Jakarta
+
+
+@pytest.mark.parametrize(
+    ("utc", "zone", "this_year"),
+    [(NEW_YEAR_UTC, "America/New_York", 2025), (EVE_UTC, "Asia/Jakarta", 2026), (NEW_YEAR_UTC, "Asia/Jakarta", 2026)],
+    ids=["behind-utc", "ahead-of-utc", "after-both"],
+)
+def test_the_current_year_is_the_time_zones_at_new_year(monkeypatch, utc, zone, this_year):
+    monkeypatch.setattr(timezone, "now", lambda: utc)
+    with timezone.override(ZoneInfo(zone)):
+        for year in (this_year, this_year - 1, this_year - 5):
+            v.validate_past_year(year)
+        for year in (this_year + 1, this_year + 5):
+            error = error_of(v.validate_past_year, year)
+            assert f"antara 1900 dan {this_year}" in error.messages[0]
+        # A NIK's two-digit birth year is 20YY once that year has come in the zone, else 19YY.
+        for year in (this_year, this_year - 5):
+            assert v.nik_birth_date(f"3171010101{year % 100:02d}0001")[0].year == year
+        for year in (this_year + 1, this_year + 5):
+            assert v.nik_birth_date(f"3171010101{year % 100:02d}0001")[0].year == year - 100
 
 
 @pytest.mark.parametrize("value", [0, 1, 10**12, Decimal("0.00"), None])

@@ -230,6 +230,40 @@ def test_log_created_is_one_insert_for_many_records_with_each_actor(tuban):
     ]
 
 
+@pytest.mark.parametrize("who", ["user", "command", "public"])
+def test_many_records_logged_at_one_time_are_copied_from_their_rows(bali_regions, kbli, monkeypatch, who):
+    """An import's first entries (one actor, one time, many records) are written by INSERT … SELECT from the records'
+    rows, LOG_BATCH_SIZE records a statement: the same entries the engine writes for one record at a time."""
+    actor = {
+        "user": staff_user(StaffRole.PROVINCE, "51", username="prov"),
+        "command": SystemActor("import_businesses"),
+        "public": None,
+    }[who]
+    places = [bali_regions.tuban, bali_regions.serangan, bali_regions.munggu]
+    states = [S.DRAFT, S.VERIFIED, S.PUBLISHED, S.SUBMITTED]
+    businesses = [BusinessFactory(village=places[n % 3], status=states[n % 4]) for n in range(7)]
+    at = timezone.now() - datetime.timedelta(hours=2)
+    monkeypatch.setattr("ikm_registry.workflow.LOG_BATCH_SIZE", 4)
+
+    def entries():
+        fields = ("content_type", "object_id", "region_code", "action", "from_state", "to_state", "actor")
+        return list(TransitionLog.objects.order_by("object_id").values_list(*fields, "actor_label", "note", "at"))
+
+    with CaptureQueriesContext(connection) as captured:
+        written = BUSINESS_WORKFLOW.log_created(businesses, actor=actor, note=" impor data.csv ", at=at)
+    assert written == 7
+    inserts = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 2 and all(" SELECT " in sql for sql in inserts)  # 4 + 3 records, copied
+    copied = entries()
+    TransitionLog.objects.all().delete()
+    for business in businesses:
+        BUSINESS_WORKFLOW.log_created([business], actor=actor, note=" impor data.csv ", at=at)
+    assert copied == entries()
+    assert [(entry[2], entry[5]) for entry in copied] == [
+        (b.village_id, b.status) for b in sorted(businesses, key=lambda b: b.pk)
+    ]
+
+
 def test_a_command_is_named_on_the_entry_and_the_public_site_leaves_it_blank(tuban):
     business = BusinessFactory(village=tuban, status=S.DRAFT)
     BUSINESS_WORKFLOW.log_created([business], actor=SystemActor("import_businesses"))
