@@ -34,6 +34,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from ikm_registry.private_files import stored_names
+
 # Pillow format names we accept (MPO: the multi-picture JPEG some phone cameras write).
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "GIF"}
 JPEG_QUALITY = 85
@@ -350,14 +352,7 @@ def add_small(product) -> None:
 
 def stored_files(storage, root: str = PHOTO_ROOT):
     """Every file name under `root` in `storage`, recursively."""
-    try:
-        directories, files = storage.listdir(root)
-    except FileNotFoundError:
-        return
-    for name in files:
-        yield f"{root}/{name}"
-    for directory in directories:
-        yield from stored_files(storage, f"{root}/{directory}")
+    return stored_names(storage, root)
 
 
 def orphaned_files(storage, *, older_than: datetime.timedelta) -> list[str]:

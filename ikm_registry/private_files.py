@@ -230,7 +230,7 @@ def private_files_purge(*, days: int | None = None, dry_run: bool = False) -> Pu
     for kind in DATA_KINDS:
         rows = apps.get_model(kind.model).objects.filter(**{f"{kind.since}__lt": cutoff})
         result.records += import_string(kind.clear)(rows, dry_run=dry_run)
-    for name in (name for folder in FOLDERS for name in _stored_names(private_storage, folder)):
+    for name in (name for folder in FOLDERS for name in stored_names(private_storage, folder)):
         if name in known:
             continue
         try:
@@ -244,9 +244,9 @@ def private_files_purge(*, days: int | None = None, dry_run: bool = False) -> Pu
     return result
 
 
-def _stored_names(storage, folder: str) -> Iterator[str]:
+def stored_names(storage, folder: str) -> Iterator[str]:
     """Every file name under `folder` in `storage`, recursively, through the storage's API (a directory on disk or a
-    prefix in a bucket)."""
+    prefix in a bucket). Also the photo purge's listing (businesses.photos.stored_files)."""
     try:
         directories, files = storage.listdir(folder)
     except FileNotFoundError:
@@ -254,7 +254,7 @@ def _stored_names(storage, folder: str) -> Iterator[str]:
     for file in files:
         yield f"{folder}/{file}"
     for directory in directories:
-        yield from _stored_names(storage, f"{folder}/{directory}")
+        yield from stored_names(storage, f"{folder}/{directory}")
 
 
 # --- configuration --------------------------------------------------------------------------------------------------
