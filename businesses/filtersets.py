@@ -183,7 +183,9 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
             search_vector=SearchVector("search_document", config=SEARCH_CONFIG),
             search_similarity=TrigramWordSimilarity(text, "search_document"),
         )
-        if self._has_good_matches(queryset, good, words):
+        if self.__dict__.get("_good_only"):
+            condition = good
+        elif self._has_good_matches(queryset, good, words):
             condition = good | (every_word_alike & Q(search_similarity__gte=STRONG_SIMILARITY))
         else:
             condition = every_word_alike
@@ -202,6 +204,18 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
             .annotate(search_rank=tier + SearchRank(F("search_vector"), query) + F("search_similarity"))
             .order_by("-search_rank", "name", "pk")
         )
+
+    def good_matches(self):
+        """On PostgreSQL with a text query: the results limited to its good matches (every word occurs, or the stems
+        match; the trigram-similar ones left out), the other filters the same; else None. A search with many good
+        matches need not look for the similar ones (ikm_registry.keyset.window_page, `preferred`)."""
+        if not self.search_tiers or not self._is_postgresql(self.queryset) or not self.is_valid():
+            return None
+        self._good_only = True
+        try:
+            return self.filter_queryset(self.queryset.all())
+        finally:
+            self._good_only = False
 
     def _has_good_matches(self, queryset, good, words) -> bool:
         """Whether any business matches the words well (one indexed EXISTS per query, remembered: the directory

@@ -48,7 +48,7 @@ from businesses.services.registration import business_register_public
 from ikm_registry.admin_paging import EstimatedCountPaginator
 from ikm_registry.choices import RegionLevel
 from ikm_registry.error_pages import NotFound
-from ikm_registry.keyset import InvalidCursor, KeysetPage, keyset_page, tiered_page
+from ikm_registry.keyset import InvalidCursor, KeysetPage, SearchWindow, keyset_page, window_page
 from ikm_registry.models import Kbli, Office, Region
 from ikm_registry.opengraph import OpenGraph, open_graph
 from ikm_registry.public_cache import cache_public_page, cached_counts, wants_partial
@@ -119,8 +119,11 @@ def directory(request):
     # PUBLIC_COUNTS_MAX_AGE seconds, exactly up to DIRECTORY_LIVE_COUNT_MAX results (the list itself is always
     # read fresh).
     counted = _querystring(request, drop=("page", "sesudah", "sebelum", "tampilan", "urut"))
+    window = page.extra.get("window")
     count, facets = cached_counts(
-        request, f"directory:{counted}", lambda: _directory_counts(filterset, results, wilayah=wilayah, kbli=kbli)
+        request,
+        f"directory:{counted}",
+        lambda: _directory_counts(filterset, results, wilayah=wilayah, kbli=kbli, window=window),
     )
     facet_fields = [
         {
@@ -158,7 +161,8 @@ def directory(request):
         "form": form,
         "page": page,
         "count": count,
-        "count_limit": settings.DIRECTORY_LIVE_COUNT_MAX,
+        "count_limit": settings.DIRECTORY_SEARCH_MAX if window is not None else settings.DIRECTORY_LIVE_COUNT_MAX,
+        "search_window_cut": window is not None and not window.complete,
         "facets": facets,
         "wilayah_trail": region_trail(wilayah),
         "kbli_selected": kbli,
@@ -223,25 +227,40 @@ def _directory_page(request, filterset, results, order_key: str) -> KeysetPage:
                 link_label=_("Halaman pertama hasil ini"),
             )
     offset = ((number or 1) - 1) * size
+    searching = filterset.search_tiers is not None
     tiers = filterset.search_tiers if order_key == "relevan" else None
-    if tiers:
-        page = tiered_page(
-            results, tiers=tiers, ordering=("name", "pk"), size=size, after=after, before=before, offset=offset
+
+    def read(after=None, before=None, offset=0) -> KeysetPage:
+        if not searching:
+            return keyset_page(results, ordering=ordering, size=size, after=after, before=before, offset=offset)
+        # A text search: its first DIRECTORY_SEARCH_MAX matches, read once, ranked and paged (and counted) here.
+        return window_page(
+            results,
+            ordering=("name", "pk") if tiers else ordering,
+            tiers=tiers,
+            size=size,
+            window=settings.DIRECTORY_SEARCH_MAX,
+            extra=FACET_COLUMNS,
+            preferred=filterset.good_matches(),
+            after=after,
+            before=before,
+            offset=offset,
         )
-    else:
-        page = keyset_page(results, ordering=ordering, size=size, after=after, before=before, offset=offset)
-    if tiers:  # the page's own rows by their full rank (words held more often first), tiers kept
-        page.object_list.sort(key=lambda business: -business.search_rank)
+
+    page = read(after=after, before=before, offset=offset)
     if not page.object_list and (number or 1) > 1:  # an old link past the end of the results: their first page
         number = 1
-        page = keyset_page(results, ordering=ordering, size=size)
+        page = read()
+    if tiers:  # the page's own rows by their full rank (words held more often first), tiers kept
+        page.object_list.sort(key=lambda business: -business.search_rank)
     page.number = number
     return page
 
 
-def _directory_counts(filterset, results, *, wilayah: str, kbli: str):
-    """(count, facets) of the results: the count None when it is over DIRECTORY_LIVE_COUNT_MAX and not stored."""
-    if _only_region_and_kbli(filterset):
+def _directory_counts(filterset, results, *, wilayah: str, kbli: str, window: SearchWindow | None = None):
+    """(count, facets) of the results: the count None when it is over DIRECTORY_LIVE_COUNT_MAX (a text search's:
+    DIRECTORY_SEARCH_MAX, `window`, its matches as the page read them) and not stored."""
+    if window is None and _only_region_and_kbli(filterset):
         stored = stored_counts(
             wilayah=wilayah,
             kbli=kbli,
@@ -252,13 +271,19 @@ def _directory_counts(filterset, results, *, wilayah: str, kbli: str):
             facets = directory_facets(results, wilayah=wilayah, kbli=kbli, stored=stored)
             count = stored["jumlah"].get("", 0)
             return count, {**facets, **extension_facets(filterset, small=count <= settings.DIRECTORY_LIVE_COUNT_MAX)}
-    limit = settings.DIRECTORY_LIVE_COUNT_MAX
-    # The results' facet columns, read once (at most limit + 1 rows): the count and the facets come from them, not
-    # from a GROUP BY each that would run the text search again.
-    rows = list(results.order_by().values_list(*FACET_COLUMNS)[: limit + 1])
-    count = len(rows)
-    if count > limit:
-        return None, {**uncounted_facets(wilayah=wilayah, kbli=kbli), **extension_facets(filterset, small=False)}
+    if window is not None:
+        limit, rows, over = window.size, window.extra(), not window.complete
+    else:
+        # The results' facet columns, read once (at most limit + 1 rows): the count and the facets come from them,
+        # not from a GROUP BY each.
+        limit = settings.DIRECTORY_LIVE_COUNT_MAX
+        rows = list(results.order_by().values_list(*FACET_COLUMNS)[: limit + 1])
+        over = len(rows) > limit
+    if over:
+        return None, {
+            **uncounted_facets(wilayah=wilayah, kbli=kbli),
+            **extension_facets(filterset, small=False, limit=limit),
+        }
     facets = directory_facets(
         results,
         wilayah=wilayah,
@@ -267,7 +292,7 @@ def _directory_counts(filterset, results, *, wilayah: str, kbli: str):
         rows=rows,
         narrowed=_narrowed(filterset),
     )
-    return count, {**facets, **extension_facets(filterset, small=True)}
+    return len(rows), {**facets, **extension_facets(filterset, small=True, limit=limit)}
 
 
 # The columns directory_facets() counts a result's facets from, in its `rows` order.
@@ -299,11 +324,11 @@ def _selected_label(name: str, value: str) -> str:
     return ""
 
 
-def extension_facets(filterset, *, small: bool) -> dict[str, list[FacetOption]]:
+def extension_facets(filterset, *, small: bool, limit: int | None = None) -> dict[str, list[FacetOption]]:
     """The options of the filters other apps add, each counted over the results of the other filters when those are
-    at most DIRECTORY_LIVE_COUNT_MAX (`small`: the results are); otherwise listed without counts."""
+    at most `limit` (DIRECTORY_LIVE_COUNT_MAX; `small`: the results are); otherwise listed without counts."""
     facets = {}
-    limit = settings.DIRECTORY_LIVE_COUNT_MAX
+    limit = limit or settings.DIRECTORY_LIVE_COUNT_MAX
     cleaned = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
     for extra in directory_filters:
         others = filterset.queryset_without(extra.name)

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import F, OrderBy, Q
+from django.db import connections, transaction
+from django.db.models import Case, F, IntegerField, OrderBy, Q, Value, When
 
 
 class InvalidCursor(ValueError):
@@ -330,4 +331,132 @@ def tiered_page(
         if rows and ((more and reverse) or (not reverse and not first_page))
         else None,
         size=size,
+    )
+
+
+# --- a text search's matches, paged within a window ------------------------------------------------------------------
+
+
+@dataclass
+class SearchWindow:
+    """The first matches of a search as read once (window_page): `rows` are tuples of (tier, pk, *extra), at most
+    `size` of them, in no particular order; `complete` when they are every match."""
+
+    rows: list[tuple]
+    complete: bool
+    size: int
+    start: int  # where the `extra` columns begin in a row
+
+    def extra(self) -> list[tuple]:
+        """Each row's `extra` columns, in the order asked for."""
+        return [row[self.start :] for row in self.rows]
+
+
+def window_page(
+    queryset,
+    *,
+    ordering,
+    size: int,
+    window: int,
+    tiers: list[Q] | None = None,
+    extra: tuple[str, ...] = (),
+    preferred=None,
+    after: str | None = None,
+    before: str | None = None,
+    offset: int = 0,
+) -> KeysetPage:
+    """One page of `queryset` (a text search's matches) in `ordering`, best tier first (`tiers`, as tiered_page),
+    sorted and paged within the first `window` matches.
+
+    Sorting every match of a common word ("batik": tens of thousands in a national registry) by name costs a read of
+    each of them, however few are shown; the words' GIN indexes find matches fast but in no useful order. So the
+    matches are read once, up to `window` + 1 of them and only their ids and tiers (the indexes, a LIMIT, no sort),
+    and the page is sought among those ids alone, by their primary key, in the order asked for (the database's
+    collation orders the names, as in every other list). When there are more, the pages cover the first `window` the
+    indexes gave (the physical order of the table: the same ones from one request to the next while the data stay
+    put), and `page.extra["window"]` says the window is not complete: the page says "more than N" and asks for a
+    narrower search.
+
+    The cursor is that of tiered_page (the tier, then the ordering's key) or keyset_page (without tiers), so a page
+    link stays valid. `extra` names more columns to read with the ids; the rows come back in `page.extra["window"]`
+    (a SearchWindow) for counting.
+
+    `preferred`: the best of those matches (a narrower queryset: the text search without its looser condition, the
+    same filters). When they alone fill the window, the window holds only them and the looser condition, whose index
+    scan can cost more than the rest of the read, is not evaluated.
+
+    On PostgreSQL the read runs without parallel workers: their rows interleave in no fixed order, and the window must
+    be the same set for every page of one search.
+    """
+    if tiers:
+        tier = Case(
+            *(When(condition, then=Value(number)) for number, condition in enumerate(tiers[:-1])),
+            default=Value(len(tiers) - 1),
+            output_field=IntegerField(),
+        )
+    else:
+        tier = Value(0, output_field=IntegerField())
+    columns = ["window_tier", "pk", *extra]
+    connection = connections[queryset.db]
+    with transaction.atomic(using=queryset.db):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        rows = []
+        if preferred is not None:
+            rows = list(preferred.order_by().annotate(window_tier=tier).values_list(*columns)[: window + 1])
+        if len(rows) <= window:
+            rows = list(queryset.order_by().annotate(window_tier=tier).values_list(*columns)[: window + 1])
+    complete = len(rows) <= window
+    rows = rows[:window]
+
+    # The window's rows in order, by the database (its collation orders the names, as in every other list): the
+    # same seek as keyset_page over the window's ids, each with its tier.
+    tiers_of: dict[int, list] = {}
+    for row in rows:
+        tiers_of.setdefault(row[0], []).append(row[1])
+    ranked = (
+        queryset.model._base_manager.using(queryset.db)
+        .filter(pk__in=[row[1] for row in rows])
+        .annotate(
+            window_tier=Case(
+                *(When(pk__in=ids, then=Value(number)) for number, ids in sorted(tiers_of.items())),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+    )
+    keys = _nullability(_keys(["window_tier", *ordering] if tiers else ordering), queryset.model)
+    names = [key.name for key in keys]
+
+    def sought(cursor: str) -> list:
+        values = decode_cursor(cursor, len(keys))
+        if tiers and (type(values[0]) is not int or not 0 <= values[0] < len(tiers)):
+            raise InvalidCursor("unknown tier")
+        return values
+
+    if before:
+        ordered = _seek(ranked, keys, sought(before), reverse=True).order_by(*_order_by(keys, reverse=True))
+        found_keys = list(ordered.values_list(*names)[: size + 1])
+        more_before = len(found_keys) > size
+        found_keys = list(reversed(found_keys[:size]))
+        next_cursor = encode_cursor(list(found_keys[-1])) if found_keys else None
+        previous_cursor = encode_cursor(list(found_keys[0])) if found_keys and more_before else None
+    else:
+        ordered = ranked
+        if after:
+            ordered = _seek(ranked, keys, sought(after))
+        found_keys = list(ordered.order_by(*_order_by(keys)).values_list(*names)[offset : offset + size + 1])
+        more = len(found_keys) > size
+        found_keys = found_keys[:size]
+        next_cursor = encode_cursor(list(found_keys[-1])) if found_keys and more else None
+        previous_cursor = encode_cursor(list(found_keys[0])) if found_keys and (after or offset) else None
+    ids = [key_row[names.index("pk")] for key_row in found_keys]
+    found = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)} if ids else {}
+    return KeysetPage(
+        [found[pk] for pk in ids if pk in found],
+        next_cursor=next_cursor,
+        previous_cursor=previous_cursor,
+        size=size,
+        extra={"window": SearchWindow(rows, complete, window, start=2)},
     )

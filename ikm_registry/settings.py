@@ -257,6 +257,9 @@ DIRECTORY_PAGE_SIZE = env.int("DIRECTORY_PAGE_SIZE", default=20)
 DIRECTORY_COUNTS_INTERVAL_SECONDS = env.int("DIRECTORY_COUNTS_INTERVAL_SECONDS", default=600)
 DIRECTORY_COUNTS_CHECK_SECONDS = env.int("DIRECTORY_COUNTS_CHECK_SECONDS", default=60)
 DIRECTORY_LIVE_COUNT_MAX = env.int("DIRECTORY_LIVE_COUNT_MAX", default=10_000)
+# A text search (q) reads at most this many matches, ranks and counts them, and pages within them (ikm_registry/keyset.py
+# window_page): more matches say "lebih dari" this number and ask for a narrower search.
+DIRECTORY_SEARCH_MAX = env.int("DIRECTORY_SEARCH_MAX", default=1000)
 # Admin lists count their rows exactly up to this many; longer lists show PostgreSQL's estimate ("± N").
 ADMIN_EXACT_COUNT_MAX = env.int("ADMIN_EXACT_COUNT_MAX", default=10_000)
 # An admin list filter on a relation offers up to this many related rows as links; more are chosen by autocomplete.

@@ -569,7 +569,7 @@ def test_a_large_registry_shows_the_stored_counts_until_the_next_refresh(
 
 def test_more_results_than_the_live_count_limit_are_not_counted(client, small_registry, settings):
     settings.DIRECTORY_LIVE_COUNT_MAX = 4
-    response = client.get("/direktori/?q=batik")
+    response = client.get("/direktori/?wilayah=51")  # the stored counts do not hold yet: counted live
     assert response.context["count"] is None
     content = response.content.decode()
     assert "Lebih dari 4 IKM" in content
@@ -578,6 +578,66 @@ def test_more_results_than_the_live_count_limit_are_not_counted(client, small_re
     assert facets["subsektor"] and facets["skala"] and facets["wilayah"]  # options to narrow the search ...
     for name, options in facets.items():
         assert all(option.count is None for option in options), name  # ... without counts
+
+
+def _search_pages(client, url: str) -> list[list[str]]:
+    """The names on each page of a directory URL, following its "Berikutnya" cursors to the end."""
+    pages, response = [], client.get(url)
+    while True:
+        assert response.status_code == 200
+        page = response.context["page"]
+        pages.append([business.name for business in page.object_list])
+        if not page.next_cursor:
+            return pages
+        assert len(pages) < 20, "the pages do not end"
+        response = client.get(f"{url}&sesudah={page.next_cursor}")
+
+
+def test_a_text_search_with_more_matches_than_its_window_says_more_than_and_pages_within_it(
+    client, small_registry, settings, fresh_pages
+):
+    """DIRECTORY_SEARCH_MAX: a text search reads that many matches at most, counts, ranks and pages them; with more
+    it says "lebih dari" and its pages end with the window (each match once, in name order)."""
+    settings.DIRECTORY_SEARCH_MAX = 4
+    settings.DIRECTORY_PAGE_SIZE = 3
+    response = client.get("/direktori/?q=batik")
+    assert response.context["count"] is None
+    assert "Lebih dari 4 IKM" in response.content.decode()
+    for name, options in response.context["facets"].items():
+        assert all(option.count is None for option in options), name
+    pages = _search_pages(client, "/direktori/?q=batik")
+    assert [len(page) for page in pages] == [3, 1]
+    shown = [name for page in pages for name in page]
+    assert len(set(shown)) == 4 and shown == sorted(shown)
+    assert set(shown) <= {f"Batik Kecil {n}" for n in range(9)}  # published ones only
+    last_page = client.get(
+        f"/direktori/?q=batik&sesudah={client.get('/direktori/?q=batik').context['page'].next_cursor}"
+    )
+    assert "Ini akhir dari 4 IKM yang ditampilkan" in last_page.content.decode()  # ... and says how to find the rest
+    assert "Ini akhir dari" not in response.content.decode()  # not before the last page
+    # Back from the last page: the first one again.
+    last = client.get(f"/direktori/?q=batik&sesudah={client.get('/direktori/?q=batik').context['page'].next_cursor}")
+    back = client.get(f"/direktori/?q=batik&sebelum={last.context['page'].previous_cursor}")
+    assert [business.name for business in back.context["page"].object_list] == pages[0]
+
+
+def test_a_text_search_within_its_window_is_counted_and_paged_whole(client, small_registry, settings, fresh_pages):
+    settings.DIRECTORY_SEARCH_MAX = 9
+    settings.DIRECTORY_PAGE_SIZE = 4
+    response = client.get("/direktori/?q=batik")
+    assert response.context["count"] == 9
+    assert "Lebih dari" not in response.content.decode()
+    assert [(option.value, option.count) for option in response.context["facets"]["wilayah"]] == [("51", 9)]
+    assert "Ini akhir dari" not in client.get("/direktori/?q=batik&page=3").content.decode()
+    pages = _search_pages(client, "/direktori/?q=batik")
+    assert [len(page) for page in pages] == [4, 4, 1]
+    assert [name for page in pages for name in page] == sorted(f"Batik Kecil {n}" for n in range(9))
+    # Another order within the same matches, newest first.
+    newest = _search_pages(client, "/direktori/?q=batik&urut=terbaru")
+    expected = list(
+        Business.objects.filter(status=PUBLISHED).order_by("-created_at", "-pk").values_list("name", flat=True)
+    )
+    assert [name for page in newest for name in page] == expected
 
 
 def test_results_within_the_live_count_limit_are_counted_exactly(client, small_registry, settings):

@@ -9,6 +9,7 @@ import itertools
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from businesses.choices import BusinessStatus, ScaleBps
@@ -574,3 +575,30 @@ def test_search_condition_uses_the_trigram_and_full_text_indexes(directory, quer
     assert "business_search_trgm" in plan, plan
     assert "business_search_fts" in plan, plan
     assert "Seq Scan on businesses_business" not in plan, plan
+
+
+def test_a_search_whose_good_matches_fill_its_window_leaves_the_look_alikes_out(client, directory, settings):
+    """The directory reads a text search's matches up to DIRECTORY_SEARCH_MAX (ikm_registry.keyset.window_page):
+    when the businesses that hold every word fill it, the trigram look-alikes are not read at all (their index scan
+    is the dearest part of a common word's search); when they do not, the look-alikes follow them."""
+    postgresql_only()
+    settings.PUBLIC_CACHE_SECONDS = 0
+    BusinessFactory(name="Abadi Batik Tullis", main_product="Kain tullis", status=PUBLISHED)  # only looks alike
+    BusinessFactory(name="Batik Sari Tulis", main_product="Kain batik tulis", status=PUBLISHED)
+    good = set(names({"q": "batik tulis"})) - {"Abadi Batik Tullis"}
+    assert len(good) >= 2
+
+    def shown(url):
+        response = client.get(url)
+        return [business.name for business in response.context["page"].object_list], response.context["count"]
+
+    settings.DIRECTORY_SEARCH_MAX = len(good) + 1
+    found, count = shown("/direktori/?q=batik+tulis")
+    assert count == len(good) + 1 and found[-1] == "Abadi Batik Tullis" and set(found[:-1]) == good
+    settings.DIRECTORY_SEARCH_MAX = len(good) - 1
+    found, count = shown("/direktori/?q=batik+tulis")
+    assert count is None and len(found) == len(good) - 1 and set(found) <= good
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/direktori/?q=batik+tulis")
+    reads = [query["sql"] for query in queries.captured_queries if "window_tier" in query["sql"]]
+    assert len(reads) == 1 and "%>" not in reads[0] and "WORD_SIMILARITY" not in reads[0].upper(), reads

@@ -14,14 +14,14 @@ import re
 from html import unescape
 
 import pytest
-from django.db.models import Case, F, FloatField, Value, When
+from django.db.models import Case, F, FloatField, Q, Value, When
 from django.utils import timezone
 
 from businesses.choices import BusinessStatus
 from businesses.filtersets import ORDERINGS, BusinessPublicFilterSet
 from businesses.models import Business
 from businesses.selectors import business_public
-from ikm_registry.keyset import InvalidCursor, decode_cursor, encode_cursor, keyset_page
+from ikm_registry.keyset import InvalidCursor, decode_cursor, encode_cursor, keyset_page, tiered_page, window_page
 from tests.factories import BusinessFactory
 
 pytestmark = pytest.mark.django_db
@@ -287,3 +287,71 @@ def test_a_page_that_is_not_a_number_is_the_first(client, rows, settings):
         response = client.get(f"/direktori/?page={page}")
         assert response.status_code == 200, page
         assert _ids(response.context["page"]) == first, page
+
+
+# --- window_page: a text search's first matches, paged within them -------------------------------------------------
+
+
+def _walk_window(queryset, ordering, size, window, tiers=None) -> list:
+    pages = [window_page(queryset, ordering=ordering, size=size, window=window, tiers=tiers)]
+    while pages[-1].has_next():
+        assert len(pages) <= 40, "the walk does not end"
+        pages.append(
+            window_page(queryset, ordering=ordering, size=size, window=window, tiers=tiers, after=pages[-1].next_cursor)
+        )
+    return pages
+
+
+@pytest.mark.parametrize("ordering", ORDERINGS_UNDER_TEST.values(), ids=ORDERINGS_UNDER_TEST.keys())
+def test_a_window_holding_every_match_pages_like_keyset_page_both_ways(rows, ordering):
+    queryset = business_public()
+    expected = [_ids(page) for page in _walk_forward(queryset, ordering, 4)]
+    forward = _walk_window(queryset, ordering, 4, window=len(NAMES))
+    assert [_ids(page) for page in forward] == expected  # the database's order (its collation), not Python's
+    assert forward[0].extra["window"].complete and len(forward[0].extra["window"].rows) == len(NAMES)
+    back = [forward[-1]]
+    while back[-1].has_previous():
+        assert len(back) <= 40
+        back.append(
+            window_page(queryset, ordering=ordering, size=4, window=len(NAMES), before=back[-1].previous_cursor)
+        )
+    assert [_ids(page) for page in reversed(back)] == expected
+    by_offset = window_page(queryset, ordering=ordering, size=4, window=len(NAMES), offset=8)
+    assert _ids(by_offset) == expected[2]
+
+
+def test_a_window_pages_its_tiers_in_turn_with_tiered_pages_cursors(rows):
+    queryset = business_public()
+    tiers = [Q(name__istartswith="b"), ~Q(name__istartswith="b")]
+    expected = list(
+        queryset.annotate(tier=Case(When(tiers[0], then=Value(0)), default=Value(1)))
+        .order_by("tier", "name", "pk")
+        .values_list("pk", flat=True)
+    )
+    pages = _walk_window(queryset, ("name", "pk"), 5, window=len(NAMES), tiers=tiers)
+    assert [pk for page in pages for pk in _ids(page)] == expected
+    # The cursor is the tier and the key, like tiered_page's: a link made by one is read by the other.
+    tiered = tiered_page(queryset, tiers=tiers, ordering=("name", "pk"), size=5)
+    assert tiered.next_cursor == pages[0].next_cursor
+    assert decode_cursor(pages[0].next_cursor, 3)[0] == 0
+
+
+def test_a_window_smaller_than_the_matches_pages_only_its_rows_each_once(rows):
+    queryset = business_public()
+    pages = _walk_window(queryset, ("name", "pk"), 3, window=7)
+    shown = [pk for page in pages for pk in _ids(page)]
+    window = pages[0].extra["window"]
+    assert not window.complete and len(window.rows) == 7
+    assert sorted(shown) == sorted(row[1] for row in window.rows) and len(set(shown)) == 7
+    assert shown == list(queryset.filter(pk__in=shown).order_by("name", "pk").values_list("pk", flat=True))
+    assert [len(page) for page in pages] == [3, 3, 1]
+
+
+@pytest.mark.parametrize("cursor", ['["Batik"]', '[0, 5, "Batik", 1]', '[7, "Batik", 1]', '["x", "Batik", 1]'])
+def test_a_window_cursor_that_does_not_fit_is_invalid(rows, cursor):
+    tiers = [Q(name__istartswith="b"), ~Q(name__istartswith="b")]
+    with pytest.raises(InvalidCursor):
+        page = window_page(
+            business_public(), ordering=("name", "pk"), size=3, window=30, tiers=tiers, after=_b64(cursor)
+        )
+        list(page.object_list)
