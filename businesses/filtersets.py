@@ -195,8 +195,8 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
             default=models.Value(0.0),
             output_field=models.FloatField(),
         )
-        # The same order as tiers of conditions, each served in name order by an index (ikm_registry.keyset's
-        # tiered_page): the directory ranks only the rows of the page it shows, never every match.
+        # The same order as tiers of conditions (ikm_registry.keyset's window_page): the directory ranks the matches of
+        # its window by tier and name, never every match.
         starts = Q(search_document__startswith=words[0])
         self.search_tiers = [good & starts, good & ~starts, condition & ~good]
         return (

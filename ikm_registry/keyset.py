@@ -270,70 +270,6 @@ def keyset_page(
     )
 
 
-def tiered_page(
-    queryset,
-    *,
-    tiers: list[Q],
-    ordering,
-    size: int,
-    after: str | None = None,
-    before: str | None = None,
-    offset: int = 0,
-) -> KeysetPage:
-    """One page of `queryset` in tiers: the rows of `tiers[0]` in `ordering`, then those of `tiers[1]`, ... (each
-    tier's condition excludes the earlier ones'). A text search's relevance this way is served by an index on the
-    ordering and a LIMIT per tier, rather than ranking every match to sort them: at most one query per tier the page
-    spans. The cursor is the tier's number followed by the key of `ordering`. `offset` (the few first pages asked for
-    by number) skips that many rows across the tiers."""
-    keys = _nullability(_keys(ordering), queryset.model)
-    reverse = bool(before)
-    cursor = before or after
-    start_tier, values = 0, None
-    if cursor:
-        decoded = decode_cursor(cursor, len(keys) + 1)
-        start_tier, values = decoded[0], decoded[1:]
-        if not isinstance(start_tier, int) or not 0 <= start_tier < len(tiers):
-            raise InvalidCursor("unknown tier")
-    order = range(start_tier, -1, -1) if reverse else range(start_tier, len(tiers))
-    rows: list[tuple[int, Any]] = []
-    skipped = offset
-    for tier in order:
-        wanted = size + 1 - len(rows)
-        if wanted <= 0:
-            break
-        part = queryset.filter(tiers[tier])
-        if values is not None and tier == start_tier:
-            part = _seek(part, keys, values, reverse=reverse)
-        ordered = part.order_by(*_order_by(keys, reverse=reverse))
-        if offset:
-            got = _rows(queryset, ordered, slice(offset, offset + wanted))
-            if not got:  # every row of this tier lies before the page
-                offset -= part.order_by().values("pk")[:offset].count()
-                continue
-            offset = 0
-        else:
-            got = _rows(queryset, ordered, slice(0, wanted))
-        rows.extend((tier, row) for row in got)
-    more = len(rows) > size
-    rows = rows[:size]
-    if reverse:
-        rows.reverse()
-
-    def cursor_of(entry):
-        tier, row = entry
-        return encode_cursor([tier, *_key_values(row, keys)])
-
-    first_page = not cursor and not skipped
-    return KeysetPage(
-        [row for _tier, row in rows],
-        next_cursor=cursor_of(rows[-1]) if rows and (more or reverse) else None,
-        previous_cursor=cursor_of(rows[0])
-        if rows and ((more and reverse) or (not reverse and not first_page))
-        else None,
-        size=size,
-    )
-
-
 # --- a text search's matches, paged within a window ------------------------------------------------------------------
 
 
@@ -365,8 +301,8 @@ def window_page(
     before: str | None = None,
     offset: int = 0,
 ) -> KeysetPage:
-    """One page of `queryset` (a text search's matches) in `ordering`, best tier first (`tiers`, as tiered_page),
-    sorted and paged within the first `window` matches.
+    """One page of `queryset` (a text search's matches) in `ordering`, best tier first (`tiers`: conditions, each
+    excluding the earlier ones'; the rows of the first, then of the second...), within the first `window` matches.
 
     Sorting every match of a common word ("batik": tens of thousands in a national registry) by name costs a read of
     each of them, however few are shown; the words' GIN indexes find matches fast but in no useful order. So the
@@ -377,8 +313,8 @@ def window_page(
     put), and `page.extra["window"]` says the window is not complete: the page says "more than N" and asks for a
     narrower search.
 
-    The cursor is that of tiered_page (the tier, then the ordering's key) or keyset_page (without tiers), so a page
-    link stays valid. `extra` names more columns to read with the ids; the rows come back in `page.extra["window"]`
+    The cursor is the tier followed by the ordering's key (without tiers: keyset_page's), as the directory's search
+    pages have always carried, so a page link stays valid. `extra` names more columns to read with the ids; the rows come back in `page.extra["window"]`
     (a SearchWindow) for counting.
 
     `preferred`: the best of those matches (a narrower queryset: the text search without its looser condition, the
