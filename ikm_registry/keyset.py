@@ -26,7 +26,8 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connections, transaction
-from django.db.models import Case, F, IntegerField, OrderBy, Q, Value, When
+from django.db.models import BooleanField, Case, F, IntegerField, OrderBy, Q, Value, When
+from django.db.models.expressions import RawSQL
 
 
 class InvalidCursor(ValueError):
@@ -273,6 +274,17 @@ def keyset_page(
 # --- a text search's matches, paged within a window ------------------------------------------------------------------
 
 
+def _among(model, ids: list, connection):
+    """The condition "the primary key is one of `ids`": on PostgreSQL one array parameter (`= ANY`), which a
+    thousand ids bind and plan in a fraction of the time of a thousand-parameter IN list."""
+    if connection.vendor != "postgresql":
+        return Q(pk__in=ids)
+    quote = connection.ops.quote_name
+    column = f"{quote(model._meta.db_table)}.{quote(model._meta.pk.column)}"
+    array = f"{model._meta.pk.rel_db_type(connection)}[]"
+    return RawSQL(f"{column} = ANY(%s::{array})", (list(ids),), output_field=BooleanField())
+
+
 @dataclass
 class SearchWindow:
     """The first matches of a search as read once (window_page): `rows` are tuples of (tier, pk, *extra), at most
@@ -351,12 +363,13 @@ def window_page(
     tiers_of: dict[int, list] = {}
     for row in rows:
         tiers_of.setdefault(row[0], []).append(row[1])
+    model = queryset.model
     ranked = (
-        queryset.model._base_manager.using(queryset.db)
-        .filter(pk__in=[row[1] for row in rows])
+        model._base_manager.using(queryset.db)
+        .filter(_among(model, [row[1] for row in rows], connection))
         .annotate(
             window_tier=Case(
-                *(When(pk__in=ids, then=Value(number)) for number, ids in sorted(tiers_of.items())),
+                *(When(_among(model, ids, connection), then=Value(number)) for number, ids in sorted(tiers_of.items())),
                 default=Value(0),
                 output_field=IntegerField(),
             )
