@@ -10,6 +10,7 @@ import math
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from ikm_registry.gc_pause import collector_paused
 from ikm_registry.reports.base import Report
 
 
@@ -30,10 +31,13 @@ class ChunkedListReport(Report):
             from ikm_registry.reports.base import load_weasyprint
 
             html = render_to_string(self.template_name, context)
-            document = load_weasyprint().HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+            weasyprint = load_weasyprint()
+            with collector_paused():  # as html_to_pdf() does
+                document = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+                pdf = document.write_pdf()
             if on_progress is not None:
                 on_progress(len(document.pages), len(document.pages))
-            return document.write_pdf()
+            return pdf
         return self.render_chunks(context, chunk_rows=chunk_rows, workers=workers, on_progress=on_progress)
 
     def render_chunks(self, context, *, chunk_rows, workers=None, on_progress=None) -> bytes:

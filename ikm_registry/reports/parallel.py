@@ -23,8 +23,11 @@ def _render(html: str, base_url: str) -> tuple[bytes, int]:
     """One chunk: its PDF and its number of pages (runs in a worker process)."""
     import weasyprint
 
-    document = weasyprint.HTML(string=html, base_url=base_url).render()
-    return document.write_pdf(), len(document.pages)
+    from ikm_registry.gc_pause import collector_paused
+
+    with collector_paused():
+        document = weasyprint.HTML(string=html, base_url=base_url).render()
+        return document.write_pdf(), len(document.pages)
 
 
 def _context():
