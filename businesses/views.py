@@ -23,6 +23,7 @@ from businesses.links import whatsapp_url
 from businesses.models import Business, Sentra
 from businesses.selectors import (
     FacetOption,
+    business_cards,
     business_public,
     business_public_detail,
     business_public_links,
@@ -232,7 +233,9 @@ def _directory_page(request, filterset, results, order_key: str) -> KeysetPage:
 
     def read(after=None, before=None, offset=0) -> KeysetPage:
         if not searching:
-            return keyset_page(results, ordering=ordering, size=size, after=after, before=before, offset=offset)
+            return keyset_page(
+                results, ordering=ordering, size=size, after=after, before=before, offset=offset, fetch=business_cards
+            )
         # A text search: its first DIRECTORY_SEARCH_MAX matches, read once, ranked and paged (and counted) here.
         return window_page(
             results,
@@ -242,6 +245,7 @@ def _directory_page(request, filterset, results, order_key: str) -> KeysetPage:
             window=settings.DIRECTORY_SEARCH_MAX,
             extra=FACET_COLUMNS,
             preferred=filterset.good_matches(),
+            fetch=business_cards,
             after=after,
             before=before,
             offset=offset,

@@ -229,25 +229,40 @@ def row_cursor(row, ordering) -> str:
     return encode_cursor(_key_values(row, _keys(ordering)))
 
 
-def _rows(queryset, ordered, bounds: slice) -> list:
+def _rows(queryset, ordered, bounds: slice, fetch=None) -> list:
     """The rows of `ordered` (a bare ordering of `queryset`) within `bounds`, as model instances of `queryset`: first
     the ids alone (the order's index and the WHERE, no joins or computed columns for rows that are only skipped or
-    sorted), then the whole rows of those ids, joins and annotations included."""
+    sorted), then the whole rows of those ids, joins and annotations included (or what `fetch(queryset, ids)` makes
+    of them: {pk: row}, each row with the ordering's fields as attributes)."""
     ids = list(ordered.values_list("pk", flat=True)[bounds])
-    found = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)} if ids else {}
+    return _fetched(queryset, ids, fetch)
+
+
+def _fetched(queryset, ids: list, fetch=None) -> list:
+    if not ids:
+        return []
+    found = fetch(queryset, ids) if fetch else {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
     return [found[pk] for pk in ids if pk in found]
 
 
 def keyset_page(
-    queryset, *, ordering, size: int, after: str | None = None, before: str | None = None, offset: int = 0
+    queryset,
+    *,
+    ordering,
+    size: int,
+    after: str | None = None,
+    before: str | None = None,
+    offset: int = 0,
+    fetch=None,
 ) -> KeysetPage:
     """One page of `queryset` in `ordering`: the first, the one after cursor `after`, the one before cursor `before`,
-    or (`offset`, for the few first pages asked for by number) the one starting at that row. Reads size + 1 rows."""
+    or (`offset`, for the few first pages asked for by number) the one starting at that row. Reads size + 1 rows.
+    `fetch(queryset, ids)` -> {pk: row} reads the page's rows instead of model instances (see _rows)."""
     keys = _nullability(_keys(ordering), queryset.model)
     if before:
         values = decode_cursor(before, len(keys))
         ordered = _seek(queryset, keys, values, reverse=True).order_by(*_order_by(keys, reverse=True))
-        rows = _rows(queryset, ordered, slice(0, size + 1))
+        rows = _rows(queryset, ordered, slice(0, size + 1), fetch)
         more_before = len(rows) > size
         rows = list(reversed(rows[:size]))
         return KeysetPage(
@@ -260,7 +275,7 @@ def keyset_page(
     if after:
         values = decode_cursor(after, len(keys))
         ordered = _seek(queryset, keys, values)
-    rows = _rows(queryset, ordered.order_by(*_order_by(keys)), slice(offset, offset + size + 1))
+    rows = _rows(queryset, ordered.order_by(*_order_by(keys)), slice(offset, offset + size + 1), fetch)
     more = len(rows) > size
     rows = rows[:size]
     return KeysetPage(
@@ -312,6 +327,7 @@ def window_page(
     after: str | None = None,
     before: str | None = None,
     offset: int = 0,
+    fetch=None,
 ) -> KeysetPage:
     """One page of `queryset` (a text search's matches) in `ordering`, best tier first (`tiers`: conditions, each
     excluding the earlier ones'; the rows of the first, then of the second...), within the first `window` matches.
@@ -401,9 +417,8 @@ def window_page(
         next_cursor = encode_cursor(list(found_keys[-1])) if found_keys and more else None
         previous_cursor = encode_cursor(list(found_keys[0])) if found_keys and (after or offset) else None
     ids = [key_row[names.index("pk")] for key_row in found_keys]
-    found = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)} if ids else {}
     return KeysetPage(
-        [found[pk] for pk in ids if pk in found],
+        _fetched(queryset, ids, fetch),
         next_cursor=next_cursor,
         previous_cursor=previous_cursor,
         size=size,
