@@ -27,6 +27,7 @@ from ikm_registry.api.personal import WITH_PERSONAL, PersonalDataApiMixin, shown
 from ikm_registry.api.reference import region_trail_names
 from ikm_registry.api.workflow import WorkflowActionMixin
 from ikm_registry.opengraph import absolute_url
+from ikm_registry.planner import written_join_order
 from ikm_registry.public_url import public_url
 
 # --- public -------------------------------------------------------------------------------------------------------
@@ -119,6 +120,14 @@ class BusinessPublicViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return BusinessPublicDetailSerializer if self.action == "retrieve" else BusinessPublicSerializer
+
+    def list(self, request, *args, **kwargs):
+        with written_join_order(selectors.business_public().db):  # ikm_registry/planner.py
+            return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        with written_join_order(selectors.business_public().db):
+            return super().retrieve(request, *args, **kwargs)
 
 
 class SentraPublicSerializer(serializers.Serializer):
