@@ -27,7 +27,7 @@ from businesses.validators import EARLIEST_YEAR
 from ikm_registry.choices import RegionLevel
 from ikm_registry.models import CreativeSubsector, Kbli, Region
 from ikm_registry.reports import Disclosure, Report, ReportForm, register
-from ikm_registry.reports.charts import bar_chart
+from ikm_registry.reports.charts import bar_charts, page_chart_height
 from ikm_registry.scoping import scope_for
 from ikm_registry.zones import local_moment, region_zone
 
@@ -254,17 +254,19 @@ class RekapReport(Report):
         cells, run = rekap_cells(region=region, year=year, user=user)
         figures = rekap_figures(region=region, year=year, user=user, cells=cells)
         child_heading = CHILD_HEADING[region.level if region is not None else None]
-        chart = bar_chart(
+        # In figures a page holds each (38 provinces or regencies in one, a kecamatan's many villages in several).
+        charts = bar_charts(
             [row["label"] for row in figures["regions"]],
             [row["ikm"] for row in figures["regions"]],
             title=_("Jumlah IKM per %(level)s") % {"level": str(child_heading).lower()},
+            max_height=page_chart_height(landscape=self.landscape),
         )
         return {
             **figures,
             "region": region,
             "year": year,
             "child_heading": child_heading,
-            "chart": chart,
+            "charts": charts,
             "individual": rekap_discloses(cells),
             "counted_at": counted_at(run, region=region),
         }

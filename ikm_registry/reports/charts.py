@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pygal
+from django.utils.translation import gettext as _
 from PIL import ImageFont
 from pygal.style import Style
 
@@ -212,19 +213,82 @@ def short_label(text: str, most: int = LABEL_CHARACTERS) -> str:
     return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 
 
+# --- the page a chart is printed on ---------------------------------------------------------------------------------
+
+# templates/reports/base.html: A4 with margins of 15 mm (top, right) and 18 mm (bottom, left); a chart's box
+# (.chart) is 65 % of the text's width with 4 mm above it, its SVG scaled to that width.
+A4_MM = (210, 297)
+PAGE_MARGINS_MM = (15, 15, 18, 18)  # top, right, bottom, left
+CHART_SHARE = 0.65
+CHART_TOP_MM = 4
+# The SVG is inline: the line's descent below it, and a little room for rounding.
+CHART_SLACK_MM = 5
+
+
+def page_chart_height(*, landscape: bool, width: int = 900, share: float = CHART_SHARE) -> int:
+    """The height, in the units of a chart `width` wide, of the tallest chart one page holds (a page of its own,
+    between the margins): a taller one would run over the footer and off the page (a chart never breaks)."""
+    short, long = A4_MM
+    top, right, bottom, left = PAGE_MARGINS_MM
+    page_width, page_height = (long, short) if landscape else (short, long)
+    box_width = (page_width - left - right) * share
+    return int(width * (page_height - top - bottom - CHART_TOP_MM - CHART_SLACK_MM) / box_width)
+
+
 # --- charts -------------------------------------------------------------------------------------------------------
 
+# A bar chart's height: BAR_CHART_FRAME for its title and value axis and BAR_PITCH per bar, down to MIN_BAR_PITCH
+# (the category labels stay their size and clear of each other) where the bars would not fit a page otherwise.
+BAR_CHART_FRAME = 80
+BAR_PITCH = 28
+MIN_BAR_PITCH = 20
 
-def bar_chart(labels: list[str], values: list[int | float], *, title: str = "", width: int = 900) -> str:
+
+def bar_charts(
+    labels: list[str], values: list[int | float], *, title: str = "", width: int = 900, max_height: int | None = None
+) -> list[str]:
+    """bar_chart() in figures at most `max_height` tall (page_chart_height(): a page's): as it is while it fits; else
+    with thinner bars (down to MIN_BAR_PITCH per bar); else split into as few figures as hold them, of as many
+    bars each (give or take one) and with the same bar thickness and value axis, the later ones titled as
+    continued. None: one figure, however tall."""
+    count = max(len(labels), 1)
+    if max_height is None:
+        return [bar_chart(labels, values, title=title, width=width)]
+    room = max_height - BAR_CHART_FRAME
+    per_figure = max(room // MIN_BAR_PITCH, 1)
+    figures = math.ceil(count / per_figure)
+    size = math.ceil(count / figures)
+    pitch = max(min(BAR_PITCH, room / size), MIN_BAR_PITCH)
+    if figures == 1:
+        return [bar_chart(labels, values, title=title, width=width, pitch=pitch)]
+    largest = max(values, default=0)
+    charts = []
+    for start in range(0, len(labels), size):
+        part = title if start == 0 or not title else _("%(title)s (lanjutan)") % {"title": title}
+        chunk = slice(start, start + size)
+        charts.append(bar_chart(labels[chunk], values[chunk], title=part, width=width, pitch=pitch, largest=largest))
+    return charts
+
+
+def bar_chart(
+    labels: list[str],
+    values: list[int | float],
+    *,
+    title: str = "",
+    width: int = 900,
+    pitch: float = BAR_PITCH,
+    largest: int | float | None = None,
+) -> str:
     """A horizontal bar chart (one bar per label, value printed at its end) as an SVG string.
 
-    Horizontal bars keep long region names readable; the height grows with the number of bars. The value axis
-    gets as many ticks as its labels fit side by side.
+    Horizontal bars keep long region names readable; the height grows with the number of bars, `pitch` units each
+    (bar_charts() fits them to a page). The value axis, up to `largest` (default: the largest value), gets as many
+    ticks as its labels fit side by side.
     """
-    height = 80 + 28 * max(len(labels), 1)
-    largest = max(values, default=0)
+    height = round(BAR_CHART_FRAME + pitch * max(len(labels), 1))
+    largest = max(values, default=0) if largest is None else largest
     # Room after the longest bar for its value, printed after the bar's end.
-    right = max((text_width(number(value), STYLE.value_font_size) for value in values), default=0) + 12
+    right = max((text_width(number(value), STYLE.value_font_size) for value in [*values, largest]), default=0) + 12
     svg = ""
     for most in (10, 8, 6, 5, 4, 3, 2, 1):
         chart = pygal.HorizontalBar(

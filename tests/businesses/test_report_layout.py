@@ -13,11 +13,27 @@ from django.urls import reverse
 from businesses.choices import BusinessStatus
 from businesses.reports.growth import GrowthForm, GrowthReport
 from businesses.reports.listing import DaftarForm, DaftarIkmReport, daftar_rows
+from businesses.reports.rekap import RekapForm, RekapReport
 from ikm_registry.choices import StaffRole
 from ikm_registry.reports.base import Report, html_to_pdf
-from ikm_registry.reports.charts import bar_chart, line_chart
-from tests.factories import SYSTEM, BusinessFactory, BusinessYearFactory, make_region, office_for, staff_user
-from tests.reports import pdf_text, row_pattern
+from ikm_registry.reports.charts import (
+    BAR_CHART_FRAME,
+    BAR_PITCH,
+    bar_chart,
+    bar_charts,
+    line_chart,
+    page_chart_height,
+)
+from tests.factories import (
+    SYSTEM,
+    BusinessFactory,
+    BusinessYearFactory,
+    make_region,
+    make_village,
+    office_for,
+    staff_user,
+)
+from tests.reports import YEAR, pdf_text, row_pattern
 
 # --- charts: every label clear of every other, measured in the printed PDF -----------------------------------------
 
@@ -75,6 +91,82 @@ def test_a_line_chart_with_a_year_without_figures_has_a_gap():
     svg = line_chart(["2022", "2023", "2024"], {"IKM aktif": [5, None, 7], "IKM terdaftar": [6, 6, 8]})
     assert overlaps(printed_words(svg)) == []
     assert svg.count("<circle") == 2 + 3  # no point (and no 0) for 2023 on the first line
+
+
+# --- charts: inside the page, however many bars -----------------------------------------------------------------------
+
+
+def chart_height(svg: str) -> float:
+    return float(re.search(r'viewBox="0 0 [\d.]+ ([\d.]+)"', svg).group(1))
+
+
+def printed_pages(pdf: bytes) -> list[tuple[float, list[tuple[str, float, float]]]]:
+    """Each page of a PDF as its height and its words with their top and bottom (pt, from the top; pdftotext -bbox)."""
+    xml = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    pages = []
+    for height, body in re.findall(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>', xml, re.S):
+        words = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', body)
+        pages.append((float(height), [(text, float(top), float(bottom)) for top, bottom, text in words]))
+    return pages
+
+
+@pytest.fixture
+def east_java(db):
+    """Jawa Timur's 38 regencies and cities (29 + 9, as many as the largest province has) with a business counted in
+    the first and one in the last."""
+    province = make_region("35", "Jawa Timur")
+    codes = [f"35.{n:02d}" for n in range(1, 30)] + [f"35.{n}" for n in range(71, 80)]
+    for number, code in enumerate(codes, start=1):
+        make_region(code, f"{'Kota' if code >= '35.71' else 'Kabupaten'} Contoh {number:02d}")
+    for code in (codes[0], codes[-1]):
+        business = BusinessFactory(village=make_village(f"{code}.01.2001"))
+        BusinessYearFactory(business=business, year=YEAR, workforce_male=3)
+    return province
+
+
+def test_the_rekap_of_a_province_of_38_regencies_prints_its_whole_chart_inside_the_page(east_java):
+    """Every bar of the chart and its name are printed, above the bottom margin: the only words there are the
+    footer's (a chart 38 bars tall at the usual thickness ran over the footer and off the page)."""
+    form = RekapForm(data={"region": "35", "year": YEAR}, user=SYSTEM)
+    assert form.is_valid(), form.errors
+    pdf = RekapReport().render(user=SYSTEM, params=form.cleaned_data)
+    bottom_margin = 18 / 25.4 * 72  # templates/reports/base.html: @page margin-bottom 18mm
+    footer = re.compile(
+        r"Rekapitulasi IKM Jawa Timur Tahun \d{4} — Dicetak pada \d+ \w+ \d{4} pukul \d+\.\d+ WI[BT]A? "
+        r"Halaman \d+ dari \d+"
+    )
+    for height, words in printed_pages(pdf):
+        in_margin = " ".join(text for text, top, bottom in words if bottom > height - bottom_margin)
+        assert footer.fullmatch(in_margin), in_margin
+    text = pdf_text(pdf)
+    for number in range(1, 39):
+        # in the table and in the chart
+        assert len(re.findall(rf"(Kabupaten|Kota) Contoh {number:02d}\b", text)) == 2, number
+
+
+def test_bar_charts_of_a_few_bars_keep_their_thickness():
+    """Bali's nine regencies: one chart, as tall as it ever was."""
+    charts = bar_charts(
+        LONG_NAMES[:9], list(range(9)), title="Jumlah IKM", max_height=page_chart_height(landscape=True)
+    )
+    assert len(charts) == 1
+    assert chart_height(charts[0]) == BAR_CHART_FRAME + BAR_PITCH * 9
+
+
+def test_bar_charts_thin_their_bars_to_fit_a_page_and_split_past_the_thinnest():
+    page = page_chart_height(landscape=True)
+    (forty,) = bar_charts((LONG_NAMES * 2)[:40], list(range(40)), max_height=page)  # ~ the 38 provinces
+    assert chart_height(forty) <= page < BAR_CHART_FRAME + BAR_PITCH * 40
+    names = [f"Desa Nomor {n:03d}" for n in range(1, 109)]  # Abenaho (Papua Pegunungan) has 108 villages
+    charts = bar_charts(names, list(range(108)), title="Jumlah IKM per desa/kelurahan", max_height=page)
+    assert len(charts) == 3
+    assert {chart_height(chart) for chart in charts} == {chart_height(charts[0])} and chart_height(charts[0]) <= page
+    assert "Jumlah IKM per desa/kelurahan (lanjutan)" in charts[1] and "(lanjutan)" not in charts[0]
+    printed = [re.findall(r"Desa Nomor \d{3}", chart) for chart in charts]
+    assert [name for part in printed for name in sorted(set(part))] == names  # every bar, in its figure
+    # one value axis: the same ticks up to the largest value in each
+    ticks = [re.findall(r'<text [^>]*class="[^"]*major[^"]*"[^>]*>([\d.]+)</text>', chart) for chart in charts]
+    assert ticks[0] == ticks[1] == ticks[2] and ticks[0], ticks
 
 
 # --- page breaks: the last rows go over with the totals row and the signature ----------------------------------------
