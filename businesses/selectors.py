@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import CharField, Count, F, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Cast, Coalesce, Left
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -275,16 +276,18 @@ CARD_COLUMNS = (
 def business_cards(results, ids: list[int]) -> dict[int, SimpleNamespace]:
     """The directory's cards of the businesses `ids` among `results` (a filtered `business_public()`), by id: plain
     objects with the card's fields in the shape of a business (`card.village.parent.name`, `card.kbli.title`,
-    `card.sentra.name`; `search_rank` with a text search), read as values in one query. Model instances with their
+    `card.sentra.name`; `card.url`, its page; `search_rank` with a text search), read as values in one query. Model instances with their
     desa, kecamatan, regency, KBLI and sentra rows cost three times as long for a page of twenty; the owner's contact
     is not read at all (no card shows it)."""
     ranked = "search_rank" in results.query.annotations
     rows = results.order_by().filter(pk__in=ids).values_list(*CARD_COLUMNS, *(("search_rank",) if ranked else ()))
+    detail = reverse("businesses:business_detail", args=[0]).removesuffix("0/")
     cards = {}
     for pk, name, product, created, founded, desa, district, regency, code, title, sentra, *rank in rows:
         cards[pk] = SimpleNamespace(
             pk=pk,
             id=pk,
+            url=f"{detail}{pk}/",
             name=name,
             main_product=product,
             created_at=created,
@@ -297,6 +300,14 @@ def business_cards(results, ids: list[int]) -> dict[int, SimpleNamespace]:
             search_rank=rank[0] if rank else None,
         )
     return cards
+
+
+def business_card_list(businesses) -> list[SimpleNamespace]:
+    """The cards (business_cards) of every business of `businesses` (a filtered `business_public()`), in its order:
+    a sentra's members."""
+    ids = list(businesses.values_list("pk", flat=True))
+    cards = business_cards(businesses, ids)
+    return [cards[pk] for pk in ids if pk in cards]
 
 
 def business_public_url(business) -> str:

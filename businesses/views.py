@@ -23,6 +23,7 @@ from businesses.links import whatsapp_url
 from businesses.models import Business, Sentra
 from businesses.selectors import (
     FacetOption,
+    business_card_list,
     business_cards,
     business_public,
     business_public_detail,
@@ -435,7 +436,7 @@ def sentra_detail(request, pk: int):
             link_url=reverse("businesses:sentra_list"),
             link_label=_("Lihat daftar sentra IKM"),
         ) from None
-    members = business_public().filter(sentra=sentra)
+    members = business_card_list(business_public().filter(sentra=sentra))
     photo = sentra_public_photo(sentra)
     preview = open_graph(
         title=sentra.name,
