@@ -121,6 +121,18 @@ def stored_counts_cover(wilayah: str = "", kbli: str = "") -> bool:
     return not kbli or (len(kbli) == 2 and kbli.isdigit() and len(wilayah) in STORED_KBLI_REGION_LENGTHS)
 
 
+# Stored facets with a row per sentra (thousands for a province): read only when asked for by name.
+LARGE_STORED_FACETS = frozenset({"sentra", "sentra-pp29"})
+
+
+def _small_stored_counts(rows) -> dict[str, dict[str, int]]:
+    """{facet: {value: count}} of every stored facet of `rows` (one region and KBLI code) but the large ones."""
+    found: dict[str, dict[str, int]] = {}
+    for facet, value, count in rows.exclude(facet__in=LARGE_STORED_FACETS).values_list("facet", "value", "count"):
+        found.setdefault(facet, {})[value] = count
+    return found
+
+
 def stored_counts(*, wilayah: str = "", kbli: str = "", facets=(), limits=None) -> dict[str, dict[str, int]] | None:
     """{facet: {value: count}} of the stored counts for `wilayah` and `kbli` (every facet named, empty when nothing
     counts there), or None when they do not hold or do not cover these codes. `limits` {facet: n}: read at most n + 1
@@ -130,8 +142,13 @@ def stored_counts(*, wilayah: str = "", kbli: str = "", facets=(), limits=None) 
     limits = limits or {}
     found: dict[str, dict[str, int]] = {facet: {} for facet in facets}
     rows = DirectoryCount.objects.filter(region=wilayah, kbli=kbli)
-    plain = [facet for facet in facets if facet not in limits]
-    for facet, value, count in rows.filter(facet__in=plain).values_list("facet", "value", "count"):
+    small = [facet for facet in facets if facet not in limits and facet not in LARGE_STORED_FACETS]
+    if small:  # every small facet of these codes in one query, once per request (a page asks for several)
+        every = request_memo(f"businesses.stored_counts:{wilayah}:{kbli}", lambda: _small_stored_counts(rows))
+        for facet in small:
+            found[facet] = dict(every.get(facet, {}))
+    large = [facet for facet in facets if facet not in limits and facet in LARGE_STORED_FACETS]
+    for facet, value, count in rows.filter(facet__in=large).values_list("facet", "value", "count") if large else ():
         found[facet][value] = count
     for facet, limit in limits.items():
         if facet in facets:
