@@ -121,14 +121,30 @@ def stored_counts_cover(wilayah: str = "", kbli: str = "") -> bool:
     return not kbli or (len(kbli) == 2 and kbli.isdigit() and len(wilayah) in STORED_KBLI_REGION_LENGTHS)
 
 
-# Stored facets with a row per sentra (thousands for a province): read only when asked for by name.
-LARGE_STORED_FACETS = frozenset({"sentra", "sentra-pp29"})
+# The stored facets with a few dozen rows per region at most (a value per child region, KBLI division, subsector,
+# scale, status, year...): a page reads them all at once. The others (a row per sentra: thousands for a province) are
+# read only when asked for by name. tests/businesses/test_directory_counts.py checks that the refresh writes no
+# facet this list leaves out by mistake.
+SMALL_STORED_FACETS = (
+    "desa",
+    "jumlah",
+    "kbli",
+    "kelengkapan",
+    "peta",
+    "sentra-total",
+    "skala",
+    "status",
+    "subsektor",
+    "tahun",
+    "wilayah",
+)
+LARGE_STORED_FACETS = ("sentra", "sentra-pp29")
 
 
 def _small_stored_counts(rows) -> dict[str, dict[str, int]]:
-    """{facet: {value: count}} of every stored facet of `rows` (one region and KBLI code) but the large ones."""
+    """{facet: {value: count}} of every small stored facet of `rows` (one region and KBLI code)."""
     found: dict[str, dict[str, int]] = {}
-    for facet, value, count in rows.exclude(facet__in=LARGE_STORED_FACETS).values_list("facet", "value", "count"):
+    for facet, value, count in rows.filter(facet__in=SMALL_STORED_FACETS).values_list("facet", "value", "count"):
         found.setdefault(facet, {})[value] = count
     return found
 
@@ -142,12 +158,12 @@ def stored_counts(*, wilayah: str = "", kbli: str = "", facets=(), limits=None) 
     limits = limits or {}
     found: dict[str, dict[str, int]] = {facet: {} for facet in facets}
     rows = DirectoryCount.objects.filter(region=wilayah, kbli=kbli)
-    small = [facet for facet in facets if facet not in limits and facet not in LARGE_STORED_FACETS]
+    small = [facet for facet in facets if facet not in limits and facet in SMALL_STORED_FACETS]
     if small:  # every small facet of these codes in one query, once per request (a page asks for several)
         every = request_memo(f"businesses.stored_counts:{wilayah}:{kbli}", lambda: _small_stored_counts(rows))
         for facet in small:
             found[facet] = dict(every.get(facet, {}))
-    large = [facet for facet in facets if facet not in limits and facet in LARGE_STORED_FACETS]
+    large = [facet for facet in facets if facet not in limits and facet not in SMALL_STORED_FACETS]
     for facet, value, count in rows.filter(facet__in=large).values_list("facet", "value", "count") if large else ():
         found[facet][value] = count
     for facet, limit in limits.items():

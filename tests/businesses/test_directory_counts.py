@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from businesses.choices import BusinessStatus
 from businesses.models import SENTRA_MIN_MEMBERS, Business, BusinessYear, DirectoryCount, DirectoryCountRun, Sentra
-from businesses.selectors import attention_summary
+from businesses.selectors import LARGE_STORED_FACETS, SMALL_STORED_FACETS, attention_summary
 from businesses.services.directory_counts import (
     directory_counts_due,
     directory_counts_request,
@@ -306,6 +306,19 @@ def test_stored_counts_agree_with_the_base_tables(registry):
     zero = set(DirectoryCount.objects.filter(count=0).values_list("facet", "value"))
     assert ("sentra-pp29", str(registry.empty_sentra.pk)) in zero
     assert {facet for facet, _value in zero} == {"sentra-pp29"}
+    # Every stored facet is either read with the others of its region (small) or only when named (a row per sentra).
+    written = set(DirectoryCount.objects.values_list("facet", flat=True).distinct())
+    assert written <= set(SMALL_STORED_FACETS) | set(LARGE_STORED_FACETS), written
+    assert "sentra-total" in written and "sentra" in written
+
+
+def test_one_query_reads_the_small_stored_facets_of_a_region_once_per_request(client, registry, fresh_pages):
+    refresh_directory_counts()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/statistik/").status_code == 200
+    reads = [query["sql"] for query in queries.captured_queries if "businesses_directorycount" in query["sql"]]
+    assert len(reads) == 1, reads  # the page's panels read their facets once
+    assert "'jumlah'" in reads[0] and "'wilayah'" in reads[0] and "'sentra'" not in reads[0]  # not the rows per sentra
 
 
 def test_stored_counts_agree_after_imports_workflow_changes_and_deactivations(registry, kbli):
