@@ -316,7 +316,7 @@ def test_one_query_reads_the_small_stored_facets_of_a_region_once_per_request(cl
     refresh_directory_counts()
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/statistik/").status_code == 200
-    reads = [query["sql"] for query in queries.captured_queries if "businesses_directorycount" in query["sql"]]
+    reads = [sql for query in queries.captured_queries if 'FROM "businesses_directorycount"' in (sql := query["sql"])]
     assert len(reads) == 1, reads  # the page's panels read their facets once
     assert "'jumlah'" in reads[0] and "'wilayah'" in reads[0] and "'sentra'" not in reads[0]  # not the rows per sentra
 
