@@ -79,7 +79,7 @@ class RegistryAdminSite(admin.AdminSite):
 
     def get_urls(self):
         from ikm_registry.admin_report_jobs import job_download_view, jobs_view
-        from ikm_registry.admin_reports import reports_view
+        from ikm_registry.admin_reports import report_regions_view, reports_view
         from ikm_registry.admin_uploads import (
             upload_preview_view,
             upload_rejects_view,
@@ -109,6 +109,11 @@ class RegistryAdminSite(admin.AdminSite):
                 name="tabular_upload_template",
             ),
             path("laporan/", self.admin_view(lambda request: reports_view(request, self)), name="reports"),
+            path(
+                "laporan/wilayah/",
+                self.admin_view(lambda request: report_regions_view(request, self)),
+                name="report_regions",
+            ),
             path("laporan/tugas/", self.admin_view(lambda request: jobs_view(request, self)), name="report_jobs"),
             path(
                 "laporan/tugas/<int:pk>/unduh/",

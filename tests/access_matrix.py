@@ -99,6 +99,7 @@ LSP_REFUSED = (
     "admin:certification_certificationtarget_*",
     "admin:certification_enrollment_add",
     "admin:reports",
+    "admin:report_regions",
     "admin:tabular_upload*",
     # the staff API's endpoints of the same records (a 403 from its permission, before any row is read)
     "staf-usaha-*",
@@ -1822,6 +1823,24 @@ def fill_reports(route, role, matrix) -> list[Probe]:
     return probes
 
 
+def fill_report_regions(route, role, matrix) -> list[Probe]:
+    """The Laporan page's region search: each report with a few terms (any region; each region's token in lower case,
+    which the answer still spells in its own case; a province's code), without a report and with one that does not
+    exist."""
+    from ikm_registry.reports import all_reports
+
+    probes = [
+        Probe("GET", route.path(), "no report"),
+        Probe("GET", route.path(), "no such report", query=(("report", "tidak-ada"),)),
+    ]
+    for report in all_reports():
+        for term in ("", "a", "e", "bdgx", "dpsx", "ntbx", "52"):
+            probes.append(
+                Probe("GET", route.path(), f"{report.name} '{term}'", query=(("report", report.name), ("term", term)))
+            )
+    return probes
+
+
 def fill_public_business(route, role, matrix) -> list[Probe]:
     from businesses.choices import BusinessStatus
     from businesses.models import Business
@@ -2334,6 +2353,8 @@ FILLERS = [
            fill_job_download),
     Filler("admin:reports", (), "the page; each report's form; each report POSTed for the role's own region and "
            "record and for each region and record the role may not see", fill_reports),
+    Filler("admin:report_regions", (), "the Laporan page's region search: each report with a few terms, a region's "
+           "token and code among them; no report, a report that does not exist", fill_report_regions),
     Filler("admin:auth_user_password_change", ("id",), "each operator's account and a missing id; GET and POST",
            fill_user_password),
     Filler("admin:view_on_site", ("content_type_id", "object_id"), "every record of the matrix with its content "

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.widgets import AutocompleteSelect, get_select2_language
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -57,10 +59,115 @@ def regions_for(user):
     return regions.restrict(user)
 
 
+class RegionSelect(forms.Select):
+    """The region of a report: a plain select of every region in scope when they are few (a regency's staff: the
+    regency and its kecamatan, up to ADMIN_FILTER_OPTIONS_MAX), else a search-as-you-type input (Django admin's
+    select2 autocomplete) asking `search_url` (the Laporan page's region search, ikm_registry.admin_reports) for the
+    regions the form itself accepts: the page holds the chosen region only, not the 7,800 regions of Indonesia.
+
+    Without JavaScript the select holds the chosen region (or the empty choice) and a text input beside it
+    (`<name>_kode`, in <noscript>) takes a region code instead; the field validates a typed code as a chosen one.
+    Without a `search_url` (a form rendered outside the Laporan page) it stays a plain select."""
+
+    typed_suffix = "_kode"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.search_url = ""
+        self._searched = None  # (the queryset counted, whether its regions are too many to list)
+
+    @property
+    def searched(self) -> bool:
+        """Whether the regions are chosen by autocomplete: a search URL is set and they are more than
+        ADMIN_FILTER_OPTIONS_MAX (one COUNT over at most that many + 1 rows, once per queryset)."""
+        if not self.search_url:
+            return False
+        queryset = self.choices.queryset
+        if self._searched is None or self._searched[0] is not queryset:
+            limit = settings.ADMIN_FILTER_OPTIONS_MAX
+            self._searched = (queryset, queryset.order_by()[: limit + 1].count() > limit)
+        return self._searched[1]
+
+    @property
+    def media(self):
+        if not self.searched:
+            return forms.Media()
+        # Django admin's select2 and its set-up (admin/js/autocomplete.js), in the language of the request.
+        return AutocompleteSelect(None, None).media
+
+    def value_from_datadict(self, data, files, name):
+        typed = data.get(name + self.typed_suffix)
+        if isinstance(typed, str) and typed.strip():
+            return typed.strip()
+        return super().value_from_datadict(data, files, name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return name + self.typed_suffix not in data and super().value_omitted_from_data(data, files, name)
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs=extra_attrs)
+        if not self.searched:
+            return attrs
+        field = self.choices.field  # its `required`: a form may change it after the widget was made
+        placeholder = field.empty_label if not field.required and field.empty_label else None
+        attrs.update(
+            {
+                "class": " ".join(filter(None, [attrs.get("class", ""), "admin-autocomplete"])),
+                "data-ajax--cache": "true",
+                "data-ajax--delay": 250,
+                "data-ajax--type": "GET",
+                "data-ajax--url": self.search_url,
+                "data-theme": "admin-autocomplete",
+                "data-width": "100%",
+                "data-allow-clear": "false" if field.required else "true",
+                "data-placeholder": str(placeholder or _("Ketik nama atau kode wilayah…")),
+                "lang": get_select2_language(),
+            }
+        )
+        return attrs
+
+    def optgroups(self, name, value, attrs=None):
+        if not self.searched:
+            return super().optgroups(name, value, attrs)
+        # The empty choice (select2's placeholder; "Seluruh Indonesia" where the form allows it) and the chosen
+        # region if the user may choose it: a region outside their scope is named nowhere.
+        field = self.choices.field
+        chosen = [str(item) for item in value if str(item) not in field.empty_values]
+        options = [self.create_option(name, "", str(field.empty_label or ""), not chosen, 0)]
+        if chosen:
+            rows = field.queryset.filter(**{f"{field.to_field_name or 'pk'}__in": chosen}).select_related("parent")
+            for row in rows[:1]:
+                key = getattr(row, field.to_field_name or "pk")
+                options.append(self.create_option(name, key, field.autocomplete_label(row), True, 1))
+        return [(None, options, 0)]
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        if not self.searched:
+            return html
+        typed_id = f"{(attrs or {}).get('id') or self.attrs.get('id') or 'id_' + name}{self.typed_suffix}"
+        return format_html(
+            '{}<noscript><p class="region-code"><label for="{}">{}</label> <input type="text" name="{}" id="{}" maxlength="13" '
+            'class="vTextField" placeholder="35.78"></p></noscript>',
+            html,
+            typed_id,
+            _("Atau ketik kode wilayah:"),
+            name + self.typed_suffix,
+            typed_id,
+        )
+
+
 class RegionChoiceField(forms.ModelChoiceField):
+    widget = RegionSelect
+
     def label_from_instance(self, obj):
         indent = "\u2003" * obj.code.count(".")
         return f"{indent}{obj.code} {obj.name}"
+
+    def autocomplete_label(self, obj) -> str:
+        """A region as the search offers it: code and name with its regency ("35.78.01 Kec. Karang Pilang, Kota
+        Surabaya"; `obj.parent` is read for a kecamatan)."""
+        return f"{obj.code} {obj.label}"
 
 
 class ReportForm(forms.Form):
