@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from businesses import rules
 from businesses.choices import BusinessStatus
-from businesses.models import Business, BusinessYear
+from businesses.models import Business, BusinessYear, ReportFigure
 from businesses.reports.rekap import (
     CHILD_HEADING,
     NationalReportForm,
@@ -58,6 +58,7 @@ from ikm_registry.models import Region
 from ikm_registry.reports import Disclosure, Report, register
 from ikm_registry.reports.charts import line_chart
 from ikm_registry.reports.formatting import EMPTY, number
+from ikm_registry.scoping import scope_for
 
 GROWTH_STATUSES = (BusinessStatus.VERIFIED, BusinessStatus.PUBLISHED, BusinessStatus.INACTIVE)
 MEASURES = ("registered", "active", "closed", "workforce")
@@ -83,11 +84,26 @@ def growth(previous: int, current: int) -> float | None:
 def data_years(user) -> tuple[int, int] | None:
     """The first and last data year with figures of the counted businesses `user` may see (None: none yet), the
     last MAX_YEARS of them at most: the range the form offers."""
-    found = BusinessYear.objects.filter(business__status__in=GROWTH_STATUSES).restrict(user)
-    bounds = found.aggregate(first=Min("year"), last=Max("year"))
+    bounds = _stored_data_years(user)
+    if bounds is None:
+        found = BusinessYear.objects.filter(business__status__in=GROWTH_STATUSES).restrict(user)
+        bounds = found.aggregate(first=Min("year"), last=Max("year"))
     if bounds["last"] is None:
         return None
     return max(bounds["first"], bounds["last"] - MAX_YEARS + 1), bounds["last"]
+
+
+def _stored_data_years(user) -> dict | None:
+    """{first, last} data year of the counted businesses of the user's whole scope from the stored report figures
+    (a few hundred rows), when they hold for it; else None (the caller reads every yearly row in the scope: 0.4 s at
+    1,000,000 businesses). Indonesia's per KBLI division, a province's or regency's per region."""
+    scope = scope_for(user) if user is not None else None
+    region = "" if scope is None or scope.everything else scope.region_code
+    if region is None or report_figures_run(user=user, region_code=region) is None:
+        return None
+    facet = "kbli" if region == "" else "wilayah"
+    rows = ReportFigure.objects.filter(facet=facet, region=region, status__in=("", "inactive"))
+    return rows.aggregate(first=Min("year"), last=Max("year"))
 
 
 class GrowthForm(NationalReportForm):

@@ -9,7 +9,9 @@ import random
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, Sum
+from django.db import connection
+from django.db.models import Count, Max, Min, Sum
+from django.test.utils import CaptureQueriesContext
 
 from businesses.choices import BusinessStatus
 from businesses.models import Business, BusinessYear, ReportFigure
@@ -255,3 +257,30 @@ def test_a_large_registry_reports_stored_figures_and_says_when_they_were_counted
     assert "Angka dihitung pada" in " ".join(text.split())
     refresh_directory_counts()
     assert rekap_figures(region=region("51"), year=year, user=SYSTEM)["totals"]["ikm"] == before + 1
+
+
+def test_the_growth_forms_years_come_from_the_stored_figures(figures_registry):
+    """The pertumbuhan form offers the data years of what the user may see: from the stored figures when they hold
+    for the user's whole scope (no read of every yearly row), equal to the live bounds."""
+    refresh_directory_counts()
+    users = {
+        "national": staff_user(StaffRole.NATIONAL, "31"),
+        "bali": staff_user(StaffRole.OPERATOR, "51"),
+        "ntb": staff_user(StaffRole.OPERATOR, "52"),
+        "badung": staff_user(StaffRole.OPERATOR, "51.03"),
+        "system": SYSTEM,
+    }
+    for name, user in users.items():
+        live = (
+            BusinessYear.objects.filter(business__status__in=growth_module.GROWTH_STATUSES)
+            .restrict(user)
+            .aggregate(first=Min("year"), last=Max("year"))
+        )
+        stored = growth_module._stored_data_years(user)
+        assert stored == live, name
+        with CaptureQueriesContext(connection) as queries:
+            years = growth_module.data_years(user)
+        assert not any("businesses_businessyear" in query["sql"] for query in queries.captured_queries), name
+        if live["last"] is not None:
+            assert years == (max(live["first"], live["last"] - growth_module.MAX_YEARS + 1), live["last"]), name
+    assert users and BusinessYear.objects.exists()
