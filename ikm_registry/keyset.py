@@ -342,8 +342,8 @@ def window_page(
     narrower search.
 
     The cursor is the tier followed by the ordering's key (without tiers: keyset_page's), as the directory's search
-    pages have always carried, so a page link stays valid. `extra` names more columns to read with the ids; the rows come back in `page.extra["window"]`
-    (a SearchWindow) for counting.
+    pages have always carried, so a page link stays valid. `extra` names more columns to read with the ids; the rows
+    come back in `page.extra["window"]` (a SearchWindow) for counting. `fetch`: as keyset_page's.
 
     `preferred`: the best of those matches (a narrower queryset: the text search without its looser condition, the
     same filters). When they alone fill the window, the window holds only them and the looser condition, whose index
