@@ -53,6 +53,15 @@ def page(browser, live_server):
     context.close()
 
 
+def watch_scripts(page, problems: list | None = None) -> list:
+    """Collect the page's script errors and console errors into `problems` (a new list by default), which a test
+    asserts empty at its end."""
+    problems = [] if problems is None else problems
+    page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    return problems
+
+
 def log_in(page, username, password="rahasia-uji-123"):
     page.goto("/admin/login/")
     page.fill("#id_username", username)

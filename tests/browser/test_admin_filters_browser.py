@@ -5,7 +5,7 @@ it again; no script error or blocked resource on the way."""
 import pytest
 
 from ikm_registry.choices import StaffRole
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, watch_scripts
 from tests.factories import BusinessFactory, SentraFactory, make_kbli, make_region, make_village, staff_user
 
 
@@ -26,9 +26,7 @@ def bali_and_jatim(transactional_db):
 
 
 def test_staff_type_in_the_sentra_filter_and_pick_a_sentra(page, bali_and_jatim):
-    problems = []
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
+    problems = watch_scripts(page)
     log_in(page, "staf.bali")
     page.goto("/admin/businesses/business/")
     assert page.locator("#result_list tbody tr").count() == 2

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from businesses.choices import BusinessStatus
 from ikm_registry.choices import StaffRole
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, watch_scripts
 from tests.business_files import csv_bytes, row
 from tests.factories import BusinessFactory, BusinessYearFactory, SentraFactory, staff_user
 
@@ -32,8 +32,7 @@ def watched(page):
         " window.reportViolation('CSP ' + e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline')"
         " + ' at ' + e.sourceFile + ':' + e.lineNumber + ' on ' + location.pathname); });"
     )
-    page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    watch_scripts(page, problems)
     tiles = []
 
     def tile(route):

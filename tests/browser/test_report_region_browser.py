@@ -5,7 +5,7 @@ way."""
 import pytest
 
 from ikm_registry.choices import StaffRole
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, watch_scripts
 from tests.factories import make_region, staff_user
 
 
@@ -27,9 +27,7 @@ def regions(transactional_db, settings):
 
 
 def test_staff_type_a_regency_pick_it_and_download_its_report(page, regions):
-    problems = []
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
+    problems = watch_scripts(page)
     log_in(page, "staf.nasional")
     page.goto("/admin/laporan/?report=rekap")
     # The page holds the empty choice only: the whole country, named.
