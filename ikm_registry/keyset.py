@@ -291,13 +291,15 @@ def keyset_page(
 
 def _among(model, ids: list, connection):
     """The condition "the primary key is one of `ids`": on PostgreSQL one array parameter (`= ANY`), which a
-    thousand ids bind and plan in a fraction of the time of a thousand-parameter IN list."""
+    thousand ids bind and plan in a fraction of the time of a thousand-parameter IN list. The array is sent as its
+    text ('{1,2,3}', cast by the server): psycopg's dumper for a Python list of ints costs about 2 ms per thousand."""
     if connection.vendor != "postgresql":
         return Q(pk__in=ids)
     quote = connection.ops.quote_name
     column = f"{quote(model._meta.db_table)}.{quote(model._meta.pk.column)}"
     array = f"{model._meta.pk.rel_db_type(connection)}[]"
-    return RawSQL(f"{column} = ANY(%s::{array})", (list(ids),), output_field=BooleanField())
+    literal = "{" + ",".join(str(int(pk)) for pk in ids) + "}"  # int(): only numbers reach the literal
+    return RawSQL(f"{column} = ANY(%s::{array})", (literal,), output_field=BooleanField())
 
 
 @dataclass
