@@ -3,16 +3,19 @@
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from businesses.choices import BusinessStatus
 from businesses.selectors import (
     PUBLIC_CONTACT_ANNOTATIONS,
     PUBLIC_FIELDS,
+    business_cards,
     business_public,
     public_counts,
+    reference_labels,
     sentra_public,
 )
+from ikm_registry.models import CreativeSubsector
 from tests.factories import BusinessFactory, BusinessYearFactory, SentraFactory
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +144,53 @@ def test_home_page_counts_read_through_the_public_selectors():
     BusinessFactory(status=BusinessStatus.VERIFIED, sentra=SentraFactory())  # a sentra with no published member
     BusinessFactory(status=BusinessStatus.SUBMITTED)
     assert public_counts() == {"businesses": 1, "sentra": 1, "villages": 1}
+
+
+def test_reference_labels_name_every_kind_in_one_query(django_assert_num_queries):
+    business = published(sentra=SentraFactory(name="Sentra Tenun Gringsing"))
+    kriya = CreativeSubsector.objects.get(code="kriya")  # the reference rows come with the migrations
+    with django_assert_num_queries(1):
+        labels = reference_labels(
+            regions=[business.village_id, "51.03", "99.99.99.9999"],
+            kbli=[business.kbli_id, "99999"],
+            subsectors=["kriya", "tidak-ada"],
+            sentra=[business.sentra_id, str(business.sentra_id), 987654],
+        )
+    assert labels == {
+        "wilayah": {
+            business.village_id: ("Tuban", "Kuta", "Kabupaten Badung"),
+            "51.03": ("Kabupaten Badung", "Bali", None),
+        },
+        "kbli": {business.kbli_id: "Industri Batik"},
+        "subsektor": {"kriya": kriya.name},
+        "sentra": {business.sentra_id: "Sentra Tenun Gringsing"},
+    }
+    with translation.override("en"):
+        assert reference_labels(subsectors=["kriya"])["subsektor"] == {"kriya": kriya.name_en}
+
+
+def test_reference_labels_of_nothing_read_nothing(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert reference_labels() == {"wilayah": {}, "kbli": {}, "subsektor": {}, "sentra": {}}
+
+
+def test_business_cards_carry_the_names_of_their_rows_in_two_queries(django_assert_num_queries):
+    with_sentra = published(sentra=SentraFactory(name="Sentra Perak Celuk"), main_product="Perak")
+    without = published()
+    hidden = BusinessFactory(status=BusinessStatus.SUBMITTED)
+    with django_assert_num_queries(2):
+        cards = business_cards(business_public(), [with_sentra.pk, without.pk, hidden.pk])
+    assert set(cards) == {with_sentra.pk, without.pk}  # an id outside the results gets no card
+    card = cards[with_sentra.pk]
+    assert (card.name, card.main_product, card.url) == (with_sentra.name, "Perak", f"/direktori/ikm/{with_sentra.pk}/")
+    assert [card.village.name, card.village.parent.name, card.village.parent.parent.name] == [
+        "Tuban",
+        "Kuta",
+        "Kabupaten Badung",
+    ]
+    assert (card.kbli.code, card.kbli.title, card.sentra.name) == (
+        with_sentra.kbli_id,
+        "Industri Batik",
+        "Sentra Perak Celuk",
+    )
+    assert cards[without.pk].sentra is None
