@@ -3,7 +3,6 @@
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models, router
@@ -30,6 +29,7 @@ from ikm_registry.models import CreativeSubsector, Kbli, Region, TransitionLog
 from ikm_registry.public_url import public_url
 from ikm_registry.request_memo import request_memo
 from ikm_registry.scoping import region_q
+from ikm_registry.text import truncated
 
 
 def public_counts() -> dict:
@@ -356,9 +356,23 @@ def reference_labels(*, regions=(), kbli=(), subsectors=(), sentra=()) -> dict[s
     return found
 
 
-def business_cards(results, ids: list[int]) -> dict[int, SimpleNamespace]:
-    """The directory's cards of the businesses `ids` among `results` (a filtered `business_public()`), by id: plain
-    objects with the card's fields in the shape of a business (`card.village.parent.name`, `card.kbli.title`,
+class Card(dict):
+    """A directory card's values: a dict, which the template engine looks up first (`{{ business.village.name }}`
+    costs a step per dot; an object's attribute is found only after a failed item lookup), whose keys also read as
+    attributes (ikm_registry.keyset reads a row's sort keys so, and the directory sorts a page by `search_rank`)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def business_cards(results, ids: list[int]) -> dict[int, Card]:
+    """The directory's cards of the businesses `ids` among `results` (a filtered `business_public()`), by id: Cards
+    with the card's fields in the shape of a business (`card.village.parent.name`, `card.kbli.title`,
     `card.sentra.name`; `card.url`, its page; `search_rank` with a text search). Two queries: the rows' own columns,
     then the names they refer to (reference_labels). Model instances with their desa, kecamatan, regency, KBLI and
     sentra rows cost three times as long for a page of twenty; the owner's contact is not read at all (no card
@@ -373,7 +387,7 @@ def business_cards(results, ids: list[int]) -> dict[int, SimpleNamespace]:
     cards = {}
     for pk, name, product, created, founded, village, code, sentra, *rank in rows:
         desa, district, regency = regions.get(village, ("", "", ""))
-        cards[pk] = SimpleNamespace(
+        cards[pk] = Card(
             pk=pk,
             id=pk,
             url=f"{detail}{pk}/",
@@ -381,17 +395,15 @@ def business_cards(results, ids: list[int]) -> dict[int, SimpleNamespace]:
             main_product=product,
             created_at=created,
             year_founded=founded,
-            village=SimpleNamespace(
-                name=desa, parent=SimpleNamespace(name=district, parent=SimpleNamespace(name=regency))
-            ),
-            kbli=SimpleNamespace(code=code, title=titles.get(code, "")),
-            sentra=SimpleNamespace(name=sentra_names.get(sentra, "")) if sentra else None,
+            village=Card(name=desa, parent=Card(name=district, parent=Card(name=regency))),
+            kbli=Card(code=code, title=titles.get(code, ""), short_title=truncated(titles.get(code, ""), 60)),
+            sentra=Card(name=sentra_names.get(sentra, "")) if sentra else None,
             search_rank=rank[0] if rank else None,
         )
     return cards
 
 
-def business_card_list(businesses) -> list[SimpleNamespace]:
+def business_card_list(businesses) -> list[Card]:
     """The cards (business_cards) of every business of `businesses` (a filtered `business_public()`), in its order:
     a sentra's members."""
     ids = list(businesses.values_list("pk", flat=True))

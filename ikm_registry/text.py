@@ -113,3 +113,11 @@ def folded(text: str) -> str:
 def search_words_of(text: str) -> list[str]:
     """The words of `text` as searches compare them: folded runs of letters and digits, in order."""
     return re.findall(r"\w+", folded(text))
+
+
+def truncated(text: str, length: int) -> str:
+    """`text` cut to `length` characters, "…" included, as the truncatechars filter cuts the titles and names of
+    reference data; a plain slice (that filter inspects every character for combining marks, a tenth of the work of
+    a directory card)."""
+    text = str(text)
+    return text if len(text) <= length else text[: length - 1] + "…"

@@ -11,6 +11,8 @@ from django import template
 from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 
+from ikm_registry.text import truncated
+
 register = template.Library()
 
 
@@ -21,9 +23,7 @@ def facet_options(options, selected: str = "", truncate: int = 0):
     separator = get_format("THOUSAND_SEPARATOR")
     parts = []
     for option in options:  # html.escape, not format_html: a tenth of the calls for ninety options
-        label = str(option.label)
-        if truncate and len(label) > truncate:  # as the truncatechars filter: `truncate` characters, "…" included
-            label = label[: truncate - 1] + "…"
+        label = truncated(option.label, truncate) if truncate else str(option.label)
         count = "" if option.count is None else f" ({option.count:,})".replace(",", separator)
         mark = " selected" if selected and option.value == selected else ""
         parts.append(f'<option value="{escape(str(option.value))}"{mark}>{escape(label)}{count}</option>')
