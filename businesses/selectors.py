@@ -223,6 +223,14 @@ PUBLIC_RELATED_FIELDS = (
 PUBLIC_CONTACT_ANNOTATIONS = ("public_phone", "public_email")
 
 
+def business_public_rows():
+    """Published businesses as a bare queryset, to be read as values of public columns only (ids, PUBLIC_FIELDS,
+    the facet columns) by the directory's search, pages and counts: cheaper to build and filter than
+    business_public(), whose joins and consent annotations such reads never use. No row of it reaches a page as a
+    model instance; pages show business_public() rows or the values read from this."""
+    return Business.objects.filter(rules.is_public()).order_by("name", "pk")
+
+
 def business_public():
     """The only way a business reaches the public: published businesses, public columns only.
 
@@ -232,13 +240,12 @@ def business_public():
     """
     today = timezone.localdate()
     return (
-        Business.objects.filter(rules.is_public())
+        business_public_rows()
         .select_related("village__parent__parent__parent", "kbli", "subsector", "sentra")
         .only(*PUBLIC_FIELDS, *PUBLIC_RELATED_FIELDS)
         .annotate(
             public_phone=rules.consented_contact("phone", today), public_email=rules.consented_contact("email", today)
         )
-        .order_by("name", "pk")
     )
 
 

@@ -29,6 +29,7 @@ from businesses.selectors import (
     business_public_detail,
     business_public_links,
     business_public_products,
+    business_public_rows,
     directory_facets,
     featured_products_public,
     featured_sentra_public,
@@ -99,7 +100,8 @@ def _home_regions():
 
 @cache_public_page(directory_params)
 def directory(request):
-    filterset = BusinessPublicFilterSet(request.GET or None)
+    # Read as values only (cards, counts, map points): the bare published rows, not business_public()'s instances.
+    filterset = BusinessPublicFilterSet(request.GET or None, queryset=business_public_rows())
     results = filterset.qs
     form = filterset.form
     cleaned = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else {}

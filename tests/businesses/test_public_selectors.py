@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from businesses.choices import BusinessStatus
@@ -194,3 +196,27 @@ def test_business_cards_carry_the_names_of_their_rows_in_two_queries(django_asse
         "Sentra Perak Celuk",
     )
     assert cards[without.pk].sentra is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/direktori/",
+        "/direktori/?q=batik",
+        "/direktori/?q=batik&urut=terbaru",
+        "/direktori/?wilayah=51.03&kbli=13",
+        "/direktori/?subsektor=fesyen&skala=mikro",
+        "/direktori/?tampilan=peta",
+    ],
+)
+def test_the_directory_reads_no_private_column(client, url):
+    """The directory reads business_public_rows() as values: its SQL names no owner row, no yearly figure and no
+    column the public may not see, whatever the filters."""
+    owner_with_contact(sentra=SentraFactory(), main_product="Batik tulis")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    business_sql = [query["sql"].lower() for query in queries if "businesses_business" in query["sql"]]
+    assert business_sql, "the page read no business"
+    for sql in business_sql:
+        for private in ("businesses_owner", "nik", "home_address", "raw_materials", "created_by", "turnover"):
+            assert private not in sql, (private, sql)
