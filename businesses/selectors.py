@@ -719,16 +719,24 @@ def business_public_links(business) -> list[dict]:
     ]
 
 
-def featured_sentra_public(limit: int = 6) -> list[Sentra]:
-    """The sentra with the most published members, for the home page (from the stored counts when they hold)."""
+def featured_sentra_public(limit: int = 6) -> list[Card]:
+    """The sentra with the most published members, for the home page (from the stored counts when they hold), as
+    Cards: pk, name, main_product, regency (its name) and published_member_count; most members first."""
+    columns = ("pk", "name", "main_product", "village__parent__parent__name")
     if stored_counts_hold():
         # The top rows of the stored counts name the sentra and their counts: the sentra read by primary key, not
         # semi-joined with every stored row first.
         top = DirectoryCount.objects.filter(region="", kbli="", facet="sentra").order_by("-count", "value")
         counts = {int(value): n for value, n in top.values_list("value", "count")[:limit]}
-        found = list(sentra_public(stored_counts=counts))
-        return sorted(found, key=lambda sentra: (-sentra.published_member_count, sentra.name))
-    return list(sentra_public().order_by("-published_member_count", "name")[:limit])
+        rows = [(*row, counts[row[0]]) for row in Sentra.objects.filter(pk__in=list(counts)).values_list(*columns)]
+    else:
+        rows = sentra_public().order_by("-published_member_count", "name")
+        rows = list(rows.values_list(*columns, "published_member_count")[:limit])
+    found = [
+        Card(pk=pk, name=name, main_product=product, regency=regency, published_member_count=members)
+        for pk, name, product, regency, members in rows
+    ]
+    return sorted(found, key=lambda sentra: (-sentra.published_member_count, sentra.name))
 
 
 def single_province_code() -> str | None:
