@@ -183,7 +183,10 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
             search_vector=SearchVector("search_document", config=SEARCH_CONFIG),
             search_similarity=TrigramWordSimilarity(text, "search_document"),
         )
-        if self.__dict__.get("_good_only"):
+        narrowed_to = self.__dict__.get("_narrowed_to")
+        if narrowed_to == "stems":
+            condition = Q(search_vector=query)
+        elif narrowed_to == "good":
             condition = good
         elif self._has_good_matches(queryset, good, words):
             condition = good | (every_word_alike & Q(search_similarity__gte=STRONG_SIMILARITY))
@@ -205,17 +208,23 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
             .order_by("-search_rank", "name", "pk")
         )
 
-    def good_matches(self):
-        """On PostgreSQL with a text query: the results limited to its good matches (every word occurs, or the stems
-        match; the trigram-similar ones left out), the other filters the same; else None. A search with many good
-        matches need not look for the similar ones (ikm_registry.keyset.window_page, `preferred`)."""
+    def preferred_matches(self) -> list:
+        """On PostgreSQL with a text query: the results limited to its best matches, narrowest first, the other
+        filters the same: those whose stems match (the full-text index alone), then the good matches (every word
+        occurs, or the stems match; the trigram-similar ones left out); else []. A search with many such matches need
+        not evaluate the looser conditions (ikm_registry.keyset.window_page, `preferred`): "batik" matches by its
+        stem in tens of thousands of rows at national scale, and the substring index that finds "pembatikan" too
+        costs as much again to scan."""
         if not self.search_tiers or not self._is_postgresql(self.queryset) or not self.is_valid():
-            return None
-        self._good_only = True
-        try:
-            return self.filter_queryset(self.queryset.all())
-        finally:
-            self._good_only = False
+            return []
+        found, tiers = [], self.search_tiers
+        for narrowed_to in ("stems", "good"):
+            self._narrowed_to = narrowed_to
+            try:
+                found.append(self.filter_queryset(self.queryset.all()))
+            finally:
+                self._narrowed_to, self.search_tiers = None, tiers  # the tiers stay those of the whole search
+        return found
 
     def _has_good_matches(self, queryset, good, words) -> bool:
         """Whether any business matches the words well (one indexed EXISTS per query, remembered: the directory

@@ -247,7 +247,7 @@ def _directory_page(request, filterset, results, order_key: str) -> KeysetPage:
             size=size,
             window=settings.DIRECTORY_SEARCH_MAX,
             extra=FACET_COLUMNS,
-            preferred=filterset.good_matches(),
+            preferred=filterset.preferred_matches(),
             fetch=business_cards,
             after=after,
             before=before,

@@ -21,6 +21,7 @@ import binascii
 import datetime
 import decimal
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -325,7 +326,7 @@ def window_page(
     window: int,
     tiers: list[Q] | None = None,
     extra: tuple[str, ...] = (),
-    preferred=None,
+    preferred: Sequence | None = None,
     after: str | None = None,
     before: str | None = None,
     offset: int = 0,
@@ -347,9 +348,9 @@ def window_page(
     pages have always carried, so a page link stays valid. `extra` names more columns to read with the ids; the rows
     come back in `page.extra["window"]` (a SearchWindow) for counting. `fetch`: as keyset_page's.
 
-    `preferred`: the best of those matches (a narrower queryset: the text search without its looser condition, the
-    same filters). When they alone fill the window, the window holds only them and the looser condition, whose index
-    scan can cost more than the rest of the read, is not evaluated.
+    `preferred`: the best of those matches, as narrower querysets (the text search without its looser conditions,
+    the same filters), narrowest first. The first that alone fills the window is the window, and the looser
+    conditions, whose index scans can cost more than the rest of the read, are not evaluated.
 
     On PostgreSQL the read runs without parallel workers: their rows interleave in no fixed order, and the window must
     be the same set for every page of one search.
@@ -369,8 +370,10 @@ def window_page(
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         rows = []
-        if preferred is not None:
-            rows = list(preferred.order_by().annotate(window_tier=tier).values_list(*columns)[: window + 1])
+        for narrower in preferred or ():
+            rows = list(narrower.order_by().annotate(window_tier=tier).values_list(*columns)[: window + 1])
+            if len(rows) > window:
+                break
         if len(rows) <= window:
             rows = list(queryset.order_by().annotate(window_tier=tier).values_list(*columns)[: window + 1])
     complete = len(rows) <= window

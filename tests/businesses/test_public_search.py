@@ -604,3 +604,36 @@ def test_a_search_whose_good_matches_fill_its_window_leaves_the_look_alikes_out(
         sql for query in queries.captured_queries if "window_tier" in (sql := query["sql"]) and "search_document" in sql
     ]
     assert len(reads) == 1 and "%>" not in reads[0] and "WORD_SIMILARITY" not in reads[0].upper(), reads
+
+
+def test_a_search_whose_stem_matches_fill_its_window_reads_only_the_full_text_index(client, directory, settings):
+    """The narrowest read first (window_page's `preferred`): when the businesses whose stems match fill the window,
+    the window is read with the full-text condition alone, not the substring one (LIKE '%word%', whose trigram
+    index scan costs as much again); when they do not (a word found only inside others), the substring matches
+    come next, and the look-alikes after them."""
+    postgresql_only()
+    settings.PUBLIC_CACHE_SECONDS = 0
+    stems = set(names({"q": "batik"}))
+    assert len(stems) >= 2
+
+    def window_reads(url) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return [
+            sql.split(" WHERE ", 1)[1]
+            for query in queries.captured_queries
+            if "window_tier" in (sql := query["sql"]) and " LIMIT " in sql and "search_document" in sql
+        ]
+
+    settings.DIRECTORY_SEARCH_MAX = len(stems) - 1
+    reads = window_reads("/direktori/?q=batik")
+    assert len(reads) == 1 and "to_tsvector" in reads[0] and "LIKE" not in reads[0].upper(), reads
+    response = client.get("/direktori/?q=batik")
+    assert response.context["count"] is None and len(response.context["page"].object_list) == len(stems) - 1
+
+    # "atik" is no word of any name: only the substring condition finds batik, and then the look-alikes are read too.
+    settings.DIRECTORY_SEARCH_MAX = 1000
+    reads = window_reads("/direktori/?q=atik")
+    assert len(reads) == 3, reads
+    assert "LIKE" not in reads[0].upper() and "LIKE" in reads[1].upper() and "%>" in reads[2], reads
+    assert set(stems) <= set(names({"q": "atik"}))
