@@ -25,6 +25,7 @@ from ikm_registry.api.filters import ID_PATTERN
 from ikm_registry.api.permissions import StaffApiMixin
 from ikm_registry.api.personal import WITH_PERSONAL, PersonalDataApiMixin, shown, wants_personal
 from ikm_registry.api.reference import region_trail_names
+from ikm_registry.api.representation import PlainRepresentationMixin
 from ikm_registry.api.workflow import WorkflowActionMixin
 from ikm_registry.opengraph import absolute_url
 from ikm_registry.planner import written_join_order
@@ -40,7 +41,7 @@ class BusinessApiFilterSet(BusinessPublicFilterSet):
 del BusinessApiFilterSet.base_filters["urut"]
 
 
-class BusinessPublicSerializer(serializers.Serializer):
+class BusinessPublicSerializer(PlainRepresentationMixin, serializers.Serializer):
     id = serializers.IntegerField()
     nama_usaha = serializers.CharField(source="name")
     nib = serializers.CharField()
