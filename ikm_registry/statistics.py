@@ -14,7 +14,8 @@ page's grid, with its template. An app registers its panels in its `AppConfig.re
 
 `data` must count only what the public may see and must not publish sums of confidential figures (those come only
 from the frozen releases, businesses/services/statistics.py). The generic count table
-`statistics/_count_table.html` draws rows {code, label, count, bar} with the panel's `caption` and `group_label`.
+`statistics/_count_table.html` draws rows {code, label, count, bar} (`{% count_rows %}`) with the panel's `caption` and
+`group_label`.
 """
 
 from __future__ import annotations
