@@ -186,10 +186,11 @@ def directory(request):
         # otherwise the businesses themselves, at most DIRECTORY_MAP_LIMIT of them.
         clusters = map_clusters(wilayah=wilayah) if _only_region_and_kbli(filterset) and not kbli else None
         if clusters is not None:
-            for cluster in clusters:
-                cluster["url"] = "?" + _querystring(
-                    request, drop=("page", "sesudah", "sebelum"), wilayah=cluster["cluster"]
-                )
+            urls = _querystrings_with(
+                request, "wilayah", [cluster["cluster"] for cluster in clusters], drop=("page", "sesudah", "sebelum")
+            )
+            for cluster, url in zip(clusters, urls, strict=True):
+                cluster["url"] = "?" + url
         context["points"] = (
             clusters if clusters is not None else map_points(results, limit=settings.DIRECTORY_MAP_LIMIT)
         )
@@ -372,6 +373,25 @@ def _querystring(request, drop=(), **replace) -> str:
         if name not in drop and values:
             params.setlist(name, values)
     return params.urlencode()
+
+
+def _querystrings_with(request, name: str, values: list[str], drop=()) -> list[str]:
+    """_querystring(request, drop, **{name: value}) for each of `values` (a map's clusters: one link per region),
+    the other parameters encoded once."""
+    before, after, seen = [], [], False
+    for param in directory_params():
+        if param == name:
+            seen = True
+        elif param not in drop and (given := [value for value in request.GET.getlist(param) if value]):
+            encoded = QueryDict(mutable=True)
+            encoded.setlist(param, given)
+            (after if seen else before).append(encoded.urlencode())
+    links = []
+    for value in values:
+        encoded = QueryDict(mutable=True)
+        encoded[name] = value
+        links.append("&".join([*before, encoded.urlencode(), *after]))
+    return links
 
 
 @cache_public_page()

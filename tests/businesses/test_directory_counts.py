@@ -40,6 +40,7 @@ from businesses.services.workflow import (
     business_submit,
     business_verify,
 )
+from businesses.views import _querystring, _querystrings_with
 from ikm_registry.choices import RegionLevel, StaffRole
 from ikm_registry.models import CreativeSubsector, Region
 from tests.business_files import csv_bytes, row
@@ -889,3 +890,22 @@ def test_the_refresh_command_counts_always_or_only_when_due(
     settings.DIRECTORY_COUNTS_INTERVAL_SECONDS = 0
     assert "10 IKM terbit" in command("--if-due")
     assert DirectoryCount.objects.get(region="", kbli="", facet="jumlah").count == 10
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "tampilan=peta",
+        "q=batik+tulis&wilayah=35&kbli=13&tampilan=peta&page=3",
+        "wilayah=51&subsektor=kriya&subsektor=fesyen&urut=-nama&sesudah=abc&tampilan=peta&utm_source=x",
+        "q=%3Cb%3E%26wilayah%3D1&sentra=7",
+    ],
+)
+def test_map_cluster_links_are_the_directorys_own_links_to_each_region(rf, query):
+    """The map's cluster links, built at once for all regions, equal _querystring's link for each."""
+    request = rf.get(f"/direktori/?{query}")
+    codes = ["35.15", "51.03.01", "11"]
+    drop = ("page", "sesudah", "sebelum")
+    assert _querystrings_with(request, "wilayah", codes, drop=drop) == [
+        _querystring(request, drop=drop, wilayah=code) for code in codes
+    ]
