@@ -232,10 +232,10 @@ def certificate_badges(business) -> list[ProfileBadge]:
 def certified_businesses(area) -> list[dict]:
     """Published IKM of the area holding a valid certificate, per kind (competency: at least one certified person):
     counts of public businesses only, the same for every visitor."""
-    from businesses.selectors import business_public
+    from businesses.selectors import business_public_rows
     from ikm_registry.scoping import region_q
 
-    results = business_public()
+    results = business_public_rows()  # read as ids only
     if area.code:
         results = results.filter(region_q("village__code", area.code))
     counts = certificate_counts(results)
