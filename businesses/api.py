@@ -123,11 +123,11 @@ class BusinessPublicViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
         return BusinessPublicDetailSerializer if self.action == "retrieve" else BusinessPublicSerializer
 
     def list(self, request, *args, **kwargs):
-        with written_join_order(selectors.business_public().db):  # ikm_registry/planner.py
+        with written_join_order(selectors.business_public_rows().db):  # ikm_registry/planner.py
             return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):
-        with written_join_order(selectors.business_public().db):
+        with written_join_order(selectors.business_public_rows().db):
             return super().retrieve(request, *args, **kwargs)
 
 

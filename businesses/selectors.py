@@ -41,7 +41,7 @@ def public_counts() -> dict:
         if sentra is None:  # counts made before they held this figure: one stored row per sentra with a member
             sentra = DirectoryCount.objects.filter(region="", kbli="", facet="sentra").count()
         return {"businesses": stored["jumlah"].get("", 0), "sentra": sentra, "villages": stored["desa"].get("", 0)}
-    published = business_public()
+    published = business_public_rows()
     return {
         "businesses": published.count(),
         "sentra": sentra_public().count(),
@@ -763,7 +763,7 @@ def region_counts(*, wilayah: str = "") -> list[FacetOption]:
         labels = dict(Region.objects.filter(code__in=list(counts)).values_list("code", "name"))
         found = [FacetOption(code, labels.get(code, code), n) for code, n in counts.items() if code in labels]
         return sorted(found, key=lambda option: (-option.count, option.label))
-    return directory_facets(business_public(), wilayah=wilayah)["wilayah"]
+    return directory_facets(business_public_rows(), wilayah=wilayah)["wilayah"]
 
 
 def featured_products_public(limit: int = 6) -> list[Product]:

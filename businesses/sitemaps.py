@@ -2,7 +2,7 @@
 pages as sitemap sections, and the private paths of its public site for robots.txt. Registered in
 BusinessesConfig.ready().
 
-Each section reads through the public selectors (`business_public()`, `sentra_public()`), so exactly the pages that
+Each section reads through the public selectors (`business_public_rows()`, `sentra_public()`), so exactly the pages that
 answer are listed; a page of a section reads only ids (and the date of the last change) within one range of ids.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from businesses.selectors import business_public, sentra_public
+from businesses.selectors import business_public_rows, sentra_public
 from ikm_registry.sitemaps import KeysetSitemap, RobotsRule, SitemapSection, path_for, robots_rules, sitemap_sections
 
 
@@ -23,7 +23,7 @@ class BusinessSitemap(KeysetSitemap):
         self.path = path_for("businesses:business_detail")
 
     def items(self):
-        return business_public().values("pk", "updated_at")
+        return business_public_rows().values("pk", "updated_at")
 
     def location(self, item) -> str:
         return self.path(item["pk"])

@@ -25,7 +25,6 @@ from businesses.selectors import (
     FacetOption,
     business_card_list,
     business_cards,
-    business_public,
     business_public_detail,
     business_public_links,
     business_public_products,
@@ -458,7 +457,7 @@ def sentra_detail(request, pk: int):
             link_url=reverse("businesses:sentra_list"),
             link_label=_("Lihat daftar sentra IKM"),
         ) from None
-    members = business_card_list(business_public().filter(sentra=sentra))
+    members = business_card_list(business_public_rows().filter(sentra=sentra))
     photo = sentra_public_photo(sentra)
     preview = open_graph(
         title=sentra.name,
