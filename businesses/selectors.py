@@ -311,9 +311,9 @@ CARD_COLUMNS = (
 )
 
 
-def reference_labels(*, regions=(), kbli=(), subsectors=(), sentra=()) -> dict[str, dict]:
+def reference_labels(*, regions=(), kbli=(), subsectors=(), sentra=(), region_parents=False) -> dict[str, dict]:
     """The names of reference rows, in one query whatever the mix: {"wilayah": {code: (name, parent's name,
-    grandparent's name)}, "kbli": {code: title}, "subsektor": {code: name in the active language}, "sentra": {id:
+    grandparent's name)} (the parents' None unless `region_parents`), "kbli": {code: title}, "subsektor": {code: name in the active language}, "sentra": {id:
     name}}; unknown keys are left out.
 
     A page that names the regions, KBLI codes and sentra of its rows reads them here instead of joining them to
@@ -331,7 +331,10 @@ def reference_labels(*, regions=(), kbli=(), subsectors=(), sentra=()) -> dict[s
         params.extend(values)
         return ", ".join(["%s"] * len(values))
 
-    if regions:
+    if regions and not region_parents:
+        table = quote(Region._meta.db_table)
+        parts.append(f"SELECT 'wilayah', code, name, NULL, NULL FROM {table} WHERE code IN ({among(regions)})")
+    elif regions:
         table = quote(Region._meta.db_table)
         parts.append(
             f"SELECT 'wilayah', d.code, d.name, p.name, g.name FROM {table} d LEFT JOIN {table} p ON p.code = d.parent_id"
@@ -387,7 +390,10 @@ def business_cards(results, ids: list[int]) -> dict[int, Card]:
     ranked = "search_rank" in results.query.annotations
     rows = list(results.order_by().filter(pk__in=ids).values_list(*CARD_COLUMNS, *(("search_rank",) if ranked else ())))
     labels = reference_labels(
-        regions={row[5] for row in rows}, kbli={row[6] for row in rows}, sentra={row[7] for row in rows if row[7]}
+        regions={row[5] for row in rows},
+        kbli={row[6] for row in rows},
+        sentra={row[7] for row in rows if row[7]},
+        region_parents=True,
     )
     regions, titles, sentra_names = labels["wilayah"], labels["kbli"], labels["sentra"]
     detail = reverse("businesses:business_detail", args=[0]).removesuffix("0/")

@@ -5,6 +5,7 @@ visitors are cached until the data they show changes (ikm_registry/public_cache.
 """
 
 import logging
+from urllib.parse import quote_plus
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -385,12 +386,8 @@ def _querystrings_with(request, name: str, values: list[str], drop=()) -> list[s
             encoded = QueryDict(mutable=True)
             encoded.setlist(param, given)
             (after if seen else before).append(encoded.urlencode())
-    links = []
-    for value in values:
-        encoded = QueryDict(mutable=True)
-        encoded[name] = value
-        links.append("&".join([*before, encoded.urlencode(), *after]))
-    return links
+    key = quote_plus(name)  # as QueryDict.urlencode() writes one value
+    return ["&".join([*before, f"{key}={quote_plus(str(value))}", *after]) for value in values]
 
 
 @cache_public_page()

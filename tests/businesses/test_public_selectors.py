@@ -157,6 +157,7 @@ def test_reference_labels_name_every_kind_in_one_query(django_assert_num_queries
             kbli=[business.kbli_id, "99999"],
             subsectors=["kriya", "tidak-ada"],
             sentra=[business.sentra_id, str(business.sentra_id), 987654],
+            region_parents=True,
         )
     assert labels == {
         "wilayah": {
@@ -220,3 +221,11 @@ def test_the_directory_reads_no_private_column(client, url):
     for sql in business_sql:
         for private in ("businesses_owner", "nik", "home_address", "raw_materials", "created_by", "turnover"):
             assert private not in sql, (private, sql)
+
+
+def test_reference_labels_name_regions_alone_unless_parents_are_asked_for():
+    business = published()
+    assert reference_labels(regions=[business.village_id, "51.03"])["wilayah"] == {
+        business.village_id: ("Tuban", None, None),
+        "51.03": ("Kabupaten Badung", None, None),
+    }
