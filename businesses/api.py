@@ -1,6 +1,7 @@
 """The registry's businesses and sentra in the API (/api/v1/), registered in BusinessesConfig.ready().
 
-Public (no login): `usaha` reads only through `business_public()` — published rows, public columns, a contact only
+Public (no login): `usaha` reads only through `business_public_named()` (business_public()'s rows, with the names
+of their regions, KBLI code and sentra as columns) — published rows, public columns, a contact only
 for the channels its owner consented to publish — with the directory's FilterSet and parameters (q, wilayah, kbli,
 subsektor, skala, sentra and the filters apps add); `sentra` through `sentra_public()`.
 
@@ -24,7 +25,7 @@ from ikm_registry.api.conditional import ConditionalGetMixin
 from ikm_registry.api.filters import ID_PATTERN
 from ikm_registry.api.permissions import StaffApiMixin
 from ikm_registry.api.personal import WITH_PERSONAL, PersonalDataApiMixin, shown, wants_personal
-from ikm_registry.api.reference import region_trail_names
+from ikm_registry.api.reference import region_trail_names, trail_names_of_row
 from ikm_registry.api.representation import PlainRepresentationMixin
 from ikm_registry.api.workflow import WorkflowActionMixin
 from ikm_registry.opengraph import absolute_url
@@ -50,7 +51,7 @@ class BusinessPublicSerializer(PlainRepresentationMixin, serializers.Serializer)
     kode_wilayah = serializers.CharField(source="village_id", help_text="Kode desa/kelurahan (Kemendagri).")
     wilayah = serializers.SerializerMethodField()
     kbli = serializers.CharField(source="kbli_id")
-    kbli_judul = serializers.CharField(source="kbli.title")
+    kbli_judul = serializers.CharField(source="kbli_title")
     subsektor_ekraf = serializers.CharField(source="subsector_id", allow_null=True)
     produk_utama = serializers.CharField(source="main_product")
     tahun_berdiri = serializers.IntegerField(source="year_founded", allow_null=True)
@@ -63,11 +64,12 @@ class BusinessPublicSerializer(PlainRepresentationMixin, serializers.Serializer)
     email = serializers.CharField(source="public_email", help_text="Hanya bila pemilik setuju dipublikasikan.")
     url = serializers.SerializerMethodField(help_text="Halaman profil di direktori.")
 
+    # Rows come from business_public_named(): the names are columns of the row, not related instances.
     def get_wilayah(self, business) -> dict[str, str]:
-        return region_trail_names(business.village)
+        return trail_names_of_row(business)
 
     def get_sentra_nama(self, business) -> str:
-        return business.sentra.name if business.sentra_id else ""
+        return business.sentra_name or ""
 
     def get_url(self, business) -> str:
         return public_url(f"/direktori/ikm/{business.pk}/")
@@ -112,12 +114,14 @@ class BusinessPublicViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = ID_PATTERN
     serializer_class = BusinessPublicSerializer
     filterset_class = BusinessApiFilterSet
-    queryset = Business.objects.none()  # for the schema; rows come from business_public()
+    queryset = Business.objects.none()  # for the schema; rows come from business_public_named()
 
     def get_queryset(self):
         if self.action == "retrieve":
-            return selectors.business_public().annotate(latest_scale_bps=selectors.rules.latest_figure("scale_bps"))
-        return selectors.business_public()
+            return selectors.business_public_named().annotate(
+                latest_scale_bps=selectors.rules.latest_figure("scale_bps")
+            )
+        return selectors.business_public_named()
 
     def get_serializer_class(self):
         return BusinessPublicDetailSerializer if self.action == "retrieve" else BusinessPublicSerializer

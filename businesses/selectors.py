@@ -249,6 +249,37 @@ def business_public():
     )
 
 
+# The names a row of the public API shows of its desa and the regions above it, its KBLI code and its sentra, read as
+# columns of the row (business_public_named) rather than as related instances: {annotation: path}.
+REGION_TRAIL_DEPTH = 4  # desa, kecamatan, kabupaten/kota, provinsi
+NAMED_COLUMNS = {
+    **{
+        f"trail_{depth}_{part}": "__".join(["village", *["parent"] * depth, part])
+        for depth in range(REGION_TRAIL_DEPTH)
+        for part in ("name", "level")
+    },
+    "kbli_title": "kbli__title",
+    "sentra_name": "sentra__name",
+}
+
+
+def business_public_named():
+    """Published businesses as business_public() gives them (public columns, the consented contact), each one
+    instance carrying the names of its desa and the regions above it (`trail_<depth>_name` and `_level`, depth 0 the
+    desa), of its KBLI code (`kbli_title`) and of its sentra (`sentra_name`, None without one) as columns: a page
+    of fifty rows builds fifty instances instead of four hundred. For the public API's lists."""
+    today = timezone.localdate()
+    return (
+        business_public_rows()
+        .only(*PUBLIC_FIELDS)
+        .annotate(
+            public_phone=rules.consented_contact("phone", today),
+            public_email=rules.consented_contact("email", today),
+            **{name: F(path) for name, path in NAMED_COLUMNS.items()},
+        )
+    )
+
+
 def sentra_public(*, stored_counts: dict[int, int] | None = None):
     """Sentra with at least one published member, each with `published_member_count`; public columns only.
 

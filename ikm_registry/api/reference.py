@@ -38,6 +38,18 @@ def region_trail_names(region) -> dict[str, str]:
     return names
 
 
+def trail_names_of_row(row, prefix: str = "trail", depth: int = 4) -> dict[str, str]:
+    """region_trail_names() of a row that carries its region and the regions above it as columns:
+    `<prefix>_<n>_name` and `<prefix>_<n>_level`, n = 0 for the row's own region (businesses.selectors'
+    business_public_named)."""
+    names = dict.fromkeys(LEVEL_KEYS.values(), "")
+    for n in range(depth):
+        level = getattr(row, f"{prefix}_{n}_level")
+        if level is not None:
+            names[LEVEL_KEYS[level]] = getattr(row, f"{prefix}_{n}_name")
+    return names
+
+
 class CodePagination(KeysetPagination):
     ordering = "code"
 

@@ -10,7 +10,8 @@ from rest_framework.utils.encoders import JSONEncoder
 
 from businesses.api import BusinessPublicDetailSerializer, BusinessPublicSerializer
 from businesses.choices import BusinessStatus
-from businesses.selectors import business_public, rules
+from businesses.selectors import business_public, business_public_named, rules
+from ikm_registry.api.reference import region_trail_names, trail_names_of_row
 from ikm_registry.api.representation import PlainRepresentationMixin
 from tests.factories import BusinessFactory, SentraFactory
 
@@ -34,7 +35,7 @@ def test_the_public_serializers_answer_what_drf_answers():
         owner__phone_public_since=today,
     )
     BusinessFactory(status=BusinessStatus.PUBLISHED, owner=None, nib="", main_product="")
-    rows = list(business_public().annotate(latest_scale_bps=rules.latest_figure("scale_bps")))
+    rows = list(business_public_named().annotate(latest_scale_bps=rules.latest_figure("scale_bps")))
     assert len(rows) == 3
     for serializer_class in (BusinessPublicSerializer, BusinessPublicDetailSerializer):
         serializer = serializer_class()
@@ -82,3 +83,21 @@ def test_an_unreadable_required_source_fails_as_in_drf():
     with pytest.raises(AttributeError) as mine:
         Plain().to_representation(row)
     assert str(mine.value) == str(theirs.value)
+
+
+def test_named_rows_carry_what_business_public_loads_as_related_rows(django_assert_num_queries):
+    """The API's rows (business_public_named) carry the names business_public() rows reach through their desa,
+    KBLI code and sentra, and the same consented contact, in one query and without a related instance."""
+    today = timezone.localdate()
+    BusinessFactory(status=BusinessStatus.PUBLISHED, sentra=SentraFactory(name="Sentra Tenun"))
+    BusinessFactory(status=BusinessStatus.PUBLISHED, owner__email="a@example.com", owner__email_public_since=today)
+    with django_assert_num_queries(1):
+        named = {row.pk: row for row in business_public_named()}
+    assert all(not row._state.fields_cache for row in named.values())
+    for row in business_public():
+        mine = named[row.pk]
+        assert trail_names_of_row(mine) == region_trail_names(row.village)
+        assert mine.kbli_title == row.kbli.title
+        assert mine.sentra_name == (row.sentra.name if row.sentra_id else None)
+        assert (mine.public_phone, mine.public_email) == (row.public_phone, row.public_email)
+    assert {row.sentra_name for row in named.values()} == {"Sentra Tenun", None}
