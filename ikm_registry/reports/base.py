@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import base64
+import ctypes.util
 import mimetypes
+import os
+import re
+import subprocess
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -417,6 +423,53 @@ def _logo_url(office) -> str:
     return "" if office is None else file_url(office.logo)
 
 
+LINKER_ABI = {
+    "x86_64-64": "libc6,x86-64",
+    "ppc64-64": "libc6,64bit",
+    "sparc64-64": "libc6,64bit",
+    "s390x-64": "libc6,64bit",
+    "ia64-64": "libc6,IA-64",
+}
+
+
+@contextmanager
+def libraries_from_linker_cache():
+    """On Linux, ctypes.util.find_library answered from one reading of the dynamic linker's cache (`ldconfig -p`),
+    for the time of WeasyPrint's import.
+
+    WeasyPrint names each native library several ways ("libpango-1.0-0", "pango-1.0", ..., "libpango-1.0.so.0") and
+    cffi asks find_library for every name the loader cannot open as it is. find_library runs `ldconfig -p` for each
+    name and, when that does not know it, a C compiler and the linker: on a machine with gcc installed that was 0.1 s
+    a name and a second for the import, more than the report it was for. The names WeasyPrint finds are the
+    sonames the loader opens directly; the linker's cache answers the others as find_library's first step would.
+    Without a cache to read (no /sbin/ldconfig), find_library is left as it is."""
+    original = ctypes.util.find_library
+    if sys.platform != "linux":
+        yield
+        return
+    try:
+        listing = subprocess.run(  # noqa: S603 - a fixed command, no input
+            ["/sbin/ldconfig", "-p"], capture_output=True, env={"LC_ALL": "C", "LANG": "C"}, check=False, timeout=10
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        listing = b""
+    if not listing:
+        yield
+        return
+    # The ABI tag ldconfig prints for this machine's libraries, as ctypes.util reads it.
+    abi = LINKER_ABI.get(f"{os.uname().machine}-{64 if sys.maxsize > 2**32 else 32}", "libc6")
+
+    def find_library(name):
+        found = re.search(rb"\s+(lib%s\.[^\s]+)\s+\(%s" % (re.escape(os.fsencode(name)), abi.encode()), listing)
+        return os.fsdecode(found.group(1)) if found else None
+
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
+
+
 def load_weasyprint():
     """WeasyPrint, imported late (it loads Pango, which the rest of the site does not need).
 
@@ -426,8 +479,8 @@ def load_weasyprint():
 
     The first import (~0.25 s, Pango's bindings and fontTools' tables) runs with the garbage collector paused, as
     the rendering does (html_to_pdf): it makes enough objects for full collections of the whole process, a third of
-    its time."""
-    with collector_paused():
+    its time; and with libraries looked up in the dynamic linker's cache alone (libraries_from_linker_cache)."""
+    with collector_paused(), libraries_from_linker_cache():
         import weasyprint
     from PIL import ImageFile
 
