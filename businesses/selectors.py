@@ -328,8 +328,9 @@ def sentra_public(*, stored_counts: dict[int, int] | None = None):
     )
 
 
-# What a directory card (templates/businesses/_business_card.html) shows of the business's own row, and the keys its
-# pages sort by; the names of its desa, kecamatan, regency, KBLI code and sentra come from reference_labels().
+# What a directory card ({% business_cards %}, businesses/templatetags/business_cards.py) shows of the business's
+# own row, and the keys its pages sort by; the names of its desa, kecamatan, regency, KBLI code and sentra come from
+# reference_labels().
 CARD_COLUMNS = (
     "pk",
     "name",
