@@ -480,8 +480,12 @@ def load_weasyprint():
     The first import (~0.25 s, Pango's bindings and fontTools' tables) runs with the garbage collector paused, as
     the rendering does (html_to_pdf): it makes enough objects for full collections of the whole process, a third of
     its time; and with libraries looked up in the dynamic linker's cache alone (libraries_from_linker_cache)."""
-    with collector_paused(), libraries_from_linker_cache():
-        import weasyprint
+    with collector_paused():
+        try:
+            with libraries_from_linker_cache():
+                import weasyprint
+        except OSError:  # a library only the compiler or the linker finds: as cffi looks for it by itself
+            import weasyprint
     from PIL import ImageFile
 
     ImageFile.LOAD_TRUNCATED_IMAGES = False

@@ -4,9 +4,11 @@ next, and is set back afterwards."""
 
 import ctypes.util
 import sys
+from contextlib import contextmanager
 
 import pytest
 
+from ikm_registry.reports import base
 from ikm_registry.reports.base import libraries_from_linker_cache
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the linker cache is Linux's (ldconfig -p)")
@@ -41,3 +43,16 @@ def test_without_ldconfig_find_library_is_left_alone(monkeypatch):
     monkeypatch.setattr("ikm_registry.reports.base.subprocess.run", missing)
     with libraries_from_linker_cache():
         assert ctypes.util.find_library is original
+
+
+def test_weasyprint_loads_the_usual_way_when_the_linker_cache_does_not_find_a_library(monkeypatch):
+    """A library the linker cache does not name (found only by a compiler's search path) fails the fast lookup with
+    OSError, as cffi fails: WeasyPrint is then imported with find_library as it is."""
+    @contextmanager
+    def not_found():
+        raise OSError("cannot load library 'libpango-1.0-0'")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(base, "libraries_from_linker_cache", not_found)
+    weasyprint = base.load_weasyprint()
+    assert weasyprint.HTML(string="<p>x</p>").write_pdf().startswith(b"%PDF")
