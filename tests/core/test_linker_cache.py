@@ -48,6 +48,7 @@ def test_without_ldconfig_find_library_is_left_alone(monkeypatch):
 def test_weasyprint_loads_the_usual_way_when_the_linker_cache_does_not_find_a_library(monkeypatch):
     """A library the linker cache does not name (found only by a compiler's search path) fails the fast lookup with
     OSError, as cffi fails: WeasyPrint is then imported with find_library as it is."""
+
     @contextmanager
     def not_found():
         raise OSError("cannot load library 'libpango-1.0-0'")
