@@ -6,9 +6,9 @@ import re
 from decimal import Decimal
 
 
-def thousands(number: int) -> str:
-    """12345 → '12.345': dots between thousands."""
-    return f"{int(number):,}".replace(",", ".")
+def thousands(number: int, separator: str = ".") -> str:
+    """12345 → '12.345': dots (or `separator`: the active language's, for pages) between thousands."""
+    return f"{int(number):,}".replace(",", separator)
 
 
 _GROUPED = re.compile(r"[0-9]{1,3}(\.[0-9]{3})+")

@@ -13,6 +13,8 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 
+from ikm_registry.numbers import thousands
+
 register = template.Library()
 
 DESA_CODE_LENGTH = 13  # 51.03.01.2001: a desa has no area below it to link to
@@ -28,7 +30,7 @@ def count_rows(data, links=False):
         label = escape(str(value("label", "")))
         if links and len(code) < DESA_CODE_LENGTH:
             label = f'<a href="?wilayah={escape(code)}">{label}</a>'
-        written = f"{count:,}".replace(",", separator) if type(count) is int else escape(str(intcomma(count)))
+        written = thousands(count, separator) if type(count) is int else escape(str(intcomma(count)))
         parts.append(
             f'\n    <tr>\n      <th scope="row">{label}\n        <svg class="bar" viewBox="0 0 100 1" '
             f'preserveAspectRatio="none" aria-hidden="true" focusable="false"><rect width="{escape(str(value("bar", "")))}" '

@@ -11,6 +11,7 @@ from django import template
 from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 
+from ikm_registry.numbers import thousands
 from ikm_registry.text import truncated
 
 register = template.Library()
@@ -24,7 +25,7 @@ def facet_options(options, selected: str = "", truncate: int = 0):
     parts = []
     for option in options:  # html.escape, not format_html: a tenth of the calls for ninety options
         label = truncated(option.label, truncate) if truncate else str(option.label)
-        count = "" if option.count is None else f" ({option.count:,})".replace(",", separator)
+        count = "" if option.count is None else f" ({thousands(option.count, separator)})"
         mark = " selected" if selected and option.value == selected else ""
         parts.append(f'<option value="{escape(str(option.value))}"{mark}>{escape(label)}{count}</option>')
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
