@@ -238,15 +238,21 @@ def business_public():
     owner's contact as `public_phone` / `public_email` only for the channels the owner consented to publish, from
     the consent date on; otherwise the empty string. The owner row itself is never loaded, nor yearly figures.
     """
-    today = timezone.localdate()
     return (
         business_public_rows()
         .select_related("village__parent__parent__parent", "kbli", "subsector", "sentra")
         .only(*PUBLIC_FIELDS, *PUBLIC_RELATED_FIELDS)
-        .annotate(
-            public_phone=rules.consented_contact("phone", today), public_email=rules.consented_contact("email", today)
-        )
+        .annotate(**_public_contact())
     )
+
+
+def _public_contact() -> dict:
+    """The annotations `public_phone` and `public_email`: the owner's contact for the channels consented to today."""
+    today = timezone.localdate()
+    return {
+        "public_phone": rules.consented_contact("phone", today),
+        "public_email": rules.consented_contact("email", today),
+    }
 
 
 # The names a row of the public API shows of its desa and the regions above it, its KBLI code and its sentra, read as
@@ -268,15 +274,10 @@ def business_public_named():
     instance carrying the names of its desa and the regions above it (`trail_<depth>_name` and `_level`, depth 0 the
     desa), of its KBLI code (`kbli_title`) and of its sentra (`sentra_name`, None without one) as columns: a page
     of fifty rows builds fifty instances instead of four hundred. For the public API's lists."""
-    today = timezone.localdate()
     return (
         business_public_rows()
         .only(*PUBLIC_FIELDS)
-        .annotate(
-            public_phone=rules.consented_contact("phone", today),
-            public_email=rules.consented_contact("email", today),
-            **{name: F(path) for name, path in NAMED_COLUMNS.items()},
-        )
+        .annotate(**_public_contact(), **{name: F(path) for name, path in NAMED_COLUMNS.items()})
     )
 
 
