@@ -339,14 +339,11 @@ def extension_facets(filterset, *, small: bool, limit: int | None = None) -> dic
     limit = limit or settings.DIRECTORY_LIVE_COUNT_MAX
     cleaned = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
     for extra in directory_filters:
+        if not small:  # nor are the results without this filter: they are as many or more
+            facets[extra.name] = [FacetOption(str(value), str(label), None) for value, label in extra.choices()]
+            continue
         others = filterset.queryset_without(extra.name)
-        if not small:
-            countable = False
-        elif not cleaned.get(extra.name):
-            countable = True  # without this filter the results are the same
-        else:
-            countable = others.order_by().values("pk")[: limit + 1].count() <= limit
-        if not countable:
+        if cleaned.get(extra.name) and others.order_by().values("pk")[: limit + 1].count() > limit:
             facets[extra.name] = [FacetOption(str(value), str(label), None) for value, label in extra.choices()]
             continue
         counts = extra.counts(others)

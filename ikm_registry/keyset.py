@@ -21,11 +21,11 @@ import binascii
 import datetime
 import decimal
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import EmptyResultSet, ObjectDoesNotExist, ValidationError
 from django.db import connections, transaction
 from django.db.models import BooleanField, Case, F, IntegerField, OrderBy, Q, Value, When
 from django.db.models.expressions import RawSQL
@@ -306,7 +306,7 @@ def _among(model, ids: list, connection):
 @dataclass
 class SearchWindow:
     """The first matches of a search as read once (window_page): `rows` are tuples of (tier, pk, *extra), at most
-    `size` of them, in no particular order; `complete` when they are every match."""
+    `size` of them, in the order of the pages; `complete` when they are every match."""
 
     rows: list[tuple]
     complete: bool
@@ -326,7 +326,7 @@ def window_page(
     window: int,
     tiers: list[Q] | None = None,
     extra: tuple[str, ...] = (),
-    preferred: Sequence | None = None,
+    preferred: Iterable | None = None,
     after: str | None = None,
     before: str | None = None,
     offset: int = 0,
@@ -337,20 +337,22 @@ def window_page(
 
     Sorting every match of a common word ("batik": tens of thousands in a national registry) by name costs a read of
     each of them, however few are shown; the words' GIN indexes find matches fast but in no useful order. So the
-    matches are read once, up to `window` + 1 of them and only their ids and tiers (the indexes, a LIMIT, no sort),
-    and the page is sought among those ids alone, by their primary key, in the order asked for (the database's
-    collation orders the names, as in every other list). When there are more, the pages cover the first `window` the
-    indexes gave (the physical order of the table: the same ones from one request to the next while the data stay
-    put), and `page.extra["window"]` says the window is not complete: the page says "more than N" and asks for a
-    narrower search.
+    matches are read once, up to `window` + 1 of them and only their tiers, ids and sort keys (the indexes, a LIMIT),
+    sorted by the database in the same query (its collation orders the names, as in every other list), and the page
+    is found among them by its cursor's row. When there are more, the pages cover the first `window` in that order of
+    the `window` + 1 the indexes gave (the physical order of the table: the same ones from one request to the next
+    while the data stay put), and `page.extra["window"]` says the window is not complete: the page says "more than
+    N" and asks for a narrower search. A cursor whose row has left the window since (renamed, withdrawn) is sought
+    among the window's ids by the database instead.
 
     The cursor is the tier followed by the ordering's key (without tiers: keyset_page's), as the directory's search
     pages have always carried, so a page link stays valid. `extra` names more columns to read with the ids; the rows
     come back in `page.extra["window"]` (a SearchWindow) for counting. `fetch`: as keyset_page's.
 
     `preferred`: the best of those matches, as narrower querysets (the text search without its looser conditions,
-    the same filters), narrowest first. The first that alone fills the window is the window, and the looser
-    conditions, whose index scans can cost more than the rest of the read, are not evaluated.
+    the same filters), narrowest first (an iterable: a generator builds only those read). The first that alone fills
+    the window is the window, and the looser conditions, whose index scans can cost more than the rest of the read,
+    are not evaluated.
 
     On PostgreSQL the read runs without parallel workers: their rows interleave in no fixed order, and the window must
     be the same set for every page of one search.
@@ -363,7 +365,10 @@ def window_page(
         )
     else:
         tier = Value(0, output_field=IntegerField())
+    keys = _nullability(_keys(["window_tier", *ordering] if tiers else ordering), queryset.model)
+    names = [key.name for key in keys]
     columns = ["window_tier", "pk", *extra]
+    selected = [*columns, *(name for name in names if name not in columns)]
     connection = connections[queryset.db]
     with transaction.atomic(using=queryset.db):
         if connection.vendor == "postgresql":
@@ -371,20 +376,94 @@ def window_page(
                 cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         rows = []
         for narrower in preferred or ():
-            rows = list(narrower.order_by().annotate(window_tier=tier).values_list(*columns)[: window + 1])
+            rows = _window_rows(narrower, tier, selected, keys, window)
             if len(rows) > window:
                 break
         if len(rows) <= window:
-            rows = list(queryset.order_by().annotate(window_tier=tier).values_list(*columns)[: window + 1])
+            rows = _window_rows(queryset, tier, selected, keys, window)
     complete = len(rows) <= window
-    rows = rows[:window]
+    rows = rows[:window]  # in the page order: the window is its first `window` rows of those read
+    positions = [selected.index(name) for name in names]
+    row_keys = [[row[position] for position in positions] for row in rows]
 
-    # The window's rows in order, by the database (its collation orders the names, as in every other list): the
-    # same seek as keyset_page over the window's ids, each with its tier.
+    def sought(cursor: str) -> list:
+        values = decode_cursor(cursor, len(keys))
+        if tiers and (type(values[0]) is not int or not 0 <= values[0] < len(tiers)):
+            raise InvalidCursor("unknown tier")
+        return values
+
+    def found_at(values: list) -> int | None:
+        """The position of the row whose key is `values` (a cursor's row: usually still in the window)."""
+        for position, key in enumerate(row_keys):
+            if key == values:
+                return position
+        return None
+
+    if before:
+        values = sought(before)
+        end = found_at(values)
+        if end is None:
+            found_keys, more_before = _sought_in_window(queryset, rows, keys, values, size, reverse=True)
+        else:
+            found_keys, more_before = row_keys[max(0, end - size) : end], end > size
+        next_cursor = encode_cursor(list(found_keys[-1])) if found_keys else None
+        previous_cursor = encode_cursor(list(found_keys[0])) if found_keys and more_before else None
+    else:
+        if after:
+            values = sought(after)
+            start = found_at(values)
+            if start is None:
+                found_keys, more = _sought_in_window(queryset, rows, keys, values, size, offset=offset)
+            else:
+                found_keys = row_keys[start + 1 + offset : start + 1 + offset + size + 1]
+                more = len(found_keys) > size
+        else:
+            found_keys = row_keys[offset : offset + size + 1]
+            more = len(found_keys) > size
+        found_keys = found_keys[:size]
+        next_cursor = encode_cursor(list(found_keys[-1])) if found_keys and more else None
+        previous_cursor = encode_cursor(list(found_keys[0])) if found_keys and (after or offset) else None
+    window_rows = [tuple(row[: len(columns)]) for row in rows]
+    ids = [key_row[names.index("pk")] for key_row in found_keys]
+    return KeysetPage(
+        _fetched(queryset, ids, fetch),
+        next_cursor=next_cursor,
+        previous_cursor=previous_cursor,
+        size=size,
+        extra={"window": SearchWindow(window_rows, complete, window, start=2)},
+    )
+
+
+def _window_rows(queryset, tier, selected: list[str], keys: list[_Key], window: int) -> list[tuple]:
+    """The first `window` + 1 rows of `queryset` the database finds (no order: the indexes and a LIMIT), their
+    `selected` columns (the tier first), sorted by the database in the order of `keys`: one query, the sort over
+    those rows alone (by the database's collation, as every other list)."""
+    inner = queryset.order_by().annotate(window_tier=tier).values_list(*selected)[: window + 1]
+    compiler = inner.query.get_compiler(using=queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # queryset.none(): a filter that cannot match
+        return []
+    order = []
+    for key in keys:
+        position = selected.index(key.name) + 1  # by position: the inner query's column names may repeat
+        nulls = "LAST" if key.nulls_last else "FIRST"
+        order.append(f"{position} {'DESC' if key.descending else 'ASC'} NULLS {nulls}")
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({sql}) window_rows ORDER BY {', '.join(order)}", params)
+        fetched = cursor.fetchall()
+    return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+
+
+def _sought_in_window(queryset, rows, keys: list[_Key], values: list, size: int, *, offset: int = 0, reverse=False):
+    """The keys of the `size` rows of the window `rows` after `values` (before, with `reverse`), and whether more
+    follow: by a seek over the window's ids, when the cursor's own row is no longer in the window (it changed since
+    the page was read)."""
+    model = queryset.model
+    connection = connections[queryset.db]
     tiers_of: dict[int, list] = {}
     for row in rows:
         tiers_of.setdefault(row[0], []).append(row[1])
-    model = queryset.model
     ranked = (
         model._base_manager.using(queryset.db)
         .filter(_among(model, [row[1] for row in rows], connection))
@@ -396,36 +475,10 @@ def window_page(
             )
         )
     )
-    keys = _nullability(_keys(["window_tier", *ordering] if tiers else ordering), queryset.model)
     names = [key.name for key in keys]
-
-    def sought(cursor: str) -> list:
-        values = decode_cursor(cursor, len(keys))
-        if tiers and (type(values[0]) is not int or not 0 <= values[0] < len(tiers)):
-            raise InvalidCursor("unknown tier")
-        return values
-
-    if before:
-        ordered = _seek(ranked, keys, sought(before), reverse=True).order_by(*_order_by(keys, reverse=True))
-        found_keys = list(ordered.values_list(*names)[: size + 1])
-        more_before = len(found_keys) > size
-        found_keys = list(reversed(found_keys[:size]))
-        next_cursor = encode_cursor(list(found_keys[-1])) if found_keys else None
-        previous_cursor = encode_cursor(list(found_keys[0])) if found_keys and more_before else None
-    else:
-        ordered = ranked
-        if after:
-            ordered = _seek(ranked, keys, sought(after))
-        found_keys = list(ordered.order_by(*_order_by(keys)).values_list(*names)[offset : offset + size + 1])
-        more = len(found_keys) > size
-        found_keys = found_keys[:size]
-        next_cursor = encode_cursor(list(found_keys[-1])) if found_keys and more else None
-        previous_cursor = encode_cursor(list(found_keys[0])) if found_keys and (after or offset) else None
-    ids = [key_row[names.index("pk")] for key_row in found_keys]
-    return KeysetPage(
-        _fetched(queryset, ids, fetch),
-        next_cursor=next_cursor,
-        previous_cursor=previous_cursor,
-        size=size,
-        extra={"window": SearchWindow(rows, complete, window, start=2)},
-    )
+    ordered = _seek(ranked, keys, values, reverse=reverse).order_by(*_order_by(keys, reverse=reverse))
+    if reverse:
+        found = list(ordered.values_list(*names)[: size + 1])
+        return list(reversed(found[:size])), len(found) > size
+    found = list(ordered.values_list(*names)[offset : offset + size + 1])
+    return found, len(found) > size

@@ -15,7 +15,7 @@ from django.utils import translation
 from businesses.choices import BusinessStatus, ScaleBps
 from businesses.filtersets import MAX_SEARCH_WORDS, STRONG_SIMILARITY, BusinessPublicFilterSet
 from businesses.models import Business
-from businesses.selectors import business_public, directory_facets
+from businesses.selectors import business_public, business_public_rows, directory_facets
 from ikm_registry.models import CreativeSubsector, SearchWord
 from ikm_registry.vocabulary import vocabulary_rebuild
 from tests.factories import BusinessFactory, BusinessYearFactory, SentraFactory, make_kbli, make_region
@@ -565,16 +565,95 @@ def test_more_occurrences_rank_higher(directory):
     assert found != sorted(found)
 
 
-@pytest.mark.parametrize("query", ["batik", "kain batik tulis"])
-def test_search_condition_uses_the_trigram_and_full_text_indexes(directory, query):
+@pytest.fixture
+def search_indexes_only(directory):
+    """The plans of this module's few rows, without the other ways to read them: no sequential scan, and the indexes
+    that read every published row (status, name) dropped for the test (its transaction restores them). Over a
+    handful of rows the planner otherwise rightly reads them all, whatever the search."""
     postgresql_only()
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # the test transaction ends it
-    condition = BusinessPublicFilterSet().filter_q(Business.objects.all(), "q", query)
-    plan = condition.explain()
-    assert "business_search_trgm" in plan, plan
-    assert "business_search_fts" in plan, plan
-    assert "Seq Scan on businesses_business" not in plan, plan
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for name in ("business_published_name", "business_name_id", "business_village_name"):
+            cursor.execute(f"DROP INDEX {name}")
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'businesses_business' "
+            "AND indexdef LIKE '%USING btree (status%'"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{name}"')
+
+
+@pytest.mark.parametrize("query", ["batik", "kain batik tulis"])
+def test_search_conditions_use_the_trigram_and_full_text_indexes(search_indexes_only, query):
+    """Each condition the search ORs is served by an index: the stems by the full-text one (the directory reads them
+    alone first, ikm_registry.keyset.window_page's `preferred`), every word as a substring and a trigram-similar word
+    by the trigram one. (The OR of them all is planned as a whole only over a real table: over these few rows the
+    planner may as well read the partial index whole.)"""
+    filterset = BusinessPublicFilterSet({"q": query}, queryset=business_public_rows())
+    assert filterset.qs is not None  # filtering sets the search's tiers
+    stems = next(filterset.preferred_matches()).explain()
+    assert "Bitmap Index Scan on business_search_scoped" in stems and "@@" in stems.split("Index Cond:")[1], stems
+    word = query.split()[-1]
+    for condition in ({"search_document__contains": word}, {"search_document__trigram_word_similar": word}):
+        plan = Business.objects.filter(**condition).explain()  # the trigram index holds every business
+        assert "Bitmap Index Scan on business_search_trgm" in plan, plan
+        assert "Seq Scan" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("data", "tokens"),
+    [
+        ({"wilayah": "51", "kbli": "13"}, ["w51", "k13"]),
+        ({"wilayah": "51.03.01", "kbli": "13134", "subsektor": "fesyen"}, ["w51.03.01", "k13134", "sfesyen"]),
+    ],
+)
+def test_a_narrowed_search_asks_one_index_for_its_words_and_its_filters(search_indexes_only, data, tokens):
+    """The full-text index also holds each business's region, KBLI and subsector tokens (migration 0030): a search
+    narrowed by them is one GIN scan that intersects the lists, not a bitmap per filter ANDed (which costs as much
+    as the region and the KBLI division hold rows at national scale). The filters still say which rows match: the
+    tokens only repeat them."""
+    with connection.cursor() as cursor:  # nor the filters' own indexes
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'businesses_business' "
+            "AND indexdef ~ 'USING btree \\((kbli_id|village_id|subsector_id)'"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{name}"')
+    filterset = BusinessPublicFilterSet({"q": "batik", **data}, queryset=business_public_rows())
+    assert filterset.qs is not None  # filtering sets the search's tiers
+    narrowed = next(filterset.preferred_matches())  # the stems: the full-text index alone
+    plan = narrowed.explain()
+    index_scans = [line for line in plan.splitlines() if "Index Scan" in line]
+    assert len(index_scans) == 1 and "business_search_scoped" in index_scans[0], plan
+    condition = plan.split("Index Cond:")[1]
+    for token in tokens:
+        assert f"'{{{token}}}'::text[]" in condition, plan
+    assert set(names({"q": "batik", **data})) == {"Batik Tuban Sari", "Batik Kuta Indah"}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"wilayah": "51"},
+        {"wilayah": "51.71"},
+        {"wilayah": "51.03.02"},
+        {"wilayah": "51.71.01.1001"},
+        {"kbli": "13"},
+        {"kbli": "321"},
+        {"wilayah": "51.03", "kbli": "1313"},
+        {"kbli": "32112", "subsektor": "kriya"},
+        {"subsektor": "fesyen"},
+        {"kbli": "C"},
+    ],
+)
+def test_a_narrowed_search_finds_what_the_filters_alone_would(directory, data):
+    """The tokens agree with the filters at every level: the same businesses as the filters applied to the search
+    without the index's tokens (SQLite has no tokens; its search is the reference there)."""
+    found = set(names({"q": "perak kain cincin batik ukir", **data})) | set(names({"q": "kain", **data}))
+    for query in ("perak", "kain", "cincin", "batik", "ukir"):
+        expected = set(names({"q": query})) & set(names(data))
+        assert set(names({"q": query, **data})) == expected, (query, data)
+    assert found <= set(names(data))
 
 
 def test_a_search_whose_good_matches_fill_its_window_leaves_the_look_alikes_out(client, directory, settings):

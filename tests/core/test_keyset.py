@@ -21,7 +21,14 @@ from businesses.choices import BusinessStatus
 from businesses.filtersets import ORDERINGS, BusinessPublicFilterSet
 from businesses.models import Business
 from businesses.selectors import business_public
-from ikm_registry.keyset import InvalidCursor, decode_cursor, encode_cursor, keyset_page, window_page
+from ikm_registry.keyset import (
+    InvalidCursor,
+    decode_cursor,
+    encode_cursor,
+    keyset_order,
+    keyset_page,
+    window_page,
+)
 from tests.factories import BusinessFactory
 
 pytestmark = pytest.mark.django_db
@@ -344,6 +351,32 @@ def test_a_window_smaller_than_the_matches_pages_only_its_rows_each_once(rows):
     assert sorted(shown) == sorted(row[1] for row in window.rows) and len(set(shown)) == 7
     assert shown == list(queryset.filter(pk__in=shown).order_by("name", "pk").values_list("pk", flat=True))
     assert [len(page) for page in pages] == [3, 3, 1]
+
+
+@pytest.mark.parametrize("ordering", ORDERINGS_UNDER_TEST.values(), ids=ORDERINGS_UNDER_TEST.keys())
+def test_a_window_page_after_a_row_that_left_the_window_follows_its_key(rows, ordering):
+    """The next page is found among the window's rows by its cursor's row; when that row has left the window since
+    (withdrawn from the directory), the rows after its key still come next, both ways, in the database's order."""
+    queryset = business_public()
+    first = window_page(queryset, ordering=ordering, size=5, window=len(NAMES))
+    last = first.object_list[-1]
+    Business.objects.filter(pk=last.pk).update(status=BusinessStatus.INACTIVE)
+    remaining = list(business_public().order_by(*keyset_order(ordering)).values_list("pk", flat=True))
+    after = window_page(queryset, ordering=ordering, size=5, window=len(NAMES), after=first.next_cursor)
+    assert _ids(after) == remaining[4:9]
+    assert after.has_next() and after.has_previous()
+    second = window_page(queryset, ordering=ordering, size=5, window=len(NAMES), after=after.next_cursor)
+    Business.objects.filter(pk=second.object_list[0].pk).update(status=BusinessStatus.INACTIVE)
+    back = window_page(queryset, ordering=ordering, size=3, window=len(NAMES), before=second.previous_cursor)
+    assert _ids(back) == remaining[6:9]
+
+
+def test_a_window_of_a_search_that_cannot_match_is_an_empty_page(rows):
+    page = window_page(
+        business_public().none(), ordering=("name", "pk"), size=5, window=10, tiers=[Q(name="Batik"), ~Q(name="Batik")]
+    )
+    assert page.object_list == [] and not page.has_next() and not page.has_previous()
+    assert page.extra["window"].complete and page.extra["window"].rows == []
 
 
 @pytest.mark.parametrize("cursor", ['["Batik"]', '[0, 5, "Batik", 1]', '[7, "Batik", 1]', '["x", "Batik", 1]'])
