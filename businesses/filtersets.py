@@ -59,21 +59,23 @@ GOOD_MATCH = 10.0
 class SearchScope(models.Func):
     """PostgreSQL: the tokens of the filters a text search is narrowed by, as the directory's full-text index holds
     them beside the words (business_search_scoped, migration 0030; the expression must be the index's): w<region
-    code> for each level of the business's desa, k<KBLI code> for each length, s<creative subsector>."""
+    code> for each level of the business's desa, k<KBLI code> for each length, s<creative subsector>; and b<id modulo
+    16>, one of sixteen arbitrary parts of the registry, from which a very common word's window is read
+    (preferred_matches)."""
 
     template = (
         "ARRAY['w' || left({village}, 2), 'w' || left({village}, 5), 'w' || left({village}, 8), 'w' || {village}, "
         "'k' || left({kbli}, 2), 'k' || left({kbli}, 3), 'k' || left({kbli}, 4), 'k' || {kbli}, "
-        "'s' || {subsector}]::text[]"
+        "'s' || {subsector}, 'b' || mod({id}, 16)::text]::text[]"
     )
     output_field = ArrayField(models.TextField())
 
     def __init__(self):
-        super().__init__(F("village_id"), F("kbli_id"), F("subsector_id"))
+        super().__init__(F("village_id"), F("kbli_id"), F("subsector_id"), F("id"))
 
     def as_sql(self, compiler, connection, **extra_context):
-        village, kbli, subsector = (compiler.compile(column)[0] for column in self.get_source_expressions())
-        return self.template.format(village=village, kbli=kbli, subsector=subsector), []
+        village, kbli, subsector, pk = (compiler.compile(column)[0] for column in self.get_source_expressions())
+        return self.template.format(village=village, kbli=kbli, subsector=subsector, id=pk), []
 
 
 REGION_CODE_LENGTHS = (2, 5, 8, 13)
@@ -215,11 +217,11 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
             search_scope=SearchScope(),
         )
         narrowed_to = self.__dict__.get("_narrowed_to")
-        if narrowed_to == "stems":
-            condition = Q(search_vector=query)
-        elif narrowed_to == "good":
-            condition = good
-        elif self._has_good_matches(queryset, good, words):
+        if narrowed_to == "bucket":  # the rows alone (preferred_matches): the window ranks them by the search's tiers
+            return queryset.filter(Q(search_vector=query), search_scope__contains=["b0"])
+        if narrowed_to:
+            return queryset.filter(Q(search_vector=query) if narrowed_to == "stems" else good)
+        if self._has_good_matches(queryset, good, words):
             condition = good | (every_word_alike & Q(search_similarity__gte=STRONG_SIMILARITY))
         else:
             condition = every_word_alike
@@ -245,11 +247,20 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
         occurs, or the stems match; the trigram-similar ones left out); else none. Each is made when asked for (a
         generator): a search with many such matches need not evaluate the looser conditions, nor build their
         queries (ikm_registry.keyset.window_page, `preferred`): "batik" matches by its stem in tens of thousands of
-        rows at national scale, and the substring index that finds "pembatikan" too costs as much again to scan."""
+        rows at national scale, and the substring index that finds "pembatikan" too costs as much again to scan.
+
+        A single word and no other filter: first the stem matches within one sixteenth of the registry (SearchScope's
+        bucket b0). A word that common still fills the window from there, and the index then hands over a sixteenth
+        of its matches: PostgreSQL builds and sorts a bitmap of every match a GIN scan finds before it reads the
+        first row, 5 ms for "batik"'s 29,000 at 1,000,000 businesses, 2 ms for the bucket's 1,800."""
         if not self.search_tiers or not self._is_postgresql(self.queryset) or not self.is_valid():
             return
         tiers = self.search_tiers
-        for narrowed_to in ("stems", "good"):
+        narrowings = ["stems", "good"]
+        given = {name for name, value in self.form.cleaned_data.items() if value not in (None, "", [])}
+        if given <= {"q", "urut"} and len(search_words(self.form.cleaned_data["q"])) == 1:
+            narrowings.insert(0, "bucket")
+        for narrowed_to in narrowings:
             self._narrowed_to = narrowed_to
             try:
                 found = self.filter_queryset(self.queryset.all())

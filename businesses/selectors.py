@@ -655,16 +655,34 @@ def directory_facets(
 def uncounted_facets(*, wilayah: str = "", kbli: str = "") -> dict[str, list[FacetOption]]:
     """The directory's filter options without counts (count None), from the reference tables: for results too many
     to count at once. Regions and KBLI codes one level below the chosen ones, every subsector and scale; sentra only
-    when a regency or smaller is chosen and it has few."""
-    region_length = CHILD_CODE_LENGTH.get(len(wilayah))
-    regions = Region.objects.none()
-    if region_length:
-        regions = Region.objects.filter(parent_id=wilayah) if wilayah else Region.objects.filter(parent__isnull=True)
-    kbli_length = KBLI_CHILD_LENGTH.get(len(kbli))
-    codes = Kbli.objects.none()
-    if kbli_length:
-        codes = Kbli.objects.filter(level=KbliLevel.DIVISION) if not kbli else Kbli.objects.filter(parent_id=kbli)
-    name_field = "name_en" if get_language() == "en" else "name"
+    when a regency or smaller is chosen and it has few. The three reference lists in one query (as
+    reference_labels: SQL, each part numbered in its own order)."""
+    connection = connections[router.db_for_read(Region) or DEFAULT_DB_ALIAS]
+    quote = connection.ops.quote_name
+    parts, params = [], []
+    if CHILD_CODE_LENGTH.get(len(wilayah)):
+        table = quote(Region._meta.db_table)
+        where = "parent_id = %s" if wilayah else "parent_id IS NULL"
+        params.extend([wilayah] if wilayah else [])
+        parts.append(
+            f"SELECT 'wilayah', code, name, ROW_NUMBER() OVER (ORDER BY name, code) FROM {table} WHERE {where}"
+        )
+    if KBLI_CHILD_LENGTH.get(len(kbli)):
+        table = quote(Kbli._meta.db_table)
+        where = "parent_id = %s" if kbli else "level = %s"
+        params.append(kbli or KbliLevel.DIVISION.value)
+        parts.append(
+            f"SELECT 'kbli', code, code || ' ' || title, ROW_NUMBER() OVER (ORDER BY code) FROM {table} WHERE {where}"
+        )
+    name = "name_en" if get_language() == "en" else "name"
+    table = quote(CreativeSubsector._meta.db_table)
+    parts.append(f"SELECT 'subsektor', code, {name}, ROW_NUMBER() OVER (ORDER BY {name}, code) FROM {table}")
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = sorted(cursor.fetchall(), key=lambda row: (row[0], row[3]))
+    facets: dict[str, list[FacetOption]] = {"wilayah": [], "kbli": [], "subsektor": []}
+    for kind, code, label, _position in rows:
+        facets[kind].append(FacetOption(code, label, None))
     sentra = []
     if len(wilayah) >= 5:
         found = list(
@@ -674,21 +692,9 @@ def uncounted_facets(*, wilayah: str = "", kbli: str = "") -> dict[str, list[Fac
         )
         if len(found) <= settings.DIRECTORY_SENTRA_OPTIONS_MAX:
             sentra = [FacetOption(str(pk), name, None) for pk, name in found]
-    return {
-        "wilayah": [
-            FacetOption(code, name, None) for code, name in regions.order_by("name").values_list("code", "name")
-        ],
-        "kbli": [
-            FacetOption(code, f"{code} {title}", None)
-            for code, title in codes.order_by("code").values_list("code", "title")
-        ],
-        "subsektor": [
-            FacetOption(code, name, None)
-            for code, name in CreativeSubsector.objects.order_by(name_field).values_list("code", name_field)
-        ],
-        "skala": [FacetOption(value, str(label), None) for value, label in ScaleBps.choices],
-        "sentra": sentra,
-    }
+    facets["skala"] = [FacetOption(value, str(label), None) for value, label in ScaleBps.choices]
+    facets["sentra"] = sentra
+    return facets
 
 
 def region_trail(code: str) -> list[Region]:

@@ -305,17 +305,18 @@ def _among(model, ids: list, connection):
 
 @dataclass
 class SearchWindow:
-    """The first matches of a search as read once (window_page): `rows` are tuples of (tier, pk, *extra), at most
-    `size` of them, in the order of the pages; `complete` when they are every match."""
+    """The first matches of a search as read once (window_page): `rows` are tuples of (tier, pk, *extra, *sort keys),
+    at most `size` of them, in the order of the pages; `complete` when they are every match."""
 
     rows: list[tuple]
     complete: bool
     size: int
     start: int  # where the `extra` columns begin in a row
+    end: int | None = None  # ... and where they end
 
     def extra(self) -> list[tuple]:
         """Each row's `extra` columns, in the order asked for."""
-        return [row[self.start :] for row in self.rows]
+        return [row[self.start : self.end] for row in self.rows]
 
 
 def window_page(
@@ -384,7 +385,10 @@ def window_page(
     complete = len(rows) <= window
     rows = rows[:window]  # in the page order: the window is its first `window` rows of those read
     positions = [selected.index(name) for name in names]
-    row_keys = [[row[position] for position in positions] for row in rows]
+    pk_at, pk_of_key = selected.index("pk"), names.index("pk")
+
+    def keys_of(found: list) -> list[list]:
+        return [[row[position] for position in positions] for row in found]
 
     def sought(cursor: str) -> list:
         values = decode_cursor(cursor, len(keys))
@@ -394,8 +398,9 @@ def window_page(
 
     def found_at(values: list) -> int | None:
         """The position of the row whose key is `values` (a cursor's row: usually still in the window)."""
-        for position, key in enumerate(row_keys):
-            if key == values:
+        pk = values[pk_of_key]
+        for position, row in enumerate(rows):
+            if row[pk_at] == pk and keys_of([row])[0] == values:
                 return position
         return None
 
@@ -405,7 +410,7 @@ def window_page(
         if end is None:
             found_keys, more_before = _sought_in_window(queryset, rows, keys, values, size, reverse=True)
         else:
-            found_keys, more_before = row_keys[max(0, end - size) : end], end > size
+            found_keys, more_before = keys_of(rows[max(0, end - size) : end]), end > size
         next_cursor = encode_cursor(list(found_keys[-1])) if found_keys else None
         previous_cursor = encode_cursor(list(found_keys[0])) if found_keys and more_before else None
     else:
@@ -415,22 +420,21 @@ def window_page(
             if start is None:
                 found_keys, more = _sought_in_window(queryset, rows, keys, values, size, offset=offset)
             else:
-                found_keys = row_keys[start + 1 + offset : start + 1 + offset + size + 1]
+                found_keys = keys_of(rows[start + 1 + offset : start + 1 + offset + size + 1])
                 more = len(found_keys) > size
         else:
-            found_keys = row_keys[offset : offset + size + 1]
+            found_keys = keys_of(rows[offset : offset + size + 1])
             more = len(found_keys) > size
         found_keys = found_keys[:size]
         next_cursor = encode_cursor(list(found_keys[-1])) if found_keys and more else None
         previous_cursor = encode_cursor(list(found_keys[0])) if found_keys and (after or offset) else None
-    window_rows = [tuple(row[: len(columns)]) for row in rows]
     ids = [key_row[names.index("pk")] for key_row in found_keys]
     return KeysetPage(
         _fetched(queryset, ids, fetch),
         next_cursor=next_cursor,
         previous_cursor=previous_cursor,
         size=size,
-        extra={"window": SearchWindow(window_rows, complete, window, start=2)},
+        extra={"window": SearchWindow(rows, complete, window, start=2, end=len(columns))},
     )
 
 
@@ -449,9 +453,12 @@ def _window_rows(queryset, tier, selected: list[str], keys: list[_Key], window: 
         position = selected.index(key.name) + 1  # by position: the inner query's column names may repeat
         nulls = "LAST" if key.nulls_last else "FIRST"
         order.append(f"{position} {'DESC' if key.descending else 'ASC'} NULLS {nulls}")
-    with connections[queryset.db].cursor() as cursor:
+    connection = connections[queryset.db]
+    with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM ({sql}) window_rows ORDER BY {', '.join(order)}", params)
         fetched = cursor.fetchall()
+    if connection.vendor == "postgresql":  # psycopg's values are the fields' own: the converters would only copy
+        return fetched
     return list(compiler.results_iter(results=[fetched], tuple_expected=True))
 
 

@@ -631,6 +631,19 @@ def test_a_narrowed_search_asks_one_index_for_its_words_and_its_filters(search_i
     assert set(names({"q": "batik", **data})) == {"Batik Tuban Sari", "Batik Kuta Indah"}
 
 
+def test_the_bucket_of_a_common_word_is_read_from_the_same_index(search_indexes_only):
+    filterset = BusinessPublicFilterSet({"q": "batik"}, queryset=business_public_rows())
+    assert filterset.qs is not None  # filtering sets the search's tiers
+    bucket = next(filterset.preferred_matches())
+    plan = bucket.explain()
+    index_scans = [line for line in plan.splitlines() if "Index Scan" in line]
+    assert len(index_scans) == 1 and "business_search_scoped" in index_scans[0], plan
+    assert "'{b0}'::text[]" in plan.split("Index Cond:")[1], plan
+    assert set(bucket.values_list("pk", flat=True)) == {
+        pk for pk in business_public_rows().filter(name__icontains="batik").values_list("pk", flat=True) if pk % 16 == 0
+    }
+
+
 @pytest.mark.parametrize(
     "data",
     [
@@ -704,15 +717,54 @@ def test_a_search_whose_stem_matches_fill_its_window_reads_only_the_full_text_in
             if "window_tier" in (sql := query["sql"]) and " LIMIT " in sql and "search_document" in sql
         ]
 
+    assert set(names({"q": "batik", "subsektor": "fesyen"})) == stems
     settings.DIRECTORY_SEARCH_MAX = len(stems) - 1
-    reads = window_reads("/direktori/?q=batik")
+    url = "/direktori/?q=batik&subsektor=fesyen"  # with a filter: no bucket (test_a_common_word_alone_fills_...)
+    reads = window_reads(url)
     assert len(reads) == 1 and "to_tsvector" in reads[0] and "LIKE" not in reads[0].upper(), reads
-    response = client.get("/direktori/?q=batik")
+    assert "ARRAY['b0']" not in reads[0], reads
+    response = client.get(url)
     assert response.context["count"] is None and len(response.context["page"].object_list) == len(stems) - 1
 
-    # "atik" is no word of any name: only the substring condition finds batik, and then the look-alikes are read too.
+    # "atik" is no word of any name: only the substring condition finds batik, and then the look-alikes are read too;
+    # a single word alone is first sought in the bucket, which finds nothing either.
     settings.DIRECTORY_SEARCH_MAX = 1000
     reads = window_reads("/direktori/?q=atik")
-    assert len(reads) == 3, reads
-    assert "LIKE" not in reads[0].upper() and "LIKE" in reads[1].upper() and "%>" in reads[2], reads
+    assert len(reads) == 4, reads
+    assert "ARRAY['b0']" in reads[0] and "LIKE" not in reads[0].upper(), reads
+    assert "ARRAY['b0']" not in reads[1] and "LIKE" not in reads[1].upper(), reads
+    assert "LIKE" in reads[2].upper() and "%>" in reads[3], reads
     assert set(stems) <= set(names({"q": "atik"}))
+
+
+def test_a_common_word_alone_fills_its_window_from_one_sixteenth_of_the_registry(client, directory, settings):
+    """A single word and no filter: the window is read first from the businesses in SearchScope's bucket b0 (id
+    modulo 16 is 0), whose stem matches are a sixteenth of the word's (PostgreSQL builds a bitmap of every match of
+    a GIN scan before it reads a row). When they fill the window, that is the only read, and the pages show those
+    businesses; when they do not, the stem matches of the whole registry are read next."""
+    postgresql_only()
+    settings.PUBLIC_CACHE_SECONDS = 0
+    made = [BusinessFactory(name=f"Batik Lestari {n}", main_product="Kain", status=PUBLISHED) for n in range(48)]
+    in_bucket = sorted(business.name for business in made if business.pk % 16 == 0)
+    stems = set(names({"q": "batik"}))
+    assert len(in_bucket) >= 2 and len(stems) > len(in_bucket)
+
+    def shown(url) -> tuple[list[str], list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        reads = [
+            sql.split(" WHERE ", 1)[1]
+            for query in queries.captured_queries
+            if "window_tier" in (sql := query["sql"]) and " LIMIT " in sql and "search_document" in sql
+        ]
+        return [business.name for business in response.context["page"].object_list], reads
+
+    settings.DIRECTORY_PAGE_SIZE = 50
+    settings.DIRECTORY_SEARCH_MAX = len(in_bucket) - 1
+    found, reads = shown("/direktori/?q=batik")
+    assert len(reads) == 1 and "ARRAY['b0']" in reads[0], reads
+    assert found == in_bucket[:-1]  # the bucket's first by name (tier: all start with the word)
+    settings.DIRECTORY_SEARCH_MAX = len(in_bucket)  # the bucket's matches do not fill it: the stems come next
+    found, reads = shown("/direktori/?q=batik")
+    assert len(reads) == 2 and "ARRAY['b0']" in reads[0] and "ARRAY['b0']" not in reads[1], reads
+    assert len(found) == len(in_bucket) and set(found) <= stems
