@@ -2,7 +2,8 @@
 # over the published businesses' Indonesian text vector and an array of tokens for their region (every level), KBLI
 # code (every length) and creative subsector. A search narrowed by region and KBLI is then one GIN scan that
 # intersects the word's and the filters' posting lists, instead of three bitmaps ANDed (the region's and the KBLI
-# division's hold a hundred thousand rows each at national scale). A token b<mod(id, 16)> puts each business in one of
+# division's hold a hundred thousand rows each at national scale; a token for the pair province and KBLI division
+# makes that common narrowing one short list). A token b<mod(id, 16)> puts each business in one of
 # sixteen arbitrary parts, from which a very common word's first matches are read (a sixteenth of its bitmap). It
 # replaces business_search_fts, whose only queries (the public search) always ask for published businesses.
 #
@@ -19,7 +20,7 @@ SCOPED = (
     "(ARRAY["
     "'w' || left(village_id, 2), 'w' || left(village_id, 5), 'w' || left(village_id, 8), 'w' || village_id, "
     "'k' || left(kbli_id, 2), 'k' || left(kbli_id, 3), 'k' || left(kbli_id, 4), 'k' || kbli_id, "
-    "'s' || subsector_id, 'b' || mod(id, 16)::text"
+    "'s' || subsector_id, 'x' || left(village_id, 2) || left(kbli_id, 2), 'b' || mod(id, 16)::text"
     "]::text[])"
     ") WHERE status = 'published'"
 )

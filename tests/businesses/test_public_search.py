@@ -220,6 +220,7 @@ def _facets(data):
         {"q": "batik", "subsektor": "kriya"},
         {"wilayah": "51", "skala": "mikro"},
         {"wilayah": "51.71", "subsektor": "kriya", "kbli": "32"},
+        {"q": "kain", "wilayah": "51", "kbli": "13"},
     ],
 )
 def test_facets_counted_from_the_result_rows_equal_the_grouped_counts(directory, data):
@@ -240,6 +241,29 @@ def test_facets_counted_from_the_result_rows_equal_the_grouped_counts(directory,
     )
     assert from_rows == _facets(data)
     assert any(option.count for options in from_rows.values() for option in options)
+
+
+@pytest.mark.parametrize(("query", "kbli"), [("kain", "13"), ("cincin perak", "32"), ("kain", "131")])
+def test_a_search_in_a_province_and_division_counts_each_facet_without_its_own_filter(directory, query, kbli):
+    """A text search narrowed by a province and a KBLI division asks the index for their pair's token; the facet of
+    each of the two still counts the results without it (the other filter and the words only), as the same search
+    with that filter alone finds them."""
+    BusinessFactory(  # found by every query here, but outside their KBLI codes
+        name="Kain Perak Ukir Cincin",
+        main_product="Kain",
+        village=make_region("51.03.02.2001"),
+        kbli=make_kbli("16291"),
+        status=PUBLISHED,
+    )
+    data = {"q": query, "wilayah": "51", "kbli": kbli}
+    filterset = BusinessPublicFilterSet(data)
+    assert filterset.is_valid(), filterset.form.errors
+    without_kbli = set(filterset.queryset_without("kbli").values_list("name", flat=True))
+    without_region = set(filterset.queryset_without("wilayah").values_list("name", flat=True))
+    assert without_kbli == set(names({"q": query, "wilayah": "51"}))
+    assert without_region == set(names({"q": query, "kbli": kbli}))
+    assert set(names(data)) == without_kbli & without_region
+    assert "Kain Perak Ukir Cincin" in without_kbli - set(names(data))
 
 
 @pytest.mark.parametrize(
@@ -603,7 +627,7 @@ def test_search_conditions_use_the_trigram_and_full_text_indexes(search_indexes_
 @pytest.mark.parametrize(
     ("data", "tokens"),
     [
-        ({"wilayah": "51", "kbli": "13"}, ["w51", "k13"]),
+        ({"wilayah": "51", "kbli": "13"}, ["x5113"]),  # a province and a division: their pair's token alone
         ({"wilayah": "51.03.01", "kbli": "13134", "subsektor": "fesyen"}, ["w51.03.01", "k13134", "sfesyen"]),
     ],
 )
