@@ -25,6 +25,7 @@ from businesses.models import (
 )
 from businesses.services.statistics import counted_figures, release_date, statistics_releases
 from ikm_registry.choices import KbliLevel
+from ikm_registry.keyset import IdsAmong
 from ikm_registry.models import CreativeSubsector, Kbli, Region, TransitionLog
 from ikm_registry.public_url import public_url
 from ikm_registry.request_memo import request_memo
@@ -557,8 +558,11 @@ class FacetOption:
 def _latest_scale_counts(businesses=None, *, ids=None) -> dict[str, int]:
     """Businesses of `businesses` (or with the primary keys `ids`) per BPS class of their latest data year (those
     without a class left out)."""
-    chosen = {"business__in": businesses.order_by().values("pk")} if ids is None else {"business_id__in": ids}
-    rows = rules.latest_years().filter(scale_bps__isnull=False, **chosen)
+    rows = rules.latest_years().filter(scale_bps__isnull=False)
+    if ids is None:
+        rows = rows.filter(business__in=businesses.order_by().values("pk"))
+    else:
+        rows = rows.filter(IdsAmong("business_id", ids))
     return dict(rows.values_list("scale_bps").annotate(n=Count("pk")).order_by())
 
 

@@ -537,6 +537,27 @@ def test_the_directory_lists_only_holders_of_a_valid_certificate(client, halal_h
     assert "Kopi Halal Sah" in page and "Kopi Halal Lewat" not in page
 
 
+ALL_KOPI = {"Kopi Halal Sah", "Kopi Halal Lewat", "Kopi Halal Cabut", "Kopi Tanpa Sertifikat"}
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ({"q": "kopi"}, ALL_KOPI),
+        ({"q": "halal"}, ALL_KOPI - {"Kopi Tanpa Sertifikat"}),
+        ({"q": "kopi", "sertifikat": "halal"}, {"Kopi Halal Sah"}),
+        ({}, ALL_KOPI),
+    ],
+)
+def test_the_certificate_filter_counts_the_results_of_a_search(client, halal_holders, query, shown):
+    """The directory counts the `sertifikat` options over the results of the other filters: with a text search whose
+    matches are all read (its window), or a small registry's whole list, over those results' ids."""
+    response = client.get(reverse("businesses:directory"), query)
+    assert {business.name for business in response.context["page"].object_list} == shown
+    counts = {option.value: option.count for option in response.context["facets"]["sertifikat"]}
+    assert counts["halal"] == 1 and counts["kompetensi"] == 1
+
+
 def test_the_profile_shows_badges_of_valid_certificates_only(client, halal_holders, scheme):
     page = client.get(reverse("businesses:business_detail", args=[halal_holders["valid"].pk])).content.decode()
     assert "✓ Halal" in page and "ID51110000000010124" in page

@@ -387,3 +387,28 @@ def test_a_window_cursor_that_does_not_fit_is_invalid(rows, cursor):
             business_public(), ordering=("name", "pk"), size=3, window=30, tiers=tiers, after=_b64(cursor)
         )
         list(page.object_list)
+
+
+# --- IdsAmong: "one of these ids" as one parameter ----------------------------------------------------------------
+
+
+def test_ids_among_matches_the_ids_given_as_one_parameter(rows):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from businesses.models import BusinessYear
+    from ikm_registry.keyset import IdsAmong
+
+    chosen = [rows[0].pk, rows[5].pk, rows[17].pk, 10**12]  # one that does not exist
+    with CaptureQueriesContext(connection) as queries:
+        found = set(Business.objects.filter(IdsAmong("pk", chosen)).values_list("pk", flat=True))
+    assert found == set(chosen[:3])
+    assert queries.captured_queries[0]["sql"].count(str(rows[5].pk)) == 1  # the ids once, in one literal
+    assert not Business.objects.filter(IdsAmong("pk", [])).exists()
+    for business in rows[:3]:
+        BusinessYear.objects.create(business=business, year=2024)
+    years = BusinessYear.objects.filter(IdsAmong("business_id", [rows[1].pk, rows[2].pk]))  # a foreign key
+    assert sorted(years.values_list("business_id", flat=True)) == sorted([rows[1].pk, rows[2].pk])
+    # inside a subquery, whose table PostgreSQL and SQLite know by an alias
+    subquery = Business.objects.filter(IdsAmong("pk", chosen)).values("pk")
+    assert set(Business.objects.filter(pk__in=subquery).values_list("pk", flat=True)) == set(chosen[:3])
