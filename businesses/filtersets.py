@@ -179,7 +179,8 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
             self._left_out = None
         return queryset
 
-    # With a text query, the conditions of its relevance tiers, best first (see filter_q); else None.
+    # With a text query, the conditions of its relevance tiers, best first, a row in the first it meets (see filter_q);
+    # else None.
     search_tiers: list[Q] | None = None
 
     def filter_q(self, queryset, name, value):
@@ -240,7 +241,7 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
         # The same order as tiers of conditions (ikm_registry.keyset's window_page): the directory ranks the matches of
         # its window by tier and name, never every match.
         starts = Q(search_document__startswith=words[0])
-        self.search_tiers = [good & starts, good & ~starts, condition & ~good]
+        self.search_tiers = [good & starts, good, condition]  # tested in turn (window_page): good & ~starts, ...
         return (
             queryset.filter(condition)
             .annotate(search_rank=tier + SearchRank(F("search_vector"), query) + F("search_similarity"))

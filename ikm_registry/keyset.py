@@ -348,8 +348,9 @@ def window_page(
     offset: int = 0,
     fetch=None,
 ) -> KeysetPage:
-    """One page of `queryset` (a text search's matches) in `ordering`, best tier first (`tiers`: conditions, each
-    excluding the earlier ones'; the rows of the first, then of the second...), within the first `window` matches.
+    """One page of `queryset` (a text search's matches) in `ordering`, best tier first (`tiers`: conditions, tested
+    in turn, a row in the first it meets; the rows of the first, then of the second...), within the first `window`
+    matches.
 
     Sorting every match of a common word ("batik": tens of thousands in a national registry) by name costs a read of
     each of them, however few are shown; the words' GIN indexes find matches fast but in no useful order. So the
