@@ -132,8 +132,9 @@ def wants_partial(request) -> bool:
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
 
 
-def _page_key(request, params) -> str:
-    """Path, the non-empty values of the parameters the page reads (sorted), language and htmx variant.
+def _page_key(request, params, version: int | None = None) -> str:
+    """Path, the non-empty values of the parameters the page reads (sorted), language and htmx variant, under the
+    public data version (the current one unless `version` is given).
 
     Other parameters (utm_*, fbclid, a reordered query) do not make a new page: they would each cost a full render
     and fill the cache with copies.
@@ -144,7 +145,28 @@ def _page_key(request, params) -> str:
     query = sorted((name, value) for name in params for value in request.GET.getlist(name) if value)
     address = request.path + "?" + "&".join(f"{name}={value}" for name, value in query)
     digest = hashlib.sha256(address.encode()).hexdigest()
-    return f"public:{public_version()}:{get_language()}:{variant}:{digest}"
+    return f"public:{public_version() if version is None else version}:{get_language()}:{variant}:{digest}"
+
+
+# The public data version this process read last. A page is looked for under it together with the current version,
+# in one read of the cache; only when the version has changed since is the page read again under the new one.
+_last_version: int | None = None
+
+
+def _stored_page(request, params):
+    """(the stored page or None, the key to store it under): one read of the shared cache for a page asked for again
+    while the data stay put (the version and the page together), where reading the version, then the page, took two
+    round trips to the cache (the database's, by default) for every cached page served."""
+    global _last_version
+    guessed = _last_version
+    if guessed is not None:
+        key = _page_key(request, params, version=guessed)
+        found = cache.get_many([VERSION_KEY, key])
+        if found.get(VERSION_KEY) == guessed:
+            return found.get(key), key
+    _last_version = version = public_version()
+    key = _page_key(request, params, version=version)
+    return cache.get(key), key
 
 
 def cache_public_page(*params: str):
@@ -167,8 +189,7 @@ def cache_public_page(*params: str):
                 patch_cache_control(response, private=True, no_cache=True)
                 return response
             # PUBLIC_CACHE_SECONDS 0: caching off; a stored page would expire at once, so none is read or written.
-            key = _page_key(request, params) if settings.PUBLIC_CACHE_SECONDS > 0 else None
-            response = cache.get(key) if key is not None else None
+            response, key = _stored_page(request, params) if settings.PUBLIC_CACHE_SECONDS > 0 else (None, None)
             if response is None:
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and callable(response.render):

@@ -795,6 +795,31 @@ def test_second_anonymous_directory_request_is_served_from_the_cache(client, lis
     assert second.content == first.content
 
 
+def test_a_cached_page_is_one_read_of_the_cache_while_the_data_stay_put(
+    client, listed, settings, django_capture_on_commit_callbacks
+):
+    """The page is looked for under the data version this process read last, together with the current version: one
+    query of the database cache per cached page served; after a change, two (the version, then the page under it)."""
+    assert settings.CACHES["default"]["BACKEND"] == "ikm_registry.cache.DatabaseCache"
+    first = client.get("/direktori/")
+
+    def cache_reads():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/direktori/")
+        return response, [query["sql"] for query in queries.captured_queries]
+
+    response, reads = cache_reads()
+    assert response.content == first.content
+    assert len(reads) == 1 and "public-data-version" in reads[0], reads
+    Business.objects.filter(pk=listed.pk).update(name="Batik Baru")
+    with django_capture_on_commit_callbacks(execute=True):
+        bump_public_version()  # as another process would after its change
+    response, reads = cache_reads()
+    assert "Batik Baru" in response.content.decode()  # the page under the old version is not served
+    response, reads = cache_reads()
+    assert "Batik Baru" in response.content.decode() and len(reads) == 1, reads
+
+
 def test_parameters_the_page_does_not_read_share_its_cache_entry(client, listed):
     first = client.get("/direktori/?q=batik&wilayah=51.03")
     with no_registry_queries():
