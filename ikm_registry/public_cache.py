@@ -18,7 +18,9 @@ version. The cache must be shared by every server process (the default, a table 
 its own counter and a page may stay stale for up to PUBLIC_CACHE_SECONDS.
 """
 
+import gzip
 import hashlib
+import re
 import secrets
 import time
 from functools import wraps
@@ -27,7 +29,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
+from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.text import compress_string
 from django.utils.translation import get_language
 
 from ikm_registry.registry import Registry
@@ -169,6 +174,44 @@ def _stored_page(request, params):
     return cache.get(key), key
 
 
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # as GZipMiddleware reads Accept-Encoding
+
+
+class CompressedPage:
+    """A page as the cache stores it: its body gzip-compressed once, when stored (with GZipMiddleware's random
+    padding), instead of by GZipMiddleware again for every visitor it is served to; served as it is to a client that
+    accepts gzip, decompressed to one that does not."""
+
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status: int, headers: dict, body: bytes):
+        self.status, self.headers, self.body = status, headers, body
+
+    @classmethod
+    def of(cls, response):
+        """The page to store for `response`, or `response` itself when compressing would not make it shorter (as
+        GZipMiddleware leaves it then)."""
+        if response.streaming or response.has_header("Content-Encoding") or len(response.content) < 200:
+            return response
+        body = compress_string(response.content, max_random_bytes=GZipMiddleware.max_random_bytes)
+        if len(body) >= len(response.content):
+            return response
+        headers = {name: value for name, value in response.items() if name.lower() != "content-length"}
+        return cls(response.status_code, headers, body)
+
+    def response(self, request) -> HttpResponse:
+        if ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+            response = HttpResponse(self.body, status=self.status, headers=self.headers)
+            response["Content-Encoding"] = "gzip"
+            if response.get("ETag", "").startswith('"'):  # a strong ETag made weak, as GZipMiddleware does
+                response["ETag"] = "W/" + response["ETag"]
+        else:
+            response = HttpResponse(gzip.decompress(self.body), status=self.status, headers=self.headers)
+        response["Content-Length"] = str(len(response.content))
+        patch_vary_headers(response, ("Accept-Encoding",))
+        return response
+
+
 def cache_public_page(*params: str):
     """Serve a public GET page from the cache for anonymous visitors; let browsers keep it PUBLIC_HTTP_MAX_AGE s.
 
@@ -190,13 +233,15 @@ def cache_public_page(*params: str):
                 return response
             # PUBLIC_CACHE_SECONDS 0: caching off; a stored page would expire at once, so none is read or written.
             response, key = _stored_page(request, params) if settings.PUBLIC_CACHE_SECONDS > 0 else (None, None)
-            if response is None:
+            if isinstance(response, CompressedPage):
+                response = response.response(request)
+            elif response is None:
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and callable(response.render):
                     response = response.render()
                 if key is not None and response.status_code == 200 and not response.cookies:
                     seconds = getattr(request, "public_cache_seconds", settings.PUBLIC_CACHE_SECONDS)
-                    cache.set(key, response, min(seconds, settings.PUBLIC_CACHE_SECONDS))
+                    cache.set(key, CompressedPage.of(response), min(seconds, settings.PUBLIC_CACHE_SECONDS))
             patch_cache_control(response, public=True, max_age=settings.PUBLIC_HTTP_MAX_AGE)
             # The language comes from a cookie and htmx asks for a fragment with headers: all change the answer.
             patch_vary_headers(response, ("Cookie", "HX-Request", "HX-History-Restore-Request"))

@@ -820,6 +820,25 @@ def test_a_cached_page_is_one_read_of_the_cache_while_the_data_stay_put(
     assert "Batik Baru" in response.content.decode() and len(reads) == 1, reads
 
 
+def test_a_cached_page_is_compressed_once_when_stored_not_for_every_visitor(client, listed):
+    """The cache keeps a page gzip-compressed (with GZipMiddleware's random padding, made once): a visitor whose
+    browser accepts gzip gets those bytes, one whose does not gets them decompressed; GZipMiddleware compresses
+    nothing on a hit."""
+    import gzip as gzip_module
+
+    first = client.get("/direktori/", HTTP_ACCEPT_ENCODING="gzip, deflate")  # rendered: compressed by the middleware
+    assert first["Content-Encoding"] == "gzip"
+    plain = gzip_module.decompress(first.content)
+    with mock.patch("django.middleware.gzip.compress_string") as middleware_compress:
+        hit = client.get("/direktori/", HTTP_ACCEPT_ENCODING="gzip, deflate")
+        again = client.get("/direktori/", HTTP_ACCEPT_ENCODING="br")
+    middleware_compress.assert_not_called()
+    assert hit["Content-Encoding"] == "gzip" and "Accept-Encoding" in hit["Vary"]
+    assert gzip_module.decompress(hit.content) == plain and hit["Content-Length"] == str(len(hit.content))
+    assert not again.has_header("Content-Encoding") and again.content == plain and "Accept-Encoding" in again["Vary"]
+    assert hit["Content-Type"] == first["Content-Type"] and "public" in hit["Cache-Control"]
+
+
 def test_parameters_the_page_does_not_read_share_its_cache_entry(client, listed):
     first = client.get("/direktori/?q=batik&wilayah=51.03")
     with no_registry_queries():
