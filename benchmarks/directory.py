@@ -16,7 +16,7 @@ What it does (about 7 minutes on 2 CPUs):
    creative subsector, ~80 % with coordinates; one Owner (NIK, phone, some e-mail, some consent to publish) and
    one BusinessYear (figures for the scale filter) each. Then ANALYZE.
 2. Inspects in one Django process (no server): EXPLAIN (ANALYZE, BUFFERS) of the search query
-   `BusinessPublicFilterSet({"q": Q}).qs` (which of the GIN indexes business_search_trgm / business_search_fts
+   `BusinessPublicFilterSet({"q": Q}).qs` (which of the GIN indexes business_search_trgm / business_search_scoped
    the plan uses, planning + execution time), the SQL queries one uncached directory request makes
    (django.test.Client with PUBLIC_CACHE_SECONDS=0, CaptureQueriesContext) with EXPLAIN ANALYZE of each, slowest
    first (again with jit=off where PostgreSQL JIT-compiled it), and what opening a connection costs.
@@ -254,7 +254,7 @@ def generate(rows: int, year: int) -> dict:
 
 # --- step 2: EXPLAIN and query counts (runs inside Django, page cache off) ----------------------------------------
 
-SEARCH_INDEXES = ("business_search_trgm", "business_search_fts")
+SEARCH_INDEXES = ("business_search_trgm", "business_search_scoped")
 
 
 def explain(sql: str, params=None, *, jit: bool = True) -> tuple[list[str], float]:

@@ -182,10 +182,10 @@ class CompressedPage:
     padding), instead of by GZipMiddleware again for every visitor it is served to; served as it is to a client that
     accepts gzip, decompressed to one that does not."""
 
-    __slots__ = ("status", "headers", "body")
+    __slots__ = ("status_code", "headers", "body")
 
-    def __init__(self, status: int, headers: dict, body: bytes):
-        self.status, self.headers, self.body = status, headers, body
+    def __init__(self, status_code: int, headers: dict, body: bytes):
+        self.status_code, self.headers, self.body = status_code, headers, body
 
     @classmethod
     def of(cls, response):
@@ -201,12 +201,12 @@ class CompressedPage:
 
     def response(self, request) -> HttpResponse:
         if ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
-            response = HttpResponse(self.body, status=self.status, headers=self.headers)
+            response = HttpResponse(self.body, status=self.status_code, headers=self.headers)
             response["Content-Encoding"] = "gzip"
             if response.get("ETag", "").startswith('"'):  # a strong ETag made weak, as GZipMiddleware does
                 response["ETag"] = "W/" + response["ETag"]
         else:
-            response = HttpResponse(gzip.decompress(self.body), status=self.status, headers=self.headers)
+            response = HttpResponse(gzip.decompress(self.body), status=self.status_code, headers=self.headers)
         response["Content-Length"] = str(len(response.content))
         patch_vary_headers(response, ("Accept-Encoding",))
         return response
