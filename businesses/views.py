@@ -342,14 +342,14 @@ def extension_facets(filterset, *, small: bool, limit: int | None = None, result
     limit = limit or settings.DIRECTORY_LIVE_COUNT_MAX
     cleaned = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
     for extra in directory_filters:
-        if not small:  # nor are the results without this filter: they are as many or more
-            facets[extra.name] = [FacetOption(str(value), str(label), None) for value, label in extra.choices()]
-            continue
-        if not cleaned.get(extra.name) and results is not None:
-            others = results  # without this filter the results are the same
-        else:
+        others = None  # what to count over; None: too many (nor are the results without a filter fewer than with it)
+        if small and not cleaned.get(extra.name):
+            others = results if results is not None else filterset.queryset_without(extra.name)  # the same rows
+        elif small:
             others = filterset.queryset_without(extra.name)
-        if cleaned.get(extra.name) and others.order_by().values("pk")[: limit + 1].count() > limit:
+            if others.order_by().values("pk")[: limit + 1].count() > limit:
+                others = None
+        if others is None:
             facets[extra.name] = [FacetOption(str(value), str(label), None) for value, label in extra.choices()]
             continue
         counts = extra.counts(others)
