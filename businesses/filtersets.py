@@ -80,9 +80,6 @@ class SearchScope(models.Func):
         return self.template.format(village=village, kbli=kbli, subsector=subsector, id=pk), []
 
 
-REGION_CODE_LENGTHS = (2, 5, 8, 13)
-
-
 def search_words(text: str) -> list[str]:
     """The words of a query as the search compares them: lower-case letters and digits, at most 8 words."""
     return re.findall(r"\w+", text.lower())[:MAX_SEARCH_WORDS]
@@ -295,13 +292,13 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
         queryset = queryset.filter(region_q("village__code", value))
         if self._province_and_division():
             return self._scoped(queryset, f"x{value}{self.form.cleaned_data['kbli']}")
-        return self._scoped(queryset, f"w{value}") if len(value) in REGION_CODE_LENGTHS else queryset
+        return self._scoped(queryset, f"w{value}")  # REGION_CODE: a code of one of the levels the index holds
 
     def filter_kbli(self, queryset, name, value):
         queryset = rules.in_kbli(queryset, value)
         if self._province_and_division():
             return queryset  # the province's filter asked for both (its x token)
-        return self._scoped(queryset, f"k{value}") if value.isdigit() and 2 <= len(value) <= 5 else queryset
+        return self._scoped(queryset, f"k{value}") if value.isdigit() else queryset  # a section letter has no token
 
     def _province_and_division(self) -> bool:
         """Whether a province and a KBLI division are both asked for (and neither left out of a facet's count): the

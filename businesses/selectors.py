@@ -345,6 +345,23 @@ CARD_COLUMNS = (
 )
 
 
+def _reference_union(parts: list[str], params: list) -> list[tuple]:
+    """The rows of the SELECTs `parts` over the reference tables, as one UNION ALL query on their database."""
+    if not parts:
+        return []
+    with connections[router.db_for_read(Region) or DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return cursor.fetchall()
+
+
+def _table(model) -> str:
+    return connections[router.db_for_read(model) or DEFAULT_DB_ALIAS].ops.quote_name(model._meta.db_table)
+
+
+def _subsector_name_column() -> str:
+    return "name_en" if (get_language() or "").startswith("en") else "name"
+
+
 def reference_labels(*, regions=(), kbli=(), subsectors=(), sentra=(), region_parents=False) -> dict[str, dict]:
     """The names of reference rows, in one query whatever the mix: {"wilayah": {code: (name, parent's name,
     grandparent's name)} (the parents' None unless `region_parents`), "kbli": {code: title}, "subsektor": {code: name in the active language}, "sentra": {id:
@@ -357,8 +374,6 @@ def reference_labels(*, regions=(), kbli=(), subsectors=(), sentra=(), region_pa
     regions, kbli, subsectors = sorted(set(regions)), sorted(set(kbli)), sorted(set(subsectors))
     sentra = sorted({int(pk) for pk in sentra})
     found: dict[str, dict] = {"wilayah": {}, "kbli": {}, "subsektor": {}, "sentra": {}}
-    connection = connections[router.db_for_read(Region) or DEFAULT_DB_ALIAS]
-    quote = connection.ops.quote_name
     parts, params = [], []
 
     def among(values) -> str:
@@ -366,31 +381,23 @@ def reference_labels(*, regions=(), kbli=(), subsectors=(), sentra=(), region_pa
         return ", ".join(["%s"] * len(values))
 
     if regions and not region_parents:
-        table = quote(Region._meta.db_table)
+        table = _table(Region)
         parts.append(f"SELECT 'wilayah', code, name, NULL, NULL FROM {table} WHERE code IN ({among(regions)})")
     elif regions:
-        table = quote(Region._meta.db_table)
+        table = _table(Region)
         parts.append(
             f"SELECT 'wilayah', d.code, d.name, p.name, g.name FROM {table} d LEFT JOIN {table} p ON p.code = d.parent_id"
             f" LEFT JOIN {table} g ON g.code = p.parent_id WHERE d.code IN ({among(regions)})"
         )
     if kbli:
-        parts.append(
-            f"SELECT 'kbli', code, title, NULL, NULL FROM {quote(Kbli._meta.db_table)} WHERE code IN ({among(kbli)})"
-        )
+        parts.append(f"SELECT 'kbli', code, title, NULL, NULL FROM {_table(Kbli)} WHERE code IN ({among(kbli)})")
     if subsectors:
-        name = "name_en" if (get_language() or "").startswith("en") else "name"
-        table = quote(CreativeSubsector._meta.db_table)
+        name, table = _subsector_name_column(), _table(CreativeSubsector)
         parts.append(f"SELECT 'subsektor', code, {name}, NULL, NULL FROM {table} WHERE code IN ({among(subsectors)})")
     if sentra:
-        table = quote(Sentra._meta.db_table)
+        table = _table(Sentra)
         parts.append(f"SELECT 'sentra', CAST(id AS TEXT), name, NULL, NULL FROM {table} WHERE id IN ({among(sentra)})")
-    if not parts:
-        return found
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        rows = cursor.fetchall()
-    for kind, key, label, parent, grandparent in rows:
+    for kind, key, label, parent, grandparent in _reference_union(parts, params):
         if kind == "wilayah":
             found[kind][key] = (label, parent, grandparent)
         elif kind == "sentra":
@@ -661,31 +668,25 @@ def uncounted_facets(*, wilayah: str = "", kbli: str = "") -> dict[str, list[Fac
     to count at once. Regions and KBLI codes one level below the chosen ones, every subsector and scale; sentra only
     when a regency or smaller is chosen and it has few. The three reference lists in one query (as
     reference_labels: SQL, each part numbered in its own order)."""
-    connection = connections[router.db_for_read(Region) or DEFAULT_DB_ALIAS]
-    quote = connection.ops.quote_name
     parts, params = [], []
     if CHILD_CODE_LENGTH.get(len(wilayah)):
-        table = quote(Region._meta.db_table)
+        table = _table(Region)
         where = "parent_id = %s" if wilayah else "parent_id IS NULL"
         params.extend([wilayah] if wilayah else [])
         parts.append(
             f"SELECT 'wilayah', code, name, ROW_NUMBER() OVER (ORDER BY name, code) FROM {table} WHERE {where}"
         )
     if KBLI_CHILD_LENGTH.get(len(kbli)):
-        table = quote(Kbli._meta.db_table)
+        table = _table(Kbli)
         where = "parent_id = %s" if kbli else "level = %s"
         params.append(kbli or KbliLevel.DIVISION.value)
         parts.append(
             f"SELECT 'kbli', code, code || ' ' || title, ROW_NUMBER() OVER (ORDER BY code) FROM {table} WHERE {where}"
         )
-    name = "name_en" if get_language() == "en" else "name"
-    table = quote(CreativeSubsector._meta.db_table)
+    name, table = _subsector_name_column(), _table(CreativeSubsector)
     parts.append(f"SELECT 'subsektor', code, {name}, ROW_NUMBER() OVER (ORDER BY {name}, code) FROM {table}")
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        rows = sorted(cursor.fetchall(), key=lambda row: (row[0], row[3]))
     facets: dict[str, list[FacetOption]] = {"wilayah": [], "kbli": [], "subsektor": []}
-    for kind, code, label, _position in rows:
+    for kind, code, label, _position in sorted(_reference_union(parts, params), key=lambda row: (row[0], row[3])):
         facets[kind].append(FacetOption(code, label, None))
     sentra = []
     if len(wilayah) >= 5:

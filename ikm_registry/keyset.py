@@ -409,8 +409,11 @@ def window_page(
     positions = [selected.index(name) for name in names]
     pk_at, pk_of_key = selected.index("pk"), names.index("pk")
 
+    def key_of(row) -> list:
+        return [row[position] for position in positions]
+
     def keys_of(found: list) -> list[list]:
-        return [[row[position] for position in positions] for row in found]
+        return [key_of(row) for row in found]
 
     def sought(cursor: str) -> list:
         values = decode_cursor(cursor, len(keys))
@@ -422,7 +425,7 @@ def window_page(
         """The position of the row whose key is `values` (a cursor's row: usually still in the window)."""
         pk = values[pk_of_key]
         for position, row in enumerate(rows):
-            if row[pk_at] == pk and keys_of([row])[0] == values:
+            if row[pk_at] == pk and key_of(row) == values:
                 return position
         return None
 
@@ -450,7 +453,7 @@ def window_page(
         found_keys = found_keys[:size]
         next_cursor = encode_cursor(list(found_keys[-1])) if found_keys and more else None
         previous_cursor = encode_cursor(list(found_keys[0])) if found_keys and (after or offset) else None
-    ids = [key_row[names.index("pk")] for key_row in found_keys]
+    ids = [key_row[pk_of_key] for key_row in found_keys]
     return KeysetPage(
         _fetched(queryset, ids, fetch),
         next_cursor=next_cursor,
