@@ -35,7 +35,7 @@ from businesses import rules
 from businesses.choices import SCALE_BPS_WORKERS, BusinessStatus, LegalForm, ScaleBps
 from businesses.extensions import directory_filters
 from businesses.models import SENTRA_MIN_MEMBERS, Business, Sentra
-from businesses.selectors import business_public
+from businesses.selectors import business_public, region_trail
 from ikm_registry.choices import KbliLevel, RegionLevel
 from ikm_registry.filtering import FilterAutocompleteSelect, LabelledModelChoiceFilter, StaffFilterSet
 from ikm_registry.models import CreativeSubsector, Kbli, Region
@@ -62,22 +62,78 @@ class SearchScope(models.Func):
     them beside the words (business_search_scoped, migration 0030; the expression must be the index's): w<region
     code> for each level of the business's desa, k<KBLI code> for each length, s<creative subsector>,
     x<province><KBLI division> (the pair a province's office most often narrows by: a much shorter list than either
-    alone, and a GIN scan's cost grows with the lists it intersects); and b<id modulo 16>, one of sixteen arbitrary
-    parts of the registry, from which a very common word's window is read (preferred_matches)."""
+    alone, and a GIN scan's cost grows with the lists it intersects) (migration 0031)."""
 
     template = (
         "ARRAY['w' || left({village}, 2), 'w' || left({village}, 5), 'w' || left({village}, 8), 'w' || {village}, "
         "'k' || left({kbli}, 2), 'k' || left({kbli}, 3), 'k' || left({kbli}, 4), 'k' || {kbli}, "
-        "'s' || {subsector}, 'x' || left({village}, 2) || left({kbli}, 2), 'b' || mod({id}, 16)::text]::text[]"
+        "'s' || {subsector}, 'x' || left({village}, 2) || left({kbli}, 2)]::text[]"
     )
     output_field = ArrayField(models.TextField())
 
     def __init__(self):
-        super().__init__(F("village_id"), F("kbli_id"), F("subsector_id"), F("id"))
+        super().__init__(F("village_id"), F("kbli_id"), F("subsector_id"))
 
     def as_sql(self, compiler, connection, **extra_context):
-        village, kbli, subsector, pk = (compiler.compile(column)[0] for column in self.get_source_expressions())
-        return self.template.format(village=village, kbli=kbli, subsector=subsector, id=pk), []
+        village, kbli, subsector = (compiler.compile(column)[0] for column in self.get_source_expressions())
+        return self.template.format(village=village, kbli=kbli, subsector=subsector), []
+
+
+# The number of arbitrary parts of the registry (by id) a very common word's window is first read from (SearchBucket).
+SEARCH_BUCKETS = 16
+
+
+class SearchBucket(models.Expression):
+    """PostgreSQL: "the business is in the first of SEARCH_BUCKETS parts of the registry (id modulo 16 is 0) and its
+    Indonesian lexemes hold every lexeme of `text`" (the full-text match of `text`, within that part). Served by
+    business_search_bucket (migration 0031; the expression must be the index's), whose keys are each published
+    business's lexemes with its part appended (`batik:0`): the part's matches of a word are one short posting list,
+    where the word's own list at national scale holds tens of thousands (preferred_matches)."""
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+        self.columns = [F("search_document"), F("id")]
+
+    def get_source_expressions(self):
+        return self.columns
+
+    def set_source_expressions(self, expressions):
+        self.columns = list(expressions)
+
+    def as_sql(self, compiler, connection):
+        document, pk = (compiler.compile(column)[0] for column in self.columns)
+        return (
+            f"business_bucket_lexemes({document}, {pk}) @> "
+            "(SELECT array_agg(lexeme || ':0') FROM unnest(to_tsvector(%s::regconfig, %s)))",
+            [SEARCH_CONFIG, self.text],
+        )
+
+
+class SearchCondition(models.Expression):
+    """The condition of a PostgreSQL text search's matches: `with_good` when any business matches the words well,
+    else `without_good` (_search_postgresql). Whether any does (`has_good()`: an indexed EXISTS, remembered) is asked
+    when the condition is first compiled, not when the search is built: a directory page read from the search's best
+    matches alone (preferred_matches), its cards read by id, never compiles it, and never asks."""
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, with_good: Q, without_good: Q, *, has_good):
+        super().__init__()
+        self.with_good, self.without_good, self.has_good = with_good, without_good, has_good
+
+    def get_source_expressions(self):
+        return [self.with_good, self.without_good]
+
+    def set_source_expressions(self, expressions):
+        self.with_good, self.without_good = expressions
+
+    def as_sql(self, compiler, connection):
+        return compiler.compile(self.with_good if self.has_good() else self.without_good)
 
 
 def search_words(text: str) -> list[str]:
@@ -98,16 +154,27 @@ ORDERINGS = {
 class BusinessPublicFilterForm(forms.Form):
     """Checks that region and KBLI codes exist, so an unknown code is an error on its field."""
 
+    # What the checks read, for the page that shows the choice: the region and its parents, province first
+    # (selectors.region_trail), and the KBLI's title.
+    region_trail: list[Region] | tuple = ()
+    kbli_title = ""
+
     def clean_wilayah(self):
         code = self.cleaned_data.get("wilayah")
-        if code and not Region.objects.filter(code=code).exists():
-            raise forms.ValidationError(_("Wilayah dengan kode %(code)s tidak ada."), params={"code": code})
+        if code:
+            trail = region_trail(code)
+            if not trail or trail[-1].code != code:
+                raise forms.ValidationError(_("Wilayah dengan kode %(code)s tidak ada."), params={"code": code})
+            self.region_trail = trail
         return code
 
     def clean_kbli(self):
         code = (self.cleaned_data.get("kbli") or "").upper()
-        if code and not Kbli.objects.filter(code=code).exists():
-            raise forms.ValidationError(_("KBLI dengan kode %(code)s tidak ada."), params={"code": code})
+        if code:
+            title = Kbli.objects.filter(code=code).values_list("title", flat=True).first()
+            if title is None:
+                raise forms.ValidationError(_("KBLI dengan kode %(code)s tidak ada."), params={"code": code})
+            self.kbli_title = title
         return code
 
 
@@ -179,6 +246,11 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
     # With a text query, the conditions of its relevance tiers, best first, a row in the first it meets (see filter_q);
     # else None.
     search_tiers: list[Q] | None = None
+    # ... of which the first two hold good matches: every word occurs (or, on PostgreSQL, the stems match)
+    good_tiers = 2
+    # ... and the rank of a match among those of its tier (more of the words, closer ones first): an expression over
+    # the bare rows, for the page's own rows (the directory's cards); None where the tiers are all the rank (SQLite).
+    rank_within_tier = None
 
     def filter_q(self, queryset, name, value):
         words = search_words(value)
@@ -215,6 +287,9 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
             every_word_occurs &= Q(search_document__contains=word)
             every_word_alike &= Q(search_document__contains=word) | Q(search_document__trigram_word_similar=word)
         good = every_word_occurs | Q(search_vector=query)
+        self.rank_within_tier = SearchRank(SearchVector("search_document", config=SEARCH_CONFIG), query) + (
+            TrigramWordSimilarity(text, "search_document")
+        )
         queryset = queryset.alias(
             search_vector=SearchVector("search_document", config=SEARCH_CONFIG),
             search_similarity=TrigramWordSimilarity(text, "search_document"),
@@ -222,13 +297,14 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
         )
         narrowed_to = self.__dict__.get("_narrowed_to")
         if narrowed_to == "bucket":  # the rows alone (preferred_matches): the window ranks them by the search's tiers
-            return queryset.filter(Q(search_vector=query), search_scope__contains=["b0"])
+            return queryset.filter(SearchBucket(text))
         if narrowed_to:
             return queryset.filter(Q(search_vector=query) if narrowed_to == "stems" else good)
-        if self._has_good_matches(queryset, good, words):
-            condition = good | (every_word_alike & Q(search_similarity__gte=STRONG_SIMILARITY))
-        else:
-            condition = every_word_alike
+        condition = SearchCondition(
+            good | (every_word_alike & Q(search_similarity__gte=STRONG_SIMILARITY)),
+            every_word_alike,
+            has_good=lambda: self._has_good_matches(queryset, good, words),
+        )
         tier = models.Case(
             models.When(good & Q(search_document__startswith=words[0]), then=models.Value(GOOD_MATCH + 1.0)),
             models.When(good, then=models.Value(GOOD_MATCH)),
@@ -239,6 +315,7 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
         # its window by tier and name, never every match.
         starts = Q(search_document__startswith=words[0])
         self.search_tiers = [good & starts, good, condition]  # tested in turn (window_page): good & ~starts, ...
+        self._good_match_tiers = [starts, good]  # the same numbers, for rows known to be good (preferred_matches)
         return (
             queryset.filter(condition)
             .annotate(search_rank=tier + SearchRank(F("search_vector"), query) + F("search_similarity"))
@@ -248,17 +325,18 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
     def preferred_matches(self) -> Iterator:
         """On PostgreSQL with a text query: the results limited to its best matches, narrowest first, the other
         filters the same: those whose stems match (the full-text index alone), then the good matches (every word
-        occurs, or the stems match; the trigram-similar ones left out); else none. Each is made when asked for (a
+        occurs, or the stems match; the trigram-similar ones left out); else none. Each comes with the tiers its
+        rows can be in (window_page: whether the name starts with the first word). Each is made when asked for (a
         generator): a search with many such matches need not evaluate the looser conditions, nor build their
         queries (ikm_registry.keyset.window_page, `preferred`): "batik" matches by its stem in tens of thousands of
         rows at national scale, and the substring index that finds "pembatikan" too costs as much again to scan.
 
-        A single word and no other filter: first the stem matches within one sixteenth of the registry (SearchScope's
-        bucket b0). A word that common still fills the window from there, and the index then hands over a sixteenth
-        of its matches: PostgreSQL builds and sorts a bitmap of every match a GIN scan finds before it reads the
-        first row, 5 ms for "batik"'s 29,000 at 1,000,000 businesses, 2 ms for the bucket's 1,800. When the bucket
-        held so few that all the stem matches would not fill half the window (window_page sends how many each read
-        found), those are not read: the good matches come next."""
+        A single word and no other filter: first the stem matches within one sixteenth of the registry
+        (SearchBucket). A word that common still fills the window from there: PostgreSQL builds and sorts a bitmap of
+        every match a GIN scan finds before it reads the first row, and the bucket's index hands over the 1,800 of
+        "batik" at 1,000,000 businesses as one short list (0.3 ms), where the word's 29,000 cost 5 ms. When the
+        bucket held so few that all the stem matches would not fill half the window (window_page sends how many each
+        read found), those are not read: the good matches come next."""
         if not self.search_tiers or not self._is_postgresql(self.queryset) or not self.is_valid():
             return
         tiers = self.search_tiers
@@ -275,8 +353,12 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
                 narrowed = self.filter_queryset(self.queryset.all())
             finally:
                 self._narrowed_to, self.search_tiers = None, tiers  # the tiers stay those of the whole search
-            found = yield narrowed
-            if narrowed_to == "bucket" and found is not None and found * 16 * 2 < settings.DIRECTORY_SEARCH_MAX:
+            found = yield narrowed, self._good_match_tiers  # every row a good match: tier 0 or 1
+            if (
+                narrowed_to == "bucket"
+                and found is not None
+                and found * SEARCH_BUCKETS * 2 < settings.DIRECTORY_SEARCH_MAX
+            ):
                 skipped.add("stems")
 
     def _has_good_matches(self, queryset, good, words) -> bool:

@@ -421,15 +421,17 @@ class Card(dict):
             raise AttributeError(name) from None
 
 
-def business_cards(results, ids: list[int]) -> dict[int, Card]:
+def business_cards(results, ids: list[int], *, rank=None) -> dict[int, Card]:
     """The directory's cards of the businesses `ids` among `results` (a filtered `business_public()`), by id: Cards
     with the card's fields in the shape of a business (`card.village.parent.name`, `card.kbli.title`,
-    `card.sentra.name`; `card.url`, its page; `search_rank` with a text search). Two queries: the rows' own columns,
-    then the names they refer to (reference_labels). Model instances with their desa, kecamatan, regency, KBLI and
-    sentra rows cost three times as long for a page of twenty; the owner's contact is not read at all (no card
-    shows it)."""
-    ranked = "search_rank" in results.query.annotations
-    rows = list(results.order_by().filter(pk__in=ids).values_list(*CARD_COLUMNS, *(("search_rank",) if ranked else ())))
+    `card.sentra.name`; `card.url`, its page; `search_rank`, the value of expression `rank`, when given). Two
+    queries: the rows' own columns, then the names they refer to (reference_labels). Model instances with their
+    desa, kecamatan, regency, KBLI and sentra rows cost three times as long for a page of twenty; the owner's
+    contact is not read at all (no card shows it)."""
+    rows = results.order_by().filter(pk__in=ids)
+    if rank is not None:
+        rows = rows.annotate(search_rank=rank)
+    rows = list(rows.values_list(*CARD_COLUMNS, *(("search_rank",) if rank is not None else ())))
     labels = reference_labels(
         regions={row[5] for row in rows},
         kbli={row[6] for row in rows},

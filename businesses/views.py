@@ -52,7 +52,7 @@ from ikm_registry.admin_paging import EstimatedCountPaginator
 from ikm_registry.choices import RegionLevel
 from ikm_registry.error_pages import NotFound
 from ikm_registry.keyset import IdsAmong, InvalidCursor, KeysetPage, SearchWindow, keyset_page, window_page
-from ikm_registry.models import Kbli, Office, Region
+from ikm_registry.models import Office, Region
 from ikm_registry.opengraph import OpenGraph, open_graph
 from ikm_registry.public_cache import cache_public_page, cached_counts, wants_partial
 from ikm_registry.ratelimits import limit_exceeded, too_many_requests
@@ -161,14 +161,14 @@ def directory(request):
     context = {
         "facet_fields": facet_fields,
         "active_filters": sum(1 for name in filter_names() if request.GET.get(name) and name not in form.errors),
-        "kbli_label": Kbli.objects.filter(code=kbli).values_list("title", flat=True).first() if kbli else "",
+        "kbli_label": form.kbli_title if kbli else "",
         "form": form,
         "page": page,
         "count": count,
         "count_limit": settings.DIRECTORY_SEARCH_MAX if window is not None else settings.DIRECTORY_LIVE_COUNT_MAX,
         "search_window_cut": window is not None and not window.complete,
         "facets": facets,
-        "wilayah_trail": region_trail(wilayah),
+        "wilayah_trail": list(form.region_trail) if wilayah else [],
         "kbli_selected": kbli,
         "query": query,
         "orderings": _orderings(has_query=bool(search_words(query))),
@@ -177,7 +177,7 @@ def directory(request):
         "querystring_without_page": _querystring(request, drop=("page", "sesudah", "sebelum")),
         "querystring_without_view": _querystring(request, drop=("page", "sesudah", "sebelum", "tampilan")),
     }
-    suggestion = filterset.suggestion() if query else None
+    suggestion = filterset.suggestion() if query and not _holds_good_matches(page, filterset) else None
     if suggestion:  # "Maksud Anda: batik?": the same search with the corrected words
         context["suggestion"] = suggestion
         context["suggestion_querystring"] = _querystring(request, drop=("page", "sesudah", "sebelum"), q=suggestion)
@@ -198,6 +198,13 @@ def directory(request):
         context["map_limit"] = settings.DIRECTORY_MAP_LIMIT
     template = "businesses/_directory_body.html" if wants_partial(request) else "businesses/directory.html"
     return render(request, template, context)
+
+
+def _holds_good_matches(page: KeysetPage, filterset) -> bool:
+    """Whether a search ranked by relevance found good matches (its best tier first in the window): then every word
+    is one the registry uses, and "Maksud Anda" has nothing to correct; the vocabulary is not read."""
+    window, tiers = page.extra.get("window"), page.extra.get("tiers")
+    return tiers is not None and bool(window.rows) and window.rows[0][0] < filterset.good_tiers
 
 
 def _order_key(request, form, query: str) -> str:
@@ -235,6 +242,11 @@ def _directory_page(request, filterset, results, order_key: str) -> KeysetPage:
     searching = filterset.search_tiers is not None
     tiers = filterset.search_tiers if order_key == "relevan" else None
 
+    def matched_cards(_results, ids: list[int]):
+        """The cards of a search's matches `ids` (the window's), read by id from the bare rows: the search's condition
+        is not compiled (nor evaluated) again for them; with tiers, each with its rank within its tier."""
+        return business_cards(filterset.queryset, ids, rank=filterset.rank_within_tier if tiers else None)
+
     def read(after=None, before=None, offset=0) -> KeysetPage:
         if not searching:
             return keyset_page(
@@ -249,7 +261,7 @@ def _directory_page(request, filterset, results, order_key: str) -> KeysetPage:
             window=settings.DIRECTORY_SEARCH_MAX,
             extra=FACET_COLUMNS,
             preferred=filterset.preferred_matches(),
-            fetch=business_cards,
+            fetch=matched_cards,
             after=after,
             before=before,
             offset=offset,
@@ -259,8 +271,9 @@ def _directory_page(request, filterset, results, order_key: str) -> KeysetPage:
     if not page.object_list and (number or 1) > 1:  # an old link past the end of the results: their first page
         number = 1
         page = read()
-    if tiers:  # the page's own rows by their full rank (words held more often first), tiers kept
-        page.object_list.sort(key=lambda business: -business.search_rank)
+    if tiers:  # the page's own rows by tier, then by their rank within it (words held more often first)
+        tier_of = page.extra["tiers"]
+        page.object_list.sort(key=lambda business: (tier_of[business.pk], -(business.search_rank or 0.0)))
     page.number = number
     return page
 

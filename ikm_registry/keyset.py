@@ -364,46 +364,36 @@ def window_page(
 
     The cursor is the tier followed by the ordering's key (without tiers: keyset_page's), as the directory's search
     pages have always carried, so a page link stays valid. `extra` names more columns to read with the ids; the rows
-    come back in `page.extra["window"]` (a SearchWindow) for counting. `fetch`: as keyset_page's.
+    come back in `page.extra["window"]` (a SearchWindow) for counting, and with `tiers` the tier of each of the page's
+    rows in `page.extra["tiers"]` ({pk: tier}). `fetch`: as keyset_page's.
 
     `preferred`: the best of those matches, as narrower querysets (the text search without its looser conditions,
     the same filters), narrowest first (an iterable: a generator builds only those read, and is sent the number of
-    rows each read found). The first that alone fills the window is the window, and the looser conditions, whose
-    index scans can cost more than the rest of the read, are not evaluated.
+    rows each read found); each may come as (queryset, tiers), the tiers its rows can be in, numbered as `tiers`
+    (the good matches alone need not test the conditions that tell them from the looser ones). The first that alone
+    fills the window is the window, and the looser conditions, whose index scans can cost more than the rest of the
+    read, are not evaluated.
 
-    On PostgreSQL the read runs without parallel workers: their rows interleave in no fixed order, and the window must
-    be the same set for every page of one search.
+    On PostgreSQL the reads run without parallel workers (_window_rows).
     """
-    if tiers:
-        tier = Case(
-            *(When(condition, then=Value(number)) for number, condition in enumerate(tiers[:-1])),
-            default=Value(len(tiers) - 1),
-            output_field=IntegerField(),
-        )
-    else:
-        tier = Value(0, output_field=IntegerField())
     keys = _nullability(_keys(["window_tier", *ordering] if tiers else ordering), queryset.model)
     names = [key.name for key in keys]
     columns = ["window_tier", "pk", *extra]
     selected = [*columns, *(name for name in names if name not in columns)]
-    connection = connections[queryset.db]
-    with transaction.atomic(using=queryset.db):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        rows = []
-        candidates = iter(preferred or ())
-        narrower = next(candidates, None)
-        while narrower is not None:
-            rows = _window_rows(narrower, tier, selected, keys, window)
-            if len(rows) > window:
-                break
-            try:  # a generator hears how many the last one found (it may skip one that cannot fill the window)
-                narrower = candidates.send(len(rows)) if isinstance(candidates, Generator) else next(candidates)
-            except StopIteration:
-                narrower = None
-        if len(rows) <= window:
-            rows = _window_rows(queryset, tier, selected, keys, window)
+    rows = []
+    candidates = iter(preferred or ())
+    narrower = next(candidates, None)
+    while narrower is not None:
+        narrower, its_tiers = narrower if isinstance(narrower, tuple) else (narrower, tiers)
+        rows = _window_rows(narrower, _tier(its_tiers if tiers else None), selected, keys, window)
+        if len(rows) > window:
+            break
+        try:  # a generator hears how many the last one found (it may skip one that cannot fill the window)
+            narrower = candidates.send(len(rows)) if isinstance(candidates, Generator) else next(candidates)
+        except StopIteration:
+            narrower = None
+    if len(rows) <= window:
+        rows = _window_rows(queryset, _tier(tiers), selected, keys, window)
     complete = len(rows) <= window
     rows = rows[:window]  # in the page order: the window is its first `window` rows of those read
     positions = [selected.index(name) for name in names]
@@ -454,19 +444,38 @@ def window_page(
         next_cursor = encode_cursor(list(found_keys[-1])) if found_keys and more else None
         previous_cursor = encode_cursor(list(found_keys[0])) if found_keys and (after or offset) else None
     ids = [key_row[pk_of_key] for key_row in found_keys]
+    extra = {"window": SearchWindow(rows, complete, window, start=2, end=len(columns))}
+    if tiers:  # the page's rows' tiers, by id (the cursor's first value)
+        extra["tiers"] = {key_row[pk_of_key]: key_row[0] for key_row in found_keys}
     return KeysetPage(
         _fetched(queryset, ids, fetch),
         next_cursor=next_cursor,
         previous_cursor=previous_cursor,
         size=size,
-        extra={"window": SearchWindow(rows, complete, window, start=2, end=len(columns))},
+        extra=extra,
+    )
+
+
+def _tier(tiers: list[Q] | None):
+    """The number of the first of `tiers` a row meets (the last: every other row), as an expression; 0 without."""
+    if not tiers:
+        return Value(0, output_field=IntegerField())
+    return Case(
+        *(When(condition, then=Value(number)) for number, condition in enumerate(tiers[:-1])),
+        default=Value(len(tiers) - 1),
+        output_field=IntegerField(),
     )
 
 
 def _window_rows(queryset, tier, selected: list[str], keys: list[_Key], window: int) -> list[tuple]:
     """The first `window` + 1 rows of `queryset` the database finds (no order: the indexes and a LIMIT), their
     `selected` columns (the tier first), sorted by the database in the order of `keys`: one query, the sort over
-    those rows alone (by the database's collation, as every other list)."""
+    those rows alone (by the database's collation, as every other list).
+
+    On PostgreSQL the query runs without parallel workers (their rows interleave in no fixed order, and the window
+    must be the same set for every page of one search): `SET LOCAL` in the same query string, which PostgreSQL runs
+    as one implicit transaction (one round trip; not BEGIN, SET, the query and COMMIT). Django binds parameters on
+    the client unless OPTIONS `server_side_binding` asks otherwise; then a transaction holds the setting."""
     inner = queryset.order_by().annotate(window_tier=tier).values_list(*selected)[: window + 1]
     compiler = inner.query.get_compiler(using=queryset.db)
     try:
@@ -479,12 +488,22 @@ def _window_rows(queryset, tier, selected: list[str], keys: list[_Key], window: 
         nulls = "LAST" if key.nulls_last else "FIRST"
         order.append(f"{position} {'DESC' if key.descending else 'ASC'} NULLS {nulls}")
     connection = connections[queryset.db]
+    sql = f"SELECT * FROM ({sql}) window_rows ORDER BY {', '.join(order)}"
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+    serial = "SET LOCAL max_parallel_workers_per_gather = 0"
+    if connection.settings_dict["OPTIONS"].get("server_side_binding") is True:
+        with transaction.atomic(using=queryset.db), connection.cursor() as cursor:
+            cursor.execute(serial)
+            cursor.execute(sql, params)
+            return cursor.fetchall()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM ({sql}) window_rows ORDER BY {', '.join(order)}", params)
-        fetched = cursor.fetchall()
-    if connection.vendor == "postgresql":  # psycopg's values are the fields' own: the converters would only copy
-        return fetched
-    return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+        cursor.execute(f"{serial}; {sql}", params)
+        cursor.nextset()
+        return cursor.fetchall()  # psycopg's values are the fields' own: the converters would only copy
 
 
 def _sought_in_window(queryset, rows, keys: list[_Key], values: list, size: int, *, offset: int = 0, reverse=False):

@@ -8,6 +8,7 @@ exists there: typo tolerance (trigrams), Indonesian stemming (full text), rankin
 import itertools
 
 import pytest
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -615,7 +616,11 @@ def test_search_conditions_use_the_trigram_and_full_text_indexes(search_indexes_
     planner may as well read the partial index whole.)"""
     filterset = BusinessPublicFilterSet({"q": query}, queryset=business_public_rows())
     assert filterset.qs is not None  # filtering sets the search's tiers
-    stems = next(filterset.preferred_matches()).explain()
+    narrowings = filterset.preferred_matches()
+    stems, _tiers = next(narrowings)
+    if " " not in query:  # a single word is first read from its bucket; a full bucket's count asks for the stems
+        stems, _tiers = narrowings.send(1000)
+    stems = stems.explain()
     assert "Bitmap Index Scan on business_search_scoped" in stems and "@@" in stems.split("Index Cond:")[1], stems
     word = query.split()[-1]
     for condition in ({"search_document__contains": word}, {"search_document__trigram_word_similar": word}):
@@ -645,7 +650,7 @@ def test_a_narrowed_search_asks_one_index_for_its_words_and_its_filters(search_i
             cursor.execute(f'DROP INDEX "{name}"')
     filterset = BusinessPublicFilterSet({"q": "batik", **data}, queryset=business_public_rows())
     assert filterset.qs is not None  # filtering sets the search's tiers
-    narrowed = next(filterset.preferred_matches())  # the stems: the full-text index alone
+    narrowed, _tiers = next(filterset.preferred_matches())  # the stems: the full-text index alone
     plan = narrowed.explain()
     index_scans = [line for line in plan.splitlines() if "Index Scan" in line]
     assert len(index_scans) == 1 and "business_search_scoped" in index_scans[0], plan
@@ -655,17 +660,31 @@ def test_a_narrowed_search_asks_one_index_for_its_words_and_its_filters(search_i
     assert set(names({"q": "batik", **data})) == {"Batik Tuban Sari", "Batik Kuta Indah"}
 
 
-def test_the_bucket_of_a_common_word_is_read_from_the_same_index(search_indexes_only):
+# What the bucket's read (SearchBucket) asks for in its WHERE.
+BUCKET = "business_bucket_lexemes("
+
+
+def test_the_bucket_of_a_common_word_is_read_from_its_own_index(search_indexes_only):
+    """The bucket's matches are those of the word's stems whose id is divisible by 16, found by one scan of
+    business_search_bucket (its keys: each lexeme with the business's bucket); unpublished holders stay out."""
+    for n in range(40):
+        BusinessFactory(name=f"Pembatikan {n}", main_product="Kain", status=PUBLISHED if n % 5 else "draft")
     filterset = BusinessPublicFilterSet({"q": "batik"}, queryset=business_public_rows())
     assert filterset.qs is not None  # filtering sets the search's tiers
-    bucket = next(filterset.preferred_matches())
+    bucket, _tiers = next(filterset.preferred_matches())
     plan = bucket.explain()
     index_scans = [line for line in plan.splitlines() if "Index Scan" in line]
-    assert len(index_scans) == 1 and "business_search_scoped" in index_scans[0], plan
-    assert "'{b0}'::text[]" in plan.split("Index Cond:")[1], plan
-    assert set(bucket.values_list("pk", flat=True)) == {
-        pk for pk in business_public_rows().filter(name__icontains="batik").values_list("pk", flat=True) if pk % 16 == 0
-    }
+    assert len(index_scans) == 1 and "business_search_bucket" in index_scans[0], plan
+    assert "business_bucket_lexemes(" in plan.split("Index Cond:")[1], plan
+    stem_matches = (
+        Business.objects.filter(status=PUBLISHED)
+        .annotate(vector=SearchVector("search_document", config="indonesian"))
+        .filter(vector=SearchQuery("batik", config="indonesian", search_type="plain"))
+        .values_list("pk", flat=True)
+    )
+    expected = {pk for pk in stem_matches if pk % 16 == 0}
+    assert expected and len(expected) < len(stem_matches)
+    assert set(bucket.values_list("pk", flat=True)) == expected
 
 
 @pytest.mark.parametrize(
@@ -744,7 +763,7 @@ def test_a_search_whose_stem_matches_fill_its_window_reads_only_the_full_text_in
     url = "/direktori/?q=batik&subsektor=fesyen"  # with a filter: no bucket (test_a_common_word_alone_fills_...)
     reads = window_reads(url)
     assert len(reads) == 1 and "to_tsvector" in reads[0] and "LIKE" not in reads[0].upper(), reads
-    assert "ARRAY['b0']" not in reads[0], reads
+    assert BUCKET not in reads[0], reads
     response = client.get(url)
     assert response.context["count"] is None and len(response.context["page"].object_list) == len(stems) - 1
 
@@ -754,10 +773,10 @@ def test_a_search_whose_stem_matches_fill_its_window_reads_only_the_full_text_in
     settings.DIRECTORY_SEARCH_MAX = 1000
     reads = window_reads("/direktori/?q=atik")
     assert len(reads) == 3, reads
-    assert "ARRAY['b0']" in reads[0] and "LIKE" not in reads[0].upper(), reads
+    assert BUCKET in reads[0] and "LIKE" not in reads[0].upper(), reads
     assert "LIKE" in reads[1].upper() and "%>" not in reads[1] and "%>" in reads[2], reads
     reads = window_reads("/direktori/?q=atik&urut=nama")  # a single word in another order: the same reads
-    assert len(reads) == 3 and "ARRAY['b0']" in reads[0], reads
+    assert len(reads) == 3 and BUCKET in reads[0], reads
     assert set(stems) <= set(names({"q": "atik"}))
 
 
@@ -788,9 +807,82 @@ def test_a_common_word_alone_fills_its_window_from_one_sixteenth_of_the_registry
     settings.DIRECTORY_PAGE_SIZE = 50
     settings.DIRECTORY_SEARCH_MAX = len(in_bucket) - 1
     found, reads = shown("/direktori/?q=batik")
-    assert len(reads) == 1 and "ARRAY['b0']" in reads[0], reads
+    assert len(reads) == 1 and BUCKET in reads[0], reads
     assert found == in_bucket[:-1]  # the bucket's first by name (tier: all start with the word)
     settings.DIRECTORY_SEARCH_MAX = len(in_bucket)  # the bucket's matches do not fill it: the stems come next
     found, reads = shown("/direktori/?q=batik")
-    assert len(reads) == 2 and "ARRAY['b0']" in reads[0] and "ARRAY['b0']" not in reads[1], reads
+    assert len(reads) == 2 and BUCKET in reads[0] and BUCKET not in reads[1], reads
     assert len(found) == len(in_bucket) and set(found) <= stems
+
+
+def _good_match_checks(sqls: list[str]) -> list[str]:
+    """The EXISTS that decides whether a PostgreSQL search keeps its looser matches (SearchCondition)."""
+    return [sql for sql in sqls if sql.startswith("SELECT 1 AS") and "search_document" in sql and "window" not in sql]
+
+
+def test_a_page_read_from_the_best_matches_alone_never_asks_whether_there_are_good_ones(client, directory, settings):
+    """The condition of the whole search (good matches, and the looser ones only when there are none) is decided
+    when it is first compiled: a page whose window the stem matches fill, and whose cards are read by id, never
+    compiles it, so the EXISTS is not run. A page that needs the whole search asks once; the map (every result
+    with coordinates) asks too, and the search finds the same."""
+    postgresql_only()
+    settings.PUBLIC_CACHE_SECONDS = 0
+    for n in range(6):
+        BusinessFactory(name=f"Batik Lestari {n}", main_product="Kain", status=PUBLISHED)
+    stems = set(names({"q": "batik", "wilayah": "51"}))
+    assert len(stems) > 3
+
+    def run(url):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        return response, [query["sql"] for query in queries.captured_queries]
+
+    settings.DIRECTORY_SEARCH_MAX = 3  # the stem matches fill the window
+    response, sqls = run("/direktori/?q=batik&wilayah=51")
+    assert _good_match_checks(sqls) == []
+    assert len(response.context["page"].object_list) == 3
+    settings.DIRECTORY_SEARCH_MAX = 1000  # they do not: the whole search is read, and asks once
+    response, sqls = run("/direktori/?q=batik&wilayah=51")
+    assert len(_good_match_checks(sqls)) == 1
+    assert {business.name for business in response.context["page"].object_list} == stems
+    settings.DIRECTORY_SEARCH_MAX = 3
+    response, sqls = run("/direktori/?q=batik&wilayah=51&tampilan=peta")
+    assert len(_good_match_checks(sqls)) == 1
+
+
+def test_a_search_with_good_matches_does_not_read_the_vocabulary(client, directory, settings):
+    """ "Maksud Anda" corrects words the registry does not use; a page whose best matches hold every word (or its
+    stems) has none to correct, and the vocabulary is not read. A typo still gets its suggestion, and a search in
+    another order (no tiers to tell) asks the vocabulary as before."""
+    settings.PUBLIC_CACHE_SECONDS = 0
+    vocabulary_rebuild()
+
+    def vocabulary_reads(url) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url).content.decode()
+        return sum("ikm_registry_searchword" in query["sql"] for query in queries.captured_queries), page
+
+    reads, page = vocabulary_reads("/direktori/?q=batik")
+    assert reads == 0 and "Maksud Anda" not in page
+    reads, page = vocabulary_reads("/direktori/?q=bati")  # a word's start: every word occurs
+    assert reads == 0 and "Maksud Anda" not in page
+    reads, page = vocabulary_reads("/direktori/?q=batk")
+    assert reads >= 1 and "<em>batik</em>" in page
+    reads, page = vocabulary_reads("/direktori/?q=batik&urut=nama")
+    assert reads >= 1 and "Maksud Anda" not in page
+
+
+def test_a_chosen_region_and_kbli_are_read_once_for_their_check_and_their_labels(client, directory, settings):
+    """The form's checks read the chosen region's trail and the KBLI's title; the page shows them from there."""
+    settings.PUBLIC_CACHE_SECONDS = 0
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/direktori/?wilayah=51.03.01&kbli=13134").content.decode()
+    sqls = [query["sql"] for query in queries.captured_queries]
+    assert sum('"businesses_kbli"."code" =' in sql for sql in sqls) == 1, sqls
+    assert sum('FROM "businesses_region" WHERE "businesses_region"."code" IN' in sql for sql in sqls) == 1, sqls
+    assert not any('"businesses_region"."code" =' in sql for sql in sqls), sqls
+    assert '<option value="51.03.01" selected>' in page
+    assert '<option value="13134" selected>13134 ' in page
+    response = client.get("/direktori/?wilayah=51.03.99&kbli=99999")
+    assert set(response.context["form"].errors) == {"wilayah", "kbli"}

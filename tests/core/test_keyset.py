@@ -389,6 +389,85 @@ def test_a_window_cursor_that_does_not_fit_is_invalid(rows, cursor):
         list(page.object_list)
 
 
+def test_a_narrower_read_that_fills_the_window_is_the_window_with_its_own_tiers(rows):
+    """`preferred` narrower reads come first; one that fills the window is the only read. A narrower read may bring
+    the tiers its rows can be in (numbered as the search's): its rows are tiered by those, and the cursors and
+    pages are the search's own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    queryset = business_public()
+    tiers = [Q(name__istartswith="b") & Q(year_founded=2010), Q(name__istartswith="b"), Q()]
+    batik = queryset.filter(name__istartswith="b")
+    # The narrower rows are all "b" names: whether one is of 2010 tells tier 0 from 1.
+    narrower_tiers = [Q(year_founded=2010), Q(name__istartswith="b")]
+    expected = list(
+        batik.annotate(tier=Case(When(year_founded=2010, then=Value(0)), default=Value(1)))
+        .order_by("tier", "name", "pk")
+        .values_list("pk", "tier")
+    )
+    window = len(expected) - 1
+    with CaptureQueriesContext(connection) as queries:
+        page = window_page(
+            queryset, ordering=("name", "pk"), size=4, window=window, tiers=tiers, preferred=[(batik, narrower_tiers)]
+        )
+    reads = [query["sql"] for query in queries.captured_queries if "window_rows" in query["sql"]]
+    assert len(reads) == 1 and '"year_founded" = 2010' in reads[0].replace("%s", "2010"), reads
+    assert [(row[1], row[0]) for row in page.extra["window"].rows] == expected[:window]
+    assert page.extra["tiers"] == {pk: tier for pk, tier in expected[:4]}
+    assert _ids(page) == [pk for pk, _tier in expected[:4]]
+    after = window_page(
+        queryset,
+        ordering=("name", "pk"),
+        size=4,
+        window=window,
+        tiers=tiers,
+        preferred=[(batik, narrower_tiers)],
+        after=page.next_cursor,
+    )
+    assert _ids(after) == [pk for pk, _tier in expected[4:window]]
+    # Too few to fill the window: the whole search is read, by its own tiers.
+    page = window_page(
+        queryset, ordering=("name", "pk"), size=4, window=len(NAMES), tiers=tiers, preferred=[(batik, narrower_tiers)]
+    )
+    assert len(page.extra["window"].rows) == len(NAMES)
+    assert {row[0] for row in page.extra["window"].rows} == {0, 1, 2}
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction: SET LOCAL would otherwise last until its end
+def test_a_window_read_runs_without_parallel_workers_in_one_statement(rows, settings):
+    """On PostgreSQL the window is read with max_parallel_workers_per_gather = 0 (a parallel scan's rows come in no
+    fixed order), set for that query alone: in the same query string, one implicit transaction; the session's
+    setting is unchanged after it. With server-side binding (one statement per query), a transaction holds it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel workers exist only on PostgreSQL")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        (before,) = cursor.fetchone()
+    assert before != "0"
+    expected = list(business_public().order_by("name", "pk").values_list("pk", flat=True))[:5]
+    with CaptureQueriesContext(connection) as queries:
+        page = window_page(business_public(), ordering=("name", "pk"), size=5, window=len(NAMES))
+    reads = [query["sql"] for query in queries.captured_queries if "window_rows" in query["sql"]]
+    assert len(reads) == 1 and reads[0].startswith("SET LOCAL max_parallel_workers_per_gather = 0; SELECT")
+    assert _ids(page) == expected
+    options = connection.settings_dict["OPTIONS"]
+    options["server_side_binding"] = True
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            page = window_page(business_public(), ordering=("name", "pk"), size=5, window=len(NAMES))
+    finally:
+        del options["server_side_binding"]
+    sqls = [query["sql"] for query in queries.captured_queries]
+    assert "SET LOCAL max_parallel_workers_per_gather = 0" in sqls and _ids(page) == expected
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone() == (before,)
+
+
 # --- IdsAmong: "one of these ids" as one parameter ----------------------------------------------------------------
 
 
