@@ -254,7 +254,7 @@ def generate(rows: int, year: int) -> dict:
 
 # --- step 2: EXPLAIN and query counts (runs inside Django, page cache off) ----------------------------------------
 
-SEARCH_INDEXES = ("business_search_trgm", "business_search_scoped", "business_search_bucket")
+SEARCH_INDEXES = ("business_search_trgm", "business_search_scoped", "business_search_keys")
 
 
 def explain(sql: str, params=None, *, jit: bool = True) -> tuple[list[str], float]:

@@ -79,24 +79,26 @@ class SearchScope(models.Func):
         return self.template.format(village=village, kbli=kbli, subsector=subsector), []
 
 
-# The number of arbitrary parts of the registry (by id) a very common word's window is first read from (SearchBucket).
+# The number of arbitrary parts of the registry (by id) a very common word's window is first read from (SearchKeys).
 SEARCH_BUCKETS = 16
 
 
-class SearchBucket(models.Expression):
-    """PostgreSQL: "the business is in the first of SEARCH_BUCKETS parts of the registry (id modulo 16 is 0) and its
-    Indonesian lexemes hold every lexeme of `text`" (the full-text match of `text`, within that part). Served by
-    business_search_bucket (migration 0031; the expression must be the index's), whose keys are each published
-    business's lexemes with its part appended (`batik:0`): the part's matches of a word are one short posting list,
-    where the word's own list at national scale holds tens of thousands (preferred_matches)."""
+class SearchKeys(models.Expression):
+    """PostgreSQL: "every lexeme of `text` is among the business's search keys with suffix `part`": the full-text
+    match of `text` (its Indonesian stems) within one part of the registry. Served by business_search_keys
+    (migration 0031; the expression must be the index's), which holds each published business's lexemes twice:
+    with its bucket appended (`batik:0`, id modulo SEARCH_BUCKETS; `part` "0" is the first of those arbitrary
+    parts) and with its province and KBLI division (`batik:x3513`, `part` "x3513"). A word's matches within such a
+    part are one short posting list, where the word's own list at national scale holds tens of thousands and a
+    GIN scan's cost grows with the lists it intersects (preferred_matches)."""
 
     conditional = True
     output_field = models.BooleanField()
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, part: str):
         super().__init__()
-        self.text = text
-        self.columns = [F("search_document"), F("id")]
+        self.text, self.part = text, part
+        self.columns = [F("search_document"), F("id"), F("village_id"), F("kbli_id")]
 
     def get_source_expressions(self):
         return self.columns
@@ -105,11 +107,11 @@ class SearchBucket(models.Expression):
         self.columns = list(expressions)
 
     def as_sql(self, compiler, connection):
-        document, pk = (compiler.compile(column)[0] for column in self.columns)
+        document, pk, village, kbli = (compiler.compile(column)[0] for column in self.columns)
         return (
-            f"business_bucket_lexemes({document}, {pk}) @> "
-            "(SELECT array_agg(lexeme || ':0') FROM unnest(to_tsvector(%s::regconfig, %s)))",
-            [SEARCH_CONFIG, self.text],
+            f"business_search_keys({document}, {pk}, {village}, {kbli}) @> "
+            "(SELECT array_agg(lexeme || %s) FROM unnest(to_tsvector(%s::regconfig, %s)))",
+            [f":{self.part}", SEARCH_CONFIG, self.text],
         )
 
 
@@ -297,7 +299,10 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
         )
         narrowed_to = self.__dict__.get("_narrowed_to")
         if narrowed_to == "bucket":  # the rows alone (preferred_matches): the window ranks them by the search's tiers
-            return queryset.filter(SearchBucket(text))
+            return queryset.filter(SearchKeys(text, "0"))
+        if self._pair_in_keys():
+            cleaned = self.form.cleaned_data
+            return queryset.filter(SearchKeys(text, f"x{cleaned['wilayah']}{cleaned['kbli']}"))
         if narrowed_to:
             return queryset.filter(Q(search_vector=query) if narrowed_to == "stems" else good)
         condition = SearchCondition(
@@ -332,11 +337,12 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
         rows at national scale, and the substring index that finds "pembatikan" too costs as much again to scan.
 
         A single word and no other filter: first the stem matches within one sixteenth of the registry
-        (SearchBucket). A word that common still fills the window from there: PostgreSQL builds and sorts a bitmap of
+        (SearchKeys). A word that common still fills the window from there: PostgreSQL builds and sorts a bitmap of
         every match a GIN scan finds before it reads the first row, and the bucket's index hands over the 1,800 of
         "batik" at 1,000,000 businesses as one short list (0.3 ms), where the word's 29,000 cost 5 ms. When the
         bucket held so few that all the stem matches would not fill half the window (window_page sends how many each
-        read found), those are not read: the good matches come next."""
+        read found), those are not read: the good matches come next. With a province and a KBLI division, the stems
+        are read within that pair's part of the same index."""
         if not self.search_tiers or not self._is_postgresql(self.queryset) or not self.is_valid():
             return
         tiers = self.search_tiers
@@ -371,16 +377,20 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
         return remembered[key]
 
     def filter_wilayah(self, queryset, name, value):
-        queryset = queryset.filter(region_q("village__code", value))
+        if not self._searching(queryset):
+            return queryset.filter(region_q("village__code", value))
+        if self._pair_in_keys():
+            return queryset  # the search's own condition holds the pair (SearchKeys)
         if self._province_and_division():
             return self._scoped(queryset, f"x{value}{self.form.cleaned_data['kbli']}")
         return self._scoped(queryset, f"w{value}")  # REGION_CODE: a code of one of the levels the index holds
 
     def filter_kbli(self, queryset, name, value):
-        queryset = rules.in_kbli(queryset, value)
+        if not self._searching(queryset) or not value.isdigit():  # a section letter has no token
+            return rules.in_kbli(queryset, value)
         if self._province_and_division():
-            return queryset  # the province's filter asked for both (its x token)
-        return self._scoped(queryset, f"k{value}") if value.isdigit() else queryset  # a section letter has no token
+            return queryset  # the province's filter (or the search's keys) asked for both
+        return self._scoped(queryset, f"k{value}")
 
     def _province_and_division(self) -> bool:
         """Whether a province and a KBLI division are both asked for (and neither left out of a facet's count): the
@@ -390,17 +400,30 @@ class BusinessPublicFilterSet(django_filters.FilterSet):
         region, code = cleaned.get("wilayah") or "", cleaned.get("kbli") or ""
         return left_out not in ("wilayah", "kbli") and len(region) == 2 and len(code) == 2 and code.isdigit()
 
+    def _pair_in_keys(self) -> bool:
+        """Whether the search's stems are read with a province and KBLI division (preferred_matches' "stems"): their
+        matches are then one short list of business_search_keys (lexeme:x<province><division>)."""
+        return self.__dict__.get("_narrowed_to") == "stems" and self._province_and_division()
+
     def filter_subsektor(self, queryset, name, value):
-        return self._scoped(queryset.filter(subsector=value), f"s{value.pk}")
+        if not self._searching(queryset):
+            return queryset.filter(subsector=value)
+        return self._scoped(queryset, f"s{value.pk}")
+
+    @staticmethod
+    def _searching(queryset) -> bool:
+        """Whether a PostgreSQL text search is being built (filter_q runs first and adds its aliases)."""
+        return "search_scope" in queryset.query.annotations
 
     @staticmethod
     def _scoped(queryset, token: str):
-        """A PostgreSQL text search narrowed by a filter also asks for the filter's token (SearchScope), which says
-        the same: the words and the tokens are then found by one scan of the index that holds both, which intersects
-        their lists ("batik" in Jawa Timur's KBLI 13 at 1,000,000 businesses: 4 ms instead of 16 ms for three
-        bitmaps ANDed). Without a text search the condition is left out: the other indexes serve the filters."""
-        if "search_scope" not in queryset.query.annotations:
-            return queryset
+        """A PostgreSQL text search narrowed by a filter asks for the filter's token (SearchScope) instead of the
+        filter's own condition: it says exactly the same (the code's own prefix), and the words and the tokens are
+        then found by one scan of the index that holds both, which intersects their lists ("batik" in Jawa Timur's
+        KBLI 13 at 1,000,000 businesses: 3 ms instead of 16 ms for three bitmaps ANDed). The filter's own condition
+        beside it would let the planner AND in the bitmap of its own index (a hundred thousand rows for a province
+        or a KBLI division: 30 ms) when its estimates say the search finds many. Without a text search the filters'
+        own conditions are used: their indexes serve them."""
         return queryset.filter(search_scope__contains=[token])
 
     def filter_skala(self, queryset, name, value):

@@ -632,15 +632,16 @@ def test_search_conditions_use_the_trigram_and_full_text_indexes(search_indexes_
 @pytest.mark.parametrize(
     ("data", "tokens"),
     [
-        ({"wilayah": "51", "kbli": "13"}, ["x5113"]),  # a province and a division: their pair's token alone
+        ({"wilayah": "51.03", "kbli": "13"}, ["w51.03", "k13"]),
         ({"wilayah": "51.03.01", "kbli": "13134", "subsektor": "fesyen"}, ["w51.03.01", "k13134", "sfesyen"]),
     ],
 )
 def test_a_narrowed_search_asks_one_index_for_its_words_and_its_filters(search_indexes_only, data, tokens):
     """The full-text index also holds each business's region, KBLI and subsector tokens (migration 0030): a search
     narrowed by them is one GIN scan that intersects the lists, not a bitmap per filter ANDed (which costs as much
-    as the region and the KBLI division hold rows at national scale). The filters still say which rows match: the
-    tokens only repeat them."""
+    as the region and the KBLI division hold rows at national scale). The tokens say exactly what the filters say
+    (test_a_narrowed_search_finds_what_the_filters_alone_would), and stand for them: the filters' own conditions
+    beside them would let the planner AND in their indexes' bitmaps."""
     with connection.cursor() as cursor:  # nor the filters' own indexes
         cursor.execute(
             "SELECT indexname FROM pg_indexes WHERE tablename = 'businesses_business' "
@@ -657,16 +658,40 @@ def test_a_narrowed_search_asks_one_index_for_its_words_and_its_filters(search_i
     condition = plan.split("Index Cond:")[1]
     for token in tokens:
         assert f"'{{{token}}}'::text[]" in condition, plan
+    assert "LIKE" not in str(narrowed.query).upper()  # no filter's own condition (region_q, in_kbli)
     assert set(names({"q": "batik", **data})) == {"Batik Tuban Sari", "Batik Kuta Indah"}
 
 
-# What the bucket's read (SearchBucket) asks for in its WHERE.
-BUCKET = "business_bucket_lexemes("
+def test_a_search_in_a_province_and_a_kbli_division_reads_the_pairs_own_list(search_indexes_only):
+    """A province and a KBLI division: the stems are read from business_search_keys' lexeme:x<province><division>
+    keys alone (one short list: the pair's matches of the word), with neither filter's own condition nor token;
+    the whole search still asks for the pair's token, and both find what the filters alone would."""
+    for n, village in enumerate(["51.03.01.1001", "51.71.01.1001", "51.03.01.1002"]):
+        BusinessFactory(name=f"Batik Lain {n}", village=make_region(village), kbli=make_kbli("32112"), status=PUBLISHED)
+    data = {"q": "batik", "wilayah": "51", "kbli": "13"}
+    filterset = BusinessPublicFilterSet(data, queryset=business_public_rows())
+    assert filterset.qs is not None  # filtering sets the search's tiers
+    stems, _tiers = next(filterset.preferred_matches())
+    sql = str(stems.query)
+    assert "array_agg(lexeme || :x5113)" in sql and "ARRAY['w'" not in sql and "LIKE" not in sql.upper(), sql
+    plan = stems.explain()
+    index_scans = [line for line in plan.splitlines() if "Index Scan" in line]
+    assert len(index_scans) == 1 and "business_search_keys" in index_scans[0], plan
+    expected = {"Batik Tuban Sari", "Batik Kuta Indah"}
+    assert set(stems.values_list("name", flat=True)) == expected
+    assert "'{x5113}'::text[]" in filterset.qs.explain()
+    assert set(names(data)) == expected
+    filters_alone = BusinessPublicFilterSet({"wilayah": "51", "kbli": "13"}, queryset=business_public_rows()).qs
+    assert expected == {name for name in filters_alone.values_list("name", flat=True) if "batik" in name.lower()}
+
+
+# What the bucket's read (SearchKeys) asks for in its WHERE.
+BUCKET = "array_agg(lexeme || ':0')"
 
 
 def test_the_bucket_of_a_common_word_is_read_from_its_own_index(search_indexes_only):
     """The bucket's matches are those of the word's stems whose id is divisible by 16, found by one scan of
-    business_search_bucket (its keys: each lexeme with the business's bucket); unpublished holders stay out."""
+    business_search_keys (its keys: each lexeme with the business's bucket); unpublished holders stay out."""
     for n in range(40):
         BusinessFactory(name=f"Pembatikan {n}", main_product="Kain", status=PUBLISHED if n % 5 else "draft")
     filterset = BusinessPublicFilterSet({"q": "batik"}, queryset=business_public_rows())
@@ -674,8 +699,8 @@ def test_the_bucket_of_a_common_word_is_read_from_its_own_index(search_indexes_o
     bucket, _tiers = next(filterset.preferred_matches())
     plan = bucket.explain()
     index_scans = [line for line in plan.splitlines() if "Index Scan" in line]
-    assert len(index_scans) == 1 and "business_search_bucket" in index_scans[0], plan
-    assert "business_bucket_lexemes(" in plan.split("Index Cond:")[1], plan
+    assert len(index_scans) == 1 and "business_search_keys" in index_scans[0], plan
+    assert "business_search_keys(" in plan.split("Index Cond:")[1], plan
     stem_matches = (
         Business.objects.filter(status=PUBLISHED)
         .annotate(vector=SearchVector("search_document", config="indonesian"))
