@@ -35,7 +35,7 @@ from businesses import rules
 from businesses.choices import SCALE_BPS_WORKERS, BusinessStatus, LegalForm, ScaleBps
 from businesses.extensions import directory_filters
 from businesses.models import SENTRA_MIN_MEMBERS, Business, Sentra
-from businesses.selectors import business_public, region_trail
+from businesses.selectors import business_public, chosen_references
 from ikm_registry.choices import KbliLevel, RegionLevel
 from ikm_registry.filtering import FilterAutocompleteSelect, LabelledModelChoiceFilter, StaffFilterSet
 from ikm_registry.models import CreativeSubsector, Kbli, Region
@@ -154,30 +154,36 @@ ORDERINGS = {
 
 
 class BusinessPublicFilterForm(forms.Form):
-    """Checks that region and KBLI codes exist, so an unknown code is an error on its field."""
+    """Checks that region and KBLI codes exist, so an unknown code is an error on its field; both in one query
+    (selectors.chosen_references), whose rows the page that shows the choice uses too: the region and its parents,
+    province first (`region_trail`), and the KBLI's title (`kbli_title`)."""
 
-    # What the checks read, for the page that shows the choice: the region and its parents, province first
-    # (selectors.region_trail), and the KBLI's title.
     region_trail: list[Region] | tuple = ()
     kbli_title = ""
 
-    def clean_wilayah(self):
-        code = self.cleaned_data.get("wilayah")
-        if code:
-            trail = region_trail(code)
-            if not trail or trail[-1].code != code:
-                raise forms.ValidationError(_("Wilayah dengan kode %(code)s tidak ada."), params={"code": code})
-            self.region_trail = trail
-        return code
-
     def clean_kbli(self):
-        code = (self.cleaned_data.get("kbli") or "").upper()
-        if code:
-            title = Kbli.objects.filter(code=code).values_list("title", flat=True).first()
-            if title is None:
-                raise forms.ValidationError(_("KBLI dengan kode %(code)s tidak ada."), params={"code": code})
+        return (self.cleaned_data.get("kbli") or "").upper()
+
+    def clean(self):
+        cleaned = super().clean()
+        code, kbli = cleaned.get("wilayah") or "", cleaned.get("kbli") or ""
+        if not code and not kbli:
+            return cleaned
+        trail, title = chosen_references(wilayah=code, kbli=kbli)
+        if code and (not trail or trail[-1].code != code):
+            self.add_error(
+                "wilayah",
+                forms.ValidationError(_("Wilayah dengan kode %(code)s tidak ada."), params={"code": code}),
+            )
+        elif code:
+            self.region_trail = trail
+        if kbli and title is None:
+            self.add_error(
+                "kbli", forms.ValidationError(_("KBLI dengan kode %(code)s tidak ada."), params={"code": kbli})
+            )
+        elif kbli:
             self.kbli_title = title
-        return code
+        return cleaned
 
 
 def _extension_method(function):

@@ -759,9 +759,38 @@ def region_trail(code: str) -> list[Region]:
     """The chosen region and its parents, province first (one query)."""
     if not code:
         return []
+    return list(
+        Region.objects.filter(code__in=_trail_codes(code)).only("code", "name", "level", "kind").order_by("code")
+    )
+
+
+def _trail_codes(code: str) -> list[str]:
     parts = code.split(".")
-    codes = [".".join(parts[: i + 1]) for i in range(len(parts))]
-    return list(Region.objects.filter(code__in=codes).only("code", "name", "level", "kind").order_by("code"))
+    return [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def chosen_references(*, wilayah: str = "", kbli: str = "") -> tuple[list[Region], str | None]:
+    """What a page that shows a chosen region and KBLI code reads of them, in one query: the region's trail (as
+    region_trail: the region and its parents, province first; it ends before the region when that does not exist)
+    and the KBLI code's title (None when there is no such code)."""
+    parts, params = [], []
+    if wilayah:
+        codes = _trail_codes(wilayah)
+        params.extend(codes)
+        parts.append(
+            f"SELECT 'wilayah', code, name, level, kind FROM {_table(Region)} "
+            f"WHERE code IN ({', '.join(['%s'] * len(codes))})"
+        )
+    if kbli:
+        params.append(kbli)
+        parts.append(f"SELECT 'kbli', code, title, NULL, NULL FROM {_table(Kbli)} WHERE code = %s")
+    trail, title = [], None
+    for kind, code, label, level, region_kind in _reference_union(parts, params):
+        if kind == "wilayah":
+            trail.append(Region(code=code, name=label, level=level, kind=region_kind))
+        else:
+            title = label
+    return sorted(trail, key=lambda region: region.code), title
 
 
 def map_points(results, *, limit: int) -> list[dict]:
