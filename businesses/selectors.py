@@ -757,16 +757,7 @@ def uncounted_facets(*, wilayah: str = "", kbli: str = "") -> dict[str, list[Fac
 
 def region_trail(code: str) -> list[Region]:
     """The chosen region and its parents, province first (one query)."""
-    if not code:
-        return []
-    return list(
-        Region.objects.filter(code__in=_trail_codes(code)).only("code", "name", "level", "kind").order_by("code")
-    )
-
-
-def _trail_codes(code: str) -> list[str]:
-    parts = code.split(".")
-    return [".".join(parts[: i + 1]) for i in range(len(parts))]
+    return chosen_references(wilayah=code)[0]
 
 
 def chosen_references(*, wilayah: str = "", kbli: str = "") -> tuple[list[Region], str | None]:
@@ -775,7 +766,8 @@ def chosen_references(*, wilayah: str = "", kbli: str = "") -> tuple[list[Region
     and the KBLI code's title (None when there is no such code)."""
     parts, params = [], []
     if wilayah:
-        codes = _trail_codes(wilayah)
+        parts_of_code = wilayah.split(".")
+        codes = [".".join(parts_of_code[: i + 1]) for i in range(len(parts_of_code))]
         params.extend(codes)
         parts.append(
             f"SELECT 'wilayah', code, name, level, kind FROM {_table(Region)} "
